@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// update rewrites golden files instead of comparing with them. It is set by
+// PROC_UPDATE=1, so that `go test ./...` works in every package.
+var update = os.Getenv("PROC_UPDATE") == "1"
+
+// runGolden runs one script as `cd DIR && proc run NAME.proc ARGS` would and
+// compares its stdout and exit status with NAME.golden and `# exit:`.
+func runGolden(t *testing.T, path string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ParseHeader(src)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	dir, name := filepath.Split(path)
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	var stdout, stderr bytes.Buffer
+	code := Main(append([]string{"run", name}, h.Args...), nil, &stdout, &stderr)
+	if code != h.Exit {
+		t.Errorf("%s: exit status %d, want %d\nstderr:\n%s", path, code, h.Exit, stderr.String())
+	}
+	golden := filepath.Join(dir, strings.TrimSuffix(name, ".proc")+".golden")
+	os.Chdir(wd)
+	if update {
+		old, _ := os.ReadFile(golden)
+		if !bytes.Equal(old, stdout.Bytes()) {
+			if err := os.WriteFile(golden, stdout.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("updated %s", golden)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%s: no golden file (run with PROC_UPDATE=1 to create it)", path)
+	}
+	if !bytes.Equal(want, stdout.Bytes()) {
+		t.Errorf("%s: output differs from %s\n%s", path, golden, lineDiff(string(want), stdout.String()))
+	}
+}
+
+// lineDiff shows the first lines where two texts differ.
+func lineDiff(want, got string) string {
+	wl := strings.Split(want, "\n")
+	gl := strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < len(wl) || i < len(gl); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			b.WriteString("line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g + "\n")
+			shown++
+			if shown == 5 {
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestExamples runs every example and compares it with its golden file.
+func TestExamples(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*.proc")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	for _, f := range files {
+		f := f
+		t.Run(filepath.Base(f), func(t *testing.T) { runGolden(t, f) })
+	}
+}
+
+// TestExamplesDeterministic runs every example twice: the bytes must match.
+func TestExamplesDeterministic(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.proc")
+	for _, f := range files {
+		src, _ := os.ReadFile(f)
+		h, _ := ParseHeader(src)
+		var out [2]bytes.Buffer
+		for i := range out {
+			Main(append([]string{"run", f}, h.Args...), nil, &out[i], &bytes.Buffer{})
+		}
+		if !bytes.Equal(out[0].Bytes(), out[1].Bytes()) {
+			t.Errorf("%s: two runs differ", f)
+		}
+	}
+}

@@ -1,0 +1,193 @@
+// Command proc runs .proc scripts on a simulated machine and prints a
+// deterministic trace of what its processes and threads do.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"proc/grammar"
+	"proc/interp"
+	"proc/runtime"
+)
+
+// version is the release of proc.
+const version = "0.1.0"
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `proc runs .proc scripts on a simulated machine: processes, threads,
+memory and IPC, with a deterministic trace of everything that happens.
+
+Usage:
+  proc run FILE.proc [flags]     run a script: trace and program output on stdout
+  proc FILE.proc [flags]         the same as proc run
+  proc version                   print the version
+  proc help                      print this help
+
+Run 'proc run -h' for the flags of run.
+Exit status: 0 the run ended and no assert failed; 1 it was stopped
+(deadlock, step limit) or an assert failed; 2 the script could not start.
+`
+
+// Main is proc's entry point, separated from main for tests.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A bug in proc must not print a Go stack trace at a student.
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "proc: internal error: %v\nplease report this with the script that caused it\n", r)
+			code = 3
+		}
+	}()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "proc %s\n", version)
+		return 0
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "repl", "test", "explore":
+		fmt.Fprintf(stderr, "proc: %s: not supported yet\n", args[0])
+		return 2
+	}
+	if strings.HasSuffix(args[0], ".proc") || !strings.HasPrefix(args[0], "-") && fileExists(args[0]) {
+		return cmdRun(args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "proc: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func fileExists(name string) bool {
+	st, err := os.Stat(name)
+	return err == nil && !st.IsDir()
+}
+
+// setFlag collects repeated --set KEY=VALUE flags.
+type setFlag []string
+
+func (s *setFlag) String() string     { return strings.Join(*s, ",") }
+func (s *setFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+const runUsage = `Usage: proc run FILE.proc [flags]
+
+Runs FILE.proc as process 1 and prints its trace and output on stdout.
+
+Flags:
+  --trace=CATS       all (default), none, or a comma list of
+                     sched,proc,thread,call,mem,ipc,sync,fault,insn
+                     (insn is not part of all). With none, stdout is exactly
+                     the program's output; reports go to stderr.
+  --json             JSON Lines events instead of text; the last line is the
+                     stats record
+  --stats            print the statistics table after the run
+  --set KEY=VALUE    override a config key (repeatable; wins over the
+                     script's config lines)
+  --seed N           the same as --set seed=N
+`
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments, as `proc run FILE --trace=none` needs.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, runUsage) }
+	trace := fs.String("trace", "all", "")
+	jsonOut := fs.Bool("json", false, "")
+	stats := fs.Bool("stats", false, "")
+	var sets setFlag
+	fs.Var(&sets, "set", "")
+	seed := fs.String("seed", "", "")
+	gantt := fs.Bool("gantt", false, "")
+	chrome := fs.String("chrome", "", "")
+	schedule := fs.String("schedule", "", "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, runUsage)
+			return 0
+		}
+		return 2
+	}
+	if len(pos) != 1 {
+		fmt.Fprintf(stderr, "proc run: want one script, got %d\n\n%s", len(pos), runUsage)
+		return 2
+	}
+	switch {
+	case *gantt:
+		fmt.Fprintln(stderr, "proc run: --gantt: not supported yet")
+		return 2
+	case *chrome != "":
+		fmt.Fprintln(stderr, "proc run: --chrome: not supported yet")
+		return 2
+	case *schedule != "":
+		fmt.Fprintln(stderr, "proc run: --schedule: not supported yet")
+		return 2
+	}
+	if *seed != "" {
+		sets = append(sets, "seed="+*seed)
+	}
+	cats, err := runtime.ParseCategories(*trace)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc run: --trace: %v\n", err)
+		return 2
+	}
+	file := pos[0]
+	src, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc: %v\n", friendlyFileError(err))
+		return 2
+	}
+	prog, err := interp.Load(file, src)
+	if err != nil {
+		var ge *grammar.Error
+		if errors.As(err, &ge) {
+			fmt.Fprint(stderr, ge.Snippet(src))
+		} else {
+			fmt.Fprintf(stderr, "%s: %v\n", file, err)
+		}
+		return 2
+	}
+	sess, err := interp.NewSession(prog, interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Sets: sets, Stdout: stdout, Stderr: stderr})
+	if err != nil {
+		fmt.Fprintf(stderr, "proc run: --set: %v\n", err)
+		return 2
+	}
+	return sess.Run().ExitCode()
+}
+
+func friendlyFileError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s: no such file", pe.Path)
+		}
+		return fmt.Errorf("%s: %v", pe.Path, pe.Err)
+	}
+	return err
+}

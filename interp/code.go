@@ -1,0 +1,164 @@
+package interp
+
+import (
+	"fmt"
+
+	"proc/grammar"
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// Op is a VM operation.
+type Op uint8
+
+// The VM's operations. Operands: A and B of the instruction.
+const (
+	OpNop       Op = iota
+	OpConst        // push consts[A]
+	OpInt          // push int A
+	OpNil          // push nil
+	OpTrue         // push true
+	OpFalse        // push false
+	OpPop          // drop the top
+	OpLoadL        // push local slot A
+	OpStoreL       // pop into local slot A
+	OpLoadG        // push global A (B: 0 data, 1 bss)
+	OpStoreG       // pop into global A (B: 0 data, 1 bss)
+	OpAddrL        // push the address of local slot A
+	OpAddrG        // push the address of global A (B as for OpLoadG)
+	OpAddrF        // push the text address of function A
+	OpLoad         // pop an address, push the word there
+	OpStore        // pop a value, pop an address, store
+	OpIndexAddr    // pop i, pop p, push p + 8*i
+	OpFieldAddr    // pop an object, push the address of field consts[A]
+	OpAdd
+	OpSub
+	OpMul
+	OpDiv
+	OpMod
+	OpEq
+	OpNe
+	OpLt
+	OpLe
+	OpGt
+	OpGe
+	OpNeg
+	OpNot
+	OpJmp     // jump to A
+	OpJmpF    // pop; jump to A if false
+	OpJmpT    // pop; jump to A if true
+	OpCall    // call function A with B arguments
+	OpRet     // pop the result, return
+	OpBuiltin // builtin A with B arguments
+	OpPrint   // pop A values, print them
+	OpAssert  // A=1: pop message; pop condition
+	OpAlloc   // pop n, push a pointer to n zeroed bytes or nil
+	OpFree    // pop a pointer, free it
+	OpObject  // pop the field values of shape A, push a new object
+	OpArray   // pop A values, push a new array
+	OpShow    // show view A
+	OpExit    // pop a status, end the process
+	OpYield   // give up the CPU
+	OpCompute // pop n, use n ticks of CPU
+	numOps
+)
+
+var opNames = [...]string{
+	OpNop: "nop", OpConst: "const", OpInt: "int", OpNil: "nil", OpTrue: "true", OpFalse: "false",
+	OpPop: "pop", OpLoadL: "loadl", OpStoreL: "storel", OpLoadG: "loadg", OpStoreG: "storeg",
+	OpAddrL: "addrl", OpAddrG: "addrg", OpAddrF: "addrf", OpLoad: "load", OpStore: "store",
+	OpIndexAddr: "indexaddr", OpFieldAddr: "fieldaddr", OpAdd: "add", OpSub: "sub", OpMul: "mul",
+	OpDiv: "div", OpMod: "mod", OpEq: "eq", OpNe: "ne", OpLt: "lt", OpLe: "le", OpGt: "gt",
+	OpGe: "ge", OpNeg: "neg", OpNot: "not", OpJmp: "jmp", OpJmpF: "jmpf", OpJmpT: "jmpt",
+	OpCall: "call", OpRet: "ret", OpBuiltin: "builtin", OpPrint: "print", OpAssert: "assert",
+	OpAlloc: "alloc", OpFree: "free", OpObject: "object", OpArray: "array", OpShow: "show",
+	OpExit: "exit", OpYield: "yield", OpCompute: "compute",
+}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) && opNames[o] != "" {
+		return opNames[o]
+	}
+	return fmt.Sprintf("op%d", o)
+}
+
+// Instr is one instruction: 4 bytes of simulated text.
+type Instr struct {
+	Op Op
+	A  int32
+	B  int32
+}
+
+// InsnBytes is the size of an instruction in the text segment.
+const InsnBytes = 4
+
+// Func is a compiled function.
+type Func struct {
+	Name     string
+	Index    int
+	Pos      grammar.Pos
+	NParams  int
+	NSlots   int      // parameters, locals and hidden loop slots
+	Slots    []string // slot names ("" for hidden ones)
+	Code     []Instr
+	Lines    []grammar.Pos // position of each instruction
+	MaxStack int           // operand stack depth it may need
+	Addr     uint64        // text address of its first instruction
+}
+
+// Global is a global variable: in data (with an initial value) or bss.
+type Global struct {
+	Name  string
+	Pos   grammar.Pos
+	Bss   bool
+	Index int // index within its segment
+	Init  mem.Value
+}
+
+// Shape is the field list of an object literal.
+type Shape struct {
+	Fields []string
+}
+
+// Program is a compiled script, ready to be loaded into processes.
+type Program struct {
+	File    string
+	Src     []byte
+	Funcs   []*Func // Funcs[0] is main, the top-level statements
+	Globals []*Global
+	Consts  []mem.Value
+	Shapes  []*Shape
+	Config  runtime.Config // defaults plus the script's config lines
+	Image   runtime.Image
+}
+
+// FuncAt returns the function whose text holds addr and the index of the
+// instruction there.
+func (p *Program) FuncAt(addr uint64) (*Func, int) {
+	for _, f := range p.Funcs {
+		end := f.Addr + uint64(len(f.Code))*InsnBytes
+		if addr >= f.Addr && addr < end {
+			return f, int(addr-f.Addr) / InsnBytes
+		}
+	}
+	return nil, 0
+}
+
+// Global returns the global with the given name, or nil.
+func (p *Program) Global(name string) *Global {
+	for _, g := range p.Globals {
+		if g.Name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// Disasm returns a listing of f's code, for debugging and tests.
+func (f *Func) Disasm() string {
+	s := ""
+	for i, in := range f.Code {
+		s += fmt.Sprintf("%#x %4d %-10s %d %d\n", f.Addr+uint64(i)*InsnBytes, i, in.Op, in.A, in.B)
+	}
+	return s
+}

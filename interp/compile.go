@@ -1,0 +1,972 @@
+package interp
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"proc/grammar"
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// Compile resolves every name of a parsed script and compiles it to code.
+// Every error that can be found before tick 0 is found here: undefined and
+// duplicate names, wrong argument counts, assignment to a function, break
+// outside a loop, bad config lines, and constructs not supported yet. The
+// first error in source order is returned, as a *grammar.Error.
+func Compile(s *grammar.Script) (*Program, error) {
+	return CompileWith(s, runtime.DefaultConfig())
+}
+
+// CompileWith is Compile starting from the given config (the script's
+// config lines are applied on top of it).
+func CompileWith(s *grammar.Script, cfg runtime.Config) (*Program, error) {
+	c := &compiler{
+		prog:    &Program{File: s.File, Src: s.Src, Config: cfg},
+		funcs:   map[string]*Func{},
+		globals: map[string]*Global{},
+		consts:  map[mem.Value]int{},
+	}
+	c.compile(s)
+	if len(c.errs) > 0 {
+		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Pos.Offset < c.errs[j].Pos.Offset })
+		return nil, c.errs[0]
+	}
+	return c.prog, nil
+}
+
+type compiler struct {
+	prog    *Program
+	funcs   map[string]*Func
+	globals map[string]*Global
+	consts  map[mem.Value]int
+	errs    []*grammar.Error
+
+	fn     *Func
+	depth  int // current operand stack depth
+	scopes []map[string]int
+	loops  []*loopCtx
+	isMain bool
+}
+
+type loopCtx struct {
+	breaks    []int
+	continues []int
+}
+
+func (c *compiler) errorf(pos grammar.Pos, format string, args ...any) {
+	c.errs = append(c.errs, grammar.Errorf(pos, format, args...))
+}
+
+func (c *compiler) compile(s *grammar.Script) {
+	// Config lines first: they fix the machine before anything runs.
+	for _, cf := range s.Configs {
+		c.config(cf)
+	}
+	// Declarations: every global and function is known before any body is
+	// compiled, so order in the file does not matter for calls.
+	main := &Func{Name: "main", Index: 0}
+	c.prog.Funcs = append(c.prog.Funcs, main)
+	nData, nBss := 0, 0
+	for _, g := range s.Globals {
+		if prev, ok := c.globals[g.Name]; ok {
+			c.errorf(g.NamePos, "global %s redeclared (first declared at line %d)", g.Name, prev.Pos.Line)
+			continue
+		}
+		gl := &Global{Name: g.Name, Pos: g.NamePos}
+		if g.Init == nil {
+			gl.Bss, gl.Index = true, nBss
+			nBss++
+		} else {
+			gl.Index = nData
+			nData++
+			gl.Init = c.constExpr(g.Init)
+		}
+		c.globals[g.Name] = gl
+		c.prog.Globals = append(c.prog.Globals, gl)
+	}
+	for _, f := range s.Funcs {
+		if f.Name == "main" {
+			c.errorf(f.NamePos, "cannot declare func main: the top-level statements are main")
+			continue
+		}
+		if prev, ok := c.funcs[f.Name]; ok {
+			c.errorf(f.NamePos, "func %s redeclared (first declared at line %d)", f.Name, prev.Pos.Line)
+			continue
+		}
+		if g, ok := c.globals[f.Name]; ok {
+			c.errorf(f.NamePos, "func %s has the name of the global declared at line %d", f.Name, g.Pos.Line)
+			continue
+		}
+		fn := &Func{Name: f.Name, Index: len(c.prog.Funcs), Pos: f.NamePos, NParams: len(f.Params)}
+		c.funcs[f.Name] = fn
+		c.prog.Funcs = append(c.prog.Funcs, fn)
+	}
+	// main: the top-level statements.
+	c.begin(main, nil)
+	c.isMain = true
+	for _, st := range s.Body {
+		c.stmt(st)
+	}
+	c.emit(OpInt, 0, 0, grammar.Pos{})
+	c.emit(OpRet, 0, 0, grammar.Pos{})
+	c.end()
+	c.isMain = false
+	for _, f := range s.Funcs {
+		fn := c.funcs[f.Name]
+		if fn == nil || fn.Pos != f.NamePos {
+			continue
+		}
+		c.begin(fn, f.Params)
+		c.block(f.Body)
+		c.emit(OpNil, 0, 0, f.Body.End)
+		c.emit(OpRet, 0, 0, f.Body.End)
+		c.end()
+	}
+	// Lay out the text: main first, then functions in source order.
+	addr := mem.TextBase
+	for _, fn := range c.prog.Funcs {
+		fn.Addr = addr
+		addr += uint64(len(fn.Code)) * InsnBytes
+	}
+	img := &c.prog.Image
+	img.TextSize = addr - mem.TextBase
+	img.Data = make([]mem.Value, nData)
+	img.BssWords = nBss
+	for _, g := range c.prog.Globals {
+		if !g.Bss {
+			img.Data[g.Index] = g.Init
+		}
+	}
+}
+
+// config applies one `config KEY = VALUE` line.
+func (c *compiler) config(cf *grammar.Config) {
+	kind := runtime.ConfigKind(cf.Key)
+	if kind == "" {
+		err := c.prog.Config.Set(cf.Key, "0")
+		c.errorf(cf.Pos, "%v", err)
+		return
+	}
+	v, ok := c.tryConst(cf.Value)
+	if !ok {
+		c.errorf(grammar.ExprPos(cf.Value), "config %s: the value must be a constant", cf.Key)
+		return
+	}
+	var err error
+	switch v.K {
+	case mem.Int:
+		err = c.prog.Config.SetInt(cf.Key, v.N)
+	case mem.Bool:
+		err = c.prog.Config.SetBool(cf.Key, v.N != 0)
+	case mem.Str:
+		err = c.prog.Config.SetString(cf.Key, v.S)
+	default:
+		err = fmt.Errorf("config key %s takes a%s %s, not %s", cf.Key, article(kind), kind, v.K)
+	}
+	if err != nil {
+		c.errorf(grammar.ExprPos(cf.Value), "%v", err)
+	}
+}
+
+func article(kind string) string {
+	if kind == "int" {
+		return "n"
+	}
+	return ""
+}
+
+// constExpr evaluates a global's initializer, which must be constant.
+func (c *compiler) constExpr(e grammar.Expr) mem.Value {
+	v, ok := c.tryConst(e)
+	if !ok {
+		c.errorf(grammar.ExprPos(e), "a global's initial value must be a constant (a literal, or operators on literals)")
+	}
+	return v
+}
+
+// tryConst folds literals and operators on literals.
+func (c *compiler) tryConst(e grammar.Expr) (mem.Value, bool) {
+	switch e := e.(type) {
+	case *grammar.IntLit:
+		return mem.IntValue(e.Value), true
+	case *grammar.StringLit:
+		return mem.StrValue(e.Value), true
+	case *grammar.BoolLit:
+		return mem.BoolValue(e.Value), true
+	case *grammar.NilLit:
+		return mem.NilValue, true
+	case *grammar.ParenExpr:
+		return c.tryConst(e.X)
+	case *grammar.UnaryExpr:
+		x, ok := c.tryConst(e.X)
+		if !ok {
+			return x, false
+		}
+		switch e.Op {
+		case "-":
+			if x.K == mem.Int {
+				return mem.IntValue(-x.N), true
+			}
+		case "!":
+			return mem.BoolValue(!x.Truth()), true
+		}
+		return x, false
+	case *grammar.BinaryExpr:
+		x, ok1 := c.tryConst(e.X)
+		y, ok2 := c.tryConst(e.Y)
+		if !ok1 || !ok2 {
+			return x, false
+		}
+		if e.Op == "&&" || e.Op == "||" {
+			t := x.Truth() && y.Truth()
+			if e.Op == "||" {
+				t = x.Truth() || y.Truth()
+			}
+			return mem.BoolValue(t), true
+		}
+		r, kind, div := binary(opOf(e.Op), x, y)
+		if div {
+			c.errorf(e.Pos, "integer divide by zero in a constant")
+			return mem.Value{}, true
+		}
+		if kind != "" {
+			c.errorf(e.Pos, "%s", kind)
+			return mem.Value{}, true
+		}
+		return r, true
+	}
+	return mem.Value{}, false
+}
+
+func opOf(s string) Op {
+	switch s {
+	case "+":
+		return OpAdd
+	case "-":
+		return OpSub
+	case "*":
+		return OpMul
+	case "/":
+		return OpDiv
+	case "%":
+		return OpMod
+	case "==":
+		return OpEq
+	case "!=":
+		return OpNe
+	case "<":
+		return OpLt
+	case "<=":
+		return OpLe
+	case ">":
+		return OpGt
+	case ">=":
+		return OpGe
+	}
+	return OpNop
+}
+
+// begin starts compiling fn with the given parameters.
+func (c *compiler) begin(fn *Func, params []*grammar.Ident) {
+	c.fn = fn
+	c.depth = 0
+	c.scopes = []map[string]int{{}}
+	c.loops = nil
+	for _, p := range params {
+		if _, dup := c.scopes[0][p.Name]; dup {
+			c.errorf(p.Pos, "duplicate parameter %s", p.Name)
+		}
+		c.declare(p)
+	}
+}
+
+func (c *compiler) end() {
+	c.fn = nil
+}
+
+// declare makes a new slot for a name in the innermost scope.
+func (c *compiler) declare(id *grammar.Ident) int {
+	if _, ok := c.funcs[id.Name]; ok {
+		c.errorf(id.Pos, "cannot use %s as a variable name: it is a function", id.Name)
+	}
+	slot := c.newSlot(id.Name)
+	c.scopes[len(c.scopes)-1][id.Name] = slot
+	return slot
+}
+
+func (c *compiler) newSlot(name string) int {
+	c.fn.Slots = append(c.fn.Slots, name)
+	c.fn.NSlots = len(c.fn.Slots)
+	return c.fn.NSlots - 1
+}
+
+func (c *compiler) lookupLocal(name string) (int, bool) {
+	for i := len(c.scopes) - 1; i >= 0; i-- {
+		if s, ok := c.scopes[i][name]; ok {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// stackEffect is how an instruction changes the operand stack depth.
+func stackEffect(op Op, a, b int32) int {
+	switch op {
+	case OpConst, OpInt, OpNil, OpTrue, OpFalse, OpLoadL, OpLoadG, OpAddrL, OpAddrG, OpAddrF:
+		return 1
+	case OpPop, OpStoreL, OpStoreG, OpJmpF, OpJmpT, OpFree, OpExit, OpCompute, OpRet:
+		return -1
+	case OpStore:
+		return -2
+	case OpAdd, OpSub, OpMul, OpDiv, OpMod, OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIndexAddr:
+		return -1
+	case OpCall, OpBuiltin:
+		return 1 - int(b)
+	case OpPrint:
+		return -int(a)
+	case OpAssert:
+		return -1 - int(a)
+	case OpArray:
+		return 1 - int(a)
+	}
+	return 0
+}
+
+// emit appends an instruction and returns its index.
+func (c *compiler) emit(op Op, a, b int, pos grammar.Pos) int {
+	fn := c.fn
+	fn.Code = append(fn.Code, Instr{Op: op, A: int32(a), B: int32(b)})
+	fn.Lines = append(fn.Lines, pos)
+	c.depth += stackEffect(op, int32(a), int32(b))
+	if op == OpObject {
+		c.depth += 1 - len(c.prog.Shapes[a].Fields)
+	}
+	if c.depth > fn.MaxStack {
+		fn.MaxStack = c.depth
+	}
+	return len(fn.Code) - 1
+}
+
+func (c *compiler) here() int { return len(c.fn.Code) }
+
+func (c *compiler) patch(at int) { c.fn.Code[at].A = int32(c.here()) }
+
+func (c *compiler) constant(v mem.Value) int {
+	if i, ok := c.consts[v]; ok {
+		return i
+	}
+	c.prog.Consts = append(c.prog.Consts, v)
+	c.consts[v] = len(c.prog.Consts) - 1
+	return len(c.prog.Consts) - 1
+}
+
+func (c *compiler) block(b *grammar.Block) {
+	c.scopes = append(c.scopes, map[string]int{})
+	for _, st := range b.Stmts {
+		c.stmt(st)
+	}
+	c.scopes = c.scopes[:len(c.scopes)-1]
+}
+
+func (c *compiler) notYet(pos grammar.Pos, what string) {
+	c.errorf(pos, "not supported yet: %s", what)
+}
+
+func (c *compiler) stmt(s grammar.Stmt) {
+	switch s := s.(type) {
+	case *grammar.LetStmt:
+		c.let(s)
+	case *grammar.AssignStmt:
+		c.assign(s)
+	case *grammar.IfStmt:
+		c.ifStmt(s)
+	case *grammar.WhileStmt:
+		top := c.here()
+		c.expr(s.Cond)
+		exit := c.emit(OpJmpF, 0, 0, s.Pos)
+		c.loops = append(c.loops, &loopCtx{})
+		c.block(s.Body)
+		l := c.loops[len(c.loops)-1]
+		c.loops = c.loops[:len(c.loops)-1]
+		for _, at := range l.continues {
+			c.fn.Code[at].A = int32(top)
+		}
+		c.emit(OpJmp, top, 0, s.Body.End)
+		c.patch(exit)
+		for _, at := range l.breaks {
+			c.patch(at)
+		}
+	case *grammar.ForStmt:
+		c.forStmt(s)
+	case *grammar.BranchStmt:
+		if len(c.loops) == 0 {
+			c.errorf(s.Pos, "%s is not in a loop", s.Tok)
+			return
+		}
+		l := c.loops[len(c.loops)-1]
+		at := c.emit(OpJmp, 0, 0, s.Pos)
+		if s.Tok == "break" {
+			l.breaks = append(l.breaks, at)
+		} else {
+			l.continues = append(l.continues, at)
+		}
+	case *grammar.ReturnStmt:
+		if s.Value != nil {
+			c.expr(s.Value)
+		} else if c.isMain {
+			c.emit(OpInt, 0, 0, s.Pos)
+		} else {
+			c.emit(OpNil, 0, 0, s.Pos)
+		}
+		c.emit(OpRet, 0, 0, s.Pos)
+	case *grammar.PrintStmt:
+		for _, a := range s.Args {
+			c.expr(a)
+		}
+		c.emit(OpPrint, len(s.Args), 0, s.Pos)
+	case *grammar.AssertStmt:
+		c.expr(s.Cond)
+		if s.Msg != nil {
+			c.expr(s.Msg)
+			c.emit(OpAssert, 1, 0, s.Pos)
+		} else {
+			c.emit(OpAssert, 0, 0, s.Pos)
+		}
+	case *grammar.ShowStmt:
+		v, ok := showViews[s.What]
+		if !ok || !viewReady[s.What] {
+			c.notYet(s.Pos, "show "+s.What)
+			return
+		}
+		c.emit(OpShow, v, 0, s.Pos)
+	case *grammar.FreeStmt:
+		c.expr(s.Ptr)
+		c.emit(OpFree, 0, 0, s.Pos)
+	case *grammar.SendStmt:
+		c.notYet(s.Pos, "send")
+	case *grammar.CloseStmt:
+		c.notYet(s.Pos, "close")
+	case *grammar.LockStmt:
+		if s.Unlock {
+			c.notYet(s.Pos, "unlock")
+		} else {
+			c.notYet(s.Pos, "lock")
+		}
+	case *grammar.ExitStmt:
+		if s.Code != nil {
+			c.expr(s.Code)
+		} else {
+			c.emit(OpInt, 0, 0, s.Pos)
+		}
+		c.emit(OpExit, 0, 0, s.Pos)
+	case *grammar.YieldStmt:
+		c.emit(OpYield, 0, 0, s.Pos)
+	case *grammar.TimeStmt:
+		if s.Kind != "compute" {
+			c.notYet(s.Pos, s.Kind)
+			return
+		}
+		c.expr(s.N)
+		c.emit(OpCompute, 0, 0, s.Pos)
+	case *grammar.ExprStmt:
+		c.expr(s.X)
+		c.emit(OpPop, 0, 0, s.Pos)
+	case *grammar.Block:
+		c.block(s)
+	default:
+		c.errorf(grammar.StmtPos(s), "unknown statement %T", s)
+	}
+}
+
+func (c *compiler) let(s *grammar.LetStmt) {
+	if len(s.Names) == 2 {
+		// let a, b = f(): only pipe() returns two values.
+		if call, ok := s.Value.(*grammar.CallExpr); ok && call.Name == "pipe" {
+			c.notYet(call.Pos, "pipe")
+			return
+		}
+		if s.Value != nil {
+			c.errorf(grammar.ExprPos(s.Value), "let %s, %s = ...: only pipe() returns two values", s.Names[0].Name, s.Names[1].Name)
+			return
+		}
+	}
+	if s.Value != nil {
+		c.expr(s.Value)
+	}
+	scope := c.scopes[len(c.scopes)-1]
+	for i, id := range s.Names {
+		if i == 1 && s.Names[0].Name == id.Name {
+			c.errorf(id.Pos, "%s declared twice in one let", id.Name)
+		} else if _, dup := scope[id.Name]; dup {
+			c.errorf(id.Pos, "%s redeclared in this block", id.Name)
+		}
+	}
+	for i, id := range s.Names {
+		slot := c.declare(id)
+		if s.Value == nil || i > 0 {
+			c.emit(OpNil, 0, 0, id.Pos)
+		}
+		c.emit(OpStoreL, slot, 0, id.Pos)
+	}
+}
+
+func (c *compiler) ifStmt(s *grammar.IfStmt) {
+	c.expr(s.Cond)
+	jf := c.emit(OpJmpF, 0, 0, s.Pos)
+	c.block(s.Then)
+	if s.Else == nil {
+		c.patch(jf)
+		return
+	}
+	jend := c.emit(OpJmp, 0, 0, s.Then.End)
+	c.patch(jf)
+	c.stmt(s.Else)
+	c.patch(jend)
+}
+
+func (c *compiler) forStmt(s *grammar.ForStmt) {
+	c.scopes = append(c.scopes, map[string]int{})
+	c.expr(s.From)
+	c.expr(s.To)
+	end := c.newSlot("")
+	c.emit(OpStoreL, end, 0, s.Pos)
+	v := c.declare(s.Var)
+	c.emit(OpStoreL, v, 0, s.Var.Pos)
+	top := c.here()
+	c.emit(OpLoadL, v, 0, s.Var.Pos)
+	c.emit(OpLoadL, end, 0, s.Var.Pos)
+	c.emit(OpLt, 0, 0, s.Var.Pos)
+	exit := c.emit(OpJmpF, 0, 0, s.Var.Pos)
+	c.loops = append(c.loops, &loopCtx{})
+	c.block(s.Body)
+	l := c.loops[len(c.loops)-1]
+	c.loops = c.loops[:len(c.loops)-1]
+	for _, at := range l.continues {
+		c.patch(at)
+	}
+	c.emit(OpLoadL, v, 0, s.Body.End)
+	c.emit(OpInt, 1, 0, s.Body.End)
+	c.emit(OpAdd, 0, 0, s.Body.End)
+	c.emit(OpStoreL, v, 0, s.Body.End)
+	c.emit(OpJmp, top, 0, s.Body.End)
+	c.patch(exit)
+	for _, at := range l.breaks {
+		c.patch(at)
+	}
+	c.scopes = c.scopes[:len(c.scopes)-1]
+}
+
+// assign compiles TARGET = VALUE as load/compute steps, then one store.
+func (c *compiler) assign(s *grammar.AssignStmt) {
+	switch t := unparen(s.Target).(type) {
+	case *grammar.Ident:
+		if slot, ok := c.lookupLocal(t.Name); ok {
+			c.expr(s.Value)
+			c.emit(OpStoreL, slot, 0, t.Pos)
+			return
+		}
+		if g, ok := c.globals[t.Name]; ok {
+			c.expr(s.Value)
+			c.emit(OpStoreG, g.Index, boolInt(g.Bss), t.Pos)
+			return
+		}
+		if _, ok := c.funcs[t.Name]; ok || t.Name == "main" {
+			c.errorf(t.Pos, "cannot assign to function %s", t.Name)
+			return
+		}
+		if IsBuiltin(t.Name) {
+			c.errorf(t.Pos, "cannot assign to builtin %s", t.Name)
+			return
+		}
+		c.errorf(t.Pos, "undefined: %s", t.Name)
+	case *grammar.IndexExpr, *grammar.FieldExpr:
+		c.addr(t)
+		c.expr(s.Value)
+		c.emit(OpStore, 0, 0, s.Pos)
+	case *grammar.UnaryExpr:
+		if t.Op != "*" {
+			c.errorf(s.Pos, "cannot assign to %s", describe(t))
+			return
+		}
+		c.expr(t.X)
+		c.expr(s.Value)
+		c.emit(OpStore, 0, 0, t.Pos)
+	default:
+		c.errorf(s.Pos, "cannot assign to %s", describe(s.Target))
+	}
+}
+
+func unparen(e grammar.Expr) grammar.Expr {
+	for {
+		p, ok := e.(*grammar.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// describe names an expression in an error message.
+func describe(e grammar.Expr) string {
+	switch e := e.(type) {
+	case *grammar.CallExpr:
+		return "the result of " + e.Name + "(...)"
+	case *grammar.IntLit, *grammar.StringLit, *grammar.BoolLit, *grammar.NilLit:
+		return "a literal"
+	case *grammar.BinaryExpr:
+		return "the result of " + e.Op
+	case *grammar.UnaryExpr:
+		return "the result of " + e.Op
+	}
+	return "this expression"
+}
+
+// addr compiles an expression that has an address (&x, &o.f, &a[i], and
+// assignment targets), leaving the address on the stack.
+func (c *compiler) addr(e grammar.Expr) {
+	switch e := unparen(e).(type) {
+	case *grammar.Ident:
+		if slot, ok := c.lookupLocal(e.Name); ok {
+			c.emit(OpAddrL, slot, 0, e.Pos)
+			return
+		}
+		if g, ok := c.globals[e.Name]; ok {
+			c.emit(OpAddrG, g.Index, boolInt(g.Bss), e.Pos)
+			return
+		}
+		if fn, ok := c.funcs[e.Name]; ok {
+			c.emit(OpAddrF, fn.Index, 0, e.Pos)
+			return
+		}
+		if e.Name == "main" {
+			c.emit(OpAddrF, 0, 0, e.Pos)
+			return
+		}
+		c.errorf(e.Pos, "undefined: %s", e.Name)
+		c.emit(OpNil, 0, 0, e.Pos)
+	case *grammar.IndexExpr:
+		c.expr(e.X)
+		c.expr(e.Index)
+		c.emit(OpIndexAddr, 0, 0, e.Pos)
+	case *grammar.FieldExpr:
+		c.expr(e.X)
+		c.emit(OpFieldAddr, c.constant(mem.StrValue(e.Name)), 0, e.Pos)
+	case *grammar.UnaryExpr:
+		if e.Op == "*" {
+			// &*p is p.
+			c.expr(e.X)
+			return
+		}
+		c.errorf(e.Pos, "cannot take the address of %s", describe(e))
+		c.emit(OpNil, 0, 0, e.Pos)
+	default:
+		c.errorf(grammar.ExprPos(e), "cannot take the address of %s", describe(e))
+		c.emit(OpNil, 0, 0, grammar.ExprPos(e))
+	}
+}
+
+func (c *compiler) expr(e grammar.Expr) {
+	switch e := e.(type) {
+	case *grammar.IntLit:
+		if e.Value >= -1<<31 && e.Value < 1<<31 {
+			c.emit(OpInt, int(e.Value), 0, e.Pos)
+		} else {
+			c.emit(OpConst, c.constant(mem.IntValue(e.Value)), 0, e.Pos)
+		}
+	case *grammar.StringLit:
+		c.emit(OpConst, c.constant(mem.StrValue(e.Value)), 0, e.Pos)
+	case *grammar.BoolLit:
+		if e.Value {
+			c.emit(OpTrue, 0, 0, e.Pos)
+		} else {
+			c.emit(OpFalse, 0, 0, e.Pos)
+		}
+	case *grammar.NilLit:
+		c.emit(OpNil, 0, 0, e.Pos)
+	case *grammar.ParenExpr:
+		c.expr(e.X)
+	case *grammar.Ident:
+		c.ident(e)
+	case *grammar.BinaryExpr:
+		c.binary(e)
+	case *grammar.UnaryExpr:
+		switch e.Op {
+		case "-":
+			if lit, ok := e.X.(*grammar.IntLit); ok {
+				c.expr(&grammar.IntLit{Pos: e.Pos, Value: -lit.Value})
+				return
+			}
+			c.expr(e.X)
+			c.emit(OpNeg, 0, 0, e.Pos)
+		case "!":
+			c.expr(e.X)
+			c.emit(OpNot, 0, 0, e.Pos)
+		case "&":
+			c.addr(e.X)
+		case "*":
+			c.expr(e.X)
+			c.emit(OpLoad, 0, 0, e.Pos)
+		default:
+			c.errorf(e.Pos, "unknown operator %s", e.Op)
+		}
+	case *grammar.CallExpr:
+		c.call(e)
+	case *grammar.IndexExpr:
+		c.addr(e)
+		c.emit(OpLoad, 0, 0, e.Pos)
+	case *grammar.FieldExpr:
+		c.addr(e)
+		c.emit(OpLoad, 0, 0, e.Pos)
+	case *grammar.ObjectLit:
+		seen := map[string]bool{}
+		shape := &Shape{}
+		for _, f := range e.Fields {
+			if seen[f.Key] {
+				c.errorf(f.Pos, "duplicate field %s in object literal", f.Key)
+			}
+			seen[f.Key] = true
+			shape.Fields = append(shape.Fields, f.Key)
+			c.expr(f.Value)
+		}
+		c.prog.Shapes = append(c.prog.Shapes, shape)
+		c.emit(OpObject, len(c.prog.Shapes)-1, 0, e.Pos)
+	case *grammar.ArrayLit:
+		for _, x := range e.Elems {
+			c.expr(x)
+		}
+		c.emit(OpArray, len(e.Elems), 0, e.Pos)
+	case *grammar.SpawnExpr:
+		c.checkCall(e.Call)
+		if e.Thread {
+			c.notYet(e.Pos, "thread")
+		} else {
+			c.notYet(e.Pos, "spawn")
+		}
+		c.emit(OpNil, 0, 0, e.Pos)
+	case *grammar.ForkExpr:
+		c.notYet(e.Pos, "fork")
+		c.emit(OpNil, 0, 0, e.Pos)
+	case *grammar.PrefixExpr:
+		switch e.Op {
+		case "alloc":
+			c.expr(e.X)
+			c.emit(OpAlloc, 0, 0, e.Pos)
+		default:
+			c.notYet(e.Pos, e.Op)
+			c.emit(OpNil, 0, 0, e.Pos)
+		}
+	case *grammar.RecvExpr:
+		c.notYet(e.Pos, "recv")
+		c.emit(OpNil, 0, 0, e.Pos)
+	default:
+		c.errorf(grammar.ExprPos(e), "unknown expression %T", e)
+		c.emit(OpNil, 0, 0, grammar.ExprPos(e))
+	}
+}
+
+func (c *compiler) ident(e *grammar.Ident) {
+	if slot, ok := c.lookupLocal(e.Name); ok {
+		c.emit(OpLoadL, slot, 0, e.Pos)
+		return
+	}
+	if g, ok := c.globals[e.Name]; ok {
+		c.emit(OpLoadG, g.Index, boolInt(g.Bss), e.Pos)
+		return
+	}
+	if _, ok := c.funcs[e.Name]; ok || e.Name == "main" {
+		c.errorf(e.Pos, "%s is a function: call it as %s(...), or take its address with &%s", e.Name, e.Name, e.Name)
+	} else if IsBuiltin(e.Name) {
+		c.errorf(e.Pos, "%s is a builtin: call it as %s(...)", e.Name, e.Name)
+	} else if hint := c.similar(e.Name); hint != "" {
+		c.errorf(e.Pos, "undefined: %s (did you mean %s?)", e.Name, hint)
+	} else {
+		c.errorf(e.Pos, "undefined: %s", e.Name)
+	}
+	c.emit(OpNil, 0, 0, e.Pos)
+}
+
+// similar suggests a visible name close to a misspelt one.
+func (c *compiler) similar(name string) string {
+	var cands []string
+	for _, s := range c.scopes {
+		for n := range s {
+			cands = append(cands, n)
+		}
+	}
+	for n := range c.globals {
+		cands = append(cands, n)
+	}
+	sort.Strings(cands)
+	best, bestD := "", 3
+	if len(name) <= 2 {
+		bestD = 2
+	}
+	for _, n := range cands {
+		if d := distance(n, name); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func (c *compiler) binary(e *grammar.BinaryExpr) {
+	switch e.Op {
+	case "&&":
+		c.expr(e.X)
+		jf := c.emit(OpJmpF, 0, 0, e.Pos)
+		c.expr(e.Y)
+		c.emit(OpNot, 0, 0, e.Pos)
+		c.emit(OpNot, 0, 0, e.Pos)
+		jend := c.emit(OpJmp, 0, 0, e.Pos)
+		c.depth--
+		c.patch(jf)
+		c.emit(OpFalse, 0, 0, e.Pos)
+		c.patch(jend)
+		return
+	case "||":
+		c.expr(e.X)
+		jt := c.emit(OpJmpT, 0, 0, e.Pos)
+		c.expr(e.Y)
+		c.emit(OpNot, 0, 0, e.Pos)
+		c.emit(OpNot, 0, 0, e.Pos)
+		jend := c.emit(OpJmp, 0, 0, e.Pos)
+		c.depth--
+		c.patch(jt)
+		c.emit(OpTrue, 0, 0, e.Pos)
+		c.patch(jend)
+		return
+	}
+	op := opOf(e.Op)
+	if op == OpNop {
+		c.errorf(e.Pos, "unknown operator %s", e.Op)
+		return
+	}
+	c.expr(e.X)
+	c.expr(e.Y)
+	c.emit(op, 0, 0, e.Pos)
+}
+
+// checkCall resolves a call's name and argument count.
+func (c *compiler) checkCall(e *grammar.CallExpr) (fn *Func, builtin int, ok bool) {
+	if f, found := c.funcs[e.Name]; found {
+		if len(e.Args) != f.NParams {
+			c.errorf(e.Pos, "%s takes %s, got %d", e.Name, plural(f.NParams, "argument"), len(e.Args))
+			return nil, 0, false
+		}
+		return f, -1, true
+	}
+	if b, found := builtinIndex[e.Name]; found {
+		bi := Builtins[b]
+		if len(e.Args) < bi.MinArgs || len(e.Args) > bi.MaxArgs {
+			want := plural(bi.MinArgs, "argument")
+			if bi.MaxArgs != bi.MinArgs {
+				want = fmt.Sprintf("%d or %d arguments", bi.MinArgs, bi.MaxArgs)
+			}
+			c.errorf(e.Pos, "%s takes %s, got %d", e.Name, want, len(e.Args))
+			return nil, 0, false
+		}
+		return nil, b, true
+	}
+	if e.Name == "main" {
+		c.errorf(e.Pos, "main cannot be called: it is the script's top level")
+		return nil, 0, false
+	}
+	if _, isVar := c.lookupLocal(e.Name); isVar {
+		c.errorf(e.Pos, "%s is a variable, not a function", e.Name)
+		return nil, 0, false
+	}
+	if _, isVar := c.globals[e.Name]; isVar {
+		c.errorf(e.Pos, "%s is a global variable, not a function", e.Name)
+		return nil, 0, false
+	}
+	var names []string
+	for n := range c.funcs {
+		names = append(names, n)
+	}
+	for n := range builtinIndex {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if distance(n, e.Name) <= 2 && len(e.Name) > 2 {
+			c.errorf(e.Pos, "undefined function: %s (did you mean %s?)", e.Name, n)
+			return nil, 0, false
+		}
+	}
+	c.errorf(e.Pos, "undefined function: %s", e.Name)
+	return nil, 0, false
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func (c *compiler) call(e *grammar.CallExpr) {
+	fn, b, ok := c.checkCall(e)
+	if !ok {
+		c.emit(OpNil, 0, 0, e.Pos)
+		return
+	}
+	if fn == nil && !Builtins[b].Ready {
+		c.notYet(e.Pos, e.Name)
+		c.emit(OpNil, 0, 0, e.Pos)
+		return
+	}
+	for _, a := range e.Args {
+		c.expr(a)
+	}
+	if fn != nil {
+		c.emit(OpCall, fn.Index, len(e.Args), e.Pos)
+	} else {
+		c.emit(OpBuiltin, b, len(e.Args), e.Pos)
+	}
+}
+
+// The views of `show`.
+var showViews = map[string]int{"maps": 0, "stack": 1, "heap": 2, "ps": 3, "threads": 4, "files": 5, "stats": 6}
+
+var viewReady = map[string]bool{"maps": true, "stack": true, "heap": true, "ps": true, "threads": true, "stats": true}
+
+// ViewName returns the name of show view v.
+func ViewName(v int) string {
+	for n, i := range showViews {
+		if i == v {
+			return n
+		}
+	}
+	return "?"
+}
+
+var _ = strings.Join

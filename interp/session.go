@@ -1,0 +1,269 @@
+package interp
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"proc/grammar"
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// Options are the settings of one run (the flags of `proc run`).
+type Options struct {
+	Trace  runtime.Category
+	JSON   bool
+	Stats  bool
+	Sets   []string // KEY=VALUE overrides, applied after the script's config
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Load parses and compiles a script. Errors are *grammar.Error.
+func Load(filename string, src []byte) (*Program, error) {
+	s, err := grammar.Parse(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(s)
+}
+
+// ApplySets applies KEY=VALUE overrides to a config.
+func ApplySets(cfg *runtime.Config, sets []string) error {
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("--set %s: want KEY=VALUE", kv)
+		}
+		if err := cfg.Set(strings.TrimSpace(k), strings.TrimSpace(v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Result is how a run ended.
+type Result struct {
+	// Stopped is non-empty when the run was stopped (deadlock, step or
+	// output limit).
+	Stopped string
+	// AssertFailed is set when an assert failed in any process.
+	AssertFailed bool
+}
+
+// ExitCode is the status `proc run` exits with: 0 the simulation ran to its
+// end and no assert failed, 1 it was stopped or an assert failed.
+func (r Result) ExitCode() int {
+	if r.Stopped != "" || r.AssertFailed {
+		return 1
+	}
+	return 0
+}
+
+// Session is a program loaded into a machine.
+type Session struct {
+	Prog *Program
+	M    *runtime.Machine
+	VM   *VM
+	json *runtime.JSONSink
+	opts Options
+}
+
+// NewSession boots a machine for prog: process 1 is ready at the start of
+// main. The config is the program's, with opts.Sets on top.
+func NewSession(prog *Program, opts Options) (*Session, error) {
+	cfg := prog.Config
+	if err := ApplySets(&cfg, opts.Sets); err != nil {
+		return nil, err
+	}
+	s := &Session{Prog: prog, opts: opts}
+	var sink runtime.Sink
+	if opts.JSON {
+		s.json = runtime.NewJSONSink(opts.Stdout)
+		sink = s.json
+	} else {
+		sink = runtime.NewTextSink(opts.Stdout, opts.Stderr, opts.Trace == 0)
+	}
+	vm := &VM{prog: prog}
+	m := runtime.NewMachine(cfg, runtime.NewTracer(opts.Trace, sink), vm)
+	vm.m = m
+	s.M, s.VM = m, vm
+	m.OnProcessExit = vm.processExit
+	p := m.NewProcess(nil, &prog.Image, "main")
+	pc := newProcCtx(p)
+	p.Ctx = pc
+	t := m.NewThread(p, "main")
+	th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 64)}
+	t.Ctx = th
+	if m.Trace.On(runtime.CatProc) {
+		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", filepath.Base(prog.File), p.PID),
+			Fields: []runtime.Field{{Key: "file", Val: filepath.Base(prog.File)}}})
+	}
+	vm.enter(th, prog.Funcs[0], nil)
+	m.MakeReady(t)
+	return s, nil
+}
+
+// enter starts a thread in fn with the given arguments: its first frame,
+// with no return address.
+func (vm *VM) enter(th *threadCtx, fn *Func, args []mem.Value) {
+	st := th.stack
+	fp := st.SP - 16
+	fpIdx := st.Index(fp)
+	base := fpIdx + 1
+	st.Ensure(base + fn.NSlots)
+	st.Words[fpIdx] = mem.PtrValue(0)
+	st.Words[fpIdx-1] = mem.PtrValue(0)
+	for k := 0; k < fn.NSlots; k++ {
+		st.Words[base+k] = mem.Value{}
+	}
+	copy(st.Words[base:], args)
+	st.SP = fp - 8*uint64(fn.NSlots)
+	if th.sp+fn.MaxStack+4 > len(th.ops) {
+		th.growOps(fn.MaxStack + 4)
+	}
+	th.frames = append(th.frames, frame{fn: fn, base: base, fp: fp, opBase: th.sp})
+	if vm.m.Trace.On(runtime.CatCall) {
+		vm.traceCall(th, fn, len(args))
+	}
+}
+
+// Run runs the machine to its end and writes the closing reports.
+func (s *Session) Run() Result {
+	m := s.M
+	m.Run()
+	if m.Stopped != "" {
+		text := "run stopped: " + m.Stopped
+		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: text,
+			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
+	}
+	if s.opts.Stats && !s.opts.JSON {
+		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "statistics", More: m.StatsTable()})
+	}
+	m.Trace.Flush()
+	if s.json != nil {
+		s.json.WriteRaw(m.StatsJSON())
+		s.json.Flush()
+	}
+	return Result{Stopped: m.Stopped, AssertFailed: m.AssertFailed}
+}
+
+// processExit reports the heap blocks a process never freed, as a leak
+// checker does: "definitely lost" when no root (a global, a live stack
+// frame, or a block reachable from one) points at them any more, "still
+// reachable" otherwise.
+func (vm *VM) processExit(p *runtime.Process) {
+	pc, ok := p.Ctx.(*procCtx)
+	if !ok {
+		return
+	}
+	live := p.Heap.Live()
+	if len(live) == 0 {
+		if pc.allocs > 0 && vm.m.Trace.On(runtime.CatMem) {
+			vm.m.Emit(p.Threads[0], &runtime.Event{Cat: runtime.CatMem, Ev: "leak", Text: allFreed(pc.allocs),
+				Fields: []runtime.Field{{Key: "lost", Val: 0}, {Key: "reachable", Val: 0}}})
+		}
+		return
+	}
+	reach := reachable(p, live)
+	var lost, still []mem.Block
+	var lostBytes, stillBytes uint64
+	for _, b := range live {
+		if reach[b.ID] {
+			still = append(still, b)
+			stillBytes += b.Size
+		} else {
+			lost = append(lost, b)
+			lostBytes += b.Size
+		}
+	}
+	p.Leaked = lostBytes
+	more := []string{}
+	list := func(title string, bs []mem.Block, bytes uint64) {
+		if len(bs) == 0 {
+			return
+		}
+		more = append(more, fmt.Sprintf("%s: %d bytes in %d %s", title, bytes, len(bs), plural1(len(bs), "block")))
+		for _, b := range bs {
+			where := ""
+			if s, ok := pc.allocAt[b.ID]; ok {
+				where = ", allocated at " + s.String()
+			}
+			more = append(more, fmt.Sprintf("  %d bytes at %s%s", b.Size, mem.Hex(b.Addr), where))
+		}
+	}
+	list("definitely lost", lost, lostBytes)
+	list("still reachable", still, stillBytes)
+	vm.m.Emit(p.Threads[0], &runtime.Event{Cat: runtime.CatOutput, Ev: "leak",
+		Text:   fmt.Sprintf("leak summary: %d bytes in %d %s not freed at exit", lostBytes+stillBytes, len(live), plural1(len(live), "block")),
+		More:   more,
+		Fields: []runtime.Field{{Key: "lost", Val: lostBytes}, {Key: "reachable", Val: stillBytes}}})
+}
+
+func plural1(n int, w string) string {
+	if n == 1 {
+		return w
+	}
+	return w + "s"
+}
+
+// reachable marks the live blocks reachable from the roots: the globals
+// (data and bss) and the live frames of every stack (none are left once
+// main has returned), following pointers stored in reachable blocks.
+func reachable(p *runtime.Process, live []mem.Block) map[uint64]bool {
+	sort.Slice(live, func(i, j int) bool { return live[i].Addr < live[j].Addr })
+	find := func(a uint64) int {
+		i := sort.Search(len(live), func(i int) bool { return live[i].Addr+live[i].Size > a })
+		if i < len(live) && a >= live[i].Addr {
+			return i
+		}
+		return -1
+	}
+	seen := map[uint64]bool{}
+	var work []int
+	mark := func(v mem.Value) {
+		if v.K != mem.Ptr {
+			return
+		}
+		if i := find(uint64(v.N)); i >= 0 && !seen[live[i].ID] {
+			seen[live[i].ID] = true
+			work = append(work, i)
+		}
+	}
+	for _, seg := range []*mem.Segment{p.Data, p.Bss} {
+		for _, v := range seg.Words {
+			mark(v)
+		}
+		for _, v := range seg.Odd {
+			mark(v)
+		}
+	}
+	for _, t := range p.Threads {
+		st := t.Stack
+		if st == nil {
+			continue
+		}
+		for a := st.SP; a < st.End; a += 8 {
+			mark(st.Get(a))
+		}
+	}
+	hs := p.Space.HeapSeg
+	for len(work) > 0 {
+		b := live[work[len(work)-1]]
+		work = work[:len(work)-1]
+		for a := (b.Addr + 7) &^ 7; a+8 <= b.Addr+b.Size; a += 8 {
+			mark(hs.Get(a))
+		}
+	}
+	return seen
+}
+
+func allFreed(n int) string {
+	if n == 1 {
+		return "heap summary: the 1 block allocated was freed, no leaks are possible"
+	}
+	return fmt.Sprintf("heap summary: all %d blocks allocated were freed, no leaks are possible", n)
+}

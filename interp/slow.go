@@ -1,0 +1,362 @@
+package interp
+
+import (
+	"fmt"
+	"strings"
+
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// slow runs the operations that are not on the hot path. It returns ok=false
+// with the reason when the thread's turn ends.
+func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
+	m := vm.m
+	switch in.Op {
+	case OpBuiltin:
+		return vm.builtin(th, int(in.A), int(in.B))
+	case OpPrint:
+		n := int(in.A)
+		parts := make([]string, n)
+		for i, v := range th.ops[th.sp-n : th.sp] {
+			parts[i] = v.String()
+		}
+		th.sp -= n
+		if !m.Print(th.rt, strings.Join(parts, " ")) {
+			return runtime.StopLimit, false
+		}
+	case OpAssert:
+		var msg string
+		if in.A == 1 {
+			th.sp--
+			msg = th.ops[th.sp].String()
+		}
+		th.sp--
+		if th.ops[th.sp].Truth() {
+			return 0, true
+		}
+		what := "assertion failed"
+		if msg != "" {
+			what += ": " + msg
+		}
+		return vm.kill(th, runtime.SIGABRT, "assert", what, vm.at(th)), false
+	case OpAlloc:
+		n := th.ops[th.sp-1]
+		if n.K != mem.Int {
+			return vm.typeFault(th, fmt.Sprintf("alloc takes a number of bytes (an int), not %s", n.K)), false
+		}
+		th.ops[th.sp-1] = vm.alloc(th, n.N, "alloc", objInfo{}, false)
+	case OpFree:
+		th.sp--
+		return vm.free(th, th.ops[th.sp])
+	case OpObject:
+		shape := vm.prog.Shapes[in.A]
+		n := len(shape.Fields)
+		return vm.newObject(th, n, objInfo{shape: shape, n: n})
+	case OpArray:
+		n := int(in.A)
+		return vm.newObject(th, n, objInfo{n: n})
+	case OpShow:
+		vm.show(th, int(in.A))
+	case OpExit:
+		th.sp--
+		v := th.ops[th.sp]
+		status := 0
+		if v.K == mem.Int {
+			status = int(v.N)
+		} else if v.K != mem.Nil {
+			return vm.typeFault(th, fmt.Sprintf("exit takes an int status, not %s", v.K)), false
+		}
+		m.ExitProcess(th.rt, status)
+		return runtime.StopDead, false
+	case OpYield:
+		if m.Trace.On(runtime.CatSched) {
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: "yield", Text: "yield"})
+		}
+	case OpCompute:
+		th.sp--
+		v := th.ops[th.sp]
+		if v.K != mem.Int {
+			return vm.typeFault(th, fmt.Sprintf("compute takes a number of ticks (an int), not %s", v.K)), false
+		}
+		if v.N > 0 {
+			if m.Trace.On(runtime.CatSched) {
+				m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: "compute", Text: fmt.Sprintf("compute %d", v.N),
+					Fields: []runtime.Field{{Key: "ticks", Val: v.N}}})
+			}
+			th.computeLeft = v.N
+		}
+	default:
+		panic(fmt.Sprintf("proc: unknown operation %v", in.Op))
+	}
+	return 0, true
+}
+
+// builtin calls builtin b with n arguments on the operand stack.
+func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
+	args := th.ops[th.sp-n : th.sp]
+	var r mem.Value
+	switch b {
+	case BuiltinLen:
+		x := args[0]
+		switch {
+		case x.K == mem.Str:
+			r = mem.IntValue(int64(len(x.S)))
+		case isNum(x):
+			if info, ok := th.proc.objects[uint64(x.N)]; ok {
+				r = mem.IntValue(int64(info.n))
+			} else if blk, st := th.proc.heap.Find(uint64(x.N)); st == mem.AddrLive && blk.Addr == uint64(x.N) {
+				r = mem.IntValue(int64(blk.Size / 8))
+			} else {
+				return vm.typeFault(th, fmt.Sprintf("len: %s is not the start of an array, object or heap block", x)), false
+			}
+		default:
+			return vm.typeFault(th, fmt.Sprintf("len of %s", x.K)), false
+		}
+	case BuiltinStr:
+		r = mem.StrValue(args[0].String())
+	case BuiltinGetpid:
+		r = mem.IntValue(int64(th.rt.Proc.PID))
+	case BuiltinGettid:
+		r = mem.IntValue(int64(th.rt.TID))
+	case BuiltinNow:
+		r = mem.IntValue(vm.m.Clock)
+	default:
+		panic("proc: builtin not supported: " + Builtins[b].Name)
+	}
+	th.sp -= n
+	th.push(r)
+	return 0, true
+}
+
+// alloc allocates n zeroed bytes on the thread's process heap and returns a
+// pointer, or nil when the heap cannot grow (heap_max).
+func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj bool) mem.Value {
+	m := vm.m
+	pc := th.proc
+	if n < 0 {
+		n = 0
+	}
+	blk, ok := pc.heap.Alloc(uint64(n))
+	if !ok {
+		if m.Trace.On(runtime.CatMem) {
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  out of memory (heap %d/%d, heap_max %d)", what, n, pc.heap.InUse(), pc.heap.Size(), m.Cfg.HeapMax),
+				Fields: []runtime.Field{{Key: "size", Val: n}, {Key: "addr", Val: nil}}})
+		}
+		return mem.NilValue
+	}
+	m.SyncHeap(pc.rt)
+	seg := pc.space.HeapSeg
+	// Fresh memory reads as zero, whatever the block's previous owner left.
+	for a := blk.Addr &^ 7; a < blk.Addr+blk.Size; a += 8 {
+		if a >= seg.Start {
+			if i := seg.Index(a); i < len(seg.Words) {
+				seg.Words[i] = mem.Value{}
+			}
+		}
+	}
+	if len(seg.Odd) > 0 {
+		for a := range seg.Odd {
+			if a >= blk.Start && a < blk.End {
+				delete(seg.Odd, a)
+			}
+		}
+	}
+	pc.allocs++
+	pc.allocAt[blk.ID] = th.where()
+	if isObj {
+		pc.objects[blk.Addr] = info
+	}
+	if m.Trace.On(runtime.CatMem) {
+		text := fmt.Sprintf("%s(%d) = %s", what, n, mem.Hex(blk.Addr))
+		if isObj && info.shape != nil {
+			text = fmt.Sprintf("object {%s} = %s (%d bytes)", strings.Join(info.shape.Fields, ", "), mem.Hex(blk.Addr), n)
+		} else if isObj {
+			text = fmt.Sprintf("array [%d] = %s (%d bytes)", info.n, mem.Hex(blk.Addr), n)
+		}
+		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: pad(text, 44) + heapUse(pc.heap),
+			Fields: []runtime.Field{{Key: "size", Val: n}, {Key: "addr", Val: runtime.Addr(blk.Addr)}, {Key: "heap_used", Val: pc.heap.InUse()}, {Key: "heap_size", Val: pc.heap.Size()}}})
+	}
+	return mem.PtrValue(blk.Addr)
+}
+
+func heapUse(h *mem.Heap) string {
+	return fmt.Sprintf("heap %d/%d", h.InUse(), h.Size())
+}
+
+func pad(s string, n int) string {
+	if len(s) >= n {
+		return s + "  "
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+// newObject allocates an object or array literal and fills it with the n
+// values on the operand stack.
+func (vm *VM) newObject(th *threadCtx, n int, info objInfo) (runtime.Stop, bool) {
+	size := int64(n) * 8
+	p := vm.alloc(th, size, "alloc", info, true)
+	vals := th.ops[th.sp-n : th.sp]
+	if p.K == mem.Ptr {
+		for i, v := range vals {
+			if f := th.proc.space.Store(uint64(p.N)+8*uint64(i), v); f != nil {
+				return vm.memFault(th, f), false
+			}
+		}
+	}
+	th.sp -= n
+	th.push(p)
+	return 0, true
+}
+
+// free returns a block to the heap, or kills the process for an invalid or
+// double free, as a memory checker would.
+func (vm *VM) free(th *threadCtx, p mem.Value) (runtime.Stop, bool) {
+	m := vm.m
+	pc := th.proc
+	if p.K == mem.Nil || (p.K == mem.Int && p.N == 0) {
+		return 0, true // free(NULL) does nothing, as in C
+	}
+	if !isNum(p) {
+		return vm.typeFault(th, fmt.Sprintf("free takes a pointer, not %s", p.K)), false
+	}
+	addr := uint64(p.N)
+	blk, res := pc.heap.Free(addr)
+	switch res {
+	case mem.FreeDouble:
+		more := []string{"at " + th.where().String()}
+		more = append(more, vm.blockStory(pc, blk, addr)...)
+		return vm.kill(th, runtime.SIGABRT, string(mem.FaultDoubleFree), fmt.Sprintf("double-free: free(%s) of a block already freed", mem.Hex(addr)), more), false
+	case mem.FreeInvalid:
+		more := []string{"at " + th.where().String()}
+		if b, st := pc.heap.Find(addr); b.ID != 0 && (st == mem.AddrLive || st == mem.AddrHeader || st == mem.AddrPadding) {
+			more = append(more, vm.blockStory(pc, b, addr)...)
+		} else {
+			more = append(more, fmt.Sprintf("%s is not the start of a block returned by alloc", mem.Hex(addr)))
+		}
+		return vm.kill(th, runtime.SIGABRT, string(mem.FaultInvalidFree), fmt.Sprintf("invalid-free: free(%s) of an address that is not the start of a live block", mem.Hex(addr)), more), false
+	}
+	pc.freeAt[blk.ID] = th.where()
+	delete(pc.objects, addr)
+	if m.Trace.On(runtime.CatMem) {
+		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "free", Text: pad(fmt.Sprintf("free(%s)", mem.Hex(addr)), 44) + heapUse(pc.heap),
+			Fields: []runtime.Field{{Key: "addr", Val: runtime.Addr(addr)}, {Key: "size", Val: blk.Size}, {Key: "heap_used", Val: pc.heap.InUse()}, {Key: "heap_size", Val: pc.heap.Size()}}})
+	}
+	return 0, true
+}
+
+// blockStory tells where addr lies relative to blk, and where the block was
+// freed and allocated, in a memory checker's words.
+func (vm *VM) blockStory(pc *procCtx, blk mem.Block, addr uint64) []string {
+	var out []string
+	pos, off := blk.Relate(addr)
+	state := "a block"
+	if !blk.Live {
+		state = "a freed block"
+	}
+	switch pos {
+	case mem.PosBefore:
+		out = append(out, fmt.Sprintf("%s is %d bytes before %s of %d bytes at %s", mem.Hex(addr), off, state, blk.Size, mem.Hex(blk.Addr)))
+	case mem.PosInside:
+		out = append(out, fmt.Sprintf("%s is %d bytes inside %s of %d bytes at %s", mem.Hex(addr), off, state, blk.Size, mem.Hex(blk.Addr)))
+	default:
+		out = append(out, fmt.Sprintf("%s is %d bytes after %s of %d bytes at %s", mem.Hex(addr), off, state, blk.Size, mem.Hex(blk.Addr)))
+	}
+	if s, ok := pc.freeAt[blk.ID]; ok && !blk.Live {
+		out = append(out, "freed at "+s.String())
+	}
+	if s, ok := pc.allocAt[blk.ID]; ok {
+		out = append(out, "allocated at "+s.String())
+	}
+	return out
+}
+
+// String formats a site as "main, line 12".
+func (s site) String() string {
+	if s.pos.Line == 0 {
+		return s.fn
+	}
+	return fmt.Sprintf("%s, line %d", s.fn, s.pos.Line)
+}
+
+// kill ends the thread's process with a signal and a report.
+func (vm *VM) kill(th *threadCtx, sig runtime.Signal, kind, what string, more []string) runtime.Stop {
+	vm.m.Kill(th.rt, sig, kind, what, more, nil)
+	return runtime.StopDead
+}
+
+// typeFault kills the process for an operation on values of the wrong type.
+func (vm *VM) typeFault(th *threadCtx, what string) runtime.Stop {
+	return vm.kill(th, runtime.SIGABRT, "type-error", "type error: "+what, vm.at(th))
+}
+
+// fieldFault reports o.name where o is not an object.
+func (vm *VM) fieldFault(th *threadCtx, o mem.Value, name string, info objInfo, known bool) runtime.Stop {
+	if isNum(o) || o.K == mem.Nil {
+		// Touch the memory first: a nil or freed object is a memory error.
+		if _, f := th.proc.space.Load(uint64(o.N)); f != nil {
+			return vm.memFault(th, f)
+		}
+	}
+	if known && info.shape == nil {
+		return vm.typeFault(th, fmt.Sprintf("%s is an array, not an object: it has no field %s", o, name))
+	}
+	return vm.typeFault(th, fmt.Sprintf("%s is not an object: it has no field %s", o.Quote(), name))
+}
+
+// memFault kills the process for an illegal memory access.
+func (vm *VM) memFault(th *threadCtx, f *mem.Fault) runtime.Stop {
+	pc := th.proc
+	access := "read"
+	if f.Write {
+		access = "write"
+	}
+	w := th.where()
+	more := []string{"at " + w.String()}
+	var what string
+	switch f.Kind {
+	case mem.FaultSegv:
+		what = fmt.Sprintf("segmentation fault: %s of 8 bytes at %s (%s)", access, mem.Hex(f.Addr), f.Why)
+		if f.Addr < mem.PageSize {
+			more = append(more, "a nil pointer (address 0) was dereferenced")
+		}
+	case mem.FaultStackOverflow:
+		what = fmt.Sprintf("stack overflow: %s at %s in the guard page below the stack", access, mem.Hex(f.Addr))
+		if f.Seg != nil {
+			more = append(more, fmt.Sprintf("the stack is %s-%s (stack_size=%d) and %d frames deep", mem.Hex(f.Seg.Start), mem.Hex(f.Seg.End), f.Seg.Size(), len(th.frames)))
+		}
+	case mem.FaultUseAfterFree:
+		what = fmt.Sprintf("use-after-free: %s of 8 bytes at %s", access, mem.Hex(f.Addr))
+		if f.HasBlock {
+			more = append(more, vm.blockStory(pc, f.Block, f.Addr)...)
+		}
+	case mem.FaultHeapOverflow:
+		what = fmt.Sprintf("heap-buffer-overflow: %s of 8 bytes at %s", access, mem.Hex(f.Addr))
+		if f.HasBlock {
+			more = append(more, vm.blockStory(pc, f.Block, f.Addr)...)
+		} else {
+			more = append(more, fmt.Sprintf("%s is not inside any live block", mem.Hex(f.Addr)))
+		}
+	case mem.FaultStackUseAfterReturn:
+		what = fmt.Sprintf("stack-use-after-return: %s of 8 bytes at %s", access, mem.Hex(f.Addr))
+		if f.Seg != nil {
+			more = append(more, fmt.Sprintf("%s is below the stack pointer %s: the frame that held it has returned", mem.Hex(f.Addr), mem.Hex(f.Seg.SP)))
+		}
+	default:
+		what = fmt.Sprintf("%s: %s at %s", f.Kind, access, mem.Hex(f.Addr))
+	}
+	vm.m.Kill(th.rt, runtime.SIGSEGV, string(f.Kind), what, more, []runtime.Field{{Key: "addr", Val: runtime.Addr(f.Addr)}})
+	return runtime.StopDead
+}
+
+// sourceText returns line n of src, trimmed, or "".
+func sourceText(src []byte, n int) string {
+	if n < 1 {
+		return ""
+	}
+	lines := strings.Split(string(src), "\n")
+	if n > len(lines) {
+		return ""
+	}
+	return strings.TrimSpace(lines[n-1])
+}

@@ -1,0 +1,107 @@
+package interp
+
+import (
+	"proc/grammar"
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// frame is one activation of a function on a thread's stack. The slots of
+// the frame live in the stack segment itself, so &x, show stack and a wild
+// pointer all see the same memory the VM uses.
+type frame struct {
+	fn   *Func
+	pc   int    // next instruction to run (saved while a callee runs)
+	base int    // index in the stack segment's Words of slot 0
+	fp   uint64 // address of the saved frame pointer
+	ret  uint64 // return address
+	// opBase is the operand stack depth when the frame was entered.
+	opBase int
+}
+
+// threadCtx is the interpreter's state of one simulated thread: registers
+// (pc in the top frame), frames and an operand stack, all explicit data.
+type threadCtx struct {
+	rt     *runtime.Thread
+	proc   *procCtx
+	stack  *mem.Segment
+	frames []frame
+	ops    []mem.Value
+	sp     int
+	// computeLeft is what remains of a `compute n` in progress.
+	computeLeft int64
+}
+
+// site is a place in the source where something happened.
+type site struct {
+	fn  string
+	pos grammar.Pos
+}
+
+// objInfo records what an object or array literal allocated.
+type objInfo struct {
+	shape *Shape // nil for an array
+	n     int    // number of slots
+}
+
+// procCtx is the interpreter's per-process state.
+type procCtx struct {
+	rt      *runtime.Process
+	space   *mem.AddressSpace
+	heap    *mem.Heap
+	data    *mem.Segment
+	bss     *mem.Segment
+	objects map[uint64]objInfo
+	allocAt map[uint64]site // by block id
+	freeAt  map[uint64]site // by block id
+	allocs  int             // number of allocations made
+}
+
+func newProcCtx(p *runtime.Process) *procCtx {
+	return &procCtx{
+		rt: p, space: p.Space, heap: p.Heap, data: p.Data, bss: p.Bss,
+		objects: map[uint64]objInfo{}, allocAt: map[uint64]site{}, freeAt: map[uint64]site{},
+	}
+}
+
+// push ensures room and pushes v on the operand stack.
+func (th *threadCtx) push(v mem.Value) {
+	if th.sp >= len(th.ops) {
+		th.growOps(1)
+	}
+	th.ops[th.sp] = v
+	th.sp++
+}
+
+func (th *threadCtx) growOps(n int) {
+	size := 2 * len(th.ops)
+	if size < th.sp+n+16 {
+		size = th.sp + n + 16
+	}
+	ops := make([]mem.Value, size)
+	copy(ops, th.ops[:th.sp])
+	th.ops = ops
+}
+
+// top returns the innermost frame.
+func (th *threadCtx) top() *frame { return &th.frames[len(th.frames)-1] }
+
+// where returns the function and source position of the instruction the
+// thread is running (or about to run).
+func (th *threadCtx) where() site {
+	if len(th.frames) == 0 {
+		return site{}
+	}
+	fr := th.top()
+	pc := fr.pc - 1
+	if pc < 0 {
+		pc = 0
+	}
+	if pc >= len(fr.fn.Lines) {
+		return site{fn: fr.fn.Name}
+	}
+	return site{fn: fr.fn.Name, pos: fr.fn.Lines[pc]}
+}
+
+// slotAddr returns the address of slot k of fr.
+func slotAddr(fr *frame, k int) uint64 { return fr.fp - 8*uint64(k+1) }

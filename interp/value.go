@@ -1,0 +1,148 @@
+package interp
+
+import (
+	"proc/runtime/mem"
+)
+
+// binary applies a binary operator. It returns the result, or a type error
+// message, or divZero for a division or remainder by zero.
+func binary(op Op, x, y mem.Value) (r mem.Value, typeErr string, divZero bool) {
+	switch op {
+	case OpEq:
+		return mem.BoolValue(equal(x, y)), "", false
+	case OpNe:
+		return mem.BoolValue(!equal(x, y)), "", false
+	}
+	xi, yi := isNum(x), isNum(y)
+	switch op {
+	case OpAdd:
+		if x.K == mem.Str || y.K == mem.Str {
+			if (x.K == mem.Str || xi || x.K == mem.Bool || x.K == mem.Nil) && (y.K == mem.Str || yi || y.K == mem.Bool || y.K == mem.Nil) {
+				return mem.StrValue(x.String() + y.String()), "", false
+			}
+		}
+		if xi && yi {
+			k := mem.Int
+			if x.K == mem.Ptr || y.K == mem.Ptr {
+				k = mem.Ptr
+			}
+			return mem.Value{K: k, N: x.N + y.N}, "", false
+		}
+	case OpSub:
+		if xi && yi {
+			k := mem.Int
+			if x.K == mem.Ptr && y.K == mem.Int {
+				k = mem.Ptr
+			}
+			return mem.Value{K: k, N: x.N - y.N}, "", false
+		}
+	case OpMul:
+		if xi && yi {
+			return mem.IntValue(x.N * y.N), "", false
+		}
+	case OpDiv, OpMod:
+		if xi && yi {
+			if y.N == 0 {
+				return mem.Value{}, "", true
+			}
+			if op == OpDiv {
+				if y.N == -1 {
+					return mem.IntValue(-x.N), "", false
+				}
+				return mem.IntValue(x.N / y.N), "", false
+			}
+			if y.N == -1 {
+				return mem.IntValue(0), "", false
+			}
+			return mem.IntValue(x.N % y.N), "", false
+		}
+	case OpLt, OpLe, OpGt, OpGe:
+		var c int
+		switch {
+		case xi && yi:
+			c = cmpInt(x.N, y.N)
+		case x.K == mem.Str && y.K == mem.Str:
+			c = cmpStr(x.S, y.S)
+		default:
+			return mem.Value{}, "cannot compare " + x.K.String() + " " + opSymbol(op) + " " + y.K.String(), false
+		}
+		switch op {
+		case OpLt:
+			return mem.BoolValue(c < 0), "", false
+		case OpLe:
+			return mem.BoolValue(c <= 0), "", false
+		case OpGt:
+			return mem.BoolValue(c > 0), "", false
+		default:
+			return mem.BoolValue(c >= 0), "", false
+		}
+	}
+	return mem.Value{}, "invalid operation: " + x.K.String() + " " + opSymbol(op) + " " + y.K.String(), false
+}
+
+func isNum(v mem.Value) bool { return v.K == mem.Int || v.K == mem.Ptr }
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// equal is == : same kind and value; ints and pointers compare as numbers.
+func equal(x, y mem.Value) bool {
+	if isNum(x) && isNum(y) {
+		return x.N == y.N
+	}
+	if x.K != y.K {
+		return false
+	}
+	switch x.K {
+	case mem.Str:
+		return x.S == y.S
+	case mem.Nil:
+		return true
+	}
+	return x.N == y.N
+}
+
+func opSymbol(op Op) string {
+	switch op {
+	case OpAdd:
+		return "+"
+	case OpSub:
+		return "-"
+	case OpMul:
+		return "*"
+	case OpDiv:
+		return "/"
+	case OpMod:
+		return "%"
+	case OpEq:
+		return "=="
+	case OpNe:
+		return "!="
+	case OpLt:
+		return "<"
+	case OpLe:
+		return "<="
+	case OpGt:
+		return ">"
+	case OpGe:
+		return ">="
+	}
+	return op.String()
+}

@@ -1,0 +1,405 @@
+package interp
+
+import (
+	"fmt"
+	"strings"
+
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// VM runs compiled code on a simulated machine; it is the machine's
+// Executor. One VM serves every thread of every process: a thread's state is
+// in its threadCtx, never on the Go stack.
+type VM struct {
+	prog *Program
+	m    *runtime.Machine
+}
+
+// Run runs thread t for at most budget ticks (runtime.Executor).
+func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
+	th := t.Ctx.(*threadCtx)
+	m := vm.m
+	cost := m.Cfg.CostInsn
+	maxSteps := m.Cfg.MaxSteps
+	used := int64(0)
+
+	// A compute in progress uses ticks before any new instruction runs.
+	if th.computeLeft > 0 {
+		n := th.computeLeft
+		if n > budget {
+			n = budget
+		}
+		th.computeLeft -= n
+		m.Clock += n
+		used += n
+		if th.computeLeft > 0 {
+			return runtime.StopPreempt
+		}
+	}
+
+	fr := th.top()
+	code := fr.fn.Code
+	pc := fr.pc
+	consts := vm.prog.Consts
+	pctx := th.proc
+	traceInsn := m.Trace.On(runtime.CatInsn)
+
+	for {
+		if used >= budget {
+			fr.pc = pc
+			return runtime.StopPreempt
+		}
+		if m.Steps >= maxSteps {
+			fr.pc = pc
+			return runtime.StopLimit
+		}
+		in := code[pc]
+		if traceInsn {
+			vm.traceInsn(th, fr.fn, pc)
+		}
+		pc++
+		m.Steps++
+		switch in.Op {
+		case OpNop:
+		case OpConst:
+			th.push(consts[in.A])
+		case OpInt:
+			th.push(mem.Value{K: mem.Int, N: int64(in.A)})
+		case OpNil:
+			th.push(mem.NilValue)
+		case OpTrue:
+			th.push(mem.TrueValue)
+		case OpFalse:
+			th.push(mem.FalseValue)
+		case OpPop:
+			th.sp--
+		case OpLoadL:
+			th.push(th.stack.Words[fr.base+int(in.A)])
+		case OpStoreL:
+			th.sp--
+			th.stack.Words[fr.base+int(in.A)] = th.ops[th.sp]
+		case OpLoadG:
+			if in.B == 0 {
+				th.push(pctx.data.Words[in.A])
+			} else {
+				th.push(pctx.bss.Words[in.A])
+			}
+		case OpStoreG:
+			th.sp--
+			if in.B == 0 {
+				pctx.data.Words[in.A] = th.ops[th.sp]
+			} else {
+				pctx.bss.Words[in.A] = th.ops[th.sp]
+			}
+		case OpAddrL:
+			th.push(mem.PtrValue(slotAddr(fr, int(in.A))))
+		case OpAddrG:
+			seg := pctx.data
+			if in.B != 0 {
+				seg = pctx.bss
+			}
+			th.push(mem.PtrValue(seg.Start + 8*uint64(in.A)))
+		case OpAddrF:
+			th.push(mem.PtrValue(vm.prog.Funcs[in.A].Addr))
+		case OpLoad:
+			a := th.ops[th.sp-1]
+			if !isNum(a) && a.K != mem.Nil {
+				fr.pc = pc
+				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K))
+			}
+			v, f := pctx.space.Load(uint64(a.N))
+			if f != nil {
+				fr.pc = pc
+				m.Clock += cost
+				return vm.memFault(th, f)
+			}
+			th.ops[th.sp-1] = v
+		case OpStore:
+			v := th.ops[th.sp-1]
+			a := th.ops[th.sp-2]
+			th.sp -= 2
+			if !isNum(a) && a.K != mem.Nil {
+				fr.pc = pc
+				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K))
+			}
+			if f := pctx.space.Store(uint64(a.N), v); f != nil {
+				fr.pc = pc
+				m.Clock += cost
+				return vm.memFault(th, f)
+			}
+		case OpIndexAddr:
+			i := th.ops[th.sp-1]
+			p := th.ops[th.sp-2]
+			th.sp--
+			if !isNum(i) {
+				fr.pc = pc
+				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K))
+			}
+			if !isNum(p) && p.K != mem.Nil {
+				fr.pc = pc
+				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K))
+			}
+			th.ops[th.sp-1] = mem.PtrValue(uint64(p.N + 8*i.N))
+		case OpFieldAddr:
+			o := th.ops[th.sp-1]
+			name := consts[in.A].S
+			info, ok := pctx.objects[uint64(o.N)]
+			if !ok || info.shape == nil || !isNum(o) {
+				fr.pc = pc
+				return vm.fieldFault(th, o, name, info, ok)
+			}
+			idx := -1
+			for k, f := range info.shape.Fields {
+				if f == name {
+					idx = k
+					break
+				}
+			}
+			if idx < 0 {
+				fr.pc = pc
+				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", ")))
+			}
+			th.ops[th.sp-1] = mem.PtrValue(uint64(o.N) + 8*uint64(idx))
+		case OpAdd, OpSub, OpMul, OpDiv, OpMod, OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+			x, y := th.ops[th.sp-2], th.ops[th.sp-1]
+			th.sp--
+			if x.K == mem.Int && y.K == mem.Int {
+				switch in.Op {
+				case OpAdd:
+					th.ops[th.sp-1].N = x.N + y.N
+					m.Clock += cost
+					used += cost
+					continue
+				case OpSub:
+					th.ops[th.sp-1].N = x.N - y.N
+					m.Clock += cost
+					used += cost
+					continue
+				case OpLt:
+					th.ops[th.sp-1] = mem.BoolValue(x.N < y.N)
+					m.Clock += cost
+					used += cost
+					continue
+				}
+			}
+			r, terr, div := binary(in.Op, x, y)
+			if div {
+				fr.pc = pc
+				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", x, opSymbol(in.Op), y), vm.at(th))
+			}
+			if terr != "" {
+				fr.pc = pc
+				return vm.typeFault(th, terr)
+			}
+			th.ops[th.sp-1] = r
+		case OpNeg:
+			x := th.ops[th.sp-1]
+			if x.K != mem.Int {
+				fr.pc = pc
+				return vm.typeFault(th, "invalid operation: -"+x.K.String())
+			}
+			th.ops[th.sp-1].N = -x.N
+		case OpNot:
+			th.ops[th.sp-1] = mem.BoolValue(!th.ops[th.sp-1].Truth())
+		case OpJmp:
+			pc = int(in.A)
+		case OpJmpF:
+			th.sp--
+			if !th.ops[th.sp].Truth() {
+				pc = int(in.A)
+			}
+		case OpJmpT:
+			th.sp--
+			if th.ops[th.sp].Truth() {
+				pc = int(in.A)
+			}
+		case OpCall:
+			fr.pc = pc
+			m.Clock += cost
+			used += cost
+			if stop, ok := vm.call(th, vm.prog.Funcs[in.A], int(in.B)); !ok {
+				return stop
+			}
+			fr = th.top()
+			code = fr.fn.Code
+			pc = 0
+			continue
+		case OpRet:
+			fr.pc = pc
+			m.Clock += cost
+			used += cost
+			if stop, ok := vm.ret(th); !ok {
+				return stop
+			}
+			fr = th.top()
+			code = fr.fn.Code
+			pc = fr.pc
+			continue
+		default:
+			// The rarer operations: each may end the thread's turn.
+			fr.pc = pc
+			stop, ok := vm.slow(th, in)
+			if !ok {
+				return stop
+			}
+			// A slow op may have moved the clock itself (compute).
+			m.Clock += cost
+			used += cost
+			if th.computeLeft > 0 {
+				n := th.computeLeft
+				if n > budget-used {
+					n = budget - used
+				}
+				if n < 0 {
+					n = 0
+				}
+				th.computeLeft -= n
+				m.Clock += n
+				used += n
+				if th.computeLeft > 0 {
+					return runtime.StopPreempt
+				}
+			}
+			if in.Op == OpYield {
+				return runtime.StopYield
+			}
+			fr = th.top()
+			code = fr.fn.Code
+			pc = fr.pc
+			continue
+		}
+		m.Clock += cost
+		used += cost
+	}
+}
+
+// call pushes a frame for fn, taking its n arguments off the operand stack.
+func (vm *VM) call(th *threadCtx, fn *Func, n int) (runtime.Stop, bool) {
+	caller := th.top()
+	st := th.stack
+	callerSP := st.SP
+	fp := callerSP - 16
+	newSP := fp - 8*uint64(fn.NSlots)
+	if newSP < st.Start || fp > callerSP {
+		// The frame would cross into the guard page below the stack.
+		th.sp -= n
+		f := &mem.Fault{Kind: mem.FaultStackOverflow, Addr: newSP, Write: true, Seg: st}
+		return vm.memFault(th, f), false
+	}
+	ret := caller.fn.Addr + uint64(caller.pc)*InsnBytes
+	fpIdx := st.Index(fp)
+	base := fpIdx + 1
+	st.Ensure(base + fn.NSlots)
+	w := st.Words
+	w[fpIdx] = mem.PtrValue(caller.fp)
+	w[fpIdx-1] = mem.PtrValue(ret)
+	args := th.ops[th.sp-n : th.sp]
+	for k := 0; k < fn.NSlots; k++ {
+		if k < n {
+			w[base+k] = args[k]
+		} else {
+			w[base+k] = mem.Value{}
+		}
+	}
+	th.sp -= n
+	st.SP = newSP
+	if th.sp+fn.MaxStack+4 > len(th.ops) {
+		th.growOps(fn.MaxStack + 4)
+	}
+	th.frames = append(th.frames, frame{fn: fn, base: base, fp: fp, ret: ret, opBase: th.sp})
+	if vm.m.Trace.On(runtime.CatCall) {
+		vm.traceCall(th, fn, n)
+	}
+	return 0, true
+}
+
+func (vm *VM) traceCall(th *threadCtx, fn *Func, n int) {
+	fr := th.top()
+	var b strings.Builder
+	b.WriteString("call ")
+	b.WriteString(fn.Name)
+	b.WriteByte('(')
+	for k := 0; k < n; k++ {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(fn.Slots[k])
+		b.WriteByte('=')
+		b.WriteString(th.stack.Words[fr.base+k].Quote())
+	}
+	fmt.Fprintf(&b, ") frame=%s ret=%s", mem.Hex(fr.fp), mem.Hex(fr.ret))
+	vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatCall, Ev: "call", Text: b.String(),
+		Fields: []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "frame", Val: runtime.Addr(fr.fp)}, {Key: "ret", Val: runtime.Addr(fr.ret)}}})
+}
+
+// ret pops the innermost frame, passing the value on top of the operand
+// stack to the caller. When the thread's first frame returns, the thread
+// ends; a main thread's return ends its process with that exit status.
+func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
+	th.sp--
+	v := th.ops[th.sp]
+	fr := th.top()
+	if vm.m.Trace.On(runtime.CatCall) {
+		vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatCall, Ev: "return", Text: fmt.Sprintf("return %s = %s", fr.fn.Name, v.Quote()),
+			Fields: []runtime.Field{{Key: "func", Val: fr.fn.Name}, {Key: "value", Val: v.String()}}})
+	}
+	th.stack.SP = fr.fp + 16
+	th.sp = fr.opBase
+	th.frames = th.frames[:len(th.frames)-1]
+	if len(th.frames) == 0 {
+		status := 0
+		if v.K == mem.Int {
+			status = int(v.N)
+		}
+		vm.m.ExitProcess(th.rt, status)
+		return runtime.StopDead, false
+	}
+	th.push(v)
+	return 0, true
+}
+
+// traceInsn emits one instruction about to run (the insn category).
+func (vm *VM) traceInsn(th *threadCtx, fn *Func, pc int) {
+	in := fn.Code[pc]
+	text := fmt.Sprintf("insn %s %s.%d %s", mem.Hex(fn.Addr+uint64(pc)*InsnBytes), fn.Name, pc, in.Op)
+	switch in.Op {
+	case OpConst:
+		text += " " + vm.prog.Consts[in.A].Quote()
+	case OpLoadL, OpStoreL, OpAddrL:
+		name := fn.Slots[in.A]
+		if name == "" {
+			name = "(loop end)"
+		}
+		text += " " + name
+	case OpLoadG, OpStoreG, OpAddrG:
+		for _, g := range vm.prog.Globals {
+			if g.Index == int(in.A) && g.Bss == (in.B != 0) {
+				text += " " + g.Name
+			}
+		}
+	case OpCall, OpAddrF:
+		text += " " + vm.prog.Funcs[in.A].Name
+	case OpBuiltin:
+		text += " " + Builtins[in.A].Name
+	case OpInt, OpJmp, OpJmpF, OpJmpT, OpPrint:
+		text += fmt.Sprintf(" %d", in.A)
+	}
+	line := 0
+	if pc < len(fn.Lines) {
+		line = fn.Lines[pc].Line
+	}
+	vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatInsn, Ev: "insn", Text: text,
+		Fields: []runtime.Field{{Key: "pc", Val: runtime.Addr(fn.Addr + uint64(pc)*InsnBytes)}, {Key: "op", Val: in.Op.String()}, {Key: "line", Val: line}}})
+}
+
+// at returns the report lines that say where the thread is: the function
+// and line, and the source line itself.
+func (vm *VM) at(th *threadCtx) []string {
+	w := th.where()
+	more := []string{"at " + w.String()}
+	if line := sourceText(vm.prog.Src, w.pos.Line); line != "" {
+		more = append(more, "    "+line)
+	}
+	return more
+}

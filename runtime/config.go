@@ -1,0 +1,244 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Config holds every tunable of the machine (SPEC section 7). The zero value
+// is not useful: start from DefaultConfig.
+type Config struct {
+	Sched             string
+	Quantum           int64
+	Seed              int64
+	CostInsn          int64
+	CostSpawn         int64
+	CostFork          int64
+	CostThread        int64
+	CostSwitchProcess int64
+	CostSwitchThread  int64
+	CostCopy          int64
+	HeapPolicy        string
+	HeapAlign         int64
+	HeapHeader        int64
+	HeapCoalesce      bool
+	HeapSize          int64
+	HeapGrow          bool
+	HeapMax           int64
+	StackSize         int64
+	PipeCap           int64
+	MQCap             int64
+	NetLatency        int64
+	MLFQLevels        int64
+	MLFQBoost         int64
+	MaxSteps          int64
+	MaxProcs          int64
+	MaxThreads        int64
+	MaxOutput         int64
+}
+
+// DefaultConfig returns the defaults of SPEC section 7.
+func DefaultConfig() Config {
+	return Config{
+		Sched: "rr", Quantum: 4, Seed: 0, CostInsn: 1, CostSpawn: 20, CostFork: 20,
+		CostThread: 2, CostSwitchProcess: 5, CostSwitchThread: 1, CostCopy: 1,
+		HeapPolicy: "first", HeapAlign: 16, HeapHeader: 16, HeapCoalesce: true,
+		HeapSize: 4096, HeapGrow: true, HeapMax: 1048576, StackSize: 65536,
+		PipeCap: 4096, MQCap: 10, NetLatency: 5, MLFQLevels: 3, MLFQBoost: 100,
+		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
+	}
+}
+
+// configKey describes one key: its kind, where it lives, and its bounds.
+type configKey struct {
+	kind   string // "int", "bool", "string"
+	int    func(c *Config) *int64
+	bool   func(c *Config) *bool
+	str    func(c *Config) *string
+	min    int64
+	max    int64
+	values []string // allowed strings
+}
+
+const maxConfigInt = 1 << 40
+
+var configKeys = map[string]configKey{
+	"sched":               {kind: "string", str: func(c *Config) *string { return &c.Sched }, values: []string{"fifo", "rr", "sjf", "stcf", "priority", "mlfq", "lottery"}},
+	"quantum":             {kind: "int", int: func(c *Config) *int64 { return &c.Quantum }, min: 1, max: maxConfigInt},
+	"seed":                {kind: "int", int: func(c *Config) *int64 { return &c.Seed }, min: -1 << 63, max: 1<<63 - 1},
+	"cost_insn":           {kind: "int", int: func(c *Config) *int64 { return &c.CostInsn }, min: 0, max: 1 << 20},
+	"cost_spawn":          {kind: "int", int: func(c *Config) *int64 { return &c.CostSpawn }, min: 0, max: 1 << 30},
+	"cost_fork":           {kind: "int", int: func(c *Config) *int64 { return &c.CostFork }, min: 0, max: 1 << 30},
+	"cost_thread":         {kind: "int", int: func(c *Config) *int64 { return &c.CostThread }, min: 0, max: 1 << 30},
+	"cost_switch_process": {kind: "int", int: func(c *Config) *int64 { return &c.CostSwitchProcess }, min: 0, max: 1 << 30},
+	"cost_switch_thread":  {kind: "int", int: func(c *Config) *int64 { return &c.CostSwitchThread }, min: 0, max: 1 << 30},
+	"cost_copy":           {kind: "int", int: func(c *Config) *int64 { return &c.CostCopy }, min: 0, max: 1 << 30},
+	"heap_policy":         {kind: "string", str: func(c *Config) *string { return &c.HeapPolicy }, values: []string{"first", "best", "worst", "next"}},
+	"heap_align":          {kind: "int", int: func(c *Config) *int64 { return &c.HeapAlign }, min: 1, max: 4096},
+	"heap_header":         {kind: "int", int: func(c *Config) *int64 { return &c.HeapHeader }, min: 0, max: 4096},
+	"heap_coalesce":       {kind: "bool", bool: func(c *Config) *bool { return &c.HeapCoalesce }},
+	"heap_size":           {kind: "int", int: func(c *Config) *int64 { return &c.HeapSize }, min: 0, max: 1 << 30},
+	"heap_grow":           {kind: "bool", bool: func(c *Config) *bool { return &c.HeapGrow }},
+	"heap_max":            {kind: "int", int: func(c *Config) *int64 { return &c.HeapMax }, min: 0, max: 1 << 30},
+	"stack_size":          {kind: "int", int: func(c *Config) *int64 { return &c.StackSize }, min: 4096, max: 1 << 26},
+	"pipe_cap":            {kind: "int", int: func(c *Config) *int64 { return &c.PipeCap }, min: 1, max: 1 << 24},
+	"mq_cap":              {kind: "int", int: func(c *Config) *int64 { return &c.MQCap }, min: 1, max: 1 << 20},
+	"net_latency":         {kind: "int", int: func(c *Config) *int64 { return &c.NetLatency }, min: 0, max: 1 << 30},
+	"mlfq_levels":         {kind: "int", int: func(c *Config) *int64 { return &c.MLFQLevels }, min: 1, max: 64},
+	"mlfq_boost":          {kind: "int", int: func(c *Config) *int64 { return &c.MLFQBoost }, min: 0, max: maxConfigInt},
+	"max_steps":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxSteps }, min: 1, max: 1 << 40},
+	"max_procs":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxProcs }, min: 1, max: 1 << 20},
+	"max_threads":         {kind: "int", int: func(c *Config) *int64 { return &c.MaxThreads }, min: 1, max: 1 << 22},
+	"max_output":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxOutput }, min: 0, max: 1 << 34},
+}
+
+// ConfigKeys returns every config key, sorted.
+func ConfigKeys() []string {
+	keys := make([]string, 0, len(configKeys))
+	for k := range configKeys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// ConfigKind returns the kind of value a key takes ("int", "bool",
+// "string"), or "" for an unknown key.
+func ConfigKind(key string) string { return configKeys[key].kind }
+
+// SetInt sets an int key.
+func (c *Config) SetInt(key string, v int64) error {
+	k, ok := configKeys[key]
+	if !ok {
+		return unknownKey(key)
+	}
+	if k.kind != "int" {
+		return fmt.Errorf("config key %s takes a %s, not an int", key, k.kind)
+	}
+	if v < k.min || v > k.max {
+		return fmt.Errorf("config key %s must be between %d and %d, not %d", key, k.min, k.max, v)
+	}
+	*k.int(c) = v
+	return nil
+}
+
+// SetBool sets a bool key.
+func (c *Config) SetBool(key string, v bool) error {
+	k, ok := configKeys[key]
+	if !ok {
+		return unknownKey(key)
+	}
+	if k.kind != "bool" {
+		return fmt.Errorf("config key %s takes a%s %s, not a bool", key, article(k.kind), k.kind)
+	}
+	*k.bool(c) = v
+	return nil
+}
+
+// SetString sets a string key.
+func (c *Config) SetString(key string, v string) error {
+	k, ok := configKeys[key]
+	if !ok {
+		return unknownKey(key)
+	}
+	if k.kind != "string" {
+		return fmt.Errorf("config key %s takes a%s %s, not a string", key, article(k.kind), k.kind)
+	}
+	for _, a := range k.values {
+		if a == v {
+			*k.str(c) = v
+			return nil
+		}
+	}
+	return fmt.Errorf("config key %s must be one of %s, not %q", key, strings.Join(k.values, ", "), v)
+}
+
+// Set parses a KEY=VALUE text value (from --set) by the key's kind. A string
+// value may be written bare or in double quotes.
+func (c *Config) Set(key, value string) error {
+	k, ok := configKeys[key]
+	if !ok {
+		return unknownKey(key)
+	}
+	switch k.kind {
+	case "int":
+		s := strings.ReplaceAll(value, "_", "")
+		n, err := strconv.ParseInt(s, 0, 64)
+		if err != nil {
+			return fmt.Errorf("config key %s takes an int, not %q", key, value)
+		}
+		return c.SetInt(key, n)
+	case "bool":
+		switch value {
+		case "true":
+			return c.SetBool(key, true)
+		case "false":
+			return c.SetBool(key, false)
+		}
+		return fmt.Errorf("config key %s takes a bool (true or false), not %q", key, value)
+	default:
+		if uq, err := strconv.Unquote(value); err == nil && strings.HasPrefix(value, `"`) {
+			value = uq
+		}
+		return c.SetString(key, value)
+	}
+}
+
+// Get returns the key's current value as text (strings quoted).
+func (c *Config) Get(key string) (string, bool) {
+	k, ok := configKeys[key]
+	if !ok {
+		return "", false
+	}
+	switch k.kind {
+	case "int":
+		return strconv.FormatInt(*k.int(c), 10), true
+	case "bool":
+		return strconv.FormatBool(*k.bool(c)), true
+	default:
+		return strconv.Quote(*k.str(c)), true
+	}
+}
+
+func article(kind string) string {
+	if kind == "int" {
+		return "n"
+	}
+	return ""
+}
+
+func unknownKey(key string) error {
+	// Suggest the closest key: a typo is the usual cause.
+	best, bestD := "", 4
+	for k := range configKeys {
+		if d := editDistance(k, key); d < bestD || (d == bestD && k < best) {
+			best, bestD = k, d
+		}
+	}
+	if best != "" {
+		return fmt.Errorf("unknown config key %q (did you mean %s?)", key, best)
+	}
+	return fmt.Errorf("unknown config key %q", key)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,92 @@
+package runtime
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConfigDefaults(t *testing.T) {
+	c := DefaultConfig()
+	want := map[string]string{
+		"sched": `"rr"`, "quantum": "4", "seed": "0", "cost_insn": "1", "cost_spawn": "20", "cost_fork": "20",
+		"cost_thread": "2", "cost_switch_process": "5", "cost_switch_thread": "1", "cost_copy": "1",
+		"heap_policy": `"first"`, "heap_align": "16", "heap_header": "16", "heap_coalesce": "true",
+		"heap_size": "4096", "heap_grow": "true", "heap_max": "1048576", "stack_size": "65536",
+		"pipe_cap": "4096", "mq_cap": "10", "net_latency": "5", "mlfq_levels": "3", "mlfq_boost": "100",
+		"max_steps": "10000000", "max_procs": "256", "max_threads": "1024", "max_output": "1048576",
+	}
+	if len(ConfigKeys()) != len(want) {
+		t.Errorf("%d keys, want %d", len(ConfigKeys()), len(want))
+	}
+	for k, v := range want {
+		got, ok := c.Get(k)
+		if !ok || got != v {
+			t.Errorf("%s = %s, want %s", k, got, v)
+		}
+	}
+}
+
+func TestConfigSet(t *testing.T) {
+	c := DefaultConfig()
+	for _, kv := range [][2]string{{"quantum", "2"}, {"sched", "fifo"}, {"sched", `"mlfq"`}, {"heap_coalesce", "false"}, {"heap_max", "1_000"}, {"seed", "0x10"}} {
+		if err := c.Set(kv[0], kv[1]); err != nil {
+			t.Errorf("Set(%s, %s): %v", kv[0], kv[1], err)
+		}
+	}
+	if c.Quantum != 2 || c.Sched != "mlfq" || c.HeapCoalesce || c.HeapMax != 1000 || c.Seed != 16 {
+		t.Errorf("config not set: %+v", c)
+	}
+	bad := []struct{ k, v, msg string }{
+		{"quantm", "2", "did you mean quantum"},
+		{"quantum", "fast", "takes an int"},
+		{"quantum", "0", "between 1 and"},
+		{"heap_coalesce", "yes", "takes a bool"},
+		{"sched", "random", "must be one of"},
+		{"heap_policy", "1", "must be one of"},
+	}
+	for _, b := range bad {
+		err := c.Set(b.k, b.v)
+		if err == nil || !strings.Contains(err.Error(), b.msg) {
+			t.Errorf("Set(%s, %s) = %v, want %q", b.k, b.v, err, b.msg)
+		}
+	}
+}
+
+func TestParseCategories(t *testing.T) {
+	if c, _ := ParseCategories("all"); c != CatAll || c&CatInsn != 0 {
+		t.Errorf("all = %b", c)
+	}
+	if c, _ := ParseCategories("none"); c != 0 {
+		t.Errorf("none = %b", c)
+	}
+	if c, _ := ParseCategories("sched,mem,insn"); c != CatSched|CatMem|CatInsn {
+		t.Errorf("list = %b", c)
+	}
+	if _, err := ParseCategories("sched,bogus"); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("bogus accepted: %v", err)
+	}
+}
+
+func TestFormatEvent(t *testing.T) {
+	e := &Event{T: 20, PID: 1, TID: 1, Text: "thread helper(1) = 3", Cost: 2}
+	got := string(FormatEvent(nil, e))
+	want := "    20 [1/1] thread helper(1) = 3" + strings.Repeat(" ", 60-len("    20 [1/1] thread helper(1) = 3")) + " +2 ticks\n"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	p := string(FormatEvent(nil, &Event{T: 29, PID: 2, TID: 2, Ev: "print", Text: "hi"}))
+	if p != "    29 [2/2] | hi\n" {
+		t.Errorf("print line %q", p)
+	}
+	k := string(FormatEvent(nil, &Event{T: 5, Text: "switch", More: []string{"a"}}))
+	if k != "     5 ----- switch\n             a\n" {
+		t.Errorf("kernel line %q", k)
+	}
+}
+
+func TestJSONString(t *testing.T) {
+	got := string(appendJSONString(nil, "a\"b\\\n\x01\xff"))
+	if got != `"a\"b\\\n\u0001`+"\uFFFD"+`"` {
+		t.Errorf("got %s", got)
+	}
+}

@@ -1,0 +1,299 @@
+package mem
+
+import (
+	"sort"
+)
+
+// PageSize is the size of a page in bytes.
+const PageSize = 4096
+
+// Standard addresses of the layout (x86-64 Linux, non-PIE).
+const (
+	TextBase  uint64 = 0x400000
+	MmapTop   uint64 = 0x7f0000000000
+	StackTop  uint64 = 0x7ffffffff000
+	WordBytes uint64 = 8
+)
+
+// PageUp rounds a up to a page boundary.
+func PageUp(a uint64) uint64 { return (a + PageSize - 1) &^ (PageSize - 1) }
+
+// SegKind says what a segment is for.
+type SegKind uint8
+
+// Segment kinds.
+const (
+	SegText SegKind = iota
+	SegData
+	SegBss
+	SegHeap
+	SegStack
+	SegGuard
+	SegShm
+	SegFile
+)
+
+// Perm is a segment's protection, as in /proc/PID/maps.
+type Perm uint8
+
+// Permission bits.
+const (
+	PermR Perm = 1 << iota
+	PermW
+	PermX
+	PermShared
+)
+
+// String renders perm as /proc/PID/maps does: "r-xp", "rw-s".
+func (p Perm) String() string {
+	b := []byte("---p")
+	if p&PermR != 0 {
+		b[0] = 'r'
+	}
+	if p&PermW != 0 {
+		b[1] = 'w'
+	}
+	if p&PermX != 0 {
+		b[2] = 'x'
+	}
+	if p&PermShared != 0 {
+		b[3] = 's'
+	}
+	return string(b)
+}
+
+// Segment is a contiguous range [Start, End) of an address space. Its words
+// are stored lazily: a word never written reads as zero. A stack segment
+// (Down) stores its words from the top down, so that growing the stack is an
+// append and a deep stack costs host memory only when it is used.
+type Segment struct {
+	Kind  SegKind
+	Name  string
+	Start uint64
+	End   uint64
+	Perm  Perm
+	Down  bool
+	// Words holds the aligned words: Words[i] is the word at Start+8i, or
+	// for a Down segment the word at End-8(i+1).
+	Words []Value
+	// Odd holds words stored at addresses that are not multiples of 8.
+	Odd map[uint64]Value
+	// SP is, for a stack, the lowest address of the live frames; below it
+	// lie popped frames (touching them is a stack use after return).
+	SP uint64
+	// TID is the thread a stack belongs to.
+	TID int
+}
+
+// Index returns the index in Words of the aligned word at addr.
+func (s *Segment) Index(addr uint64) int {
+	if s.Down {
+		return int((s.End - 8 - addr) >> 3)
+	}
+	return int((addr - s.Start) >> 3)
+}
+
+// AddrOf returns the address of Words[i].
+func (s *Segment) AddrOf(i int) uint64 {
+	if s.Down {
+		return s.End - 8*uint64(i+1)
+	}
+	return s.Start + 8*uint64(i)
+}
+
+// Ensure grows Words so that index i exists.
+func (s *Segment) Ensure(i int) {
+	if i < len(s.Words) {
+		return
+	}
+	if i < cap(s.Words) {
+		s.Words = s.Words[:i+1]
+		return
+	}
+	n := 2 * cap(s.Words)
+	if n < i+1 {
+		n = i + 1
+	}
+	if n < 16 {
+		n = 16
+	}
+	w := make([]Value, i+1, n)
+	copy(w, s.Words)
+	s.Words = w
+}
+
+// Get reads the word at addr, which must lie inside s.
+func (s *Segment) Get(addr uint64) Value {
+	if addr&7 != 0 {
+		return s.Odd[addr]
+	}
+	i := s.Index(addr)
+	if i < len(s.Words) {
+		return s.Words[i]
+	}
+	return Value{}
+}
+
+// Put writes the word at addr, which must lie inside s.
+func (s *Segment) Put(addr uint64, v Value) {
+	if addr&7 != 0 {
+		if s.Odd == nil {
+			s.Odd = make(map[uint64]Value)
+		}
+		s.Odd[addr] = v
+		return
+	}
+	i := s.Index(addr)
+	s.Ensure(i)
+	s.Words[i] = v
+}
+
+// Clone returns a deep copy of s.
+func (s *Segment) Clone() *Segment {
+	c := *s
+	c.Words = append([]Value(nil), s.Words...)
+	if s.Odd != nil {
+		c.Odd = make(map[uint64]Value, len(s.Odd))
+		for k, v := range s.Odd {
+			c.Odd[k] = v
+		}
+	}
+	return &c
+}
+
+// Size is the segment's length in bytes.
+func (s *Segment) Size() uint64 { return s.End - s.Start }
+
+// AddressSpace is the virtual memory of one process: its segments, sorted by
+// address, and its heap allocator.
+type AddressSpace struct {
+	segs []*Segment
+	last *Segment
+	// Heap is the allocator behind the [heap] segment, nil if none.
+	Heap *Heap
+	// HeapSeg is the [heap] segment; its End follows the heap's top.
+	HeapSeg *Segment
+}
+
+// Segments returns the segments in address order. The caller must not
+// modify the slice.
+func (as *AddressSpace) Segments() []*Segment { return as.segs }
+
+// Map adds a segment. Segments must not overlap.
+func (as *AddressSpace) Map(s *Segment) {
+	i := sort.Search(len(as.segs), func(i int) bool { return as.segs[i].Start >= s.Start })
+	as.segs = append(as.segs, nil)
+	copy(as.segs[i+1:], as.segs[i:])
+	as.segs[i] = s
+}
+
+// Unmap removes a segment.
+func (as *AddressSpace) Unmap(s *Segment) {
+	for i, x := range as.segs {
+		if x == s {
+			as.segs = append(as.segs[:i], as.segs[i+1:]...)
+			break
+		}
+	}
+	if as.last == s {
+		as.last = nil
+	}
+}
+
+// Find returns the segment holding addr, or nil.
+func (as *AddressSpace) Find(addr uint64) *Segment {
+	if l := as.last; l != nil && addr >= l.Start && addr < l.End {
+		return l
+	}
+	segs := as.segs
+	i := sort.Search(len(segs), func(i int) bool { return segs[i].End > addr })
+	if i < len(segs) && addr >= segs[i].Start {
+		as.last = segs[i]
+		return segs[i]
+	}
+	return nil
+}
+
+// Below returns the segment that starts right above addr's page, if addr is
+// within one page below it (used to name a guard-page touch).
+func (as *AddressSpace) near(addr uint64) *Segment {
+	for _, s := range as.segs {
+		if s.Kind == SegStack && addr < s.Start && s.Start-addr <= PageSize {
+			return s
+		}
+	}
+	return nil
+}
+
+// Load reads the word at addr, checking that the access is legal.
+func (as *AddressSpace) Load(addr uint64) (Value, *Fault) {
+	s := as.Find(addr)
+	if s == nil || s.Perm&PermR == 0 || s.Kind == SegHeap || s.Kind == SegStack {
+		if f := as.check(s, addr, false); f != nil {
+			return Value{}, f
+		}
+	}
+	return s.Get(addr), nil
+}
+
+// Store writes the word at addr, checking that the access is legal.
+func (as *AddressSpace) Store(addr uint64, v Value) *Fault {
+	s := as.Find(addr)
+	if s == nil || s.Perm&PermW == 0 || s.Kind == SegHeap || s.Kind == SegStack {
+		if f := as.check(s, addr, true); f != nil {
+			return f
+		}
+	}
+	s.Put(addr, v)
+	return nil
+}
+
+// check decides whether an access to addr in s (nil: unmapped) faults.
+func (as *AddressSpace) check(s *Segment, addr uint64, write bool) *Fault {
+	if s == nil {
+		if st := as.near(addr); st != nil {
+			return &Fault{Kind: FaultStackOverflow, Addr: addr, Write: write, Seg: st}
+		}
+		return &Fault{Kind: FaultSegv, Addr: addr, Write: write, Why: "address not mapped"}
+	}
+	switch s.Kind {
+	case SegGuard:
+		return &Fault{Kind: FaultStackOverflow, Addr: addr, Write: write, Seg: s}
+	case SegHeap:
+		if as.Heap == nil {
+			return nil
+		}
+		return as.Heap.checkAccess(addr, write)
+	case SegStack:
+		if addr < s.SP {
+			return &Fault{Kind: FaultStackUseAfterReturn, Addr: addr, Write: write, Seg: s}
+		}
+	}
+	if write && s.Perm&PermW == 0 {
+		why := "write to a read-only segment"
+		if s.Kind == SegText {
+			why = "write to the text segment (code is read-only)"
+		}
+		return &Fault{Kind: FaultSegv, Addr: addr, Write: write, Seg: s, Why: why}
+	}
+	if !write && s.Perm&PermR == 0 {
+		return &Fault{Kind: FaultSegv, Addr: addr, Write: write, Seg: s, Why: "read of a protected page"}
+	}
+	return nil
+}
+
+// Clone returns a deep copy of the address space (used by fork).
+func (as *AddressSpace) Clone() *AddressSpace {
+	c := &AddressSpace{}
+	for _, s := range as.segs {
+		cs := s.Clone()
+		c.segs = append(c.segs, cs)
+		if s == as.HeapSeg {
+			c.HeapSeg = cs
+		}
+	}
+	if as.Heap != nil {
+		c.Heap = as.Heap.Clone()
+	}
+	return c
+}

@@ -1,0 +1,146 @@
+package runtime
+
+import (
+	"proc/runtime/mem"
+)
+
+// ProcState is the life-cycle state of a process.
+type ProcState uint8
+
+// Process states.
+const (
+	ProcRunning ProcState = iota // has at least one live thread
+	ProcZombie                   // ended, waiting for its parent to wait
+	ProcReaped                   // ended and waited for
+)
+
+func (s ProcState) String() string {
+	switch s {
+	case ProcRunning:
+		return "running"
+	case ProcZombie:
+		return "zombie"
+	}
+	return "reaped"
+}
+
+// Signal is a simulated signal, with Linux numbers.
+type Signal int
+
+// The signals a simulated process can die of.
+const (
+	SIGABRT Signal = 6
+	SIGFPE  Signal = 8
+	SIGKILL Signal = 9
+	SIGSEGV Signal = 11
+	SIGPIPE Signal = 13
+)
+
+func (s Signal) String() string {
+	switch s {
+	case SIGABRT:
+		return "SIGABRT"
+	case SIGFPE:
+		return "SIGFPE"
+	case SIGKILL:
+		return "SIGKILL"
+	case SIGSEGV:
+		return "SIGSEGV"
+	case SIGPIPE:
+		return "SIGPIPE"
+	case 0:
+		return ""
+	}
+	return "SIG?"
+}
+
+// Image is what a process is created from: the sizes and initial contents of
+// its program's segments.
+type Image struct {
+	TextSize uint64      // bytes of text (4 an instruction)
+	Data     []mem.Value // initial values of the initialized globals
+	BssWords int         // number of uninitialized globals
+}
+
+// Process is a simulated process: an address space, threads, and the
+// bookkeeping the statistics need.
+type Process struct {
+	PID     int
+	PPID    int
+	Name    string
+	Host    string
+	State   ProcState
+	Space   *mem.AddressSpace
+	Text    *mem.Segment
+	Data    *mem.Segment
+	Bss     *mem.Segment
+	Stack   *mem.Segment // the main thread's stack
+	Guard   *mem.Segment // the guard page below the main stack
+	Heap    *mem.Heap
+	Threads []*Thread // live and ended threads, in creation order
+	Image   *Image    // the program the process runs
+
+	ExitStatus int
+	Signal     Signal
+	Killed     bool // ended by a signal
+
+	// Statistics (SPEC section 9).
+	Arrival  int64
+	FirstRun int64 // -1 until a thread of it runs
+	Finish   int64
+	CPU      int64
+	Wait     int64
+	HeapPeak uint64
+	Leaked   uint64
+	Copied   int64
+	COW      int64
+
+	// Ctx is the interpreter's per-process state (allocation sites, object
+	// shapes); the kernel only carries it.
+	Ctx any
+}
+
+// Live reports whether the process still has running threads.
+func (p *Process) Live() bool { return p.State == ProcRunning }
+
+// ThreadState is the scheduling state of a thread.
+type ThreadState uint8
+
+// Thread states.
+const (
+	ThreadReady ThreadState = iota
+	ThreadRunning
+	ThreadBlocked
+	ThreadDone
+)
+
+func (s ThreadState) String() string {
+	switch s {
+	case ThreadReady:
+		return "ready"
+	case ThreadRunning:
+		return "running"
+	case ThreadBlocked:
+		return "blocked"
+	}
+	return "done"
+}
+
+// Thread is a simulated thread: its own stack and registers (kept by the
+// interpreter in Ctx), sharing its process's address space.
+type Thread struct {
+	TID   int
+	Proc  *Process
+	Name  string
+	State ThreadState
+	Stack *mem.Segment
+	Guard *mem.Segment
+	// Ctx is the interpreter's state for this thread (frames, pc, operand
+	// stack): explicit data, so the thread can stop after any instruction.
+	Ctx any
+
+	// WaitingFor says what a blocked thread waits for, in words.
+	WaitingFor string
+	readySince int64
+	seq        int64 // order in which it became ready, for ties
+}

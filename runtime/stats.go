@@ -1,0 +1,104 @@
+package runtime
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// ProcStats are the per-process figures of the stats record.
+type ProcStats struct {
+	PID, Threads                                    int
+	Name, Host, Signal                              string
+	Exit                                            int
+	Arrival, FirstRun, Finish, Turnaround, Response int64
+	Wait, CPU                                       int64
+	HeapPeak, Leaked                                uint64
+	Copied, COW                                     int64
+}
+
+// Stats gathers the per-process figures, sorted by pid.
+func (m *Machine) Stats() []ProcStats {
+	var out []ProcStats
+	for _, p := range m.procs {
+		finish := p.Finish
+		if p.State == ProcRunning {
+			finish = m.Clock
+		}
+		first := p.FirstRun
+		if first < 0 {
+			first = p.Arrival
+		}
+		peak := p.HeapPeak
+		if p.Heap != nil && p.Heap.Peak() > peak {
+			peak = p.Heap.Peak()
+		}
+		out = append(out, ProcStats{
+			PID: p.PID, Threads: len(p.Threads), Name: p.Name, Host: p.Host, Signal: p.Signal.String(),
+			Exit: p.ExitStatus, Arrival: p.Arrival, FirstRun: first, Finish: finish,
+			Turnaround: finish - p.Arrival, Response: first - p.Arrival, Wait: p.Wait, CPU: p.CPU,
+			HeapPeak: peak, Leaked: p.Leaked, Copied: p.Copied, COW: p.COW,
+		})
+	}
+	return out
+}
+
+// Deadlocked reports whether the run stopped on a deadlock.
+func (m *Machine) Deadlocked() bool { return m.Stopped == "deadlock" }
+
+// StatsJSON returns the stats record of SPEC section 9 as one JSON line.
+func (m *Machine) StatsJSON() []byte {
+	b := []byte(`{"ev":"stats","ticks":`)
+	b = strconv.AppendInt(b, m.Clock, 10)
+	b = append(b, `,"busy":`...)
+	b = strconv.AppendInt(b, m.Busy, 10)
+	b = append(b, `,"idle":`...)
+	b = strconv.AppendInt(b, m.Idle, 10)
+	b = append(b, `,"switch_ticks":`...)
+	b = strconv.AppendInt(b, m.SwitchTicks, 10)
+	b = append(b, `,"steps":`...)
+	b = strconv.AppendInt(b, m.Steps, 10)
+	b = append(b, `,"switches":{"process":`...)
+	b = strconv.AppendInt(b, m.Switches[1], 10)
+	b = append(b, `,"thread":`...)
+	b = strconv.AppendInt(b, m.Switches[0], 10)
+	b = append(b, `},"deadlock":`...)
+	b = strconv.AppendBool(b, m.Deadlocked())
+	b = append(b, `,"procs":[`...)
+	for i, s := range m.Stats() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, `{"pid":%d,"name":%s,"host":%s,"exit":%d,"signal":%s,`+
+			`"arrival":%d,"first_run":%d,"finish":%d,"turnaround":%d,`+
+			`"response":%d,"wait":%d,"cpu":%d,"threads":%d,`+
+			`"heap_peak":%d,"leaked":%d,"copied_bytes":%d,"cow_copies":%d}`,
+			s.PID, appendJSONString(nil, s.Name), appendJSONString(nil, s.Host), s.Exit, appendJSONString(nil, s.Signal),
+			s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.Threads,
+			s.HeapPeak, s.Leaked, s.Copied, s.COW)
+	}
+	b = append(b, "]}\n"...)
+	return b
+}
+
+// StatsTable renders the statistics as a table, one row per process and
+// the machine's totals below.
+func (m *Machine) StatsTable() []string {
+	out := []string{fmt.Sprintf("%5s %-10s %6s %-7s %7s %7s %7s %7s %7s %7s %9s %8s",
+		"PID", "NAME", "EXIT", "SIGNAL", "ARRIVAL", "FIRST", "FINISH", "TURN", "RESP", "WAIT", "CPU", "HEAPPEAK")}
+	for _, s := range m.Stats() {
+		sig := s.Signal
+		if sig == "" {
+			sig = "-"
+		}
+		out = append(out, fmt.Sprintf("%5d %-10s %6d %-7s %7d %7d %7d %7d %7d %7d %9d %8d",
+			s.PID, s.Name, s.Exit, sig, s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.HeapPeak))
+	}
+	util := 0.0
+	if m.Clock > 0 {
+		util = 100 * float64(m.Busy) / float64(m.Clock)
+	}
+	out = append(out,
+		fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.Clock, m.Busy, util, m.Idle, m.SwitchTicks),
+		fmt.Sprintf("switches: %d process (cost %d each), %d thread (cost %d each); %d instructions", m.Switches[1], m.Cfg.CostSwitchProcess, m.Switches[0], m.Cfg.CostSwitchThread, m.Steps))
+	return out
+}

@@ -1,0 +1,385 @@
+package runtime
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Category is a set of trace categories (SPEC section 1, --trace).
+type Category uint16
+
+// The trace categories. Output and faults are always shown.
+const (
+	CatSched Category = 1 << iota
+	CatProc
+	CatThread
+	CatCall
+	CatMem
+	CatIPC
+	CatSync
+	CatFault
+	CatInsn
+	// CatOutput marks program output and the reports that are always shown
+	// (faults, leaks, deadlock, stops); it cannot be turned off.
+	CatOutput
+)
+
+var catNames = []struct {
+	name string
+	cat  Category
+}{
+	{"sched", CatSched}, {"proc", CatProc}, {"thread", CatThread}, {"call", CatCall},
+	{"mem", CatMem}, {"ipc", CatIPC}, {"sync", CatSync}, {"fault", CatFault}, {"insn", CatInsn},
+}
+
+// CatAll is what --trace=all shows: every category but insn.
+const CatAll = CatSched | CatProc | CatThread | CatCall | CatMem | CatIPC | CatSync | CatFault
+
+// ParseCategories parses the value of --trace: "all", "none", or a comma
+// list of category names.
+func ParseCategories(s string) (Category, error) {
+	switch s {
+	case "all", "":
+		return CatAll, nil
+	case "none":
+		return 0, nil
+	}
+	var c Category
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		found := false
+		for _, n := range catNames {
+			if n.name == part {
+				c |= n.cat
+				found = true
+			}
+		}
+		if part == "all" {
+			c |= CatAll
+			found = true
+		}
+		if !found {
+			names := make([]string, 0, len(catNames))
+			for _, n := range catNames {
+				names = append(names, n.name)
+			}
+			return 0, fmt.Errorf("unknown trace category %q (want all, none, or a comma list of %s)", part, strings.Join(names, ","))
+		}
+	}
+	return c, nil
+}
+
+// CategoryNames lists the category names in their fixed order.
+func CategoryNames() []string {
+	names := make([]string, 0, len(catNames))
+	for _, n := range catNames {
+		names = append(names, n.name)
+	}
+	return names
+}
+
+// Field is one named value of an event, for JSON output.
+type Field struct {
+	Key string
+	Val any // int, int64, uint64 (printed as a hex address string), string, bool, []string, Raw
+}
+
+// Raw is a JSON fragment written as it is.
+type Raw string
+
+// Addr is an address field: in JSON a "0x..." string, as in text.
+type Addr uint64
+
+// Event is one line (or block of lines) of the trace.
+type Event struct {
+	T    int64
+	PID  int // 0 for kernel events (switches, idle)
+	TID  int
+	Cat  Category
+	Ev   string // the event name in JSON ("call", "print", "fault", ...)
+	Text string // the text rendering, after the tick and actor
+	// More holds further lines of a multi-line report (a fault, a leak
+	// summary, a view), printed indented under Text.
+	More []string
+	Cost int64 // ticks paid for this event; shown as "+N ticks"
+	// Fields are the event's JSON fields, after t, ev, pid and tid.
+	Fields []Field
+}
+
+// Sink receives trace events.
+type Sink interface {
+	Emit(e *Event)
+	Flush() error
+}
+
+// Tracer filters events by category and hands them to a sink. Program
+// output is always passed on.
+type Tracer struct {
+	mask Category
+	sink Sink
+}
+
+// NewTracer returns a tracer that passes the categories in mask (output is
+// always passed) to sink.
+func NewTracer(mask Category, sink Sink) *Tracer {
+	return &Tracer{mask: mask | CatOutput, sink: sink}
+}
+
+// On reports whether events of category c would be printed. Callers test it
+// before building an event, so a filtered-out event costs nothing.
+func (t *Tracer) On(c Category) bool { return t.mask&c != 0 }
+
+// Mask returns the categories shown.
+func (t *Tracer) Mask() Category { return t.mask }
+
+// SetMask changes the categories shown (the REPL's :trace).
+func (t *Tracer) SetMask(c Category) { t.mask = c | CatOutput }
+
+// Emit passes e on when its category is shown.
+func (t *Tracer) Emit(e *Event) {
+	if t.mask&e.Cat != 0 {
+		t.sink.Emit(e)
+	}
+}
+
+// Flush flushes the sink.
+func (t *Tracer) Flush() error { return t.sink.Flush() }
+
+// costColumn is where "+N ticks" starts on a text line.
+const costColumn = 60
+
+// TextSink writes the human-readable trace. With quiet set (--trace=none),
+// program output goes to out bare, as a real program's would, and the
+// reports that are always shown go to errw.
+type TextSink struct {
+	out   *bufio.Writer
+	errw  *bufio.Writer
+	quiet bool
+	buf   []byte
+}
+
+// NewTextSink returns a text sink writing to out, and with quiet, reports
+// to errw.
+func NewTextSink(out, errw io.Writer, quiet bool) *TextSink {
+	return &TextSink{out: bufio.NewWriterSize(out, 64<<10), errw: bufio.NewWriter(errw), quiet: quiet}
+}
+
+// Emit writes one event.
+func (s *TextSink) Emit(e *Event) {
+	if s.quiet {
+		if e.Ev == "print" {
+			s.out.WriteString(e.Text)
+			s.out.WriteByte('\n')
+			return
+		}
+		// A report that is always shown: keep stdout the program's own.
+		s.out.Flush()
+		s.errw.Write(FormatEvent(s.buf[:0], e))
+		s.errw.Flush()
+		return
+	}
+	s.buf = FormatEvent(s.buf[:0], e)
+	s.out.Write(s.buf)
+}
+
+// Flush flushes buffered output.
+func (s *TextSink) Flush() error {
+	if err := s.out.Flush(); err != nil {
+		return err
+	}
+	return s.errw.Flush()
+}
+
+// FormatEvent appends the text rendering of e to b: the tick right-aligned
+// in six columns, the actor as [pid/tid] (or ----- for the kernel), the
+// event, and its cost in a column of its own.
+func FormatEvent(b []byte, e *Event) []byte {
+	start := len(b)
+	b = appendPadded(b, e.T, 6)
+	b = append(b, ' ')
+	if e.PID == 0 {
+		b = append(b, "-----"...)
+	} else {
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(e.PID), 10)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(e.TID), 10)
+		b = append(b, ']')
+	}
+	b = append(b, ' ')
+	if e.Ev == "print" {
+		b = append(b, "| "...)
+	}
+	b = append(b, e.Text...)
+	if e.Cost != 0 {
+		n := len(b) - start
+		for n < costColumn {
+			b = append(b, ' ')
+			n++
+		}
+		b = append(b, " +"...)
+		b = strconv.AppendInt(b, e.Cost, 10)
+		if e.Cost == 1 {
+			b = append(b, " tick"...)
+		} else {
+			b = append(b, " ticks"...)
+		}
+	}
+	b = append(b, '\n')
+	for _, m := range e.More {
+		b = append(b, "             "...)
+		b = append(b, m...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+func appendPadded(b []byte, n int64, w int) []byte {
+	var tmp [24]byte
+	d := strconv.AppendInt(tmp[:0], n, 10)
+	for i := len(d); i < w; i++ {
+		b = append(b, ' ')
+	}
+	return append(b, d...)
+}
+
+// JSONSink writes one JSON object a line.
+type JSONSink struct {
+	out *bufio.Writer
+	buf []byte
+}
+
+// NewJSONSink returns a JSON Lines sink.
+func NewJSONSink(out io.Writer) *JSONSink {
+	return &JSONSink{out: bufio.NewWriterSize(out, 64<<10)}
+}
+
+// Emit writes e as one JSON object.
+func (s *JSONSink) Emit(e *Event) {
+	b := s.buf[:0]
+	b = append(b, `{"t":`...)
+	b = strconv.AppendInt(b, e.T, 10)
+	b = append(b, `,"ev":`...)
+	b = strconv.AppendQuote(b, e.Ev)
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(e.PID), 10)
+	b = append(b, `,"tid":`...)
+	b = strconv.AppendInt(b, int64(e.TID), 10)
+	if e.Ev == "print" {
+		b = append(b, `,"text":`...)
+		b = appendJSONString(b, e.Text)
+	}
+	for _, f := range e.Fields {
+		b = append(b, ',')
+		b = appendJSONString(b, f.Key)
+		b = append(b, ':')
+		b = appendJSONValue(b, f.Val)
+	}
+	if e.Cost != 0 {
+		b = append(b, `,"cost":`...)
+		b = strconv.AppendInt(b, e.Cost, 10)
+	}
+	if e.Ev != "print" && e.Ev != "stats" {
+		b = append(b, `,"text":`...)
+		b = appendJSONString(b, e.Text)
+		if len(e.More) > 0 {
+			b = append(b, `,"more":`...)
+			b = appendJSONValue(b, e.More)
+		}
+	}
+	b = append(b, "}\n"...)
+	s.out.Write(b)
+	s.buf = b
+}
+
+// WriteRaw writes a complete JSON line (the stats record).
+func (s *JSONSink) WriteRaw(line []byte) {
+	s.out.Write(line)
+}
+
+// Flush flushes buffered output.
+func (s *JSONSink) Flush() error { return s.out.Flush() }
+
+func appendJSONValue(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case uint64:
+		return strconv.AppendUint(b, x, 10)
+	case Addr:
+		b = append(b, `"0x`...)
+		b = strconv.AppendUint(b, uint64(x), 16)
+		return append(b, '"')
+	case string:
+		return appendJSONString(b, x)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case []string:
+		b = append(b, '[')
+		for i, s := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']')
+	case Raw:
+		return append(b, x...)
+	case nil:
+		return append(b, "null"...)
+	case map[string]int64:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, x[k], 10)
+		}
+		return append(b, '}')
+	}
+	return appendJSONString(b, fmt.Sprint(v))
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
+// so every line stays valid JSON.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b = append(b, '\\', '"')
+		case r == '\\':
+			b = append(b, '\\', '\\')
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r < 0x20 || r == 0x2028 || r == 0x2029:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[r>>4&0xf], hexDigits[r&0xf])
+			if r > 0xff {
+				b = b[:len(b)-4]
+				b = append(b, hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+			}
+		default:
+			b = append(b, string(r)...)
+		}
+	}
+	return append(b, '"')
+}
