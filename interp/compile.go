@@ -806,9 +806,14 @@ func (c *compiler) similar(name string) string {
 		cands = append(cands, n)
 	}
 	sort.Strings(cands)
-	best, bestD := "", 3
+	// One typo in a short name, two in a longer one; none for one- and
+	// two-letter names, where every suggestion would be a guess.
 	if len(name) <= 2 {
-		bestD = 2
+		return ""
+	}
+	best, bestD := "", 2
+	if len(name) > 4 {
+		bestD = 3
 	}
 	for _, n := range cands {
 		if d := distance(n, name); d < bestD {

@@ -171,9 +171,17 @@ func NewTextSink(out, errw io.Writer, quiet bool) *TextSink {
 // Emit writes one event.
 func (s *TextSink) Emit(e *Event) {
 	if s.quiet {
-		if e.Ev == "print" {
+		switch e.Ev {
+		case "print":
 			s.out.WriteString(e.Text)
 			s.out.WriteByte('\n')
+			return
+		case "show":
+			// A view the user asked for (show, --stats) is output too.
+			for _, m := range e.More {
+				s.out.WriteString(m)
+				s.out.WriteByte('\n')
+			}
 			return
 		}
 		// A report that is always shown: keep stdout the program's own.

@@ -1,0 +1,218 @@
+package interp
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// run runs src with --trace=none and returns stdout, stderr and the result.
+func run(t *testing.T, src string, sets ...string) (string, string, Result) {
+	t.Helper()
+	prog, err := Load("t.proc", []byte(src))
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, src)
+	}
+	var out, errw bytes.Buffer
+	s, err := NewSession(prog, Options{Trace: 0, Sets: sets, Stdout: &out, Stderr: &errw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.Run()
+	return out.String(), errw.String(), res
+}
+
+func TestLanguage(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+	}{
+		{"print", `print 1, "a", true, false, nil`, "1 a true false nil\n"},
+		{"left assoc", `print 10 - 3 - 2, 100 / 10 / 5, 7 % 4 % 2`, "5 2 1\n"},
+		{"precedence", `let done = false
+print 1 + 2 * 3 < 7 && !done, 1 + 2 * 3, (1 + 2) * 3, -2 * 3, - -4`, "false 7 9 -6 4\n"},
+		{"truncation", `print 7 / 2, -7 / 2, 7 % -3, -7 % 3`, "3 -3 1 -1\n"},
+		{"overflow wraps", `print 9223372036854775807 + 1, -9223372036854775807 - 2`, "-9223372036854775808 9223372036854775807\n"},
+		{"min / -1", `let m = -9223372036854775807 - 1
+print m / -1, m % -1`, "-9223372036854775808 0\n"},
+		{"hex and underscores", `print 0xff, 1_000_000, 0x10_00`, "255 1000000 4096\n"},
+		{"strings", `let s = "ab" + "cd"
+print s, len(s), s + 1, "x" + true, str(42) + "!", "a" < "b", "b" == "b"`, "abcd 4 abcd1 xtrue 42! true true\n"},
+		{"escapes", `print "a\tb\"c\\d"`, "a\tb\"c\\d\n"},
+		{"short circuit", `func boom() { assert false, "evaluated" }
+print false && boom(), true || boom()`, "false true\n"},
+		{"and or values", `print 1 && 2, 0 || nil, "" || "x"`, "true false true\n"},
+		{"equality", `print 1 == 1, 1 == "1", nil == nil, nil == 0, true != false`, "true false true false true\n"},
+		{"if else chain", `func sign(x) {
+  if x < 0 { return -1 } else if x == 0 { return 0 } else { return 1 }
+}
+print sign(-5), sign(0), sign(9)`, "-1 0 1\n"},
+		{"while break continue", `let i = 0
+let s = 0
+while true {
+  i = i + 1
+  if i % 2 == 0 { continue }
+  if i > 9 { break }
+  s = s + i
+}
+print s`, "25\n"},
+		{"for half open", `let s = 0
+for i in 2..5 { s = s + i }
+for j in 5..2 { s = s + 100 }
+print s`, "9\n"},
+		{"for break continue", `for i in 0..10 {
+  if i == 2 { continue }
+  if i == 4 { break }
+  print i
+}`, "0\n1\n3\n"},
+		{"recursion", `func fib(n) { if n < 2 { return n }; return fib(n-1) + fib(n-2) }
+print fib(20)`, "6765\n"},
+		{"call statement", `global g
+func setg(v) { g = v }
+call setg(5)
+setg(6)
+print g`, "6\n"},
+		{"let two names", `let a, b
+print a, b`, "nil nil\n"},
+		{"globals data bss", `global a = 3
+global b
+global c = "s"
+print a, b, c
+a = a + 1
+print a`, "3 0 s\n4\n"},
+		{"const global expr", `global k = 2 * (3 + 4) - -1
+print k`, "15\n"},
+		{"shadowing", `let x = 1
+if true { let x = 2
+ print x }
+print x`, "2\n1\n"},
+		{"pointer to local", `let n = 5
+let p = &n
+*p = *p + 1
+print n`, "6\n"},
+		{"pointer to global", `global g = 1
+let p = &g
+*p = 42
+print g, p == &g`, "42 true\n"},
+		{"pointer arithmetic", `let a = [1, 2, 3]
+let p = a + 8
+print *p, p - a, p[1]`, "2 8 3\n"},
+		{"object fields", `let o = {x: 1, y: 2}
+o.y = o.x + o.y
+print o.x, o.y, len(o)`, "1 3 2\n"},
+		{"field address", `let o = {x: 1, y: 2}
+let p = &o.y
+*p = 7
+print o.y, p - o`, "7 8\n"},
+		{"aliasing vs copy", `let a = {v: 1}
+let b = a
+b.v = 2
+let i = 1
+let j = i
+j = 2
+print a.v, i`, "2 1\n"},
+		{"nested objects", `let o = {inner: {v: 1}}
+o.inner.v = 5
+print o.inner.v`, "5\n"},
+		{"array index", `let a = [0, 0, 0]
+for i in 0..3 { a[i] = i * i }
+print a[0], a[1], a[2], len(a)`, "0 1 4 3\n"},
+		{"alloc zeroed", `let p = alloc 24
+print p[0], p[2]
+p[1] = "x"
+free p
+let q = alloc 24
+print q[1]`, "0 0\n0\n"},
+		{"getpid", `print getpid(), gettid()`, "1 1\n"},
+		{"exit status", `exit 3
+print "unreachable"`, ""},
+		{"return from main", `print "a"
+return 0
+print "b"`, "a\n"},
+		{"compute", `compute 10
+print now()`, "12\n"},
+		{"function address", `func f() {}
+print &f > 0x400000`, "true\n"},
+		{"str of pointer", `let p = alloc 8
+print str(p) == "" + p`, "true\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errw, res := run(t, c.src)
+			if out != c.want {
+				t.Errorf("got %q, want %q\nstderr: %s", out, c.want, errw)
+			}
+			if res.ExitCode() != 0 {
+				t.Errorf("exit code %d, stderr %s", res.ExitCode(), errw)
+			}
+		})
+	}
+}
+
+func TestFaults(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+	}{
+		{"nil deref", "let p = nil\nprint p[0]", "segmentation fault: read of 8 bytes at 0x0"},
+		{"write text", "func f() {}\nlet p = &f\n*p = 1", "write to the text segment"},
+		{"stack overflow", "func r(n) { return r(n+1) }\ncall r(0)", "stack overflow"},
+		{"use after free", "let p = alloc 8\nfree p\np[0] = 1", "use-after-free: write of 8 bytes"},
+		{"heap overflow", "let a = [1]\nprint a[1]", "heap-buffer-overflow: read of 8 bytes"},
+		{"heap underflow", "let a = [1]\nprint a[-1]", "heap-buffer-overflow"},
+		{"double free", "let p = alloc 8\nfree p\nfree p", "double-free"},
+		{"invalid free", "let p = alloc 16\nfree p + 8", "invalid-free"},
+		{"free of stack", "let x = 1\nfree &x", "invalid-free"},
+		{"stack use after return", "func f() { let x = 1\nreturn &x }\nlet p = f()\nprint *p", "stack-use-after-return"},
+		{"div by zero", "let z = 0\nprint 1 / z", "integer divide by zero"},
+		{"mod by zero", "let z = 0\nprint 1 % z", "integer divide by zero"},
+		{"type error", "print true + 1", "type error: invalid operation: bool + int"},
+		{"no field", "let o = {a: 1}\nprint o.b", "has no field b"},
+		{"field of int", "let o = 5\nprint o.b", "segmentation fault"},
+		{"field of array", "let a = [1]\nprint a.b", "is an array, not an object"},
+		{"compare", "print \"a\" < 1", "cannot compare string < int"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, errw, _ := run(t, c.src)
+			if !strings.Contains(errw, c.want) {
+				t.Errorf("stderr %q does not contain %q", errw, c.want)
+			}
+			if !strings.Contains(errw, "+++ killed by SIG") {
+				t.Errorf("no kill line in %q", errw)
+			}
+		})
+	}
+}
+
+func TestAssertExitCode(t *testing.T) {
+	_, errw, res := run(t, "assert 1 == 2, \"math\"")
+	if res.ExitCode() != 1 || !strings.Contains(errw, "assertion failed: math") || !strings.Contains(errw, "SIGABRT") {
+		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
+	}
+	_, _, res = run(t, "assert 1 == 1")
+	if res.ExitCode() != 0 {
+		t.Errorf("passing assert: exit %d", res.ExitCode())
+	}
+}
+
+func TestStepLimit(t *testing.T) {
+	_, errw, res := run(t, "while true { }", "max_steps=500")
+	if res.ExitCode() != 1 || !strings.Contains(errw, "step limit reached (max_steps=500)") {
+		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
+	}
+}
+
+func TestHeapMax(t *testing.T) {
+	out, _, _ := run(t, `let n = 0
+while (alloc 1000) != nil { n = n + 1 }
+print n`, "heap_max=8192")
+	if out != "8\n" { // 8 chunks of 16+1000 bytes rounded up to 1024
+		t.Errorf("got %q", out)
+	}
+}
+
+func TestOutputLimit(t *testing.T) {
+	_, errw, res := run(t, `while true { print "xxxxxxxxx" }`, "max_output=100")
+	if res.ExitCode() != 1 || !strings.Contains(errw, "output limit reached") {
+		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
+	}
+}
