@@ -60,6 +60,11 @@ const (
 	OpExit    // pop a status, end the process
 	OpYield   // give up the CPU
 	OpCompute // pop n, use n ticks of CPU
+	OpSpawn   // spawn or thread: site A (see Program.Spawns)
+	OpFork    // push 0 in the child, the child's pid in the parent
+	OpJoin    // pop a tid, push the thread's result (blocks)
+	OpWait    // pop a pid, push the child's exit status (blocks)
+	OpSleep   // pop n, block for n ticks (A=1: io)
 	numOps
 )
 
@@ -72,7 +77,8 @@ var opNames = [...]string{
 	OpGe: "ge", OpNeg: "neg", OpNot: "not", OpJmp: "jmp", OpJmpF: "jmpf", OpJmpT: "jmpt",
 	OpCall: "call", OpRet: "ret", OpBuiltin: "builtin", OpPrint: "print", OpAssert: "assert",
 	OpAlloc: "alloc", OpFree: "free", OpObject: "object", OpArray: "array", OpShow: "show",
-	OpExit: "exit", OpYield: "yield", OpCompute: "compute",
+	OpExit: "exit", OpYield: "yield", OpCompute: "compute", OpSpawn: "spawn", OpFork: "fork",
+	OpJoin: "join", OpWait: "wait", OpSleep: "sleep",
 }
 
 func (o Op) String() string {
@@ -115,6 +121,15 @@ type Global struct {
 	Init  mem.Value
 }
 
+// SpawnSite is one `spawn f(args) with {...}` or `thread f(args) with
+// {...}`: the arguments, then the with-values, are on the operand stack.
+type SpawnSite struct {
+	Thread bool
+	Func   int
+	NArgs  int
+	With   []string // the with-clause keys, in the order their values were pushed
+}
+
 // Shape is the field list of an object literal.
 type Shape struct {
 	Fields []string
@@ -128,6 +143,7 @@ type Program struct {
 	Globals []*Global
 	Consts  []mem.Value
 	Shapes  []*Shape
+	Spawns  []*SpawnSite
 	Config  runtime.Config // defaults plus the script's config lines
 	Image   runtime.Image
 }

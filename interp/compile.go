@@ -330,6 +330,10 @@ func stackEffect(op Op, a, b int32) int {
 		return -1 - int(a)
 	case OpArray:
 		return 1 - int(a)
+	case OpFork:
+		return 1
+	case OpSleep:
+		return -1
 	}
 	return 0
 }
@@ -464,12 +468,15 @@ func (c *compiler) stmt(s grammar.Stmt) {
 	case *grammar.YieldStmt:
 		c.emit(OpYield, 0, 0, s.Pos)
 	case *grammar.TimeStmt:
-		if s.Kind != "compute" {
-			c.notYet(s.Pos, s.Kind)
-			return
-		}
 		c.expr(s.N)
-		c.emit(OpCompute, 0, 0, s.Pos)
+		switch s.Kind {
+		case "compute":
+			c.emit(OpCompute, 0, 0, s.Pos)
+		case "sleep":
+			c.emit(OpSleep, 0, 0, s.Pos)
+		default:
+			c.emit(OpSleep, 1, 0, s.Pos)
+		}
 	case *grammar.ExprStmt:
 		c.expr(s.X)
 		c.emit(OpPop, 0, 0, s.Pos)
@@ -745,24 +752,20 @@ func (c *compiler) expr(e grammar.Expr) {
 		}
 		c.emit(OpArray, len(e.Elems), 0, e.Pos)
 	case *grammar.SpawnExpr:
-		c.checkCall(e.Call)
-		if e.Thread {
-			c.notYet(e.Pos, "thread")
-		} else {
-			c.notYet(e.Pos, "spawn")
-		}
-		c.emit(OpNil, 0, 0, e.Pos)
+		c.spawn(e)
 	case *grammar.ForkExpr:
-		c.notYet(e.Pos, "fork")
-		c.emit(OpNil, 0, 0, e.Pos)
+		c.emit(OpFork, 0, 0, e.Pos)
 	case *grammar.PrefixExpr:
+		c.expr(e.X)
 		switch e.Op {
 		case "alloc":
-			c.expr(e.X)
 			c.emit(OpAlloc, 0, 0, e.Pos)
+		case "join":
+			c.emit(OpJoin, 0, 0, e.Pos)
+		case "wait":
+			c.emit(OpWait, 0, 0, e.Pos)
 		default:
-			c.notYet(e.Pos, e.Op)
-			c.emit(OpNil, 0, 0, e.Pos)
+			c.errorf(e.Pos, "unknown operator %s", e.Op)
 		}
 	case *grammar.RecvExpr:
 		c.notYet(e.Pos, "recv")
@@ -975,3 +978,50 @@ func ViewName(v int) string {
 }
 
 var _ = strings.Join
+
+// withKeys are the keys a with-clause may give, and their kinds.
+var withKeys = map[string]string{"name": "string", "priority": "int", "tickets": "int", "burst": "int", "host": "string"}
+
+// spawn compiles `spawn f(args) [with {...}]` and `thread f(args) [with {...}]`.
+func (c *compiler) spawn(e *grammar.SpawnExpr) {
+	fn, _, ok := c.checkCall(e.Call)
+	if ok && fn == nil {
+		c.errorf(e.Call.Pos, "%s is a builtin: a new thread or process must start in a function of the script", e.Call.Name)
+		ok = false
+	}
+	site := &SpawnSite{Thread: e.Thread, NArgs: len(e.Call.Args)}
+	seen := map[string]bool{}
+	for _, f := range e.With {
+		if _, known := withKeys[f.Key]; !known {
+			c.errorf(f.Pos, "unknown key %s in with (want name, priority, tickets, burst%s)", f.Key, map[bool]string{false: ", host", true: ""}[e.Thread])
+			ok = false
+			continue
+		}
+		if f.Key == "host" && e.Thread {
+			c.errorf(f.Pos, "host is for spawn only: a thread runs in its own process, on its host")
+			ok = false
+			continue
+		}
+		if seen[f.Key] {
+			c.errorf(f.Pos, "duplicate key %s in with", f.Key)
+			ok = false
+			continue
+		}
+		seen[f.Key] = true
+	}
+	if !ok {
+		c.emit(OpNil, 0, 0, e.Pos)
+		return
+	}
+	site.Func = fn.Index
+	for _, a := range e.Call.Args {
+		c.expr(a)
+	}
+	for _, f := range e.With {
+		c.expr(f.Value)
+		site.With = append(site.With, f.Key)
+	}
+	c.prog.Spawns = append(c.prog.Spawns, site)
+	c.emit(OpSpawn, len(c.prog.Spawns)-1, 0, e.Pos)
+	c.depth += 1 - site.NArgs - len(site.With)
+}

@@ -92,10 +92,16 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	vm.m = m
 	s.M, s.VM = m, vm
 	m.OnProcessExit = vm.processExit
+	m.Where = func(t *runtime.Thread) string {
+		if th, ok := t.Ctx.(*threadCtx); ok {
+			return th.where().String()
+		}
+		return "?"
+	}
 	p := m.NewProcess(nil, &prog.Image, "main")
 	pc := newProcCtx(p)
 	p.Ctx = pc
-	t := m.NewThread(p, "main")
+	t := m.NewThread(p, "main", nil)
 	th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 64)}
 	t.Ctx = th
 	if m.Trace.On(runtime.CatProc) {
@@ -126,16 +132,15 @@ func (vm *VM) enter(th *threadCtx, fn *Func, args []mem.Value) {
 		th.growOps(fn.MaxStack + 4)
 	}
 	th.frames = append(th.frames, frame{fn: fn, base: base, fp: fp, opBase: th.sp})
-	if vm.m.Trace.On(runtime.CatCall) {
-		vm.traceCall(th, fn, len(args))
-	}
+	// The first frame is traced when the thread first runs.
+	th.firstCall = len(args) + 1
 }
 
 // Run runs the machine to its end and writes the closing reports.
 func (s *Session) Run() Result {
 	m := s.M
 	m.Run()
-	if m.Stopped != "" {
+	if m.Stopped != "" && m.Deadlock == nil {
 		text := "run stopped: " + m.Stopped
 		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: text,
 			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})

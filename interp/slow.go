@@ -86,6 +86,16 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 			}
 			th.computeLeft = v.N
 		}
+	case OpSpawn:
+		return vm.spawn(th, vm.prog.Spawns[in.A])
+	case OpFork:
+		return vm.fork(th)
+	case OpJoin:
+		return vm.retry(th, vm.join)
+	case OpWait:
+		return vm.retry(th, vm.wait)
+	case OpSleep:
+		return vm.sleep(th, in.A == 1)
 	default:
 		panic(fmt.Sprintf("proc: unknown operation %v", in.Op))
 	}
@@ -359,4 +369,14 @@ func sourceText(src []byte, n int) string {
 		return ""
 	}
 	return strings.TrimSpace(lines[n-1])
+}
+
+// retry runs a blocking operation; when it blocks, the thread's pc goes
+// back to the instruction so that it runs again when the thread wakes.
+func (vm *VM) retry(th *threadCtx, op func(*threadCtx) (runtime.Stop, bool)) (runtime.Stop, bool) {
+	stop, ok := op(th)
+	if !ok && stop == runtime.StopBlock {
+		th.top().pc--
+	}
+	return stop, ok
 }

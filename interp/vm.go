@@ -22,7 +22,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	m := vm.m
 	cost := m.Cfg.CostInsn
 	maxSteps := m.Cfg.MaxSteps
-	used := int64(0)
+	start := m.Clock
+	if th.firstCall != 0 {
+		if m.Trace.On(runtime.CatCall) {
+			vm.traceCall(th, th.frames[0].fn, th.firstCall-1)
+		}
+		th.firstCall = 0
+	}
 
 	// A compute in progress uses ticks before any new instruction runs.
 	if th.computeLeft > 0 {
@@ -32,7 +38,6 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		}
 		th.computeLeft -= n
 		m.Clock += n
-		used += n
 		if th.computeLeft > 0 {
 			return runtime.StopPreempt
 		}
@@ -46,7 +51,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	traceInsn := m.Trace.On(runtime.CatInsn)
 
 	for {
-		if used >= budget {
+		if m.Clock-start >= budget {
 			fr.pc = pc
 			return runtime.StopPreempt
 		}
@@ -78,6 +83,9 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			th.push(th.stack.Words[fr.base+int(in.A)])
 		case OpStoreL:
 			th.sp--
+			if pctx.space.COWActive() {
+				pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
+			}
 			th.stack.Words[fr.base+int(in.A)] = th.ops[th.sp]
 		case OpLoadG:
 			if in.B == 0 {
@@ -87,6 +95,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			}
 		case OpStoreG:
 			th.sp--
+			if pctx.space.COWActive() {
+				seg := pctx.data
+				if in.B != 0 {
+					seg = pctx.bss
+				}
+				pctx.space.NoteWrite(seg.Start + 8*uint64(in.A))
+			}
 			if in.B == 0 {
 				pctx.data.Words[in.A] = th.ops[th.sp]
 			} else {
@@ -169,17 +184,14 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				case OpAdd:
 					th.ops[th.sp-1].N = x.N + y.N
 					m.Clock += cost
-					used += cost
 					continue
 				case OpSub:
 					th.ops[th.sp-1].N = x.N - y.N
 					m.Clock += cost
-					used += cost
 					continue
 				case OpLt:
 					th.ops[th.sp-1] = mem.BoolValue(x.N < y.N)
 					m.Clock += cost
-					used += cost
 					continue
 				}
 			}
@@ -217,7 +229,6 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		case OpCall:
 			fr.pc = pc
 			m.Clock += cost
-			used += cost
 			if stop, ok := vm.call(th, vm.prog.Funcs[in.A], int(in.B)); !ok {
 				return stop
 			}
@@ -228,7 +239,6 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		case OpRet:
 			fr.pc = pc
 			m.Clock += cost
-			used += cost
 			if stop, ok := vm.ret(th); !ok {
 				return stop
 			}
@@ -240,23 +250,18 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			// The rarer operations: each may end the thread's turn.
 			fr.pc = pc
 			stop, ok := vm.slow(th, in)
+			// A slow op may have moved the clock itself (spawn's cost).
+			m.Clock += cost
 			if !ok {
 				return stop
 			}
-			// A slow op may have moved the clock itself (compute).
-			m.Clock += cost
-			used += cost
 			if th.computeLeft > 0 {
 				n := th.computeLeft
-				if n > budget-used {
-					n = budget - used
-				}
-				if n < 0 {
-					n = 0
+				if left := budget - (m.Clock - start); n > left {
+					n = max(left, 0)
 				}
 				th.computeLeft -= n
 				m.Clock += n
-				used += n
 				if th.computeLeft > 0 {
 					return runtime.StopPreempt
 				}
@@ -270,7 +275,6 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			continue
 		}
 		m.Clock += cost
-		used += cost
 	}
 }
 
@@ -288,6 +292,11 @@ func (vm *VM) call(th *threadCtx, fn *Func, n int) (runtime.Stop, bool) {
 		return vm.memFault(th, f), false
 	}
 	ret := caller.fn.Addr + uint64(caller.pc)*InsnBytes
+	if space := th.proc.space; space.COWActive() {
+		for a := newSP &^ (mem.PageSize - 1); a < callerSP; a += mem.PageSize {
+			space.NoteWrite(a)
+		}
+	}
 	fpIdx := st.Index(fp)
 	base := fpIdx + 1
 	st.Ensure(base + fn.NSlots)
@@ -352,7 +361,7 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 		if v.K == mem.Int {
 			status = int(v.N)
 		}
-		vm.m.ExitProcess(th.rt, status)
+		vm.m.EndThread(th.rt, v, status)
 		return runtime.StopDead, false
 	}
 	th.push(v)

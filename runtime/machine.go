@@ -3,6 +3,8 @@ package runtime
 import (
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 
 	"proc/runtime/mem"
 )
@@ -16,7 +18,8 @@ const (
 	StopYield               // it gave up the CPU
 	StopBlock               // it blocked (the kernel already parked it)
 	StopDead                // it or its process ended (the kernel knows)
-	StopLimit               // the machine reached max_steps
+	StopLimit               // the machine reached a limit (m.Stopped says which)
+	StopResched             // it made another thread ready: the scheduler may preempt it
 )
 
 // Executor runs a thread's code: the interpreter implements it. Run executes
@@ -24,6 +27,12 @@ const (
 // ends, or the step limit is reached; it advances Clock and Steps as it goes.
 type Executor interface {
 	Run(t *Thread, budget int64) Stop
+}
+
+// Slice is one stretch of time a thread held the CPU (for --gantt).
+type Slice struct {
+	TID, PID   int
+	Start, End int64
 }
 
 // Machine is the simulated computer: clock, processes, threads and the
@@ -38,15 +47,26 @@ type Machine struct {
 	Idle        int64 // ticks no thread could run
 	SwitchTicks int64
 	Switches    [2]int64 // [thread, process]
+	// Slices records who ran when, for the timeline.
+	Slices []Slice
 
-	procs   []*Process // by creation; pids are dense from 1
-	threads []*Thread
-	ready   []*Thread
-	cur     *Thread // the thread the CPU last ran
-	seq     int64
+	procs    []*Process // by pid (pids and tids share one number space)
+	threads  []*Thread  // by tid
+	byID     map[int]*Thread
+	ready    []*Thread
+	sleepers []*Thread
+	cur      *Thread // the thread the CPU last ran
+	seq      int64
+	lastID   int
 
-	// Stopped is set when the run ended early: "deadlock" or "step limit".
+	rng       prng
+	nextBoost int64
+
+	// Stopped is set when the run ended early: "deadlock", a step limit or
+	// the output limit.
 	Stopped string
+	// Deadlock holds the report of a deadlock.
+	Deadlock *Event
 	// AssertFailed is set when an assert failed in any process.
 	AssertFailed bool
 	// Output counts bytes of program output.
@@ -55,11 +75,17 @@ type Machine struct {
 	// OnProcessExit is called when a process ends (before it becomes a
 	// zombie), so the interpreter can report leaks.
 	OnProcessExit func(p *Process)
+	// Where, when set, says where a thread is in the source ("main, line
+	// 4"), for the deadlock report.
+	Where func(t *Thread) string
 }
 
 // NewMachine returns a machine with no processes.
 func NewMachine(cfg Config, tr *Tracer, exec Executor) *Machine {
-	return &Machine{Cfg: cfg, Trace: tr, Exec: exec}
+	m := &Machine{Cfg: cfg, Trace: tr, Exec: exec, byID: map[int]*Thread{}}
+	m.rng = prng{s: uint64(cfg.Seed)}
+	m.nextBoost = cfg.MLFQBoost
+	return m
 }
 
 // Procs returns every process ever created, by pid.
@@ -67,13 +93,15 @@ func (m *Machine) Procs() []*Process { return m.procs }
 
 // Proc returns the process with the given pid, or nil.
 func (m *Machine) Proc(pid int) *Process {
-	for _, p := range m.procs {
-		if p.PID == pid {
-			return p
-		}
+	i := sort.Search(len(m.procs), func(i int) bool { return m.procs[i].PID >= pid })
+	if i < len(m.procs) && m.procs[i].PID == pid {
+		return m.procs[i]
 	}
 	return nil
 }
+
+// Thread returns the thread with the given tid, or nil.
+func (m *Machine) Thread(tid int) *Thread { return m.byID[tid] }
 
 // Threads returns every thread ever created, by tid.
 func (m *Machine) Threads() []*Thread { return m.threads }
@@ -81,21 +109,49 @@ func (m *Machine) Threads() []*Thread { return m.threads }
 // Current returns the thread the CPU runs or last ran.
 func (m *Machine) Current() *Thread { return m.cur }
 
-// nextID returns the next free number of the shared pid/tid space.
-func (m *Machine) nextID() int { return len(m.threads) + 1 + m.extraIDs() }
+// nextID returns the next number of the shared pid/tid space.
+func (m *Machine) nextID() int {
+	m.lastID++
+	return m.lastID
+}
 
-func (m *Machine) extraIDs() int { return 0 }
+// LiveProcs counts the processes that are not reaped.
+func (m *Machine) LiveProcs() int {
+	n := 0
+	for _, p := range m.procs {
+		if p.State != ProcReaped {
+			n++
+		}
+	}
+	return n
+}
+
+// LiveThreads counts the threads that have not ended.
+func (m *Machine) LiveThreads() int {
+	n := 0
+	for _, t := range m.threads {
+		if t.State != ThreadDone {
+			n++
+		}
+	}
+	return n
+}
 
 // NewProcess creates a process from img with no threads yet. Its address
-// space has the layout of SPEC section 4.
+// space has the layout of SPEC section 4. It returns nil past max_procs.
 func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process {
+	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
+		return nil
+	}
 	pid := m.nextID()
-	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.Clock, FirstRun: -1, Image: img}
+	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.Clock, FirstRun: -1, Image: img, MmapNext: mem.MmapTop}
 	if parent != nil {
 		p.PPID = parent.PID
 		p.Host = parent.Host
+		parent.Children = append(parent.Children, p)
 	}
 	p.Space = &mem.AddressSpace{}
+	p.Space.OnCOW = m.cowTracer(p)
 	textEnd := mem.TextBase + img.TextSize
 	p.Text = &mem.Segment{Kind: mem.SegText, Name: "[text]", Start: mem.TextBase, End: mem.PageUp(textEnd), Perm: mem.PermR | mem.PermX}
 	if p.Text.End == p.Text.Start {
@@ -114,9 +170,6 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 		p.Space.Map(p.Bss)
 	}
 	heapBase := mem.PageUp(p.Bss.End)
-	if heapBase == p.Bss.End && img.BssWords+len(img.Data) > 0 {
-		heapBase += 0
-	}
 	pol, _ := mem.ParsePolicy(m.Cfg.HeapPolicy)
 	p.Heap = mem.NewHeap(mem.HeapConfig{
 		Base: heapBase, Policy: pol, Align: uint64(m.Cfg.HeapAlign), Header: uint64(m.Cfg.HeapHeader),
@@ -137,9 +190,22 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	return p
 }
 
+func (m *Machine) cowTracer(p *Process) func(uint64) {
+	return func(page uint64) {
+		p.COW++
+		if m.Trace.On(CatMem) && m.cur != nil && m.cur.Proc == p {
+			m.Emit(m.cur, &Event{Cat: CatMem, Ev: "cow", Text: fmt.Sprintf("copy-on-write: page %s copied (first write since fork)", mem.Hex(page)),
+				Fields: []Field{{"page", Addr(page)}}})
+		}
+	}
+}
+
 // SyncHeap makes the [heap] segment follow the heap's top after an alloc.
 func (m *Machine) SyncHeap(p *Process) {
 	hs := p.Space.HeapSeg
+	if in := p.Heap.InUse(); in > p.HeapPeak {
+		p.HeapPeak = in
+	}
 	top := p.Heap.Top()
 	if top == hs.End {
 		return
@@ -149,34 +215,180 @@ func (m *Machine) SyncHeap(p *Process) {
 	if !mapped && top > hs.Start {
 		p.Space.Map(hs)
 	}
-	if in := p.Heap.InUse(); in > p.HeapPeak {
-		p.HeapPeak = in
-	}
 }
 
 // NewThread adds a thread to p. The first thread of a process is its main
-// thread: its tid is the pid and it runs on the main stack.
-func (m *Machine) NewThread(p *Process, name string) *Thread {
-	t := &Thread{Proc: p, Name: name}
+// thread: its tid is the pid and it runs on the main stack. Every other
+// thread gets a stack of stack_size bytes in the mmap area, with a guard
+// page below it. It returns nil past max_threads.
+func (m *Machine) NewThread(p *Process, name string, creator *Thread) *Thread {
+	t := &Thread{Proc: p, Name: name, Created: m.Clock, CreatedBy: creator}
+	t.Sched.Tickets = DefaultTickets
 	if len(p.Threads) == 0 {
 		t.TID = p.PID
 		t.Stack, t.Guard = p.Stack, p.Guard
 	} else {
+		if int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
+			return nil
+		}
 		t.TID = m.nextID()
+		size := uint64(m.Cfg.StackSize)
+		top := p.MmapNext
+		t.Stack = &mem.Segment{Kind: mem.SegStack, Name: fmt.Sprintf("[stack:%d]", t.TID), Start: top - size, End: top, Perm: mem.PermR | mem.PermW, Down: true, SP: top, TID: t.TID}
+		t.Guard = &mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: t.Stack.Start - mem.PageSize, End: t.Stack.Start}
+		p.MmapNext = t.Guard.Start
+		p.Space.Map(t.Guard)
+		p.Space.Map(t.Stack)
 	}
 	p.Threads = append(p.Threads, t)
 	m.threads = append(m.threads, t)
+	m.byID[t.TID] = t
 	return t
+}
+
+// Fork creates a copy of t's process: its data, bss, heap and mappings, and
+// t's stack only (the child's one thread runs on it), all shared
+// copy-on-write. It returns nil past max_procs or max_threads.
+func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
+	parent := t.Proc
+	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
+		return nil, nil
+	}
+	pid := m.nextID()
+	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, Arrival: m.Clock, FirstRun: -1,
+		Image: parent.Image, MmapNext: parent.MmapNext}
+	parent.Children = append(parent.Children, c)
+	c.Space = &mem.AddressSpace{}
+	c.Space.OnCOW = m.cowTracer(c)
+	skip := map[*mem.Segment]bool{}
+	for _, th := range parent.Threads {
+		if th != t {
+			skip[th.Stack], skip[th.Guard] = true, true
+		}
+	}
+	for _, s := range parent.Space.Segments() {
+		if skip[s] {
+			continue
+		}
+		cs := s
+		if s.Perm&mem.PermShared == 0 {
+			cs = s.Clone()
+		}
+		c.Space.Map(cs)
+		switch s {
+		case parent.Text:
+			c.Text = cs
+		case parent.Data:
+			c.Data = cs
+		case parent.Bss:
+			c.Bss = cs
+		case parent.Space.HeapSeg:
+			c.Space.HeapSeg = cs
+		case t.Stack:
+			c.Stack = cs
+		case t.Guard:
+			c.Guard = cs
+		}
+	}
+	if c.Data == nil {
+		c.Data = parent.Data.Clone()
+	}
+	if c.Bss == nil {
+		c.Bss = parent.Bss.Clone()
+	}
+	if c.Space.HeapSeg == nil {
+		c.Space.HeapSeg = parent.Space.HeapSeg.Clone()
+	}
+	c.Heap = parent.Heap.Clone()
+	c.Space.Heap = c.Heap
+	c.Stack.TID = pid
+	c.HeapPeak = c.Heap.InUse()
+	// Share every private page written so far, copy-on-write.
+	for _, s := range []*mem.Segment{c.Data, c.Bss, c.Space.HeapSeg} {
+		if s.End > s.Start {
+			parent.Space.ShareCOW(c.Space, s.Start, s.End)
+		}
+	}
+	parent.Space.ShareCOW(c.Space, t.Stack.SP, t.Stack.End)
+	for _, s := range c.Space.Segments() {
+		if s.Kind == mem.SegFile && s.Perm&mem.PermShared == 0 {
+			parent.Space.ShareCOW(c.Space, s.Start, s.End)
+		}
+	}
+	m.procs = append(m.procs, c)
+	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, Created: m.Clock, CreatedBy: t, Sched: t.Sched}
+	ct.Sched.Used, ct.Sched.LevelUsed = 0, 0
+	c.Threads = append(c.Threads, ct)
+	m.threads = append(m.threads, ct)
+	m.byID[ct.TID] = ct
+	return c, ct
 }
 
 // MakeReady puts t at the tail of the ready queue.
 func (m *Machine) MakeReady(t *Thread) {
+	m.makeReadyAt(t, m.Clock)
+}
+
+func (m *Machine) makeReadyAt(t *Thread, since int64) {
+	if t.State == ThreadDone {
+		return
+	}
 	t.State = ThreadReady
 	t.WaitingFor = ""
-	t.readySince = m.Clock
+	t.queue, t.holders = nil, nil
+	t.readySince = since
 	m.seq++
 	t.seq = m.seq
 	m.ready = append(m.ready, t)
+}
+
+// Block parks t on q (nil for none) until Wake. what says in words what it
+// waits for; holders lists the threads that could release it, for the
+// deadlock report.
+func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
+	t.State = ThreadBlocked
+	t.WaitingFor = what
+	t.queue, t.holders = q, holders
+	if q != nil {
+		q.waiters = append(q.waiters, t)
+	}
+}
+
+// Sleep blocks t for n ticks (sleep and io).
+func (m *Machine) Sleep(t *Thread, n int64, what string) {
+	m.Block(t, what, nil, nil)
+	t.sleeping = true
+	t.wakeAt = m.Clock + n
+	m.sleepers = append(m.sleepers, t)
+}
+
+// WakeAll makes every thread waiting on q ready (each retries what it was
+// doing). It reports whether any thread woke.
+func (m *Machine) WakeAll(q *WaitQueue) bool {
+	if len(q.waiters) == 0 {
+		return false
+	}
+	ws := q.waiters
+	q.waiters = nil
+	for _, t := range ws {
+		if t.State == ThreadBlocked {
+			m.MakeReady(t)
+		}
+	}
+	return true
+}
+
+// WakeOne makes the first thread waiting on q ready and returns it.
+func (m *Machine) WakeOne(q *WaitQueue) *Thread {
+	for len(q.waiters) > 0 {
+		t := q.waiters[0]
+		q.waiters = q.waiters[1:]
+		if t.State == ThreadBlocked {
+			m.MakeReady(t)
+			return t
+		}
+	}
+	return nil
 }
 
 // Emit sends an event stamped with the current tick and t's ids.
@@ -200,6 +412,44 @@ func (m *Machine) Print(t *Thread, text string) bool {
 	return true
 }
 
+// EndThread ends t with a result (its function returned). A main thread's
+// end ends its process, with the result as exit status.
+func (m *Machine) EndThread(t *Thread, result mem.Value, status int) {
+	if t.TID == t.Proc.PID {
+		m.ExitProcess(t, status)
+		return
+	}
+	t.Result = result
+	m.finishThread(t)
+	if m.Trace.On(CatThread) {
+		m.Emit(t, &Event{Cat: CatThread, Ev: "thread_end", Text: fmt.Sprintf("thread end = %s", result.Quote()),
+			Fields: []Field{{"value", result.String()}}})
+	}
+	if m.allThreadsDone(t.Proc) {
+		m.ExitProcess(t, 0)
+	}
+}
+
+func (m *Machine) allThreadsDone(p *Process) bool {
+	for _, th := range p.Threads {
+		if th.State != ThreadDone {
+			return false
+		}
+	}
+	return true
+}
+
+// finishThread marks t ended and wakes the threads joining it.
+func (m *Machine) finishThread(t *Thread) {
+	if t.State == ThreadDone {
+		return
+	}
+	m.unready(t)
+	t.State = ThreadDone
+	t.WaitingFor = ""
+	m.WakeAll(&t.Ended)
+}
+
 // ExitProcess ends p with an exit status: every thread of it ends.
 func (m *Machine) ExitProcess(t *Thread, status int) {
 	p := t.Proc
@@ -207,11 +457,12 @@ func (m *Machine) ExitProcess(t *Thread, status int) {
 		return
 	}
 	p.ExitStatus = status
-	m.endProcess(t, p)
+	var e *Event
 	if m.Trace.On(CatProc) {
-		m.Emit(t, &Event{Cat: CatProc, Ev: "exit", Text: fmt.Sprintf("+++ exited with %d +++", status),
-			Fields: []Field{{"status", status}}})
+		e = &Event{Cat: CatProc, Ev: "exit", Text: fmt.Sprintf("+++ exited with %d +++", status),
+			Fields: []Field{{"status", status}}}
 	}
+	m.endProcess(t, p, e)
 }
 
 // Kill ends p by a signal. The report lines (what happened, where) are
@@ -229,105 +480,230 @@ func (m *Machine) Kill(t *Thread, sig Signal, kind, what string, more []string, 
 	p.Signal = sig
 	p.Killed = true
 	p.ExitStatus = 128 + int(sig)
-	m.endProcess(t, p)
-	m.Emit(t, &Event{Cat: CatOutput, Ev: "exit", Text: fmt.Sprintf("+++ killed by %s +++", sig),
+	m.endProcess(t, p, &Event{Cat: CatOutput, Ev: "exit", Text: fmt.Sprintf("+++ killed by %s +++", sig),
 		Fields: []Field{{"status", p.ExitStatus}, {"signal", sig.String()}}})
 }
 
-func (m *Machine) endProcess(t *Thread, p *Process) {
+// endProcess ends every thread of p, reports its leaks, prints its exit
+// line (when not nil), hands its children to process 1, and leaves it a
+// zombie until its parent waits.
+func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
+	if p.State != ProcRunning {
+		return
+	}
 	for _, th := range p.Threads {
-		if th.State != ThreadDone {
-			m.unready(th)
-			th.State = ThreadDone
-		}
+		m.finishThread(th)
 	}
 	p.Finish = m.Clock
 	if m.OnProcessExit != nil {
 		m.OnProcessExit(p)
 	}
-	p.State = ProcZombie
-	if p.PPID == 0 {
-		p.State = ProcReaped
+	if exit != nil {
+		m.Emit(t, exit)
 	}
+	p.Space.ReleaseCOW()
+	p.State = ProcZombie
+	init := m.Proc(1)
+	for _, c := range p.Children {
+		if c.State == ProcReaped || c.PPID != p.PID {
+			continue
+		}
+		if init != nil && init.State == ProcRunning && init != p {
+			c.PPID = 1
+			init.Children = append(init.Children, c)
+			if m.Trace.On(CatProc) {
+				m.Emit(t, &Event{Cat: CatProc, Ev: "adopt", Text: fmt.Sprintf("orphan %d adopted by process 1", c.PID),
+					Fields: []Field{{"child", c.PID}}})
+			}
+			if c.State == ProcZombie {
+				m.WakeAll(&c.Exited)
+			}
+		} else {
+			c.PPID = 0
+			if c.State == ProcZombie {
+				c.State = ProcReaped
+			}
+		}
+	}
+	parent := m.Proc(p.PPID)
+	if p.PPID == 0 || parent == nil || parent.State != ProcRunning {
+		p.State = ProcReaped
+		return
+	}
+	if m.Trace.On(CatProc) {
+		m.Emit(t, &Event{Cat: CatProc, Ev: "zombie", Text: fmt.Sprintf("zombie: process %d waits for its parent %d to wait", p.PID, p.PPID),
+			Fields: []Field{{"parent", p.PPID}}})
+	}
+	m.WakeAll(&p.Exited)
+}
+
+// Reap collects a zombie child: its exit status, or 128 + the signal.
+func (m *Machine) Reap(t *Thread, c *Process) int {
+	c.State = ProcReaped
+	if m.Trace.On(CatProc) {
+		m.Emit(t, &Event{Cat: CatProc, Ev: "reap", Text: fmt.Sprintf("reaped zombie %d, status %d", c.PID, c.ExitStatus),
+			Fields: []Field{{"child", c.PID}, {"status", c.ExitStatus}}})
+	}
+	return c.ExitStatus
 }
 
 func (m *Machine) unready(t *Thread) {
 	for i, r := range m.ready {
 		if r == t {
 			m.ready = append(m.ready[:i], m.ready[i+1:]...)
-			return
+			break
+		}
+	}
+	if t.queue != nil {
+		t.queue.remove(t)
+		t.queue = nil
+	}
+	if t.sleeping {
+		t.sleeping = false
+		for i, s := range m.sleepers {
+			if s == t {
+				m.sleepers = append(m.sleepers[:i], m.sleepers[i+1:]...)
+				break
+			}
 		}
 	}
 }
 
-// pick chooses the next thread to run and removes it from the ready queue.
-func (m *Machine) pick() *Thread {
-	if len(m.ready) == 0 {
-		return nil
+// fireTimers wakes the sleepers whose time has come, earliest first.
+func (m *Machine) fireTimers() {
+	if len(m.sleepers) == 0 {
+		return
 	}
-	t := m.ready[0]
-	m.ready = m.ready[1:]
-	return t
+	var due []*Thread
+	keep := m.sleepers[:0]
+	for _, t := range m.sleepers {
+		if t.wakeAt <= m.Clock {
+			due = append(due, t)
+		} else {
+			keep = append(keep, t)
+		}
+	}
+	m.sleepers = keep
+	sort.SliceStable(due, func(i, j int) bool { return due[i].wakeAt < due[j].wakeAt })
+	for _, t := range due {
+		t.sleeping = false
+		if m.Trace.On(CatSched) {
+			m.Trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.WaitingFor + " is over"})
+		}
+		m.makeReadyAt(t, t.wakeAt)
+	}
 }
 
-// budget is how many ticks a thread may run before the scheduler looks again.
-func (m *Machine) budget() int64 {
-	switch m.Cfg.Sched {
-	case "fifo", "sjf":
-		return 1 << 62
+// nextTimer returns the earliest wake-up tick, or -1.
+func (m *Machine) nextTimer() int64 {
+	next := int64(-1)
+	for _, t := range m.sleepers {
+		if next < 0 || t.wakeAt < next {
+			next = t.wakeAt
+		}
 	}
-	return m.Cfg.Quantum
+	return next
 }
 
 // Run runs the machine until no thread is left or it stops.
 func (m *Machine) Run() {
 	for m.Stopped == "" {
+		m.fireTimers()
+		m.boost()
 		t := m.pick()
 		if t == nil {
-			if m.anyAlive() {
-				m.Stopped = "deadlock"
+			if next := m.nextTimer(); next >= 0 {
+				if m.Trace.On(CatSched) {
+					m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "idle", Text: fmt.Sprintf("idle: no thread is ready until tick %d", next),
+						Fields: []Field{{"until", next}}})
+				}
+				m.Idle += next - m.Clock
+				m.Clock = next
+				continue
+			}
+			if m.LiveThreads() > 0 {
+				m.deadlock()
 			}
 			return
 		}
-		if m.cur != nil && m.cur != t && m.cur.State != ThreadDone || (m.cur != nil && m.cur != t && m.cur.Proc.PID != 0) {
-			m.contextSwitch(m.cur, t)
+		m.dispatch(t)
+	}
+}
+
+// dispatch gives the CPU to t until its slice ends, it blocks, yields or
+// ends, or a better thread becomes ready.
+func (m *Machine) dispatch(t *Thread) {
+	if m.cur != nil && m.cur != t {
+		m.contextSwitch(m.cur, t)
+	}
+	m.cur = t
+	t.State = ThreadRunning
+	p := t.Proc
+	p.Wait += m.Clock - t.readySince
+	if p.FirstRun < 0 {
+		p.FirstRun = m.Clock
+	}
+	slice := m.sliceFor(t)
+	start := m.Clock
+	defer func() {
+		ran := m.Clock - start
+		m.Busy += ran
+		p.CPU += ran
+		if ran > 0 {
+			m.Slices = append(m.Slices, Slice{TID: t.TID, PID: p.PID, Start: start, End: m.Clock})
 		}
-		m.cur = t
-		t.State = ThreadRunning
-		p := t.Proc
-		p.Wait += m.Clock - t.readySince
-		if p.FirstRun < 0 {
-			p.FirstRun = m.Clock
+	}()
+	for {
+		m.fireTimers()
+		budget := slice
+		if next := m.nextTimer(); next > m.Clock && next-m.Clock < budget {
+			budget = next - m.Clock
 		}
-		start := m.Clock
-		stop := m.Exec.Run(t, m.budget())
-		used := m.Clock - start
-		m.Busy += used
-		p.CPU += used
+		s0 := m.Clock
+		stop := m.Exec.Run(t, budget)
+		used := m.Clock - s0
+		slice -= used
+		m.charge(t, used)
+		m.fireTimers()
+		m.boost()
 		switch stop {
-		case StopPreempt, StopYield:
+		case StopPreempt, StopResched:
+			if t.State != ThreadRunning {
+				return
+			}
+			if slice <= 0 {
+				// The quantum is used up; the switch line that follows
+				// (if another thread is ready) says so well enough.
+				m.demote(t)
+				m.MakeReady(t)
+				return
+			}
+			if m.shouldPreempt(t) {
+				if m.Trace.On(CatSched) {
+					m.Emit(t, &Event{Cat: CatSched, Ev: "preempt", Text: "preempted by a thread the " + m.Cfg.Sched + " policy prefers"})
+				}
+				m.MakeReady(t)
+				return
+			}
+		case StopYield:
 			if t.State == ThreadRunning {
 				m.MakeReady(t)
 			}
+			return
 		case StopLimit:
 			if m.Stopped == "" {
 				m.Stopped = fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", m.Cfg.MaxSteps, p.PID, t.TID)
 			}
+			return
+		default:
+			return
 		}
 	}
-}
-
-func (m *Machine) anyAlive() bool {
-	for _, t := range m.threads {
-		if t.State != ThreadDone {
-			return true
-		}
-	}
-	return false
 }
 
 // contextSwitch charges the cost of moving the CPU from one thread to
-// another: a thread switch within a process, a process switch otherwise.
+// another: a thread switch within a process, a process switch otherwise
+// (the address space changes).
 func (m *Machine) contextSwitch(from, to *Thread) {
 	kind, cost, idx := "thread", m.Cfg.CostSwitchThread, 0
 	if from.Proc != to.Proc {
@@ -335,22 +711,99 @@ func (m *Machine) contextSwitch(from, to *Thread) {
 	}
 	m.Switches[idx]++
 	if m.Trace.On(CatSched) {
+		f := strconv.Itoa(from.Proc.PID) + "/" + strconv.Itoa(from.TID)
+		g := strconv.Itoa(to.Proc.PID) + "/" + strconv.Itoa(to.TID)
 		m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "switch", Cost: cost,
-			Text:   fmt.Sprintf("switch %d/%d -> %d/%d (%s)", from.Proc.PID, from.TID, to.Proc.PID, to.TID, kind),
-			Fields: []Field{{"from", fmt.Sprintf("%d/%d", from.Proc.PID, from.TID)}, {"to", fmt.Sprintf("%d/%d", to.Proc.PID, to.TID)}, {"kind", kind}}})
+			Text:   "switch " + f + " -> " + g + " (" + kind + ")",
+			Fields: []Field{{"from", f}, {"to", g}, {"kind", kind}}})
 	}
 	m.Clock += cost
 	m.SwitchTicks += cost
+}
+
+// deadlock stops the run: every remaining thread is blocked and none can be
+// released. The report lists each blocked thread and what it waits for,
+// and the cycle of waits when there is one.
+func (m *Machine) deadlock() {
+	m.Stopped = "deadlock"
+	var blocked []*Thread
+	for _, t := range m.threads {
+		if t.State == ThreadBlocked {
+			blocked = append(blocked, t)
+		}
+	}
+	more := []string{}
+	var list []string
+	for _, t := range blocked {
+		where := ""
+		if m.Where != nil {
+			where = " at " + m.Where(t)
+		}
+		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
+		list = append(list, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
+	}
+	cycle := m.findCycle(blocked)
+	var cyc []string
+	if len(cycle) > 0 {
+		for _, t := range cycle {
+			cyc = append(cyc, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
+		}
+		more = append(more, "cycle: "+strings.Join(cyc, " -> ")+" -> "+cyc[0])
+	} else {
+		more = append(more, "no cycle: each waits for something no running thread can give")
+	}
+	e := &Event{T: m.Clock, Cat: CatOutput, Ev: "deadlock",
+		Text:   fmt.Sprintf("deadlock: %d %s blocked and none can ever run", len(blocked), pluralThreads(len(blocked))),
+		More:   more,
+		Fields: []Field{{"blocked", list}, {"cycle", cyc}}}
+	m.Deadlock = e
+	m.Trace.Emit(e)
+}
+
+func pluralThreads(n int) string {
+	if n == 1 {
+		return "thread is"
+	}
+	return "threads are"
+}
+
+// findCycle follows "waits for" edges from each blocked thread and returns
+// the first cycle found.
+func (m *Machine) findCycle(blocked []*Thread) []*Thread {
+	for _, start := range blocked {
+		var path []*Thread
+		onPath := map[*Thread]int{}
+		t := start
+		for t != nil && t.State == ThreadBlocked {
+			if i, ok := onPath[t]; ok {
+				return path[i:]
+			}
+			onPath[t] = len(path)
+			path = append(path, t)
+			var next *Thread
+			if t.holders != nil {
+				for _, h := range t.holders() {
+					if h.State == ThreadBlocked {
+						next = h
+						break
+					}
+				}
+			}
+			t = next
+		}
+	}
+	return nil
 }
 
 // Living returns the processes that have not been reaped, by pid.
 func (m *Machine) Living() []*Process {
 	var out []*Process
 	for _, p := range m.procs {
-		if p.State != ProcReaped || p.PID == 1 {
+		if p.State != ProcReaped {
 			out = append(out, p)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
 	return out
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

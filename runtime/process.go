@@ -98,6 +98,14 @@ type Process struct {
 	// Ctx is the interpreter's per-process state (allocation sites, object
 	// shapes); the kernel only carries it.
 	Ctx any
+
+	// Exited is the queue of parents waiting for this process to end.
+	Exited WaitQueue
+	// Children are the processes this one created (or adopted).
+	Children []*Process
+	// MmapNext is where the next mapping of the mmap area ends (it grows
+	// down from mem.MmapTop).
+	MmapNext uint64
 }
 
 // Live reports whether the process still has running threads.
@@ -141,6 +149,42 @@ type Thread struct {
 
 	// WaitingFor says what a blocked thread waits for, in words.
 	WaitingFor string
+	// Sched holds the scheduling attributes (priority, tickets, burst,
+	// MLFQ level) and the CPU used.
+	Sched SchedAttrs
+	// Ended is the queue of threads joining this one.
+	Ended WaitQueue
+	// Result is the value the thread's function returned (for join).
+	Result mem.Value
+	// Created is the tick the thread was created; CreatedBy the thread that
+	// created it (nil for process 1's main thread).
+	Created   int64
+	CreatedBy *Thread
+
 	readySince int64
 	seq        int64 // order in which it became ready, for ties
+	wakeAt     int64 // for a sleeping thread: the tick it wakes
+	sleeping   bool
+	queue      *WaitQueue       // the queue a blocked thread is on
+	holders    func() []*Thread // who could release it (deadlock report)
+}
+
+// WaitQueue is a list of threads blocked on one object.
+type WaitQueue struct {
+	waiters []*Thread
+}
+
+// Len is the number of threads waiting.
+func (q *WaitQueue) Len() int { return len(q.waiters) }
+
+// Waiters returns the threads waiting, in the order they blocked.
+func (q *WaitQueue) Waiters() []*Thread { return q.waiters }
+
+func (q *WaitQueue) remove(t *Thread) {
+	for i, w := range q.waiters {
+		if w == t {
+			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+			return
+		}
+	}
 }

@@ -173,6 +173,13 @@ type AddressSpace struct {
 	Heap *Heap
 	// HeapSeg is the [heap] segment; its End follows the heap's top.
 	HeapSeg *Segment
+	// COWCopies counts the pages this space copied on a first write after
+	// a fork.
+	COWCopies int64
+	// OnCOW, when set, is told of each page copied on write.
+	OnCOW func(page uint64)
+
+	cow map[uint64]*cowPage
 }
 
 // Segments returns the segments in address order. The caller must not
@@ -244,6 +251,9 @@ func (as *AddressSpace) Store(addr uint64, v Value) *Fault {
 			return f
 		}
 	}
+	if len(as.cow) > 0 {
+		as.NoteWrite(addr)
+	}
 	s.Put(addr, v)
 	return nil
 }
@@ -296,4 +306,63 @@ func (as *AddressSpace) Clone() *AddressSpace {
 		c.Heap = as.Heap.Clone()
 	}
 	return c
+}
+
+// cowPage is one page shared copy-on-write by Refs address spaces.
+type cowPage struct{ refs int }
+
+// ShareCOW marks the pages of [start, end) as shared copy-on-write between
+// as and other (fork): the first write to such a page in either space copies
+// it, and is counted in that space's COWCopies.
+func (as *AddressSpace) ShareCOW(other *AddressSpace, start, end uint64) {
+	if as.cow == nil {
+		as.cow = map[uint64]*cowPage{}
+	}
+	if other.cow == nil {
+		other.cow = map[uint64]*cowPage{}
+	}
+	for pg := start &^ (PageSize - 1); pg < end; pg += PageSize {
+		cp, ok := as.cow[pg]
+		if !ok {
+			cp = &cowPage{refs: 1}
+			as.cow[pg] = cp
+		}
+		cp.refs++
+		other.cow[pg] = cp
+	}
+}
+
+// NoteWrite must be called before a write to addr: when the page is still
+// shared copy-on-write, this space gets its own copy (counted). The last
+// space holding a page writes it in place, as Linux does.
+func (as *AddressSpace) NoteWrite(addr uint64) {
+	if len(as.cow) == 0 {
+		return
+	}
+	pg := addr &^ (PageSize - 1)
+	cp, ok := as.cow[pg]
+	if !ok {
+		return
+	}
+	delete(as.cow, pg)
+	cp.refs--
+	if cp.refs > 0 {
+		as.COWCopies++
+		if as.OnCOW != nil {
+			as.OnCOW(pg)
+		}
+	}
+}
+
+// COWActive reports whether any page is still shared copy-on-write; the VM
+// checks it before its direct stores to globals and stack slots.
+func (as *AddressSpace) COWActive() bool { return len(as.cow) > 0 }
+
+// ReleaseCOW drops this space's share of every page (at process exit), so
+// the other holders write in place.
+func (as *AddressSpace) ReleaseCOW() {
+	for pg, cp := range as.cow {
+		cp.refs--
+		delete(as.cow, pg)
+	}
 }

@@ -1,0 +1,178 @@
+package runtime
+
+// The scheduler: which ready thread runs next, for how long, and whether a
+// thread that just became ready should take the CPU from the running one.
+// Every policy is deterministic; lottery draws from a PRNG seeded by `seed`.
+
+// SchedAttrs are a thread's scheduling attributes (the keys of `with`).
+type SchedAttrs struct {
+	Priority int64 // priority: higher runs first
+	Tickets  int64 // lottery tickets
+	Burst    int64 // expected CPU ticks (sjf, stcf); 0 when not given
+	Level    int   // current MLFQ level, 0 the highest
+	// Used is the CPU the thread has had (stcf's remaining time is
+	// Burst - Used); LevelUsed is its CPU at its current MLFQ level.
+	Used      int64
+	LevelUsed int64
+}
+
+// DefaultTickets is a thread's lottery tickets when `with` gives none.
+const DefaultTickets = 100
+
+// prng is splitmix64: tiny, fast, and the same on every machine.
+type prng struct{ s uint64 }
+
+func (r *prng) next() uint64 {
+	r.s += 0x9e3779b97f4a7c15
+	z := r.s
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// Preemptive reports whether the policy takes the CPU away when a better
+// thread becomes ready.
+func (m *Machine) Preemptive() bool {
+	switch m.Cfg.Sched {
+	case "stcf", "priority", "mlfq":
+		return true
+	}
+	return false
+}
+
+// sliceFor is how many ticks t may run before the scheduler looks again.
+func (m *Machine) sliceFor(t *Thread) int64 {
+	switch m.Cfg.Sched {
+	case "fifo", "sjf", "stcf":
+		return 1 << 62
+	case "mlfq":
+		q := m.Cfg.Quantum << uint(t.Sched.Level)
+		if left := q - t.Sched.LevelUsed; left > 0 {
+			return left
+		}
+		return q
+	}
+	return m.Cfg.Quantum
+}
+
+// remaining is stcf's time to completion.
+func remaining(t *Thread) int64 {
+	if t.Sched.Burst == 0 {
+		return 0
+	}
+	r := t.Sched.Burst - t.Sched.Used
+	if r < 0 {
+		r = 0
+	}
+	return r
+}
+
+// better reports whether a should run before b under the policy (ties go
+// to the thread that became ready first, which the caller handles by
+// scanning the ready queue in order).
+func (m *Machine) better(a, b *Thread) bool {
+	switch m.Cfg.Sched {
+	case "sjf":
+		return a.Sched.Burst < b.Sched.Burst
+	case "stcf":
+		return remaining(a) < remaining(b)
+	case "priority":
+		return a.Sched.Priority > b.Sched.Priority
+	case "mlfq":
+		return a.Sched.Level < b.Sched.Level
+	}
+	return false
+}
+
+// pick removes and returns the next thread to run, or nil.
+func (m *Machine) pick() *Thread {
+	if len(m.ready) == 0 {
+		return nil
+	}
+	best := 0
+	switch m.Cfg.Sched {
+	case "lottery":
+		var total uint64
+		for _, t := range m.ready {
+			total += uint64(max(t.Sched.Tickets, 1))
+		}
+		win := m.rng.next() % total
+		for i, t := range m.ready {
+			w := uint64(max(t.Sched.Tickets, 1))
+			if win < w {
+				best = i
+				break
+			}
+			win -= w
+		}
+	case "fifo", "rr":
+	default:
+		for i := 1; i < len(m.ready); i++ {
+			if m.better(m.ready[i], m.ready[best]) {
+				best = i
+			}
+		}
+	}
+	t := m.ready[best]
+	m.ready = append(m.ready[:best], m.ready[best+1:]...)
+	return t
+}
+
+// shouldPreempt reports whether a ready thread should take the CPU from t.
+func (m *Machine) shouldPreempt(t *Thread) bool {
+	if !m.Preemptive() {
+		return false
+	}
+	for _, r := range m.ready {
+		if m.better(r, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// charge records that t ran for used ticks.
+func (m *Machine) charge(t *Thread, used int64) {
+	t.Sched.Used += used
+	t.Sched.LevelUsed += used
+}
+
+// demote moves t one MLFQ level down once it used its whole allotment.
+func (m *Machine) demote(t *Thread) {
+	if m.Cfg.Sched != "mlfq" {
+		return
+	}
+	q := m.Cfg.Quantum << uint(t.Sched.Level)
+	if t.Sched.LevelUsed < q {
+		return
+	}
+	if t.Sched.Level < int(m.Cfg.MLFQLevels)-1 {
+		t.Sched.Level++
+		if m.Trace.On(CatSched) {
+			m.Emit(t, &Event{Cat: CatSched, Ev: "demote", Text: "mlfq: used its quantum, down to level " + itoa(t.Sched.Level),
+				Fields: []Field{{"level", t.Sched.Level}}})
+		}
+	}
+	t.Sched.LevelUsed = 0
+}
+
+// boost moves every thread to the top MLFQ level every mlfq_boost ticks.
+func (m *Machine) boost() {
+	if m.Cfg.Sched != "mlfq" || m.Cfg.MLFQBoost <= 0 {
+		return
+	}
+	for m.Clock >= m.nextBoost {
+		m.nextBoost += m.Cfg.MLFQBoost
+		moved := 0
+		for _, t := range m.threads {
+			if t.State != ThreadDone && t.Sched.Level != 0 {
+				t.Sched.Level, t.Sched.LevelUsed = 0, 0
+				moved++
+			}
+		}
+		if moved > 0 && m.Trace.On(CatSched) {
+			m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "boost", Text: "mlfq: priority boost, every thread back to level 0",
+				Fields: []Field{{"threads", moved}}})
+		}
+	}
+}
