@@ -17,6 +17,7 @@ type Options struct {
 	Trace  runtime.Category
 	JSON   bool
 	Stats  bool
+	Gantt  bool
 	Sets   []string // KEY=VALUE overrides, applied after the script's config
 	Stdout io.Writer
 	Stderr io.Writer
@@ -144,6 +145,9 @@ func (s *Session) Run() Result {
 		text := "run stopped: " + m.Stopped
 		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: text,
 			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
+	}
+	if s.opts.Gantt && !s.opts.JSON {
+		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "timeline", More: m.Gantt(72)})
 	}
 	if s.opts.Stats && !s.opts.JSON {
 		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "statistics", More: m.StatsTable()})

@@ -51,7 +51,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	traceInsn := m.Trace.On(runtime.CatInsn)
 
 	for {
-		if m.Clock-start >= budget {
+		// Preemption comes when the next instruction would take time past
+		// the budget; free instructions (cost_insn=0) run on, so that with
+		// every cost 0 but compute a job ends exactly when its work does.
+		if m.Clock-start >= budget && cost > 0 {
 			fr.pc = pc
 			return runtime.StopPreempt
 		}

@@ -446,6 +446,7 @@ func (m *Machine) finishThread(t *Thread) {
 	}
 	m.unready(t)
 	t.State = ThreadDone
+	t.EndedAt = m.Clock
 	t.WaitingFor = ""
 	m.WakeAll(&t.Ended)
 }

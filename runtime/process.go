@@ -160,6 +160,8 @@ type Thread struct {
 	// created it (nil for process 1's main thread).
 	Created   int64
 	CreatedBy *Thread
+	// EndedAt is the tick the thread ended.
+	EndedAt int64
 
 	readySince int64
 	seq        int64 // order in which it became ready, for ties

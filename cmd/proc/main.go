@@ -95,6 +95,7 @@ Flags:
   --set KEY=VALUE    override a config key (repeatable; wins over the
                      script's config lines)
   --seed N           the same as --set seed=N
+  --gantt            print a timeline after the run: one row per thread
 `
 
 // parseInterleaved parses flags that may come before or after positional
@@ -139,9 +140,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch {
-	case *gantt:
-		fmt.Fprintln(stderr, "proc run: --gantt: not supported yet")
-		return 2
 	case *chrome != "":
 		fmt.Fprintln(stderr, "proc run: --chrome: not supported yet")
 		return 2
@@ -173,7 +171,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	sess, err := interp.NewSession(prog, interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Sets: sets, Stdout: stdout, Stderr: stderr})
+	sess, err := interp.NewSession(prog, interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Gantt: *gantt, Sets: sets, Stdout: stdout, Stderr: stderr})
 	if err != nil {
 		fmt.Fprintf(stderr, "proc run: --set: %v\n", err)
 		return 2
