@@ -58,7 +58,7 @@ func (e *Error) Snippet(src []byte) string {
 }
 
 // sourceLine returns line n (1-based) of src without its line ending.
-// Invalid UTF-8 and control bytes are shown as \xNN so that the snippet
+// Invalid UTF-8 and control bytes are shown as "?" so that the snippet
 // never writes raw control bytes to a terminal.
 func sourceLine(src []byte, n int) (string, bool) {
 	if n < 1 {

@@ -1,0 +1,236 @@
+package grammar
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// converter turns the concrete syntax into the AST. It also reports the
+// errors that the grammar lets through on purpose because a precise message
+// needs the whole construct: what may be assigned to, what may stand alone
+// as a statement, which words follow show, where declarations may go.
+type converter struct {
+	src []byte
+	err *Error // the first error, in source order
+}
+
+func (c *converter) errorf(pos lexer.Position, format string, args ...any) {
+	if c.err == nil {
+		c.err = &Error{Pos: toPos(pos), Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (c *converter) script(filename string, cst *script) *Script {
+	s := &Script{File: filename, Src: c.src}
+	for _, it := range cst.Items {
+		switch it := it.(type) {
+		case *configDecl:
+			s.Configs = append(s.Configs, &Config{
+				Pos:   toPos(it.Pos),
+				Key:   it.Key.Name,
+				Value: it.Value,
+			})
+		case *globalDecl:
+			s.Globals = append(s.Globals, &Global{
+				Pos:     toPos(it.Pos),
+				Name:    it.Name.Name,
+				NamePos: toPos(it.Name.Pos),
+				Init:    it.Init,
+			})
+		case *funcDecl:
+			f := &Func{
+				Pos:     toPos(it.Pos),
+				Name:    it.Name.Name,
+				NamePos: toPos(it.Name.Pos),
+				Params:  make([]*Ident, len(it.Params)),
+				Body:    c.block(it.Body),
+			}
+			for i, p := range it.Params {
+				f.Params[i] = ident(p)
+			}
+			s.Funcs = append(s.Funcs, f)
+		default:
+			if st := c.stmt(it); st != nil {
+				s.Body = append(s.Body, st)
+			}
+		}
+	}
+	return s
+}
+
+func (c *converter) block(b *block) *Block {
+	out := &Block{Pos: toPos(b.Pos), End: toPos(b.End.Pos), Stmts: make([]Stmt, 0, len(b.Items))}
+	for _, it := range b.Items {
+		if st := c.stmt(it); st != nil {
+			out.Stmts = append(out.Stmts, st)
+		}
+	}
+	return out
+}
+
+// stmt converts one statement; it returns nil after reporting an error.
+func (c *converter) stmt(it itemNode) Stmt {
+	switch s := it.(type) {
+	case *exprStmt:
+		return c.exprStmt(s)
+	case *letStmt:
+		l := &LetStmt{Pos: toPos(s.Pos), Names: make([]*Ident, len(s.Names)), Value: s.Value}
+		for i, n := range s.Names {
+			l.Names[i] = ident(n)
+		}
+		return l
+	case *ifStmt:
+		return c.ifStmt(s)
+	case *whileStmt:
+		return &WhileStmt{Pos: toPos(s.Pos), Cond: s.Cond, Body: c.block(s.Body)}
+	case *forStmt:
+		return &ForStmt{
+			Pos:  toPos(s.Pos),
+			Var:  ident(s.Var),
+			From: s.From,
+			To:   s.To,
+			Body: c.block(s.Body),
+		}
+	case *branchStmt:
+		return &BranchStmt{Pos: toPos(s.Pos), Tok: s.Tok}
+	case *returnStmt:
+		return &ReturnStmt{Pos: toPos(s.Pos), Value: s.Value}
+	case *printStmt:
+		return &PrintStmt{Pos: toPos(s.Pos), Args: s.Args}
+	case *assertStmt:
+		return &AssertStmt{Pos: toPos(s.Pos), Cond: s.Cond, Msg: s.Msg}
+	case *showStmt:
+		return c.show(s)
+	case *freeStmt:
+		return &FreeStmt{Pos: toPos(s.Pos), Ptr: s.Ptr}
+	case *sendStmt:
+		return &SendStmt{Pos: toPos(s.Pos), Target: s.Target, Value: s.Value, Prio: s.Prio}
+	case *closeStmt:
+		return &CloseStmt{Pos: toPos(s.Pos), X: s.X}
+	case *lockStmt:
+		return &LockStmt{Pos: toPos(s.Pos), Unlock: s.Kw == "unlock", X: s.X}
+	case *exitStmt:
+		return &ExitStmt{Pos: toPos(s.Pos), Code: s.Code}
+	case *yieldStmt:
+		return &YieldStmt{Pos: toPos(s.Pos)}
+	case *timeStmt:
+		return &TimeStmt{Pos: toPos(s.Pos), Kind: s.Kind, N: s.N}
+	case *strayElse:
+		c.errorf(s.Pos, `else must be on the same line as the "}" that ends the if block`)
+	case *funcDecl:
+		c.errorf(s.Pos, "func declarations are only allowed at the top level")
+	case *globalDecl:
+		c.errorf(s.Pos, "global declarations are only allowed at the top level; use let for a local")
+	case *configDecl:
+		c.errorf(s.Pos, "config is only allowed at the top level")
+	default:
+		panic(fmt.Sprintf("grammar: unknown statement %T", it))
+	}
+	return nil
+}
+
+// exprStmt converts a line that starts with an expression: an assignment
+// when "=" follows, else an expression used as a statement, which must do
+// something (a call or a system expression).
+func (c *converter) exprStmt(s *exprStmt) Stmt {
+	x := s.X
+	if s.Value != nil {
+		switch t := x.(type) {
+		case *Ident, *IndexExpr, *FieldExpr:
+		case *UnaryExpr:
+			if t.Op != "*" {
+				c.errorf(s.Pos, "cannot assign to %s", c.targetText(s))
+			}
+		default:
+			c.errorf(s.Pos, "cannot assign to %s", c.targetText(s))
+		}
+		return &AssignStmt{Pos: toPos(s.Pos), Target: x, Value: s.Value}
+	}
+	switch x := x.(type) {
+	case *CallExpr, *SpawnExpr, *ForkExpr, *PrefixExpr, *RecvExpr:
+	case *BinaryExpr:
+		hint := ""
+		if x.Op == "==" {
+			hint = ` (to assign, write "=")`
+		}
+		c.errorf(s.Pos, "expression %s is not a statement%s", c.text(s.Tokens), hint)
+		return nil
+	default:
+		c.errorf(s.Pos, "expression %s is not a statement", c.text(s.Tokens))
+		return nil
+	}
+	return &ExprStmt{Pos: toPos(s.Pos), X: x}
+}
+
+// targetText is the source text of an assignment's target: the tokens of
+// the statement before its "=", the only "=" token in it.
+func (c *converter) targetText(s *exprStmt) string {
+	for i, t := range s.Tokens {
+		if t.Type == tokPunct && t.Value == "=" {
+			return c.text(s.Tokens[:i])
+		}
+	}
+	return c.text(s.Tokens)
+}
+
+// text returns the source text spanned by toks, shortened for a message.
+func (c *converter) text(toks []lexer.Token) string {
+	if len(toks) == 0 {
+		return "?"
+	}
+	first, last := toks[0], toks[len(toks)-1]
+	end := last.Pos.Offset + len(last.Value)
+	if first.Pos.Offset < 0 || end > len(c.src) || first.Pos.Offset > end {
+		return "?"
+	}
+	t := strings.Join(strings.Fields(string(c.src[first.Pos.Offset:end])), " ")
+	return truncate(t, 40)
+}
+
+// showTargets are the words show accepts, in the specification's order.
+var showTargets = []string{"maps", "stack", "heap", "ps", "threads", "files", "stats"}
+
+func (c *converter) show(s *showStmt) Stmt {
+	list := strings.Join(showTargets, ", ")
+	if s.What == nil {
+		c.errorf(s.Pos, "show needs one of: %s", list)
+		return nil
+	}
+	for _, t := range showTargets {
+		if s.What.Name == t {
+			return &ShowStmt{Pos: toPos(s.Pos), What: t}
+		}
+	}
+	c.errorf(s.What.Pos, "cannot show %s: expected one of %s", truncate(s.What.Name, 30), list)
+	return nil
+}
+
+// ifStmt folds the else clauses into nested IfStmts from the last one
+// back, without recursion.
+func (c *converter) ifStmt(s *ifStmt) Stmt {
+	// Convert in source order first so that errors come in source order.
+	top := &IfStmt{Pos: toPos(s.Pos), Cond: s.Cond, Then: c.block(s.Then)}
+	links := make([]*IfStmt, 0, len(s.Elses))
+	var tail Stmt
+	for i, e := range s.Elses {
+		if e.If != nil {
+			links = append(links, &IfStmt{Pos: toPos(e.If.Pos), Cond: e.If.Cond, Then: c.block(e.If.Then)})
+			continue
+		}
+		tail = c.block(e.Body)
+		if i < len(s.Elses)-1 {
+			c.errorf(s.Elses[i+1].Pos, "else after the final else block")
+		}
+		break
+	}
+	for i := len(links) - 1; i >= 0; i-- {
+		links[i].Else = tail
+		tail = links[i]
+	}
+	top.Else = tail
+	return top
+}
+
+func ident(t *identTok) *Ident { return &Ident{Pos: toPos(t.Pos), Name: t.Name} }

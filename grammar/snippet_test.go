@@ -1,0 +1,108 @@
+package grammar
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestSnippet(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{
+			"plain",
+			"x = 1\nprint 1 2\n",
+			"s.proc:2:9: unexpected \"2\" at end of statement\n" +
+				"print 1 2\n" +
+				"        ^\n",
+		},
+		{
+			"tab kept in the padding",
+			"func f() {\n\tprint 1 2\n}\n",
+			"s.proc:2:10: unexpected \"2\" at end of statement\n" +
+				"\tprint 1 2\n" +
+				"\t        ^\n",
+		},
+		{
+			"tabs between tokens",
+			"x =\t\t1\t2\n",
+			"s.proc:1:8: unexpected \"2\" at end of statement\n" +
+				"x =\t\t1\t2\n" +
+				"   \t\t \t^\n",
+		},
+		{
+			"runes, not bytes",
+			"print \"héllo\" 1\n",
+			"s.proc:1:15: unexpected \"1\" at end of statement\n" +
+				"print \"héllo\" 1\n" +
+				"              ^\n",
+		},
+		{
+			"CRLF",
+			"print 1 2\r\n",
+			"s.proc:1:9: unexpected \"2\" at end of statement\n" +
+				"print 1 2\n" +
+				"        ^\n",
+		},
+		{
+			"invalid byte shown as ?",
+			"x = 1 \xff\n",
+			"s.proc:1:7: invalid UTF-8 byte 0xff\n" +
+				"x = 1 ?\n" +
+				"      ^\n",
+		},
+		{
+			"NUL shown as ?",
+			"x =\x00 1\n",
+			"s.proc:1:4: invalid character U+0000\n" +
+				"x =? 1\n" +
+				"   ^\n",
+		},
+		{
+			"end of input after the last newline",
+			"func f() {\n",
+			"s.proc:2:1: unexpected end of input: missing \"}\"\n" +
+				"\n" +
+				"^\n",
+		},
+		{
+			"end of input on the last line",
+			"print f(1,",
+			"s.proc:1:11: expected expression, found end of input\n" +
+				"print f(1,\n" +
+				"          ^\n",
+		},
+	} {
+		src := []byte(tc.src)
+		_, err := Parse("s.proc", src)
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Errorf("%s: no *Error: %v", tc.name, err)
+			continue
+		}
+		if got := e.Snippet(src); got != tc.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSnippetBadPositions(t *testing.T) {
+	src := []byte("x = 1\n")
+	for _, p := range []Pos{{Line: 0, Col: 1}, {Line: 99, Col: 1}, {Line: -1, Col: -1}} {
+		e := &Error{Pos: p, Msg: "m"}
+		got := e.Snippet(src)
+		if got != e.Error()+"\n" {
+			t.Errorf("%+v: got %q", p, got)
+		}
+	}
+	// A column past the end of the line still gets its caret.
+	e := &Error{Pos: Pos{File: "f", Line: 1, Col: 9}, Msg: "m"}
+	if got, want := e.Snippet(src), "f:1:9: m\nx = 1\n        ^\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// Col 0 is treated as 1.
+	e = &Error{Pos: Pos{File: "f", Line: 1, Col: 0}, Msg: "m"}
+	if got, want := e.Snippet(src), "f:1:0: m\nx = 1\n^\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

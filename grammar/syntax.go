@@ -1,0 +1,224 @@
+package grammar
+
+import "github.com/alecthomas/participle/v2/lexer"
+
+// The concrete syntax, as participle structs. They mirror SPEC section 3
+// closely and are converted into the AST of ast.go by convert.go; nothing
+// outside this package sees them.
+//
+// Newlines are tokens (NL) because they end statements; the lexer drops
+// them inside parentheses and square brackets and collapses runs of them,
+// so the grammar only ever needs one NL at a time.
+//
+// Expressions are not declared here: fields of type Expr and condExpr are
+// parsed by the hand-written precedence climber of expr.go, which yields
+// AST nodes directly.
+
+// script = { NL | item NL } .
+//
+// The lexer ends the last line with an NL even when the file does not.
+type script struct {
+	Items []itemNode `parser:"( NL | @@ NL )*"`
+}
+
+// itemNode is anything that stands on a line of its own. Declarations are
+// accepted in blocks too, so that convert can say they belong at the top
+// level instead of reporting an unexpected keyword.
+type itemNode interface{ item() }
+
+// block = "{" { NL | item NL } "}" .
+//
+// The lexer puts an NL before every "}", so the last statement of a block
+// is terminated like any other.
+type block struct {
+	Pos   lexer.Position
+	Items []itemNode `parser:"'{' ( NL | @@ NL )*"`
+	End   *blockEnd  `parser:"@@"`
+}
+
+// blockEnd is the closing brace, a struct of its own for its position and
+// for a clearer message when it is missing.
+type blockEnd struct {
+	Pos lexer.Position
+	Tok string `parser:"@'}'"`
+}
+
+type identTok struct {
+	Pos  lexer.Position
+	Name string `parser:"@Ident"`
+}
+
+type configDecl struct {
+	Pos   lexer.Position
+	Key   *identTok `parser:"'config' @@ '='"`
+	Value Expr      `parser:"@@"`
+}
+
+type globalDecl struct {
+	Pos  lexer.Position
+	Name *identTok `parser:"'global' @@"`
+	Init Expr      `parser:"( '=' @@ )?"`
+}
+
+type funcDecl struct {
+	Pos    lexer.Position
+	Name   *identTok   `parser:"'func' @@"`
+	Params []*identTok `parser:"'(' ( @@ ( ',' @@ )* )? ')'"`
+	Body   *block      `parser:"@@"`
+}
+
+// exprStmt is an expression statement or an assignment: both start with an
+// expression, so the choice is made after it (at "=") instead of by
+// lookahead. Tokens gives convert the source text for its messages.
+type exprStmt struct {
+	Pos    lexer.Position
+	Tokens []lexer.Token
+	X      Expr `parser:"@@"`
+	Value  Expr `parser:"( '=' @@ )?"`
+}
+
+type letStmt struct {
+	Pos   lexer.Position
+	Names []*identTok `parser:"'let' @@ ( ',' @@ )?"`
+	Value Expr        `parser:"( '=' @@ )?"`
+}
+
+// ifStmt keeps its else clauses as a list rather than as a nested ifStmt,
+// so that a long else-if chain does not recurse in the parser. Only the
+// last clause may be a plain block; convert checks that.
+type ifStmt struct {
+	Pos   lexer.Position
+	Cond  condExpr      `parser:"'if' @@"`
+	Then  *block        `parser:"@@"`
+	Elses []*elseClause `parser:"@@*"`
+}
+
+// elseClause is "else if COND BLOCK" or "else BLOCK".
+type elseClause struct {
+	Pos  lexer.Position
+	If   *elseIf `parser:"'else' ( @@"`
+	Body *block  `parser:"| @@ )"`
+}
+
+// elseIf is the "if COND BLOCK" after an else; Pos is that of the "if".
+type elseIf struct {
+	Pos  lexer.Position
+	Cond condExpr `parser:"'if' @@"`
+	Then *block   `parser:"@@"`
+}
+
+// strayElse is an else that starts a line: the closing brace before it
+// ended the if statement. It is parsed so that convert can say so.
+type strayElse struct {
+	Pos    lexer.Position
+	Clause *elseClause `parser:"@@"`
+}
+
+type whileStmt struct {
+	Pos  lexer.Position
+	Cond condExpr `parser:"'while' @@"`
+	Body *block   `parser:"@@"`
+}
+
+type forStmt struct {
+	Pos  lexer.Position
+	Var  *identTok `parser:"'for' @@ 'in'"`
+	From Expr      `parser:"@@ '..'"`
+	To   Expr      `parser:"@@"`
+	Body *block    `parser:"@@"`
+}
+
+type branchStmt struct {
+	Pos lexer.Position
+	Tok string `parser:"@( 'break' | 'continue' )"`
+}
+
+type returnStmt struct {
+	Pos   lexer.Position
+	Kw    string `parser:"@'return'"`
+	Value Expr   `parser:"@@?"`
+}
+
+type printStmt struct {
+	Pos  lexer.Position
+	Args []Expr `parser:"'print' @@ ( ',' @@ )*"`
+}
+
+type assertStmt struct {
+	Pos  lexer.Position
+	Cond Expr `parser:"'assert' @@"`
+	Msg  Expr `parser:"( ',' @@ )?"`
+}
+
+// showStmt takes any single word so that convert can list the valid ones.
+type showStmt struct {
+	Pos  lexer.Position
+	What *showWhat `parser:"'show' @@?"`
+}
+
+type showWhat struct {
+	Pos  lexer.Position
+	Name string `parser:"@( Ident | Keyword | Int | String )"`
+}
+
+type freeStmt struct {
+	Pos lexer.Position
+	Ptr Expr `parser:"'free' @@"`
+}
+
+type sendStmt struct {
+	Pos    lexer.Position
+	Target Expr `parser:"'send' @@ ','"`
+	Value  Expr `parser:"@@"`
+	Prio   Expr `parser:"( ',' @@ )?"`
+}
+
+type closeStmt struct {
+	Pos lexer.Position
+	X   Expr `parser:"'close' @@"`
+}
+
+type lockStmt struct {
+	Pos lexer.Position
+	Kw  string `parser:"@( 'lock' | 'unlock' )"`
+	X   Expr   `parser:"@@"`
+}
+
+type exitStmt struct {
+	Pos  lexer.Position
+	Kw   string `parser:"@'exit'"`
+	Code Expr   `parser:"@@?"`
+}
+
+type yieldStmt struct {
+	Pos lexer.Position
+	Kw  string `parser:"@'yield'"`
+}
+
+type timeStmt struct {
+	Pos  lexer.Position
+	Kind string `parser:"@( 'sleep' | 'compute' | 'io' )"`
+	N    Expr   `parser:"@@"`
+}
+
+func (*configDecl) item() {}
+func (*globalDecl) item() {}
+func (*funcDecl) item()   {}
+func (*exprStmt) item()   {}
+func (*letStmt) item()    {}
+func (*ifStmt) item()     {}
+func (*strayElse) item()  {}
+func (*whileStmt) item()  {}
+func (*forStmt) item()    {}
+func (*branchStmt) item() {}
+func (*returnStmt) item() {}
+func (*printStmt) item()  {}
+func (*assertStmt) item() {}
+func (*showStmt) item()   {}
+func (*freeStmt) item()   {}
+func (*sendStmt) item()   {}
+func (*closeStmt) item()  {}
+func (*lockStmt) item()   {}
+func (*exitStmt) item()   {}
+func (*yieldStmt) item()  {}
+func (*timeStmt) item()   {}
