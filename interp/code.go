@@ -65,6 +65,12 @@ const (
 	OpJoin    // pop a tid, push the thread's result (blocks)
 	OpWait    // pop a pid, push the child's exit status (blocks)
 	OpSleep   // pop n, block for n ticks (A=1: io)
+	OpSend    // pop [prio if A=1], value, target; send (may block)
+	OpRecv    // pop [max if A=1], source; push what was received (may block)
+	OpClose   // pop a descriptor, close it
+	OpLock    // pop a mutex, lock it (may block)
+	OpUnlock  // pop a mutex, unlock it
+	OpPipe    // push the read and write descriptors of a new pipe
 	numOps
 )
 
@@ -78,7 +84,8 @@ var opNames = [...]string{
 	OpCall: "call", OpRet: "ret", OpBuiltin: "builtin", OpPrint: "print", OpAssert: "assert",
 	OpAlloc: "alloc", OpFree: "free", OpObject: "object", OpArray: "array", OpShow: "show",
 	OpExit: "exit", OpYield: "yield", OpCompute: "compute", OpSpawn: "spawn", OpFork: "fork",
-	OpJoin: "join", OpWait: "wait", OpSleep: "sleep",
+	OpJoin: "join", OpWait: "wait", OpSleep: "sleep", OpSend: "send", OpRecv: "recv",
+	OpClose: "close", OpLock: "lock", OpUnlock: "unlock", OpPipe: "pipe",
 }
 
 func (o Op) String() string {

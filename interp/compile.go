@@ -332,8 +332,14 @@ func stackEffect(op Op, a, b int32) int {
 		return 1 - int(a)
 	case OpFork:
 		return 1
-	case OpSleep:
+	case OpSleep, OpClose, OpLock, OpUnlock:
 		return -1
+	case OpPipe:
+		return 2
+	case OpSend:
+		return -2 - int(a)
+	case OpRecv:
+		return -int(a)
 	}
 	return 0
 }
@@ -449,14 +455,23 @@ func (c *compiler) stmt(s grammar.Stmt) {
 		c.expr(s.Ptr)
 		c.emit(OpFree, 0, 0, s.Pos)
 	case *grammar.SendStmt:
-		c.notYet(s.Pos, "send")
-	case *grammar.CloseStmt:
-		c.notYet(s.Pos, "close")
-	case *grammar.LockStmt:
-		if s.Unlock {
-			c.notYet(s.Pos, "unlock")
+		c.expr(s.Target)
+		c.expr(s.Value)
+		if s.Prio != nil {
+			c.expr(s.Prio)
+			c.emit(OpSend, 1, 0, s.Pos)
 		} else {
-			c.notYet(s.Pos, "lock")
+			c.emit(OpSend, 0, 0, s.Pos)
+		}
+	case *grammar.CloseStmt:
+		c.expr(s.X)
+		c.emit(OpClose, 0, 0, s.Pos)
+	case *grammar.LockStmt:
+		c.expr(s.X)
+		if s.Unlock {
+			c.emit(OpUnlock, 0, 0, s.Pos)
+		} else {
+			c.emit(OpLock, 0, 0, s.Pos)
 		}
 	case *grammar.ExitStmt:
 		if s.Code != nil {
@@ -490,8 +505,20 @@ func (c *compiler) stmt(s grammar.Stmt) {
 func (c *compiler) let(s *grammar.LetStmt) {
 	if len(s.Names) == 2 {
 		// let a, b = f(): only pipe() returns two values.
-		if call, ok := s.Value.(*grammar.CallExpr); ok && call.Name == "pipe" {
-			c.notYet(call.Pos, "pipe")
+		if call, ok := s.Value.(*grammar.CallExpr); ok && call.Name == "pipe" && c.funcs["pipe"] == nil {
+			if len(call.Args) != 0 {
+				c.errorf(call.Pos, "pipe takes 0 arguments, got %d", len(call.Args))
+				return
+			}
+			if s.Names[0].Name == s.Names[1].Name {
+				c.errorf(s.Names[1].Pos, "%s declared twice in one let", s.Names[1].Name)
+				return
+			}
+			c.emit(OpPipe, 0, 0, call.Pos)
+			w := c.declare(s.Names[1])
+			c.emit(OpStoreL, w, 0, s.Names[1].Pos)
+			r := c.declare(s.Names[0])
+			c.emit(OpStoreL, r, 0, s.Names[0].Pos)
 			return
 		}
 		if s.Value != nil {
@@ -768,8 +795,13 @@ func (c *compiler) expr(e grammar.Expr) {
 			c.errorf(e.Pos, "unknown operator %s", e.Op)
 		}
 	case *grammar.RecvExpr:
-		c.notYet(e.Pos, "recv")
-		c.emit(OpNil, 0, 0, e.Pos)
+		c.expr(e.Src)
+		if e.Max != nil {
+			c.expr(e.Max)
+			c.emit(OpRecv, 1, 0, e.Pos)
+		} else {
+			c.emit(OpRecv, 0, 0, e.Pos)
+		}
 	default:
 		c.errorf(grammar.ExprPos(e), "unknown expression %T", e)
 		c.emit(OpNil, 0, 0, grammar.ExprPos(e))
@@ -952,6 +984,11 @@ func (c *compiler) call(e *grammar.CallExpr) {
 		c.emit(OpNil, 0, 0, e.Pos)
 		return
 	}
+	if fn == nil && b == BuiltinPipe {
+		c.errorf(e.Pos, "pipe() returns two descriptors: write let r, w = pipe()")
+		c.emit(OpNil, 0, 0, e.Pos)
+		return
+	}
 	for _, a := range e.Args {
 		c.expr(a)
 	}
@@ -965,7 +1002,7 @@ func (c *compiler) call(e *grammar.CallExpr) {
 // The views of `show`.
 var showViews = map[string]int{"maps": 0, "stack": 1, "heap": 2, "ps": 3, "threads": 4, "files": 5, "stats": 6}
 
-var viewReady = map[string]bool{"maps": true, "stack": true, "heap": true, "ps": true, "threads": true, "stats": true}
+var viewReady = map[string]bool{"maps": true, "stack": true, "heap": true, "ps": true, "threads": true, "files": true, "stats": true}
 
 // ViewName returns the name of show view v.
 func ViewName(v int) string {

@@ -65,7 +65,7 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 		p := m.NewProcess(parent.Proc, &vm.prog.Image, name)
 		if p != nil {
 			if host != "" {
-				p.Host = host
+				m.MoveToHost(p, host)
 			}
 			pc := newProcCtx(p)
 			p.Ctx = pc

@@ -14,6 +14,9 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 	m := vm.m
 	switch in.Op {
 	case OpBuiltin:
+		if in.A >= BuiltinPipe {
+			return vm.retry(th, func(th *threadCtx) (runtime.Stop, bool) { return vm.ipcBuiltin(th, int(in.A), int(in.B)) })
+		}
 		return vm.builtin(th, int(in.A), int(in.B))
 	case OpPrint:
 		n := int(in.A)
@@ -96,6 +99,18 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		return vm.retry(th, vm.wait)
 	case OpSleep:
 		return vm.sleep(th, in.A == 1)
+	case OpSend:
+		return vm.retry(th, func(th *threadCtx) (runtime.Stop, bool) { return vm.send(th, in.A == 1) })
+	case OpRecv:
+		return vm.retry(th, func(th *threadCtx) (runtime.Stop, bool) { return vm.recv(th, in.A == 1) })
+	case OpClose:
+		return vm.closeFD(th)
+	case OpLock:
+		return vm.retry(th, vm.lock)
+	case OpUnlock:
+		return vm.unlock(th)
+	case OpPipe:
+		return vm.pipe(th)
 	default:
 		panic(fmt.Sprintf("proc: unknown operation %v", in.Op))
 	}

@@ -36,6 +36,12 @@ type threadCtx struct {
 	// firstCall, when not 0, is 1 + the number of arguments of the
 	// thread's first frame, still to be traced when it first runs.
 	firstCall int
+	// sent counts the bytes of a pipe send written so far (a send larger
+	// than the room in the pipe completes in parts).
+	sent int
+	// cwaiting is set between a cwait's release of the mutex and its
+	// return.
+	cwaiting bool
 }
 
 // site is a place in the source where something happened.

@@ -32,6 +32,9 @@ func (vm *VM) show(th *threadCtx, v int) {
 	case "threads":
 		title = "show threads"
 		lines = vm.ThreadsView()
+	case "files":
+		title = "show files"
+		lines = vm.m.FilesView()
 	case "stats":
 		title = "show stats"
 		lines = vm.m.StatsTable()
@@ -75,6 +78,13 @@ func segNote(p *runtime.Process, s *mem.Segment) string {
 		return fmt.Sprintf("%d bytes, %d in use", size, s.End-s.SP)
 	case mem.SegGuard:
 		return "guard page"
+	case mem.SegShm:
+		return fmt.Sprintf("shared memory, %d bytes", size)
+	case mem.SegFile:
+		if s.Perm&mem.PermShared != 0 {
+			return "file mapping, shared"
+		}
+		return "file mapping, private (copy on write)"
 	}
 	return ""
 }

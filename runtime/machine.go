@@ -61,6 +61,11 @@ type Machine struct {
 
 	rng       prng
 	nextBoost int64
+	hosts     map[string]*Host
+	qtimers   []queueTimer
+	pipes     int
+	sockets   int
+	syncIDs   int
 
 	// Stopped is set when the run ended early: "deadlock", a step limit or
 	// the output limit.
@@ -145,10 +150,14 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	}
 	pid := m.nextID()
 	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.Clock, FirstRun: -1, Image: img, MmapNext: mem.MmapTop}
+	p.Sync = map[int]*SyncObject{}
 	if parent != nil {
 		p.PPID = parent.PID
 		p.Host = parent.Host
 		parent.Children = append(parent.Children, p)
+		p.FDs = m.inheritFDs(parent)
+	} else {
+		p.FDs = initFDs()
 	}
 	p.Space = &mem.AddressSpace{}
 	p.Space.OnCOW = m.cowTracer(p)
@@ -194,7 +203,7 @@ func (m *Machine) cowTracer(p *Process) func(uint64) {
 	return func(page uint64) {
 		p.COW++
 		if m.Trace.On(CatMem) && m.cur != nil && m.cur.Proc == p {
-			m.Emit(m.cur, &Event{Cat: CatMem, Ev: "cow", Text: fmt.Sprintf("copy-on-write: page %s copied (first write since fork)", mem.Hex(page)),
+			m.Emit(m.cur, &Event{Cat: CatMem, Ev: "cow", Text: fmt.Sprintf("copy-on-write: page %s copied (first write to a shared page)", mem.Hex(page)),
 				Fields: []Field{{"page", Addr(page)}}})
 		}
 	}
@@ -258,6 +267,8 @@ func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, Arrival: m.Clock, FirstRun: -1,
 		Image: parent.Image, MmapNext: parent.MmapNext}
 	parent.Children = append(parent.Children, c)
+	c.FDs = m.inheritFDs(parent)
+	c.Sync = cloneSync(parent)
 	c.Space = &mem.AddressSpace{}
 	c.Space.OnCOW = m.cowTracer(c)
 	skip := map[*mem.Segment]bool{}
@@ -335,7 +346,7 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	}
 	t.State = ThreadReady
 	t.WaitingFor = ""
-	t.queue, t.holders = nil, nil
+	t.queue, t.holders, t.Detail = nil, nil, nil
 	t.readySince = since
 	m.seq++
 	t.seq = m.seq
@@ -445,8 +456,14 @@ func (m *Machine) finishThread(t *Thread) {
 		return
 	}
 	m.unready(t)
+	m.releaseLocks(t)
 	t.State = ThreadDone
 	t.EndedAt = m.Clock
+	if t.TID != t.Proc.PID && t.Stack != nil {
+		// A thread's stack is unmapped when it ends (its frames are gone).
+		t.Proc.Space.Unmap(t.Stack)
+		t.Proc.Space.Unmap(t.Guard)
+	}
 	t.WaitingFor = ""
 	m.WakeAll(&t.Ended)
 }
@@ -496,6 +513,8 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		m.finishThread(th)
 	}
 	p.Finish = m.Clock
+	m.closeAll(p)
+	m.unmapShared(p)
 	if m.OnProcessExit != nil {
 		m.OnProcessExit(p)
 	}
@@ -570,8 +589,24 @@ func (m *Machine) unready(t *Thread) {
 	}
 }
 
-// fireTimers wakes the sleepers whose time has come, earliest first.
+// fireTimers wakes the sleepers whose time has come, earliest first, and
+// the queues whose deliveries have arrived.
 func (m *Machine) fireTimers() {
+	if len(m.qtimers) > 0 {
+		keep := m.qtimers[:0]
+		var due []queueTimer
+		for _, qt := range m.qtimers {
+			if qt.at <= m.Clock {
+				due = append(due, qt)
+			} else {
+				keep = append(keep, qt)
+			}
+		}
+		m.qtimers = keep
+		for _, qt := range due {
+			m.WakeAll(qt.q)
+		}
+	}
 	if len(m.sleepers) == 0 {
 		return
 	}
@@ -601,6 +636,11 @@ func (m *Machine) nextTimer() int64 {
 	for _, t := range m.sleepers {
 		if next < 0 || t.wakeAt < next {
 			next = t.wakeAt
+		}
+	}
+	for _, qt := range m.qtimers {
+		if len(qt.q.waiters) > 0 && (next < 0 || qt.at < next) {
+			next = qt.at
 		}
 	}
 	return next
@@ -741,11 +781,20 @@ func (m *Machine) deadlock() {
 			where = " at " + m.Where(t)
 		}
 		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
+		if t.Detail != nil {
+			for _, d := range t.Detail() {
+				more = append(more, "    "+d)
+			}
+		}
 		list = append(list, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
 	}
 	cycle := m.findCycle(blocked)
 	var cyc []string
-	if len(cycle) > 0 {
+	if len(cycle) == 1 {
+		t := cycle[0]
+		cyc = []string{fmt.Sprintf("%d/%d", t.Proc.PID, t.TID)}
+		more = append(more, fmt.Sprintf("cycle: %s waits for itself: only its own process could release what it waits for", cyc[0]))
+	} else if len(cycle) > 0 {
 		for _, t := range cycle {
 			cyc = append(cyc, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
 		}

@@ -106,6 +106,11 @@ type Process struct {
 	// MmapNext is where the next mapping of the mmap area ends (it grows
 	// down from mem.MmapTop).
 	MmapNext uint64
+	// FDs is the descriptor table.
+	FDs FDTable
+	// Sync holds the process's mutexes, semaphores and condition
+	// variables, by handle id.
+	Sync map[int]*SyncObject
 }
 
 // Live reports whether the process still has running threads.
@@ -169,6 +174,10 @@ type Thread struct {
 	sleeping   bool
 	queue      *WaitQueue       // the queue a blocked thread is on
 	holders    func() []*Thread // who could release it (deadlock report)
+	// Detail, when set, gives more lines about what a blocked thread
+	// waits for (for the deadlock report).
+	Detail  func() []string
+	granted bool // a semaphore unit was handed to it while it waited
 }
 
 // WaitQueue is a list of threads blocked on one object.

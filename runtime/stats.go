@@ -83,15 +83,15 @@ func (m *Machine) StatsJSON() []byte {
 // StatsTable renders the statistics as a table, one row per process and
 // the machine's totals below.
 func (m *Machine) StatsTable() []string {
-	out := []string{fmt.Sprintf("%5s %-10s %6s %-7s %7s %7s %7s %7s %7s %7s %7s %8s %5s",
-		"PID", "NAME", "EXIT", "SIGNAL", "ARRIVAL", "FIRST", "FINISH", "TURN", "RESP", "WAIT", "CPU", "HEAPPEAK", "COW")}
+	out := []string{fmt.Sprintf("%5s %-10s %6s %-7s %7s %7s %7s %7s %7s %7s %7s %8s %5s %7s",
+		"PID", "NAME", "EXIT", "SIGNAL", "ARRIVAL", "FIRST", "FINISH", "TURN", "RESP", "WAIT", "CPU", "HEAPPEAK", "COW", "COPIED")}
 	for _, s := range m.Stats() {
 		sig := s.Signal
 		if sig == "" {
 			sig = "-"
 		}
-		out = append(out, fmt.Sprintf("%5d %-10s %6d %-7s %7d %7d %7d %7d %7d %7d %7d %8d %5d",
-			s.PID, s.Name, s.Exit, sig, s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.HeapPeak, s.COW))
+		out = append(out, fmt.Sprintf("%5d %-10s %6d %-7s %7d %7d %7d %7d %7d %7d %7d %8d %5d %7d",
+			s.PID, s.Name, s.Exit, sig, s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.HeapPeak, s.COW, s.Copied))
 	}
 	util := 0.0
 	if m.Clock > 0 {

@@ -15,9 +15,12 @@ const (
 	Str
 	Nil
 	Ptr
+	// Handle is a kernel object handed to a script: a mutex, a semaphore
+	// or a condition variable. S names the kind, N is the object's id.
+	Handle
 )
 
-var kindNames = [...]string{Int: "int", Bool: "bool", Str: "string", Nil: "nil", Ptr: "pointer"}
+var kindNames = [...]string{Int: "int", Bool: "bool", Str: "string", Nil: "nil", Ptr: "pointer", Handle: "handle"}
 
 // String returns the kind's name as a student reads it in an error.
 func (k Kind) String() string {
@@ -90,6 +93,8 @@ func (v Value) String() string {
 		return "nil"
 	case Ptr:
 		return Hex(uint64(v.N))
+	case Handle:
+		return v.S + "#" + strconv.FormatInt(v.N, 10)
 	}
 	return "?"
 }

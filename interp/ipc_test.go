@@ -1,0 +1,208 @@
+package interp
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestIPC(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+	}{
+		{"pipe keeps no boundaries", `let r, w = pipe()
+send w, "ab"
+send w, "cd"
+print recv r`, "abcd\n"},
+		{"pipe recv max", `let r, w = pipe()
+send w, "abcdef"
+print recv r, 4
+print recv r`, "abcd\nef\n"},
+		{"pipe eof", `let r, w = pipe()
+send w, "x"
+close w
+print recv r
+print "[" + (recv r) + "]"`, "x\n[]\n"},
+		{"pipe inherited", `func child(w) { send w, "from child" }
+let r, w = pipe()
+let p = spawn child(w)
+close w
+print recv r
+print "[" + (recv r) + "]"
+wait p`, "from child\n[]\n"},
+		{"pipe blocks when full", `config pipe_cap = 4
+func reader(r) { sleep 50
+  print recv r
+  print recv r }
+let r, w = pipe()
+let t = thread reader(r)
+send w, "abcdefgh"
+print "sent all at", now() > 50
+join t`, "abcd\nefgh\nsent all at true\n"},
+		{"mqueue priority and fifo", `let q = mqueue("q")
+send q, "a", 1
+send q, "b", 5
+send q, "c", 1
+send q, "d", 5
+print (recv q), (recv q), (recv q), (recv q)`, "b d a c\n"},
+		{"mqueue keeps boundaries and kinds", `let q = mqueue("q")
+send q, 42
+send q, "x"
+let v = recv q
+print v + 1, (recv q)`, "43 x\n"},
+		{"mqueue shared by name", `func w() { let q = mqueue("jobs")
+  send q, "hi" }
+let q = mqueue("jobs")
+wait spawn w()
+print recv q`, "hi\n"},
+		{"shm shared between processes", `func w() { let s = shm("seg", 16)
+  s[1] = 7 }
+let s = shm("seg", 16)
+wait spawn w()
+print s[1]`, "7\n"},
+		{"mmap shared writes through", `func w() { let f = mmap("f", 8, "shared")
+  f[0] = "x" }
+wait spawn w()
+let f = mmap("f", 8, "private")
+print f[0]`, "x\n"},
+		{"mmap private is a copy", `let a = mmap("f", 8, "shared")
+let b = mmap("f", 8, "private")
+b[0] = 5
+print a[0], b[0]`, "0 5\n"},
+		{"sockets", `func server() { let l = listen(7)
+  let c = accept(l)
+  send c, "pong " + recv c }
+let s = spawn server() with {host: "b"}
+sleep 50
+let c = connect("b", 7)
+send c, "ping"
+print recv c
+print connect("b", 8), connect(7)`, "pong ping\nnil nil\n"},
+		{"socket latency", `config net_latency = 30
+func server() { let l = listen(7)
+  let c = accept(l)
+  send c, "x" }
+let s = spawn server() with {host: "b"}
+sleep 50
+let c = connect("b", 7)
+let t0 = now()
+let m = recv c
+print m, now() - t0 >= 30`, "x true\n"},
+		{"hosts separate names", `func w() { let q = mqueue("q")
+  send q, "other host" }
+let q = mqueue("q")
+wait spawn w() with {host: "b"}
+send q, "this host"
+print recv q`, "this host\n"},
+		{"no fds cross hosts", `func writer(fd) { send fd, "x" }
+let r, w = pipe()
+print wait spawn writer(w) with {host: "b"}`, "0\n"},
+		{"mutex", `global n = 0
+func f(m) { for i in 0..50 { lock m
+  n = n + 1
+  unlock m } }
+let m = mutex()
+let a = thread f(m)
+let b = thread f(m)
+join a
+join b
+print n`, "100\n"},
+		{"semaphore", `let s = sem(0)
+func w(s) { down(s)
+  print "after up" }
+let t = thread w(s)
+sleep 10
+print "before up"
+up(s)
+join t`, "before up\nafter up\n"},
+		{"cond", `global ready = false
+func w(m, c) { lock m
+  while !ready { cwait(c, m) }
+  unlock m
+  print "ready" }
+let m = mutex()
+let c = cond()
+let t = thread w(m, c)
+sleep 10
+lock m
+ready = true
+broadcast(c)
+unlock m
+join t`, "ready\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errw, res := run(t, c.src)
+			if out != c.want {
+				t.Errorf("got %q, want %q\nstderr: %s", out, c.want, errw)
+			}
+			if res.ExitCode() != 0 {
+				t.Errorf("exit %d: %s", res.ExitCode(), errw)
+			}
+		})
+	}
+}
+
+func TestIPCFaults(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+	}{
+		{"sigpipe", "let r, w = pipe()\nclose r\nsend w, \"x\"", "broken pipe"},
+		{"bad unlock", "let m = mutex()\nunlock m", "bad unlock"},
+		{"relock", "let m = mutex()\nlock m\nlock m", "already holds it"},
+		{"not a mutex", "lock 3", "is not a mutex"},
+		{"handle of another process", "func w(m) { lock m }\nlet m = mutex()\nwait spawn w(m)\nprint 1", "does not exist in process 2"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, errw, _ := run(t, c.src)
+			if !strings.Contains(errw, c.want) {
+				t.Errorf("stderr %q does not contain %q", errw, c.want)
+			}
+		})
+	}
+}
+
+func TestDeadlocks(t *testing.T) {
+	cases := []struct {
+		name, src string
+		want      []string
+	}{
+		{"forgotten close", `func p(w) { send w, "x" }
+let r, w = pipe()
+let c = spawn p(w)
+let a = recv r
+let b = recv r`, []string{"deadlock", "write end still open in: process 1 (fd 4)", "waits for itself"}},
+		{"lock cycle", `func f(a, b) { lock a
+  sleep 50
+  lock b }
+let m1 = mutex()
+let m2 = mutex()
+let t1 = thread f(m1, m2)
+let t2 = thread f(m2, m1)
+join t1`, []string{"deadlock", "mutex#1 is held by 1/2", "mutex#2 is held by 1/3", "cycle: 1/2 -> 1/3 -> 1/2"}},
+		{"join cycle", `global t1
+global t2
+func a() { sleep 10
+  join t2 }
+func b() { sleep 10
+  join t1 }
+t1 = thread a()
+t2 = thread b()
+join t1`, []string{"deadlock", "join(3): waiting for thread 1/3 to end", "cycle: 1/2 -> 1/3 -> 1/2"}},
+		{"empty queue", `let q = mqueue("q")
+print recv q`, []string{"mqueue /q is empty"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, errw, res := run(t, c.src)
+			if res.ExitCode() != 1 {
+				t.Errorf("exit %d", res.ExitCode())
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errw, w) {
+					t.Errorf("stderr %q does not contain %q", errw, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,377 @@
+package interp_test
+
+// Benchmarks of the interpreter on the simulated machine: the VM's hot loop
+// (straight-line code, calls, a counting loop), the kernel paths a script
+// drives (alloc/free, spawn, thread creation, context switches) and the
+// trace writers. Every run but the trace benchmarks uses --trace=none
+// (Options{Trace: 0}), as a speed run would.
+//
+// Most benchmarks run twice: under the default config (sched=rr,
+// quantum=4, so the kernel takes the CPU back every 4 instructions) and
+// under sched=fifo (one dispatch runs a thread to its end or its first
+// block), which measures the VM's loop without the scheduler around it.
+//
+// Custom metrics: insn/s is simulated instructions (Machine.Steps) per
+// second of wall time; ns/insn its inverse; the other rates are named for
+// what they count.
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"proc/interp"
+	"proc/runtime"
+)
+
+// bigSteps lifts the step limit: the default max_steps (10,000,000) stops
+// a 1e6-iteration loop, which takes 13 instructions an iteration.
+const bigSteps = "max_steps=1000000000000"
+
+// schedConfigs are the two configs most benchmarks run under.
+var schedConfigs = []struct {
+	name string
+	sets []string
+}{
+	{"rr", []string{bigSteps}},
+	{"fifo", []string{bigSteps, "sched=fifo"}},
+}
+
+// mustLoad parses and compiles src or fails the benchmark.
+func mustLoad(tb testing.TB, src string) *interp.Program {
+	tb.Helper()
+	prog, err := interp.Load("bench.proc", []byte(src))
+	if err != nil {
+		tb.Fatalf("load: %v\n%s", err, src)
+	}
+	return prog
+}
+
+// runOnce boots prog with --trace=none and the given --set overrides, runs
+// it to its end and returns the machine and the program's stdout.
+func runOnce(tb testing.TB, prog *interp.Program, sets []string) (*runtime.Machine, string) {
+	tb.Helper()
+	var out, errw bytes.Buffer
+	s, err := interp.NewSession(prog, interp.Options{Trace: 0, Sets: sets, Stdout: &out, Stderr: &errw})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if res := s.Run(); res.ExitCode() != 0 || errw.Len() > 0 {
+		tb.Fatalf("run ended with %d (%s): %s", res.ExitCode(), res.Stopped, errw.String())
+	}
+	return s.M, out.String()
+}
+
+// benchProgram runs prog once per iteration, checks its output and
+// reports simulated instructions per second.
+func benchProgram(b *testing.B, prog *interp.Program, sets []string, want string) {
+	b.ReportAllocs()
+	var steps int64
+	for b.Loop() {
+		m, out := runOnce(b, prog, sets)
+		if out != want {
+			b.Fatalf("output %q, want %q", out, want)
+		}
+		steps += m.Steps
+	}
+	reportRate(b, float64(steps), "insn/s")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/insn")
+}
+
+// reportRate reports n things done over the benchmark's elapsed time as a
+// rate per second.
+func reportRate(b *testing.B, n float64, unit string) {
+	if sec := b.Elapsed().Seconds(); sec > 0 {
+		b.ReportMetric(n/sec, unit)
+	}
+}
+
+// straightLine returns a script whose function body is a loop of iters
+// iterations around stmts straight-line statements (arithmetic on locals,
+// no jumps or calls), so that nearly every instruction run is straight-line
+// code: the loop's own overhead is 8 of about 4*stmts+8 instructions an
+// iteration.
+func straightLine(stmts, iters int) string {
+	var b strings.Builder
+	b.WriteString("func work(n) {\n\tlet a = 1\n\tlet b = 2\n\tlet c = 3\n\tfor i in 0..n {\n")
+	for k := 0; k < stmts; k++ {
+		switch k % 4 {
+		case 0:
+			b.WriteString("\t\ta = a + b\n")
+		case 1:
+			b.WriteString("\t\tb = a - c\n")
+		case 2:
+			b.WriteString("\t\tc = b - a\n")
+		case 3:
+			b.WriteString("\t\ta = c + 1\n")
+		}
+	}
+	fmt.Fprintf(&b, "\t}\n\treturn a\n}\nprint work(%d)\n", iters)
+	return b.String()
+}
+
+// straightLineResult is what straightLine(stmts, iters) prints, computed in Go.
+func straightLineResult(stmts, iters int) string {
+	a, bb, c := int64(1), int64(2), int64(3)
+	for i := 0; i < iters; i++ {
+		for k := 0; k < stmts; k++ {
+			switch k % 4 {
+			case 0:
+				a = a + bb
+			case 1:
+				bb = a - c
+			case 2:
+				c = bb - a
+			case 3:
+				a = c + 1
+			}
+		}
+	}
+	return fmt.Sprintf("%d\n", a)
+}
+
+// BenchmarkStraightLine runs about 4 million instructions of straight-line
+// arithmetic on locals (100 statements an iteration, 10,000 iterations).
+func BenchmarkStraightLine(b *testing.B) {
+	const stmts, iters = 100, 10000
+	prog := mustLoad(b, straightLine(stmts, iters))
+	want := straightLineResult(stmts, iters)
+	for _, c := range schedConfigs {
+		b.Run(c.name, func(b *testing.B) { benchProgram(b, prog, c.sets, want) })
+	}
+}
+
+// fibSrc is the classic doubly recursive Fibonacci.
+const fibSrc = "func fib(n) { if n < 2 { return n }; return fib(n-1) + fib(n-2) }\nprint fib(%d)\n"
+
+// BenchmarkFib measures calls: fib(22) makes 57,313 calls.
+func BenchmarkFib(b *testing.B) {
+	prog := mustLoad(b, fmt.Sprintf(fibSrc, 22))
+	for _, c := range schedConfigs {
+		b.Run(c.name, func(b *testing.B) { benchProgram(b, prog, c.sets, "17711\n") })
+	}
+}
+
+// BenchmarkLoop1e6 is the counting loop `s = s + i` for i in 0..1000000
+// at the top level of the script (locals of main).
+func BenchmarkLoop1e6(b *testing.B) {
+	prog := mustLoad(b, "let s = 0\nfor i in 0..1000000 { s = s + i }\nprint s\n")
+	for _, c := range schedConfigs {
+		b.Run(c.name, func(b *testing.B) { benchProgram(b, prog, c.sets, "499999500000\n") })
+	}
+}
+
+// BenchmarkAllocFree allocates and frees 64 bytes 10,000 times a run
+// through the VM and the process's heap; allocs/s counts alloc+free pairs.
+func BenchmarkAllocFree(b *testing.B) {
+	const n = 10000
+	prog := mustLoad(b, fmt.Sprintf("let k = 0\nfor i in 0..%d {\n\tlet p = alloc 64\n\tp[0] = i\n\tk = k + p[0]\n\tfree p\n}\nprint k\n", n))
+	want := fmt.Sprintf("%d\n", n*(n-1)/2)
+	for _, c := range schedConfigs {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, out := runOnce(b, prog, c.sets); out != want {
+					b.Fatalf("output %q, want %q", out, want)
+				}
+			}
+			reportRate(b, float64(n*b.N), "allocs/s")
+		})
+	}
+}
+
+// spawnSrc spawns n processes that return at once. With batch set, it
+// spawns them all before waiting for any (n live at once); otherwise it
+// waits for each before the next.
+func spawnSrc(kind string, n int, batch bool) string {
+	create, end := "spawn", "wait"
+	if kind == "thread" {
+		create, end = "thread", "join"
+	}
+	if !batch {
+		return fmt.Sprintf("func child(k) { return k %% 2 }\nlet s = 0\nfor i in 0..%d {\n\tlet p = %s child(i)\n\ts = s + %s p\n}\nprint s\n", n, create, end)
+	}
+	return fmt.Sprintf(`func child(k) { return k %% 2 }
+let ps = alloc %[1]d * 8
+for i in 0..%[1]d { ps[i] = %[2]s child(i) }
+let s = 0
+for i in 0..%[1]d { s = s + %[3]s ps[i] }
+free ps
+print s
+`, n, create, end)
+}
+
+// benchCreate measures creating and ending processes or threads.
+func benchCreate(b *testing.B, kind string) {
+	for _, c := range []struct {
+		name  string
+		n     int
+		batch bool
+	}{{"one-at-a-time-1000", 1000, false}, {"batch-100", 100, true}, {"batch-1000", 1000, true}, {"batch-5000", 5000, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			prog := mustLoad(b, spawnSrc(kind, c.n, c.batch))
+			sets := []string{bigSteps, "max_procs=20000", "max_threads=200000"}
+			want := fmt.Sprintf("%d\n", c.n/2)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, out := runOnce(b, prog, sets); out != want {
+					b.Fatalf("output %q, want %q", out, want)
+				}
+			}
+			reportRate(b, float64(c.n*b.N), kind+"s/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(c.n*b.N), "ns/"+kind)
+		})
+	}
+}
+
+// BenchmarkSpawn creates processes (spawn + wait). The batch cases show
+// how the cost of one spawn grows with the number of live processes.
+func BenchmarkSpawn(b *testing.B) { benchCreate(b, "spawn") }
+
+// BenchmarkThread creates threads in one process (thread + join).
+func BenchmarkThread(b *testing.B) { benchCreate(b, "thread") }
+
+// BenchmarkContextSwitch runs two threads of one process that yield to
+// each other 10,000 times each; switch/s counts context switches.
+func BenchmarkContextSwitch(b *testing.B) {
+	const n = 10000
+	src := fmt.Sprintf(`func spin(n) {
+	for i in 0..n { yield }
+	return n
+}
+let t1 = thread spin(%[1]d)
+let t2 = thread spin(%[1]d)
+let r1 = join t1
+let r2 = join t2
+print r1 + r2
+`, n)
+	prog := mustLoad(b, src)
+	want := fmt.Sprintf("%d\n", 2*n)
+	for _, c := range schedConfigs {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var switches int64
+			for b.Loop() {
+				m, out := runOnce(b, prog, c.sets)
+				if out != want {
+					b.Fatalf("output %q, want %q", out, want)
+				}
+				switches += m.Switches[0] + m.Switches[1]
+			}
+			reportRate(b, float64(switches), "switch/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(switches), "ns/switch")
+		})
+	}
+}
+
+// lineCounter counts the lines written through it: one a trace event, but
+// for the rare multi-line reports (none in the traced script).
+type lineCounter struct {
+	w     io.Writer
+	lines int64
+	last  string // the last buffer written
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.lines += int64(bytes.Count(p, []byte{'\n'}))
+	c.last = string(p)
+	return c.w.Write(p)
+}
+
+// traceSrc is the script the trace benchmarks run: four threads computing
+// fib(12) under round robin, which gives call, return, switch and thread
+// events.
+const traceSrc = `func fib(n) { if n < 2 { return n }; return fib(n-1) + fib(n-2) }
+let t1 = thread fib(12)
+let t2 = thread fib(12)
+let t3 = thread fib(12)
+let t4 = thread fib(12)
+let r1 = join t1
+let r2 = join t2
+let r3 = join t3
+let r4 = join t4
+print r1 + r2 + r3 + r4
+`
+
+// BenchmarkTrace writes the full trace (--trace=all) of traceSrc as text
+// or JSON, to io.Discard or to a file; events/s counts the lines written.
+func BenchmarkTrace(b *testing.B) {
+	prog := mustLoad(b, traceSrc)
+	for _, c := range []struct {
+		name string
+		json bool
+		file bool
+		cats runtime.Category
+	}{
+		{"text-discard", false, false, runtime.CatAll},
+		{"text-file", false, true, runtime.CatAll},
+		{"json-discard", true, false, runtime.CatAll},
+		{"text-insn-discard", false, false, runtime.CatAll | runtime.CatInsn},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var dst io.Writer = io.Discard
+			if c.file {
+				f, err := os.Create(filepath.Join(b.TempDir(), "trace.txt"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer f.Close()
+				dst = f
+			}
+			b.ReportAllocs()
+			var events int64
+			for b.Loop() {
+				lc := &lineCounter{w: dst}
+				s, err := interp.NewSession(prog, interp.Options{Trace: c.cats, JSON: c.json, Stdout: lc, Stderr: io.Discard})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res := s.Run(); res.ExitCode() != 0 {
+					b.Fatalf("run ended with %d", res.ExitCode())
+				}
+				if !c.json && !strings.Contains(lc.last, "| 576\n") {
+					b.Fatalf("trace does not end with the program's output 576: %q", lc.last)
+				}
+				events += lc.lines
+			}
+			reportRate(b, float64(events), "events/s")
+			b.ReportMetric(float64(events)/float64(b.N), "events/op")
+		})
+	}
+}
+
+// hotLoopAllocs returns the Go heap allocations of one run of a
+// straight-line loop of iters iterations (about 4*stmts+8 instructions
+// each), session boot included.
+func hotLoopAllocs(t *testing.T, prog *interp.Program, sets []string) float64 {
+	return testing.AllocsPerRun(3, func() {
+		s, err := interp.NewSession(prog, interp.Options{Trace: 0, Sets: sets, Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Run()
+	})
+}
+
+// TestHotLoopAllocs checks that the VM's instruction loop does not
+// allocate: a run of about 100 times more instructions may make only a
+// handful more Go allocations (the constant is for the slack of growing
+// slices, not for anything per instruction). It runs under sched=fifo, so
+// that one dispatch runs the loop to its end and only the VM is measured.
+func TestHotLoopAllocs(t *testing.T) {
+	const stmts = 20
+	sets := []string{bigSteps, "sched=fifo"}
+	small := mustLoad(t, straightLine(stmts, 20))
+	large := mustLoad(t, straightLine(stmts, 2000))
+	a0 := hotLoopAllocs(t, small, sets)
+	a1 := hotLoopAllocs(t, large, sets)
+	insns := float64((2000 - 20) * (4*stmts + 8))
+	if extra := a1 - a0; extra > 4 {
+		t.Errorf("%.0f more instructions made %.0f more allocations (%.0f against %.0f): the hot loop allocates (%.4f a instruction)",
+			insns, extra, a1, a0, extra/insns)
+	}
+}

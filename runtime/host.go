@@ -1,0 +1,84 @@
+package runtime
+
+import (
+	"sort"
+
+	"proc/runtime/mem"
+)
+
+// Host is one simulated computer of the network. Names of message queues,
+// shared memory segments, named semaphores, files and ports are per host,
+// so processes on different hosts can talk only over sockets.
+type Host struct {
+	Name      string
+	MQueues   map[string]*MQueue
+	Shm       map[string]*SharedObject
+	Files     map[string]*SharedObject
+	Sems      map[string]*Sem
+	Listeners map[int64]*Listener
+}
+
+// host returns the host with the given name, creating it.
+func (m *Machine) host(name string) *Host {
+	if m.hosts == nil {
+		m.hosts = map[string]*Host{}
+	}
+	h, ok := m.hosts[name]
+	if !ok {
+		h = &Host{Name: name, MQueues: map[string]*MQueue{}, Shm: map[string]*SharedObject{},
+			Files: map[string]*SharedObject{}, Sems: map[string]*Sem{}, Listeners: map[int64]*Listener{}}
+		m.hosts[name] = h
+	}
+	return h
+}
+
+// Hosts returns the hosts by name.
+func (m *Machine) Hosts() []*Host {
+	var out []*Host
+	for _, h := range m.hosts {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// SharedObject is the memory behind a shared memory segment or a file of a
+// host's virtual file system: words that every mapping shares.
+type SharedObject struct {
+	Name  string
+	Size  uint64
+	Words []mem.Value
+	Odd   map[uint64]Value0
+	// Maps counts the mappings of it that exist.
+	Maps int
+}
+
+// Value0 is a word stored at an unaligned offset of a shared object.
+type Value0 = mem.Value
+
+// queueTimer wakes a queue's waiters at a tick (socket deliveries).
+type queueTimer struct {
+	at int64
+	q  *WaitQueue
+}
+
+// WakeAt wakes every thread waiting on q at tick t.
+func (m *Machine) WakeAt(q *WaitQueue, t int64) {
+	m.qtimers = append(m.qtimers, queueTimer{t, q})
+}
+
+// MoveToHost puts a new process on another host. Descriptors do not cross
+// hosts: it keeps only 0, 1 and 2, so it can reach the parent's host only
+// over sockets.
+func (m *Machine) MoveToHost(p *Process, host string) {
+	if host == p.Host {
+		return
+	}
+	for n := range p.FDs {
+		if n > 2 {
+			m.Close(p, n)
+		}
+	}
+	p.Host = host
+	m.host(host)
+}

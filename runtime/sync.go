@@ -1,0 +1,184 @@
+package runtime
+
+import (
+	"fmt"
+
+	"proc/runtime/mem"
+)
+
+// Mutex is a lock with FIFO hand-off: unlock gives it straight to the
+// first waiter, so no thread can overtake one that waits.
+type Mutex struct {
+	ID      int
+	Owner   *Thread
+	Waiters WaitQueue
+}
+
+// Sem is a counting semaphore. Named ones are shared by every process of a
+// host; anonymous ones belong to the process that made them.
+type Sem struct {
+	ID      int
+	Name    string
+	Value   int64
+	Waiters WaitQueue
+}
+
+// Cond is a condition variable.
+type Cond struct {
+	ID      int
+	Waiters WaitQueue
+}
+
+// SyncObject is what a handle value refers to.
+type SyncObject struct {
+	Mutex *Mutex
+	Sem   *Sem
+	Cond  *Cond
+}
+
+// Handle kinds, as mem.Value.S of a Handle value.
+const (
+	HandleMutex = "mutex"
+	HandleSem   = "sem"
+	HandleCond  = "cond"
+)
+
+// NewMutex makes a mutex in p and returns its handle.
+func (m *Machine) NewMutex(p *Process) mem.Value {
+	m.syncIDs++
+	mu := &Mutex{ID: m.syncIDs}
+	p.Sync[mu.ID] = &SyncObject{Mutex: mu}
+	return mem.Value{K: mem.Handle, N: int64(mu.ID), S: HandleMutex}
+}
+
+// NewCond makes a condition variable in p and returns its handle.
+func (m *Machine) NewCond(p *Process) mem.Value {
+	m.syncIDs++
+	c := &Cond{ID: m.syncIDs}
+	p.Sync[c.ID] = &SyncObject{Cond: c}
+	return mem.Value{K: mem.Handle, N: int64(c.ID), S: HandleCond}
+}
+
+// NewSem makes an anonymous semaphore in p, or opens (creating it with n)
+// the named semaphore of p's host.
+func (m *Machine) NewSem(p *Process, name string, n int64) mem.Value {
+	if name != "" {
+		h := m.host(p.Host)
+		s, ok := h.Sems[name]
+		if !ok {
+			m.syncIDs++
+			s = &Sem{ID: m.syncIDs, Name: name, Value: n}
+			h.Sems[name] = s
+		}
+		p.Sync[s.ID] = &SyncObject{Sem: s}
+		return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}
+	}
+	m.syncIDs++
+	s := &Sem{ID: m.syncIDs, Value: n}
+	p.Sync[s.ID] = &SyncObject{Sem: s}
+	return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}
+}
+
+// SyncOf returns the object behind handle v in p, or an error text.
+func (p *Process) SyncOf(v mem.Value, kind string) (*SyncObject, string) {
+	if v.K != mem.Handle || v.S != kind {
+		return nil, fmt.Sprintf("%s is not a %s", v.Quote(), kind)
+	}
+	o, ok := p.Sync[int(v.N)]
+	if !ok {
+		return nil, fmt.Sprintf("%s does not exist in process %d (handles are per process; share named semaphores, or threads)", v.Quote(), p.PID)
+	}
+	return o, ""
+}
+
+// cloneSync copies a parent's sync objects for a fork: the child gets
+// its own unlocked mutexes and condition variables and its own copy of
+// anonymous semaphores (they live in memory, which fork copies); named
+// semaphores stay shared.
+func cloneSync(parent *Process) map[int]*SyncObject {
+	out := map[int]*SyncObject{}
+	for id, o := range parent.Sync {
+		switch {
+		case o.Mutex != nil:
+			out[id] = &SyncObject{Mutex: &Mutex{ID: o.Mutex.ID}}
+		case o.Cond != nil:
+			out[id] = &SyncObject{Cond: &Cond{ID: o.Cond.ID}}
+		case o.Sem != nil && o.Sem.Name != "":
+			out[id] = o
+		case o.Sem != nil:
+			out[id] = &SyncObject{Sem: &Sem{ID: o.Sem.ID, Value: o.Sem.Value}}
+		}
+	}
+	return out
+}
+
+// Lock acquires mu for t, or parks t (FIFO). It reports whether t holds
+// the lock now.
+func (m *Machine) Lock(t *Thread, mu *Mutex, what string) bool {
+	if mu.Owner == nil || mu.Owner == t {
+		mu.Owner = t
+		return true
+	}
+	owner := mu.Owner
+	m.Block(t, fmt.Sprintf("%s: mutex#%d is held by %d/%d", what, mu.ID, owner.Proc.PID, owner.TID), &mu.Waiters,
+		func() []*Thread {
+			if mu.Owner != nil {
+				return []*Thread{mu.Owner}
+			}
+			return nil
+		})
+	return false
+}
+
+// Unlock releases mu, handing it to the first waiter. It reports false
+// when t does not hold it.
+func (m *Machine) Unlock(t *Thread, mu *Mutex) bool {
+	if mu.Owner != t {
+		return false
+	}
+	mu.Owner = nil
+	if next := m.WakeOne(&mu.Waiters); next != nil {
+		mu.Owner = next
+	}
+	return true
+}
+
+// releaseLocks frees the mutexes a dead thread held.
+func (m *Machine) releaseLocks(t *Thread) {
+	for _, o := range t.Proc.Sync {
+		if o.Mutex != nil && o.Mutex.Owner == t {
+			m.Unlock(t, o.Mutex)
+		}
+	}
+}
+
+// Down decrements s, or parks t until an up hands it a unit.
+func (m *Machine) Down(t *Thread, s *Sem, what string) bool {
+	if t.granted {
+		t.granted = false
+		return true
+	}
+	if s.Value > 0 {
+		s.Value--
+		return true
+	}
+	m.Block(t, fmt.Sprintf("%s: %s is 0", what, s.Describe()), &s.Waiters, nil)
+	return false
+}
+
+// Up increments s, or hands the unit straight to the first waiter.
+func (m *Machine) Up(s *Sem) {
+	if next := m.WakeOne(&s.Waiters); next != nil {
+		next.granted = true
+		return
+	}
+	s.Value++
+}
+
+// Describe names the semaphore.
+func (s *Sem) Describe() string {
+	if s.Name != "" {
+		return fmt.Sprintf("sem#%d (%q)", s.ID, s.Name)
+	}
+	return fmt.Sprintf("sem#%d", s.ID)
+}

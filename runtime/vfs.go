@@ -1,0 +1,144 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+
+	"proc/runtime/mem"
+)
+
+// Shared memory segments and memory-mapped files. Both are shared objects
+// of a host: words that every shared mapping sees with no copy. A private
+// file mapping starts as a copy and then copies each page on its first
+// write.
+
+// mapShared maps obj into p's mmap area and returns the segment.
+func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, name string, shared bool) *mem.Segment {
+	size := mem.PageUp(obj.Size)
+	if size == 0 {
+		size = mem.PageSize
+	}
+	top := p.MmapNext
+	seg := &mem.Segment{Kind: kind, Name: name, Start: top - size, End: top, Perm: mem.PermR | mem.PermW}
+	if shared {
+		seg.Perm |= mem.PermShared
+		// Every mapping shares the object's words and map: the slice is
+		// allocated at full size so no mapping ever reallocates it.
+		seg.Words = obj.Words
+		seg.Odd = obj.Odd
+		obj.Maps++
+	} else {
+		seg.Words = append([]mem.Value(nil), obj.Words...)
+		seg.Odd = map[uint64]mem.Value{}
+		for k, v := range obj.Odd {
+			seg.Odd[k] = v
+		}
+		// The first write to each page of a private mapping copies it.
+		var file mem.AddressSpace
+		p.Space.ShareCOW(&file, seg.Start, seg.Start+obj.Size)
+	}
+	p.MmapNext = seg.Start - mem.PageSize // a gap page between mappings
+	p.Space.Map(seg)
+	return seg
+}
+
+// unmapShared drops p's shared mappings (at exit).
+func (m *Machine) unmapShared(p *Process) {
+	for _, s := range p.Space.Segments() {
+		if s.Perm&mem.PermShared == 0 {
+			continue
+		}
+		h := m.host(p.Host)
+		for _, o := range h.Shm {
+			if len(o.Words) > 0 && len(s.Words) > 0 && &o.Words[0] == &s.Words[0] {
+				o.Maps--
+			}
+		}
+		for _, o := range h.Files {
+			if len(o.Words) > 0 && len(s.Words) > 0 && &o.Words[0] == &s.Words[0] {
+				o.Maps--
+			}
+		}
+	}
+}
+
+func newSharedObject(name string, size uint64) *SharedObject {
+	words := (size + 7) / 8
+	return &SharedObject{Name: name, Size: size, Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}
+}
+
+// Shm maps the named shared memory segment of p's host (creating it) and
+// returns its address in p. A segment keeps the size it was created with.
+func (m *Machine) Shm(p *Process, name string, size int64) uint64 {
+	h := m.host(p.Host)
+	obj, ok := h.Shm[name]
+	if !ok {
+		obj = newSharedObject(name, uint64(size))
+		h.Shm[name] = obj
+	}
+	seg := m.mapShared(p, obj, mem.SegShm, "/dev/shm/"+name, true)
+	return seg.Start
+}
+
+// Mmap maps a file of p's host's virtual file system (created zero-filled,
+// or grown, to size bytes), shared or private, and returns its address.
+func (m *Machine) Mmap(p *Process, name string, size int64, shared bool) uint64 {
+	h := m.host(p.Host)
+	obj, ok := h.Files[name]
+	if !ok {
+		obj = newSharedObject(name, uint64(size))
+		h.Files[name] = obj
+	} else if uint64(size) > obj.Size {
+		if obj.Maps > 0 {
+			// Mappings share the words: the file cannot move now.
+			size = int64(obj.Size)
+		} else {
+			obj.Words = append(obj.Words, make([]mem.Value, (uint64(size)+7)/8-uint64(len(obj.Words)))...)
+			obj.Size = uint64(size)
+		}
+	}
+	seg := m.mapShared(p, obj, mem.SegFile, name, shared)
+	return seg.Start
+}
+
+// FilesView lists the virtual file system of every host: each file, its
+// size and its words.
+func (m *Machine) FilesView() []string {
+	var out []string
+	for _, h := range m.Hosts() {
+		var names []string
+		for n := range h.Files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			f := h.Files[n]
+			maps := "mappings"
+			if f.Maps == 1 {
+				maps = "mapping"
+			}
+			out = append(out, fmt.Sprintf("%s:%s  %d bytes, %d shared %s", h.Name, n, f.Size, f.Maps, maps))
+			line := ""
+			shown := 0
+			for i, w := range f.Words {
+				if w == (mem.Value{}) {
+					continue
+				}
+				if shown == 16 {
+					line += " ..."
+					break
+				}
+				line += fmt.Sprintf(" [%d]=%s", i*8, w.Quote())
+				shown++
+			}
+			if line == "" {
+				line = " (all zero)"
+			}
+			out = append(out, "  "+line[1:])
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "no files")
+	}
+	return out
+}
