@@ -82,6 +82,9 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		if v.K != mem.Int {
 			return vm.typeFault(th, fmt.Sprintf("compute takes a number of ticks (an int), not %s", v.K)), false
 		}
+		if v.N > MaxTicks {
+			return vm.typeFault(th, fmt.Sprintf("compute %d: more than %d ticks at once", v.N, int64(MaxTicks))), false
+		}
 		if v.N > 0 {
 			if m.Trace.On(runtime.CatSched) {
 				m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: "compute", Text: fmt.Sprintf("compute %d", v.N),
@@ -116,6 +119,9 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 	}
 	return 0, true
 }
+
+// MaxTicks bounds one compute, sleep or io, so the clock cannot overflow.
+const MaxTicks = 1 << 40
 
 // builtin calls builtin b with n arguments on the operand stack.
 func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {

@@ -207,6 +207,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				return vm.typeFault(th, terr)
 			}
+			if r.K == mem.Str && int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
+				// Strings live whole in a slot; a doubling loop would
+				// otherwise exhaust the host's memory.
+				fr.pc = pc
+				m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+				return runtime.StopLimit
+			}
 			th.ops[th.sp-1] = r
 		case OpNeg:
 			x := th.ops[th.sp-1]

@@ -94,18 +94,32 @@ func TestExamples(t *testing.T) {
 	}
 }
 
-// TestExamplesDeterministic runs every example twice: the bytes must match.
-func TestExamplesDeterministic(t *testing.T) {
+// TestDeterminism runs every example and exercise solution 20 times, with
+// the JSON trace too: the bytes must never differ.
+func TestDeterminism(t *testing.T) {
+	runs := 20
+	if testing.Short() {
+		runs = 3
+	}
 	files, _ := filepath.Glob("../../examples/*.proc")
+	more, _ := filepath.Glob("../../exercises/*/*.proc")
+	files = append(files, more...)
 	for _, f := range files {
 		src, _ := os.ReadFile(f)
 		h, _ := ParseHeader(src)
-		var out [2]bytes.Buffer
-		for i := range out {
-			Main(append([]string{"run", f}, h.Args...), nil, &out[i], &bytes.Buffer{})
-		}
-		if !bytes.Equal(out[0].Bytes(), out[1].Bytes()) {
-			t.Errorf("%s: two runs differ", f)
+		for _, extra := range [][]string{nil, {"--json"}} {
+			args := append(append([]string{"run", f}, h.Args...), extra...)
+			var first []byte
+			for i := 0; i < runs; i++ {
+				var out bytes.Buffer
+				Main(args, nil, &out, &bytes.Buffer{})
+				if i == 0 {
+					first = out.Bytes()
+				} else if !bytes.Equal(first, out.Bytes()) {
+					t.Errorf("%s %v: run %d differs from run 1", f, extra, i+1)
+					break
+				}
+			}
 		}
 	}
 }

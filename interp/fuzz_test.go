@@ -1,0 +1,49 @@
+package interp
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"proc/runtime"
+)
+
+// fuzzLimits keep every fuzzed run small: the point is that nothing a
+// script says can crash, hang or exhaust proc.
+var fuzzLimits = []string{
+	"max_steps=3000", "max_output=4096", "max_procs=8", "max_threads=16",
+	"heap_max=65536", "stack_size=8192", "pipe_cap=64",
+}
+
+// FuzzRun parses, compiles and runs arbitrary source with every trace
+// category on, in text and in JSON.
+func FuzzRun(f *testing.F) {
+	for _, pattern := range []string{"../examples/*.proc", "../exercises/*/*.proc", "testdata/*.proc"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if src, err := os.ReadFile(file); err == nil {
+				f.Add(src)
+			}
+		}
+	}
+	f.Add([]byte("print 1"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		prog, err := Load("fuzz.proc", src)
+		if err != nil {
+			return
+		}
+		for _, json := range []bool{false, true} {
+			var out bytes.Buffer
+			s, err := NewSession(prog, Options{Trace: runtime.CatAll | runtime.CatInsn, JSON: json, Sets: fuzzLimits, Stdout: &out, Stderr: io.Discard})
+			if err != nil {
+				return
+			}
+			s.Run()
+			if out.Len() > 64<<20 {
+				t.Fatalf("output of %d bytes", out.Len())
+			}
+		}
+	})
+}
