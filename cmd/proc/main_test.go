@@ -3,15 +3,23 @@ package main
 import (
 	"os"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"proc": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"proc": func() {
+			// proc test prints times; frozen, they can be compared exactly.
+			now = frozenClock
+			os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
+
+// frozenClock is a clock that never moves: every duration is 0.
+func frozenClock() time.Time { return time.Time{} }
 
 // TestScripts runs the command-line scripts in testdata/script.
 func TestScripts(t *testing.T) {

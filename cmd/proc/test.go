@@ -1,0 +1,151 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	goruntime "runtime"
+)
+
+const testUsage = `Usage: proc test [flags] [PATH...]
+
+Runs every NAME.proc that has a NAME.golden beside it, under each PATH
+(default .; folders are searched recursively, a .proc file is taken as it
+is), and compares its stdout with the golden byte for byte and its exit
+status with its '# exit: N' header (default 0). Each script runs as
+'cd DIR && proc run NAME.proc ARGS' would, with ARGS from its '# args:'
+header.
+
+Flags:
+  -update            rewrite the goldens that differ or are missing (only
+                     when the exit status is the expected one)
+  -run REGEX         check only the scripts whose name matches REGEX
+  -j N               check N scripts at a time (default 1); the report
+                     keeps the sorted order
+  --format=FORMAT    text (default), tap, junit or json
+
+Text output: a line per script, 'ok   NAME  0.012s' or 'FAIL NAME  0.012s',
+the reasons and a unified diff under each failure, and a last line
+'N passed, N failed'.
+
+Exit status: 0 every script passed; 1 a script failed, or none was found;
+2 usage error (bad flag, no such PATH).
+`
+
+// cmdTest is `proc test`: golden tests of scripts (SPEC section 10).
+func cmdTest(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	// The flag package prints its error itself; the usage follows it below,
+	// on stderr for a bad flag and on stdout for -h, so it is never printed
+	// twice.
+	fs.Usage = func() {}
+	update := fs.Bool("update", false, "")
+	runPattern := fs.String("run", "", "")
+	jobs := fs.Int("j", 1, "")
+	format := fs.String("format", "text", "")
+	paths, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, testUsage)
+			return 0
+		}
+		fmt.Fprint(stderr, testUsage)
+		return 2
+	}
+	rep := newReporter(*format, stdout, stderr)
+	if rep == nil {
+		fmt.Fprintf(stderr, "proc test: --format=%s: want text, tap, junit or json\n", *format)
+		return 2
+	}
+	if *jobs < 1 {
+		fmt.Fprintf(stderr, "proc test: -j %d: want at least 1\n", *jobs)
+		return 2
+	}
+	var filter *regexp.Regexp
+	if *runPattern != "" {
+		if filter, err = regexp.Compile(*runPattern); err != nil {
+			fmt.Fprintf(stderr, "proc test: -run: %v\n", err)
+			return 2
+		}
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	found, err := findScripts(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc test: %v\n", err)
+		return 2
+	}
+	scripts := found[:0:0]
+	for _, s := range found {
+		if filter == nil || filter.MatchString(s.Name) {
+			scripts = append(scripts, s)
+		}
+	}
+
+	start := now()
+	rep.Start(len(scripts))
+	passed, failed := 0, 0
+	for r := range checkAll(scripts, *update, min(*jobs, goruntime.GOMAXPROCS(0))) {
+		if r.Pass {
+			passed++
+		} else {
+			failed++
+		}
+		rep.Result(r)
+	}
+	rep.Finish(passed, failed, now().Sub(start))
+
+	switch {
+	case len(found) == 0:
+		// A misspelt PATH in a CI job must not look like a clean pass.
+		fmt.Fprintln(stderr, "proc test: no scripts found (a golden test is NAME.proc with NAME.golden beside it)")
+		return 1
+	case len(scripts) == 0:
+		fmt.Fprintf(stderr, "proc test: no script name matches -run %q\n", *runPattern)
+		return 1
+	case failed > 0:
+		return 1
+	}
+	return 0
+}
+
+// checkAll checks the scripts with up to jobs of them at a time, and yields
+// the results in the order of scripts as soon as each one and all before it
+// are done, so that the report streams and never depends on timing.
+func checkAll(scripts []goldenScript, update bool, jobs int) func(yield func(*testResult) bool) {
+	return func(yield func(*testResult) bool) {
+		results := make([]testResult, len(scripts))
+		done := make([]chan struct{}, len(scripts))
+		work := make(chan int, len(scripts))
+		for i := range scripts {
+			done[i] = make(chan struct{})
+			work <- i
+		}
+		close(work)
+		quit := make(chan struct{})
+		defer close(quit)
+		for range min(jobs, len(scripts)) {
+			go func() {
+				for i := range work {
+					select {
+					case <-quit:
+						return
+					default:
+					}
+					results[i] = checkScript(scripts[i], update)
+					close(done[i])
+				}
+			}()
+		}
+		for i := range scripts {
+			<-done[i]
+			if !yield(&results[i]) {
+				return
+			}
+		}
+	}
+}
