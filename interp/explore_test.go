@@ -1,0 +1,283 @@
+package interp
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func explore(t *testing.T, src string, opts ExploreOptions) *ExploreResult {
+	t.Helper()
+	prog, err := Load("e.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Explore(prog, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func outputs(res *ExploreResult) []string {
+	var out []string
+	for _, o := range res.Outcomes {
+		out = append(out, strings.TrimSpace(o.Output))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func counterScript(n int, locked bool) string {
+	body := "counter = counter + 1"
+	if locked {
+		body = "lock m\n        counter = counter + 1\n        unlock m"
+	}
+	return fmt.Sprintf(`global counter = 0
+func inc(m) {
+    for i in 0..%d {
+        %s
+    }
+}
+let m = mutex()
+let a = thread inc(m)
+let b = thread inc(m)
+join a
+join b
+print counter
+`, n, body)
+}
+
+// TestExploreLostUpdate: the classic outcomes of two unlocked increments.
+func TestExploreLostUpdate(t *testing.T) {
+	for n := 1; n <= 3; n++ {
+		res := explore(t, counterScript(n, false), ExploreOptions{Preemptions: -1})
+		var want []string
+		lo := 2
+		if n == 1 {
+			lo = 1
+		}
+		for v := lo; v <= 2*n; v++ {
+			want = append(want, fmt.Sprint(v))
+		}
+		sort.Strings(want)
+		if got := outputs(res); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("n=%d: outcomes %v, want %v", n, got, want)
+		}
+		if !res.Complete {
+			t.Errorf("n=%d: search not complete", n)
+		}
+		t.Logf("n=%d: %d schedules, %d pruned", n, res.Schedules, res.Pruned)
+	}
+}
+
+func TestExploreLocked(t *testing.T) {
+	for n := 1; n <= 3; n++ {
+		res := explore(t, counterScript(n, true), ExploreOptions{Preemptions: -1})
+		if got := outputs(res); fmt.Sprint(got) != fmt.Sprint([]string{fmt.Sprint(2 * n)}) {
+			t.Errorf("n=%d: outcomes %v", n, got)
+		}
+	}
+}
+
+const peterson = `global turn = 0
+global inside = 0
+func enter(flags, me) {
+    let other = 1 - me
+    flags[me] = true
+    turn = other
+    while flags[other] && turn == other {
+        yield
+    }
+    inside = inside + 1
+    assert inside == 1, "two threads in the critical section"
+    inside = inside - 1
+    flags[me] = false
+}
+let flags = [false, false]
+let a = thread enter(flags, 0)
+let b = thread enter(flags, 1)
+join a
+join b
+print "done"
+`
+
+const flagLock = `global busy = false
+global inside = 0
+func enter() {
+    while busy {
+        yield
+    }
+    busy = true
+    inside = inside + 1
+    assert inside == 1, "two threads in the critical section"
+    inside = inside - 1
+    busy = false
+}
+let a = thread enter()
+let b = thread enter()
+join a
+join b
+print "done"
+`
+
+func philosophers(ordered bool) string {
+	pick := `    let a = i
+    let b = (i + 1) % 3`
+	if ordered {
+		pick += `
+    if b < a {
+        a = b
+        b = i
+    }`
+	}
+	return `func fork_of(forks, i) { return forks[i] }
+func philosopher(forks, i) {
+` + pick + `
+    lock fork_of(forks, a)
+    lock fork_of(forks, b)
+    unlock fork_of(forks, b)
+    unlock fork_of(forks, a)
+}
+let forks = [mutex(), mutex(), mutex()]
+let p0 = thread philosopher(forks, 0)
+let p1 = thread philosopher(forks, 1)
+let p2 = thread philosopher(forks, 2)
+join p0
+join p1
+join p2
+print "all ate"
+`
+}
+
+func bufferScript(guard string) string {
+	return `global count = 0
+func consumer(m, c) {
+    lock m
+    ` + guard + ` count == 0 {
+        cwait(c, m)
+    }
+    count = count - 1
+    assert count >= 0, "took from an empty buffer"
+    unlock m
+}
+func producer(m, c) {
+    for i in 0..2 {
+        lock m
+        count = count + 1
+        signal(c)
+        unlock m
+    }
+}
+let m = mutex()
+let c = cond()
+let c1 = thread consumer(m, c)
+let c2 = thread consumer(m, c)
+let p = thread producer(m, c)
+join c1
+join c2
+join p
+print "count", count
+`
+}
+
+func failing(res *ExploreResult) []*Outcome {
+	var out []*Outcome
+	for _, o := range res.Outcomes {
+		if o.Failed() {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// replays runs a schedule and reports whether it reproduces the outcome.
+func replays(t *testing.T, src string, o *Outcome) {
+	t.Helper()
+	prog, err := Load("e.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	choices, err := ParseSchedule(o.Schedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckSchedule(prog, nil, choices); err != nil {
+		t.Fatalf("schedule %s: %v", o.Schedule, err)
+	}
+	out, errw, _ := run(t, src, func() []string { return nil }()...)
+	_ = out
+	_ = errw
+	var buf strings.Builder
+	s, err := NewSession(prog, Options{Trace: 0, Stdout: &buf, Stderr: &buf, Schedule: choices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	for _, f := range o.Faults {
+		// The fault text after "pid/tid: " must appear in the replay.
+		if i := strings.Index(f, ": "); i >= 0 && !strings.Contains(buf.String(), f[i+2:]) {
+			t.Errorf("replay of %s does not reproduce %q:\n%s", o.Schedule, f, buf.String())
+		}
+	}
+	if o.Deadlock && !strings.Contains(buf.String(), "deadlock") {
+		t.Errorf("replay of %s does not deadlock:\n%s", o.Schedule, buf.String())
+	}
+}
+
+func TestExploreClassics(t *testing.T) {
+	if res := explore(t, peterson, ExploreOptions{Preemptions: -1}); len(failing(res)) != 0 || !res.Complete {
+		t.Errorf("peterson: failures %v (complete %v)", failing(res), res.Complete)
+	} else {
+		t.Logf("peterson: %d schedules", res.Schedules)
+	}
+	res := explore(t, flagLock, ExploreOptions{Preemptions: -1})
+	if f := failing(res); len(f) == 0 {
+		t.Errorf("flag lock: no failure found")
+	} else {
+		replays(t, flagLock, f[0])
+	}
+	res = explore(t, philosophers(false), ExploreOptions{Preemptions: -1})
+	if f := failing(res); len(f) == 0 || !f[0].Deadlock {
+		t.Errorf("philosophers: no deadlock found")
+	} else {
+		replays(t, philosophers(false), f[0])
+	}
+	if res := explore(t, philosophers(true), ExploreOptions{Preemptions: -1}); len(failing(res)) != 0 {
+		t.Errorf("ordered philosophers: failures %v", failing(res)[0])
+	}
+	res = explore(t, bufferScript("if"), ExploreOptions{Preemptions: -1})
+	if f := failing(res); len(f) == 0 {
+		t.Errorf("buffer with if: bug not found")
+	} else {
+		replays(t, bufferScript("if"), f[0])
+	}
+	if res := explore(t, bufferScript("while"), ExploreOptions{Preemptions: -1}); len(failing(res)) != 0 {
+		t.Errorf("buffer with while: failures %+v", failing(res)[0])
+	}
+}
+
+func TestExploreBounds(t *testing.T) {
+	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 10})
+	if res.Complete || res.Schedules != 10 {
+		t.Errorf("max-schedules: complete %v, %d schedules", res.Complete, res.Schedules)
+	}
+	res = explore(t, counterScript(3, false), ExploreOptions{Preemptions: 0})
+	if got := outputs(res); fmt.Sprint(got) != "[6]" || res.Complete {
+		t.Errorf("0 preemptions: %v complete %v", got, res.Complete)
+	}
+}
+
+func TestScheduleErrors(t *testing.T) {
+	prog, _ := Load("e.proc", []byte(counterScript(1, false)))
+	if err := CheckSchedule(prog, nil, []int{99}); err == nil || !strings.Contains(err.Error(), "does not fit") {
+		t.Errorf("bad tid: %v", err)
+	}
+	if _, err := ParseSchedule("2.x"); err == nil {
+		t.Error("bad schedule text accepted")
+	}
+	if err := CheckSchedule(prog, nil, []int{2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3}); err == nil {
+		t.Error("too long a schedule accepted")
+	}
+}
