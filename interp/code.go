@@ -71,6 +71,8 @@ const (
 	OpLock    // pop a mutex, lock it (may block)
 	OpUnlock  // pop a mutex, unlock it
 	OpPipe    // push the read and write descriptors of a new pipe
+	OpHalt    // the end of a REPL input: the shell thread waits for the next one
+	OpEcho    // pop a value for the REPL to show (A=0: not when nil)
 	numOps
 )
 
@@ -86,6 +88,7 @@ var opNames = [...]string{
 	OpExit: "exit", OpYield: "yield", OpCompute: "compute", OpSpawn: "spawn", OpFork: "fork",
 	OpJoin: "join", OpWait: "wait", OpSleep: "sleep", OpSend: "send", OpRecv: "recv",
 	OpClose: "close", OpLock: "lock", OpUnlock: "unlock", OpPipe: "pipe",
+	OpHalt: "halt", OpEcho: "echo",
 }
 
 func (o Op) String() string {
@@ -153,6 +156,17 @@ type Program struct {
 	Spawns  []*SpawnSite
 	Config  runtime.Config // defaults plus the script's config lines
 	Image   runtime.Image
+	// Sources holds the text of the other files whose code joined the
+	// program (the REPL's :load), by file name, for fault reports.
+	Sources map[string][]byte
+}
+
+// sourceLine returns the source text of the line at pos, trimmed, or "".
+func (p *Program) sourceLine(pos grammar.Pos) string {
+	if src, ok := p.Sources[pos.File]; ok {
+		return sourceText(src, pos.Line)
+	}
+	return sourceText(p.Src, pos.Line)
 }
 
 // FuncAt returns the function whose text holds addr and the index of the

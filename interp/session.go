@@ -21,6 +21,13 @@ type Options struct {
 	Sets   []string // KEY=VALUE overrides, applied after the script's config
 	Stdout io.Writer
 	Stderr io.Writer
+	// Sink, when set, receives the events instead of a text or JSON sink.
+	Sink runtime.Sink
+	// Schedule, when set, replays a schedule printed by explore.
+	Schedule []int
+	// Chrome, when set, gets a Chrome trace-event file of the run when it
+	// ends (--chrome), whatever Trace shows.
+	Chrome io.Writer
 }
 
 // Load parses and compiles a script. Errors are *grammar.Error.
@@ -53,6 +60,8 @@ type Result struct {
 	Stopped string
 	// AssertFailed is set when an assert failed in any process.
 	AssertFailed bool
+	// ChromeErr is the error of writing Options.Chrome, if any.
+	ChromeErr error
 }
 
 // ExitCode is the status `proc run` exits with: 0 the simulation ran to its
@@ -70,7 +79,9 @@ type Session struct {
 	M    *runtime.Machine
 	VM   *VM
 	json *runtime.JSONSink
-	opts Options
+	// chrome records the run for Options.Chrome.
+	chrome *runtime.ChromeSink
+	opts   Options
 }
 
 // NewSession boots a machine for prog: process 1 is ready at the start of
@@ -82,7 +93,9 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	}
 	s := &Session{Prog: prog, opts: opts}
 	var sink runtime.Sink
-	if opts.JSON {
+	if opts.Sink != nil {
+		sink = opts.Sink
+	} else if opts.JSON {
 		s.json = runtime.NewJSONSink(opts.Stdout)
 		sink = s.json
 	} else {
@@ -92,6 +105,12 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	m := runtime.NewMachine(cfg, runtime.NewTracer(opts.Trace, sink), vm)
 	vm.m = m
 	s.M, s.VM = m, vm
+	if opts.Chrome != nil {
+		s.chrome = m.RecordChrome()
+	}
+	if opts.Schedule != nil {
+		m.Chooser = &replayer{choices: opts.Schedule}
+	}
 	m.OnProcessExit = vm.processExit
 	m.Where = func(t *runtime.Thread) string {
 		if th, ok := t.Ctx.(*threadCtx); ok {
@@ -157,7 +176,11 @@ func (s *Session) Run() Result {
 		s.json.WriteRaw(m.StatsJSON())
 		s.json.Flush()
 	}
-	return Result{Stopped: m.Stopped, AssertFailed: m.AssertFailed}
+	res := Result{Stopped: m.Stopped, AssertFailed: m.AssertFailed}
+	if s.chrome != nil {
+		res.ChromeErr = s.chrome.WriteTrace(s.opts.Chrome)
+	}
+	return res
 }
 
 // processExit reports the heap blocks a process never freed, as a leak

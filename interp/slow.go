@@ -114,6 +114,10 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		return vm.unlock(th)
 	case OpPipe:
 		return vm.pipe(th)
+	case OpHalt:
+		return vm.halt(th)
+	case OpEcho:
+		vm.echo(th, in.A == 1)
 	default:
 		panic(fmt.Sprintf("proc: unknown operation %v", in.Op))
 	}

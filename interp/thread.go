@@ -42,6 +42,8 @@ type threadCtx struct {
 	// cwaiting is set between a cwait's release of the mutex and its
 	// return.
 	cwaiting bool
+	// shell is set on the REPL's shell thread only (see shell.go).
+	shell *shellHooks
 }
 
 // site is a place in the source where something happened.

@@ -49,6 +49,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	consts := vm.prog.Consts
 	pctx := th.proc
 	traceInsn := m.Trace.On(runtime.CatInsn)
+	// Under a chooser (explore, replay) the thread stops before each
+	// operation another thread can observe, except the first it runs.
+	points := m.Chooser != nil
+	ran := 0
 
 	for {
 		// Preemption comes when the next instruction would take time past
@@ -63,6 +67,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			return runtime.StopLimit
 		}
 		in := code[pc]
+		if points {
+			if ran > 0 && visible(th, in) {
+				fr.pc = pc
+				return runtime.StopPoint
+			}
+			ran++
+		}
 		if traceInsn {
 			vm.traceInsn(th, fr.fn, pc)
 		}
@@ -417,8 +428,32 @@ func (vm *VM) traceInsn(th *threadCtx, fn *Func, pc int) {
 func (vm *VM) at(th *threadCtx) []string {
 	w := th.where()
 	more := []string{"at " + w.String()}
-	if line := sourceText(vm.prog.Src, w.pos.Line); line != "" {
+	if line := vm.prog.sourceLine(w.pos); line != "" {
 		more = append(more, "    "+line)
 	}
 	return more
+}
+
+// visibleOps are the operations another thread can observe: shared memory,
+// output and every call into the kernel. Work on a thread's own stack
+// slots is not among them, which keeps the search of explore small.
+var visibleOps = func() [numOps]bool {
+	var v [numOps]bool
+	for _, op := range []Op{OpLoadG, OpStoreG, OpLoad, OpStore, OpPrint, OpAlloc, OpFree,
+		OpObject, OpArray, OpShow, OpExit, OpYield, OpSpawn, OpFork, OpJoin, OpWait, OpSleep,
+		OpSend, OpRecv, OpClose, OpLock, OpUnlock, OpPipe} {
+		v[op] = true
+	}
+	return v
+}()
+
+// visible reports whether in is a scheduling point for explore.
+func visible(th *threadCtx, in Instr) bool {
+	switch in.Op {
+	case OpBuiltin:
+		return in.A >= BuiltinPipe
+	case OpRet:
+		return len(th.frames) == 1 // the end of a thread is observable
+	}
+	return visibleOps[in.Op]
 }

@@ -20,7 +20,17 @@ const (
 	StopDead                // it or its process ended (the kernel knows)
 	StopLimit               // the machine reached a limit (m.Stopped says which)
 	StopResched             // it made another thread ready: the scheduler may preempt it
+	StopPoint               // it reached an operation other threads can observe (explore)
 )
+
+// Chooser decides, at every scheduling point, which enabled thread runs
+// next (stateless exploration and schedule replay). enabled is sorted by
+// tid; last is the thread that ran before and yielded tells whether it
+// gave up the CPU with yield. Choose returns an index into enabled, or -1
+// to stop the run.
+type Chooser interface {
+	Choose(enabled []*Thread, last *Thread, yielded bool) int
+}
 
 // Executor runs a thread's code: the interpreter implements it. Run executes
 // instructions of t until budget ticks are used, the thread blocks, yields or
@@ -83,6 +93,15 @@ type Machine struct {
 	// Where, when set, says where a thread is in the source ("main, line
 	// 4"), for the deadlock report.
 	Where func(t *Thread) string
+	// Foreground, when set, is a thread that RunUntil runs whenever it is
+	// ready, with no time slice, and that no policy preempts: the REPL's
+	// shell thread while it runs a typed statement.
+	Foreground *Thread
+	// Chooser, when set, replaces the scheduling policy: the executor
+	// stops before every operation another thread can observe, and the
+	// chooser picks who runs next.
+	Chooser Chooser
+	yielded bool
 }
 
 // NewMachine returns a machine with no processes.
@@ -167,18 +186,19 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 		p.Text.End += mem.PageSize
 	}
 	p.Space.Map(p.Text)
-	dataStart := p.Text.End
+	dataStart := max(p.Text.End, mem.PageUp(mem.TextBase+img.TextRoom))
 	p.Data = &mem.Segment{Kind: mem.SegData, Name: "[data]", Start: dataStart, End: dataStart + 8*uint64(len(img.Data)), Perm: mem.PermR | mem.PermW}
 	p.Data.Words = append([]mem.Value(nil), img.Data...)
 	if len(img.Data) > 0 {
 		p.Space.Map(p.Data)
 	}
-	p.Bss = &mem.Segment{Kind: mem.SegBss, Name: "[bss]", Start: p.Data.End, End: p.Data.End + 8*uint64(img.BssWords), Perm: mem.PermR | mem.PermW}
+	bssStart := max(p.Data.End, dataStart+img.DataRoom)
+	p.Bss = &mem.Segment{Kind: mem.SegBss, Name: "[bss]", Start: bssStart, End: bssStart + 8*uint64(img.BssWords), Perm: mem.PermR | mem.PermW}
 	p.Bss.Words = make([]mem.Value, img.BssWords)
 	if img.BssWords > 0 {
 		p.Space.Map(p.Bss)
 	}
-	heapBase := mem.PageUp(p.Bss.End)
+	heapBase := mem.PageUp(max(p.Bss.End, bssStart+img.BssRoom))
 	pol, _ := mem.ParsePolicy(m.Cfg.HeapPolicy)
 	p.Heap = mem.NewHeap(mem.HeapConfig{
 		Base: heapBase, Policy: pol, Align: uint64(m.Cfg.HeapAlign), Header: uint64(m.Cfg.HeapHeader),
@@ -651,7 +671,15 @@ func (m *Machine) Run() {
 	for m.Stopped == "" {
 		m.fireTimers()
 		m.boost()
-		t := m.pick()
+		var t *Thread
+		if m.Chooser != nil {
+			t = m.choose()
+			if m.Stopped != "" {
+				return
+			}
+		} else {
+			t = m.pick()
+		}
 		if t == nil {
 			if next := m.nextTimer(); next >= 0 {
 				if m.Trace.On(CatSched) {
@@ -671,6 +699,23 @@ func (m *Machine) Run() {
 	}
 }
 
+// choose asks the chooser which ready thread runs next.
+func (m *Machine) choose() *Thread {
+	if len(m.ready) == 0 {
+		return nil
+	}
+	enabled := append([]*Thread(nil), m.ready...)
+	sort.Slice(enabled, func(i, j int) bool { return enabled[i].TID < enabled[j].TID })
+	i := m.Chooser.Choose(enabled, m.cur, m.yielded)
+	if i < 0 || i >= len(enabled) {
+		m.Stopped = "schedule"
+		return nil
+	}
+	t := enabled[i]
+	m.unready(t)
+	return t
+}
+
 // dispatch gives the CPU to t until its slice ends, it blocks, yields or
 // ends, or a better thread becomes ready.
 func (m *Machine) dispatch(t *Thread) {
@@ -685,6 +730,10 @@ func (m *Machine) dispatch(t *Thread) {
 		p.FirstRun = m.Clock
 	}
 	slice := m.sliceFor(t)
+	if m.Chooser != nil {
+		slice = 1 << 62
+	}
+	m.yielded = false
 	start := m.Clock
 	defer func() {
 		ran := m.Clock - start
@@ -706,10 +755,23 @@ func (m *Machine) dispatch(t *Thread) {
 		slice -= used
 		m.charge(t, used)
 		m.fireTimers()
-		m.boost()
+		if stop != StopLimit {
+			// At a limit the run ends, or RunUntil pauses it; a boost
+			// checked here would come earlier than in an unpaused run.
+			m.boost()
+		}
 		switch stop {
+		case StopPoint:
+			if t.State == ThreadRunning {
+				m.MakeReady(t)
+			}
+			return
 		case StopPreempt, StopResched:
 			if t.State != ThreadRunning {
+				return
+			}
+			if m.Chooser != nil {
+				m.MakeReady(t)
 				return
 			}
 			if slice <= 0 {
@@ -730,6 +792,7 @@ func (m *Machine) dispatch(t *Thread) {
 			if t.State == ThreadRunning {
 				m.MakeReady(t)
 			}
+			m.yielded = true
 			return
 		case StopLimit:
 			if m.Stopped == "" {

@@ -60,6 +60,11 @@ type Image struct {
 	TextSize uint64      // bytes of text (4 an instruction)
 	Data     []mem.Value // initial values of the initialized globals
 	BssWords int         // number of uninitialized globals
+	// TextRoom, DataRoom and BssRoom, when not 0, are the bytes kept for
+	// the text, data and bss segments to grow into while the program runs
+	// (the REPL adds code and globals to a running program): the next
+	// segment starts after the room rather than right after the segment.
+	TextRoom, DataRoom, BssRoom uint64
 }
 
 // Process is a simulated process: an address space, threads, and the
@@ -178,6 +183,9 @@ type Thread struct {
 	// waits for (for the deadlock report).
 	Detail  func() []string
 	granted bool // a semaphore unit was handed to it while it waited
+	// slice, when not 0, is the rest of a turn that RunUntil paused: the
+	// next dispatch gives the thread that much instead of a new slice.
+	slice int64
 }
 
 // WaitQueue is a list of threads blocked on one object.

@@ -42,6 +42,12 @@ func (m *Machine) Preemptive() bool {
 
 // sliceFor is how many ticks t may run before the scheduler looks again.
 func (m *Machine) sliceFor(t *Thread) int64 {
+	if t.slice > 0 {
+		// The rest of a turn that RunUntil paused.
+		s := t.slice
+		t.slice = 0
+		return s
+	}
 	switch m.Cfg.Sched {
 	case "fifo", "sjf", "stcf":
 		return 1 << 62
@@ -120,7 +126,7 @@ func (m *Machine) pick() *Thread {
 
 // shouldPreempt reports whether a ready thread should take the CPU from t.
 func (m *Machine) shouldPreempt(t *Thread) bool {
-	if !m.Preemptive() {
+	if !m.Preemptive() || t == m.Foreground {
 		return false
 	}
 	for _, r := range m.ready {

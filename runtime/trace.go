@@ -117,8 +117,18 @@ type Sink interface {
 }
 
 // Tracer filters events by category and hands them to a sink. Program
-// output is always passed on.
+// output is always passed on. Extra sinks added with Tee get the events of
+// their own categories, whatever the main sink shows.
 type Tracer struct {
+	mask Category
+	sink Sink
+	tees []tee
+	any  Category // mask and every tee's mask: what some sink wants
+}
+
+// tee is an extra sink with its own categories: a Chrome trace records
+// every event while --trace shows only a few.
+type tee struct {
 	mask Category
 	sink Sink
 }
@@ -126,28 +136,58 @@ type Tracer struct {
 // NewTracer returns a tracer that passes the categories in mask (output is
 // always passed) to sink.
 func NewTracer(mask Category, sink Sink) *Tracer {
-	return &Tracer{mask: mask | CatOutput, sink: sink}
+	t := &Tracer{sink: sink}
+	t.SetMask(mask)
+	return t
 }
 
-// On reports whether events of category c would be printed. Callers test it
-// before building an event, so a filtered-out event costs nothing.
-func (t *Tracer) On(c Category) bool { return t.mask&c != 0 }
+// Tee adds a sink that gets the events of the categories in mask (output
+// is always passed), independently of the main sink's categories.
+func (t *Tracer) Tee(mask Category, s Sink) {
+	t.tees = append(t.tees, tee{mask | CatOutput, s})
+	t.any |= mask | CatOutput
+}
 
-// Mask returns the categories shown.
+// On reports whether events of category c would be printed by some sink.
+// Callers test it before building an event, so a filtered-out event costs
+// nothing.
+func (t *Tracer) On(c Category) bool { return t.any&c != 0 }
+
+// Mask returns the categories shown by the main sink.
 func (t *Tracer) Mask() Category { return t.mask }
 
-// SetMask changes the categories shown (the REPL's :trace).
-func (t *Tracer) SetMask(c Category) { t.mask = c | CatOutput }
+// SetMask changes the categories shown by the main sink (the REPL's
+// :trace).
+func (t *Tracer) SetMask(c Category) {
+	t.mask = c | CatOutput
+	t.any = t.mask
+	for _, x := range t.tees {
+		t.any |= x.mask
+	}
+}
 
-// Emit passes e on when its category is shown.
+// Emit passes e on to each sink that shows its category.
 func (t *Tracer) Emit(e *Event) {
 	if t.mask&e.Cat != 0 {
 		t.sink.Emit(e)
 	}
+	for _, x := range t.tees {
+		if x.mask&e.Cat != 0 {
+			x.sink.Emit(e)
+		}
+	}
 }
 
-// Flush flushes the sink.
-func (t *Tracer) Flush() error { return t.sink.Flush() }
+// Flush flushes every sink and returns the first error.
+func (t *Tracer) Flush() error {
+	err := t.sink.Flush()
+	for _, x := range t.tees {
+		if e := x.sink.Flush(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
 
 // costColumn is where "+N ticks" starts on a text line.
 const costColumn = 60

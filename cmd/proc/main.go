@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"proc/grammar"
@@ -28,10 +29,13 @@ memory and IPC, with a deterministic trace of everything that happens.
 Usage:
   proc run FILE.proc [flags]     run a script: trace and program output on stdout
   proc FILE.proc [flags]         the same as proc run
+  proc explore FILE.proc [flags] run it under every schedule; list the outcomes
+  proc repl [FILE.proc]          an interactive machine, one statement at a time
+  proc test [flags] [PATH...]    run scripts and compare with their golden files
   proc version                   print the version
   proc help                      print this help
 
-Run 'proc run -h' for the flags of run.
+Run 'proc run -h' for the flags of run, 'proc test -h' for those of test.
 Exit status: 0 the run ended and no assert failed; 1 it was stopped
 (deadlock, step limit) or an assert failed; 2 the script could not start.
 `
@@ -58,9 +62,12 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "repl", "test", "explore":
-		fmt.Fprintf(stderr, "proc: %s: not supported yet\n", args[0])
-		return 2
+	case "test":
+		return cmdTest(args[1:], stdout, stderr)
+	case "explore":
+		return cmdExplore(args[1:], stdout, stderr)
+	case "repl":
+		return cmdRepl(args[1:], stdin, stdout, stderr)
 	}
 	if strings.HasSuffix(args[0], ".proc") || !strings.HasPrefix(args[0], "-") && fileExists(args[0]) {
 		return cmdRun(args, stdout, stderr)
@@ -96,6 +103,9 @@ Flags:
                      script's config lines)
   --seed N           the same as --set seed=N
   --gantt            print a timeline after the run: one row per thread
+  --chrome FILE      also write the run to FILE as a Chrome trace (JSON), for
+                     ui.perfetto.dev or chrome://tracing; 1 tick = 1 us
+  --schedule S       replay the exact interleaving S printed by proc explore
 `
 
 // parseInterleaved parses flags that may come before or after positional
@@ -115,6 +125,13 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
+	return cmdRunIn("", args, stdout, stderr)
+}
+
+// cmdRunIn is cmdRun with FILE read from dir ("" is the current directory).
+// It lets proc test run the scripts of many folders at once, in parallel,
+// without changing the working directory of the whole process.
+func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, runUsage) }
@@ -139,13 +156,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "proc run: want one script, got %d\n\n%s", len(pos), runUsage)
 		return 2
 	}
-	switch {
-	case *chrome != "":
-		fmt.Fprintln(stderr, "proc run: --chrome: not supported yet")
-		return 2
-	case *schedule != "":
-		fmt.Fprintln(stderr, "proc run: --schedule: not supported yet")
-		return 2
+	var choices []int
+	if *schedule != "" {
+		if choices, err = interp.ParseSchedule(*schedule); err != nil {
+			fmt.Fprintf(stderr, "proc run: --schedule: %v\n", err)
+			return 2
+		}
+		if choices == nil {
+			choices = []int{}
+		}
 	}
 	if *seed != "" {
 		sets = append(sets, "seed="+*seed)
@@ -156,7 +175,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := pos[0]
-	src, err := os.ReadFile(file)
+	path := file
+	if dir != "" && !filepath.IsAbs(file) {
+		path = filepath.Join(dir, file)
+	}
+	src, err := os.ReadFile(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "proc: %v\n", friendlyFileError(err))
 		return 2
@@ -171,12 +194,50 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	sess, err := interp.NewSession(prog, interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Gantt: *gantt, Sets: sets, Stdout: stdout, Stderr: stderr})
+	if choices != nil {
+		// Check the schedule fits before anything is printed.
+		if err := interp.CheckSchedule(prog, sets, choices); err != nil {
+			fmt.Fprintf(stderr, "proc run: --schedule: %v\n", err)
+			return 2
+		}
+	}
+	opts := interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Gantt: *gantt, Sets: sets, Stdout: stdout, Stderr: stderr, Schedule: choices}
+	var chromeFile *os.File
+	if *chrome != "" {
+		// Like FILE, a relative path is taken from the script's folder
+		// when proc test runs it.
+		name := *chrome
+		if dir != "" && !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		if chromeFile, err = os.Create(name); err != nil {
+			fmt.Fprintf(stderr, "proc run: --chrome: %v\n", friendlyFileError(err))
+			return 2
+		}
+		opts.Chrome = chromeFile
+	}
+	sess, err := interp.NewSession(prog, opts)
 	if err != nil {
+		if chromeFile != nil {
+			chromeFile.Close()
+			os.Remove(chromeFile.Name())
+		}
 		fmt.Fprintf(stderr, "proc run: --set: %v\n", err)
 		return 2
 	}
-	return sess.Run().ExitCode()
+	res := sess.Run()
+	code := res.ExitCode()
+	if chromeFile != nil {
+		err := res.ChromeErr
+		if cerr := chromeFile.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "proc run: --chrome: %v\n", err)
+			code = max(code, 1)
+		}
+	}
+	return code
 }
 
 func friendlyFileError(err error) error {

@@ -1,0 +1,660 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/chzyer/readline"
+	"golang.org/x/term"
+
+	"proc/grammar"
+	"proc/interp"
+	"proc/runtime"
+)
+
+const replUsage = `Usage: proc repl [FILE.proc] [flags]
+
+An interactive machine: each statement typed runs at once in process 1's
+main thread (the shell thread) and prints its trace. With FILE, the script's
+globals and functions are declared first and its statements wait in a
+queue: Enter runs the next one. Type :help at the prompt for the commands.
+
+Flags:
+  --trace=CATS       all (default), none, or a comma list of
+                     sched,proc,thread,call,mem,ipc,sync,fault,insn
+  --set KEY=VALUE    override a config key (repeatable)
+  --seed N           the same as --set seed=N
+
+When standard input is not a terminal, lines are read as they come, with no
+prompt and no line editing, so that 'proc repl < session.txt' gives a
+reproducible transcript.
+`
+
+// The prompts: one for a new input, one while a block or bracket is open.
+const (
+	promptNew  = "proc> "
+	promptMore = "...> "
+)
+
+// errInterrupt is what a lineReader returns on Ctrl-C.
+var errInterrupt = errors.New("interrupt")
+
+// lineReader reads the lines typed at the prompt: readline on a terminal,
+// plain lines otherwise, a fake in tests.
+type lineReader interface {
+	// ReadLine returns the next line without its end; io.EOF at the end
+	// of input (Ctrl-D), errInterrupt on Ctrl-C.
+	ReadLine() (string, error)
+	SetPrompt(prompt string)
+	// SaveHistory records a whole input, which may span lines.
+	SaveHistory(entry string)
+	Close() error
+}
+
+// plainReader reads lines from a file or pipe: no prompt, no escapes, no
+// history.
+type plainReader struct{ sc *bufio.Scanner }
+
+func newPlainReader(r io.Reader) *plainReader {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	return &plainReader{sc: sc}
+}
+
+func (r *plainReader) ReadLine() (string, error) {
+	if r.sc.Scan() {
+		return strings.TrimSuffix(r.sc.Text(), "\r"), nil
+	}
+	if err := r.sc.Err(); err != nil {
+		return "", err
+	}
+	return "", io.EOF
+}
+
+func (r *plainReader) SetPrompt(string)   {}
+func (r *plainReader) SaveHistory(string) {}
+func (r *plainReader) Close() error       { return nil }
+
+// terminalReader is readline on a terminal: line editing, history kept in
+// a file, Ctrl-R search, tab completion.
+type terminalReader struct{ rl *readline.Instance }
+
+func (r *terminalReader) ReadLine() (string, error) {
+	line, err := r.rl.Readline()
+	if errors.Is(err, readline.ErrInterrupt) {
+		return "", errInterrupt
+	}
+	return line, err
+}
+
+func (r *terminalReader) SetPrompt(p string) { r.rl.SetPrompt(p) }
+
+func (r *terminalReader) SaveHistory(entry string) {
+	// The history file holds a line an entry: an input of many lines is
+	// saved joined into one, when that keeps its meaning.
+	if one, ok := oneLine(entry); ok {
+		r.rl.SaveHistory(one)
+		return
+	}
+	for _, l := range strings.Split(entry, "\n") {
+		if strings.TrimSpace(l) != "" {
+			r.rl.SaveHistory(l)
+		}
+	}
+}
+
+func (r *terminalReader) Close() error { return r.rl.Close() }
+
+// oneLine joins the lines of an input into one that means the same: "; "
+// where a newline ended a statement, a space inside brackets and next to
+// braces. An input with a comment cannot be joined.
+func oneLine(entry string) (string, bool) {
+	lines := strings.Split(entry, "\n")
+	if len(lines) == 1 {
+		return entry, true
+	}
+	var b strings.Builder
+	depth := 0
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if strings.Contains(l, "#") {
+			return "", false
+		}
+		if l == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			prev := b.String()
+			if depth > 0 || strings.HasSuffix(prev, "{") || strings.HasPrefix(l, "}") {
+				b.WriteByte(' ')
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(l)
+		depth += bracketDepth(l)
+	}
+	return b.String(), true
+}
+
+// bracketDepth is how many ( and [ a line leaves open; a newline inside
+// them does not end a statement.
+func bracketDepth(l string) int {
+	d := 0
+	inStr := false
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case inStr && c == '\\':
+			i++
+		case c == '"':
+			inStr = !inStr
+		case inStr:
+		case c == '(' || c == '[':
+			d++
+		case c == ')' || c == ']':
+			d--
+		}
+	}
+	return d
+}
+
+// historyFile is where the prompt's history is kept between sessions:
+// $PROC_HISTORY (empty: none), else under the user's state directory
+// ($XDG_STATE_HOME, or ~/.local/state), else ~/.proc_history.
+func historyFile() string {
+	if p, ok := os.LookupEnv("PROC_HISTORY"); ok {
+		return p
+	}
+	dir := os.Getenv("XDG_STATE_HOME")
+	home, herr := os.UserHomeDir()
+	if dir == "" && herr == nil {
+		dir = filepath.Join(home, ".local", "state")
+	}
+	if dir != "" {
+		d := filepath.Join(dir, "proc")
+		if os.MkdirAll(d, 0o700) == nil {
+			return filepath.Join(d, "history")
+		}
+	}
+	if herr != nil {
+		return ""
+	}
+	return filepath.Join(home, ".proc_history")
+}
+
+// metaCommand is one of the commands of the prompt that start with ":".
+type metaCommand struct {
+	name, args, help string
+	run              func(r *repl, arg string) bool // reports false to leave
+}
+
+var metaCommands []metaCommand
+
+func init() {
+	metaCommands = []metaCommand{
+		{":help", "", "this list", (*repl).help},
+		{":ps", "", "the processes, as show ps", func(r *repl, _ string) bool { r.lines(r.sh().Ps()); return true }},
+		{":threads", "", "the threads: state, line, stack, what each waits for", func(r *repl, _ string) bool { r.lines(r.sh().Threads()); return true }},
+		{":stack", "[TID]", "the frames of a thread (default: the shell thread), as show stack", (*repl).stack},
+		{":heap", "[PID]", "the blocks and free list of a heap (default: the shell's)", (*repl).heap},
+		{":maps", "[PID]", "an address space, like /proc/PID/maps (default: the shell's)", (*repl).maps},
+		{":vars", "", "main's locals and the globals: addresses and values", func(r *repl, _ string) bool { r.lines(r.sh().Vars()); return true }},
+		{":step", "[N]", "run N instructions (default 1) of the other threads, and say which ran", (*repl).step},
+		{":run", "", "run the other threads until only the shell is left (or none can run)", func(r *repl, _ string) bool { r.sh().Run(); return true }},
+		{":next", "[N]", "run the next N statements (default 1) of a loaded file; Enter runs one", (*repl).next},
+		{":trace", "[CATS]", "the trace categories shown: all, none, or a list of " + strings.Join(runtime.CategoryNames(), ","), (*repl).trace},
+		{":set", "[KEY=VALUE]", "change a config key for what comes next (alone: list them)", (*repl).set},
+		{":load", "FILE", "declare a script's globals and functions, queue its statements", (*repl).load},
+		{":reset", "", "start over: a new machine with nothing declared (settings stay)", (*repl).reset},
+		{":stats", "", "the statistics table, as show stats", func(r *repl, _ string) bool { r.lines(r.sh().Stats()); return true }},
+		{":quit", "", "leave (Ctrl-D too)", func(*repl, string) bool { return false }},
+	}
+}
+
+// repl is one session at the prompt.
+type repl struct {
+	shell atomic.Pointer[interp.Shell] // swapped by :reset; read by the Ctrl-C handler
+	in    lineReader
+	out   io.Writer
+	dir   string // where :load looks for relative names ("" the current directory)
+}
+
+func (r *repl) sh() *interp.Shell { return r.shell.Load() }
+
+func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("repl", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, replUsage) }
+	traceFlag := fs.String("trace", "all", "")
+	var sets setFlag
+	fs.Var(&sets, "set", "")
+	seed := fs.String("seed", "", "")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, replUsage)
+			return 0
+		}
+		return 2
+	}
+	if len(pos) > 1 {
+		fmt.Fprintf(stderr, "proc repl: want at most one script, got %d\n\n%s", len(pos), replUsage)
+		return 2
+	}
+	if *seed != "" {
+		sets = append(sets, "seed="+*seed)
+	}
+	cats, err := runtime.ParseCategories(*traceFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc repl: --trace: %v\n", err)
+		return 2
+	}
+	cfg := runtime.DefaultConfig()
+	var file string
+	var src []byte
+	if len(pos) == 1 {
+		// The script's config lines set up the machine before it starts,
+		// so that the shell process's own heap follows them too.
+		file = pos[0]
+		if src, err = os.ReadFile(file); err != nil {
+			fmt.Fprintf(stderr, "proc: %v\n", friendlyFileError(err))
+			return 2
+		}
+		prog, err := interp.Load(file, src)
+		if err != nil {
+			var ge *grammar.Error
+			if errors.As(err, &ge) {
+				fmt.Fprint(stderr, ge.Snippet(src))
+			} else {
+				fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			}
+			return 2
+		}
+		cfg = prog.Config
+	}
+	if err := interp.ApplySets(&cfg, sets); err != nil {
+		fmt.Fprintf(stderr, "proc repl: --set: %v\n", err)
+		return 2
+	}
+
+	r := &repl{out: stdout}
+	tty := isTerminal(stdin) && isTerminal(stdout)
+	if tty {
+		rl, err := readline.NewEx(&readline.Config{
+			Prompt:                 promptNew,
+			HistoryFile:            historyFile(),
+			DisableAutoSaveHistory: true,
+			HistorySearchFold:      true,
+			AutoComplete:           &completer{r: r},
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "proc repl: %v\n", err)
+			return 2
+		}
+		r.in = &terminalReader{rl: rl}
+		// Ctrl-C while the machine runs stops it; at the prompt readline
+		// reads it as a key.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		defer signal.Stop(sig)
+		go func() {
+			for range sig {
+				if sh := r.sh(); sh != nil {
+					sh.Interrupt()
+				}
+			}
+		}()
+		fmt.Fprintf(stdout, "proc %s: a machine to poke at, one statement at a time. :help lists the commands; Ctrl-D leaves.\n", version)
+	} else {
+		r.in = newPlainReader(stdin)
+	}
+	defer r.in.Close()
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: cfg, Trace: cats, Out: stdout}))
+	if file != "" {
+		r.sh().Load(file, src)
+	}
+	r.loop()
+	return 0
+}
+
+func isTerminal(f any) bool {
+	if f, ok := f.(*os.File); ok {
+		return term.IsTerminal(int(f.Fd()))
+	}
+	return false
+}
+
+// loop reads and runs inputs until the end of input or :quit. Nothing
+// that happens in the machine ends it.
+func (r *repl) loop() {
+	var pending []string // the lines of an input still open
+	for {
+		if len(pending) == 0 {
+			r.in.SetPrompt(promptNew)
+		} else {
+			r.in.SetPrompt(promptMore)
+		}
+		line, err := r.in.ReadLine()
+		if errors.Is(err, errInterrupt) {
+			pending = nil // Ctrl-C drops what was typed
+			continue
+		}
+		if err != nil {
+			if len(pending) > 0 {
+				// The input ends inside a block: say what is missing.
+				r.sh().Input(strings.Join(pending, "\n"))
+			}
+			if !errors.Is(err, io.EOF) {
+				fmt.Fprintf(r.out, "proc repl: %v\n", err)
+			}
+			return
+		}
+		if len(pending) == 0 {
+			t := strings.TrimSpace(line)
+			if strings.HasPrefix(t, ":") {
+				r.in.SaveHistory(t)
+				quit := false
+				r.guard(func() { quit = !r.meta(t) })
+				if quit {
+					return
+				}
+				continue
+			}
+			if t == "" {
+				// Enter alone runs the next statement of a loaded file.
+				if r.sh().Pending() > 0 {
+					r.guard(func() { r.sh().Next(1) })
+				}
+				continue
+			}
+		}
+		pending = append(pending, line)
+		text := strings.Join(pending, "\n")
+		if r.sh().Incomplete(text) {
+			continue
+		}
+		pending = nil
+		r.in.SaveHistory(text)
+		r.guard(func() { r.sh().Input(text) })
+	}
+}
+
+// guard runs one input. A bug in proc must not end the session: it is
+// reported, and the session goes on with a new machine.
+func (r *repl) guard(f func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(r.out, "proc: internal error: %v\nplease report this with the input that caused it\n", v)
+			r.reset("")
+		}
+	}()
+	f()
+}
+
+// meta runs a command that starts with ":". It reports false to leave.
+func (r *repl) meta(line string) bool {
+	name, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	var found []*metaCommand
+	for i := range metaCommands {
+		c := &metaCommands[i]
+		if c.name == name {
+			found = []*metaCommand{c}
+			break
+		}
+		if strings.HasPrefix(c.name, name) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		r.say("unknown command %s: :help lists the commands", name)
+		return true
+	case 1:
+		return found[0].run(r, arg)
+	}
+	var names []string
+	for _, c := range found {
+		names = append(names, c.name)
+	}
+	r.say("%s is ambiguous: %s", name, strings.Join(names, ", "))
+	return true
+}
+
+func (r *repl) say(format string, args ...any) {
+	r.sh().Flush()
+	fmt.Fprintf(r.out, format+"\n", args...)
+}
+
+func (r *repl) lines(ls []string) {
+	r.sh().Flush()
+	for _, l := range ls {
+		fmt.Fprintln(r.out, l)
+	}
+}
+
+// view prints a titled view, or what went wrong.
+func (r *repl) view(title string, ls []string, err error) bool {
+	if err != nil {
+		r.say("%v", err)
+		return true
+	}
+	r.say("%s", title)
+	for _, l := range ls {
+		fmt.Fprintln(r.out, "  "+l)
+	}
+	return true
+}
+
+func (r *repl) help(string) bool {
+	r.say("Type a statement: it runs at once in the shell thread (process 1's main thread), with its trace.")
+	r.say("A bare expression shows its value. Declarations (global, func) join the program.")
+	r.say("Other threads run while the shell thread is blocked (join, wait, recv, lock), or on :step and :run.")
+	r.say("A block stays open over several lines (...>). Ctrl-C drops the input or stops the machine; Ctrl-D leaves.")
+	r.say("Commands (a unique prefix is enough):")
+	for _, c := range metaCommands {
+		r.say("  %-18s %s", strings.TrimSpace(c.name+" "+c.args), c.help)
+	}
+	return true
+}
+
+// number parses an optional count or id argument.
+func (r *repl) number(arg string, def int64) (int64, bool) {
+	if arg == "" {
+		return def, true
+	}
+	n, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || n <= 0 {
+		r.say("want a positive number, not %q", arg)
+		return 0, false
+	}
+	return n, true
+}
+
+func (r *repl) stack(arg string) bool {
+	tid, ok := r.number(arg, 0)
+	if !ok {
+		return true
+	}
+	return r.view(r.sh().Stack(int(tid)))
+}
+
+func (r *repl) heap(arg string) bool {
+	pid, ok := r.number(arg, 0)
+	if !ok {
+		return true
+	}
+	return r.view(r.sh().Heap(int(pid)))
+}
+
+func (r *repl) maps(arg string) bool {
+	pid, ok := r.number(arg, 0)
+	if !ok {
+		return true
+	}
+	return r.view(r.sh().Maps(int(pid)))
+}
+
+func (r *repl) step(arg string) bool {
+	if n, ok := r.number(arg, 1); ok {
+		r.sh().Step(n)
+	}
+	return true
+}
+
+func (r *repl) next(arg string) bool {
+	if n, ok := r.number(arg, 1); ok {
+		r.sh().Next(int(min(n, 1<<30)))
+	}
+	return true
+}
+
+func (r *repl) trace(arg string) bool {
+	if arg == "" {
+		r.say("trace: %s", r.sh().TraceText())
+		return true
+	}
+	r.sh().SetTrace(arg)
+	return true
+}
+
+func (r *repl) set(arg string) bool {
+	if arg == "" {
+		r.lines(r.sh().Settings())
+		return true
+	}
+	r.sh().Set(arg)
+	return true
+}
+
+func (r *repl) load(arg string) bool {
+	if arg == "" {
+		r.say(":load wants a file name")
+		return true
+	}
+	path := arg
+	if r.dir != "" && !filepath.IsAbs(arg) {
+		path = filepath.Join(r.dir, arg)
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		r.say("%v", friendlyFileError(err))
+		return true
+	}
+	r.sh().Load(arg, src)
+	return true
+}
+
+func (r *repl) reset(string) bool {
+	old := r.sh()
+	r.say("reset: a new machine, with nothing declared")
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: old.Config(), Trace: old.Trace(), Out: r.out}))
+	r.sh().Flush()
+	return true
+}
+
+// completer completes the word before the cursor: a command after ":",
+// a config key after ":set", a category after ":trace", a file after
+// ":load", otherwise a keyword, a builtin or a name in scope.
+type completer struct{ r *repl }
+
+// Do implements readline.AutoCompleter.
+func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
+	before := string(line[:pos])
+	trimmed := strings.TrimLeft(before, " \t")
+	var word string
+	var cands []string
+	switch {
+	case strings.HasPrefix(trimmed, ":") && !strings.ContainsAny(trimmed, " \t"):
+		word = trimmed
+		for _, m := range metaCommands {
+			cands = append(cands, m.name+" ")
+		}
+	case strings.HasPrefix(trimmed, ":set "):
+		word = lastField(trimmed, " ")
+		for _, k := range runtime.ConfigKeys() {
+			cands = append(cands, k+"=")
+		}
+	case strings.HasPrefix(trimmed, ":trace "):
+		word = lastField(trimmed, " ,")
+		cands = append([]string{"all", "none"}, runtime.CategoryNames()...)
+	case strings.HasPrefix(trimmed, ":load "):
+		word = strings.TrimLeft(trimmed[len(":load "):], " ")
+		cands = fileCandidates(word)
+	case strings.HasPrefix(trimmed, ":"):
+		return nil, 0
+	default:
+		start := len(before)
+		for start > 0 && isNameByte(before[start-1]) {
+			start--
+		}
+		word = before[start:]
+		if word == "" {
+			return nil, 0
+		}
+		cands = append(cands, grammar.Keywords()...)
+		for _, b := range interp.Builtins {
+			cands = append(cands, b.Name)
+		}
+		if sh := c.r.sh(); sh != nil {
+			cands = append(cands, sh.Names()...)
+		}
+	}
+	sort.Strings(cands)
+	var out [][]rune
+	seen := map[string]bool{}
+	for _, cand := range cands {
+		if strings.HasPrefix(cand, word) && !seen[cand] {
+			seen[cand] = true
+			out = append(out, []rune(cand[len(word):]))
+		}
+	}
+	return out, len([]rune(word))
+}
+
+func isNameByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// lastField returns what follows the last of the separators in s.
+func lastField(s, seps string) string {
+	if i := strings.LastIndexAny(s, seps); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// fileCandidates lists the .proc files and the folders whose path starts
+// with prefix.
+func fileCandidates(prefix string) []string {
+	dir, base := filepath.Split(prefix)
+	entries, err := os.ReadDir(filepath.Join(".", dir))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasPrefix(name, base) || strings.HasPrefix(name, ".") && !strings.HasPrefix(base, ".") {
+			continue
+		}
+		switch {
+		case e.IsDir():
+			out = append(out, dir+name+"/")
+		case strings.HasSuffix(name, ".proc"):
+			out = append(out, dir+name)
+		}
+	}
+	return out
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"proc/interp"
+	"proc/runtime"
+)
+
+// fakeReader plays the lines of a terminal session: "^C" stands for
+// Ctrl-C, the end of lines for Ctrl-D. It records the prompt of each read
+// and the history saved.
+type fakeReader struct {
+	lines   []string
+	prompt  string
+	prompts []string
+	history []string
+}
+
+func (f *fakeReader) ReadLine() (string, error) {
+	f.prompts = append(f.prompts, f.prompt)
+	if len(f.lines) == 0 {
+		return "", io.EOF
+	}
+	l := f.lines[0]
+	f.lines = f.lines[1:]
+	if l == "^C" {
+		return "", errInterrupt
+	}
+	return l, nil
+}
+
+func (f *fakeReader) SetPrompt(p string)       { f.prompt = p }
+func (f *fakeReader) SaveHistory(entry string) { f.history = append(f.history, entry) }
+func (f *fakeReader) Close() error             { return nil }
+
+func runFake(t *testing.T, lines ...string) (*fakeReader, string) {
+	t.Helper()
+	f := &fakeReader{lines: lines}
+	var out bytes.Buffer
+	r := &repl{in: f, out: &out}
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: runtime.DefaultConfig(), Trace: runtime.CatAll, Out: &out}))
+	r.loop()
+	return f, out.String()
+}
+
+func TestReplPrompts(t *testing.T) {
+	f, out := runFake(t, "func f(n) {", "    return n + 1", "}", "f(1)")
+	want := []string{promptNew, promptMore, promptMore, promptNew, promptNew}
+	if !reflect.DeepEqual(f.prompts, want) {
+		t.Errorf("prompts %q, want %q", f.prompts, want)
+	}
+	if !strings.Contains(out, "= 2\n") {
+		t.Errorf("f(1) did not run:\n%s", out)
+	}
+	// A whole input is one entry; the terminal joins its lines.
+	if want := []string{"func f(n) {\n    return n + 1\n}", "f(1)"}; !reflect.DeepEqual(f.history, want) {
+		t.Errorf("history %q, want %q", f.history, want)
+	}
+}
+
+func TestReplCtrlC(t *testing.T) {
+	f, out := runFake(t, "func g() {", "^C", "g()", "print 1")
+	if want := []string{promptNew, promptMore, promptNew, promptNew, promptNew}; !reflect.DeepEqual(f.prompts, want) {
+		t.Errorf("prompts %q, want %q", f.prompts, want)
+	}
+	if !strings.Contains(out, "undefined function: g") || !strings.Contains(out, "| 1\n") {
+		t.Errorf("Ctrl-C did not drop the open input:\n%s", out)
+	}
+}
+
+func TestReplQuit(t *testing.T) {
+	f, out := runFake(t, ":q", "print 1")
+	if len(f.lines) != 1 || strings.Contains(out, "| 1") {
+		t.Errorf(":q did not leave; left %q\n%s", f.lines, out)
+	}
+	if !reflect.DeepEqual(f.history, []string{":q"}) {
+		t.Errorf("history %q", f.history)
+	}
+}
+
+// The end of input inside a block says what is missing.
+func TestReplEOFInBlock(t *testing.T) {
+	_, out := runFake(t, "while true {")
+	if !strings.Contains(out, `unexpected end of input: missing "}"`) {
+		t.Errorf("no error for the open block:\n%s", out)
+	}
+}
+
+// Enter alone runs the next statement of a loaded file, and nothing when
+// none waits.
+func TestReplEnter(t *testing.T) {
+	_, out := runFake(t, "", ":reset", "")
+	if strings.Contains(out, "nothing queued") {
+		t.Errorf("Enter said something with nothing queued:\n%s", out)
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"print 1":                                "print 1",
+		"func f() {\n    print 1\n}":             "func f() { print 1 }",
+		"if x {\n  a()\n  b()\n} else {\nc()\n}": "if x { a(); b() } else { c() }",
+		"let a = [1,\n2,\n3]":                    "let a = [1, 2, 3]",
+		"print f(\"(\",\n1)":                     "print f(\"(\", 1)",
+	} {
+		if got, ok := oneLine(in); !ok || got != want {
+			t.Errorf("oneLine(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := oneLine("func f() {\n  # a comment\n}"); ok {
+		t.Error("an input with a comment was joined")
+	}
+}
+
+func TestCompleter(t *testing.T) {
+	f := &fakeReader{}
+	r := &repl{in: f, out: io.Discard}
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: runtime.DefaultConfig(), Out: io.Discard}))
+	r.sh().Input("let counter = 1\nglobal limit = 3\nfunc compute_it() { return 1 }")
+	c := &completer{r: r}
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"pri", []string{"nt"}},
+		{"whi", []string{"le"}},
+		{"print cou", []string{"nter"}},
+		{"print lim", []string{"it"}},
+		{"comp", []string{"ute", "ute_it"}},
+		{"mut", []string{"ex"}},
+		{":st", []string{"ack ", "ats ", "ep "}},
+		{"  :he", []string{"lp ", "ap "}},
+		{":set qu", []string{"antum="}},
+		{":trace mem,sy", []string{"nc"}},
+		{":stack 1", nil},
+		{"", nil},
+	} {
+		got, n := c.Do([]rune(tc.line), len(tc.line))
+		var gs []string
+		for _, g := range got {
+			gs = append(gs, string(g))
+		}
+		sort.Strings(gs)
+		want := append([]string(nil), tc.want...)
+		sort.Strings(want)
+		if !reflect.DeepEqual(gs, want) {
+			t.Errorf("complete %q = %q (%d), want %q", tc.line, gs, n, want)
+		}
+	}
+}
+
+// Every command has a line in :help, and the list in the README is the
+// same list.
+func TestHelpListsEveryCommand(t *testing.T) {
+	_, out := runFake(t, ":help")
+	for _, c := range metaCommands {
+		if !strings.Contains(out, "  "+c.name) {
+			t.Errorf(":help lacks %s", c.name)
+		}
+	}
+}

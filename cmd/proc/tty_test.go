@@ -1,0 +1,159 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxSession drives proc repl in a real terminal: tmux runs it in a pane,
+// send-keys types and capture-pane reads the screen.
+type tmuxSession struct {
+	t    *testing.T
+	sock string
+}
+
+func (s *tmuxSession) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", s.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) keys(keys ...string) {
+	s.t.Helper()
+	s.tmux(append([]string{"send-keys", "-t", "repl"}, keys...)...)
+}
+
+// screen returns the pane with its history.
+func (s *tmuxSession) screen() string {
+	s.t.Helper()
+	return s.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "repl")
+}
+
+// waitFor waits until the screen shows want n times or more.
+func (s *tmuxSession) waitFor(want string, n int) {
+	s.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		scr := s.screen()
+		if strings.Count(scr, want) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("the screen never showed %q (%d times):\n%s", want, n, scr)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+// start runs proc repl in a new session of a private tmux server.
+func startTmux(t *testing.T, bin, hist string) *tmuxSession {
+	dir := t.TempDir()
+	s := &tmuxSession{t: t, sock: filepath.Join(dir, "tmux.sock")}
+	cmd := fmt.Sprintf("exec env PROC_HISTORY=%s %s repl", hist, bin)
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "repl", "-x", "100", "-y", "50", cmd)
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+	// Keep the pane after proc ends, to read how it ended.
+	s.tmux("set-option", "-t", "repl", "remain-on-exit", "on")
+	return s
+}
+
+// The terminal session: the prompt, the continuation prompt, tab
+// completion, history recall (also in a later session), Ctrl-C dropping a
+// line and stopping a long run, Ctrl-D leaving.
+func TestTerminalSession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tmux: not in -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "proc")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	hist := filepath.Join(dir, "history")
+
+	s := startTmux(t, bin, hist)
+	s.waitFor("proc> ", 1)
+
+	// A block stays open with the continuation prompt.
+	s.keys("func twice(n) {", "Enter")
+	s.waitFor("...> ", 1)
+	s.keys("return n * 2", "Enter", "}", "Enter")
+	s.waitFor("func twice(n) at ", 1)
+	s.keys("twice(21)", "Enter")
+	s.waitFor("= 42", 1)
+
+	// Tab completes a keyword and a name in scope.
+	s.keys("pri", "Tab")
+	s.waitFor("proc> print", 1)
+	s.keys(" twi", "Tab")
+	s.waitFor("proc> print twice", 1)
+	s.keys("(5)", "Enter")
+	s.waitFor("| 10", 1)
+
+	// Up recalls history: twice(21) is two entries back.
+	s.keys("Up", "Up")
+	s.waitFor("proc> twice(21)", 2)
+	s.keys("Enter")
+	s.waitFor("= 42", 2)
+
+	// Ctrl-C drops what was typed, even an open block.
+	s.keys("func never() {", "Enter")
+	s.waitFor("...> ", 2)
+	s.keys("C-c")
+	s.keys("never()", "Enter")
+	s.waitFor("undefined function: never", 1)
+
+	// Ctrl-C stops a statement that would run for a very long time.
+	s.keys(":set max_steps=1000000000000", "Enter")
+	s.waitFor("max_steps = 1000000000000", 1)
+	s.keys("while true { }", "Enter")
+	time.Sleep(300 * time.Millisecond)
+	s.keys("C-c")
+	s.waitFor("interrupted", 1)
+	s.keys(`print "remember me"`, "Enter")
+	s.waitFor("| remember me", 1)
+
+	// Ctrl-D leaves with status 0.
+	s.keys("C-d")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := strings.TrimSpace(s.tmux("display-message", "-p", "-t", "repl", "#{pane_dead} #{pane_dead_status}"))
+		if st == "1 0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("proc did not leave on Ctrl-D (pane %q):\n%s", st, s.screen())
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+
+	// The history file keeps whole inputs, a block joined on one line.
+	data, err := os.ReadFile(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"func twice(n) { return n * 2 }\n", "twice(21)\n", "print twice(5)\n", `print "remember me"` + "\n"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("history lacks %q:\n%s", want, data)
+		}
+	}
+
+	// A later session recalls the history of the earlier one.
+	s2 := startTmux(t, bin, hist)
+	s2.waitFor("proc> ", 1)
+	s2.keys("Up")
+	s2.waitFor(`proc> print "remember me"`, 1)
+	s2.keys("Enter")
+	s2.waitFor("| remember me", 1)
+}

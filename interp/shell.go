@@ -1,0 +1,1080 @@
+package interp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"sort"
+	"strings"
+	"sync/atomic"
+
+	"proc/grammar"
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// The REPL's machine. A Shell keeps one program and one machine alive
+// across inputs. Process 1's main thread is the shell thread: every input
+// compiles to a new piece of main (a "chunk", at the end of the text
+// segment) that ends in OpHalt, where the shell thread parks, blocked on
+// nothing, until the next input. main's frame stays on the stack between
+// inputs, so its locals persist; new locals grow the frame in place.
+// Declarations join the program: new functions go after the code so far,
+// new globals into room the REPL keeps free in data and bss.
+
+// ShellFile is the file name of what is typed at the prompt; lines are
+// numbered across the whole session.
+const ShellFile = "<repl>"
+
+// The room the REPL keeps for its program to grow into while it runs:
+// code up to 1 MiB (262144 instructions), 512 globals of each kind. A
+// script under `proc run` has its data right after its text; in the REPL
+// data starts at 0x500000, bss on the page after and the heap after that.
+const (
+	shellTextRoom = 1 << 20
+	shellDataRoom = mem.PageSize
+	shellBssRoom  = mem.PageSize
+)
+
+// shellWaiting is what the parked shell thread waits for.
+const shellWaiting = "the next input at the prompt"
+
+// shellHooks connect the shell thread to its Shell.
+type shellHooks struct {
+	parked bool              // it reached OpHalt and waits for input
+	echo   func(v mem.Value) // shows a value typed at the prompt
+}
+
+// ShellOptions are the settings a Shell starts with.
+type ShellOptions struct {
+	Config runtime.Config
+	Trace  runtime.Category
+	// Out receives the trace, the views and the REPL's messages.
+	Out io.Writer
+}
+
+// Shell is a program loaded into a machine that runs one input at a time:
+// the engine of `proc repl`. Every method prints what it has to say to
+// Out; none ends the session, whatever happens in the machine.
+type Shell struct {
+	prog *Program
+	c    *compiler
+	vm   *VM
+	m    *runtime.Machine
+	out  io.Writer
+	cfg  runtime.Config // the settings; m.Cfg follows them between runs
+
+	t     *runtime.Thread // the shell thread
+	th    *threadCtx
+	hooks shellHooks
+
+	mainScope  map[string]int // main's locals, by name
+	mainSlots  []string       // main's slots, by index
+	frameSlots int            // slots main's frame holds now
+
+	lines int // lines typed so far: the next input starts at line lines+1
+
+	queue       *stmtQueue
+	interrupted atomic.Bool
+}
+
+// stmtQueue holds the top-level statements of a loaded file still to run.
+type stmtQueue struct {
+	file  string
+	chunk *Func
+	stmts []queuedStmt
+	next  int
+}
+
+type queuedStmt struct {
+	pc   int // where the statement starts in chunk
+	pos  grammar.Pos
+	text string
+}
+
+// NewShell boots a machine with an empty program: process 1 runs main,
+// which waits at once for the first input.
+func NewShell(opts ShellOptions) *Shell {
+	prog := &Program{File: ShellFile, Config: opts.Config, Sources: map[string][]byte{}}
+	prog.Image.TextRoom, prog.Image.DataRoom, prog.Image.BssRoom = shellTextRoom, shellDataRoom, shellBssRoom
+	// main's own code is only the first halt; every input adds a chunk.
+	main := &Func{Name: "main", Code: []Instr{{Op: OpHalt}}, Lines: []grammar.Pos{{File: ShellFile}}, Addr: mem.TextBase}
+	prog.Funcs = []*Func{main}
+	prog.Image.TextSize = InsnBytes
+	s := &Shell{
+		prog: prog,
+		c:    &compiler{prog: prog, funcs: map[string]*Func{}, globals: map[string]*Global{}, consts: map[mem.Value]int{}},
+		out:  opts.Out,
+		cfg:  opts.Config,
+	}
+	vm := &VM{prog: prog}
+	m := runtime.NewMachine(opts.Config, runtime.NewTracer(opts.Trace, runtime.NewTextSink(opts.Out, opts.Out, false)), vm)
+	vm.m = m
+	m.OnProcessExit = vm.processExit
+	m.Where = func(t *runtime.Thread) string {
+		if th, ok := t.Ctx.(*threadCtx); ok {
+			return th.where().String()
+		}
+		return "?"
+	}
+	s.vm, s.m = vm, m
+	s.hooks.echo = s.echo
+	s.startShell()
+	return s
+}
+
+// Machine returns the simulated machine.
+func (s *Shell) Machine() *runtime.Machine { return s.m }
+
+// ShellThread returns the shell thread (process 1's main thread, or the
+// main thread of the fresh shell that replaced a dead one).
+func (s *Shell) ShellThread() *runtime.Thread { return s.t }
+
+// Config returns the current settings.
+func (s *Shell) Config() runtime.Config { return s.cfg }
+
+// Interrupt asks the machine to stop as soon as it can (Ctrl-C). It is
+// safe to call from another goroutine.
+func (s *Shell) Interrupt() { s.interrupted.Store(true) }
+
+// startShell creates a shell process running main and runs it to its
+// first halt.
+func (s *Shell) startShell() {
+	m := s.m
+	// A session always has a shell, past max_procs and max_threads too.
+	maxProcs, maxThreads := m.Cfg.MaxProcs, m.Cfg.MaxThreads
+	m.Cfg.MaxProcs, m.Cfg.MaxThreads = 1<<62, 1<<62
+	p := m.NewProcess(nil, &s.prog.Image, "main")
+	pc := newProcCtx(p)
+	p.Ctx = pc
+	t := m.NewThread(p, "main", nil)
+	m.Cfg.MaxProcs, m.Cfg.MaxThreads = maxProcs, maxThreads
+	th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 64), shell: &s.hooks}
+	t.Ctx = th
+	if m.Trace.On(runtime.CatProc) {
+		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", ShellFile, p.PID),
+			Fields: []runtime.Field{{Key: "file", Val: ShellFile}}})
+	}
+	s.t, s.th = t, th
+	s.mainScope, s.mainSlots, s.frameSlots = map[string]int{}, nil, 0
+	s.hooks.parked = false
+	s.vm.enter(th, s.prog.Funcs[0], nil)
+	m.MakeReady(t)
+	s.runShell()
+}
+
+// echo shows a value typed at the prompt, as Python's prompt does.
+func (s *Shell) echo(v mem.Value) {
+	s.say("= %s", v.Quote())
+}
+
+// say prints a message of the REPL after the trace so far.
+func (s *Shell) say(format string, args ...any) {
+	s.m.Trace.Flush()
+	fmt.Fprintf(s.out, format+"\n", args...)
+}
+
+// Flush writes out the trace so far.
+func (s *Shell) Flush() { s.m.Trace.Flush() }
+
+// halt is OpHalt: the end of an input. The shell thread parks until the
+// next input. Any other thread that gets here is a forked copy of the
+// shell: a halt between two statements of a loaded file means nothing to
+// it, and the last halt is the end of its main.
+func (vm *VM) halt(th *threadCtx) (runtime.Stop, bool) {
+	if th.shell == nil {
+		if fr := th.top(); fr.pc < len(fr.fn.Code) {
+			return 0, true
+		}
+		th.push(mem.IntValue(0))
+		return vm.ret(th)
+	}
+	th.shell.parked = true
+	vm.m.Block(th.rt, shellWaiting, nil, nil)
+	return runtime.StopBlock, false
+}
+
+// echo is OpEcho: the value of an expression typed at the prompt goes to
+// the REPL (never from a forked copy of the shell).
+func (vm *VM) echo(th *threadCtx, always bool) {
+	th.sp--
+	v := th.ops[th.sp]
+	if th.shell != nil && th.shell.echo != nil && (always || v.K != mem.Nil) {
+		th.shell.echo(v)
+	}
+}
+
+// Incomplete reports whether text stops inside a statement: a block, a
+// bracket or a call still open. The REPL then reads another line.
+func (s *Shell) Incomplete(text string) bool {
+	_, err := grammar.Parse(ShellFile, []byte(strings.Repeat("\n", s.lines)+text+"\n"))
+	var ge *grammar.Error
+	return errors.As(err, &ge) && ge.AtEOF
+}
+
+// Input runs one input typed at the prompt: its declarations join the
+// program and its statements run at once in the shell thread, with their
+// trace. A bare expression shows its value. An input with a syntax or name
+// error changes nothing.
+func (s *Shell) Input(text string) {
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	first := s.lines + 1
+	pad := strings.Repeat("\n", s.lines)
+	src := pad + text + "\n"
+	sc, perr := grammar.Parse(ShellFile, []byte(src))
+	var bare grammar.Expr
+	if perr != nil {
+		bare = bareExpr(pad, text)
+		if bare == nil {
+			var ge *grammar.Error
+			if last := first + strings.Count(text, "\n"); errors.As(perr, &ge) && ge.AtEOF && ge.Pos.Line > last {
+				// The input ended inside a block: point after its last line.
+				lines := strings.Split(text, "\n")
+				ge.Pos.Line, ge.Pos.Col = last, len([]rune(lines[len(lines)-1]))+1
+			}
+			s.syntaxError(perr, []byte(src))
+			return
+		}
+		sc = &grammar.Script{File: ShellFile}
+	}
+	chunk, _, cerr := s.compile(sc, bare, grammar.Pos{File: ShellFile, Line: first + strings.Count(text, "\n"), Col: 1}, false)
+	if cerr != nil {
+		if bare != nil && cerr.Pos.Line == first {
+			// The expression was compiled as "print (EXPR)".
+			cerr.Pos.Col -= len("print (")
+			cerr.Pos.Offset -= len("print (")
+		}
+		s.syntaxError(cerr, []byte(src))
+		return
+	}
+	s.prog.Src = append(s.prog.Src, text+"\n"...)
+	s.lines += strings.Count(text, "\n") + 1
+	if chunk != nil {
+		s.run(chunk, 0)
+	}
+}
+
+// bareExpr parses text as an expression standing alone, or returns nil.
+// The grammar has no expression statement that is not a call, so a bare
+// `x` or `1 + 2` fails to parse; as `print (TEXT)` it parses when it is
+// one expression. The closing parenthesis goes on a line of its own so
+// that a comment at the end of text does not swallow it.
+func bareExpr(pad, text string) grammar.Expr {
+	sc, err := grammar.Parse(ShellFile, []byte(pad+"print ("+text+"\n)\n"))
+	if err != nil || len(sc.Body) != 1 || len(sc.Funcs)+len(sc.Globals)+len(sc.Configs) != 0 {
+		return nil
+	}
+	ps, ok := sc.Body[0].(*grammar.PrintStmt)
+	if !ok || len(ps.Args) != 1 {
+		return nil
+	}
+	if pe, ok := ps.Args[0].(*grammar.ParenExpr); ok {
+		return pe.X
+	}
+	return nil
+}
+
+func (s *Shell) syntaxError(err error, src []byte) {
+	var ge *grammar.Error
+	if errors.As(err, &ge) {
+		s.m.Trace.Flush()
+		io.WriteString(s.out, ge.Snippet(src))
+		return
+	}
+	s.say("%v", err)
+}
+
+// Load adds a script to the session: its config lines apply, its globals
+// and functions join the program, and its top-level statements wait in a
+// queue, to run one at a time with Next. A script with an error, or whose
+// names clash with the session's, changes nothing.
+func (s *Shell) Load(file string, src []byte) {
+	// First the script on its own, as proc run would check it.
+	if _, err := Load(file, src); err != nil {
+		s.syntaxError(err, src)
+		return
+	}
+	sc, err := grammar.Parse(file, src)
+	if err != nil {
+		s.syntaxError(err, src)
+		return
+	}
+	chunk, starts, cerr := s.compile(sc, nil, grammar.Pos{File: file, Line: strings.Count(string(src), "\n") + 1, Col: 1}, true)
+	if cerr != nil {
+		s.syntaxError(cerr, src)
+		return
+	}
+	s.prog.Sources[file] = src
+	q := &stmtQueue{file: file, chunk: chunk}
+	for i, st := range sc.Body {
+		pos := grammar.StmtPos(st)
+		q.stmts = append(q.stmts, queuedStmt{pc: starts[i], pos: pos, text: sourceText(src, pos.Line)})
+	}
+	s.queue = nil
+	msg := fmt.Sprintf("loaded %s: %s, %s", file, plural(len(sc.Globals), "global"), plural(len(sc.Funcs), "function"))
+	if len(q.stmts) == 0 {
+		s.say("%s; no statements to run", msg)
+		return
+	}
+	s.queue = q
+	s.say("%s; %s queued: Enter or :next runs the next one", msg, plural(len(q.stmts), "statement"))
+	s.sayNext()
+}
+
+// Pending reports how many statements of a loaded file wait to run.
+func (s *Shell) Pending() int {
+	if s.queue == nil {
+		return 0
+	}
+	return len(s.queue.stmts) - s.queue.next
+}
+
+// Next runs the next n statements of the loaded file in the shell thread,
+// each as if it had been typed, then shows the one after.
+func (s *Shell) Next(n int) {
+	if s.queue == nil {
+		s.say("nothing queued: :load FILE queues the statements of a script")
+		return
+	}
+	s.interrupted.Store(false)
+	q := s.queue
+	for i := 0; i < n && s.queue == q && !s.interrupted.Load(); i++ {
+		st := q.stmts[q.next]
+		q.next++
+		if q.next == len(q.stmts) {
+			s.queue = nil
+		}
+		s.run(q.chunk, st.pc)
+		if s.queue == nil && q.next == len(q.stmts) {
+			s.say("end of %s: every statement ran", q.file)
+		}
+	}
+	s.sayNext()
+}
+
+func (s *Shell) sayNext() {
+	q := s.queue
+	if q == nil {
+		return
+	}
+	st := q.stmts[q.next]
+	s.say("next: %s:%d  %s", q.file, st.pos.Line, st.text)
+}
+
+// run runs the chunk's code from pc in the shell thread until it halts.
+func (s *Shell) run(chunk *Func, pc int) {
+	th := s.th
+	s.growFrame(chunk.NSlots)
+	fr := &th.frames[0]
+	fr.fn, fr.pc = chunk, pc
+	if th.sp+chunk.MaxStack+4 > len(th.ops) {
+		th.growOps(chunk.MaxStack + 4)
+	}
+	s.hooks.parked = false
+	s.m.MakeReady(s.t)
+	s.runShell()
+}
+
+// runShell runs the machine while the shell thread works on an input:
+// other threads run only while it is blocked.
+func (s *Shell) runShell() {
+	s.interrupted.Store(false)
+	end := s.leg(runtime.Leg{Foreground: s.t, Limit: s.cfg.MaxSteps, Done: func() bool {
+		return s.hooks.parked || s.t.State == runtime.ThreadDone || s.interrupted.Load()
+	}})
+	busy := !s.hooks.parked && s.t.State != runtime.ThreadDone
+	switch {
+	case end == runtime.LegStuck && busy:
+		// The shell waits for something no thread can give.
+		s.m.ReportDeadlock()
+		s.m.Stopped, s.m.Deadlock = "", nil
+	case end == runtime.LegDone && busy:
+		s.say("\ninterrupted")
+	}
+	if busy {
+		s.abandon()
+	}
+	s.checkShell()
+}
+
+// leg runs the machine with the current settings and reports a stop.
+func (s *Shell) leg(leg runtime.Leg) runtime.LegEnd {
+	m := s.m
+	m.Cfg = s.cfg
+	m.Output = 0 // max_output counts the output of one input, as max_steps its steps
+	end := m.RunUntil(leg)
+	if m.Stopped != "" {
+		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + m.Stopped,
+			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
+		m.Stopped = ""
+	}
+	m.Trace.Flush()
+	return end
+}
+
+// abandon gives up the statement the shell thread is in (deadlock, step
+// limit, Ctrl-C): it leaves whatever it waits for and goes back to main's
+// frame at the prompt. Locks it took stay taken.
+func (s *Shell) abandon() {
+	th := s.th
+	s.m.Park(s.t, shellWaiting)
+	s.hooks.parked = true
+	deep := len(th.frames) > 1
+	fr := th.frames[0]
+	th.frames = th.frames[:1]
+	th.stack.SP = fr.fp - 8*uint64(s.frameSlots)
+	th.sp = 0
+	th.blocked, th.cwaiting = false, false
+	th.computeLeft, th.sent, th.firstCall = 0, 0, 0
+	if deep {
+		s.say("the statement was abandoned: the shell thread is back in main (the frames of its calls are gone)")
+	} else {
+		s.say("the statement was abandoned: the shell thread is back at the prompt")
+	}
+}
+
+// checkShell replaces a shell process that died (a fault, exit, or main
+// returning) with a fresh one: a new process of the same program, where
+// every function and global is still declared but main's locals are gone.
+func (s *Shell) checkShell() {
+	if s.t.State != runtime.ThreadDone {
+		return
+	}
+	p := s.t.Proc
+	how := fmt.Sprintf("exited with status %d", p.ExitStatus)
+	if p.Killed {
+		how = "was killed by " + p.Signal.String()
+	}
+	dropped := ""
+	if s.queue != nil {
+		dropped = fmt.Sprintf("; the rest of %s is dropped", s.queue.file)
+		s.queue = nil
+	}
+	s.say("the shell (process %d) %s%s", p.PID, how, dropped)
+	s.say("a fresh shell process takes over: functions and globals stay declared, main's locals are gone")
+	s.startShell()
+}
+
+// growFrame makes room for n slots in main's frame, below the slots it
+// has: the frame grows down in place, as the stack does.
+func (s *Shell) growFrame(n int) {
+	if n <= s.frameSlots {
+		return
+	}
+	th := s.th
+	fr := &th.frames[0]
+	st := th.stack
+	sp := fr.fp - 8*uint64(n)
+	if space := th.proc.space; space.COWActive() {
+		for a := sp &^ (mem.PageSize - 1); a < st.SP; a += mem.PageSize {
+			space.NoteWrite(a)
+		}
+	}
+	st.Ensure(fr.base + n)
+	for k := s.frameSlots; k < n; k++ {
+		st.Words[fr.base+k] = mem.Value{}
+	}
+	st.SP = sp
+	s.frameSlots = n
+}
+
+// compileMark is the compiler's state before an input, to roll back to.
+type compileMark struct {
+	funcs, globals, consts, shapes, spawns int
+	funcMap                                map[string]*Func
+	globalMap                              map[string]*Global
+	config                                 runtime.Config
+}
+
+func (c *compiler) mark() compileMark {
+	p := c.prog
+	return compileMark{len(p.Funcs), len(p.Globals), len(p.Consts), len(p.Shapes), len(p.Spawns),
+		maps.Clone(c.funcs), maps.Clone(c.globals), p.Config}
+}
+
+func (c *compiler) rollback(mk compileMark) {
+	p := c.prog
+	for v, i := range c.consts {
+		if i >= mk.consts {
+			delete(c.consts, v)
+		}
+	}
+	p.Funcs, p.Globals, p.Consts = p.Funcs[:mk.funcs], p.Globals[:mk.globals], p.Consts[:mk.consts]
+	p.Shapes, p.Spawns = p.Shapes[:mk.shapes], p.Spawns[:mk.spawns]
+	c.funcs, c.globals, p.Config = mk.funcMap, mk.globalMap, mk.config
+	c.errs = nil
+	c.fn = nil
+}
+
+// compile adds a parsed input or file to the program: its config lines,
+// globals, functions, and a chunk of main for its top-level statements
+// (and bare, an expression to show) that ends in OpHalt at end. With
+// perStmt each statement ends in a halt of its own, and starts lists where
+// each begins.
+// On error the program is left as it was.
+func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, perStmt bool) (chunk *Func, starts []int, err *grammar.Error) {
+	c := s.c
+	p := s.prog
+	mk := c.mark()
+	defer func() {
+		if err != nil {
+			c.rollback(mk)
+		}
+	}()
+	c.errs = nil
+	p.Config = s.cfg
+	for _, cf := range sc.Configs {
+		c.config(cf)
+	}
+	scope := maps.Clone(s.mainScope)
+	nData, nBss := len(p.Image.Data), p.Image.BssWords
+	var newGlobals []*Global
+	for _, g := range sc.Globals {
+		if prev, ok := c.globals[g.Name]; ok {
+			c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, declaredAt(prev.Pos))
+			continue
+		}
+		if _, ok := c.funcs[g.Name]; ok {
+			c.errorf(g.NamePos, "global %s has the name of a function", g.Name)
+			continue
+		}
+		gl := &Global{Name: g.Name, Pos: g.NamePos}
+		if g.Init == nil {
+			gl.Bss, gl.Index = true, nBss
+			nBss++
+		} else {
+			gl.Index = nData
+			nData++
+			gl.Init = c.constExpr(g.Init)
+		}
+		c.globals[g.Name] = gl
+		p.Globals = append(p.Globals, gl)
+		newGlobals = append(newGlobals, gl)
+	}
+	var newFuncs []*Func
+	var redefined []string
+	for _, f := range sc.Funcs {
+		switch {
+		case f.Name == "main":
+			c.errorf(f.NamePos, "cannot declare func main: the statements typed at the prompt are main")
+			continue
+		case c.globals[f.Name] != nil:
+			c.errorf(f.NamePos, "func %s has the name of the global declared at %s", f.Name, declaredAt(c.globals[f.Name].Pos))
+			continue
+		}
+		if _, ok := scope[f.Name]; ok {
+			c.errorf(f.NamePos, "func %s has the name of a local of main", f.Name)
+			continue
+		}
+		if prev, ok := c.funcs[f.Name]; ok {
+			if prev.Index >= mk.funcs {
+				c.errorf(f.NamePos, "func %s redeclared (first declared at %s)", f.Name, declaredAt(prev.Pos))
+				continue
+			}
+			// A new definition at the prompt replaces the old one for
+			// what is compiled from now on.
+			redefined = append(redefined, f.Name)
+		}
+		fn := &Func{Name: f.Name, Index: len(p.Funcs), Pos: f.NamePos, NParams: len(f.Params)}
+		c.funcs[f.Name] = fn
+		p.Funcs = append(p.Funcs, fn)
+		newFuncs = append(newFuncs, fn)
+	}
+	// The chunk of main: top-level statements in main's scope.
+	chunk = &Func{Name: "main", Index: len(p.Funcs), Slots: append([]string(nil), s.mainSlots...)}
+	chunk.NSlots = len(chunk.Slots)
+	p.Funcs = append(p.Funcs, chunk)
+	c.fn, c.depth, c.loops, c.isMain = chunk, 0, nil, true
+	c.scopes = []map[string]int{scope}
+	for _, st := range sc.Body {
+		starts = append(starts, len(chunk.Code))
+		switch st := st.(type) {
+		case *grammar.LetStmt:
+			c.relet(st)
+		case *grammar.ExprStmt:
+			if call, ok := st.X.(*grammar.CallExpr); (ok && call.Explicit) || perStmt {
+				c.stmt(st)
+				break
+			}
+			// Show what a call or system expression typed at the prompt
+			// returns, unless it is nil.
+			c.expr(st.X)
+			c.emit(OpEcho, 0, 0, st.Pos)
+			c.depth--
+		default:
+			c.stmt(st)
+		}
+		if perStmt {
+			c.emit(OpHalt, 0, 0, grammar.StmtPos(st))
+		}
+	}
+	if bare != nil {
+		c.expr(bare)
+		c.emit(OpEcho, 1, 0, grammar.ExprPos(bare))
+		c.depth--
+	}
+	if !perStmt || len(sc.Body) == 0 {
+		c.emit(OpHalt, 0, 0, end)
+	}
+	c.fn, c.isMain = nil, false
+	for i, f := range sc.Funcs {
+		if i >= len(newFuncs) {
+			break
+		}
+		fn := c.funcs[f.Name]
+		if fn == nil || fn.Pos != f.NamePos {
+			continue
+		}
+		c.begin(fn, f.Params)
+		c.block(f.Body)
+		c.emit(OpNil, 0, 0, f.Body.End)
+		c.emit(OpRet, 0, 0, f.Body.End)
+		c.end()
+	}
+	if len(c.errs) > 0 {
+		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Pos.Offset < c.errs[j].Pos.Offset })
+		return nil, nil, c.errs[0]
+	}
+	slots := chunk.Slots
+	if len(sc.Body) == 0 && bare == nil {
+		// Only declarations: main gets no new code.
+		p.Funcs = p.Funcs[:len(p.Funcs)-1]
+		chunk = nil
+	}
+	// Room: the text, data and bss segments and main's frame must not
+	// outgrow what the REPL keeps for them.
+	size := p.Image.TextSize
+	for _, fn := range p.Funcs[mk.funcs:] {
+		size += uint64(len(fn.Code)) * InsnBytes
+	}
+	at := end
+	switch {
+	case size > shellTextRoom:
+		return nil, nil, grammar.Errorf(at, "the program's code would pass the %d KiB the REPL keeps for text: :reset starts over", shellTextRoom>>10)
+	case 8*nData > shellDataRoom || 8*nBss > shellBssRoom:
+		return nil, nil, grammar.Errorf(at, "too many globals: the REPL keeps room for %d of each kind (with and without a value)", shellDataRoom/8)
+	case 16+8*uint64(len(slots))+mem.PageSize > uint64(s.th.stack.Size()):
+		return nil, nil, grammar.Errorf(at, "main's frame would not fit on its stack (stack_size=%d)", s.th.stack.Size())
+	}
+	s.commit(p.Funcs[mk.funcs:], newGlobals, nBss, scope, slots)
+	if len(sc.Configs) > 0 {
+		var keys []string
+		for _, cf := range sc.Configs {
+			keys = append(keys, cf.Key)
+		}
+		s.setConfig(p.Config, keys)
+	}
+	for _, name := range redefined {
+		s.say("func %s redefined: what is compiled from now on calls the new one", name)
+	}
+	if !perStmt {
+		s.sayDeclared(newGlobals, newFuncs)
+	}
+	return chunk, starts, nil
+}
+
+// commit lays out the new code and globals of a compiled input: the code
+// at the end of the text, the globals at the end of data and bss, both in
+// the image new processes are made from and in the shell process.
+func (s *Shell) commit(code []*Func, globals []*Global, nBss int, scope map[string]int, slots []string) {
+	img := &s.prog.Image
+	addr := mem.TextBase + img.TextSize
+	for _, fn := range code {
+		fn.Addr = addr
+		addr += uint64(len(fn.Code)) * InsnBytes
+	}
+	img.TextSize = addr - mem.TextBase
+	// Every process of the program maps the text it runs from.
+	textEnd := mem.PageUp(addr)
+	for _, proc := range s.m.Procs() {
+		if proc.Image == img && proc.State != runtime.ProcReaped && proc.Text.End < textEnd {
+			proc.Text.End = textEnd
+		}
+	}
+	for _, g := range globals {
+		if !g.Bss {
+			img.Data = append(img.Data, g.Init)
+		}
+	}
+	img.BssWords = nBss
+	sh := s.t.Proc
+	grow := func(seg *mem.Segment, words int, init []mem.Value) {
+		end := seg.Start + 8*uint64(words)
+		if end <= seg.End {
+			return
+		}
+		mapped := seg.End > seg.Start
+		for a := seg.End; a < end; a += 8 {
+			sh.Space.NoteWrite(a)
+			v := mem.Value{}
+			if init != nil {
+				v = init[(a-seg.Start)/8]
+			}
+			seg.Put(a, v)
+		}
+		seg.End = end
+		if !mapped {
+			sh.Space.Map(seg)
+		}
+	}
+	grow(sh.Data, len(img.Data), img.Data)
+	grow(sh.Bss, nBss, nil)
+	s.mainScope, s.mainSlots = scope, slots
+}
+
+// relet compiles a top-level let. At the prompt, a let of a name main
+// already has gives that slot a new value, as naming a value again does
+// at Python's prompt; anything else is an ordinary let.
+func (c *compiler) relet(s *grammar.LetStmt) {
+	scope := c.scopes[0]
+	known := false
+	for _, id := range s.Names {
+		if _, ok := scope[id.Name]; ok {
+			known = true
+		}
+	}
+	two := len(s.Names) == 2
+	call, isCall := s.Value.(*grammar.CallExpr)
+	pipe := two && isCall && call.Name == "pipe" && c.funcs["pipe"] == nil && len(call.Args) == 0
+	if !known || (two && s.Names[0].Name == s.Names[1].Name) || (two && s.Value != nil && !pipe) {
+		c.let(s)
+		return
+	}
+	slot := func(id *grammar.Ident) int {
+		if k, ok := scope[id.Name]; ok {
+			return k
+		}
+		return c.declare(id)
+	}
+	switch {
+	case pipe:
+		c.emit(OpPipe, 0, 0, call.Pos)
+		c.emit(OpStoreL, slot(s.Names[1]), 0, s.Names[1].Pos)
+		c.emit(OpStoreL, slot(s.Names[0]), 0, s.Names[0].Pos)
+	default:
+		if s.Value != nil {
+			c.expr(s.Value)
+		} else {
+			c.emit(OpNil, 0, 0, s.Names[0].Pos)
+		}
+		c.emit(OpStoreL, slot(s.Names[0]), 0, s.Names[0].Pos)
+		if two {
+			c.emit(OpNil, 0, 0, s.Names[1].Pos)
+			c.emit(OpStoreL, slot(s.Names[1]), 0, s.Names[1].Pos)
+		}
+	}
+}
+
+// declaredAt says where a name was declared: a line of the session, or of
+// a loaded file.
+func declaredAt(pos grammar.Pos) string {
+	if pos.File == ShellFile {
+		return fmt.Sprintf("line %d", pos.Line)
+	}
+	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
+}
+
+// sayDeclared tells where the new globals and functions of an input are.
+func (s *Shell) sayDeclared(globals []*Global, funcs []*Func) {
+	sh := s.t.Proc
+	for _, g := range globals {
+		seg, kind := sh.Data, "data"
+		if g.Bss {
+			seg, kind = sh.Bss, "bss"
+		}
+		a := seg.Start + 8*uint64(g.Index)
+		s.say("global %s at %s (%s) = %s", g.Name, mem.Hex(a), kind, seg.Get(a).Quote())
+	}
+	for _, fn := range funcs {
+		s.say("func %s(%s) at %s (%s)", fn.Name, strings.Join(fn.Slots[:fn.NParams], ", "), mem.Hex(fn.Addr), plural(len(fn.Code), "instruction"))
+	}
+}
+
+// Set changes a config key for what comes next: "KEY=VALUE".
+func (s *Shell) Set(kv string) {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		s.say(":set wants KEY=VALUE (:set alone lists the keys)")
+		return
+	}
+	cfg := s.cfg
+	k = strings.TrimSpace(k)
+	if err := cfg.Set(k, strings.TrimSpace(v)); err != nil {
+		s.say("%v", err)
+		return
+	}
+	s.setConfig(cfg, []string{k})
+}
+
+// Settings lists every config key with its value, one a line.
+func (s *Shell) Settings() []string {
+	var out []string
+	for _, k := range runtime.ConfigKeys() {
+		v, _ := s.cfg.Get(k)
+		out = append(out, k+" = "+v)
+	}
+	return out
+}
+
+func (s *Shell) setConfig(cfg runtime.Config, keys []string) {
+	s.cfg = cfg
+	s.m.Cfg = cfg
+	for _, k := range keys {
+		v, _ := cfg.Get(k)
+		s.say("%s = %s%s", k, v, configNote(k))
+	}
+}
+
+// configNote says when a key takes effect, where that is not at once.
+func configNote(key string) string {
+	switch {
+	case strings.HasPrefix(key, "heap_") || key == "stack_size":
+		return "  (processes and threads created from now on)"
+	case key == "pipe_cap" || key == "mq_cap":
+		return "  (pipes and queues created from now on)"
+	case key == "seed":
+		return "  (the lottery is seeded when the machine starts: :reset)"
+	case key == "max_steps":
+		return "  (instructions one input, :next, :step or :run may run)"
+	case key == "max_output":
+		return "  (bytes one input, :next, :step or :run may print)"
+	}
+	return ""
+}
+
+// SetTrace changes the trace categories shown: all, none, or a comma
+// list.
+func (s *Shell) SetTrace(cats string) {
+	c, err := runtime.ParseCategories(cats)
+	if err != nil {
+		s.say("%v", err)
+		return
+	}
+	s.m.Trace.SetMask(c)
+	s.say("trace: %s", s.TraceText())
+}
+
+// Trace returns the categories shown.
+func (s *Shell) Trace() runtime.Category { return s.m.Trace.Mask() &^ runtime.CatOutput }
+
+// TraceText names the categories shown, as --trace takes them.
+func (s *Shell) TraceText() string {
+	mask := s.Trace()
+	switch mask {
+	case runtime.CatAll:
+		return "all"
+	case 0:
+		return "none"
+	}
+	var names []string
+	for _, n := range runtime.CategoryNames() {
+		if c, _ := runtime.ParseCategories(n); mask&c != 0 {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// others counts the live threads other than the shell thread.
+func (s *Shell) others() int {
+	n := 0
+	for _, t := range s.m.Threads() {
+		if t != s.t && t.State != runtime.ThreadDone {
+			n++
+		}
+	}
+	return n
+}
+
+// Step runs n instructions of the machine, whichever threads the
+// scheduler picks (the shell thread stays parked), and says who ran.
+func (s *Shell) Step(n int64) {
+	type turn struct {
+		t     *runtime.Thread
+		steps int64
+	}
+	var turns []turn
+	clock, steps := s.m.Clock, s.m.Steps
+	s.interrupted.Store(false)
+	end := s.leg(runtime.Leg{Pause: n, Limit: s.cfg.MaxSteps,
+		Done: func() bool { return s.others() == 0 || s.interrupted.Load() },
+		OnTurn: func(t *runtime.Thread, k int64) {
+			if k == 0 {
+				return
+			}
+			if len(turns) > 0 && turns[len(turns)-1].t == t {
+				turns[len(turns)-1].steps += k
+				return
+			}
+			turns = append(turns, turn{t, k})
+		}})
+	var parts []string
+	for _, tn := range turns {
+		parts = append(parts, fmt.Sprintf("%d/%d ran %d", tn.t.Proc.PID, tn.t.TID, tn.steps))
+	}
+	ran := s.m.Steps - steps
+	if ran > 0 {
+		s.say("stepped %s, tick %d -> %d: %s", plural(int(ran), "instruction"), clock, s.m.Clock, strings.Join(parts, ", "))
+		if last := turns[len(turns)-1].t; last.State != runtime.ThreadDone {
+			if th, ok := last.Ctx.(*threadCtx); ok {
+				w := th.where()
+				s.say("%d/%d is at %s: %s", last.Proc.PID, last.TID, w, s.prog.sourceLine(w.pos))
+			}
+		}
+	}
+	s.afterOthers(end, ran == 0)
+}
+
+// Run runs the other threads until only the shell thread is left, or no
+// thread can run.
+func (s *Shell) Run() {
+	clock, steps := s.m.Clock, s.m.Steps
+	s.interrupted.Store(false)
+	end := s.leg(runtime.Leg{Limit: s.cfg.MaxSteps,
+		Done: func() bool { return s.others() == 0 || s.interrupted.Load() }})
+	if ran := s.m.Steps - steps; ran > 0 || s.m.Clock != clock {
+		s.say("ran %s, tick %d -> %d", plural(int(ran), "instruction"), clock, s.m.Clock)
+	}
+	s.afterOthers(end, false)
+}
+
+// afterOthers reports how a :step or :run ended.
+func (s *Shell) afterOthers(end runtime.LegEnd, idle bool) {
+	switch {
+	case s.others() == 0:
+		s.say("only the shell is left")
+	case end == runtime.LegStuck:
+		s.m.ReportBlocked(s.t)
+	case end == runtime.LegDone && s.interrupted.Load():
+		s.say("\ninterrupted")
+	case idle:
+		s.say("nothing ran")
+	}
+	s.m.Trace.Flush()
+	s.checkShell()
+}
+
+// Names lists the names in scope at the prompt: main's locals, the
+// globals and the functions, sorted.
+func (s *Shell) Names() []string {
+	var out []string
+	for n := range s.mainScope {
+		out = append(out, n)
+	}
+	for n := range s.c.globals {
+		out = append(out, n)
+	}
+	for n := range s.c.funcs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Vars lists main's locals and the globals, with addresses and values.
+func (s *Shell) Vars() []string {
+	var out []string
+	th := s.th
+	if s.t.State != runtime.ThreadDone && len(th.frames) > 0 {
+		fr := &th.frames[0]
+		type local struct {
+			name string
+			slot int
+		}
+		var ls []local
+		for n, k := range s.mainScope {
+			ls = append(ls, local{n, k})
+		}
+		sort.Slice(ls, func(i, j int) bool { return ls[i].slot < ls[j].slot })
+		if len(ls) == 0 {
+			out = append(out, "main has no locals")
+		} else {
+			out = append(out, fmt.Sprintf("locals of main (thread %d/%d):", s.t.Proc.PID, s.t.TID))
+		}
+		for _, l := range ls {
+			a := slotAddr(fr, l.slot)
+			out = append(out, fmt.Sprintf("  %-12s %s  %s", l.name, mem.Hex(a), th.stack.Get(a).Quote()))
+		}
+	}
+	if len(s.prog.Globals) == 0 {
+		return append(out, "no globals")
+	}
+	p := s.t.Proc
+	out = append(out, fmt.Sprintf("globals (process %d):", p.PID))
+	for _, g := range s.prog.Globals {
+		seg, kind := p.Data, "data"
+		if g.Bss {
+			seg, kind = p.Bss, "bss"
+		}
+		a := seg.Start + 8*uint64(g.Index)
+		out = append(out, fmt.Sprintf("  %-12s %s  %-4s  %s", g.Name, mem.Hex(a), kind, seg.Get(a).Quote()))
+	}
+	return out
+}
+
+// Ps lists the processes, as show ps does.
+func (s *Shell) Ps() []string { return PsView(s.m) }
+
+// Threads lists the threads, as show threads does.
+func (s *Shell) Threads() []string { return s.vm.ThreadsView() }
+
+// Stats returns the statistics table, as show stats does.
+func (s *Shell) Stats() []string { return s.m.StatsTable() }
+
+// Stack returns the title and frames of thread tid (0: the shell thread),
+// as show stack does.
+func (s *Shell) Stack(tid int) (string, []string, error) {
+	t := s.t
+	if tid != 0 {
+		t = s.m.Thread(tid)
+	}
+	if t == nil {
+		return "", nil, fmt.Errorf("no thread %d", tid)
+	}
+	if t.State == runtime.ThreadDone {
+		return "", nil, fmt.Errorf("thread %d has ended: its stack is gone", t.TID)
+	}
+	n := 0
+	if th, ok := t.Ctx.(*threadCtx); ok {
+		n = len(th.frames)
+	}
+	return fmt.Sprintf("stack of thread %d/%d (%s, innermost first)", t.Proc.PID, t.TID, plural(n, "frame")), s.vm.StackView(t), nil
+}
+
+// process returns process pid (0: the shell's).
+func (s *Shell) process(pid int) (*runtime.Process, error) {
+	p := s.t.Proc
+	if pid != 0 {
+		p = s.m.Proc(pid)
+	}
+	if p == nil {
+		return nil, fmt.Errorf("no process %d", pid)
+	}
+	if p.State == runtime.ProcReaped {
+		return nil, fmt.Errorf("process %d has ended and was reaped", pid)
+	}
+	return p, nil
+}
+
+// Heap returns the title and lines of the heap of process pid (0: the
+// shell's), as show heap does.
+func (s *Shell) Heap(pid int) (string, []string, error) {
+	p, err := s.process(pid)
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("heap of process %d", p.PID), s.vm.HeapView(p), nil
+}
+
+// Maps returns the title and lines of the address space of process pid
+// (0: the shell's), as show maps does.
+func (s *Shell) Maps(pid int) (string, []string, error) {
+	p, err := s.process(pid)
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("address space of process %d", p.PID), MapsView(p), nil
+}

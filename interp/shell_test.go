@@ -1,0 +1,267 @@
+package interp
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+func newTestShell(t *testing.T, sets ...string) (*Shell, *bytes.Buffer) {
+	t.Helper()
+	cfg := runtime.DefaultConfig()
+	if err := ApplySets(&cfg, sets); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	return NewShell(ShellOptions{Config: cfg, Trace: runtime.CatAll, Out: &out}), &out
+}
+
+// traceLines keeps the lines of the trace, leaving out what the REPL says
+// about it.
+var traceLine = regexp.MustCompile(`^ *\d+ (\[\d+/\d+\]|-----) |^              `)
+
+func traceOf(s string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if traceLine.MatchString(l) {
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+// Stepping through a run one instruction at a time shows the same trace,
+// tick for tick, as running it in one go: pausing the machine is invisible.
+func TestShellStepMatchesRun(t *testing.T) {
+	const setup = `global c = 0
+func w(n) {
+    for i in 0..n {
+        c = c + 1
+        if i % 3 == 0 { yield }
+    }
+    compute 7
+    sleep 3
+    return n
+}
+func p(n) {
+    let x = alloc 8
+    compute n
+    free x
+    return 0
+}
+let a = thread w(5)
+let b = thread w(4) with {priority: 2, burst: 10, tickets: 50}
+let q = spawn p(9) with {priority: 1, burst: 3}`
+	const ipc = `func server() {
+    let l = listen(80)
+    let c = accept(l)
+    let m = recv c
+    send c, m + "!"
+    return 0
+}
+func client(r) {
+    let c = connect("srv", 80)
+    send c, "hi"
+    print recv c
+    print recv r
+    return 0
+}
+let r, w = pipe()
+let sp = spawn server() with {host: "srv"}
+let cp = spawn client(r)
+send w, "from main"`
+	for _, sched := range []string{"rr", "fifo", "sjf", "stcf", "priority", "mlfq", "lottery", "rr+ipc"} {
+		setup := setup
+		if strings.HasSuffix(sched, "+ipc") {
+			sched, setup = strings.TrimSuffix(sched, "+ipc"), ipc
+		}
+		t.Run(sched, func(t *testing.T) {
+			sets := []string{"sched=" + sched, "quantum=3", "mlfq_boost=40"}
+			whole, wout := newTestShell(t, sets...)
+			whole.Input(setup)
+			whole.Run()
+			stepped, sout := newTestShell(t, sets...)
+			stepped.Input(setup)
+			for i := 0; stepped.others() > 0; i++ {
+				if i > 10000 {
+					t.Fatal("stepping does not end")
+				}
+				stepped.Step(1)
+			}
+			whole.Input("print c")
+			stepped.Input("print c")
+			if w, s := traceOf(wout.String()), traceOf(sout.String()); w != s {
+				t.Errorf("stepped trace differs from the whole run\nwhole:\n%s\nstepped:\n%s", w, s)
+			}
+		})
+	}
+}
+
+// Steps of different sizes, with statements typed in between, never lose
+// a thread or break the machine.
+func TestShellStepSizes(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("global c = 0\nfunc w(n) {\n for i in 0..n { c = c + 1 }\n return n\n}")
+	s.Input("let a = thread w(20)\nlet b = thread w(30)")
+	for _, n := range []int64{1, 2, 3, 5, 8, 13} {
+		s.Step(n)
+		s.Input("print c")
+	}
+	s.Run()
+	s.Input("print (join a) + (join b)")
+	if !strings.Contains(out.String(), "| 50\n") {
+		t.Errorf("the threads did not both end:\n%s", out)
+	}
+}
+
+// An input with an error changes nothing: not the names, not the code.
+func TestShellErrorChangesNothing(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("let a = 1")
+	text, names, funcs := s.prog.Image.TextSize, strings.Join(s.Names(), ","), len(s.prog.Funcs)
+	for _, in := range []string{
+		"let b = 2; print nosuch",
+		"global g = 1\nfunc f() { return nosuch }",
+		"func f() { return 1 }\nfunc f() { return 2 }",
+		"let c = {x: 1}; let c = 2; break",
+	} {
+		s.Input(in)
+		if got := strings.Join(s.Names(), ","); got != names {
+			t.Errorf("%q: names %s, want %s", in, got, names)
+		}
+		if s.prog.Image.TextSize != text || len(s.prog.Funcs) != funcs {
+			t.Errorf("%q: the program changed", in)
+		}
+	}
+	out.Reset()
+	s.Input("a")
+	if out.String() != "= 1\n" {
+		t.Errorf("a = %q", out)
+	}
+}
+
+func TestShellIncomplete(t *testing.T) {
+	s, _ := newTestShell(t)
+	for in, want := range map[string]bool{
+		"func f() {":           true,
+		"if x {\n  print 1":    true,
+		"print f(1,":           true,
+		"let o = [1,\n2":       true,
+		"print 1":              false,
+		"print 1 +":            false,
+		"x":                    false,
+		"func f() {\n}":        false,
+		"while true { print 1": true,
+	} {
+		if got := s.Incomplete(in); got != want {
+			t.Errorf("Incomplete(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// Ctrl-C stops a statement that would run for a long time.
+func TestShellInterrupt(t *testing.T) {
+	s, out := newTestShell(t, "max_steps=100000000000")
+	s.Input("func one() { return 1 }")
+	// The value shown at the prompt stands for the key pressed while the
+	// loop runs.
+	s.hooks.echo = func(mem.Value) { s.Interrupt() }
+	s.Input("one()\nwhile true { }")
+	if !strings.Contains(out.String(), "interrupted\nthe statement was abandoned") {
+		t.Fatalf("not interrupted:\n%s", out)
+	}
+	s.hooks.echo = s.echo
+	out.Reset()
+	s.Input("one()")
+	if !strings.HasSuffix(out.String(), "= 1\n") {
+		t.Errorf("the shell does not run after an interrupt:\n%s", out)
+	}
+}
+
+// A forked copy of the shell runs the rest of the input, then ends.
+func TestShellFork(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("let pid = fork; print getpid()")
+	s.Run()
+	got := traceOf(out.String())
+	for _, want := range []string{"[1/1] | 1\n", "[2/2] | 2\n", "[2/2] return main = 0\n", "[2/2] +++ exited with 0 +++\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}
+
+// New functions go after the code so far, past page boundaries, and every
+// process of the program maps the text; new globals fill their page.
+func TestShellGrowth(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("func idle() { sleep 1000000\n return 0 }\nlet kid = spawn idle()")
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "func f%d(x) { return x + %d }\n", i, i)
+	}
+	s.Input(b.String())
+	s.Input("print f299(1)")
+	if !strings.Contains(out.String(), "| 300\n") {
+		t.Fatalf("f299 did not run:\n%s", out)
+	}
+	end := s.prog.Image.TextSize + 0x400000
+	for _, p := range s.m.Procs() {
+		if p.Text.End < end {
+			t.Errorf("process %d maps text to %#x, the code ends at %#x", p.PID, p.Text.End, end)
+		}
+	}
+	b.Reset()
+	for i := 0; i < 512; i++ {
+		fmt.Fprintf(&b, "global g%d = %d\n", i, i)
+	}
+	s.Input(b.String())
+	out.Reset()
+	s.Input("print g511, g0")
+	if !strings.Contains(out.String(), "| 511 0\n") {
+		t.Errorf("globals:\n%s", out)
+	}
+	out.Reset()
+	s.Input("global one_too_many = 1")
+	if !strings.Contains(out.String(), "too many globals") {
+		t.Errorf("past the room for globals:\n%s", out)
+	}
+}
+
+// Every example loads and runs to its end in the REPL, statement by
+// statement, without breaking the session.
+func TestShellLoadsEveryExample(t *testing.T) {
+	files, err := filepath.Glob("../examples/*.proc")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prog, err := Load(f, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			s := NewShell(ShellOptions{Config: prog.Config, Trace: runtime.CatAll, Out: &out})
+			s.Load(filepath.Base(f), src)
+			n := s.Pending()
+			s.Next(n + 1)
+			s.Run()
+			s.Input("print \"done\"")
+			if !strings.HasSuffix(out.String(), "| done\n") {
+				t.Errorf("the session did not go on after the script:\n%s", out.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,240 @@
+package runtime
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Running the machine a stretch at a time, for the REPL: until a condition
+// holds, for a number of instructions, with one thread in the foreground.
+// Between two stretches the machine is simply paused: the thread that had
+// the CPU keeps it and the rest of its turn, so stepping through a run
+// shows the same schedule as running it in one go.
+
+// Leg says how far RunUntil runs the machine.
+type Leg struct {
+	// Foreground, when set, runs whenever it is ready, with no time slice,
+	// and no policy preempts it (Machine.Foreground).
+	Foreground *Thread
+	// Pause, when not 0, pauses the machine after that many instructions.
+	Pause int64
+	// Limit, when not 0, stops the machine after that many instructions,
+	// as max_steps stops a run.
+	Limit int64
+	// Done is asked before every scheduling decision; RunUntil returns as
+	// soon as it reports true.
+	Done func() bool
+	// OnTurn, when set, is told after each turn which thread ran and how
+	// many instructions it executed.
+	OnTurn func(t *Thread, steps int64)
+}
+
+// LegEnd says why RunUntil returned.
+type LegEnd uint8
+
+// The ends of a leg.
+const (
+	LegDone    LegEnd = iota // Done reported true
+	LegPaused                // Pause instructions ran
+	LegStuck                 // no thread is ready and no timer is pending
+	LegStopped               // the machine stopped: Stopped says why
+)
+
+// legChunk bounds how many instructions run between two checks of Done,
+// so that a Done that watches for Ctrl-C answers quickly even under a
+// policy without time slices. Pausing and resuming is invisible in the
+// trace.
+const legChunk = 1 << 16
+
+// RunUntil runs the machine until leg.Done reports true, leg.Pause
+// instructions have run, no thread can run, or the machine stops (leg.Limit,
+// the output limit). Unlike Run it does not call "no thread can run" a
+// deadlock: the REPL's shell thread waits for input blocked, and the caller
+// knows what that means (ReportDeadlock).
+func (m *Machine) RunUntil(leg Leg) LegEnd {
+	savedMax := m.Cfg.MaxSteps
+	m.Foreground = leg.Foreground
+	defer func() {
+		m.Cfg.MaxSteps = savedMax
+		m.Foreground = nil
+	}()
+	const never = int64(1) << 62
+	pauseAt, limitAt := never, never
+	if leg.Pause > 0 {
+		pauseAt = m.Steps + leg.Pause
+	}
+	if leg.Limit > 0 {
+		limitAt = m.Steps + leg.Limit
+	}
+	fg := leg.Foreground
+	if c := m.cur; fg != nil && c != nil && c != fg && c.State == ThreadRunning {
+		// A thread paused mid-turn gives the CPU to the foreground, as if
+		// preempted.
+		c.slice = 0
+		m.MakeReady(c)
+	}
+	for m.Stopped == "" {
+		if leg.Done != nil && leg.Done() {
+			return LegDone
+		}
+		if m.Steps >= pauseAt {
+			return LegPaused
+		}
+		var t *Thread
+		var slice int64
+		switch {
+		case m.cur != nil && m.cur.State == ThreadRunning:
+			// Paused mid-turn: it still holds the CPU.
+			t = m.cur
+			t.readySince = m.Clock
+			slice = t.slice
+			if slice == 0 {
+				slice = m.sliceFor(t)
+			}
+		case fg != nil && fg.State == ThreadReady:
+			m.unready(fg)
+			t = fg
+			slice = never
+			fg.slice = never
+		default:
+			m.fireTimers()
+			m.boost()
+			t = m.pick()
+			if t == nil {
+				if next := m.nextTimer(); next >= 0 {
+					if m.Trace.On(CatSched) {
+						m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "idle", Text: fmt.Sprintf("idle: no thread is ready until tick %d", next),
+							Fields: []Field{{"until", next}}})
+					}
+					m.Idle += next - m.Clock
+					m.Clock = next
+					continue
+				}
+				return LegStuck
+			}
+			slice = m.sliceFor(t)
+		}
+		target := min(pauseAt, limitAt, m.Steps+legChunk)
+		m.Cfg.MaxSteps = target
+		clock, switched, steps := m.Clock, m.SwitchTicks, m.Steps
+		m.dispatch(t)
+		if leg.OnTurn != nil {
+			leg.OnTurn(t, m.Steps-steps)
+		}
+		if m.Stopped == "" || m.Steps < target || !strings.HasPrefix(m.Stopped, "step limit") || t.State != ThreadRunning {
+			continue
+		}
+		// The executor stopped at target steps (dispatch words it as the
+		// step limit): a pause, or the limit.
+		if target == limitAt {
+			m.Stopped = fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", leg.Limit, t.Proc.PID, t.TID)
+			return LegStopped
+		}
+		m.Stopped = ""
+		ran := m.Clock - clock - (m.SwitchTicks - switched)
+		t.slice = max(slice-ran, 1)
+	}
+	return LegStopped
+}
+
+// Paused returns the thread that holds the CPU while the machine is paused
+// between two legs, or nil.
+func (m *Machine) Paused() *Thread {
+	if m.cur != nil && m.cur.State == ThreadRunning {
+		return m.cur
+	}
+	return nil
+}
+
+// Park takes t off the CPU, the ready queue and whatever it waits for,
+// and leaves it blocked on nothing, waiting for what says what: the REPL
+// parks its shell thread this way when it abandons a statement.
+func (m *Machine) Park(t *Thread, what string) {
+	if t.State == ThreadDone {
+		return
+	}
+	m.unready(t)
+	t.slice = 0
+	t.Detail = nil
+	m.Block(t, what, nil, nil)
+}
+
+// ReportDeadlock stops the machine with the deadlock report Run prints
+// when no thread can ever run again.
+func (m *Machine) ReportDeadlock() { m.deadlock() }
+
+// ReportBlocked reports, when no thread can run but idle (the REPL's
+// parked shell thread), the threads that are blocked: where each is and
+// what it waits for, and the cycle of waits when there is one. A cycle is
+// a deadlock that nothing idle does can undo; it reports whether there is
+// one. Unlike a deadlock, the report does not stop the machine.
+func (m *Machine) ReportBlocked(idle *Thread) bool {
+	var blocked []*Thread
+	for _, t := range m.threads {
+		if t.State == ThreadBlocked && t != idle {
+			blocked = append(blocked, t)
+		}
+	}
+	var more []string
+	for _, t := range blocked {
+		where := ""
+		if m.Where != nil {
+			where = " at " + m.Where(t)
+		}
+		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
+		if t.Detail != nil {
+			for _, d := range t.Detail() {
+				more = append(more, "    "+d)
+			}
+		}
+	}
+	cycle := cycleWithout(blocked, idle)
+	text := fmt.Sprintf("no thread can run but the shell: %d %s blocked", len(blocked), pluralThreads(len(blocked)))
+	switch {
+	case len(cycle) == 1:
+		text = fmt.Sprintf("deadlock: %d %s blocked and none can ever run", len(blocked), pluralThreads(len(blocked)))
+		more = append(more, fmt.Sprintf("cycle: %d/%d waits for itself", cycle[0].Proc.PID, cycle[0].TID))
+	case len(cycle) > 1:
+		text = fmt.Sprintf("deadlock: %d %s blocked and none can ever run", len(blocked), pluralThreads(len(blocked)))
+		var cyc []string
+		for _, t := range cycle {
+			cyc = append(cyc, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
+		}
+		more = append(more, "cycle: "+strings.Join(cyc, " -> ")+" -> "+cyc[0])
+	default:
+		more = append(more, "no cycle: only the shell could still release them, if anything can")
+	}
+	m.Trace.Emit(&Event{T: m.Clock, Cat: CatOutput, Ev: "blocked", Text: text, More: more})
+	return len(cycle) > 0
+}
+
+// cycleWithout finds a cycle of waits among blocked, where no thread that
+// idle could release takes part: idle may still run.
+func cycleWithout(blocked []*Thread, idle *Thread) []*Thread {
+	for _, start := range blocked {
+		var path []*Thread
+		onPath := map[*Thread]int{}
+		t := start
+		for t != nil && t.State == ThreadBlocked && t != idle {
+			if i, ok := onPath[t]; ok {
+				return path[i:]
+			}
+			onPath[t] = len(path)
+			path = append(path, t)
+			var next *Thread
+			if t.holders != nil {
+				for _, h := range t.holders() {
+					if h == idle {
+						next = nil
+						break
+					}
+					if next == nil && h.State == ThreadBlocked {
+						next = h
+					}
+				}
+			}
+			t = next
+		}
+	}
+	return nil
+}
