@@ -56,6 +56,15 @@ type ExploreResult struct {
 	Schedules int
 	Pruned    int // runs cut short because they repeated an explored interleaving
 	Complete  bool
+	// Races are the data races found in any schedule, each with a
+	// schedule that shows it.
+	Races []FoundRace
+}
+
+// FoundRace is a data race and a schedule in which it happens.
+type FoundRace struct {
+	Race
+	Schedule string
 }
 
 // footprint is what a thread's next step touches, for the dependency
@@ -399,13 +408,14 @@ func (s *outcomeSink) Flush() error { return nil }
 func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 	res := &ExploreResult{}
 	byKey := map[string]*Outcome{}
+	races := map[string]bool{}
 	e := &explorer{bound: opts.Preemptions}
 	for {
 		if opts.MaxSchedules > 0 && res.Schedules >= opts.MaxSchedules {
 			return res, nil
 		}
 		sink := &outcomeSink{}
-		s, err := NewSession(prog, Options{Trace: 0, Sets: opts.Sets, Sink: sink})
+		s, err := NewSession(prog, Options{Trace: 0, Sets: opts.Sets, Sink: sink, Race: true})
 		if err != nil {
 			return nil, err
 		}
@@ -425,6 +435,16 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 					o.Exits = append(o.Exits, fmt.Sprintf("%d=blocked", p.PID))
 				} else {
 					o.Exits = append(o.Exits, fmt.Sprintf("%d=%d", p.PID, p.ExitStatus))
+				}
+			}
+			for _, r := range s.VM.race.Races {
+				if !races[r.Key] {
+					races[r.Key] = true
+					sched := strings.Join(e.trail, ".")
+					if sched == "" {
+						sched = "-"
+					}
+					res.Races = append(res.Races, FoundRace{Race: r, Schedule: sched})
 				}
 			}
 			k := o.key()

@@ -123,6 +123,9 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		pp.Buf = append(pp.Buf, data[:k]...)
 		th.sent += k
 		cost := vm.charge(th, k)
+		if vm.race != nil {
+			vm.race.release(th.rt, pp)
+		}
 		m.WakeAll(&pp.NotEmpty)
 		if k < len(data) {
 			// A partial write: the rest waits for room.
@@ -142,6 +145,9 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 			m.Block(th.rt, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call, q.Name, q.Cap), &q.NotFull, nil)
 			return runtime.StopBlock, false
 		}
+		if vm.race != nil {
+			vm.race.release(th.rt, q)
+		}
 		q.Push(runtime.Message{Val: val, Prio: prio, Sender: th.rt.Proc.PID})
 		cost := vm.charge(th, len(val.String()))
 		m.WakeAll(&q.NotEmpty)
@@ -154,6 +160,9 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s to a socket whose peer has closed", call), vm.at(th)), false
 		}
 		data := val.String()
+		if vm.race != nil {
+			vm.race.release(th.rt, s.Peer)
+		}
 		m.SocketSend(s, data)
 		cost := vm.charge(th, len(data))
 		vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call, fmt.Sprint(len(data)))+fmt.Sprintf("  arrives at tick %d", m.Clock-cost+m.Cfg.NetLatency), cost,
@@ -212,6 +221,9 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		data := string(pp.Buf[:k])
 		pp.Buf = pp.Buf[k:]
 		result = mem.StrValue(data)
+		if vm.race != nil {
+			vm.race.acquire(th.rt, pp)
+		}
 		cost = vm.charge(th, k)
 		m.WakeAll(&pp.NotFull)
 		vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call, result.Quote()), cost,
@@ -224,6 +236,9 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 			return runtime.StopBlock, false
 		}
 		msg := q.Pop()
+		if vm.race != nil {
+			vm.race.acquire(th.rt, q)
+		}
 		result = msg.Val
 		cost = vm.charge(th, len(msg.Val.String()))
 		m.WakeAll(&q.NotFull)
@@ -238,6 +253,9 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 			return runtime.StopBlock, false
 		}
 		result = mem.StrValue(data)
+		if vm.race != nil {
+			vm.race.acquire(th.rt, s)
+		}
 		cost = vm.charge(th, len(data))
 		text := th.resultText(call, result.Quote())
 		if eof {
@@ -286,6 +304,9 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 		return runtime.StopBlock, false
 	}
 	th.sp--
+	if vm.race != nil {
+		vm.race.acquire(th.rt, o.Mutex)
+	}
 	vm.ipcEvent(th, runtime.CatSync, "lock", th.resultText(call, "0"), 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
 	return 0, true
 }
@@ -307,6 +328,9 @@ func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 			held = fmt.Sprintf("it is held by %d/%d", owner.Proc.PID, owner.TID)
 		}
 		return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s by %d/%d, but %s", call, th.rt.Proc.PID, th.rt.TID, held), vm.at(th)), false
+	}
+	if vm.race != nil {
+		vm.race.release(th.rt, o.Mutex)
 	}
 	text := call + " = 0"
 	if next := o.Mutex.Owner; next != nil {
@@ -408,12 +432,18 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			return vm.typeFault(th, name+": "+why), false
 		}
 		if b == BuiltinUp {
+			if vm.race != nil {
+				vm.race.release(th.rt, o.Sem)
+			}
 			m.Up(o.Sem)
 			return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value))
 		}
 		if !m.Down(th.rt, o.Sem, call) {
 			vm.blockEvent(th, runtime.CatSync, name, call)
 			return runtime.StopBlock, false
+		}
+		if vm.race != nil {
+			vm.race.acquire(th.rt, o.Sem)
 		}
 		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value))
 	case BuiltinCwait:
@@ -425,6 +455,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		}
 		woke := 0
 		if b == BuiltinSignal {
+			if vm.race != nil {
+				vm.race.release(th.rt, o.Cond)
+			}
 			if m.WakeOne(&o.Cond.Waiters) != nil {
 				woke = 1
 			}
@@ -500,6 +533,9 @@ func (vm *VM) cwait(th *threadCtx, args []mem.Value, call string) (runtime.Stop,
 			return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s without holding %s", call, args[1]), vm.at(th)), false
 		}
 		th.cwaiting = true
+		if vm.race != nil {
+			vm.race.release(th.rt, mu.Mutex)
+		}
 		vm.blockEvent(th, runtime.CatSync, "cwait", call)
 		m.Block(th.rt, fmt.Sprintf("%s: waiting for a signal on %s", call, args[0]), &c.Cond.Waiters, nil)
 		return runtime.StopBlock, false
@@ -509,6 +545,10 @@ func (vm *VM) cwait(th *threadCtx, args []mem.Value, call string) (runtime.Stop,
 		return runtime.StopBlock, false
 	}
 	th.cwaiting = false
+	if vm.race != nil {
+		vm.race.acquire(th.rt, c.Cond)
+		vm.race.acquire(th.rt, mu.Mutex)
+	}
 	th.sp -= 2
 	vm.ipcEvent(th, runtime.CatSync, "cwait", th.resultText(call, "nil"), 0)
 	th.push(mem.NilValue)

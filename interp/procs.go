@@ -100,6 +100,9 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 	m.Clock += cost
 	// The new thread's first frame: tick stamps of its call event are the
 	// moment it was created.
+	if vm.race != nil {
+		vm.race.fork(th.rt, t, th.where())
+	}
 	vm.enter(t.Ctx.(*threadCtx), fn, args)
 	m.MakeReady(t)
 	th.push(mem.IntValue(int64(t.TID)))
@@ -151,6 +154,9 @@ func (vm *VM) fork(th *threadCtx) (runtime.Stop, bool) {
 			Fields: []runtime.Field{{Key: "child", Val: c.PID}}})
 	}
 	m.Clock += m.Cfg.CostFork
+	if vm.race != nil {
+		vm.race.fork(th.rt, ct, th.where())
+	}
 	m.MakeReady(ct)
 	th.push(mem.IntValue(int64(c.PID)))
 	return vm.resched()
@@ -206,6 +212,9 @@ func (vm *VM) join(th *threadCtx) (runtime.Stop, bool) {
 		return runtime.StopBlock, false
 	}
 	th.sp--
+	if vm.race != nil {
+		vm.race.acquire(th.rt, target)
+	}
 	vm.sysResult(th, "join", v.Quote(), target.Result.Quote(), "")
 	th.push(target.Result)
 	return 0, true
@@ -241,6 +250,9 @@ func (vm *VM) wait(th *threadCtx) (runtime.Stop, bool) {
 		return runtime.StopBlock, false
 	}
 	th.sp--
+	if vm.race != nil {
+		vm.race.acquire(th.rt, c)
+	}
 	status := m.Reap(th.rt, c)
 	vm.sysResult(th, "wait", v.Quote(), fmt.Sprint(status), "")
 	th.push(mem.IntValue(int64(status)))

@@ -25,6 +25,8 @@ type Options struct {
 	Sink runtime.Sink
 	// Schedule, when set, replays a schedule printed by explore.
 	Schedule []int
+	// Race turns on the data race detector.
+	Race bool
 	// Chrome, when set, gets a Chrome trace-event file of the run when it
 	// ends (--chrome), whatever Trace shows.
 	Chrome io.Writer
@@ -107,6 +109,9 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	s.M, s.VM = m, vm
 	if opts.Chrome != nil {
 		s.chrome = m.RecordChrome()
+	}
+	if opts.Race {
+		vm.race = newRaceDetector(vm)
 	}
 	if opts.Schedule != nil {
 		m.Chooser = &replayer{choices: opts.Schedule}

@@ -124,13 +124,6 @@ func NewShell(opts ShellOptions) *Shell {
 	return s
 }
 
-// Machine returns the simulated machine.
-func (s *Shell) Machine() *runtime.Machine { return s.m }
-
-// ShellThread returns the shell thread (process 1's main thread, or the
-// main thread of the fresh shell that replaced a dead one).
-func (s *Shell) ShellThread() *runtime.Thread { return s.t }
-
 // Config returns the current settings.
 func (s *Shell) Config() runtime.Config { return s.cfg }
 
@@ -944,6 +937,8 @@ func (s *Shell) Run() {
 // afterOthers reports how a :step or :run ended.
 func (s *Shell) afterOthers(end runtime.LegEnd, idle bool) {
 	switch {
+	case s.t.State == runtime.ThreadDone:
+		// checkShell says what happened to it.
 	case s.others() == 0:
 		s.say("only the shell is left")
 	case end == runtime.LegStuck:

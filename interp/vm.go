@@ -14,6 +14,8 @@ import (
 type VM struct {
 	prog *Program
 	m    *runtime.Machine
+	// race, when set, checks every shared access for data races.
+	race *raceDetector
 }
 
 // Run runs thread t for at most budget ticks (runtime.Executor).
@@ -102,6 +104,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			}
 			th.stack.Words[fr.base+int(in.A)] = th.ops[th.sp]
 		case OpLoadG:
+			if vm.race != nil {
+				fr.pc = pc
+				vm.race.global(th, in, false)
+			}
 			if in.B == 0 {
 				th.push(pctx.data.Words[in.A])
 			} else {
@@ -109,6 +115,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			}
 		case OpStoreG:
 			th.sp--
+			if vm.race != nil {
+				fr.pc = pc
+				vm.race.global(th, in, true)
+			}
 			if pctx.space.COWActive() {
 				seg := pctx.data
 				if in.B != 0 {
@@ -143,6 +153,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				m.Clock += cost
 				return vm.memFault(th, f)
 			}
+			if vm.race != nil {
+				fr.pc = pc
+				vm.race.access(th, uint64(a.N), false)
+			}
 			th.ops[th.sp-1] = v
 		case OpStore:
 			v := th.ops[th.sp-1]
@@ -156,6 +170,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock += cost
 				return vm.memFault(th, f)
+			}
+			if vm.race != nil {
+				fr.pc = pc
+				vm.race.access(th, uint64(a.N), true)
 			}
 		case OpIndexAddr:
 			i := th.ops[th.sp-1]
@@ -381,6 +399,10 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 		status := 0
 		if v.K == mem.Int {
 			status = int(v.N)
+		}
+		if vm.race != nil {
+			vm.race.release(th.rt, th.rt)
+			vm.race.release(th.rt, th.rt.Proc)
 		}
 		vm.m.EndThread(th.rt, v, status)
 		return runtime.StopDead, false

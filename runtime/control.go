@@ -137,15 +137,6 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 	return LegStopped
 }
 
-// Paused returns the thread that holds the CPU while the machine is paused
-// between two legs, or nil.
-func (m *Machine) Paused() *Thread {
-	if m.cur != nil && m.cur.State == ThreadRunning {
-		return m.cur
-	}
-	return nil
-}
-
 // Park takes t off the CPU, the ready queue and whatever it waits for,
 // and leaves it blocked on nothing, waiting for what says what: the REPL
 // parks its shell thread this way when it abandons a statement.

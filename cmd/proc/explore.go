@@ -124,13 +124,20 @@ func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, elaps
 		}
 		fmt.Fprintf(w, "schedule: %s\n", o.Schedule)
 	}
+	for _, r := range res.Races {
+		fmt.Fprintf(w, "WARNING: %s\n", r.Text[0])
+		for _, line := range r.Text[1:] {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+		fmt.Fprintf(w, "schedule: %s\n", r.Schedule)
+	}
 	complete := "complete: every schedule was covered"
 	if !res.Complete {
 		complete = "incomplete: the search was bounded (--preemptions or --max-schedules)"
 	}
 	rate := float64(res.Schedules) / elapsed.Seconds()
-	fmt.Fprintf(w, "%d %s, %d %s, %s; %.0f schedules/s\n", res.Schedules, plural(res.Schedules, "schedule"),
-		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), complete, rate)
+	fmt.Fprintf(w, "%d %s, %d %s, %d %s, %s; %.0f schedules/s\n", res.Schedules, plural(res.Schedules, "schedule"),
+		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"), complete, rate)
 }
 
 func plural(n int, w string) string {
@@ -151,7 +158,11 @@ func writeExploreJSON(w io.Writer, res *interp.ExploreResult) {
 		fmt.Fprintf(w, `{"ev":"outcome","output":%s,"exit":%d,"exits":%s,"faults":%s,"deadlock":%t,"schedules":%d,"schedule":%s}`+"\n",
 			jsonString(o.Output), exit, jsonStrings(o.Exits), jsonStrings(o.Faults), o.Deadlock, o.Schedules, jsonString(o.Schedule))
 	}
-	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t,"races":[]}`+"\n", res.Schedules, len(res.Outcomes), res.Complete)
+	var races []string
+	for _, r := range res.Races {
+		races = append(races, fmt.Sprintf(`{"text":%s,"schedule":%s}`, jsonStrings(r.Text), jsonString(r.Schedule)))
+	}
+	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t,"races":[%s]}`+"\n", res.Schedules, len(res.Outcomes), res.Complete, strings.Join(races, ","))
 }
 
 func jsonStrings(ss []string) string {

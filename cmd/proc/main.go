@@ -106,6 +106,8 @@ Flags:
   --chrome FILE      also write the run to FILE as a Chrome trace (JSON), for
                      ui.perfetto.dev or chrome://tracing; 1 tick = 1 us
   --schedule S       replay the exact interleaving S printed by proc explore
+  --race             report data races: accesses of two threads to one address,
+                     one a write, that no lock, join, message or semaphore orders
 `
 
 // parseInterleaved parses flags that may come before or after positional
@@ -144,6 +146,7 @@ func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 	gantt := fs.Bool("gantt", false, "")
 	chrome := fs.String("chrome", "", "")
 	schedule := fs.String("schedule", "", "")
+	race := fs.Bool("race", false, "")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -201,7 +204,7 @@ func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	opts := interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Gantt: *gantt, Sets: sets, Stdout: stdout, Stderr: stderr, Schedule: choices}
+	opts := interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Gantt: *gantt, Sets: sets, Stdout: stdout, Stderr: stderr, Schedule: choices, Race: *race}
 	var chromeFile *os.File
 	if *chrome != "" {
 		// Like FILE, a relative path is taken from the script's folder

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
 	"reflect"
 	"sort"
 	"strings"
@@ -159,9 +160,16 @@ func TestCompleter(t *testing.T) {
 // same list.
 func TestHelpListsEveryCommand(t *testing.T) {
 	_, out := runFake(t, ":help")
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range metaCommands {
 		if !strings.Contains(out, "  "+c.name) {
 			t.Errorf(":help lacks %s", c.name)
+		}
+		if row := "| `" + strings.TrimSpace(c.name+" "+c.args) + "` |"; !strings.Contains(string(readme), row) {
+			t.Errorf("the README's table of commands lacks %s", row)
 		}
 	}
 }

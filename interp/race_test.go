@@ -1,0 +1,74 @@
+package interp
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRaceDetector(t *testing.T) {
+	cases := []struct {
+		name, src string
+		race      bool
+		want      []string
+	}{
+		{"unlocked counter", counterScript(2, false), true, []string{"data race on global counter", "by thread 1/3", "previous write", "created by 1/1 at main"}},
+		{"mutex", counterScript(2, true), false, nil},
+		{"ordered by join", `global g = 0
+func w() { g = 1 }
+let t = thread w()
+join t
+g = 2
+print g`, false, nil},
+		{"heap object", `func w(o) { o.n = o.n + 1 }
+let o = {n: 0}
+let a = thread w(o)
+let b = thread w(o)
+join a
+join b`, true, []string{"heap block of 8 bytes", "allocated at main, line 2"}},
+		{"ordered by semaphore", `global g = 0
+func w(s) { g = 1
+  up(s) }
+let s = sem(0)
+let t = thread w(s)
+down(s)
+print g`, false, nil},
+		{"ordered by a pipe", `global g = 0
+func writer(fd) { g = 1
+  send fd, "x" }
+let r, w = pipe()
+let t = thread writer(w)
+let m = recv r
+print g`, false, nil},
+		{"processes do not share", `global g = 0
+func w() { g = 1 }
+let p = spawn w()
+g = 2
+wait p`, false, nil},
+		{"shared memory does", `func w() { let s = shm("x", 8)
+  s[0] = 1 }
+let s = shm("x", 8)
+let p = spawn w()
+s[0] = 2
+wait p`, true, []string{"/dev/shm/x"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			prog, err := Load("r.proc", []byte(c.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			s, _ := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out, Race: true, Sets: []string{"quantum=3"}})
+			s.Run()
+			got := strings.Contains(out.String(), "data race")
+			if got != c.race {
+				t.Errorf("race reported: %v, want %v\n%s", got, c.race, out.String())
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("report lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
