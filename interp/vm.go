@@ -46,8 +46,15 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	}
 
 	fr := th.top()
+	if len(th.ops)-th.sp < fr.fn.MaxStack+4 {
+		th.growOps(fr.fn.MaxStack + 4)
+	}
 	code := fr.fn.Code
 	pc := fr.pc
+	// locals are the slots of the current frame, in the stack segment. A
+	// store through a pointer never moves them (frames are ensured when
+	// pushed); a call or return does, and refreshes them.
+	locals := th.stack.Words[fr.base:]
 	consts := vm.prog.Consts
 	pctx := th.proc
 	traceInsn := m.Trace.On(runtime.CatInsn)
@@ -61,8 +68,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		// the budget; free instructions (cost_insn=0) run on, so that with
 		// every cost 0 but compute a job ends exactly when its work does.
 		if m.Clock-start >= budget && cost > 0 {
-			fr.pc = pc
-			return runtime.StopPreempt
+			if !m.Alone() {
+				fr.pc = pc
+				return runtime.StopPreempt
+			}
+			// No other thread could take the CPU at this boundary: the
+			// scheduler would give it straight back, so run on.
+			budget += m.Clock - start
 		}
 		if m.Steps >= maxSteps {
 			fr.pc = pc
@@ -84,35 +96,42 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		switch in.Op {
 		case OpNop:
 		case OpConst:
-			th.push(consts[in.A])
+			th.ops[th.sp] = consts[in.A]
+			th.sp++
 		case OpInt:
-			th.push(mem.Value{K: mem.Int, N: int64(in.A)})
+			th.ops[th.sp] = mem.Value{K: mem.Int, N: int64(in.A)}
+			th.sp++
 		case OpNil:
-			th.push(mem.NilValue)
+			th.ops[th.sp] = mem.NilValue
+			th.sp++
 		case OpTrue:
-			th.push(mem.TrueValue)
+			th.ops[th.sp] = mem.TrueValue
+			th.sp++
 		case OpFalse:
-			th.push(mem.FalseValue)
+			th.ops[th.sp] = mem.FalseValue
+			th.sp++
 		case OpPop:
 			th.sp--
 		case OpLoadL:
-			th.push(th.stack.Words[fr.base+int(in.A)])
+			th.ops[th.sp] = locals[in.A]
+			th.sp++
 		case OpStoreL:
 			th.sp--
 			if pctx.space.COWActive() {
 				pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 			}
-			th.stack.Words[fr.base+int(in.A)] = th.ops[th.sp]
+			locals[in.A] = th.ops[th.sp]
 		case OpLoadG:
 			if vm.race != nil {
 				fr.pc = pc
 				vm.race.global(th, in, false)
 			}
 			if in.B == 0 {
-				th.push(pctx.data.Words[in.A])
+				th.ops[th.sp] = pctx.data.Words[in.A]
 			} else {
-				th.push(pctx.bss.Words[in.A])
+				th.ops[th.sp] = pctx.bss.Words[in.A]
 			}
+			th.sp++
 		case OpStoreG:
 			th.sp--
 			if vm.race != nil {
@@ -274,6 +293,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			fr = th.top()
 			code = fr.fn.Code
 			pc = 0
+			locals = th.stack.Words[fr.base:]
 			continue
 		case OpRet:
 			fr.pc = pc
@@ -284,6 +304,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			fr = th.top()
 			code = fr.fn.Code
 			pc = fr.pc
+			locals = th.stack.Words[fr.base:]
 			continue
 		default:
 			// The rarer operations: each may end the thread's turn.
@@ -311,6 +332,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			fr = th.top()
 			code = fr.fn.Code
 			pc = fr.pc
+			locals = th.stack.Words[fr.base:]
 			continue
 		}
 		m.Clock += cost

@@ -740,7 +740,11 @@ func (m *Machine) dispatch(t *Thread) {
 		m.Busy += ran
 		p.CPU += ran
 		if ran > 0 {
-			m.Slices = append(m.Slices, Slice{TID: t.TID, PID: p.PID, Start: start, End: m.Clock})
+			if n := len(m.Slices); n > 0 && m.Slices[n-1].TID == t.TID && m.Slices[n-1].End == start {
+				m.Slices[n-1].End = m.Clock // the same thread ran on
+			} else {
+				m.Slices = append(m.Slices, Slice{TID: t.TID, PID: p.PID, Start: start, End: m.Clock})
+			}
 		}
 	}()
 	for {
@@ -778,6 +782,12 @@ func (m *Machine) dispatch(t *Thread) {
 				// The quantum is used up; the switch line that follows
 				// (if another thread is ready) says so well enough.
 				m.demote(t)
+				if len(m.ready) == 0 && m.Stopped == "" {
+					// Nobody else wants the CPU: the scheduler would pick
+					// this thread again, so let it run on.
+					slice = m.sliceFor(t)
+					continue
+				}
 				m.MakeReady(t)
 				return
 			}

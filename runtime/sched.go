@@ -182,3 +182,13 @@ func (m *Machine) boost() {
 		}
 	}
 }
+
+// Alone reports whether, at a quantum boundary, the scheduler would give
+// the CPU straight back to the running thread: no other thread is ready,
+// no timer is pending, and the policy keeps no per-quantum state (mlfq's
+// levels, lottery's draws). The executor then runs on without a round trip
+// through the scheduler.
+func (m *Machine) Alone() bool {
+	return len(m.ready) == 0 && len(m.sleepers) == 0 && len(m.qtimers) == 0 && m.Chooser == nil &&
+		m.Cfg.Sched != "mlfq" && m.Cfg.Sched != "lottery" && m.Stopped == ""
+}
