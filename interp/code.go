@@ -73,6 +73,8 @@ const (
 	OpPipe    // push the read and write descriptors of a new pipe
 	OpHalt    // the end of a REPL input: the shell thread waits for the next one
 	OpEcho    // pop a value for the REPL to show (A=0: not when nil)
+	OpForLt   // for-loop test: if local A >= local A-1 (the end), jump to B
+	OpIncJmp  // for-loop step: local A = local A + 1, jump to B
 	numOps
 )
 
@@ -88,7 +90,7 @@ var opNames = [...]string{
 	OpExit: "exit", OpYield: "yield", OpCompute: "compute", OpSpawn: "spawn", OpFork: "fork",
 	OpJoin: "join", OpWait: "wait", OpSleep: "sleep", OpSend: "send", OpRecv: "recv",
 	OpClose: "close", OpLock: "lock", OpUnlock: "unlock", OpPipe: "pipe",
-	OpHalt: "halt", OpEcho: "echo",
+	OpHalt: "halt", OpEcho: "echo", OpForLt: "forlt", OpIncJmp: "incjmp",
 }
 
 func (o Op) String() string {

@@ -568,11 +568,10 @@ func (c *compiler) forStmt(s *grammar.ForStmt) {
 	c.emit(OpStoreL, end, 0, s.Pos)
 	v := c.declare(s.Var)
 	c.emit(OpStoreL, v, 0, s.Var.Pos)
+	// The loop variable and its end are private slots of the frame, so
+	// the test and the step are one instruction each.
 	top := c.here()
-	c.emit(OpLoadL, v, 0, s.Var.Pos)
-	c.emit(OpLoadL, end, 0, s.Var.Pos)
-	c.emit(OpLt, 0, 0, s.Var.Pos)
-	exit := c.emit(OpJmpF, 0, 0, s.Var.Pos)
+	exit := c.emit(OpForLt, v, 0, s.Var.Pos)
 	c.loops = append(c.loops, &loopCtx{})
 	c.block(s.Body)
 	l := c.loops[len(c.loops)-1]
@@ -580,12 +579,8 @@ func (c *compiler) forStmt(s *grammar.ForStmt) {
 	for _, at := range l.continues {
 		c.patch(at)
 	}
-	c.emit(OpLoadL, v, 0, s.Body.End)
-	c.emit(OpInt, 1, 0, s.Body.End)
-	c.emit(OpAdd, 0, 0, s.Body.End)
-	c.emit(OpStoreL, v, 0, s.Body.End)
-	c.emit(OpJmp, top, 0, s.Body.End)
-	c.patch(exit)
+	c.emit(OpIncJmp, v, top, s.Body.End)
+	c.fn.Code[exit].B = int32(c.here())
 	for _, at := range l.breaks {
 		c.patch(at)
 	}

@@ -77,10 +77,26 @@ let r, w = pipe()
 let sp = spawn server() with {host: "srv"}
 let cp = spawn client(r)
 send w, "from main"`
-	for _, sched := range []string{"rr", "fifo", "sjf", "stcf", "priority", "mlfq", "lottery", "rr+ipc"} {
+	// One thread runs alone for many quanta while another sleeps, then
+	// the sleeper wakes in the middle of a quantum.
+	const alone = `func spin(n) {
+    for i in 0..n { }
+    return 0
+}
+func nap() {
+    sleep 10
+    print "woke"
+    return 0
+}
+let a = thread spin(20)
+let b = thread nap()`
+	for _, sched := range []string{"rr", "fifo", "sjf", "stcf", "priority", "mlfq", "lottery", "rr+ipc", "rr+alone", "priority+alone"} {
 		setup := setup
 		if strings.HasSuffix(sched, "+ipc") {
 			sched, setup = strings.TrimSuffix(sched, "+ipc"), ipc
+		}
+		if strings.HasSuffix(sched, "+alone") {
+			sched, setup = strings.TrimSuffix(sched, "+alone"), alone
 		}
 		t.Run(sched, func(t *testing.T) {
 			sets := []string{"sched=" + sched, "quantum=3", "mlfq_boost=40"}

@@ -62,6 +62,12 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	// operation another thread can observe, except the first it runs.
 	points := m.Chooser != nil
 	ran := 0
+	watch := points || traceInsn
+	// Instructions are counted locally and added to the machine's count
+	// when the thread stops (no one reads it while the thread runs).
+	stepsLeft := maxSteps - m.Steps
+	var executed int64
+	defer func() { m.Steps += executed }()
 
 	for {
 		// Preemption comes when the next instruction would take time past
@@ -76,23 +82,25 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			// scheduler would give it straight back, so run on.
 			budget += m.Clock - start
 		}
-		if m.Steps >= maxSteps {
+		if executed >= stepsLeft {
 			fr.pc = pc
 			return runtime.StopLimit
 		}
 		in := code[pc]
-		if points {
-			if ran > 0 && visible(th, in) {
-				fr.pc = pc
-				return runtime.StopPoint
+		if watch {
+			if points {
+				if ran > 0 && visible(th, in) {
+					fr.pc = pc
+					return runtime.StopPoint
+				}
+				ran++
 			}
-			ran++
-		}
-		if traceInsn {
-			vm.traceInsn(th, fr.fn, pc)
+			if traceInsn {
+				vm.traceInsn(th, fr.fn, pc)
+			}
 		}
 		pc++
-		m.Steps++
+		executed++
 		switch in.Op {
 		case OpNop:
 		case OpConst:
@@ -274,6 +282,37 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			th.ops[th.sp-1] = mem.BoolValue(!th.ops[th.sp-1].Truth())
 		case OpJmp:
 			pc = int(in.A)
+		case OpForLt:
+			i, end := locals[in.A], locals[in.A-1]
+			if i.K == mem.Int && end.K == mem.Int {
+				if i.N >= end.N {
+					pc = int(in.B)
+				}
+			} else {
+				r, terr, _ := binary(OpLt, i, end)
+				if terr != "" {
+					fr.pc = pc
+					return vm.typeFault(th, terr)
+				}
+				if !r.Truth() {
+					pc = int(in.B)
+				}
+			}
+		case OpIncJmp:
+			if i := &locals[in.A]; i.K == mem.Int {
+				if pctx.space.COWActive() {
+					pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
+				}
+				i.N++
+			} else {
+				r, terr, _ := binary(OpAdd, *i, mem.IntValue(1))
+				if terr != "" {
+					fr.pc = pc
+					return vm.typeFault(th, terr)
+				}
+				locals[in.A] = r
+			}
+			pc = int(in.B)
 		case OpJmpF:
 			th.sp--
 			if !th.ops[th.sp].Truth() {
@@ -309,6 +348,9 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		default:
 			// The rarer operations: each may end the thread's turn.
 			fr.pc = pc
+			m.Steps += executed // views (show stats) count instructions
+			stepsLeft -= executed
+			executed = 0
 			stop, ok := vm.slow(th, in)
 			// A slow op may have moved the clock itself (spawn's cost).
 			m.Clock += cost

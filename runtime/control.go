@@ -81,20 +81,15 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			return LegPaused
 		}
 		var t *Thread
-		var slice int64
 		switch {
 		case m.cur != nil && m.cur.State == ThreadRunning:
-			// Paused mid-turn: it still holds the CPU.
+			// Paused mid-turn: it still holds the CPU, and dispatch left
+			// the rest of its turn in t.slice.
 			t = m.cur
 			t.readySince = m.Clock
-			slice = t.slice
-			if slice == 0 {
-				slice = m.sliceFor(t)
-			}
 		case fg != nil && fg.State == ThreadReady:
 			m.unready(fg)
 			t = fg
-			slice = never
 			fg.slice = never
 		default:
 			m.fireTimers()
@@ -112,11 +107,10 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 				}
 				return LegStuck
 			}
-			slice = m.sliceFor(t)
 		}
 		target := min(pauseAt, limitAt, m.Steps+legChunk)
 		m.Cfg.MaxSteps = target
-		clock, switched, steps := m.Clock, m.SwitchTicks, m.Steps
+		steps := m.Steps
 		m.dispatch(t)
 		if leg.OnTurn != nil {
 			leg.OnTurn(t, m.Steps-steps)
@@ -131,8 +125,6 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			return LegStopped
 		}
 		m.Stopped = ""
-		ran := m.Clock - clock - (m.SwitchTicks - switched)
-		t.slice = max(slice-ran, 1)
 	}
 	return LegStopped
 }

@@ -808,6 +808,8 @@ func (m *Machine) dispatch(t *Thread) {
 			if m.Stopped == "" {
 				m.Stopped = fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", m.Cfg.MaxSteps, p.PID, t.TID)
 			}
+			// The rest of the turn, for RunUntil to resume a paused run.
+			t.slice = max(slice, 1)
 			return
 		default:
 			return

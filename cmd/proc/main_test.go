@@ -21,7 +21,9 @@ func TestMain(m *testing.M) {
 // frozenClock is a clock that never moves: every duration is 0.
 func frozenClock() time.Time { return time.Time{} }
 
-// TestScripts runs the command-line scripts in testdata/script.
+// TestScripts runs the command-line scripts in testdata/script. With
+// PROC_UPDATE=1 a "cmp stdout FILE" that fails rewrites FILE in its
+// script (the REPL transcripts are such files).
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", UpdateScripts: os.Getenv("PROC_UPDATE") != ""})
 }
