@@ -5,12 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"proc/grammar"
 	"proc/interp"
 )
 
@@ -58,19 +56,8 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := pos[0]
-	src, err := os.ReadFile(file)
-	if err != nil {
-		fmt.Fprintf(stderr, "proc: %v\n", friendlyFileError(err))
-		return 2
-	}
-	prog, err := interp.Load(file, src)
-	if err != nil {
-		var ge *grammar.Error
-		if errors.As(err, &ge) {
-			fmt.Fprint(stderr, ge.Snippet(src))
-		} else {
-			fmt.Fprintf(stderr, "%s: %v\n", file, err)
-		}
+	prog, _ := loadScript("", file, stderr)
+	if prog == nil {
 		return 2
 	}
 	start := time.Now()

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"proc/grammar"
 	"proc/interp"
 	"proc/runtime"
 )
@@ -178,23 +177,8 @@ func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := pos[0]
-	path := file
-	if dir != "" && !filepath.IsAbs(file) {
-		path = filepath.Join(dir, file)
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "proc: %v\n", friendlyFileError(err))
-		return 2
-	}
-	prog, err := interp.Load(file, src)
-	if err != nil {
-		var ge *grammar.Error
-		if errors.As(err, &ge) {
-			fmt.Fprint(stderr, ge.Snippet(src))
-		} else {
-			fmt.Fprintf(stderr, "%s: %v\n", file, err)
-		}
+	prog, _ := loadScript(dir, file, stderr)
+	if prog == nil {
 		return 2
 	}
 	if choices != nil {

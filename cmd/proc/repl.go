@@ -267,18 +267,8 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// The script's config lines set up the machine before it starts,
 		// so that the shell process's own heap follows them too.
 		file = pos[0]
-		if src, err = os.ReadFile(file); err != nil {
-			fmt.Fprintf(stderr, "proc: %v\n", friendlyFileError(err))
-			return 2
-		}
-		prog, err := interp.Load(file, src)
-		if err != nil {
-			var ge *grammar.Error
-			if errors.As(err, &ge) {
-				fmt.Fprint(stderr, ge.Snippet(src))
-			} else {
-				fmt.Fprintf(stderr, "%s: %v\n", file, err)
-			}
+		var prog *interp.Program
+		if prog, src = loadScript("", file, stderr); prog == nil {
 			return 2
 		}
 		cfg = prog.Config
