@@ -6,9 +6,6 @@ type Builtin struct {
 	Name    string
 	MinArgs int
 	MaxArgs int
-	// Ready is false for builtins whose meaning arrives with processes and
-	// IPC: calling one is reported before tick 0.
-	Ready bool
 }
 
 // The builtin ids, indexes into Builtins.
@@ -37,26 +34,26 @@ const (
 
 // Builtins lists every builtin, by id.
 var Builtins = []Builtin{
-	BuiltinLen:       {"len", 1, 1, true},
-	BuiltinStr:       {"str", 1, 1, true},
-	BuiltinGetpid:    {"getpid", 0, 0, true},
-	BuiltinGettid:    {"gettid", 0, 0, true},
-	BuiltinNow:       {"now", 0, 0, true},
-	BuiltinPipe:      {"pipe", 0, 0, true},
-	BuiltinMqueue:    {"mqueue", 1, 2, true},
-	BuiltinShm:       {"shm", 2, 2, true},
-	BuiltinMmap:      {"mmap", 2, 3, true},
-	BuiltinMutex:     {"mutex", 0, 0, true},
-	BuiltinSem:       {"sem", 1, 2, true},
-	BuiltinDown:      {"down", 1, 1, true},
-	BuiltinUp:        {"up", 1, 1, true},
-	BuiltinCond:      {"cond", 0, 0, true},
-	BuiltinCwait:     {"cwait", 2, 2, true},
-	BuiltinSignal:    {"signal", 1, 1, true},
-	BuiltinBroadcast: {"broadcast", 1, 1, true},
-	BuiltinListen:    {"listen", 1, 1, true},
-	BuiltinConnect:   {"connect", 1, 2, true},
-	BuiltinAccept:    {"accept", 1, 1, true},
+	BuiltinLen:       {"len", 1, 1},
+	BuiltinStr:       {"str", 1, 1},
+	BuiltinGetpid:    {"getpid", 0, 0},
+	BuiltinGettid:    {"gettid", 0, 0},
+	BuiltinNow:       {"now", 0, 0},
+	BuiltinPipe:      {"pipe", 0, 0},
+	BuiltinMqueue:    {"mqueue", 1, 2},
+	BuiltinShm:       {"shm", 2, 2},
+	BuiltinMmap:      {"mmap", 2, 3},
+	BuiltinMutex:     {"mutex", 0, 0},
+	BuiltinSem:       {"sem", 1, 2},
+	BuiltinDown:      {"down", 1, 1},
+	BuiltinUp:        {"up", 1, 1},
+	BuiltinCond:      {"cond", 0, 0},
+	BuiltinCwait:     {"cwait", 2, 2},
+	BuiltinSignal:    {"signal", 1, 1},
+	BuiltinBroadcast: {"broadcast", 1, 1},
+	BuiltinListen:    {"listen", 1, 1},
+	BuiltinConnect:   {"connect", 1, 2},
+	BuiltinAccept:    {"accept", 1, 1},
 }
 
 // builtinIndex maps a builtin's name to its id.

@@ -380,10 +380,6 @@ func (c *compiler) block(b *grammar.Block) {
 	c.scopes = c.scopes[:len(c.scopes)-1]
 }
 
-func (c *compiler) notYet(pos grammar.Pos, what string) {
-	c.errorf(pos, "not supported yet: %s", what)
-}
-
 func (c *compiler) stmt(s grammar.Stmt) {
 	switch s := s.(type) {
 	case *grammar.LetStmt:
@@ -446,8 +442,8 @@ func (c *compiler) stmt(s grammar.Stmt) {
 		}
 	case *grammar.ShowStmt:
 		v, ok := showViews[s.What]
-		if !ok || !viewReady[s.What] {
-			c.notYet(s.Pos, "show "+s.What)
+		if !ok {
+			c.errorf(s.Pos, "unknown view %s", s.What)
 			return
 		}
 		c.emit(OpShow, v, 0, s.Pos)
@@ -974,11 +970,6 @@ func (c *compiler) call(e *grammar.CallExpr) {
 		c.emit(OpNil, 0, 0, e.Pos)
 		return
 	}
-	if fn == nil && !Builtins[b].Ready {
-		c.notYet(e.Pos, e.Name)
-		c.emit(OpNil, 0, 0, e.Pos)
-		return
-	}
 	if fn == nil && b == BuiltinPipe {
 		c.errorf(e.Pos, "pipe() returns two descriptors: write let r, w = pipe()")
 		c.emit(OpNil, 0, 0, e.Pos)
@@ -996,8 +987,6 @@ func (c *compiler) call(e *grammar.CallExpr) {
 
 // The views of `show`.
 var showViews = map[string]int{"maps": 0, "stack": 1, "heap": 2, "ps": 3, "threads": 4, "files": 5, "stats": 6}
-
-var viewReady = map[string]bool{"maps": true, "stack": true, "heap": true, "ps": true, "threads": true, "files": true, "stats": true}
 
 // ViewName returns the name of show view v.
 func ViewName(v int) string {
