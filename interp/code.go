@@ -75,6 +75,8 @@ const (
 	OpEcho    // pop a value for the REPL to show (A=0: not when nil)
 	OpForLt   // for-loop test: if local A >= local A-1 (the end), jump to B
 	OpIncJmp  // for-loop step: local A = local A + 1, jump to B
+	OpCmpJmpF // pop y, pop x; jump to A unless x OP y, OP = Op(B) (a comparison)
+	OpAddI    // top = top + A (an int constant; B=1 when written as a subtraction)
 	numOps
 )
 
@@ -91,6 +93,7 @@ var opNames = [...]string{
 	OpJoin: "join", OpWait: "wait", OpSleep: "sleep", OpSend: "send", OpRecv: "recv",
 	OpClose: "close", OpLock: "lock", OpUnlock: "unlock", OpPipe: "pipe",
 	OpHalt: "halt", OpEcho: "echo", OpForLt: "forlt", OpIncJmp: "incjmp",
+	OpCmpJmpF: "cmpjmpf", OpAddI: "addi",
 }
 
 func (o Op) String() string {

@@ -334,6 +334,8 @@ func stackEffect(op Op, a, b int32) int {
 		return 1
 	case OpSleep, OpClose, OpLock, OpUnlock:
 		return -1
+	case OpCmpJmpF:
+		return -2
 	case OpPipe:
 		return 2
 	case OpSend:
@@ -390,8 +392,7 @@ func (c *compiler) stmt(s grammar.Stmt) {
 		c.ifStmt(s)
 	case *grammar.WhileStmt:
 		top := c.here()
-		c.expr(s.Cond)
-		exit := c.emit(OpJmpF, 0, 0, s.Pos)
+		exit := c.condJump(s.Cond, s.Pos)
 		c.loops = append(c.loops, &loopCtx{})
 		c.block(s.Body)
 		l := c.loops[len(c.loops)-1]
@@ -542,9 +543,23 @@ func (c *compiler) let(s *grammar.LetStmt) {
 	}
 }
 
+// condJump compiles a condition and a jump to be patched, taken when the
+// condition is false. A comparison and its jump are one instruction.
+func (c *compiler) condJump(cond grammar.Expr, pos grammar.Pos) int {
+	if b, ok := unparen(cond).(*grammar.BinaryExpr); ok {
+		switch op := opOf(b.Op); op {
+		case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+			c.expr(b.X)
+			c.expr(b.Y)
+			return c.emit(OpCmpJmpF, 0, int(op), b.Pos)
+		}
+	}
+	c.expr(cond)
+	return c.emit(OpJmpF, 0, 0, pos)
+}
+
 func (c *compiler) ifStmt(s *grammar.IfStmt) {
-	c.expr(s.Cond)
-	jf := c.emit(OpJmpF, 0, 0, s.Pos)
+	jf := c.condJump(s.Cond, s.Pos)
 	c.block(s.Then)
 	if s.Else == nil {
 		c.patch(jf)
@@ -899,6 +914,16 @@ func (c *compiler) binary(e *grammar.BinaryExpr) {
 	op := opOf(e.Op)
 	if op == OpNop {
 		c.errorf(e.Pos, "unknown operator %s", e.Op)
+		return
+	}
+	if lit, ok := e.Y.(*grammar.IntLit); ok && (op == OpAdd || op == OpSub) && lit.Value > -1<<31 && lit.Value < 1<<31 {
+		// x + 1, n - 2: one instruction for the constant and the add.
+		k, sub := lit.Value, 0
+		if op == OpSub {
+			k, sub = -k, 1
+		}
+		c.expr(e.X)
+		c.emit(OpAddI, int(k), sub, e.Pos)
 		return
 	}
 	c.expr(e.X)

@@ -282,6 +282,59 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			th.ops[th.sp-1] = mem.BoolValue(!th.ops[th.sp-1].Truth())
 		case OpJmp:
 			pc = int(in.A)
+		case OpCmpJmpF:
+			x, y := th.ops[th.sp-2], th.ops[th.sp-1]
+			th.sp -= 2
+			var ok bool
+			if x.K == mem.Int && y.K == mem.Int {
+				switch Op(in.B) {
+				case OpLt:
+					ok = x.N < y.N
+				case OpLe:
+					ok = x.N <= y.N
+				case OpGt:
+					ok = x.N > y.N
+				case OpGe:
+					ok = x.N >= y.N
+				case OpEq:
+					ok = x.N == y.N
+				default:
+					ok = x.N != y.N
+				}
+			} else {
+				r, terr, _ := binary(Op(in.B), x, y)
+				if terr != "" {
+					fr.pc = pc
+					return vm.typeFault(th, terr)
+				}
+				ok = r.Truth()
+			}
+			if !ok {
+				pc = int(in.A)
+			}
+		case OpAddI:
+			x := &th.ops[th.sp-1]
+			if x.K == mem.Int || x.K == mem.Ptr {
+				x.N += int64(in.A)
+			} else {
+				// Not an int: the operator as written decides (string
+				// concatenation, or a type error).
+				op, k := OpAdd, int64(in.A)
+				if in.B == 1 {
+					op, k = OpSub, -k
+				}
+				r, terr, _ := binary(op, *x, mem.IntValue(k))
+				if terr != "" {
+					fr.pc = pc
+					return vm.typeFault(th, terr)
+				}
+				if int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
+					fr.pc = pc
+					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+					return runtime.StopLimit
+				}
+				*x = r
+			}
 		case OpForLt:
 			i, end := locals[in.A], locals[in.A-1]
 			if i.K == mem.Int && end.K == mem.Int {
