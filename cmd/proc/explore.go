@@ -37,7 +37,8 @@ limit); 1 it found one; 2 the script could not start.
 func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, exploreUsage) }
+	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
+	fs.Usage = func() {}
 	preemptions := fs.Int("preemptions", -1, "")
 	maxSchedules := fs.Int("max-schedules", 0, "")
 	jsonOut := fs.Bool("json", false, "")
@@ -49,6 +50,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, exploreUsage)
 			return 0
 		}
+		fmt.Fprint(stderr, exploreUsage)
 		return 2
 	}
 	if len(pos) != 1 {

@@ -135,7 +135,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, runUsage) }
+	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
+	fs.Usage = func() {}
 	trace := fs.String("trace", "all", "")
 	jsonOut := fs.Bool("json", false, "")
 	stats := fs.Bool("stats", false, "")
@@ -152,6 +153,7 @@ func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, runUsage)
 			return 0
 		}
+		fmt.Fprint(stderr, runUsage)
 		return 2
 	}
 	if len(pos) != 1 {
