@@ -107,8 +107,10 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	m := runtime.NewMachine(cfg, runtime.NewTracer(opts.Trace, sink), vm)
 	vm.m = m
 	s.M, s.VM = m, vm
+	m.RecordSlices = opts.Gantt
 	if opts.Chrome != nil {
 		s.chrome = m.RecordChrome()
+		m.RecordSlices = true
 	}
 	if opts.Race {
 		vm.race = newRaceDetector(vm)

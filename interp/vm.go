@@ -522,6 +522,8 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 			vm.race.release(th.rt, th.rt.Proc)
 		}
 		vm.m.EndThread(th.rt, v, status)
+		// The thread is gone: its operand stack and frames with it.
+		th.ops, th.frames = nil, nil
 		return runtime.StopDead, false
 	}
 	th.push(v)

@@ -7,9 +7,9 @@ package interp_test
 // (Options{Trace: 0}), as a speed run would.
 //
 // Most benchmarks run twice: under the default config (sched=rr,
-// quantum=4, so the kernel takes the CPU back every 4 instructions) and
-// under sched=fifo (one dispatch runs a thread to its end or its first
-// block), which measures the VM's loop without the scheduler around it.
+// quantum=4) and under sched=fifo (one dispatch runs a thread to its end
+// or its first block), which measures the VM's loop with as little of the
+// scheduler around it as possible.
 //
 // Custom metrics: insn/s is simulated instructions (Machine.Steps) per
 // second of wall time; ns/insn its inverse; the other rates are named for
@@ -28,8 +28,8 @@ import (
 	"proc/runtime"
 )
 
-// bigSteps lifts the step limit: the default max_steps (10,000,000) stops
-// a 1e6-iteration loop, which takes 13 instructions an iteration.
+// bigSteps lifts the step limit (default max_steps=10,000,000), so that
+// the size of a benchmark is never capped by it.
 const bigSteps = "max_steps=1000000000000"
 
 // schedConfigs are the two configs most benchmarks run under.
@@ -93,8 +93,8 @@ func reportRate(b *testing.B, n float64, unit string) {
 // straightLine returns a script whose function body is a loop of iters
 // iterations around stmts straight-line statements (arithmetic on locals,
 // no jumps or calls), so that nearly every instruction run is straight-line
-// code: the loop's own overhead is 8 of about 4*stmts+8 instructions an
-// iteration.
+// code: the loop's own test and step are a few instructions an iteration
+// against several for each statement.
 func straightLine(stmts, iters int) string {
 	var b strings.Builder
 	b.WriteString("func work(n) {\n\tlet a = 1\n\tlet b = 2\n\tlet c = 3\n\tfor i in 0..n {\n")
@@ -354,9 +354,8 @@ func BenchmarkTrace(b *testing.B) {
 	}
 }
 
-// hotLoopAllocs returns the Go heap allocations of one run of a
-// straight-line loop of iters iterations (about 4*stmts+8 instructions
-// each), session boot included.
+// hotLoopAllocs returns the Go heap allocations of one run of prog,
+// session boot included.
 func hotLoopAllocs(t *testing.T, prog *interp.Program, sets []string) float64 {
 	return testing.AllocsPerRun(3, func() {
 		s, err := interp.NewSession(prog, interp.Options{Trace: 0, Sets: sets, Stdout: io.Discard, Stderr: io.Discard})
@@ -367,21 +366,25 @@ func hotLoopAllocs(t *testing.T, prog *interp.Program, sets []string) float64 {
 	})
 }
 
-// TestHotLoopAllocs checks that the VM's instruction loop does not
-// allocate: a run of about 100 times more instructions may make only a
-// handful more Go allocations (the constant is for the slack of growing
-// slices, not for anything per instruction). It runs under sched=fifo, so
-// that one dispatch runs the loop to its end and only the VM is measured.
+// TestHotLoopAllocs checks that running instructions does not allocate:
+// a run of 100 times more instructions may make only a handful more Go
+// allocations (the constant is for the slack of growing slices, not for
+// anything per instruction). It checks the VM alone (sched=fifo: one
+// dispatch runs the loop to its end) and the VM with the kernel around it
+// (the default config, sched=rr with quantum 4).
 func TestHotLoopAllocs(t *testing.T) {
 	const stmts = 20
-	sets := []string{bigSteps, "sched=fifo"}
 	small := mustLoad(t, straightLine(stmts, 20))
 	large := mustLoad(t, straightLine(stmts, 2000))
-	a0 := hotLoopAllocs(t, small, sets)
-	a1 := hotLoopAllocs(t, large, sets)
-	insns := float64((2000 - 20) * (4*stmts + 8))
-	if extra := a1 - a0; extra > 4 {
-		t.Errorf("%.0f more instructions made %.0f more allocations (%.0f against %.0f): the hot loop allocates (%.4f a instruction)",
-			insns, extra, a1, a0, extra/insns)
+	for _, c := range schedConfigs {
+		m0, _ := runOnce(t, small, c.sets)
+		m1, _ := runOnce(t, large, c.sets)
+		insns := float64(m1.Steps - m0.Steps)
+		a0 := hotLoopAllocs(t, small, c.sets)
+		a1 := hotLoopAllocs(t, large, c.sets)
+		if extra := a1 - a0; extra > 4 {
+			t.Errorf("%s: %.0f more instructions made %.0f more allocations (%.0f against %.0f): the hot loop allocates (%.4f an instruction)",
+				c.name, insns, extra, a1, a0, extra/insns)
+		}
 	}
 }

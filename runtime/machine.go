@@ -77,6 +77,11 @@ type Machine struct {
 	sockets   int
 	syncIDs   int
 
+	liveProcs, liveThreads int
+	// RecordSlices keeps the timeline of who ran when (Slices), for
+	// --gantt and --chrome.
+	RecordSlices bool
+
 	// Stopped is set when the run ended early: "deadlock", a step limit or
 	// the output limit.
 	Stopped string
@@ -140,25 +145,17 @@ func (m *Machine) nextID() int {
 }
 
 // LiveProcs counts the processes that are not reaped.
-func (m *Machine) LiveProcs() int {
-	n := 0
-	for _, p := range m.procs {
-		if p.State != ProcReaped {
-			n++
-		}
-	}
-	return n
-}
+func (m *Machine) LiveProcs() int { return m.liveProcs }
 
 // LiveThreads counts the threads that have not ended.
-func (m *Machine) LiveThreads() int {
-	n := 0
-	for _, t := range m.threads {
-		if t.State != ThreadDone {
-			n++
-		}
+func (m *Machine) LiveThreads() int { return m.liveThreads }
+
+// reaped marks p reaped and keeps the count of live processes.
+func (m *Machine) reaped(p *Process) {
+	if p.State != ProcReaped {
+		p.State = ProcReaped
+		m.liveProcs--
 	}
-	return n
 }
 
 // NewProcess creates a process from img with no threads yet. Its address
@@ -216,6 +213,7 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	p.Space.Map(p.Guard)
 	p.Space.Map(p.Stack)
 	m.procs = append(m.procs, p)
+	m.liveProcs++
 	return p
 }
 
@@ -271,6 +269,7 @@ func (m *Machine) NewThread(p *Process, name string, creator *Thread) *Thread {
 	}
 	p.Threads = append(p.Threads, t)
 	m.threads = append(m.threads, t)
+	m.liveThreads++
 	m.byID[t.TID] = t
 	return t
 }
@@ -347,10 +346,12 @@ func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 		}
 	}
 	m.procs = append(m.procs, c)
+	m.liveProcs++
 	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, Created: m.Clock, CreatedBy: t, Sched: t.Sched}
 	ct.Sched.Used, ct.Sched.LevelUsed = 0, 0
 	c.Threads = append(c.Threads, ct)
 	m.threads = append(m.threads, ct)
+	m.liveThreads++
 	m.byID[ct.TID] = ct
 	return c, ct
 }
@@ -478,6 +479,7 @@ func (m *Machine) finishThread(t *Thread) {
 	m.unready(t)
 	m.releaseLocks(t)
 	t.State = ThreadDone
+	m.liveThreads--
 	t.EndedAt = m.Clock
 	if t.TID != t.Proc.PID && t.Stack != nil {
 		// A thread's stack is unmapped when it ends (its frames are gone).
@@ -561,13 +563,13 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		} else {
 			c.PPID = 0
 			if c.State == ProcZombie {
-				c.State = ProcReaped
+				m.reaped(c)
 			}
 		}
 	}
 	parent := m.Proc(p.PPID)
 	if p.PPID == 0 || parent == nil || parent.State != ProcRunning {
-		p.State = ProcReaped
+		m.reaped(p)
 		return
 	}
 	if m.Trace.On(CatProc) {
@@ -579,7 +581,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 
 // Reap collects a zombie child: its exit status, or 128 + the signal.
 func (m *Machine) Reap(t *Thread, c *Process) int {
-	c.State = ProcReaped
+	m.reaped(c)
 	if m.Trace.On(CatProc) {
 		m.Emit(t, &Event{Cat: CatProc, Ev: "reap", Text: fmt.Sprintf("reaped zombie %d, status %d", c.PID, c.ExitStatus),
 			Fields: []Field{{"child", c.PID}, {"status", c.ExitStatus}}})
@@ -739,7 +741,7 @@ func (m *Machine) dispatch(t *Thread) {
 		ran := m.Clock - start
 		m.Busy += ran
 		p.CPU += ran
-		if ran > 0 {
+		if ran > 0 && m.RecordSlices {
 			if n := len(m.Slices); n > 0 && m.Slices[n-1].TID == t.TID && m.Slices[n-1].End == start {
 				m.Slices[n-1].End = m.Clock // the same thread ran on
 			} else {

@@ -295,9 +295,10 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		r.in = &terminalReader{rl: rl}
 		// Ctrl-C while the machine runs stops it; at the prompt readline
 		// reads it as a key.
+		// The handler stays installed until the process exits: a Ctrl-C
+		// typed just as the session ends must not kill proc by SIGINT.
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt)
-		defer signal.Stop(sig)
 		go func() {
 			for range sig {
 				if sh := r.sh(); sh != nil {
