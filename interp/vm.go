@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"proc/runtime"
@@ -481,21 +482,27 @@ func (vm *VM) call(th *threadCtx, fn *Func, n int) (runtime.Stop, bool) {
 
 func (vm *VM) traceCall(th *threadCtx, fn *Func, n int) {
 	fr := th.top()
-	var b strings.Builder
-	b.WriteString("call ")
-	b.WriteString(fn.Name)
-	b.WriteByte('(')
+	b := make([]byte, 0, 80)
+	b = append(b, "call "...)
+	b = append(b, fn.Name...)
+	b = append(b, '(')
 	for k := 0; k < n; k++ {
 		if k > 0 {
-			b.WriteString(", ")
+			b = append(b, ", "...)
 		}
-		b.WriteString(fn.Slots[k])
-		b.WriteByte('=')
-		b.WriteString(th.stack.Words[fr.base+k].Quote())
+		b = append(b, fn.Slots[k]...)
+		b = append(b, '=')
+		b = append(b, th.stack.Words[fr.base+k].Quote()...)
 	}
-	fmt.Fprintf(&b, ") frame=%s ret=%s", mem.Hex(fr.fp), mem.Hex(fr.ret))
-	vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatCall, Ev: "call", Text: b.String(),
-		Fields: []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "frame", Val: runtime.Addr(fr.fp)}, {Key: "ret", Val: runtime.Addr(fr.ret)}}})
+	b = append(b, ") frame=0x"...)
+	b = strconv.AppendUint(b, fr.fp, 16)
+	b = append(b, " ret=0x"...)
+	b = strconv.AppendUint(b, fr.ret, 16)
+	e := &runtime.Event{Cat: runtime.CatCall, Ev: "call", Text: string(b)}
+	if vm.m.Trace.Fields() {
+		e.Fields = []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "frame", Val: runtime.Addr(fr.fp)}, {Key: "ret", Val: runtime.Addr(fr.ret)}}
+	}
+	vm.m.Emit(th.rt, e)
 }
 
 // ret pops the innermost frame, passing the value on top of the operand
@@ -506,8 +513,11 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 	v := th.ops[th.sp]
 	fr := th.top()
 	if vm.m.Trace.On(runtime.CatCall) {
-		vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatCall, Ev: "return", Text: fmt.Sprintf("return %s = %s", fr.fn.Name, v.Quote()),
-			Fields: []runtime.Field{{Key: "func", Val: fr.fn.Name}, {Key: "value", Val: v.String()}}})
+		e := &runtime.Event{Cat: runtime.CatCall, Ev: "return", Text: "return " + fr.fn.Name + " = " + v.Quote()}
+		if vm.m.Trace.Fields() {
+			e.Fields = []runtime.Field{{Key: "func", Val: fr.fn.Name}, {Key: "value", Val: v.String()}}
+		}
+		vm.m.Emit(th.rt, e)
 	}
 	th.stack.SP = fr.fp + 16
 	th.sp = fr.opBase

@@ -829,11 +829,25 @@ func (m *Machine) contextSwitch(from, to *Thread) {
 	}
 	m.Switches[idx]++
 	if m.Trace.On(CatSched) {
-		f := strconv.Itoa(from.Proc.PID) + "/" + strconv.Itoa(from.TID)
-		g := strconv.Itoa(to.Proc.PID) + "/" + strconv.Itoa(to.TID)
-		m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "switch", Cost: cost,
-			Text:   "switch " + f + " -> " + g + " (" + kind + ")",
-			Fields: []Field{{"from", f}, {"to", g}, {"kind", kind}}})
+		b := make([]byte, 0, 48)
+		b = append(b, "switch "...)
+		b = strconv.AppendInt(b, int64(from.Proc.PID), 10)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(from.TID), 10)
+		b = append(b, " -> "...)
+		b = strconv.AppendInt(b, int64(to.Proc.PID), 10)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(to.TID), 10)
+		b = append(b, " ("...)
+		b = append(b, kind...)
+		b = append(b, ')')
+		e := &Event{T: m.Clock, Cat: CatSched, Ev: "switch", Cost: cost, Text: string(b)}
+		if m.Trace.Fields() {
+			f := strconv.Itoa(from.Proc.PID) + "/" + strconv.Itoa(from.TID)
+			g := strconv.Itoa(to.Proc.PID) + "/" + strconv.Itoa(to.TID)
+			e.Fields = []Field{{"from", f}, {"to", g}, {"kind", kind}}
+		}
+		m.Trace.Emit(e)
 	}
 	m.Clock += cost
 	m.SwitchTicks += cost

@@ -148,6 +148,17 @@ func (t *Tracer) Tee(mask Category, s Sink) {
 	t.any |= mask | CatOutput
 }
 
+// Fields reports whether some sink reads the events' Fields (JSON, and
+// the Chrome trace): the text sink needs only Text, so hot events skip
+// building them.
+func (t *Tracer) Fields() bool {
+	if len(t.tees) > 0 {
+		return true
+	}
+	_, text := t.sink.(*TextSink)
+	return !text
+}
+
 // On reports whether events of category c would be printed by some sink.
 // Callers test it before building an event, so a filtered-out event costs
 // nothing.
