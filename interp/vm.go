@@ -70,21 +70,26 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	var executed int64
 	defer func() { m.Steps += executed }()
 
+	// The clock is kept in a register while instructions run, and written
+	// back before anything that reads it (events, the kernel) and on exit.
+	clock := m.Clock
 	for {
 		// Preemption comes when the next instruction would take time past
 		// the budget; free instructions (cost_insn=0) run on, so that with
 		// every cost 0 but compute a job ends exactly when its work does.
-		if m.Clock-start >= budget && cost > 0 {
+		if clock-start >= budget && cost > 0 {
 			if !m.Alone() {
 				fr.pc = pc
+				m.Clock = clock
 				return runtime.StopPreempt
 			}
 			// No other thread could take the CPU at this boundary: the
 			// scheduler would give it straight back, so run on.
-			budget += m.Clock - start
+			budget += clock - start
 		}
 		if executed >= stepsLeft {
 			fr.pc = pc
+			m.Clock = clock
 			return runtime.StopLimit
 		}
 		in := code[pc]
@@ -92,11 +97,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			if points {
 				if ran > 0 && visible(th, in) {
 					fr.pc = pc
+					m.Clock = clock
 					return runtime.StopPoint
 				}
 				ran++
 			}
 			if traceInsn {
+				m.Clock = clock
 				vm.traceInsn(th, fr.fn, pc)
 			}
 		}
@@ -127,12 +134,14 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		case OpStoreL:
 			th.sp--
 			if pctx.space.COWActive() {
+				m.Clock = clock // a copy-on-write event reads it
 				pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 			}
 			locals[in.A] = th.ops[th.sp]
 		case OpLoadG:
 			if vm.race != nil {
 				fr.pc = pc
+				m.Clock = clock
 				vm.race.global(th, in, false)
 			}
 			if in.B == 0 {
@@ -145,6 +154,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			th.sp--
 			if vm.race != nil {
 				fr.pc = pc
+				m.Clock = clock
 				vm.race.global(th, in, true)
 			}
 			if pctx.space.COWActive() {
@@ -152,6 +162,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				if in.B != 0 {
 					seg = pctx.bss
 				}
+				m.Clock = clock // a copy-on-write event reads it
 				pctx.space.NoteWrite(seg.Start + 8*uint64(in.A))
 			}
 			if in.B == 0 {
@@ -173,16 +184,19 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			a := th.ops[th.sp-1]
 			if !isNum(a) && a.K != mem.Nil {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K))
 			}
 			v, f := pctx.space.Load(uint64(a.N))
 			if f != nil {
 				fr.pc = pc
-				m.Clock += cost
+				clock += cost
+				m.Clock = clock
 				return vm.memFault(th, f)
 			}
 			if vm.race != nil {
 				fr.pc = pc
+				m.Clock = clock
 				vm.race.access(th, uint64(a.N), false)
 			}
 			th.ops[th.sp-1] = v
@@ -192,15 +206,19 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			th.sp -= 2
 			if !isNum(a) && a.K != mem.Nil {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K))
 			}
+			m.Clock = clock // a copy-on-write event reads it
 			if f := pctx.space.Store(uint64(a.N), v); f != nil {
 				fr.pc = pc
-				m.Clock += cost
+				clock += cost
+				m.Clock = clock
 				return vm.memFault(th, f)
 			}
 			if vm.race != nil {
 				fr.pc = pc
+				m.Clock = clock
 				vm.race.access(th, uint64(a.N), true)
 			}
 		case OpIndexAddr:
@@ -209,10 +227,12 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			th.sp--
 			if !isNum(i) {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K))
 			}
 			if !isNum(p) && p.K != mem.Nil {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K))
 			}
 			th.ops[th.sp-1] = mem.PtrValue(uint64(p.N + 8*i.N))
@@ -222,6 +242,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			info, ok := pctx.objects[uint64(o.N)]
 			if !ok || info.shape == nil || !isNum(o) {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.fieldFault(th, o, name, info, ok)
 			}
 			idx := -1
@@ -233,6 +254,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			}
 			if idx < 0 {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", ")))
 			}
 			th.ops[th.sp-1] = mem.PtrValue(uint64(o.N) + 8*uint64(idx))
@@ -243,25 +265,27 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				switch in.Op {
 				case OpAdd:
 					th.ops[th.sp-1].N = x.N + y.N
-					m.Clock += cost
+					clock += cost
 					continue
 				case OpSub:
 					th.ops[th.sp-1].N = x.N - y.N
-					m.Clock += cost
+					clock += cost
 					continue
 				case OpLt:
 					th.ops[th.sp-1] = mem.BoolValue(x.N < y.N)
-					m.Clock += cost
+					clock += cost
 					continue
 				}
 			}
 			r, terr, div := binary(in.Op, x, y)
 			if div {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", x, opSymbol(in.Op), y), vm.at(th))
 			}
 			if terr != "" {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.typeFault(th, terr)
 			}
 			if r.K == mem.Str && int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
@@ -269,6 +293,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				// otherwise exhaust the host's memory.
 				fr.pc = pc
 				m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+				m.Clock = clock
 				return runtime.StopLimit
 			}
 			th.ops[th.sp-1] = r
@@ -276,6 +301,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			x := th.ops[th.sp-1]
 			if x.K != mem.Int {
 				fr.pc = pc
+				m.Clock = clock
 				return vm.typeFault(th, "invalid operation: -"+x.K.String())
 			}
 			th.ops[th.sp-1].N = -x.N
@@ -306,6 +332,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				r, terr, _ := binary(Op(in.B), x, y)
 				if terr != "" {
 					fr.pc = pc
+					m.Clock = clock
 					return vm.typeFault(th, terr)
 				}
 				ok = r.Truth()
@@ -327,11 +354,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				r, terr, _ := binary(op, *x, mem.IntValue(k))
 				if terr != "" {
 					fr.pc = pc
+					m.Clock = clock
 					return vm.typeFault(th, terr)
 				}
 				if int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
 					fr.pc = pc
 					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+					m.Clock = clock
 					return runtime.StopLimit
 				}
 				*x = r
@@ -346,6 +375,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				r, terr, _ := binary(OpLt, i, end)
 				if terr != "" {
 					fr.pc = pc
+					m.Clock = clock
 					return vm.typeFault(th, terr)
 				}
 				if !r.Truth() {
@@ -355,6 +385,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		case OpIncJmp:
 			if i := &locals[in.A]; i.K == mem.Int {
 				if pctx.space.COWActive() {
+					m.Clock = clock // a copy-on-write event reads it
 					pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 				}
 				i.N++
@@ -362,6 +393,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				r, terr, _ := binary(OpAdd, *i, mem.IntValue(1))
 				if terr != "" {
 					fr.pc = pc
+					m.Clock = clock
 					return vm.typeFault(th, terr)
 				}
 				locals[in.A] = r
@@ -379,8 +411,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			}
 		case OpCall:
 			fr.pc = pc
-			m.Clock += cost
+			clock += cost
+			m.Clock = clock
 			if stop, ok := vm.call(th, vm.prog.Funcs[in.A], int(in.B)); !ok {
+				m.Clock = clock
 				return stop
 			}
 			fr = th.top()
@@ -390,8 +424,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			continue
 		case OpRet:
 			fr.pc = pc
-			m.Clock += cost
+			clock += cost
+			m.Clock = clock
 			if stop, ok := vm.ret(th); !ok {
+				m.Clock = clock
 				return stop
 			}
 			fr = th.top()
@@ -405,24 +441,28 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			m.Steps += executed // views (show stats) count instructions
 			stepsLeft -= executed
 			executed = 0
+			m.Clock = clock
 			stop, ok := vm.slow(th, in)
 			// A slow op may have moved the clock itself (spawn's cost).
-			m.Clock += cost
+			clock = m.Clock + cost
 			if !ok {
+				m.Clock = clock
 				return stop
 			}
 			if th.computeLeft > 0 {
 				n := th.computeLeft
-				if left := budget - (m.Clock - start); n > left {
+				if left := budget - (clock - start); n > left {
 					n = max(left, 0)
 				}
 				th.computeLeft -= n
-				m.Clock += n
+				clock += n
 				if th.computeLeft > 0 {
+					m.Clock = clock
 					return runtime.StopPreempt
 				}
 			}
 			if in.Op == OpYield {
+				m.Clock = clock
 				return runtime.StopYield
 			}
 			fr = th.top()
@@ -431,7 +471,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			locals = th.stack.Words[fr.base:]
 			continue
 		}
-		m.Clock += cost
+		clock += cost
 	}
 }
 
