@@ -73,6 +73,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
 	clock := m.Clock
+	// The operand stack pointer and slice stay in locals too; they are
+	// written back before any call that reads them and reloaded after one
+	// that may move them.
+	sp, ops := th.sp, th.ops
 	for {
 		// Preemption comes when the next instruction would take time past
 		// the budget; free instructions (cost_insn=0) run on, so that with
@@ -81,6 +85,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			if !m.Alone() {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return runtime.StopPreempt
 			}
 			// No other thread could take the CPU at this boundary: the
@@ -90,6 +95,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		if executed >= stepsLeft {
 			fr.pc = pc
 			m.Clock = clock
+			th.sp = sp
 			return runtime.StopLimit
 		}
 		in := code[pc]
@@ -98,6 +104,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				if ran > 0 && visible(th, in) {
 					fr.pc = pc
 					m.Clock = clock
+					th.sp = sp
 					return runtime.StopPoint
 				}
 				ran++
@@ -112,32 +119,32 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		switch in.Op {
 		case OpNop:
 		case OpConst:
-			th.ops[th.sp] = consts[in.A]
-			th.sp++
+			ops[sp] = consts[in.A]
+			sp++
 		case OpInt:
-			th.ops[th.sp] = mem.Value{K: mem.Int, N: int64(in.A)}
-			th.sp++
+			ops[sp] = mem.Value{K: mem.Int, N: int64(in.A)}
+			sp++
 		case OpNil:
-			th.ops[th.sp] = mem.NilValue
-			th.sp++
+			ops[sp] = mem.NilValue
+			sp++
 		case OpTrue:
-			th.ops[th.sp] = mem.TrueValue
-			th.sp++
+			ops[sp] = mem.TrueValue
+			sp++
 		case OpFalse:
-			th.ops[th.sp] = mem.FalseValue
-			th.sp++
+			ops[sp] = mem.FalseValue
+			sp++
 		case OpPop:
-			th.sp--
+			sp--
 		case OpLoadL:
-			th.ops[th.sp] = locals[in.A]
-			th.sp++
+			ops[sp] = locals[in.A]
+			sp++
 		case OpStoreL:
-			th.sp--
+			sp--
 			if pctx.space.COWActive() {
 				m.Clock = clock // a copy-on-write event reads it
 				pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 			}
-			locals[in.A] = th.ops[th.sp]
+			locals[in.A] = ops[sp]
 		case OpLoadG:
 			if vm.race != nil {
 				fr.pc = pc
@@ -145,13 +152,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				vm.race.global(th, in, false)
 			}
 			if in.B == 0 {
-				th.ops[th.sp] = pctx.data.Words[in.A]
+				ops[sp] = pctx.data.Words[in.A]
 			} else {
-				th.ops[th.sp] = pctx.bss.Words[in.A]
+				ops[sp] = pctx.bss.Words[in.A]
 			}
-			th.sp++
+			sp++
 		case OpStoreG:
-			th.sp--
+			sp--
 			if vm.race != nil {
 				fr.pc = pc
 				m.Clock = clock
@@ -166,25 +173,29 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				pctx.space.NoteWrite(seg.Start + 8*uint64(in.A))
 			}
 			if in.B == 0 {
-				pctx.data.Words[in.A] = th.ops[th.sp]
+				pctx.data.Words[in.A] = ops[sp]
 			} else {
-				pctx.bss.Words[in.A] = th.ops[th.sp]
+				pctx.bss.Words[in.A] = ops[sp]
 			}
 		case OpAddrL:
-			th.push(mem.PtrValue(slotAddr(fr, int(in.A))))
+			ops[sp] = mem.PtrValue(slotAddr(fr, int(in.A)))
+			sp++
 		case OpAddrG:
 			seg := pctx.data
 			if in.B != 0 {
 				seg = pctx.bss
 			}
-			th.push(mem.PtrValue(seg.Start + 8*uint64(in.A)))
+			ops[sp] = mem.PtrValue(seg.Start + 8*uint64(in.A))
+			sp++
 		case OpAddrF:
-			th.push(mem.PtrValue(vm.prog.Funcs[in.A].Addr))
+			ops[sp] = mem.PtrValue(vm.prog.Funcs[in.A].Addr)
+			sp++
 		case OpLoad:
-			a := th.ops[th.sp-1]
+			a := ops[sp-1]
 			if !isNum(a) && a.K != mem.Nil {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K))
 			}
 			v, f := pctx.space.Load(uint64(a.N))
@@ -192,6 +203,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				clock += cost
 				m.Clock = clock
+				th.sp = sp
 				return vm.memFault(th, f)
 			}
 			if vm.race != nil {
@@ -199,14 +211,15 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				m.Clock = clock
 				vm.race.access(th, uint64(a.N), false)
 			}
-			th.ops[th.sp-1] = v
+			ops[sp-1] = v
 		case OpStore:
-			v := th.ops[th.sp-1]
-			a := th.ops[th.sp-2]
-			th.sp -= 2
+			v := ops[sp-1]
+			a := ops[sp-2]
+			sp -= 2
 			if !isNum(a) && a.K != mem.Nil {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K))
 			}
 			m.Clock = clock // a copy-on-write event reads it
@@ -214,6 +227,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				clock += cost
 				m.Clock = clock
+				th.sp = sp
 				return vm.memFault(th, f)
 			}
 			if vm.race != nil {
@@ -222,27 +236,30 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				vm.race.access(th, uint64(a.N), true)
 			}
 		case OpIndexAddr:
-			i := th.ops[th.sp-1]
-			p := th.ops[th.sp-2]
-			th.sp--
+			i := ops[sp-1]
+			p := ops[sp-2]
+			sp--
 			if !isNum(i) {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K))
 			}
 			if !isNum(p) && p.K != mem.Nil {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K))
 			}
-			th.ops[th.sp-1] = mem.PtrValue(uint64(p.N + 8*i.N))
+			ops[sp-1] = mem.PtrValue(uint64(p.N + 8*i.N))
 		case OpFieldAddr:
-			o := th.ops[th.sp-1]
+			o := ops[sp-1]
 			name := consts[in.A].S
 			info, ok := pctx.objects[uint64(o.N)]
 			if !ok || info.shape == nil || !isNum(o) {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.fieldFault(th, o, name, info, ok)
 			}
 			idx := -1
@@ -255,24 +272,25 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			if idx < 0 {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", ")))
 			}
-			th.ops[th.sp-1] = mem.PtrValue(uint64(o.N) + 8*uint64(idx))
+			ops[sp-1] = mem.PtrValue(uint64(o.N) + 8*uint64(idx))
 		case OpAdd, OpSub, OpMul, OpDiv, OpMod, OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
-			x, y := th.ops[th.sp-2], th.ops[th.sp-1]
-			th.sp--
+			x, y := ops[sp-2], ops[sp-1]
+			sp--
 			if x.K == mem.Int && y.K == mem.Int {
 				switch in.Op {
 				case OpAdd:
-					th.ops[th.sp-1].N = x.N + y.N
+					ops[sp-1].N = x.N + y.N
 					clock += cost
 					continue
 				case OpSub:
-					th.ops[th.sp-1].N = x.N - y.N
+					ops[sp-1].N = x.N - y.N
 					clock += cost
 					continue
 				case OpLt:
-					th.ops[th.sp-1] = mem.BoolValue(x.N < y.N)
+					ops[sp-1] = mem.BoolValue(x.N < y.N)
 					clock += cost
 					continue
 				}
@@ -281,11 +299,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			if div {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", x, opSymbol(in.Op), y), vm.at(th))
 			}
 			if terr != "" {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.typeFault(th, terr)
 			}
 			if r.K == mem.Str && int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
@@ -294,24 +314,26 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
 				m.Clock = clock
+				th.sp = sp
 				return runtime.StopLimit
 			}
-			th.ops[th.sp-1] = r
+			ops[sp-1] = r
 		case OpNeg:
-			x := th.ops[th.sp-1]
+			x := ops[sp-1]
 			if x.K != mem.Int {
 				fr.pc = pc
 				m.Clock = clock
+				th.sp = sp
 				return vm.typeFault(th, "invalid operation: -"+x.K.String())
 			}
-			th.ops[th.sp-1].N = -x.N
+			ops[sp-1].N = -x.N
 		case OpNot:
-			th.ops[th.sp-1] = mem.BoolValue(!th.ops[th.sp-1].Truth())
+			ops[sp-1] = mem.BoolValue(!ops[sp-1].Truth())
 		case OpJmp:
 			pc = int(in.A)
 		case OpCmpJmpF:
-			x, y := th.ops[th.sp-2], th.ops[th.sp-1]
-			th.sp -= 2
+			x, y := ops[sp-2], ops[sp-1]
+			sp -= 2
 			var ok bool
 			if x.K == mem.Int && y.K == mem.Int {
 				switch Op(in.B) {
@@ -333,6 +355,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				if terr != "" {
 					fr.pc = pc
 					m.Clock = clock
+					th.sp = sp
 					return vm.typeFault(th, terr)
 				}
 				ok = r.Truth()
@@ -341,7 +364,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				pc = int(in.A)
 			}
 		case OpAddI:
-			x := &th.ops[th.sp-1]
+			x := &ops[sp-1]
 			if x.K == mem.Int || x.K == mem.Ptr {
 				x.N += int64(in.A)
 			} else {
@@ -355,12 +378,14 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				if terr != "" {
 					fr.pc = pc
 					m.Clock = clock
+					th.sp = sp
 					return vm.typeFault(th, terr)
 				}
 				if int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
 					fr.pc = pc
 					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
 					m.Clock = clock
+					th.sp = sp
 					return runtime.StopLimit
 				}
 				*x = r
@@ -376,6 +401,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				if terr != "" {
 					fr.pc = pc
 					m.Clock = clock
+					th.sp = sp
 					return vm.typeFault(th, terr)
 				}
 				if !r.Truth() {
@@ -394,29 +420,33 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				if terr != "" {
 					fr.pc = pc
 					m.Clock = clock
+					th.sp = sp
 					return vm.typeFault(th, terr)
 				}
 				locals[in.A] = r
 			}
 			pc = int(in.B)
 		case OpJmpF:
-			th.sp--
-			if !th.ops[th.sp].Truth() {
+			sp--
+			if !ops[sp].Truth() {
 				pc = int(in.A)
 			}
 		case OpJmpT:
-			th.sp--
-			if th.ops[th.sp].Truth() {
+			sp--
+			if ops[sp].Truth() {
 				pc = int(in.A)
 			}
 		case OpCall:
 			fr.pc = pc
 			clock += cost
 			m.Clock = clock
+			th.sp = sp
 			if stop, ok := vm.call(th, vm.prog.Funcs[in.A], int(in.B)); !ok {
 				m.Clock = clock
+				th.sp = sp
 				return stop
 			}
+			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
 			pc = 0
@@ -426,10 +456,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			fr.pc = pc
 			clock += cost
 			m.Clock = clock
+			th.sp = sp
 			if stop, ok := vm.ret(th); !ok {
 				m.Clock = clock
+				th.sp = sp
 				return stop
 			}
+			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
 			pc = fr.pc
@@ -442,11 +475,14 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			stepsLeft -= executed
 			executed = 0
 			m.Clock = clock
+			th.sp = sp
 			stop, ok := vm.slow(th, in)
+			sp, ops = th.sp, th.ops
 			// A slow op may have moved the clock itself (spawn's cost).
 			clock = m.Clock + cost
 			if !ok {
 				m.Clock = clock
+				th.sp = sp
 				return stop
 			}
 			if th.computeLeft > 0 {
@@ -458,13 +494,16 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				clock += n
 				if th.computeLeft > 0 {
 					m.Clock = clock
+					th.sp = sp
 					return runtime.StopPreempt
 				}
 			}
 			if in.Op == OpYield {
 				m.Clock = clock
+				th.sp = sp
 				return runtime.StopYield
 			}
+			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
 			pc = fr.pc
