@@ -164,3 +164,32 @@ wait b
 		t.Error("different seeds, same schedule (possible, but unlikely for this script)")
 	}
 }
+
+// TestAloneKeepsQuantum: a thread that ran alone for many quanta still
+// loses the CPU at the next quantum boundary once it makes another thread
+// ready, as a round trip through the scheduler at every boundary would.
+func TestAloneKeepsQuantum(t *testing.T) {
+	src := `func child() { print "child runs at", now() }
+let s = 0
+for i in 0..50 { s = s + i }
+print "spawn at", now()
+let t = thread child()
+for i in 0..50 { s = s + i }
+join t
+`
+	prog, err := Load("a.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s, _ := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out})
+	s.Run()
+	var spawnAt, childAt int
+	fmt.Sscanf(strings.Split(out.String(), "\n")[0], "spawn at %d", &spawnAt)
+	fmt.Sscanf(strings.Split(out.String(), "\n")[1], "child runs at %d", &childAt)
+	// Created within one quantum (4 ticks) plus the creation (2) and the
+	// switch (1) and its own first instructions.
+	if childAt == 0 || childAt-spawnAt > 4+2+1+4 {
+		t.Errorf("the child waited from %d to %d:\n%s", spawnAt, childAt, out.String())
+	}
+}

@@ -73,6 +73,10 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
 	clock := m.Clock
+	// One more quantum each time the thread runs on alone, so that a
+	// thread it makes ready is seen at the very boundary a round trip
+	// through the scheduler would have stopped at.
+	slice := budget
 	// The operand stack pointer and slice stay in locals too; they are
 	// written back before any call that reads them and reloaded after one
 	// that may move them.
@@ -90,7 +94,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			}
 			// No other thread could take the CPU at this boundary: the
 			// scheduler would give it straight back, so run on.
-			budget += clock - start
+			budget += slice
 		}
 		if executed >= stepsLeft {
 			fr.pc = pc
