@@ -3,7 +3,6 @@ package interp
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"proc/grammar"
 	"proc/runtime"
@@ -1022,8 +1021,6 @@ func ViewName(v int) string {
 	}
 	return "?"
 }
-
-var _ = strings.Join
 
 // withKeys are the keys a with-clause may give, and their kinds.
 var withKeys = map[string]string{"name": "string", "priority": "int", "tickets": "int", "burst": "int", "host": "string"}
