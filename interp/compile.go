@@ -73,15 +73,7 @@ func (c *compiler) compile(s *grammar.Script) {
 			c.errorf(g.NamePos, "global %s redeclared (first declared at line %d)", g.Name, prev.Pos.Line)
 			continue
 		}
-		gl := &Global{Name: g.Name, Pos: g.NamePos}
-		if g.Init == nil {
-			gl.Bss, gl.Index = true, nBss
-			nBss++
-		} else {
-			gl.Index = nData
-			nData++
-			gl.Init = c.constExpr(g.Init)
-		}
+		gl := c.newGlobal(g, &nData, &nBss)
 		c.globals[g.Name] = gl
 		c.prog.Globals = append(c.prog.Globals, gl)
 	}
@@ -138,6 +130,21 @@ func (c *compiler) compile(s *grammar.Script) {
 			img.Data[g.Index] = g.Init
 		}
 	}
+}
+
+// newGlobal lays out a declared global: with an initial value in data,
+// without one in bss, each at the next index of its segment.
+func (c *compiler) newGlobal(g *grammar.Global, nData, nBss *int) *Global {
+	gl := &Global{Name: g.Name, Pos: g.NamePos}
+	if g.Init == nil {
+		gl.Bss, gl.Index = true, *nBss
+		(*nBss)++
+	} else {
+		gl.Index = *nData
+		(*nData)++
+		gl.Init = c.constExpr(g.Init)
+	}
+	return gl
 }
 
 // config applies one `config KEY = VALUE` line.

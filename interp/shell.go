@@ -534,15 +534,7 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 			c.errorf(g.NamePos, "global %s has the name of a function", g.Name)
 			continue
 		}
-		gl := &Global{Name: g.Name, Pos: g.NamePos}
-		if g.Init == nil {
-			gl.Bss, gl.Index = true, nBss
-			nBss++
-		} else {
-			gl.Index = nData
-			nData++
-			gl.Init = c.constExpr(g.Init)
-		}
+		gl := c.newGlobal(g, &nData, &nBss)
 		c.globals[g.Name] = gl
 		p.Globals = append(p.Globals, gl)
 		newGlobals = append(newGlobals, gl)

@@ -96,13 +96,7 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			m.boost()
 			t = m.pick()
 			if t == nil {
-				if next := m.nextTimer(); next >= 0 {
-					if m.Trace.On(CatSched) {
-						m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "idle", Text: fmt.Sprintf("idle: no thread is ready until tick %d", next),
-							Fields: []Field{{"until", next}}})
-					}
-					m.Idle += next - m.Clock
-					m.Clock = next
+				if m.idle() {
 					continue
 				}
 				return LegStuck

@@ -683,13 +683,7 @@ func (m *Machine) Run() {
 			t = m.pick()
 		}
 		if t == nil {
-			if next := m.nextTimer(); next >= 0 {
-				if m.Trace.On(CatSched) {
-					m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "idle", Text: fmt.Sprintf("idle: no thread is ready until tick %d", next),
-						Fields: []Field{{"until", next}}})
-				}
-				m.Idle += next - m.Clock
-				m.Clock = next
+			if m.idle() {
 				continue
 			}
 			if m.LiveThreads() > 0 {
@@ -699,6 +693,22 @@ func (m *Machine) Run() {
 		}
 		m.dispatch(t)
 	}
+}
+
+// idle lets the CPU idle until the next timer, when there is one, and
+// reports whether it did.
+func (m *Machine) idle() bool {
+	next := m.nextTimer()
+	if next < 0 {
+		return false
+	}
+	if m.Trace.On(CatSched) {
+		m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "idle", Text: fmt.Sprintf("idle: no thread is ready until tick %d", next),
+			Fields: []Field{{"until", next}}})
+	}
+	m.Idle += next - m.Clock
+	m.Clock = next
+	return true
 }
 
 // choose asks the chooser which ready thread runs next.
