@@ -126,31 +126,48 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 		}
 	}()
 	sc := newScanner(filename, src)
-	// Upgrade reads every token before participle starts, so nesting is
-	// checked before participle can recurse.
-	peek, uerr := lexer.Upgrade(sc)
-	if uerr != nil {
-		return nil, &Error{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: uerr.Error()}
-	}
-	lexErr := sc.err
-	if sc.deep {
-		return nil, lexErr
-	}
-	cst, perr := parsers().script.ParseFromLexer(peek)
-	if perr != nil {
-		e := translate(perr, filename)
-		// The token stream stops at a lexical error; a syntax error before
-		// it is reported first, as it comes first in the file.
-		if lexErr != nil && e.Pos.Offset >= lexErr.Pos.Offset {
-			return nil, lexErr
+	// The file is parsed one top-level line at a time (a declaration, or a
+	// statement with all its blocks), each from a token buffer of its own.
+	// One buffer for the whole file would be regrown token by token and
+	// rescanned by the garbage collector while it grows; a line's buffer
+	// stays small. Each buffer is filled completely before participle
+	// starts on it, so nesting is checked before participle can recurse.
+	ps := parsers()
+	cst := &script{}
+	lines := &lineLexer{sc: sc}
+	for !lines.eof {
+		lines.done = false
+		peek, uerr := lexer.Upgrade(lines)
+		if uerr != nil {
+			return nil, &Error{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: uerr.Error()}
 		}
-		if u := sc.nest.unclosed(); lexErr == nil && u != nil && u.pos.Line < e.Pos.Line {
-			e.Msg += fmt.Sprintf(" (%q at line %d is never closed)", string(u.open), u.pos.Line)
+		if sc.deep {
+			return nil, sc.err
 		}
-		return nil, e
+		line, perr := ps.script.ParseFromLexer(peek)
+		if perr != nil {
+			// Read the rest of the file, so that a lexical error or an
+			// unclosed bracket anywhere in it is known, as it would be
+			// had the file been read in one go.
+			lines.drain()
+			if sc.deep {
+				return nil, sc.err
+			}
+			e := translate(perr, filename)
+			// The token stream stops at a lexical error; a syntax error
+			// before it is reported first, as it comes first in the file.
+			if sc.err != nil && e.Pos.Offset >= sc.err.Pos.Offset {
+				return nil, sc.err
+			}
+			if u := sc.nest.unclosed(); sc.err == nil && u != nil && u.pos.Line < e.Pos.Line {
+				e.Msg += fmt.Sprintf(" (%q at line %d is never closed)", string(u.open), u.pos.Line)
+			}
+			return nil, e
+		}
+		cst.Items = append(cst.Items, line.Items...)
 	}
-	if lexErr != nil {
-		return nil, lexErr
+	if sc.err != nil {
+		return nil, sc.err
 	}
 	c := converter{src: src}
 	s = c.script(filename, cst)
@@ -158,4 +175,50 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 		return nil, c.err
 	}
 	return s, nil
+}
+
+// lineLexer hands participle the tokens of one top-level line of the
+// file at a time: everything up to and including the statement end that
+// closes it outside any bracket, then an EOF. After the file's real EOF
+// it sets eof.
+type lineLexer struct {
+	sc    *scanner
+	depth int  // brackets open: the scanner's count, which never goes below the file
+	done  bool // the line has ended; Next returns EOF until done is reset
+	end   lexer.Position
+	eof   bool
+}
+
+func (l *lineLexer) Next() (lexer.Token, error) {
+	if l.done {
+		return lexer.Token{Type: lexer.EOF, Pos: l.end}, nil
+	}
+	t, _ := l.sc.Next()
+	switch t.Type {
+	case lexer.EOF:
+		l.done, l.eof = true, true
+	case tokNL:
+		if l.depth == 0 {
+			l.done = true
+			l.end = t.Pos
+		}
+	case tokPunct:
+		switch t.Value {
+		case "(", "[", "{":
+			l.depth++
+		case ")", "]", "}":
+			if l.depth > 0 {
+				l.depth--
+			}
+		}
+	}
+	return t, nil
+}
+
+// drain reads the rest of the file.
+func (l *lineLexer) drain() {
+	for !l.eof {
+		l.done = false
+		l.Next()
+	}
 }

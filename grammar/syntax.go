@@ -14,11 +14,13 @@ import "github.com/alecthomas/participle/v2/lexer"
 // parsed by the hand-written precedence climber of expr.go, which yields
 // AST nodes directly.
 
-// script = { NL | item NL } .
+// script = { item NL } .
 //
-// The lexer ends the last line with an NL even when the file does not.
+// The lexer ends the last line with an NL even when the file does not, and
+// never starts a file or follows an NL with one: no alternative for empty
+// lines is needed, which saves participle a branch per line.
 type script struct {
-	Items []itemNode `parser:"( NL | @@ NL )*"`
+	Items []itemNode `parser:"( @@ NL )*"`
 }
 
 // itemNode is anything that stands on a line of its own. Declarations are
@@ -26,13 +28,14 @@ type script struct {
 // level instead of reporting an unexpected keyword.
 type itemNode interface{ item() }
 
-// block = "{" { NL | item NL } "}" .
+// block = "{" [ NL ] { item NL } "}" .
 //
 // The lexer puts an NL before every "}", so the last statement of a block
-// is terminated like any other.
+// is terminated like any other; the NL after "{" is there when the block
+// spans lines.
 type block struct {
 	Pos   lexer.Position
-	Items []itemNode `parser:"'{' ( NL | @@ NL )*"`
+	Items []itemNode `parser:"'{' NL? ( @@ NL )*"`
 	End   *blockEnd  `parser:"@@"`
 }
 
