@@ -22,9 +22,9 @@ func (c *converter) errorf(pos lexer.Position, format string, args ...any) {
 	}
 }
 
-func (c *converter) script(filename string, cst *script) *Script {
+func (c *converter) script(filename string, items []itemNode) *Script {
 	s := &Script{File: filename, Src: c.src}
-	for _, it := range cst.Items {
+	for _, it := range items {
 		switch it := it.(type) {
 		case *configDecl:
 			s.Configs = append(s.Configs, &Config{
@@ -45,7 +45,7 @@ func (c *converter) script(filename string, cst *script) *Script {
 				Name:    it.Name.Name,
 				NamePos: toPos(it.Name.Pos),
 				Params:  make([]*Ident, len(it.Params)),
-				Body:    c.block(it.Body),
+				Body:    c.block(&it.Body),
 			}
 			for i, p := range it.Params {
 				f.Params[i] = ident(p)
@@ -61,7 +61,7 @@ func (c *converter) script(filename string, cst *script) *Script {
 }
 
 func (c *converter) block(b *block) *Block {
-	out := &Block{Pos: toPos(b.Pos), End: toPos(b.End.Pos), Stmts: make([]Stmt, 0, len(b.Items))}
+	out := &Block{Pos: toPos(b.Pos), End: toPos(b.End), Stmts: make([]Stmt, 0, len(b.Items))}
 	for _, it := range b.Items {
 		if st := c.stmt(it); st != nil {
 			out.Stmts = append(out.Stmts, st)
@@ -84,14 +84,14 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *ifStmt:
 		return c.ifStmt(s)
 	case *whileStmt:
-		return &WhileStmt{Pos: toPos(s.Pos), Cond: s.Cond, Body: c.block(s.Body)}
+		return &WhileStmt{Pos: toPos(s.Pos), Cond: s.Cond, Body: c.block(&s.Body)}
 	case *forStmt:
 		return &ForStmt{
 			Pos:  toPos(s.Pos),
 			Var:  ident(s.Var),
 			From: s.From,
 			To:   s.To,
-			Body: c.block(s.Body),
+			Body: c.block(&s.Body),
 		}
 	case *branchStmt:
 		return &BranchStmt{Pos: toPos(s.Pos), Tok: s.Tok}
@@ -211,15 +211,15 @@ func (c *converter) show(s *showStmt) Stmt {
 // back, without recursion.
 func (c *converter) ifStmt(s *ifStmt) Stmt {
 	// Convert in source order first so that errors come in source order.
-	top := &IfStmt{Pos: toPos(s.Pos), Cond: s.Cond, Then: c.block(s.Then)}
+	top := &IfStmt{Pos: toPos(s.Pos), Cond: s.Cond, Then: c.block(&s.Then)}
 	links := make([]*IfStmt, 0, len(s.Elses))
 	var tail Stmt
 	for i, e := range s.Elses {
 		if e.If != nil {
-			links = append(links, &IfStmt{Pos: toPos(e.If.Pos), Cond: e.If.Cond, Then: c.block(e.If.Then)})
+			links = append(links, &IfStmt{Pos: toPos(e.If.Pos), Cond: e.If.Cond, Then: c.block(&e.If.Then)})
 			continue
 		}
-		tail = c.block(e.Body)
+		tail = c.block(&e.Body)
 		if i < len(s.Elses)-1 {
 			c.errorf(s.Elses[i+1].Pos, "else after the final else block")
 		}

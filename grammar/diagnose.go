@@ -32,12 +32,15 @@ func translate(err error, filename string) *Error {
 	if errors.As(err, &pe) {
 		msg := pe.Message()
 		if strings.HasPrefix(msg, "too many iterations") {
-			msg = fmt.Sprintf("too many items in one list or block (more than %d)", participle.MaxIterations)
+			msg = tooManyItems
 		}
 		return &Error{Pos: toPos(pe.Position()), Msg: msg}
 	}
 	return &Error{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: err.Error()}
 }
+
+// tooManyItems is the message for participle's limit on repetitions.
+var tooManyItems = fmt.Sprintf("too many items in one list or block (more than %d)", participle.MaxIterations)
 
 // expectations words the first term of participle's expectation. A term
 // missing here yields a plain "unexpected X".
@@ -46,7 +49,7 @@ var expectations = map[string]string{
 	"CondExpr": "condition",
 	"IdentTok": "name",
 	"<ident>":  "name",
-	"Block":    `"{"`,
+	"block":    `"{"`,
 	"ShowWhat": "what to show",
 	"ElseIf":   `"if" or "{" after else`,
 }

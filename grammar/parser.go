@@ -13,7 +13,6 @@ import (
 // through parseItem, has a parser of its own. All are built from one set of
 // options, so they are one grammar.
 type parserSet struct {
-	script *participle.Parser[script]
 	// items picks the production of a line from its first keyword, where
 	// a participle union would try every member in turn.
 	items    map[string]func(*lexer.PeekingLexer) (itemNode, error)
@@ -46,7 +45,6 @@ func buildParsers() *parserSet {
 		participle.UseLookahead(0),
 	}
 	ps := &parserSet{
-		script:   participle.MustBuild[script](opts...),
 		items:    map[string]func(*lexer.PeekingLexer) (itemNode, error){},
 		exprItem: production[exprStmt](opts),
 	}
@@ -97,8 +95,9 @@ func production[T any, PT interface {
 // allowTrailing lets a production's parser stop where the production ends.
 var allowTrailing = participle.AllowTrailing(true)
 
-// parseItem is participle's parser for itemNode fields: it picks the kind
-// of line from its first token.
+// parseItem parses one line: it picks the production from the first token.
+// It returns participle.NextMatch, having read nothing, when no line starts
+// there.
 func parseItem(lex *lexer.PeekingLexer) (itemNode, error) {
 	t := lex.Peek()
 	ps := parsers()
@@ -111,6 +110,63 @@ func parseItem(lex *lexer.PeekingLexer) (itemNode, error) {
 		return ps.exprItem(lex)
 	}
 	return nil, participle.NextMatch
+}
+
+// parseItems parses { item NL }, the lines of a block or of the file, and
+// appends them to items. It stops before the first token that starts no
+// line. A line that fails before reading a token counts as no line, and a
+// line that fails after one is the error, as in participle's ( @@ NL )*
+// with no lookahead, which this loop stands for: participle would go
+// through a branch, a capture and a reflective call per line.
+func parseItems(lex *lexer.PeekingLexer, items *[]itemNode) error {
+	for n := 0; ; n++ {
+		if n == participle.MaxIterations {
+			return &syntaxError{pos: lex.Peek().Pos, msg: tooManyItems}
+		}
+		start := lex.MakeCheckpoint()
+		it, err := parseItem(lex)
+		if err != nil {
+			if err == participle.NextMatch || lex.Cursor() == start.Cursor() {
+				lex.LoadCheckpoint(start)
+				return nil
+			}
+			return err
+		}
+		*items = append(*items, it)
+		if t := lex.Peek(); t.Type != tokNL {
+			return unexpected(t, "<nl>")
+		}
+		lex.Next()
+	}
+}
+
+// unexpected is the error for token t where term, a term of participle's
+// expectations, was expected; term "" expects nothing in particular.
+func unexpected(t *lexer.Token, term string) *syntaxError {
+	return &syntaxError{pos: t.Pos, msg: unexpectedMessage(t, term), atEOF: t.EOF()}
+}
+
+// Parse parses a block: participle reaches it through the Parseable
+// interface. It declines (NextMatch) when no "{" starts here, so that
+// participle reports the block as what it expected.
+func (b *block) Parse(lex *lexer.PeekingLexer) error {
+	t := lex.Peek()
+	if !isPunct(t, "{") {
+		return participle.NextMatch
+	}
+	b.Pos = t.Pos
+	lex.Next()
+	if lex.Peek().Type == tokNL {
+		lex.Next()
+	}
+	if err := parseItems(lex, &b.Items); err != nil {
+		return err
+	}
+	if t := lex.Peek(); !isPunct(t, "}") {
+		return unexpected(t, "BlockEnd")
+	}
+	b.End = lex.Next().Pos
+	return nil
 }
 
 // Parse parses the source text of one .proc file. filename is used in
@@ -132,8 +188,7 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 	// rescanned by the garbage collector while it grows; a line's buffer
 	// stays small. Each buffer is filled completely before participle
 	// starts on it, so nesting is checked before participle can recurse.
-	ps := parsers()
-	cst := &script{}
+	var items []itemNode
 	lines := &lineLexer{sc: sc}
 	for !lines.eof {
 		lines.done = false
@@ -144,7 +199,10 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 		if sc.deep {
 			return nil, sc.err
 		}
-		line, perr := ps.script.ParseFromLexer(peek)
+		perr := parseItems(peek, &items)
+		if perr == nil && !peek.Peek().EOF() {
+			perr = unexpected(peek.Peek(), "")
+		}
 		if perr != nil {
 			// Read the rest of the file, so that a lexical error or an
 			// unclosed bracket anywhere in it is known, as it would be
@@ -164,13 +222,12 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 			}
 			return nil, e
 		}
-		cst.Items = append(cst.Items, line.Items...)
 	}
 	if sc.err != nil {
 		return nil, sc.err
 	}
 	c := converter{src: src}
-	s = c.script(filename, cst)
+	s = c.script(filename, items)
 	if c.err != nil {
 		return nil, c.err
 	}

@@ -14,14 +14,10 @@ import "github.com/alecthomas/participle/v2/lexer"
 // parsed by the hand-written precedence climber of expr.go, which yields
 // AST nodes directly.
 
-// script = { item NL } .
-//
-// The lexer ends the last line with an NL even when the file does not, and
-// never starts a file or follows an NL with one: no alternative for empty
-// lines is needed, which saves participle a branch per line.
-type script struct {
-	Items []itemNode `parser:"( @@ NL )*"`
-}
+// A file is { item NL } . Parse reads it one top-level line at a time
+// (parser.go); the lexer ends the last line with an NL even when the file
+// does not, and never starts a file or follows an NL with one, so empty
+// lines need no alternative.
 
 // itemNode is anything that stands on a line of its own. Declarations are
 // accepted in blocks too, so that convert can say they belong at the top
@@ -32,18 +28,13 @@ type itemNode interface{ item() }
 //
 // The lexer puts an NL before every "}", so the last statement of a block
 // is terminated like any other; the NL after "{" is there when the block
-// spans lines.
+// spans lines. A block is parsed by its Parse method (parser.go), which
+// hands each item to the production parser its first token selects, as
+// the top level of a file does.
 type block struct {
-	Pos   lexer.Position
-	Items []itemNode `parser:"'{' NL? ( @@ NL )*"`
-	End   *blockEnd  `parser:"@@"`
-}
-
-// blockEnd is the closing brace, a struct of its own for its position and
-// for a clearer message when it is missing.
-type blockEnd struct {
-	Pos lexer.Position
-	Tok string `parser:"@'}'"`
+	Pos   lexer.Position // the opening brace
+	Items []itemNode
+	End   lexer.Position // the closing brace
 }
 
 type identTok struct {
@@ -67,7 +58,7 @@ type funcDecl struct {
 	Pos    lexer.Position
 	Name   *identTok   `parser:"'func' @@"`
 	Params []*identTok `parser:"'(' ( @@ ( ',' @@ )* )? ')'"`
-	Body   *block      `parser:"@@"`
+	Body   block       `parser:"@@"`
 }
 
 // exprStmt is an expression statement or an assignment: both start with an
@@ -92,7 +83,7 @@ type letStmt struct {
 type ifStmt struct {
 	Pos   lexer.Position
 	Cond  condExpr      `parser:"'if' @@"`
-	Then  *block        `parser:"@@"`
+	Then  block         `parser:"@@"`
 	Elses []*elseClause `parser:"@@*"`
 }
 
@@ -100,14 +91,14 @@ type ifStmt struct {
 type elseClause struct {
 	Pos  lexer.Position
 	If   *elseIf `parser:"'else' ( @@"`
-	Body *block  `parser:"| @@ )"`
+	Body block   `parser:"| @@ )"`
 }
 
 // elseIf is the "if COND BLOCK" after an else; Pos is that of the "if".
 type elseIf struct {
 	Pos  lexer.Position
 	Cond condExpr `parser:"'if' @@"`
-	Then *block   `parser:"@@"`
+	Then block    `parser:"@@"`
 }
 
 // strayElse is an else that starts a line: the closing brace before it
@@ -120,7 +111,7 @@ type strayElse struct {
 type whileStmt struct {
 	Pos  lexer.Position
 	Cond condExpr `parser:"'while' @@"`
-	Body *block   `parser:"@@"`
+	Body block    `parser:"@@"`
 }
 
 type forStmt struct {
@@ -128,7 +119,7 @@ type forStmt struct {
 	Var  *identTok `parser:"'for' @@ 'in'"`
 	From Expr      `parser:"@@ '..'"`
 	To   Expr      `parser:"@@"`
-	Body *block    `parser:"@@"`
+	Body block     `parser:"@@"`
 }
 
 type branchStmt struct {
