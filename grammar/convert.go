@@ -13,7 +13,8 @@ import (
 // as a statement, which words follow show, where declarations may go.
 type converter struct {
 	src []byte
-	err *Error // the first error, in source order
+	s   *Script // the script being built
+	err *Error  // the first error, in source order
 }
 
 func (c *converter) errorf(pos lexer.Position, format string, args ...any) {
@@ -22,42 +23,45 @@ func (c *converter) errorf(pos lexer.Position, format string, args ...any) {
 	}
 }
 
-func (c *converter) script(filename string, items []itemNode) *Script {
-	s := &Script{File: filename, Src: c.src}
-	for _, it := range items {
-		switch it := it.(type) {
-		case *configDecl:
-			s.Configs = append(s.Configs, &Config{
-				Pos:   toPos(it.Pos),
-				Key:   it.Key.Name,
-				Value: it.Value,
-			})
-		case *globalDecl:
-			s.Globals = append(s.Globals, &Global{
-				Pos:     toPos(it.Pos),
-				Name:    it.Name.Name,
-				NamePos: toPos(it.Name.Pos),
-				Init:    it.Init,
-			})
-		case *funcDecl:
-			f := &Func{
-				Pos:     toPos(it.Pos),
-				Name:    it.Name.Name,
-				NamePos: toPos(it.Name.Pos),
-				Params:  make([]*Ident, len(it.Params)),
-				Body:    c.block(&it.Body),
-			}
-			for i, p := range it.Params {
-				f.Params[i] = ident(p)
-			}
-			s.Funcs = append(s.Funcs, f)
-		default:
-			if st := c.stmt(it); st != nil {
-				s.Body = append(s.Body, st)
-			}
+// begin starts the script; item adds its top-level lines in order.
+func (c *converter) begin(filename string) *Script {
+	c.s = &Script{File: filename, Src: c.src}
+	return c.s
+}
+
+func (c *converter) item(it itemNode) {
+	s := c.s
+	switch it := it.(type) {
+	case *configDecl:
+		s.Configs = append(s.Configs, &Config{
+			Pos:   toPos(it.Pos),
+			Key:   it.Key.Name,
+			Value: it.Value,
+		})
+	case *globalDecl:
+		s.Globals = append(s.Globals, &Global{
+			Pos:     toPos(it.Pos),
+			Name:    it.Name.Name,
+			NamePos: toPos(it.Name.Pos),
+			Init:    it.Init,
+		})
+	case *funcDecl:
+		f := &Func{
+			Pos:     toPos(it.Pos),
+			Name:    it.Name.Name,
+			NamePos: toPos(it.Name.Pos),
+			Params:  make([]*Ident, len(it.Params)),
+			Body:    c.block(&it.Body),
+		}
+		for i, p := range it.Params {
+			f.Params[i] = ident(p)
+		}
+		s.Funcs = append(s.Funcs, f)
+	default:
+		if st := c.stmt(it); st != nil {
+			s.Body = append(s.Body, st)
 		}
 	}
-	return s
 }
 
 func (c *converter) block(b *block) *Block {

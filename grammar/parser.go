@@ -188,6 +188,12 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 	// rescanned by the garbage collector while it grows; a line's buffer
 	// stays small. Each buffer is filled completely before participle
 	// starts on it, so nesting is checked before participle can recurse.
+	// Each line is converted as soon as it is parsed, so that its syntax
+	// structs and its token buffer are garbage while the rest of the file
+	// is parsed. A syntax error later in the file is still the one
+	// reported: the converter's errors are returned only at the end.
+	c := converter{src: src}
+	s = c.begin(filename)
 	var items []itemNode
 	lines := &lineLexer{sc: sc}
 	for !lines.eof {
@@ -199,6 +205,7 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 		if sc.deep {
 			return nil, sc.err
 		}
+		items = items[:0]
 		perr := parseItems(peek, &items)
 		if perr == nil && !peek.Peek().EOF() {
 			perr = unexpected(peek.Peek(), "")
@@ -222,12 +229,13 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 			}
 			return nil, e
 		}
+		for _, it := range items {
+			c.item(it)
+		}
 	}
 	if sc.err != nil {
 		return nil, sc.err
 	}
-	c := converter{src: src}
-	s = c.script(filename, items)
 	if c.err != nil {
 		return nil, c.err
 	}
