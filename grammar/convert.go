@@ -36,14 +36,14 @@ func (c *converter) item(it itemNode) {
 		s.Configs = append(s.Configs, &Config{
 			Pos:   toPos(it.Pos),
 			Key:   it.Key.Name,
-			Value: it.Value,
+			Value: it.Value.X,
 		})
 	case *globalDecl:
 		s.Globals = append(s.Globals, &Global{
 			Pos:     toPos(it.Pos),
 			Name:    it.Name.Name,
 			NamePos: toPos(it.Name.Pos),
-			Init:    it.Init,
+			Init:    it.Init.X,
 		})
 	case *funcDecl:
 		f := &Func{
@@ -80,7 +80,7 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *exprStmt:
 		return c.exprStmt(s)
 	case *letStmt:
-		l := &LetStmt{Pos: toPos(s.Pos), Names: make([]*Ident, len(s.Names)), Value: s.Value}
+		l := &LetStmt{Pos: toPos(s.Pos), Names: make([]*Ident, len(s.Names)), Value: s.Value.X}
 		for i, n := range s.Names {
 			l.Names[i] = ident(n)
 		}
@@ -88,39 +88,39 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *ifStmt:
 		return c.ifStmt(s)
 	case *whileStmt:
-		return &WhileStmt{Pos: toPos(s.Pos), Cond: s.Cond, Body: c.block(&s.Body)}
+		return &WhileStmt{Pos: toPos(s.Pos), Cond: s.Cond.X, Body: c.block(&s.Body)}
 	case *forStmt:
 		return &ForStmt{
 			Pos:  toPos(s.Pos),
 			Var:  ident(s.Var),
-			From: s.From,
-			To:   s.To,
+			From: s.From.X,
+			To:   s.To.X,
 			Body: c.block(&s.Body),
 		}
 	case *branchStmt:
 		return &BranchStmt{Pos: toPos(s.Pos), Tok: s.Tok}
 	case *returnStmt:
-		return &ReturnStmt{Pos: toPos(s.Pos), Value: s.Value}
+		return &ReturnStmt{Pos: toPos(s.Pos), Value: s.Value.X}
 	case *printStmt:
-		return &PrintStmt{Pos: toPos(s.Pos), Args: s.Args}
+		return &PrintStmt{Pos: toPos(s.Pos), Args: exprs(s.Args)}
 	case *assertStmt:
-		return &AssertStmt{Pos: toPos(s.Pos), Cond: s.Cond, Msg: s.Msg}
+		return &AssertStmt{Pos: toPos(s.Pos), Cond: s.Cond.X, Msg: s.Msg.X}
 	case *showStmt:
 		return c.show(s)
 	case *freeStmt:
-		return &FreeStmt{Pos: toPos(s.Pos), Ptr: s.Ptr}
+		return &FreeStmt{Pos: toPos(s.Pos), Ptr: s.Ptr.X}
 	case *sendStmt:
-		return &SendStmt{Pos: toPos(s.Pos), Target: s.Target, Value: s.Value, Prio: s.Prio}
+		return &SendStmt{Pos: toPos(s.Pos), Target: s.Target.X, Value: s.Value.X, Prio: s.Prio.X}
 	case *closeStmt:
-		return &CloseStmt{Pos: toPos(s.Pos), X: s.X}
+		return &CloseStmt{Pos: toPos(s.Pos), X: s.X.X}
 	case *lockStmt:
-		return &LockStmt{Pos: toPos(s.Pos), Unlock: s.Kw == "unlock", X: s.X}
+		return &LockStmt{Pos: toPos(s.Pos), Unlock: s.Kw == "unlock", X: s.X.X}
 	case *exitStmt:
-		return &ExitStmt{Pos: toPos(s.Pos), Code: s.Code}
+		return &ExitStmt{Pos: toPos(s.Pos), Code: s.Code.X}
 	case *yieldStmt:
 		return &YieldStmt{Pos: toPos(s.Pos)}
 	case *timeStmt:
-		return &TimeStmt{Pos: toPos(s.Pos), Kind: s.Kind, N: s.N}
+		return &TimeStmt{Pos: toPos(s.Pos), Kind: s.Kind, N: s.N.X}
 	case *strayElse:
 		c.errorf(s.Pos, `else must be on the same line as the "}" that ends the if block`)
 	case *funcDecl:
@@ -139,8 +139,8 @@ func (c *converter) stmt(it itemNode) Stmt {
 // when "=" follows, else an expression used as a statement, which must do
 // something (a call or a system expression).
 func (c *converter) exprStmt(s *exprStmt) Stmt {
-	x := s.X
-	if s.Value != nil {
+	x := s.X.X
+	if s.Value.X != nil {
 		switch t := x.(type) {
 		case *Ident, *IndexExpr, *FieldExpr:
 		case *UnaryExpr:
@@ -150,7 +150,7 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 		default:
 			c.errorf(s.Pos, "cannot assign to %s", c.targetText(s))
 		}
-		return &AssignStmt{Pos: toPos(s.Pos), Target: x, Value: s.Value}
+		return &AssignStmt{Pos: toPos(s.Pos), Target: x, Value: s.Value.X}
 	}
 	switch x := x.(type) {
 	case *CallExpr, *SpawnExpr, *ForkExpr, *PrefixExpr, *RecvExpr:
@@ -215,12 +215,12 @@ func (c *converter) show(s *showStmt) Stmt {
 // back, without recursion.
 func (c *converter) ifStmt(s *ifStmt) Stmt {
 	// Convert in source order first so that errors come in source order.
-	top := &IfStmt{Pos: toPos(s.Pos), Cond: s.Cond, Then: c.block(&s.Then)}
+	top := &IfStmt{Pos: toPos(s.Pos), Cond: s.Cond.X, Then: c.block(&s.Then)}
 	links := make([]*IfStmt, 0, len(s.Elses))
 	var tail Stmt
 	for i, e := range s.Elses {
 		if e.If != nil {
-			links = append(links, &IfStmt{Pos: toPos(e.If.Pos), Cond: e.If.Cond, Then: c.block(&e.If.Then)})
+			links = append(links, &IfStmt{Pos: toPos(e.If.Pos), Cond: e.If.Cond.X, Then: c.block(&e.If.Then)})
 			continue
 		}
 		tail = c.block(&e.Body)
@@ -238,3 +238,11 @@ func (c *converter) ifStmt(s *ifStmt) Stmt {
 }
 
 func ident(t *identTok) *Ident { return &Ident{Pos: toPos(t.Pos), Name: t.Name} }
+
+func exprs(fs []exprField) []Expr {
+	out := make([]Expr, len(fs))
+	for i, f := range fs {
+		out[i] = f.X
+	}
+	return out
+}

@@ -45,13 +45,13 @@ var tooManyItems = fmt.Sprintf("too many items in one list or block (more than %
 // expectations words the first term of participle's expectation. A term
 // missing here yields a plain "unexpected X".
 var expectations = map[string]string{
-	"Expr":     "expression",
-	"CondExpr": "condition",
-	"IdentTok": "name",
-	"<ident>":  "name",
-	"block":    `"{"`,
-	"ShowWhat": "what to show",
-	"ElseIf":   `"if" or "{" after else`,
+	"exprField": "expression",
+	"condField": "condition",
+	"IdentTok":  "name",
+	"<ident>":   "name",
+	"block":     `"{"`,
+	"ShowWhat":  "what to show",
+	"ElseIf":    `"if" or "{" after else`,
 }
 
 // unexpectedMessage builds the message for token t where term (the first

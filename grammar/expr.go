@@ -8,8 +8,8 @@ import (
 )
 
 // Expressions are parsed by hand, by precedence climbing, and plugged into
-// the participle grammar with participle.ParseTypeWith: every field of type
-// Expr (or condExpr) in syntax.go is parsed here. Expressions hold most of
+// the participle grammar through the Parseable interface: every field of
+// type exprField (or condField) in syntax.go is parsed here. Expressions hold most of
 // the tokens of a script, and participle's reflection costs about a
 // microsecond per struct it tries; with one struct per precedence level a
 // 10,000-line script took about a second. The operator table below is the
@@ -38,14 +38,30 @@ func precedence(t *lexer.Token) int {
 	return 0
 }
 
-// condExpr is the type of the condition of an if or a while: an
-// expression that may not start with "{", which there begins the block. A
-// missing condition is then reported as such, not as a bad object literal.
-type condExpr interface{ Expr }
+// exprField is a field of a syntax struct that holds an expression.
+// Participle reaches its Parse method through the Parseable interface,
+// which costs less than a function given to participle.ParseTypeWith:
+// that one is called by reflection.
+type exprField struct{ X Expr }
 
-// parseExpr is participle's parser for Expr fields. It declines (with
-// NextMatch) when no expression starts here, which lets optional
-// expressions such as the value of `return` be left out.
+// condField is the condition of an if or a while: an expression that may
+// not start with "{", which there begins the block. A missing condition is
+// then reported as such, not as a bad object literal.
+type condField struct{ X Expr }
+
+func (f *exprField) Parse(lex *lexer.PeekingLexer) (err error) {
+	f.X, err = parseExpr(lex)
+	return err
+}
+
+func (f *condField) Parse(lex *lexer.PeekingLexer) (err error) {
+	f.X, err = parseCond(lex)
+	return err
+}
+
+// parseExpr parses an expression. It declines (with NextMatch) when no
+// expression starts here, which lets optional expressions such as the
+// value of `return` be left out.
 func parseExpr(lex *lexer.PeekingLexer) (Expr, error) {
 	if !startsOperand(lex.Peek()) {
 		return nil, participle.NextMatch
@@ -54,8 +70,8 @@ func parseExpr(lex *lexer.PeekingLexer) (Expr, error) {
 	return p.expr()
 }
 
-// parseCond is participle's parser for condExpr fields.
-func parseCond(lex *lexer.PeekingLexer) (condExpr, error) {
+// parseCond parses a condition.
+func parseCond(lex *lexer.PeekingLexer) (Expr, error) {
 	t := lex.Peek()
 	if isPunct(t, "{") {
 		return nil, errorAt(t, "expected condition, found %s", describe(t))

@@ -35,9 +35,6 @@ func parsers() *parserSet {
 func buildParsers() *parserSet {
 	opts := []participle.Option{
 		participle.Lexer(definition{}),
-		participle.ParseTypeWith(parseItem),
-		participle.ParseTypeWith(parseExpr),
-		participle.ParseTypeWith(parseCond),
 		// No lookahead past the first token of a branch: a branch that has
 		// consumed a token is committed, so an error is reported where the
 		// input goes wrong rather than where participle backtracked to.

@@ -10,9 +10,9 @@ import "github.com/alecthomas/participle/v2/lexer"
 // them inside parentheses and square brackets and collapses runs of them,
 // so the grammar only ever needs one NL at a time.
 //
-// Expressions are not declared here: fields of type Expr and condExpr are
-// parsed by the hand-written precedence climber of expr.go, which yields
-// AST nodes directly.
+// Expressions are not declared here: fields of type exprField and
+// condField are parsed by the hand-written precedence climber of expr.go,
+// which yields AST nodes directly.
 
 // A file is { item NL } . Parse reads it one top-level line at a time
 // (parser.go); the lexer ends the last line with an NL even when the file
@@ -45,13 +45,13 @@ type identTok struct {
 type configDecl struct {
 	Pos   lexer.Position
 	Key   *identTok `parser:"'config' @@ '='"`
-	Value Expr      `parser:"@@"`
+	Value exprField `parser:"@@"`
 }
 
 type globalDecl struct {
 	Pos  lexer.Position
 	Name *identTok `parser:"'global' @@"`
-	Init Expr      `parser:"( '=' @@ )?"`
+	Init exprField `parser:"( '=' @@ )?"`
 }
 
 type funcDecl struct {
@@ -67,14 +67,14 @@ type funcDecl struct {
 type exprStmt struct {
 	Pos    lexer.Position
 	Tokens []lexer.Token
-	X      Expr `parser:"@@"`
-	Value  Expr `parser:"( '=' @@ )?"`
+	X      exprField `parser:"@@"`
+	Value  exprField `parser:"( '=' @@ )?"`
 }
 
 type letStmt struct {
 	Pos   lexer.Position
 	Names []*identTok `parser:"'let' @@ ( ',' @@ )?"`
-	Value Expr        `parser:"( '=' @@ )?"`
+	Value exprField   `parser:"( '=' @@ )?"`
 }
 
 // ifStmt keeps its else clauses as a list rather than as a nested ifStmt,
@@ -82,7 +82,7 @@ type letStmt struct {
 // last clause may be a plain block; convert checks that.
 type ifStmt struct {
 	Pos   lexer.Position
-	Cond  condExpr      `parser:"'if' @@"`
+	Cond  condField     `parser:"'if' @@"`
 	Then  block         `parser:"@@"`
 	Elses []*elseClause `parser:"@@*"`
 }
@@ -97,8 +97,8 @@ type elseClause struct {
 // elseIf is the "if COND BLOCK" after an else; Pos is that of the "if".
 type elseIf struct {
 	Pos  lexer.Position
-	Cond condExpr `parser:"'if' @@"`
-	Then block    `parser:"@@"`
+	Cond condField `parser:"'if' @@"`
+	Then block     `parser:"@@"`
 }
 
 // strayElse is an else that starts a line: the closing brace before it
@@ -110,15 +110,15 @@ type strayElse struct {
 
 type whileStmt struct {
 	Pos  lexer.Position
-	Cond condExpr `parser:"'while' @@"`
-	Body block    `parser:"@@"`
+	Cond condField `parser:"'while' @@"`
+	Body block     `parser:"@@"`
 }
 
 type forStmt struct {
 	Pos  lexer.Position
 	Var  *identTok `parser:"'for' @@ 'in'"`
-	From Expr      `parser:"@@ '..'"`
-	To   Expr      `parser:"@@"`
+	From exprField `parser:"@@ '..'"`
+	To   exprField `parser:"@@"`
 	Body block     `parser:"@@"`
 }
 
@@ -129,19 +129,19 @@ type branchStmt struct {
 
 type returnStmt struct {
 	Pos   lexer.Position
-	Kw    string `parser:"@'return'"`
-	Value Expr   `parser:"@@?"`
+	Kw    string    `parser:"@'return'"`
+	Value exprField `parser:"@@?"`
 }
 
 type printStmt struct {
 	Pos  lexer.Position
-	Args []Expr `parser:"'print' @@ ( ',' @@ )*"`
+	Args []exprField `parser:"'print' @@ ( ',' @@ )*"`
 }
 
 type assertStmt struct {
 	Pos  lexer.Position
-	Cond Expr `parser:"'assert' @@"`
-	Msg  Expr `parser:"( ',' @@ )?"`
+	Cond exprField `parser:"'assert' @@"`
+	Msg  exprField `parser:"( ',' @@ )?"`
 }
 
 // showStmt takes any single word so that convert can list the valid ones.
@@ -157,31 +157,31 @@ type showWhat struct {
 
 type freeStmt struct {
 	Pos lexer.Position
-	Ptr Expr `parser:"'free' @@"`
+	Ptr exprField `parser:"'free' @@"`
 }
 
 type sendStmt struct {
 	Pos    lexer.Position
-	Target Expr `parser:"'send' @@ ','"`
-	Value  Expr `parser:"@@"`
-	Prio   Expr `parser:"( ',' @@ )?"`
+	Target exprField `parser:"'send' @@ ','"`
+	Value  exprField `parser:"@@"`
+	Prio   exprField `parser:"( ',' @@ )?"`
 }
 
 type closeStmt struct {
 	Pos lexer.Position
-	X   Expr `parser:"'close' @@"`
+	X   exprField `parser:"'close' @@"`
 }
 
 type lockStmt struct {
 	Pos lexer.Position
-	Kw  string `parser:"@( 'lock' | 'unlock' )"`
-	X   Expr   `parser:"@@"`
+	Kw  string    `parser:"@( 'lock' | 'unlock' )"`
+	X   exprField `parser:"@@"`
 }
 
 type exitStmt struct {
 	Pos  lexer.Position
-	Kw   string `parser:"@'exit'"`
-	Code Expr   `parser:"@@?"`
+	Kw   string    `parser:"@'exit'"`
+	Code exprField `parser:"@@?"`
 }
 
 type yieldStmt struct {
@@ -191,8 +191,8 @@ type yieldStmt struct {
 
 type timeStmt struct {
 	Pos  lexer.Position
-	Kind string `parser:"@( 'sleep' | 'compute' | 'io' )"`
-	N    Expr   `parser:"@@"`
+	Kind string    `parser:"@( 'sleep' | 'compute' | 'io' )"`
+	N    exprField `parser:"@@"`
 }
 
 func (*configDecl) item() {}
