@@ -92,7 +92,7 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *forStmt:
 		return &ForStmt{
 			Pos:  toPos(s.Pos),
-			Var:  ident(s.Var),
+			Var:  ident(&s.Var),
 			From: s.From.X,
 			To:   s.To.X,
 			Body: c.block(&s.Body),

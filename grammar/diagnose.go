@@ -47,7 +47,7 @@ var tooManyItems = fmt.Sprintf("too many items in one list or block (more than %
 var expectations = map[string]string{
 	"exprField": "expression",
 	"condField": "condition",
-	"IdentTok":  "name",
+	"identTok":  "name",
 	"<ident>":   "name",
 	"block":     `"{"`,
 	"ShowWhat":  "what to show",

@@ -166,6 +166,18 @@ func (b *block) Parse(lex *lexer.PeekingLexer) error {
 	return nil
 }
 
+// Parse parses a name, or declines (NextMatch) so that participle reports
+// the name as what it expected.
+func (n *identTok) Parse(lex *lexer.PeekingLexer) error {
+	t := lex.Peek()
+	if t.Type != tokIdent {
+		return participle.NextMatch
+	}
+	n.Pos, n.Name = t.Pos, t.Value
+	lex.Next()
+	return nil
+}
+
 // Parse parses the source text of one .proc file. filename is used in
 // positions only; the file is not read. The error, if any, is an *Error
 // for the first problem found.

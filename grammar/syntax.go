@@ -37,26 +37,29 @@ type block struct {
 	End   lexer.Position // the closing brace
 }
 
+// identTok is a name with its position. Its Parse method (parser.go)
+// stands for the struct { Pos; Name string `@Ident` }, which would cost
+// participle a struct, a capture and a conversion per name.
 type identTok struct {
 	Pos  lexer.Position
-	Name string `parser:"@Ident"`
+	Name string
 }
 
 type configDecl struct {
 	Pos   lexer.Position
-	Key   *identTok `parser:"'config' @@ '='"`
+	Key   identTok  `parser:"'config' @@ '='"`
 	Value exprField `parser:"@@"`
 }
 
 type globalDecl struct {
 	Pos  lexer.Position
-	Name *identTok `parser:"'global' @@"`
+	Name identTok  `parser:"'global' @@"`
 	Init exprField `parser:"( '=' @@ )?"`
 }
 
 type funcDecl struct {
 	Pos    lexer.Position
-	Name   *identTok   `parser:"'func' @@"`
+	Name   identTok    `parser:"'func' @@"`
 	Params []*identTok `parser:"'(' ( @@ ( ',' @@ )* )? ')'"`
 	Body   block       `parser:"@@"`
 }
@@ -116,7 +119,7 @@ type whileStmt struct {
 
 type forStmt struct {
 	Pos  lexer.Position
-	Var  *identTok `parser:"'for' @@ 'in'"`
+	Var  identTok  `parser:"'for' @@ 'in'"`
 	From exprField `parser:"@@ '..'"`
 	To   exprField `parser:"@@"`
 	Body block     `parser:"@@"`
