@@ -128,3 +128,39 @@ func TestLongTokensInMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenBuffer checks that a refilled token buffer hands participle the
+// same tokens as a buffer of its own per line, including lines longer than
+// the buffer, which make it grow.
+func TestTokenBuffer(t *testing.T) {
+	if newTokenBuffer(4).peek == nil {
+		t.Fatal("participle's Range no longer returns the lexer's own tokens: every line is upgraded")
+	}
+	src := string(script10k()[:3000]) + "print " + strings.Repeat("1, ", 300) + "2\nx = 1\n"
+	lines := func() *lineLexer { return &lineLexer{sc: newScanner("t.proc", []byte(src))} }
+	want, got := lines(), lines()
+	buf := newTokenBuffer(4)
+	for n := 0; !want.eof; n++ {
+		want.done, got.done = false, false
+		w, err := lexer.Upgrade(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := buf.fill(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			a, b := w.Next(), g.Next()
+			if *a != *b {
+				t.Fatalf("line %d: got token %v, want %v", n+1, b, a)
+			}
+			if a.EOF() {
+				break
+			}
+		}
+	}
+	if !got.eof {
+		t.Fatal("the refilled buffer did not reach the end of the file")
+	}
+}

@@ -192,10 +192,10 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 	}()
 	sc := newScanner(filename, src)
 	// The file is parsed one top-level line at a time (a declaration, or a
-	// statement with all its blocks), each from a token buffer of its own.
-	// One buffer for the whole file would be regrown token by token and
-	// rescanned by the garbage collector while it grows; a line's buffer
-	// stays small. Each buffer is filled completely before participle
+	// statement with all its blocks), each from a token buffer that is
+	// refilled for the next line. One buffer for the whole file would be
+	// regrown token by token and rescanned by the garbage collector while
+	// it grows. The buffer is filled with the whole line before participle
 	// starts on it, so nesting is checked before participle can recurse.
 	// Each line is converted as soon as it is parsed, so that its syntax
 	// structs and its token buffer are garbage while the rest of the file
@@ -205,9 +205,10 @@ func Parse(filename string, src []byte) (s *Script, err error) {
 	s = c.begin(filename)
 	var items []itemNode
 	lines := &lineLexer{sc: sc}
+	buf := newTokenBuffer(256)
 	for !lines.eof {
 		lines.done = false
-		peek, uerr := lexer.Upgrade(lines)
+		peek, uerr := buf.fill(lines)
 		if uerr != nil {
 			return nil, &Error{Pos: Pos{File: filename, Line: 1, Col: 1}, Msg: uerr.Error()}
 		}
@@ -295,4 +296,73 @@ func (l *lineLexer) drain() {
 		l.done = false
 		l.Next()
 	}
+}
+
+// tokenBuffer is a participle token buffer that is refilled line after
+// line. Participle builds a PeekingLexer only with lexer.Upgrade, which
+// appends the tokens one at a time to a slice of its own; for every line
+// that would allocate, in steps, about three times the line's tokens,
+// which was a third of all the memory a parse allocated. Range returns
+// that slice itself (not a copy), so a buffer built once can be written
+// through it and rewound to its start with a checkpoint. newTokenBuffer
+// checks that this holds; when it does not, fill falls back to Upgrade.
+type tokenBuffer struct {
+	peek  *lexer.PeekingLexer // nil: Upgrade each line
+	toks  []lexer.Token       // the tokens of peek, written in place
+	start lexer.Checkpoint
+}
+
+// newTokenBuffer returns a buffer with room for n tokens and the EOF.
+func newTokenBuffer(n int) *tokenBuffer {
+	peek, err := lexer.Upgrade(&placeholders{n: n})
+	if err != nil {
+		return &tokenBuffer{}
+	}
+	b := &tokenBuffer{peek: peek, start: peek.MakeCheckpoint()}
+	b.toks = peek.Range(0, lexer.RawCursor(n+1))
+	b.toks[0].Value = "probe"
+	if len(b.toks) != n+1 || peek.Peek() != &b.toks[0] || peek.Peek().Value != "probe" {
+		return &tokenBuffer{}
+	}
+	return b
+}
+
+// fill reads the next line of l into the buffer and returns the buffer's
+// lexer at the line's first token. The lexer is valid until the next fill.
+func (b *tokenBuffer) fill(l *lineLexer) (*lexer.PeekingLexer, error) {
+	if b.peek == nil {
+		return lexer.Upgrade(l)
+	}
+	for n := 0; ; n++ {
+		t, err := l.Next()
+		if err != nil {
+			return nil, err
+		}
+		if n == len(b.toks) {
+			bigger := newTokenBuffer(2 * n)
+			if bigger.peek == nil {
+				return nil, fmt.Errorf("cannot grow the token buffer")
+			}
+			copy(bigger.toks, b.toks)
+			*b = *bigger
+		}
+		b.toks[n] = t
+		if t.EOF() {
+			break
+		}
+	}
+	b.peek.LoadCheckpoint(b.start)
+	return b.peek, nil
+}
+
+// placeholders is a lexer of n empty tokens and an EOF, which Upgrade turns
+// into a buffer of that size.
+type placeholders struct{ n int }
+
+func (p *placeholders) Next() (lexer.Token, error) {
+	if p.n == 0 {
+		return lexer.Token{Type: lexer.EOF}, nil
+	}
+	p.n--
+	return lexer.Token{Type: tokBad}, nil
 }
