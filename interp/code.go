@@ -122,6 +122,7 @@ type Func struct {
 	NSlots   int      // parameters, locals and hidden loop slots
 	Slots    []string // slot names ("" for hidden ones)
 	Code     []Instr
+	Fast     []fastInstr   // Code as the VM's fast path reads it (see fuse)
 	Lines    []grammar.Pos // position of each instruction
 	MaxStack int           // operand stack depth it may need
 	Addr     uint64        // text address of its first instruction

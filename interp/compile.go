@@ -289,6 +289,7 @@ func (c *compiler) begin(fn *Func, params []*grammar.Ident) {
 }
 
 func (c *compiler) end() {
+	c.fn.Fast = fuse(c.fn.Code)
 	c.fn = nil
 }
 

@@ -604,6 +604,7 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 	if !perStmt || len(sc.Body) == 0 {
 		c.emit(OpHalt, 0, 0, end)
 	}
+	chunk.Fast = fuse(chunk.Code)
 	c.fn, c.isMain = nil, false
 	for i, f := range sc.Funcs {
 		if i >= len(newFuncs) {

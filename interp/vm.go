@@ -51,12 +51,14 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		th.growOps(fr.fn.MaxStack + 4)
 	}
 	code := fr.fn.Code
+	fcode := fastCode(fr.fn)
 	pc := fr.pc
 	// locals are the slots of the current frame, in the stack segment. A
 	// store through a pointer never moves them (frames are ensured when
 	// pushed); a call or return does, and refreshes them.
 	locals := th.stack.Words[fr.base:]
 	consts := vm.prog.Consts
+	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, calls: !m.Trace.On(runtime.CatCall)}
 	pctx := th.proc
 	traceInsn := m.Trace.On(runtime.CatInsn)
 	// Under a chooser (explore, replay) the thread stops before each
@@ -81,43 +83,94 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	// written back before any call that reads them and reloaded after one
 	// that may move them.
 	sp, ops := th.sp, th.ops
+	// limit is the count of executed instructions at which the loop next
+	// looks at the budget, the step limit and the watchers, so that an
+	// ordinary instruction pays one comparison for the three. It is
+	// computed for instructions that each add cost to the clock; anything
+	// else that moves the clock sets it to executed, which makes the next
+	// instruction look.
+	limit := executed
+	// lazy is set while the thread runs alone past its boundaries without
+	// looking at them. Each boundary it passed would have added one slice
+	// to the budget (an instruction costs no more than a slice, so no
+	// boundary is passed twice), which is done in one step when it ends.
+	lazy := false
 	for {
-		// Preemption comes when the next instruction would take time past
-		// the budget; free instructions (cost_insn=0) run on, so that with
-		// every cost 0 but compute a job ends exactly when its work does.
-		if clock-start >= budget && cost > 0 {
-			if !m.Alone() {
-				fr.pc = pc
-				m.Clock = clock
-				th.sp = sp
-				return runtime.StopPreempt
-			}
-			// No other thread could take the CPU at this boundary: the
-			// scheduler would give it straight back, so run on.
-			budget += slice
-		}
-		if executed >= stepsLeft {
-			fr.pc = pc
-			m.Clock = clock
-			th.sp = sp
-			return runtime.StopLimit
-		}
-		in := code[pc]
-		if watch {
-			if points {
-				if ran > 0 && visible(th, in) {
+		if executed >= limit {
+			// Preemption comes when the next instruction would take time
+			// past the budget; free instructions (cost_insn=0) run on, so
+			// that with every cost 0 but compute a job ends exactly when
+			// its work does.
+			if clock-start >= budget && cost > 0 {
+				if !m.Alone() {
 					fr.pc = pc
 					m.Clock = clock
 					th.sp = sp
-					return runtime.StopPoint
+					return runtime.StopPreempt
 				}
-				ran++
+				// No other thread could take the CPU at this boundary:
+				// the scheduler would give it straight back, so run on.
+				budget += slice
 			}
-			if traceInsn {
+			if executed >= stepsLeft {
+				fr.pc = pc
 				m.Clock = clock
-				vm.traceInsn(th, fr.fn, pc)
+				th.sp = sp
+				return runtime.StopLimit
+			}
+			limit = stepsLeft
+			if watch {
+				in := code[pc]
+				if points {
+					if ran > 0 && visible(th, in) {
+						fr.pc = pc
+						m.Clock = clock
+						th.sp = sp
+						return runtime.StopPoint
+					}
+					ran++
+				}
+				if traceInsn {
+					m.Clock = clock
+					vm.traceInsn(th, fr.fn, pc)
+				}
+				limit = executed
+			} else if cost > 0 && cost <= slice && lazyBudget && m.Alone() {
+				// Until the next operation that can wake another thread,
+				// every boundary would find the thread alone and run on:
+				// the budget is brought up to date before that operation.
+				lazy = true
+			} else if cost > 0 {
+				// The first instruction to find the budget spent.
+				n := budget - (clock - start)
+				if cost != 1 {
+					n = (n + cost - 1) / cost
+				}
+				limit = min(limit, executed+max(n, 0))
 			}
 		}
+		if limit > executed && fcode != nil {
+			// The plain instructions run in a loop of their own; the
+			// one it stops at runs below.
+			env.cow = pctx.space.COWActive()
+			var left int64
+			pc, sp, left = fastRun(fcode, pc, ops, sp, locals, limit-executed, &env)
+			done := limit - executed - left
+			executed += done
+			clock += done * cost
+			if env.moved {
+				env.moved = false
+				ops = th.ops
+				fr = th.top()
+				code = fr.fn.Code
+				fcode = fastCode(fr.fn)
+				locals = th.stack.Words[fr.base:]
+			}
+			if left == 0 {
+				continue
+			}
+		}
+		in := code[pc]
 		pc++
 		executed++
 		switch in.Op {
@@ -453,6 +506,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
+			fcode = fastCode(fr.fn)
 			pc = 0
 			locals = th.stack.Words[fr.base:]
 			continue
@@ -469,11 +523,18 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
+			fcode = fastCode(fr.fn)
 			pc = fr.pc
 			locals = th.stack.Words[fr.base:]
 			continue
 		default:
 			// The rarer operations: each may end the thread's turn.
+			if lazy {
+				if c := clock - start; c >= budget {
+					budget += ((c-budget)/slice + 1) * slice
+				}
+				lazy = false
+			}
 			fr.pc = pc
 			m.Steps += executed // views (show stats) count instructions
 			stepsLeft -= executed
@@ -510,12 +571,26 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
+			fcode = fastCode(fr.fn)
 			pc = fr.pc
 			locals = th.stack.Words[fr.base:]
+			limit = executed
 			continue
 		}
 		clock += cost
 	}
+}
+
+// lazyBudget lets a thread alone on the CPU pass its quantum boundaries
+// without stopping at each; tests turn it off to compare.
+var lazyBudget = true
+
+// fastCode returns fn's code for fastRun, or nil if it has none.
+func fastCode(fn *Func) []fastInstr {
+	if !fastPath || len(fn.Fast) != len(fn.Code) {
+		return nil
+	}
+	return fn.Fast
 }
 
 // call pushes a frame for fn, taking its n arguments off the operand stack.

@@ -1,0 +1,152 @@
+package interp
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"proc/runtime"
+)
+
+// fastCases are programs for the fast path's corner cases: operands of
+// other types in every fused sequence, pointer arithmetic, shared pages
+// after fork, calls and returns between frames, recursion into the guard
+// page, and threads preempted in the middle of fused loops.
+var fastCases = map[string]string{
+	"types": `func f(a, b) {
+	let s = a + b
+	let t = a - 1
+	let u = a < b
+	let v = a
+	v = v + 1
+	s = a * 2
+	if a < b { print "lt" }
+	if a < 3 { print "lt3" }
+	return s
+}
+print f(1, 2), f("x", "y")
+print f(2, "y")
+print f(nil, 1)
+`,
+	"loops": `func sum(n) {
+	let s = 0
+	for i in 0..n { s = s + i; if s > 40 { s = s - 7 } }
+	let j = 0
+	while j < n { j = j + 3 }
+	for k in "a"..3 { print k }
+	return s + j
+}
+print sum(20)
+`,
+	"pointers": `let p = alloc 64
+let q = p + 8
+q = q - 8
+print q == p, p < q
+free p
+`,
+	"fork": `global g = 5
+func work(n) {
+	let s = 0
+	for i in 0..n { s = s + i }
+	return s
+}
+let x = 1
+let pid = fork
+x = x + 1
+print work(10) + x, g
+if pid != 0 { wait pid }
+`,
+	"threads": `global counter = 0
+func spin(n) {
+	let s = 0
+	for i in 0..n { s = s + i * 2; counter = counter + 1 }
+	return s
+}
+let a = thread spin(30)
+let b = thread spin(45)
+print join a, join b, counter
+`,
+	"recursion": `func fib(n) { if n < 2 { return n }; return fib(n-1) + fib(n-2) }
+func deep(n) { return deep(n + 1) + 1 }
+print fib(15)
+thread deep(0)
+`,
+}
+
+// TestFastPathSameTrace runs every example, every exercise and the cases
+// above under several configurations with and without the VM's fast path
+// (fastRun, fused sequences, calls and returns run there, and a thread
+// alone passing its quantum boundaries in one step), and requires the
+// same bytes: the full trace, the statistics and the exit status.
+func TestFastPathSameTrace(t *testing.T) {
+	progs := map[string][]byte{}
+	for name, src := range fastCases {
+		progs[name] = []byte(src)
+	}
+	for _, pat := range []string{"../examples/*.proc", "../exercises/*/*.proc"} {
+		files, err := filepath.Glob(pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			progs[f] = src
+		}
+	}
+	if len(progs) < 40 {
+		t.Fatalf("only %d programs found", len(progs))
+	}
+	configs := [][]string{
+		nil,
+		{"sched=fifo"},
+		{"quantum=1"},
+		{"quantum=3", "cost_insn=2"},
+		{"quantum=2", "cost_insn=5"},
+		{"cost_insn=0"},
+		{"sched=mlfq"},
+	}
+	if testing.Short() {
+		configs = configs[:3]
+	}
+	run := func(name string, src []byte, sets []string, fast bool) string {
+		fastPath, lazyBudget = fast, fast
+		defer func() { fastPath, lazyBudget = true, true }()
+		prog, err := Load(name, src)
+		if err != nil {
+			return "load: " + err.Error()
+		}
+		var out bytes.Buffer
+		s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: append([]string{"max_steps=200000"}, sets...), Stdout: &out, Stderr: &out})
+		if err != nil {
+			return "session: " + err.Error()
+		}
+		res := s.Run()
+		return fmt.Sprintf("%s\nexit %d", out.String(), res.ExitCode())
+	}
+	for name, src := range progs {
+		for _, sets := range configs {
+			slow := run(name, src, sets, false)
+			fast := run(name, src, sets, true)
+			if slow != fast {
+				t.Errorf("%s with %s: the fast path changes the run\n%s", name, strings.Join(sets, " "), firstDiff(slow, fast))
+			}
+		}
+	}
+}
+
+// firstDiff shows the first line where a and b differ.
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n  without: %s\n  with:    %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("lengths differ: %d and %d lines", len(al), len(bl))
+}
