@@ -35,6 +35,7 @@ const (
 	fAddIS          // loadl C; addi D; storel E
 	fIncFor         // incjmp C, T; forlt C, E at T (a for loop's step and test)
 	fStoreK         // int D; storel E
+	fRetL           // loadl C; ret
 )
 
 // fastInstr is an instruction as fastRun reads it: the instruction itself
@@ -66,6 +67,8 @@ func fuse(code []Instr) []fastInstr {
 		f := &out[i]
 		f.Op, f.A, f.B = in.Op, in.A, in.B
 		switch {
+		case in.Op == OpLoadL && at(i+1, OpRet):
+			f.F, f.N, f.C = fRetL, 2, in.A
 		case in.Op == OpLoadL && i+1 < len(code):
 			next := code[i+1]
 			switch {
@@ -263,6 +266,24 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 					pc += 2
 					continue
 				}
+			case fRetL:
+				th := env.th
+				if len(th.frames) < 2 || !env.calls {
+					break
+				}
+				fr := &th.frames[len(th.frames)-1]
+				caller := &th.frames[len(th.frames)-2]
+				if len(caller.fn.Fast) != len(caller.fn.Code) || fr.opBase >= len(ops) {
+					break
+				}
+				ops[fr.opBase] = locals[in.C]
+				sp = fr.opBase + 1
+				th.stack.SP = fr.fp + 16
+				th.frames = th.frames[:len(th.frames)-1]
+				code, pc, locals = caller.fn.Fast, caller.pc, th.stack.Words[caller.base:]
+				env.moved = true
+				n -= 2
+				continue
 			case fIncFor:
 				if i, end := &locals[in.C], &locals[in.C-1]; i.K == mem.Int && end.K == mem.Int && !env.cow {
 					i.N++
