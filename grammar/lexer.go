@@ -87,27 +87,33 @@ var punctText = func() [128]string {
 // and marks with a tokBad token, so that a syntax error earlier in the
 // file is still the one reported.
 type scanner struct {
-	src   []byte
-	text  string // src as one string: token values are substrings of it
-	file  string
-	off   int
-	line  int
-	col   int           // in runes, 1-based
-	queue []lexer.Token // scanned, not yet handed out: at most a few
-	last  lexer.Token   // the last token queued; Type 0 before the first
-	err   *Error
-	deep  bool // err is the nesting limit
-	nest  nesting
+	src  []byte
+	text string // src as one string: token values are substrings of it
+	file string
+	off  int
+	line int
+	col  int // in runes, 1-based
+	// A step scans up to two tokens (a "}" that ends a statement is an NL
+	// and the brace). The first goes straight to out, where the caller
+	// wants it, the second waits in pending.
+	out        *lexer.Token
+	emitted    int
+	pending    lexer.Token
+	hasPending bool
+	last       lexer.Token // Type and Value of the last token emitted; Type 0 before the first
+	scratch    lexer.Token // for Next
+	err        *Error
+	deep       bool // err is the nesting limit
+	nest       nesting
 }
 
 func newScanner(filename string, src []byte) *scanner {
 	s := &scanner{
-		src:   src,
-		text:  string(src),
-		file:  filename,
-		line:  1,
-		col:   1,
-		queue: make([]lexer.Token, 0, 4),
+		src:  src,
+		text: string(src),
+		file: filename,
+		line: 1,
+		col:  1,
 	}
 	s.nest.init()
 	if strings.HasPrefix(s.text, "\uFEFF") {
@@ -123,8 +129,9 @@ func scan(filename string, src []byte) ([]lexer.Token, *Error) {
 	s := newScanner(filename, src)
 	toks := make([]lexer.Token, 0, len(src)/3+16)
 	for {
-		t, _ := s.Next()
-		toks = append(toks, t)
+		toks = append(toks, lexer.Token{})
+		t := &toks[len(toks)-1]
+		s.next(t)
 		if t.EOF() {
 			return toks, s.err
 		}
@@ -133,21 +140,28 @@ func scan(filename string, src []byte) ([]lexer.Token, *Error) {
 
 // Next returns the next token; after the EOF token it returns EOF again.
 func (s *scanner) Next() (lexer.Token, error) {
-	for len(s.queue) == 0 {
-		s.step()
-	}
-	t := s.queue[0]
-	if len(s.queue) == 1 {
-		s.queue = s.queue[:0]
-	} else {
-		s.queue = s.queue[1:]
-	}
-	return t, nil
+	s.next(&s.scratch)
+	return s.scratch, nil
 }
 
-// step scans until it has queued at least one token or reached the end.
+// next stores the next token in *t, which saves copying tokens (they are
+// eight words, two of them pointers) from buffer to buffer.
+func (s *scanner) next(t *lexer.Token) {
+	if s.hasPending {
+		*t = s.pending
+		s.hasPending = false
+		return
+	}
+	s.out, s.emitted = t, 0
+	for s.emitted == 0 {
+		s.step()
+	}
+	s.out = nil
+}
+
+// step scans until it has emitted at least one token or reached the end.
 func (s *scanner) step() {
-	for s.err == nil && s.off < len(s.src) && len(s.queue) == 0 {
+	for s.err == nil && s.off < len(s.src) && s.emitted == 0 {
 		c := s.src[s.off]
 		switch {
 		case c == ' ' || c == '\t' || c == '\r':
@@ -176,7 +190,7 @@ func (s *scanner) step() {
 			s.punct()
 		}
 	}
-	if len(s.queue) > 0 {
+	if s.emitted > 0 {
 		return
 	}
 	if s.err == nil && s.last.Type != 0 && s.last.Type != tokNL && s.last.Type != lexer.EOF &&
@@ -203,8 +217,14 @@ func (s *scanner) emitNL(text string) {
 }
 
 func (s *scanner) emit(typ lexer.TokenType, text string, pos lexer.Position) {
-	s.last = lexer.Token{Type: typ, Value: text, Pos: pos}
-	s.queue = append(s.queue, s.last)
+	t := lexer.Token{Type: typ, Value: text, Pos: pos}
+	if s.emitted == 0 {
+		*s.out = t
+	} else {
+		s.pending, s.hasPending = t, true
+	}
+	s.emitted++
+	s.last.Type, s.last.Value = typ, text
 }
 
 // fail records a lexical error at pos and ends the token stream there.

@@ -262,13 +262,23 @@ type lineLexer struct {
 	done  bool // the line has ended; Next returns EOF until done is reset
 	end   lexer.Position
 	eof   bool
+	// scratch receives the token for Next: a token passed to the scanner
+	// by address would otherwise be allocated.
+	scratch lexer.Token
 }
 
 func (l *lineLexer) Next() (lexer.Token, error) {
+	l.next(&l.scratch)
+	return l.scratch, nil
+}
+
+// next stores the next token in *t.
+func (l *lineLexer) next(t *lexer.Token) {
 	if l.done {
-		return lexer.Token{Type: lexer.EOF, Pos: l.end}, nil
+		*t = lexer.Token{Type: lexer.EOF, Pos: l.end}
+		return
 	}
-	t, _ := l.sc.Next()
+	l.sc.next(t)
 	switch t.Type {
 	case lexer.EOF:
 		l.done, l.eof = true, true
@@ -287,7 +297,6 @@ func (l *lineLexer) Next() (lexer.Token, error) {
 			}
 		}
 	}
-	return t, nil
 }
 
 // drain reads the rest of the file.
@@ -334,10 +343,6 @@ func (b *tokenBuffer) fill(l *lineLexer) (*lexer.PeekingLexer, error) {
 		return lexer.Upgrade(l)
 	}
 	for n := 0; ; n++ {
-		t, err := l.Next()
-		if err != nil {
-			return nil, err
-		}
 		if n == len(b.toks) {
 			bigger := newTokenBuffer(2 * n)
 			if bigger.peek == nil {
@@ -346,7 +351,8 @@ func (b *tokenBuffer) fill(l *lineLexer) (*lexer.PeekingLexer, error) {
 			copy(bigger.toks, b.toks)
 			*b = *bigger
 		}
-		b.toks[n] = t
+		t := &b.toks[n]
+		l.next(t)
 		if t.EOF() {
 			break
 		}
