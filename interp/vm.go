@@ -21,6 +21,16 @@ type VM struct {
 
 // Run runs thread t for at most budget ticks (runtime.Executor).
 func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
+	stop, executed := vm.run(t, budget)
+	// Instructions are counted locally and added to the machine's count
+	// when the thread stops (no one reads it while the thread runs).
+	vm.m.Steps += executed
+	return stop
+}
+
+// run is Run; it returns the instructions it ran and did not yet add to
+// the machine's count.
+func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	th := t.Ctx.(*threadCtx)
 	m := vm.m
 	cost := m.Cfg.CostInsn
@@ -42,7 +52,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		th.computeLeft -= n
 		m.Clock += n
 		if th.computeLeft > 0 {
-			return runtime.StopPreempt
+			return runtime.StopPreempt, 0
 		}
 	}
 
@@ -66,11 +76,8 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	points := m.Chooser != nil
 	ran := 0
 	watch := points || traceInsn
-	// Instructions are counted locally and added to the machine's count
-	// when the thread stops (no one reads it while the thread runs).
 	stepsLeft := maxSteps - m.Steps
 	var executed int64
-	defer func() { m.Steps += executed }()
 
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
@@ -106,7 +113,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 					fr.pc = pc
 					m.Clock = clock
 					th.sp = sp
-					return runtime.StopPreempt
+					return runtime.StopPreempt, executed
 				}
 				// No other thread could take the CPU at this boundary:
 				// the scheduler would give it straight back, so run on.
@@ -116,7 +123,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return runtime.StopLimit
+				return runtime.StopLimit, executed
 			}
 			limit = stepsLeft
 			if watch {
@@ -126,7 +133,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 						fr.pc = pc
 						m.Clock = clock
 						th.sp = sp
-						return runtime.StopPoint
+						return runtime.StopPoint, executed
 					}
 					ran++
 				}
@@ -253,7 +260,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K))
+				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K)), executed
 			}
 			v, f := pctx.space.Load(uint64(a.N))
 			if f != nil {
@@ -261,7 +268,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				clock += cost
 				m.Clock = clock
 				th.sp = sp
-				return vm.memFault(th, f)
+				return vm.memFault(th, f), executed
 			}
 			if vm.race != nil {
 				fr.pc = pc
@@ -277,7 +284,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K))
+				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K)), executed
 			}
 			m.Clock = clock // a copy-on-write event reads it
 			if f := pctx.space.Store(uint64(a.N), v); f != nil {
@@ -285,7 +292,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				clock += cost
 				m.Clock = clock
 				th.sp = sp
-				return vm.memFault(th, f)
+				return vm.memFault(th, f), executed
 			}
 			if vm.race != nil {
 				fr.pc = pc
@@ -300,13 +307,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K))
+				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K)), executed
 			}
 			if !isNum(p) && p.K != mem.Nil {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K))
+				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K)), executed
 			}
 			ops[sp-1] = mem.PtrValue(uint64(p.N + 8*i.N))
 		case OpFieldAddr:
@@ -317,7 +324,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.fieldFault(th, o, name, info, ok)
+				return vm.fieldFault(th, o, name, info, ok), executed
 			}
 			idx := -1
 			for k, f := range info.shape.Fields {
@@ -330,7 +337,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", ")))
+				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", "))), executed
 			}
 			ops[sp-1] = mem.PtrValue(uint64(o.N) + 8*uint64(idx))
 		case OpAdd, OpSub, OpMul, OpDiv, OpMod, OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
@@ -357,13 +364,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", x, opSymbol(in.Op), y), vm.at(th))
+				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", x, opSymbol(in.Op), y), vm.at(th)), executed
 			}
 			if terr != "" {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.typeFault(th, terr)
+				return vm.typeFault(th, terr), executed
 			}
 			if r.K == mem.Str && int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
 				// Strings live whole in a slot; a doubling loop would
@@ -372,7 +379,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
 				m.Clock = clock
 				th.sp = sp
-				return runtime.StopLimit
+				return runtime.StopLimit, executed
 			}
 			ops[sp-1] = r
 		case OpNeg:
@@ -381,7 +388,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				fr.pc = pc
 				m.Clock = clock
 				th.sp = sp
-				return vm.typeFault(th, "invalid operation: -"+x.K.String())
+				return vm.typeFault(th, "invalid operation: -"+x.K.String()), executed
 			}
 			ops[sp-1].N = -x.N
 		case OpNot:
@@ -413,7 +420,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 					fr.pc = pc
 					m.Clock = clock
 					th.sp = sp
-					return vm.typeFault(th, terr)
+					return vm.typeFault(th, terr), executed
 				}
 				ok = r.Truth()
 			}
@@ -436,14 +443,14 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 					fr.pc = pc
 					m.Clock = clock
 					th.sp = sp
-					return vm.typeFault(th, terr)
+					return vm.typeFault(th, terr), executed
 				}
 				if int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
 					fr.pc = pc
 					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
 					m.Clock = clock
 					th.sp = sp
-					return runtime.StopLimit
+					return runtime.StopLimit, executed
 				}
 				*x = r
 			}
@@ -459,7 +466,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 					fr.pc = pc
 					m.Clock = clock
 					th.sp = sp
-					return vm.typeFault(th, terr)
+					return vm.typeFault(th, terr), executed
 				}
 				if !r.Truth() {
 					pc = int(in.B)
@@ -478,7 +485,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 					fr.pc = pc
 					m.Clock = clock
 					th.sp = sp
-					return vm.typeFault(th, terr)
+					return vm.typeFault(th, terr), executed
 				}
 				locals[in.A] = r
 			}
@@ -501,7 +508,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			if stop, ok := vm.call(th, vm.prog.Funcs[in.A], int(in.B)); !ok {
 				m.Clock = clock
 				th.sp = sp
-				return stop
+				return stop, executed
 			}
 			sp, ops = th.sp, th.ops
 			fr = th.top()
@@ -518,7 +525,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			if stop, ok := vm.ret(th); !ok {
 				m.Clock = clock
 				th.sp = sp
-				return stop
+				return stop, executed
 			}
 			sp, ops = th.sp, th.ops
 			fr = th.top()
@@ -548,7 +555,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 			if !ok {
 				m.Clock = clock
 				th.sp = sp
-				return stop
+				return stop, executed
 			}
 			if th.computeLeft > 0 {
 				n := th.computeLeft
@@ -560,13 +567,13 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 				if th.computeLeft > 0 {
 					m.Clock = clock
 					th.sp = sp
-					return runtime.StopPreempt
+					return runtime.StopPreempt, executed
 				}
 			}
 			if in.Op == OpYield {
 				m.Clock = clock
 				th.sp = sp
-				return runtime.StopYield
+				return runtime.StopYield, executed
 			}
 			sp, ops = th.sp, th.ops
 			fr = th.top()
