@@ -388,3 +388,64 @@ func TestHotLoopAllocs(t *testing.T) {
 		}
 	}
 }
+
+// ipcSrc has a producer process send n messages to a consumer process:
+// through a pipe (8-byte values, read 8 bytes at a time, their lengths
+// summed) or a message queue (small ints, summed).
+func ipcSrc(kind string, n int) string {
+	if kind == "pipe" {
+		return fmt.Sprintf(`func consumer(r, n) {
+	let s = 0
+	for i in 0..n { s = s + len(recv r, 8) }
+	return s %% 100
+}
+let r, w = pipe()
+let c = spawn consumer(r, %[1]d)
+for i in 0..%[1]d { send w, 10000000 + i %% 10 }
+print wait c
+`, n)
+	}
+	return fmt.Sprintf(`func consumer(n) {
+	let q = mqueue("bench")
+	let s = 0
+	for i in 0..n { s = s + recv q }
+	return s %% 100
+}
+let q = mqueue("bench")
+let c = spawn consumer(%[1]d)
+for i in 0..%[1]d { send q, i %% 10 }
+print wait c
+`, n)
+}
+
+// benchIPC measures messages between two processes; msg/s counts sends
+// (each with the recv that takes it, and the switches between them).
+func benchIPC(b *testing.B, kind string) {
+	const n = 10000
+	prog := mustLoad(b, ipcSrc(kind, n))
+	sum := 0
+	for i := 0; i < n; i++ {
+		sum += i % 10
+	}
+	if kind == "pipe" {
+		sum = 8 * n
+	}
+	want := fmt.Sprintf("%d\n", sum%100)
+	for _, c := range schedConfigs {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, out := runOnce(b, prog, c.sets); out != want {
+					b.Fatalf("output %q, want %q", out, want)
+				}
+			}
+			reportRate(b, float64(n*b.N), "msg/s")
+		})
+	}
+}
+
+// BenchmarkPipe sends 10,000 8-byte values through a pipe.
+func BenchmarkPipe(b *testing.B) { benchIPC(b, "pipe") }
+
+// BenchmarkQueue sends 10,000 messages through a message queue.
+func BenchmarkQueue(b *testing.B) { benchIPC(b, "queue") }
