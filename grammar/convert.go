@@ -34,20 +34,20 @@ func (c *converter) item(it itemNode) {
 	switch it := it.(type) {
 	case *configDecl:
 		s.Configs = append(s.Configs, &Config{
-			Pos:   toPos(it.Pos),
+			Pos:   toPos(it.pos),
 			Key:   it.Key.Name,
 			Value: it.Value.X,
 		})
 	case *globalDecl:
 		s.Globals = append(s.Globals, &Global{
-			Pos:     toPos(it.Pos),
+			Pos:     toPos(it.pos),
 			Name:    it.Name.Name,
 			NamePos: toPos(it.Name.Pos),
 			Init:    it.Init.X,
 		})
 	case *funcDecl:
 		f := &Func{
-			Pos:     toPos(it.Pos),
+			Pos:     toPos(it.pos),
 			Name:    it.Name.Name,
 			NamePos: toPos(it.Name.Pos),
 			Params:  make([]*Ident, len(it.Params)),
@@ -80,7 +80,7 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *exprStmt:
 		return c.exprStmt(s)
 	case *letStmt:
-		l := &LetStmt{Pos: toPos(s.Pos), Names: make([]*Ident, len(s.Names)), Value: s.Value.X}
+		l := &LetStmt{Pos: toPos(s.pos), Names: make([]*Ident, len(s.Names)), Value: s.Value.X}
 		for i, n := range s.Names {
 			l.Names[i] = ident(n)
 		}
@@ -88,47 +88,47 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *ifStmt:
 		return c.ifStmt(s)
 	case *whileStmt:
-		return &WhileStmt{Pos: toPos(s.Pos), Cond: s.Cond.X, Body: c.block(&s.Body)}
+		return &WhileStmt{Pos: toPos(s.pos), Cond: s.Cond.X, Body: c.block(&s.Body)}
 	case *forStmt:
 		return &ForStmt{
-			Pos:  toPos(s.Pos),
+			Pos:  toPos(s.pos),
 			Var:  ident(&s.Var),
 			From: s.From.X,
 			To:   s.To.X,
 			Body: c.block(&s.Body),
 		}
 	case *branchStmt:
-		return &BranchStmt{Pos: toPos(s.Pos), Tok: s.Tok}
+		return &BranchStmt{Pos: toPos(s.pos), Tok: s.kw}
 	case *returnStmt:
-		return &ReturnStmt{Pos: toPos(s.Pos), Value: s.Value.X}
+		return &ReturnStmt{Pos: toPos(s.pos), Value: s.Value.X}
 	case *printStmt:
-		return &PrintStmt{Pos: toPos(s.Pos), Args: exprs(s.Args)}
+		return &PrintStmt{Pos: toPos(s.pos), Args: exprs(s.Args)}
 	case *assertStmt:
-		return &AssertStmt{Pos: toPos(s.Pos), Cond: s.Cond.X, Msg: s.Msg.X}
+		return &AssertStmt{Pos: toPos(s.pos), Cond: s.Cond.X, Msg: s.Msg.X}
 	case *showStmt:
 		return c.show(s)
 	case *freeStmt:
-		return &FreeStmt{Pos: toPos(s.Pos), Ptr: s.Ptr.X}
+		return &FreeStmt{Pos: toPos(s.pos), Ptr: s.Ptr.X}
 	case *sendStmt:
-		return &SendStmt{Pos: toPos(s.Pos), Target: s.Target.X, Value: s.Value.X, Prio: s.Prio.X}
+		return &SendStmt{Pos: toPos(s.pos), Target: s.Target.X, Value: s.Value.X, Prio: s.Prio.X}
 	case *closeStmt:
-		return &CloseStmt{Pos: toPos(s.Pos), X: s.X.X}
+		return &CloseStmt{Pos: toPos(s.pos), X: s.X.X}
 	case *lockStmt:
-		return &LockStmt{Pos: toPos(s.Pos), Unlock: s.Kw == "unlock", X: s.X.X}
+		return &LockStmt{Pos: toPos(s.pos), Unlock: s.kw == "unlock", X: s.X.X}
 	case *exitStmt:
-		return &ExitStmt{Pos: toPos(s.Pos), Code: s.Code.X}
+		return &ExitStmt{Pos: toPos(s.pos), Code: s.Code.X}
 	case *yieldStmt:
-		return &YieldStmt{Pos: toPos(s.Pos)}
+		return &YieldStmt{Pos: toPos(s.pos)}
 	case *timeStmt:
-		return &TimeStmt{Pos: toPos(s.Pos), Kind: s.Kind, N: s.N.X}
+		return &TimeStmt{Pos: toPos(s.pos), Kind: s.kw, N: s.N.X}
 	case *strayElse:
-		c.errorf(s.Pos, `else must be on the same line as the "}" that ends the if block`)
+		c.errorf(s.pos, `else must be on the same line as the "}" that ends the if block`)
 	case *funcDecl:
-		c.errorf(s.Pos, "func declarations are only allowed at the top level")
+		c.errorf(s.pos, "func declarations are only allowed at the top level")
 	case *globalDecl:
-		c.errorf(s.Pos, "global declarations are only allowed at the top level; use let for a local")
+		c.errorf(s.pos, "global declarations are only allowed at the top level; use let for a local")
 	case *configDecl:
-		c.errorf(s.Pos, "config is only allowed at the top level")
+		c.errorf(s.pos, "config is only allowed at the top level")
 	default:
 		panic(fmt.Sprintf("grammar: unknown statement %T", it))
 	}
@@ -145,12 +145,12 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 		case *Ident, *IndexExpr, *FieldExpr:
 		case *UnaryExpr:
 			if t.Op != "*" {
-				c.errorf(s.Pos, "cannot assign to %s", c.targetText(s))
+				c.errorf(s.pos, "cannot assign to %s", c.targetText(s))
 			}
 		default:
-			c.errorf(s.Pos, "cannot assign to %s", c.targetText(s))
+			c.errorf(s.pos, "cannot assign to %s", c.targetText(s))
 		}
-		return &AssignStmt{Pos: toPos(s.Pos), Target: x, Value: s.Value.X}
+		return &AssignStmt{Pos: toPos(s.pos), Target: x, Value: s.Value.X}
 	}
 	switch x := x.(type) {
 	case *CallExpr, *SpawnExpr, *ForkExpr, *PrefixExpr, *RecvExpr:
@@ -159,24 +159,24 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 		if x.Op == "==" {
 			hint = ` (to assign, write "=")`
 		}
-		c.errorf(s.Pos, "expression %s is not a statement%s", c.text(s.Tokens), hint)
+		c.errorf(s.pos, "expression %s is not a statement%s", c.text(s.tokens), hint)
 		return nil
 	default:
-		c.errorf(s.Pos, "expression %s is not a statement", c.text(s.Tokens))
+		c.errorf(s.pos, "expression %s is not a statement", c.text(s.tokens))
 		return nil
 	}
-	return &ExprStmt{Pos: toPos(s.Pos), X: x}
+	return &ExprStmt{Pos: toPos(s.pos), X: x}
 }
 
 // targetText is the source text of an assignment's target: the tokens of
 // the statement before its "=", the only "=" token in it.
 func (c *converter) targetText(s *exprStmt) string {
-	for i, t := range s.Tokens {
+	for i, t := range s.tokens {
 		if t.Type == tokPunct && t.Value == "=" {
-			return c.text(s.Tokens[:i])
+			return c.text(s.tokens[:i])
 		}
 	}
-	return c.text(s.Tokens)
+	return c.text(s.tokens)
 }
 
 // text returns the source text spanned by toks, shortened for a message.
@@ -199,12 +199,12 @@ var showTargets = []string{"maps", "stack", "heap", "ps", "threads", "files", "s
 func (c *converter) show(s *showStmt) Stmt {
 	list := strings.Join(showTargets, ", ")
 	if s.What == nil {
-		c.errorf(s.Pos, "show needs one of: %s", list)
+		c.errorf(s.pos, "show needs one of: %s", list)
 		return nil
 	}
 	for _, t := range showTargets {
 		if s.What.Name == t {
-			return &ShowStmt{Pos: toPos(s.Pos), What: t}
+			return &ShowStmt{Pos: toPos(s.pos), What: t}
 		}
 	}
 	c.errorf(s.What.Pos, "cannot show %s: expected one of %s", truncate(s.What.Name, 30), list)
@@ -215,7 +215,7 @@ func (c *converter) show(s *showStmt) Stmt {
 // back, without recursion.
 func (c *converter) ifStmt(s *ifStmt) Stmt {
 	// Convert in source order first so that errors come in source order.
-	top := &IfStmt{Pos: toPos(s.Pos), Cond: s.Cond.X, Then: c.block(&s.Then)}
+	top := &IfStmt{Pos: toPos(s.pos), Cond: s.Cond.X, Then: c.block(&s.Then)}
 	links := make([]*IfStmt, 0, len(s.Elses))
 	var tail Stmt
 	for i, e := range s.Elses {

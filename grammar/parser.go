@@ -81,11 +81,17 @@ func production[T any, PT interface {
 }](opts []participle.Option) func(*lexer.PeekingLexer) (itemNode, error) {
 	p := participle.MustBuild[T](opts...)
 	return func(lex *lexer.PeekingLexer) (itemNode, error) {
+		first, start := lex.Peek(), lex.RawCursor()
 		v, err := p.ParseFromLexer(lex, allowTrailing)
 		if err != nil {
 			return nil, err
 		}
-		return PT(v), nil
+		it := PT(v)
+		it.start(first)
+		if e, ok := any(it).(*exprStmt); ok {
+			e.tokens = lex.Range(start, lex.RawCursor())
+		}
+		return it, nil
 	}
 }
 

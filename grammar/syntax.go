@@ -22,7 +22,18 @@ import "github.com/alecthomas/participle/v2/lexer"
 // itemNode is anything that stands on a line of its own. Declarations are
 // accepted in blocks too, so that convert can say they belong at the top
 // level instead of reporting an unexpected keyword.
-type itemNode interface{ item() }
+type itemNode interface{ start(*lexer.Token) }
+
+// lead is the first token of a line: its position, and the keyword that
+// selected the production (parseItem). The production's parser sets it
+// (parser.go), where participle would fill a Pos field by reflection and
+// capture the keyword with a field of its own.
+type lead struct {
+	pos lexer.Position
+	kw  string
+}
+
+func (l *lead) start(t *lexer.Token) { l.pos, l.kw = t.Pos, t.Value }
 
 // block = "{" [ NL ] { item NL } "}" .
 //
@@ -46,19 +57,19 @@ type identTok struct {
 }
 
 type configDecl struct {
-	Pos   lexer.Position
+	lead
 	Key   identTok  `parser:"'config' @@ '='"`
 	Value exprField `parser:"@@"`
 }
 
 type globalDecl struct {
-	Pos  lexer.Position
+	lead
 	Name identTok  `parser:"'global' @@"`
 	Init exprField `parser:"( '=' @@ )?"`
 }
 
 type funcDecl struct {
-	Pos    lexer.Position
+	lead
 	Name   identTok    `parser:"'func' @@"`
 	Params []*identTok `parser:"'(' ( @@ ( ',' @@ )* )? ')'"`
 	Body   block       `parser:"@@"`
@@ -66,16 +77,17 @@ type funcDecl struct {
 
 // exprStmt is an expression statement or an assignment: both start with an
 // expression, so the choice is made after it (at "=") instead of by
-// lookahead. Tokens gives convert the source text for its messages.
+// lookahead. tokens gives convert the source text for its messages; the
+// production's parser sets it.
 type exprStmt struct {
-	Pos    lexer.Position
-	Tokens []lexer.Token
+	lead
+	tokens []lexer.Token
 	X      exprField `parser:"@@"`
 	Value  exprField `parser:"( '=' @@ )?"`
 }
 
 type letStmt struct {
-	Pos   lexer.Position
+	lead
 	Names []*identTok `parser:"'let' @@ ( ',' @@ )?"`
 	Value exprField   `parser:"( '=' @@ )?"`
 }
@@ -84,7 +96,7 @@ type letStmt struct {
 // so that a long else-if chain does not recurse in the parser. Only the
 // last clause may be a plain block; convert checks that.
 type ifStmt struct {
-	Pos   lexer.Position
+	lead
 	Cond  condField     `parser:"'if' @@"`
 	Then  block         `parser:"@@"`
 	Elses []*elseClause `parser:"@@*"`
@@ -107,49 +119,49 @@ type elseIf struct {
 // strayElse is an else that starts a line: the closing brace before it
 // ended the if statement. It is parsed so that convert can say so.
 type strayElse struct {
-	Pos    lexer.Position
+	lead
 	Clause *elseClause `parser:"@@"`
 }
 
 type whileStmt struct {
-	Pos  lexer.Position
+	lead
 	Cond condField `parser:"'while' @@"`
 	Body block     `parser:"@@"`
 }
 
 type forStmt struct {
-	Pos  lexer.Position
+	lead
 	Var  identTok  `parser:"'for' @@ 'in'"`
 	From exprField `parser:"@@ '..'"`
 	To   exprField `parser:"@@"`
 	Body block     `parser:"@@"`
 }
 
+// branchStmt is break or continue: the keyword is in lead.
 type branchStmt struct {
-	Pos lexer.Position
-	Tok string `parser:"@( 'break' | 'continue' )"`
+	lead
+	Kw struct{} `parser:"Keyword"`
 }
 
 type returnStmt struct {
-	Pos   lexer.Position
-	Kw    string    `parser:"@'return'"`
-	Value exprField `parser:"@@?"`
+	lead
+	Value exprField `parser:"'return' @@?"`
 }
 
 type printStmt struct {
-	Pos  lexer.Position
+	lead
 	Args []exprField `parser:"'print' @@ ( ',' @@ )*"`
 }
 
 type assertStmt struct {
-	Pos  lexer.Position
+	lead
 	Cond exprField `parser:"'assert' @@"`
 	Msg  exprField `parser:"( ',' @@ )?"`
 }
 
 // showStmt takes any single word so that convert can list the valid ones.
 type showStmt struct {
-	Pos  lexer.Position
+	lead
 	What *showWhat `parser:"'show' @@?"`
 }
 
@@ -159,63 +171,40 @@ type showWhat struct {
 }
 
 type freeStmt struct {
-	Pos lexer.Position
+	lead
 	Ptr exprField `parser:"'free' @@"`
 }
 
 type sendStmt struct {
-	Pos    lexer.Position
+	lead
 	Target exprField `parser:"'send' @@ ','"`
 	Value  exprField `parser:"@@"`
 	Prio   exprField `parser:"( ',' @@ )?"`
 }
 
 type closeStmt struct {
-	Pos lexer.Position
-	X   exprField `parser:"'close' @@"`
+	lead
+	X exprField `parser:"'close' @@"`
 }
 
+// lockStmt is lock X or unlock X: the keyword is in lead.
 type lockStmt struct {
-	Pos lexer.Position
-	Kw  string    `parser:"@( 'lock' | 'unlock' )"`
-	X   exprField `parser:"@@"`
+	lead
+	X exprField `parser:"Keyword @@"`
 }
 
 type exitStmt struct {
-	Pos  lexer.Position
-	Kw   string    `parser:"@'exit'"`
-	Code exprField `parser:"@@?"`
+	lead
+	Code exprField `parser:"'exit' @@?"`
 }
 
 type yieldStmt struct {
-	Pos lexer.Position
-	Kw  string `parser:"@'yield'"`
+	lead
+	Kw struct{} `parser:"'yield'"`
 }
 
+// timeStmt is sleep N, compute N or io N: the keyword is in lead.
 type timeStmt struct {
-	Pos  lexer.Position
-	Kind string    `parser:"@( 'sleep' | 'compute' | 'io' )"`
-	N    exprField `parser:"@@"`
+	lead
+	N exprField `parser:"Keyword @@"`
 }
-
-func (*configDecl) item() {}
-func (*globalDecl) item() {}
-func (*funcDecl) item()   {}
-func (*exprStmt) item()   {}
-func (*letStmt) item()    {}
-func (*ifStmt) item()     {}
-func (*strayElse) item()  {}
-func (*whileStmt) item()  {}
-func (*forStmt) item()    {}
-func (*branchStmt) item() {}
-func (*returnStmt) item() {}
-func (*printStmt) item()  {}
-func (*assertStmt) item() {}
-func (*showStmt) item()   {}
-func (*freeStmt) item()   {}
-func (*sendStmt) item()   {}
-func (*closeStmt) item()  {}
-func (*lockStmt) item()   {}
-func (*exitStmt) item()   {}
-func (*yieldStmt) item()  {}
-func (*timeStmt) item()   {}
