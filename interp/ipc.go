@@ -95,13 +95,18 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		prio = pv.N
 	}
 	target, val := th.ops[th.sp-n], th.ops[th.sp-n+1]
-	call := fmt.Sprintf("send(%s, %s)", target.Quote(), val.Quote())
-	if hasPrio {
-		call = fmt.Sprintf("send(%s, %s, %d)", target.Quote(), val.Quote(), prio)
+	// The call as traces and messages show it, formatted only when one
+	// of them needs it.
+	call := func() string {
+		if hasPrio {
+			return fmt.Sprintf("send(%s, %s, %d)", target.Quote(), val.Quote(), prio)
+		}
+		return fmt.Sprintf("send(%s, %s)", target.Quote(), val.Quote())
 	}
+	traced := m.Trace.On(runtime.CatIPC)
 	f, why := vm.fdOf(th, target)
 	if why != "" {
-		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call, why, n)
+		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call(), why, n)
 		th.sp-- // a statement: drop the nil
 		return stop, ok
 	}
@@ -110,12 +115,12 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		pp := f.Pipe
 		if pp.Readers == 0 {
 			th.sp -= n
-			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s with no reader left on pipe %d", call, pp.ID), vm.at(th)), false
+			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s with no reader left on pipe %d", call(), pp.ID), vm.at(th)), false
 		}
 		data := val.String()[th.sent:]
 		room := pp.Cap - len(pp.Buf)
 		if room == 0 {
-			vm.blockEvent(th, runtime.CatIPC, "send", call)
+			vm.blockEvent(th, runtime.CatIPC, "send", call())
 			m.BlockOnPipe(th.rt, target.N, pp, false)
 			return runtime.StopBlock, false
 		}
@@ -129,20 +134,22 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		m.WakeAll(&pp.NotEmpty)
 		if k < len(data) {
 			// A partial write: the rest waits for room.
-			vm.ipcEvent(th, runtime.CatIPC, "send", fmt.Sprintf("%s: %d of %d bytes written, pipe %d full <unfinished ...>", call, th.sent, len(val.String()), pp.ID), cost)
+			vm.ipcEvent(th, runtime.CatIPC, "send", fmt.Sprintf("%s: %d of %d bytes written, pipe %d full <unfinished ...>", call(), th.sent, len(val.String()), pp.ID), cost)
 			th.blocked = true
 			m.BlockOnPipe(th.rt, target.N, pp, false)
 			return runtime.StopBlock, false
 		}
 		total := th.sent
 		th.sent = 0
-		vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call, fmt.Sprint(total)), cost,
-			runtime.Field{Key: "fd", Val: target.N}, runtime.Field{Key: "bytes", Val: total})
+		if traced {
+			vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call(), fmt.Sprint(total)), cost,
+				runtime.Field{Key: "fd", Val: target.N}, runtime.Field{Key: "bytes", Val: total})
+		}
 	case runtime.FDMQueue:
 		q := f.MQ
 		if len(q.Msgs) >= q.Cap {
-			vm.blockEvent(th, runtime.CatIPC, "send", call)
-			m.Block(th.rt, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call, q.Name, q.Cap), &q.NotFull, nil)
+			vm.blockEvent(th, runtime.CatIPC, "send", call())
+			m.Block(th.rt, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.Cap), &q.NotFull, nil)
 			return runtime.StopBlock, false
 		}
 		if vm.race != nil {
@@ -151,13 +158,15 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		q.Push(runtime.Message{Val: val, Prio: prio, Sender: th.rt.Proc.PID})
 		cost := vm.charge(th, len(val.String()))
 		m.WakeAll(&q.NotEmpty)
-		vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call, "0")+fmt.Sprintf("  mqueue /%s: %d/%d", q.Name, len(q.Msgs), q.Cap), cost,
-			runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(val.String())}, runtime.Field{Key: "prio", Val: prio})
+		if traced {
+			vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call(), "0")+fmt.Sprintf("  mqueue /%s: %d/%d", q.Name, len(q.Msgs), q.Cap), cost,
+				runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(val.String())}, runtime.Field{Key: "prio", Val: prio})
+		}
 	case runtime.FDSocket:
 		s := f.Sock
 		if s.Peer == nil || s.Peer.Closed {
 			th.sp -= n
-			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s to a socket whose peer has closed", call), vm.at(th)), false
+			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s to a socket whose peer has closed", call()), vm.at(th)), false
 		}
 		data := val.String()
 		if vm.race != nil {
@@ -165,13 +174,18 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		}
 		m.SocketSend(s, data)
 		cost := vm.charge(th, len(data))
-		vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call, fmt.Sprint(len(data)))+fmt.Sprintf("  arrives at tick %d", m.Clock-cost+m.Cfg.NetLatency), cost,
-			runtime.Field{Key: "fd", Val: target.N}, runtime.Field{Key: "bytes", Val: len(data)})
+		if traced {
+			vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call(), fmt.Sprint(len(data)))+fmt.Sprintf("  arrives at tick %d", m.Clock-cost+m.Cfg.NetLatency), cost,
+				runtime.Field{Key: "fd", Val: target.N}, runtime.Field{Key: "bytes", Val: len(data)})
+		}
 	default:
-		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call, fmt.Sprintf("descriptor %d is the %s: send needs a pipe's write end, a queue or a socket", target.N, f.Describe()), n)
+		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call(), fmt.Sprintf("descriptor %d is the %s: send needs a pipe's write end, a queue or a socket", target.N, f.Describe()), n)
 		th.sp--
 		return stop, ok
 	}
+	// A call that had blocked has now completed (resultText does this
+	// when the completion is traced).
+	th.blocked = false
 	th.sp -= n
 	return 0, true
 }
@@ -190,13 +204,18 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		max = int(mv.N)
 	}
 	src := th.ops[th.sp-n]
-	call := fmt.Sprintf("recv(%s)", src.Quote())
-	if hasMax {
-		call = fmt.Sprintf("recv(%s, %d)", src.Quote(), max)
+	// The call as traces and messages show it, formatted only when one
+	// of them needs it.
+	call := func() string {
+		if hasMax {
+			return fmt.Sprintf("recv(%s, %d)", src.Quote(), max)
+		}
+		return fmt.Sprintf("recv(%s)", src.Quote())
 	}
+	traced := m.Trace.On(runtime.CatIPC)
 	f, why := vm.fdOf(th, src)
 	if why != "" {
-		return vm.badCall(th, runtime.CatIPC, "recv", call, why, n)
+		return vm.badCall(th, runtime.CatIPC, "recv", call(), why, n)
 	}
 	var result mem.Value
 	var cost int64
@@ -205,13 +224,13 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		pp := f.Pipe
 		if len(pp.Buf) == 0 {
 			if pp.Writers > 0 {
-				vm.blockEvent(th, runtime.CatIPC, "recv", call)
+				vm.blockEvent(th, runtime.CatIPC, "recv", call())
 				m.BlockOnPipe(th.rt, src.N, pp, true)
 				return runtime.StopBlock, false
 			}
 			result = mem.StrValue("") // end of file
 			cost = vm.charge(th, 0)
-			vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call, `""`)+"  end of file: every write end is closed", cost)
+			vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call(), `""`)+"  end of file: every write end is closed", cost)
 			break
 		}
 		k := len(pp.Buf)
@@ -226,13 +245,15 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		}
 		cost = vm.charge(th, k)
 		m.WakeAll(&pp.NotFull)
-		vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call, result.Quote()), cost,
-			runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: k})
+		if traced {
+			vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call(), result.Quote()), cost,
+				runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: k})
+		}
 	case runtime.FDMQueue:
 		q := f.MQ
 		if len(q.Msgs) == 0 {
-			vm.blockEvent(th, runtime.CatIPC, "recv", call)
-			m.Block(th.rt, fmt.Sprintf("%s: mqueue /%s is empty", call, q.Name), &q.NotEmpty, nil)
+			vm.blockEvent(th, runtime.CatIPC, "recv", call())
+			m.Block(th.rt, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.NotEmpty, nil)
 			return runtime.StopBlock, false
 		}
 		msg := q.Pop()
@@ -242,14 +263,16 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		result = msg.Val
 		cost = vm.charge(th, len(msg.Val.String()))
 		m.WakeAll(&q.NotFull)
-		vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call, result.Quote())+fmt.Sprintf("  prio %d, from process %d", msg.Prio, msg.Sender), cost,
-			runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(msg.Val.String())}, runtime.Field{Key: "from", Val: msg.Sender})
+		if traced {
+			vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call(), result.Quote())+fmt.Sprintf("  prio %d, from process %d", msg.Prio, msg.Sender), cost,
+				runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(msg.Val.String())}, runtime.Field{Key: "from", Val: msg.Sender})
+		}
 	case runtime.FDSocket:
 		s := f.Sock
 		data, got, eof := m.SocketRecv(s, max)
 		if !got {
-			vm.blockEvent(th, runtime.CatIPC, "recv", call)
-			m.Block(th.rt, fmt.Sprintf("%s: nothing has arrived on socket %d", call, s.ID), &s.Readers, nil)
+			vm.blockEvent(th, runtime.CatIPC, "recv", call())
+			m.Block(th.rt, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.Readers, nil)
 			return runtime.StopBlock, false
 		}
 		result = mem.StrValue(data)
@@ -257,14 +280,19 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 			vm.race.acquire(th.rt, s)
 		}
 		cost = vm.charge(th, len(data))
-		text := th.resultText(call, result.Quote())
-		if eof {
-			text += "  end of file: the peer closed"
+		if traced {
+			text := th.resultText(call(), result.Quote())
+			if eof {
+				text += "  end of file: the peer closed"
+			}
+			vm.ipcEvent(th, runtime.CatIPC, "recv", text, cost, runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: len(data)})
 		}
-		vm.ipcEvent(th, runtime.CatIPC, "recv", text, cost, runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: len(data)})
 	default:
-		return vm.badCall(th, runtime.CatIPC, "recv", call, fmt.Sprintf("descriptor %d is the %s: recv needs a pipe's read end, a queue or a socket", src.N, f.Describe()), n)
+		return vm.badCall(th, runtime.CatIPC, "recv", call(), fmt.Sprintf("descriptor %d is the %s: recv needs a pipe's read end, a queue or a socket", src.N, f.Describe()), n)
 	}
+	// A call that had blocked has now completed (resultText does this
+	// when the completion is traced).
+	th.blocked = false
 	th.sp -= n
 	th.push(result)
 	return 0, true
