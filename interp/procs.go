@@ -168,12 +168,8 @@ func (pc *procCtx) clone(c *runtime.Process) *procCtx {
 	for k, v := range pc.objects {
 		n.objects[k] = v
 	}
-	for k, v := range pc.allocAt {
-		n.allocAt[k] = v
-	}
-	for k, v := range pc.freeAt {
-		n.freeAt[k] = v
-	}
+	n.allocAt = append(siteLog(nil), pc.allocAt...)
+	n.freeAt = append(siteLog(nil), pc.freeAt...)
 	n.allocs = pc.allocs
 	return n
 }

@@ -232,7 +232,7 @@ func (r *raceDetector) describe(th *threadCtx, addr uint64, seg *mem.Segment) st
 	case mem.SegHeap:
 		if b, st := th.proc.heap.Find(addr); st == mem.AddrLive {
 			where := ""
-			if s, ok := th.proc.allocAt[b.ID]; ok {
+			if s, ok := th.proc.allocAt.get(b.ID); ok {
 				where = ", allocated at " + s.String()
 			}
 			return fmt.Sprintf("%s, %d bytes into the heap block of %d bytes at %s%s", mem.Hex(addr), addr-b.Addr, b.Size, mem.Hex(b.Addr), where)

@@ -228,7 +228,7 @@ func (vm *VM) processExit(p *runtime.Process) {
 		more = append(more, fmt.Sprintf("%s: %d bytes in %d %s", title, bytes, len(bs), plural1(len(bs), "block")))
 		for _, b := range bs {
 			where := ""
-			if s, ok := pc.allocAt[b.ID]; ok {
+			if s, ok := pc.allocAt.get(b.ID); ok {
 				where = ", allocated at " + s.String()
 			}
 			more = append(more, fmt.Sprintf("  %d bytes at %s%s", b.Size, mem.Hex(b.Addr), where))

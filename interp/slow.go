@@ -198,7 +198,7 @@ func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj boo
 		}
 	}
 	pc.allocs++
-	pc.allocAt[blk.ID] = th.where()
+	pc.allocAt.put(blk.ID, th)
 	if isObj {
 		pc.objects[blk.Addr] = info
 	}
@@ -271,7 +271,7 @@ func (vm *VM) free(th *threadCtx, p mem.Value) (runtime.Stop, bool) {
 		}
 		return vm.kill(th, runtime.SIGABRT, string(mem.FaultInvalidFree), fmt.Sprintf("invalid-free: free(%s) of an address that is not the start of a live block", mem.Hex(addr)), more), false
 	}
-	pc.freeAt[blk.ID] = th.where()
+	pc.freeAt.put(blk.ID, th)
 	delete(pc.objects, addr)
 	if m.Trace.On(runtime.CatMem) {
 		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "free", Text: pad(fmt.Sprintf("free(%s)", mem.Hex(addr)), 44) + heapUse(pc.heap),
@@ -297,10 +297,10 @@ func (vm *VM) blockStory(pc *procCtx, blk mem.Block, addr uint64) []string {
 	default:
 		out = append(out, fmt.Sprintf("%s is %d bytes after %s of %d bytes at %s", mem.Hex(addr), off, state, blk.Size, mem.Hex(blk.Addr)))
 	}
-	if s, ok := pc.freeAt[blk.ID]; ok && !blk.Live {
+	if s, ok := pc.freeAt.get(blk.ID); ok && !blk.Live {
 		out = append(out, "freed at "+s.String())
 	}
-	if s, ok := pc.allocAt[blk.ID]; ok {
+	if s, ok := pc.allocAt.get(blk.ID); ok {
 		out = append(out, "allocated at "+s.String())
 	}
 	return out

@@ -52,6 +52,41 @@ type site struct {
 	pos grammar.Pos
 }
 
+// siteLog records where each heap block was allocated (or freed), by
+// block id. Ids are given out in order from 1, so a slice serves where a
+// map would hash and regrow; an entry is the function and instruction,
+// turned into a source position only when a report needs it.
+type siteLog []siteRef
+
+type siteRef struct {
+	fn *Func // nil: nothing recorded
+	pc int   // the instruction's index in fn.Code
+}
+
+// put records where th is for block id.
+func (l *siteLog) put(id uint64, th *threadCtx) {
+	for uint64(len(*l)) <= id {
+		*l = append(*l, siteRef{})
+	}
+	if len(th.frames) == 0 {
+		return
+	}
+	fr := th.top()
+	(*l)[id] = siteRef{fn: fr.fn, pc: max(fr.pc-1, 0)}
+}
+
+// get returns the site recorded for block id, if any.
+func (l siteLog) get(id uint64) (site, bool) {
+	if id >= uint64(len(l)) || l[id].fn == nil {
+		return site{}, false
+	}
+	r := l[id]
+	if r.pc >= len(r.fn.Lines) {
+		return site{fn: r.fn.Name}, true
+	}
+	return site{fn: r.fn.Name, pos: r.fn.Lines[r.pc]}, true
+}
+
 // objInfo records what an object or array literal allocated.
 type objInfo struct {
 	shape *Shape // nil for an array
@@ -66,15 +101,15 @@ type procCtx struct {
 	data    *mem.Segment
 	bss     *mem.Segment
 	objects map[uint64]objInfo
-	allocAt map[uint64]site // by block id
-	freeAt  map[uint64]site // by block id
-	allocs  int             // number of allocations made
+	allocAt siteLog // by block id
+	freeAt  siteLog // by block id
+	allocs  int     // number of allocations made
 }
 
 func newProcCtx(p *runtime.Process) *procCtx {
 	return &procCtx{
 		rt: p, space: p.Space, heap: p.Heap, data: p.Data, bss: p.Bss,
-		objects: map[uint64]objInfo{}, allocAt: map[uint64]site{}, freeAt: map[uint64]site{},
+		objects: map[uint64]objInfo{},
 	}
 }
 

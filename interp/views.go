@@ -157,7 +157,7 @@ func (vm *VM) HeapView(p *runtime.Process) []string {
 	for _, b := range live {
 		where := ""
 		if pc != nil {
-			if s, ok := pc.allocAt[b.ID]; ok {
+			if s, ok := pc.allocAt.get(b.ID); ok {
 				where = "allocated at " + s.String()
 			}
 		}
