@@ -50,11 +50,11 @@ func (c *converter) item(it itemNode) {
 			Pos:     toPos(it.pos),
 			Name:    it.Name.Name,
 			NamePos: toPos(it.Name.Pos),
-			Params:  make([]*Ident, len(it.Params)),
+			Params:  make([]*Ident, len(it.Params.List)),
 			Body:    c.block(&it.Body),
 		}
-		for i, p := range it.Params {
-			f.Params[i] = ident(p)
+		for i := range it.Params.List {
+			f.Params[i] = ident(&it.Params.List[i])
 		}
 		s.Funcs = append(s.Funcs, f)
 	default:
@@ -80,9 +80,9 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *exprStmt:
 		return c.exprStmt(s)
 	case *letStmt:
-		l := &LetStmt{Pos: toPos(s.pos), Names: make([]*Ident, len(s.Names)), Value: s.Value.X}
-		for i, n := range s.Names {
-			l.Names[i] = ident(n)
+		l := &LetStmt{Pos: toPos(s.pos), Names: make([]*Ident, len(s.Names.List)), Value: s.Value.X}
+		for i := range s.Names.List {
+			l.Names[i] = ident(&s.Names.List[i])
 		}
 		return l
 	case *ifStmt:
@@ -102,7 +102,7 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *returnStmt:
 		return &ReturnStmt{Pos: toPos(s.pos), Value: s.Value.X}
 	case *printStmt:
-		return &PrintStmt{Pos: toPos(s.pos), Args: exprs(s.Args)}
+		return &PrintStmt{Pos: toPos(s.pos), Args: s.Args.List}
 	case *assertStmt:
 		return &AssertStmt{Pos: toPos(s.pos), Cond: s.Cond.X, Msg: s.Msg.X}
 	case *showStmt:
@@ -238,11 +238,3 @@ func (c *converter) ifStmt(s *ifStmt) Stmt {
 }
 
 func ident(t *identTok) *Ident { return &Ident{Pos: toPos(t.Pos), Name: t.Name} }
-
-func exprs(fs []exprField) []Expr {
-	out := make([]Expr, len(fs))
-	for i, f := range fs {
-		out[i] = f.X
-	}
-	return out
-}

@@ -48,6 +48,8 @@ var expectations = map[string]string{
 	"exprField": "expression",
 	"condField": "condition",
 	"identTok":  "name",
+	"letNames":  "name",
+	"exprList":  "expression",
 	"<ident>":   "name",
 	"block":     `"{"`,
 	"ShowWhat":  "what to show",

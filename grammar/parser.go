@@ -184,6 +184,77 @@ func (n *identTok) Parse(lex *lexer.PeekingLexer) error {
 	return nil
 }
 
+// Parse parses ( name ( "," name )* )? : it matches nothing when no name
+// starts here.
+func (l *paramList) Parse(lex *lexer.PeekingLexer) error {
+	if lex.Peek().Type != tokIdent {
+		return nil
+	}
+	var err error
+	l.List, err = parseNames(lex, participle.MaxIterations)
+	return err
+}
+
+// Parse parses name ( "," name )? .
+func (l *letNames) Parse(lex *lexer.PeekingLexer) error {
+	if lex.Peek().Type != tokIdent {
+		return participle.NextMatch
+	}
+	var err error
+	l.List, err = parseNames(lex, 1)
+	return err
+}
+
+// parseNames parses name ( "," name )*, with at most max repetitions of
+// the group, from a name. As participle would, it reports a missing name
+// after a comma and, after max repetitions, stops (max 1, for "?") or
+// reports too many (participle's limit for "*").
+func parseNames(lex *lexer.PeekingLexer, max int) ([]identTok, error) {
+	var names []identTok
+	for n := 0; ; n++ {
+		t := lex.Next()
+		names = append(names, identTok{Pos: t.Pos, Name: t.Value})
+		if n == max {
+			if max == participle.MaxIterations {
+				return nil, &syntaxError{pos: lex.Peek().Pos, msg: tooManyItems}
+			}
+			return names, nil
+		}
+		if !isPunct(lex.Peek(), ",") {
+			return names, nil
+		}
+		lex.Next()
+		if t := lex.Peek(); t.Type != tokIdent {
+			return nil, unexpected(t, "identTok")
+		}
+	}
+}
+
+// Parse parses Expr ( "," Expr )* .
+func (l *exprList) Parse(lex *lexer.PeekingLexer) error {
+	if !startsOperand(lex.Peek()) {
+		return participle.NextMatch
+	}
+	for n := 0; ; n++ {
+		p := exprParser{lex: lex}
+		x, err := p.expr()
+		if err != nil {
+			return err
+		}
+		l.List = append(l.List, x)
+		if n == participle.MaxIterations {
+			return &syntaxError{pos: lex.Peek().Pos, msg: tooManyItems}
+		}
+		if !isPunct(lex.Peek(), ",") {
+			return nil
+		}
+		lex.Next()
+		if t := lex.Peek(); !startsOperand(t) {
+			return unexpected(t, "exprField")
+		}
+	}
+}
+
 // Parse parses the source text of one .proc file. filename is used in
 // positions only; the file is not read. The error, if any, is an *Error
 // for the first problem found.

@@ -56,6 +56,19 @@ type identTok struct {
 	Name string
 }
 
+// The comma lists are parsed by Parse methods (parser.go), each of which
+// stands for the participle pattern in its comment: participle would take
+// a branch and a capture per element.
+
+// paramList is ( name ( "," name )* )? .
+type paramList struct{ List []identTok }
+
+// letNames is name ( "," name )? .
+type letNames struct{ List []identTok }
+
+// exprList is Expr ( "," Expr )* .
+type exprList struct{ List []Expr }
+
 type configDecl struct {
 	lead
 	Key   identTok  `parser:"'config' @@ '='"`
@@ -70,9 +83,9 @@ type globalDecl struct {
 
 type funcDecl struct {
 	lead
-	Name   identTok    `parser:"'func' @@"`
-	Params []*identTok `parser:"'(' ( @@ ( ',' @@ )* )? ')'"`
-	Body   block       `parser:"@@"`
+	Name   identTok  `parser:"'func' @@"`
+	Params paramList `parser:"'(' @@ ')'"`
+	Body   block     `parser:"@@"`
 }
 
 // exprStmt is an expression statement or an assignment: both start with an
@@ -88,8 +101,8 @@ type exprStmt struct {
 
 type letStmt struct {
 	lead
-	Names []*identTok `parser:"'let' @@ ( ',' @@ )?"`
-	Value exprField   `parser:"( '=' @@ )?"`
+	Names letNames  `parser:"'let' @@"`
+	Value exprField `parser:"( '=' @@ )?"`
 }
 
 // ifStmt keeps its else clauses as a list rather than as a nested ifStmt,
@@ -150,7 +163,7 @@ type returnStmt struct {
 
 type printStmt struct {
 	lead
-	Args []exprField `parser:"'print' @@ ( ',' @@ )*"`
+	Args exprList `parser:"'print' @@"`
 }
 
 type assertStmt struct {
