@@ -255,6 +255,30 @@ func (l *exprList) Parse(lex *lexer.PeekingLexer) error {
 	}
 }
 
+func (t *assignTail) Parse(lex *lexer.PeekingLexer) (err error) {
+	t.X, err = parseTail(lex, "=")
+	return err
+}
+
+func (t *commaTail) Parse(lex *lexer.PeekingLexer) (err error) {
+	t.X, err = parseTail(lex, ",")
+	return err
+}
+
+// parseTail parses ( punct Expr )? ; the expression is nil when there is
+// no punct.
+func parseTail(lex *lexer.PeekingLexer, punct string) (Expr, error) {
+	if !isPunct(lex.Peek(), punct) {
+		return nil, nil
+	}
+	lex.Next()
+	if t := lex.Peek(); !startsOperand(t) {
+		return nil, unexpected(t, "exprField")
+	}
+	p := exprParser{lex: lex}
+	return p.expr()
+}
+
 // Parse parses the source text of one .proc file. filename is used in
 // positions only; the file is not read. The error, if any, is an *Error
 // for the first problem found.

@@ -69,6 +69,12 @@ type letNames struct{ List []identTok }
 // exprList is Expr ( "," Expr )* .
 type exprList struct{ List []Expr }
 
+// assignTail is ( "=" Expr )? and commaTail is ( "," Expr )? ; X is nil
+// when they are left out. A tail that is left out matches nothing, so
+// participle needs no branch for it.
+type assignTail struct{ X Expr }
+type commaTail struct{ X Expr }
+
 type configDecl struct {
 	lead
 	Key   identTok  `parser:"'config' @@ '='"`
@@ -77,8 +83,8 @@ type configDecl struct {
 
 type globalDecl struct {
 	lead
-	Name identTok  `parser:"'global' @@"`
-	Init exprField `parser:"( '=' @@ )?"`
+	Name identTok   `parser:"'global' @@"`
+	Init assignTail `parser:"@@"`
 }
 
 type funcDecl struct {
@@ -95,14 +101,14 @@ type funcDecl struct {
 type exprStmt struct {
 	lead
 	tokens []lexer.Token
-	X      exprField `parser:"@@"`
-	Value  exprField `parser:"( '=' @@ )?"`
+	X      exprField  `parser:"@@"`
+	Value  assignTail `parser:"@@"`
 }
 
 type letStmt struct {
 	lead
-	Names letNames  `parser:"'let' @@"`
-	Value exprField `parser:"( '=' @@ )?"`
+	Names letNames   `parser:"'let' @@"`
+	Value assignTail `parser:"@@"`
 }
 
 // ifStmt keeps its else clauses as a list rather than as a nested ifStmt,
@@ -169,7 +175,7 @@ type printStmt struct {
 type assertStmt struct {
 	lead
 	Cond exprField `parser:"'assert' @@"`
-	Msg  exprField `parser:"( ',' @@ )?"`
+	Msg  commaTail `parser:"@@"`
 }
 
 // showStmt takes any single word so that convert can list the valid ones.
@@ -192,7 +198,7 @@ type sendStmt struct {
 	lead
 	Target exprField `parser:"'send' @@ ','"`
 	Value  exprField `parser:"@@"`
-	Prio   exprField `parser:"( ',' @@ )?"`
+	Prio   commaTail `parser:"@@"`
 }
 
 type closeStmt struct {
