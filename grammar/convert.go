@@ -34,21 +34,21 @@ func (c *converter) item(it itemNode) {
 	switch it := it.(type) {
 	case *configDecl:
 		s.Configs = append(s.Configs, &Config{
-			Pos:   toPos(it.pos),
-			Key:   it.Key.Name,
+			Pos:   toPos(it.first.Pos),
+			Key:   it.Key.Value,
 			Value: it.Value.X,
 		})
 	case *globalDecl:
 		s.Globals = append(s.Globals, &Global{
-			Pos:     toPos(it.pos),
-			Name:    it.Name.Name,
+			Pos:     toPos(it.first.Pos),
+			Name:    it.Name.Value,
 			NamePos: toPos(it.Name.Pos),
 			Init:    it.Init.X,
 		})
 	case *funcDecl:
 		f := &Func{
-			Pos:     toPos(it.pos),
-			Name:    it.Name.Name,
+			Pos:     toPos(it.first.Pos),
+			Name:    it.Name.Value,
 			NamePos: toPos(it.Name.Pos),
 			Params:  make([]*Ident, len(it.Params.List)),
 			Body:    c.block(&it.Body),
@@ -65,7 +65,7 @@ func (c *converter) item(it itemNode) {
 }
 
 func (c *converter) block(b *block) *Block {
-	out := &Block{Pos: toPos(b.Pos), End: toPos(b.End), Stmts: make([]Stmt, 0, len(b.Items))}
+	out := &Block{Pos: toPos(b.Open.Pos), End: toPos(b.Close.Pos), Stmts: make([]Stmt, 0, len(b.Items))}
 	for _, it := range b.Items {
 		if st := c.stmt(it); st != nil {
 			out.Stmts = append(out.Stmts, st)
@@ -80,7 +80,7 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *exprStmt:
 		return c.exprStmt(s)
 	case *letStmt:
-		l := &LetStmt{Pos: toPos(s.pos), Names: make([]*Ident, len(s.Names.List)), Value: s.Value.X}
+		l := &LetStmt{Pos: toPos(s.first.Pos), Names: make([]*Ident, len(s.Names.List)), Value: s.Value.X}
 		for i := range s.Names.List {
 			l.Names[i] = ident(&s.Names.List[i])
 		}
@@ -88,47 +88,47 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *ifStmt:
 		return c.ifStmt(s)
 	case *whileStmt:
-		return &WhileStmt{Pos: toPos(s.pos), Cond: s.Cond.X, Body: c.block(&s.Body)}
+		return &WhileStmt{Pos: toPos(s.first.Pos), Cond: s.Cond.X, Body: c.block(&s.Body)}
 	case *forStmt:
 		return &ForStmt{
-			Pos:  toPos(s.pos),
+			Pos:  toPos(s.first.Pos),
 			Var:  ident(&s.Var),
 			From: s.From.X,
 			To:   s.To.X,
 			Body: c.block(&s.Body),
 		}
 	case *branchStmt:
-		return &BranchStmt{Pos: toPos(s.pos), Tok: s.kw}
+		return &BranchStmt{Pos: toPos(s.first.Pos), Tok: s.first.Value}
 	case *returnStmt:
-		return &ReturnStmt{Pos: toPos(s.pos), Value: s.Value.X}
+		return &ReturnStmt{Pos: toPos(s.first.Pos), Value: s.Value.X}
 	case *printStmt:
-		return &PrintStmt{Pos: toPos(s.pos), Args: s.Args.List}
+		return &PrintStmt{Pos: toPos(s.first.Pos), Args: s.Args.List}
 	case *assertStmt:
-		return &AssertStmt{Pos: toPos(s.pos), Cond: s.Cond.X, Msg: s.Msg.X}
+		return &AssertStmt{Pos: toPos(s.first.Pos), Cond: s.Cond.X, Msg: s.Msg.X}
 	case *showStmt:
 		return c.show(s)
 	case *freeStmt:
-		return &FreeStmt{Pos: toPos(s.pos), Ptr: s.Ptr.X}
+		return &FreeStmt{Pos: toPos(s.first.Pos), Ptr: s.Ptr.X}
 	case *sendStmt:
-		return &SendStmt{Pos: toPos(s.pos), Target: s.Target.X, Value: s.Value.X, Prio: s.Prio.X}
+		return &SendStmt{Pos: toPos(s.first.Pos), Target: s.Target.X, Value: s.Value.X, Prio: s.Prio.X}
 	case *closeStmt:
-		return &CloseStmt{Pos: toPos(s.pos), X: s.X.X}
+		return &CloseStmt{Pos: toPos(s.first.Pos), X: s.X.X}
 	case *lockStmt:
-		return &LockStmt{Pos: toPos(s.pos), Unlock: s.kw == "unlock", X: s.X.X}
+		return &LockStmt{Pos: toPos(s.first.Pos), Unlock: s.first.Value == "unlock", X: s.X.X}
 	case *exitStmt:
-		return &ExitStmt{Pos: toPos(s.pos), Code: s.Code.X}
+		return &ExitStmt{Pos: toPos(s.first.Pos), Code: s.Code.X}
 	case *yieldStmt:
-		return &YieldStmt{Pos: toPos(s.pos)}
+		return &YieldStmt{Pos: toPos(s.first.Pos)}
 	case *timeStmt:
-		return &TimeStmt{Pos: toPos(s.pos), Kind: s.kw, N: s.N.X}
+		return &TimeStmt{Pos: toPos(s.first.Pos), Kind: s.first.Value, N: s.N.X}
 	case *strayElse:
-		c.errorf(s.pos, `else must be on the same line as the "}" that ends the if block`)
+		c.errorf(s.first.Pos, `else must be on the same line as the "}" that ends the if block`)
 	case *funcDecl:
-		c.errorf(s.pos, "func declarations are only allowed at the top level")
+		c.errorf(s.first.Pos, "func declarations are only allowed at the top level")
 	case *globalDecl:
-		c.errorf(s.pos, "global declarations are only allowed at the top level; use let for a local")
+		c.errorf(s.first.Pos, "global declarations are only allowed at the top level; use let for a local")
 	case *configDecl:
-		c.errorf(s.pos, "config is only allowed at the top level")
+		c.errorf(s.first.Pos, "config is only allowed at the top level")
 	default:
 		panic(fmt.Sprintf("grammar: unknown statement %T", it))
 	}
@@ -145,12 +145,12 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 		case *Ident, *IndexExpr, *FieldExpr:
 		case *UnaryExpr:
 			if t.Op != "*" {
-				c.errorf(s.pos, "cannot assign to %s", c.targetText(s))
+				c.errorf(s.first.Pos, "cannot assign to %s", c.targetText(s))
 			}
 		default:
-			c.errorf(s.pos, "cannot assign to %s", c.targetText(s))
+			c.errorf(s.first.Pos, "cannot assign to %s", c.targetText(s))
 		}
-		return &AssignStmt{Pos: toPos(s.pos), Target: x, Value: s.Value.X}
+		return &AssignStmt{Pos: toPos(s.first.Pos), Target: x, Value: s.Value.X}
 	}
 	switch x := x.(type) {
 	case *CallExpr, *SpawnExpr, *ForkExpr, *PrefixExpr, *RecvExpr:
@@ -159,13 +159,13 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 		if x.Op == "==" {
 			hint = ` (to assign, write "=")`
 		}
-		c.errorf(s.pos, "expression %s is not a statement%s", c.text(s.tokens), hint)
+		c.errorf(s.first.Pos, "expression %s is not a statement%s", c.text(s.tokens), hint)
 		return nil
 	default:
-		c.errorf(s.pos, "expression %s is not a statement", c.text(s.tokens))
+		c.errorf(s.first.Pos, "expression %s is not a statement", c.text(s.tokens))
 		return nil
 	}
-	return &ExprStmt{Pos: toPos(s.pos), X: x}
+	return &ExprStmt{Pos: toPos(s.first.Pos), X: x}
 }
 
 // targetText is the source text of an assignment's target: the tokens of
@@ -199,12 +199,12 @@ var showTargets = []string{"maps", "stack", "heap", "ps", "threads", "files", "s
 func (c *converter) show(s *showStmt) Stmt {
 	list := strings.Join(showTargets, ", ")
 	if s.What == nil {
-		c.errorf(s.pos, "show needs one of: %s", list)
+		c.errorf(s.first.Pos, "show needs one of: %s", list)
 		return nil
 	}
 	for _, t := range showTargets {
 		if s.What.Name == t {
-			return &ShowStmt{Pos: toPos(s.pos), What: t}
+			return &ShowStmt{Pos: toPos(s.first.Pos), What: t}
 		}
 	}
 	c.errorf(s.What.Pos, "cannot show %s: expected one of %s", truncate(s.What.Name, 30), list)
@@ -215,7 +215,7 @@ func (c *converter) show(s *showStmt) Stmt {
 // back, without recursion.
 func (c *converter) ifStmt(s *ifStmt) Stmt {
 	// Convert in source order first so that errors come in source order.
-	top := &IfStmt{Pos: toPos(s.pos), Cond: s.Cond.X, Then: c.block(&s.Then)}
+	top := &IfStmt{Pos: toPos(s.first.Pos), Cond: s.Cond.X, Then: c.block(&s.Then)}
 	links := make([]*IfStmt, 0, len(s.Elses))
 	var tail Stmt
 	for i, e := range s.Elses {
@@ -237,4 +237,4 @@ func (c *converter) ifStmt(s *ifStmt) Stmt {
 	return top
 }
 
-func ident(t *identTok) *Ident { return &Ident{Pos: toPos(t.Pos), Name: t.Name} }
+func ident(t *identTok) *Ident { return &Ident{Pos: toPos(t.Pos), Name: t.Value} }

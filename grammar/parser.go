@@ -157,8 +157,7 @@ func (b *block) Parse(lex *lexer.PeekingLexer) error {
 	if !isPunct(t, "{") {
 		return participle.NextMatch
 	}
-	b.Pos = t.Pos
-	lex.Next()
+	b.Open = lex.Next()
 	if lex.Peek().Type == tokNL {
 		lex.Next()
 	}
@@ -168,7 +167,7 @@ func (b *block) Parse(lex *lexer.PeekingLexer) error {
 	if t := lex.Peek(); !isPunct(t, "}") {
 		return unexpected(t, "BlockEnd")
 	}
-	b.End = lex.Next().Pos
+	b.Close = lex.Next()
 	return nil
 }
 
@@ -179,8 +178,7 @@ func (n *identTok) Parse(lex *lexer.PeekingLexer) error {
 	if t.Type != tokIdent {
 		return participle.NextMatch
 	}
-	n.Pos, n.Name = t.Pos, t.Value
-	lex.Next()
+	n.Token = lex.Next()
 	return nil
 }
 
@@ -212,8 +210,7 @@ func (l *letNames) Parse(lex *lexer.PeekingLexer) error {
 func parseNames(lex *lexer.PeekingLexer, max int) ([]identTok, error) {
 	var names []identTok
 	for n := 0; ; n++ {
-		t := lex.Next()
-		names = append(names, identTok{Pos: t.Pos, Name: t.Value})
+		names = append(names, identTok{lex.Next()})
 		if n == max {
 			if max == participle.MaxIterations {
 				return nil, &syntaxError{pos: lex.Peek().Pos, msg: tooManyItems}

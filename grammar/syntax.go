@@ -28,12 +28,14 @@ type itemNode interface{ start(*lexer.Token) }
 // selected the production (parseItem). The production's parser sets it
 // (parser.go), where participle would fill a Pos field by reflection and
 // capture the keyword with a field of its own.
-type lead struct {
-	pos lexer.Position
-	kw  string
-}
+//
+// The syntax structs point into the token buffer (lead, identTok, block)
+// rather than copy the tokens' positions, which are five words each: a
+// line is converted to the AST before the buffer is refilled with the
+// next (Parse).
+type lead struct{ first *lexer.Token }
 
-func (l *lead) start(t *lexer.Token) { l.pos, l.kw = t.Pos, t.Value }
+func (l *lead) start(t *lexer.Token) { l.first = t }
 
 // block = "{" [ NL ] { item NL } "}" .
 //
@@ -43,18 +45,15 @@ func (l *lead) start(t *lexer.Token) { l.pos, l.kw = t.Pos, t.Value }
 // hands each item to the production parser its first token selects, as
 // the top level of a file does.
 type block struct {
-	Pos   lexer.Position // the opening brace
+	Open  *lexer.Token // the opening brace
 	Items []itemNode
-	End   lexer.Position // the closing brace
+	Close *lexer.Token // the closing brace
 }
 
-// identTok is a name with its position. Its Parse method (parser.go)
+// identTok is a name: its Ident token. Its Parse method (parser.go)
 // stands for the struct { Pos; Name string `@Ident` }, which would cost
 // participle a struct, a capture and a conversion per name.
-type identTok struct {
-	Pos  lexer.Position
-	Name string
-}
+type identTok struct{ *lexer.Token }
 
 // The comma lists are parsed by Parse methods (parser.go), each of which
 // stands for the participle pattern in its comment: participle would take
