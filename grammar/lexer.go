@@ -490,14 +490,11 @@ func (s *scanner) checkRune() bool {
 func (s *scanner) punct() {
 	pos := s.pos()
 	if s.off+1 < len(s.src) {
-		two := s.src[s.off : s.off+2]
-		for _, op := range twoCharOps {
-			if string(two) == op {
-				s.off += 2
-				s.col += 2
-				s.emit(tokPunct, op, pos)
-				return
-			}
+		if op := twoCharOp(s.src[s.off], s.src[s.off+1]); op != "" {
+			s.off += 2
+			s.col += 2
+			s.emit(tokPunct, op, pos)
+			return
 		}
 	}
 	c := s.src[s.off]
@@ -540,6 +537,31 @@ func (s *scanner) punct() {
 	default:
 		s.fail(pos, "invalid character %s", printable(r))
 	}
+}
+
+// twoCharOp returns the one of twoCharOps written a, b, or "" if none is.
+func twoCharOp(a, b byte) string {
+	switch {
+	case b == '=':
+		switch a {
+		case '=':
+			return "=="
+		case '!':
+			return "!="
+		case '<':
+			return "<="
+		case '>':
+			return ">="
+		}
+	case a != b:
+	case a == '.':
+		return ".."
+	case a == '&':
+		return "&&"
+	case a == '|':
+		return "||"
+	}
+	return ""
 }
 
 func (s *scanner) lastToken() *lexer.Token {

@@ -164,3 +164,19 @@ func TestTokenBuffer(t *testing.T) {
 		t.Fatal("the refilled buffer did not reach the end of the file")
 	}
 }
+
+func TestTwoCharOp(t *testing.T) {
+	for a := 0; a < 256; a++ {
+		for b := 0; b < 256; b++ {
+			want := ""
+			for _, op := range twoCharOps {
+				if op == string([]byte{byte(a), byte(b)}) {
+					want = op
+				}
+			}
+			if got := twoCharOp(byte(a), byte(b)); got != want {
+				t.Errorf("twoCharOp(%q, %q) = %q, want %q", byte(a), byte(b), got, want)
+			}
+		}
+	}
+}
