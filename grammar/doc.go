@@ -8,8 +8,10 @@
 //   - lexer.go scans the bytes into tokens and checks how deeply the input
 //     nests (nesting.go) before any parsing starts;
 //   - participle parses the statements, declared as the structs of
-//     syntax.go, and calls the precedence climber of expr.go for every
-//     expression, which builds AST expressions directly;
+//     syntax.go, one top-level line at a time, and calls the precedence
+//     climber of expr.go for every expression, which builds AST
+//     expressions directly; blocks, names and comma lists are read by
+//     Parse methods that participle calls (parser.go);
 //   - convert.go turns the statement structs into the AST and reports what
 //     is well-formed syntax but still not a program: a value used as a
 //     statement, an assignment to something that is not a place, a func

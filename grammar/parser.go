@@ -8,10 +8,10 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
-// parserSet holds the participle parsers of the grammar. Participle cannot
-// see through a custom parse function, so each kind of line, reached
-// through parseItem, has a parser of its own. All are built from one set of
-// options, so they are one grammar.
+// parserSet holds the participle parsers of the grammar. The lines of a
+// file and of a block are read by parseItems, which picks the production
+// of each line from its first token, so each kind of line has a parser of
+// its own. All are built from one set of options, so they are one grammar.
 type parserSet struct {
 	// items picks the production of a line from its first keyword, where
 	// a participle union would try every member in turn.
