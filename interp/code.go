@@ -115,17 +115,63 @@ const InsnBytes = 4
 
 // Func is a compiled function.
 type Func struct {
-	Name     string
-	Index    int
-	Pos      grammar.Pos
-	NParams  int
-	NSlots   int      // parameters, locals and hidden loop slots
-	Slots    []string // slot names ("" for hidden ones)
-	Code     []Instr
-	Fast     []fastInstr   // Code as the VM's fast path reads it (see fuse)
-	Lines    []grammar.Pos // position of each instruction
-	MaxStack int           // operand stack depth it may need
-	Addr     uint64        // text address of its first instruction
+	Name    string
+	Index   int
+	Pos     grammar.Pos
+	NParams int
+	NSlots  int      // parameters, locals and hidden loop slots
+	Slots   []string // slot names ("" for hidden ones)
+	Code    []Instr
+	Fast    []fastInstr // Code as the VM's fast path reads it (see fuse)
+	Lines   []linePos   // position of each instruction (see PosAt)
+	// File is the file of the positions in Lines; the few instructions
+	// from another file keep theirs in otherFile.
+	File      string
+	otherFile map[int]string
+	MaxStack  int    // operand stack depth it may need
+	Addr      uint64 // text address of its first instruction
+}
+
+// linePos is an instruction's position within its function's File.
+type linePos struct{ Offset, Line, Col int32 }
+
+// addLine records pos as the position of the next instruction.
+func (f *Func) addLine(pos grammar.Pos) {
+	pc := len(f.Lines)
+	f.Lines = append(f.Lines, linePos{Offset: int32(pos.Offset), Line: int32(pos.Line), Col: int32(pos.Col)})
+	if pos.File == f.File {
+		return
+	}
+	if f.File == "" && pos.File != "" && len(f.otherFile) == 0 {
+		// The first position with a file: the ones before had none.
+		f.File = pos.File
+		for k := 0; k < pc; k++ {
+			f.setOtherFile(k, "")
+		}
+		return
+	}
+	f.setOtherFile(pc, pos.File)
+}
+
+func (f *Func) setOtherFile(pc int, file string) {
+	if f.otherFile == nil {
+		f.otherFile = map[int]string{}
+	}
+	f.otherFile[pc] = file
+}
+
+// PosAt returns the source position of instruction pc, and false if there
+// is no such instruction.
+func (f *Func) PosAt(pc int) (grammar.Pos, bool) {
+	if pc < 0 || pc >= len(f.Lines) {
+		return grammar.Pos{}, false
+	}
+	l := f.Lines[pc]
+	file := f.File
+	if other, ok := f.otherFile[pc]; ok {
+		file = other
+	}
+	return grammar.Pos{File: file, Offset: int(l.Offset), Line: int(l.Line), Col: int(l.Col)}, true
 }
 
 // Global is a global variable: in data (with an initial value) or bss.

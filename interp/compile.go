@@ -357,7 +357,7 @@ func stackEffect(op Op, a, b int32) int {
 func (c *compiler) emit(op Op, a, b int, pos grammar.Pos) int {
 	fn := c.fn
 	fn.Code = append(fn.Code, Instr{Op: op, A: int32(a), B: int32(b)})
-	fn.Lines = append(fn.Lines, pos)
+	fn.addLine(pos)
 	c.depth += stackEffect(op, int32(a), int32(b))
 	if op == OpObject {
 		c.depth += 1 - len(c.prog.Shapes[a].Fields)

@@ -99,7 +99,8 @@ func NewShell(opts ShellOptions) *Shell {
 	prog := &Program{File: ShellFile, Config: opts.Config, Sources: map[string][]byte{}}
 	prog.Image.TextRoom, prog.Image.DataRoom, prog.Image.BssRoom = shellTextRoom, shellDataRoom, shellBssRoom
 	// main's own code is only the first halt; every input adds a chunk.
-	main := &Func{Name: "main", Code: []Instr{{Op: OpHalt}}, Lines: []grammar.Pos{{File: ShellFile}}, Addr: mem.TextBase}
+	main := &Func{Name: "main", Code: []Instr{{Op: OpHalt}}, Addr: mem.TextBase}
+	main.addLine(grammar.Pos{File: ShellFile})
 	prog.Funcs = []*Func{main}
 	prog.Image.TextSize = InsnBytes
 	s := &Shell{

@@ -81,10 +81,8 @@ func (l siteLog) get(id uint64) (site, bool) {
 		return site{}, false
 	}
 	r := l[id]
-	if r.pc >= len(r.fn.Lines) {
-		return site{fn: r.fn.Name}, true
-	}
-	return site{fn: r.fn.Name, pos: r.fn.Lines[r.pc]}, true
+	pos, _ := r.fn.PosAt(r.pc)
+	return site{fn: r.fn.Name, pos: pos}, true
 }
 
 // objInfo records what an object or array literal allocated.
@@ -146,10 +144,8 @@ func (th *threadCtx) where() site {
 	if pc < 0 {
 		pc = 0
 	}
-	if pc >= len(fr.fn.Lines) {
-		return site{fn: fr.fn.Name}
-	}
-	return site{fn: fr.fn.Name, pos: fr.fn.Lines[pc]}
+	pos, _ := fr.fn.PosAt(pc)
+	return site{fn: fr.fn.Name, pos: pos}
 }
 
 // slotAddr returns the address of slot k of fr.

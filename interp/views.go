@@ -105,8 +105,8 @@ func (vm *VM) StackView(t *runtime.Thread) []string {
 			pc = fr.pc - 1
 		}
 		line := 0
-		if pc >= 0 && pc < len(fr.fn.Lines) {
-			line = fr.fn.Lines[pc].Line
+		if pos, ok := fr.fn.PosAt(pc); ok {
+			line = pos.Line
 		}
 		depth := len(th.frames) - 1 - i
 		out = append(out, fmt.Sprintf("#%d %s  frame=%s  line %d", depth, fr.fn.Name, mem.Hex(fr.fp), line))
@@ -130,8 +130,8 @@ func retNote(p *Program, ret uint64) string {
 	}
 	if fn, i := p.FuncAt(ret); fn != nil {
 		line := 0
-		if i < len(fn.Lines) {
-			line = fn.Lines[i].Line
+		if pos, ok := fn.PosAt(i); ok {
+			line = pos.Line
 		}
 		return fmt.Sprintf("%s (in %s, line %d)", mem.Hex(ret), fn.Name, line)
 	}

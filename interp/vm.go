@@ -732,8 +732,8 @@ func (vm *VM) traceInsn(th *threadCtx, fn *Func, pc int) {
 		text += fmt.Sprintf(" %d", in.A)
 	}
 	line := 0
-	if pc < len(fn.Lines) {
-		line = fn.Lines[pc].Line
+	if pos, ok := fn.PosAt(pc); ok {
+		line = pos.Line
 	}
 	vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatInsn, Ev: "insn", Text: text,
 		Fields: []runtime.Field{{Key: "pc", Val: runtime.Addr(fn.Addr + uint64(pc)*InsnBytes)}, {Key: "op", Val: in.Op.String()}, {Key: "line", Val: line}}})
