@@ -47,6 +47,10 @@ type compiler struct {
 	scopes []map[string]int
 	loops  []*loopCtx
 	isMain bool
+	// codeBuf and lineBuf are the buffers the code of a function is
+	// compiled into (see begin).
+	codeBuf []Instr
+	lineBuf []linePos
 }
 
 type loopCtx struct {
@@ -277,6 +281,10 @@ func opOf(s string) Op {
 // begin starts compiling fn with the given parameters.
 func (c *compiler) begin(fn *Func, params []*grammar.Ident) {
 	c.fn = fn
+	// The code grows in buffers kept from one function to the next, and
+	// end copies it out at its final size: appending to a new slice per
+	// function would allocate about twice the code of each.
+	fn.Code, fn.Lines = c.codeBuf[:0], c.lineBuf[:0]
 	c.depth = 0
 	c.scopes = []map[string]int{{}}
 	c.loops = nil
@@ -289,7 +297,11 @@ func (c *compiler) begin(fn *Func, params []*grammar.Ident) {
 }
 
 func (c *compiler) end() {
-	c.fn.Fast = fuse(c.fn.Code)
+	fn := c.fn
+	c.codeBuf, c.lineBuf = fn.Code[:0], fn.Lines[:0]
+	fn.Code = append([]Instr(nil), fn.Code...)
+	fn.Lines = append([]linePos(nil), fn.Lines...)
+	fn.Fast = fuse(fn.Code)
 	c.fn = nil
 }
 
