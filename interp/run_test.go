@@ -216,3 +216,33 @@ func TestOutputLimit(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
 	}
 }
+
+// TestExitReleasesLocksInOrder: a thread that ends holding mutexes releases
+// them in the order they were made, so the threads waiting for them wake,
+// and run, in that order on every run.
+func TestExitReleasesLocksInOrder(t *testing.T) {
+	src := `func holder(a, b, c, d) {
+	lock d; lock c; lock b; lock a
+	sleep 200
+	return 0
+}
+func waiter(m, k) { lock m; print k; unlock m }
+let a = mutex()
+let b = mutex()
+let c = mutex()
+let d = mutex()
+let h = thread holder(a, b, c, d)
+sleep 1
+let w4 = thread waiter(d, 4)
+let w3 = thread waiter(c, 3)
+let w1 = thread waiter(a, 1)
+let w2 = thread waiter(b, 2)
+join h; join w1; join w2; join w3; join w4
+`
+	for i := 0; i < 30; i++ {
+		out, errs, _ := run(t, src)
+		if out != "1\n2\n3\n4\n" {
+			t.Fatalf("run %d: output %q, want the waiters in the order their mutexes were made (stderr %q)", i, out, errs)
+		}
+	}
+}

@@ -74,10 +74,17 @@ func (m *Machine) MoveToHost(p *Process, host string) {
 	if host == p.Host {
 		return
 	}
+	// In descriptor order: closing may wake threads, and the order they
+	// become ready in is the order they run in.
+	var fds []int
 	for n := range p.FDs {
 		if n > 2 {
-			m.Close(p, n)
+			fds = append(fds, n)
 		}
+	}
+	sort.Ints(fds)
+	for _, n := range fds {
+		m.Close(p, n)
 	}
 	p.Host = host
 	m.host(host)

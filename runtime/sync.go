@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"sort"
 
 	"proc/runtime/mem"
 )
@@ -145,10 +146,17 @@ func (m *Machine) Unlock(t *Thread, mu *Mutex) bool {
 
 // releaseLocks frees the mutexes a dead thread held.
 func (m *Machine) releaseLocks(t *Thread) {
-	for _, o := range t.Proc.Sync {
+	// In the order the mutexes were made: each unlock may wake a thread,
+	// and the order they become ready in is the order they run in.
+	var held []int
+	for id, o := range t.Proc.Sync {
 		if o.Mutex != nil && o.Mutex.Owner == t {
-			m.Unlock(t, o.Mutex)
+			held = append(held, id)
 		}
+	}
+	sort.Ints(held)
+	for _, id := range held {
+		m.Unlock(t, t.Proc.Sync[id].Mutex)
 	}
 }
 
