@@ -2,6 +2,7 @@ package interp
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -44,6 +45,44 @@ func FuzzRun(f *testing.F) {
 			if out.Len() > 64<<20 {
 				t.Fatalf("output of %d bytes", out.Len())
 			}
+		}
+	})
+}
+
+// FuzzFastPath runs arbitrary source with and without the VM's fast path
+// (see fast.go) and requires the same trace, statistics and exit status.
+// FuzzRun traces every instruction, which turns the fast path off, so
+// this target is the one that exercises it.
+func FuzzFastPath(f *testing.F) {
+	for _, pattern := range []string{"../examples/*.proc", "../exercises/*/*.proc", "testdata/*.proc"} {
+		files, _ := filepath.Glob(pattern)
+		for _, file := range files {
+			if src, err := os.ReadFile(file); err == nil {
+				f.Add(src)
+			}
+		}
+	}
+	for _, src := range fastCases {
+		f.Add([]byte(src))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		prog, err := Load("fuzz.proc", src)
+		if err != nil {
+			return
+		}
+		run := func(fast bool) string {
+			fastPath, lazyBudget = fast, fast
+			defer func() { fastPath, lazyBudget = true, true }()
+			var out bytes.Buffer
+			s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: fuzzLimits, Stdout: &out, Stderr: &out})
+			if err != nil {
+				return "session: " + err.Error()
+			}
+			res := s.Run()
+			return fmt.Sprintf("%s\nexit %d", out.String(), res.ExitCode())
+		}
+		if slow, fast := run(false), run(true); slow != fast {
+			t.Fatalf("the fast path changes the run\n%s", firstDiff(slow, fast))
 		}
 	})
 }
