@@ -414,16 +414,19 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 			base := fpIdx + 1
 			st.Ensure(base + fn.NSlots)
 			w := st.Words
-			w[fpIdx] = mem.PtrValue(caller.fp)
-			w[fpIdx-1] = mem.PtrValue(ret)
+			set(&w[fpIdx], int64(caller.fp), mem.Ptr)
+			set(&w[fpIdx-1], int64(ret), mem.Ptr)
 			nargs := int(in.B)
 			args := ops[sp-nargs : sp]
 			slots := w[base : base+fn.NSlots]
 			for k := range slots {
-				if k < nargs {
+				switch {
+				case k >= nargs:
+					set(&slots[k], 0, mem.Int)
+				case args[k].K == mem.Int || args[k].K == mem.Ptr:
+					set(&slots[k], args[k].N, args[k].K)
+				default:
 					slots[k] = args[k]
-				} else {
-					slots[k] = mem.Value{}
 				}
 			}
 			sp -= nargs
