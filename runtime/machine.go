@@ -371,6 +371,7 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	t.readySince = since
 	m.seq++
 	t.seq = m.seq
+	t.inReady = true
 	m.ready = append(m.ready, t)
 }
 
@@ -590,10 +591,15 @@ func (m *Machine) Reap(t *Thread, c *Process) int {
 }
 
 func (m *Machine) unready(t *Thread) {
-	for i, r := range m.ready {
-		if r == t {
-			m.ready = append(m.ready[:i], m.ready[i+1:]...)
-			break
+	if t.inReady {
+		// Only a thread that is in the queue is looked for: a running
+		// thread that ends would otherwise cost a scan of every ready one.
+		t.inReady = false
+		for i, r := range m.ready {
+			if r == t {
+				m.ready = append(m.ready[:i], m.ready[i+1:]...)
+				break
+			}
 		}
 	}
 	if t.queue != nil {

@@ -177,6 +177,7 @@ type Thread struct {
 	seq        int64 // order in which it became ready, for ties
 	wakeAt     int64 // for a sleeping thread: the tick it wakes
 	sleeping   bool
+	inReady    bool             // in Machine.ready
 	queue      *WaitQueue       // the queue a blocked thread is on
 	holders    func() []*Thread // who could release it (deadlock report)
 	// Detail, when set, gives more lines about what a blocked thread

@@ -120,7 +120,15 @@ func (m *Machine) pick() *Thread {
 		}
 	}
 	t := m.ready[best]
-	m.ready = append(m.ready[:best], m.ready[best+1:]...)
+	t.inReady = false
+	if best == 0 {
+		// The head of the queue (always, under fifo and rr) leaves it
+		// without moving the rest.
+		m.ready[0] = nil
+		m.ready = m.ready[1:]
+	} else {
+		m.ready = append(m.ready[:best], m.ready[best+1:]...)
+	}
 	return t
 }
 
