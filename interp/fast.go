@@ -36,6 +36,7 @@ const (
 	fIncFor         // incjmp C, T; forlt C, E at T (a for loop's step and test)
 	fStoreK         // int D; storel E
 	fRetL           // loadl C; ret
+	fCallLI         // loadl C; addi D; call E with that one argument
 )
 
 // fastInstr is an instruction as fastRun reads it: the instruction itself
@@ -74,6 +75,8 @@ func fuse(code []Instr) []fastInstr {
 			switch {
 			case next.Op == OpAddI && at(i+2, OpStoreL):
 				f.F, f.N, f.C, f.D, f.E = fAddIS, 3, in.A, next.A, code[i+2].A
+			case next.Op == OpAddI && at(i+2, OpCall) && code[i+2].B == 1:
+				f.F, f.N, f.C, f.D, f.E = fCallLI, 3, in.A, next.A, code[i+2].A
 			case next.Op == OpAddI:
 				f.F, f.N, f.C, f.D = fPushLI, 2, in.A, next.A
 			case next.Op == OpLoadL || next.Op == OpInt:
@@ -283,6 +286,47 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 				code, pc, locals = caller.fn.Fast, caller.pc, th.stack.Words[caller.base:]
 				env.moved = true
 				n -= 2
+				continue
+			case fCallLI:
+				// The argument (loadl and addi) goes straight into the
+				// callee's first slot; the rest is done as OpCall does it.
+				x := locals[in.C]
+				if x.K != mem.Int && x.K != mem.Ptr {
+					break
+				}
+				fn := env.funcs[in.E]
+				th := env.th
+				st := th.stack
+				callerSP := st.SP
+				fp := callerSP - 16
+				newSP := fp - 8*uint64(fn.NSlots)
+				if !env.calls || env.cow || len(fn.Fast) != len(fn.Code) || fn.NSlots < 1 || newSP < st.Start || fp > callerSP {
+					break
+				}
+				caller := &th.frames[len(th.frames)-1]
+				caller.pc = pc + 3
+				ret := caller.fn.Addr + uint64(pc+3)*InsnBytes
+				fpIdx := st.Index(fp)
+				base := fpIdx + 1
+				st.Ensure(base + fn.NSlots)
+				w := st.Words
+				set(&w[fpIdx], int64(caller.fp), mem.Ptr)
+				set(&w[fpIdx-1], int64(ret), mem.Ptr)
+				slots := w[base : base+fn.NSlots]
+				set(&slots[0], x.N+int64(in.D), x.K)
+				for k := 1; k < len(slots); k++ {
+					set(&slots[k], 0, mem.Int)
+				}
+				st.SP = newSP
+				if sp+fn.MaxStack+4 > len(ops) {
+					th.sp = sp
+					th.growOps(fn.MaxStack + 4)
+					ops = th.ops
+				}
+				th.frames = append(th.frames, frame{fn: fn, base: base, fp: fp, ret: ret, opBase: sp})
+				code, pc, locals = fn.Fast, 0, w[base:]
+				env.moved = true
+				n -= 3
 				continue
 			case fIncFor:
 				if i, end := &locals[in.C], &locals[in.C-1]; i.K == mem.Int && end.K == mem.Int && !env.cow {

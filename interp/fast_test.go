@@ -71,7 +71,9 @@ print join a, join b, counter
 `,
 	"recursion": `func fib(n) { if n < 2 { return n }; return fib(n-1) + fib(n-2) }
 func deep(n) { return deep(n + 1) + 1 }
-print fib(15)
+func count(s) { if len(s) > 3 { return s }; return count(s + 1) }
+func walk(p) { if p == nil { return 0 }; return walk(nil) + 1 }
+print fib(15), count("a"), walk(alloc 8 + 8)
 thread deep(0)
 `,
 }
