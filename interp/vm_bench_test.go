@@ -449,3 +449,30 @@ func BenchmarkPipe(b *testing.B) { benchIPC(b, "pipe") }
 
 // BenchmarkQueue sends 10,000 messages through a message queue.
 func BenchmarkQueue(b *testing.B) { benchIPC(b, "queue") }
+
+// yieldSrc has two threads give the CPU to each other n times each.
+func yieldSrc(n int) string {
+	return fmt.Sprintf(`func spin(n) {
+	for i in 0..n { yield }
+	return n
+}
+let t1 = thread spin(%[1]d)
+let t2 = thread spin(%[1]d)
+print (join t1) + (join t2)
+`, n)
+}
+
+// TestSwitchAllocs checks that a context switch does not allocate (with
+// --trace=none): 100 times more switches may make only a handful more Go
+// allocations. The ready queue once reallocated on nearly every switch.
+func TestSwitchAllocs(t *testing.T) {
+	small := mustLoad(t, yieldSrc(20))
+	large := mustLoad(t, yieldSrc(2000))
+	for _, c := range schedConfigs {
+		a0 := hotLoopAllocs(t, small, c.sets)
+		a1 := hotLoopAllocs(t, large, c.sets)
+		if extra := a1 - a0; extra > 8 {
+			t.Errorf("%s: 3,960 more switches made %.0f more allocations (%.0f against %.0f)", c.name, extra, a1, a0)
+		}
+	}
+}

@@ -121,13 +121,16 @@ func (m *Machine) pick() *Thread {
 	}
 	t := m.ready[best]
 	t.inReady = false
-	if best == 0 {
-		// The head of the queue (always, under fifo and rr) leaves it
-		// without moving the rest.
+	if best == 0 && len(m.ready) > 64 {
+		// The head of a long queue (always the head, under fifo and rr)
+		// leaves it without moving the rest; appends later reallocate
+		// the queue about once per queue length. A short queue moves
+		// down instead, which keeps its array.
 		m.ready[0] = nil
 		m.ready = m.ready[1:]
 	} else {
 		m.ready = append(m.ready[:best], m.ready[best+1:]...)
+		m.ready[:len(m.ready)+1][len(m.ready)] = nil
 	}
 	return t
 }
