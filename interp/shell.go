@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -526,9 +527,34 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 	scope := maps.Clone(s.mainScope)
 	nData, nBss := len(p.Image.Data), p.Image.BssWords
 	var newGlobals []*Global
+	var reinits []reinit
+	again := map[string]grammar.Pos{} // old globals declared again by this input
 	for _, g := range sc.Globals {
 		if prev, ok := c.globals[g.Name]; ok {
-			c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, declaredAt(prev.Pos))
+			first, twice := again[g.Name]
+			switch {
+			case slices.Contains(newGlobals, prev):
+				c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, declaredAt(prev.Pos))
+			case twice:
+				c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, declaredAt(first))
+			case prev.Bss != (g.Init == nil):
+				with := "without"
+				if prev.Bss {
+					with = "with"
+				}
+				c.errorf(g.NamePos, "global %s redeclared %s an initial value (first declared at %s, in %s): :reset starts over", g.Name, with, declaredAt(prev.Pos), segName(prev))
+			default:
+				// Declared again by a later input (a file loaded again,
+				// say): the same variable, at the same address, which
+				// the code compiled so far uses, gets the new initial
+				// value.
+				again[g.Name] = g.NamePos
+				r := reinit{g: prev}
+				if g.Init != nil {
+					r.v = c.constExpr(g.Init)
+				}
+				reinits = append(reinits, r)
+			}
 			continue
 		}
 		if _, ok := c.funcs[g.Name]; ok {
@@ -654,6 +680,7 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		}
 		s.setConfig(p.Config, keys)
 	}
+	s.reinit(reinits)
 	for _, name := range redefined {
 		s.say("func %s redefined: what is compiled from now on calls the new one", name)
 	}
@@ -762,6 +789,40 @@ func declaredAt(pos grammar.Pos) string {
 		return fmt.Sprintf("line %d", pos.Line)
 	}
 	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
+}
+
+// reinit is a global declared again by a later input, and its new initial
+// value.
+type reinit struct {
+	g *Global
+	v mem.Value
+}
+
+// segName is the segment a global lives in.
+func segName(g *Global) string {
+	if g.Bss {
+		return "bss"
+	}
+	return "data"
+}
+
+// reinit gives globals declared again their new initial values: in the
+// shell process, and in the image later processes start from.
+func (s *Shell) reinit(rs []reinit) {
+	sh := s.t.Proc
+	for _, r := range rs {
+		seg := sh.Data
+		if r.g.Bss {
+			seg = sh.Bss
+		} else {
+			s.prog.Image.Data[r.g.Index] = r.v
+			r.g.Init = r.v
+		}
+		a := seg.Start + 8*uint64(r.g.Index)
+		sh.Space.NoteWrite(a)
+		seg.Put(a, r.v)
+		s.say("global %s declared again: the same variable at %s (%s), set to %s", r.g.Name, mem.Hex(a), segName(r.g), r.v.Quote())
+	}
 }
 
 // sayDeclared tells where the new globals and functions of an input are.
