@@ -10,6 +10,8 @@ import "proc/runtime/mem"
 // own, small and free of calls, so that the compiler can keep its state in
 // registers, which the general loop (with its many rare paths) cannot.
 //
+// Calls and returns between frames run there too, unless they are traced.
+//
 // fastRun also runs some sequences of such instructions as one step, when
 // their operands are ints: `s = s + i` is four instructions (load, load,
 // add, store) and one step. A step counts, costs and stops exactly like
@@ -179,15 +181,22 @@ type fastEnv struct {
 }
 
 // fastRun runs at most n instructions from code[pc], stopping before the
-// first one it does not run (a call, a return, anything the kernel or
-// another thread may see, operands that are not ints, a slot store while
-// pages are shared copy-on-write). It returns where it stopped, the new
-// operand stack pointer and how many instructions of n are left. The
-// operand stack has room for the function's deepest use (see call).
+// first one it does not run (anything the kernel or another thread may
+// see, operands that are not ints, a slot store while pages are shared
+// copy-on-write, a call or return that is traced, that ends the thread or
+// that overflows the stack). It returns where it stopped, the new operand
+// stack pointer and how many instructions of n are left. The operand
+// stack has room for the function's deepest use (see call).
 //
-// Calls and returns between frames run here too, as VM.call and VM.ret
-// would run them, when no event is due: the frames change, env.moved is
-// set, and the caller finds the thread's new top frame in th.
+// Calls and returns between frames run here as VM.call and VM.ret would
+// run them: the frames change, env.moved is set, and the caller finds the
+// thread's new top frame in th.
+//
+// The general loop (VM.run) keeps its own code for every instruction
+// run here: it runs them when the fast path may not (tracing every
+// instruction, explore's scheduling points), and it is what the tests
+// compare the fast path with. The call code is written out twice, for
+// OpCall and for fCallLI, because a shared function measured slower.
 func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Value, n int64, env *fastEnv) (int, int, int64) {
 	for n > 0 {
 		in := &code[pc]
