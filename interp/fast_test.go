@@ -152,3 +152,51 @@ func firstDiff(a, b string) string {
 	}
 	return fmt.Sprintf("lengths differ: %d and %d lines", len(al), len(bl))
 }
+
+// TestFastPathSameExplore explores the examples written for explore, and
+// the cases above, with and without the fast path, and requires the same
+// schedules, outcomes and races: the fast path runs only what no other
+// thread can observe, so the scheduling points are the same.
+func TestFastPathSameExplore(t *testing.T) {
+	progs := map[string][]byte{}
+	for name, src := range fastCases {
+		progs[name] = []byte(src)
+	}
+	for _, name := range []string{"15-race", "30-dining-philosophers", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+		src, err := os.ReadFile("../examples/" + name + ".proc")
+		if err != nil {
+			t.Fatal(err)
+		}
+		progs[name] = src
+	}
+	limit := 300
+	if testing.Short() {
+		limit = 60
+	}
+	explore := func(prog *Program, fast bool) string {
+		fastPath = fast
+		defer func() { fastPath = true }()
+		res, err := Explore(prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}})
+		if err != nil {
+			return "explore: " + err.Error()
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "schedules %d pruned %d complete %v\n", res.Schedules, res.Pruned, res.Complete)
+		for _, o := range res.Outcomes {
+			fmt.Fprintf(&b, "%q %v %v %v %q %d %s\n", o.Output, o.Exits, o.Faults, o.Deadlock, o.Stopped, o.Schedules, o.Schedule)
+		}
+		for _, r := range res.Races {
+			fmt.Fprintf(&b, "race %s\n", r.Schedule)
+		}
+		return b.String()
+	}
+	for name, src := range progs {
+		prog, err := Load(name, src)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if slow, fast := explore(prog, false), explore(prog, true); slow != fast {
+			t.Errorf("%s: the fast path changes what explore finds\n%s", name, firstDiff(slow, fast))
+		}
+	}
+}

@@ -75,7 +75,6 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// operation another thread can observe, except the first it runs.
 	points := m.Chooser != nil
 	ran := 0
-	watch := points || traceInsn
 	stepsLeft := maxSteps - m.Steps
 	var executed int64
 
@@ -126,10 +125,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				return runtime.StopLimit, executed
 			}
 			limit = stepsLeft
-			if watch {
-				in := code[pc]
+			if traceInsn {
+				// Every instruction is traced: each comes through here.
 				if points {
-					if ran > 0 && visible(th, in) {
+					if ran > 0 && visible(th, code[pc]) {
 						fr.pc = pc
 						m.Clock = clock
 						th.sp = sp
@@ -137,10 +136,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					}
 					ran++
 				}
-				if traceInsn {
-					m.Clock = clock
-					vm.traceInsn(th, fr.fn, pc)
-				}
+				m.Clock = clock
+				vm.traceInsn(th, fr.fn, pc)
 				limit = executed
 			} else if cost > 0 && cost <= slice && lazyBudget && m.Alone() {
 				// Until the next operation that can wake another thread,
@@ -165,6 +162,9 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			done := limit - executed - left
 			executed += done
 			clock += done * cost
+			// What fastRun runs, no other thread can observe: explore's
+			// scheduling points are all among what it leaves.
+			ran += int(done)
 			if env.moved {
 				env.moved = false
 				ops = th.ops
@@ -178,6 +178,17 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			}
 		}
 		in := code[pc]
+		if points && !traceInsn {
+			// Under a chooser the thread stops before each operation
+			// another thread can observe, except the first it runs.
+			if ran > 0 && visible(th, in) {
+				fr.pc = pc
+				m.Clock = clock
+				th.sp = sp
+				return runtime.StopPoint, executed
+			}
+			ran++
+		}
 		pc++
 		executed++
 		switch in.Op {
