@@ -193,9 +193,9 @@ type fastEnv struct {
 // thread's new top frame in th.
 //
 // The general loop (VM.run) keeps its own code for every instruction
-// run here: it runs them when the fast path may not (tracing every
-// instruction, explore's scheduling points), and it is what the tests
-// compare the fast path with. The call code is written out twice, for
+// run here: it runs them when the fast path may not (when every
+// instruction is traced), and it is what the tests compare the fast path
+// with. The call code is written out twice, for
 // OpCall and for fCallLI, because a shared function measured slower.
 func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Value, n int64, env *fastEnv) (int, int, int64) {
 	for n > 0 {
