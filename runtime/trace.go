@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Category is a set of trace categories (SPEC section 1, --trace).
@@ -418,27 +419,47 @@ const hexDigits = "0123456789abcdef"
 // so every line stays valid JSON.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b = append(b, '\\', '"')
-		case r == '\\':
-			b = append(b, '\\', '\\')
-		case r == '\n':
-			b = append(b, '\\', 'n')
-		case r == '\t':
-			b = append(b, '\\', 't')
-		case r == '\r':
-			b = append(b, '\\', 'r')
-		case r < 0x20 || r == 0x2028 || r == 0x2029:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[r>>4&0xf], hexDigits[r&0xf])
-			if r > 0xff {
-				b = b[:len(b)-4]
-				b = append(b, hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+	// Runs of bytes that need no escape are copied whole.
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
 			}
-		default:
-			b = append(b, string(r)...)
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\r':
+				b = append(b, '\\', 'r')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == 0x2028 || r == 0x2029:
+			// Valid JSON, but not valid JavaScript source.
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+			start = i + size
+		case r == utf8.RuneError && size == 1:
+			// A byte that is not UTF-8 becomes U+FFFD.
+			b = append(b, s[start:i]...)
+			b = append(b, "\uFFFD"...)
+			start = i + size
+		}
+		i += size
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
