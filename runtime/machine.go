@@ -486,6 +486,9 @@ func (m *Machine) finishThread(t *Thread) {
 		// A thread's stack is unmapped when it ends (its frames are gone).
 		t.Proc.Space.Unmap(t.Stack)
 		t.Proc.Space.Unmap(t.Guard)
+		// Its words go with it: nothing can read them any more, and a
+		// pointer left in them keeps no heap block reachable.
+		t.Stack.Words, t.Stack.Odd = nil, nil
 	}
 	t.WaitingFor = ""
 	m.WakeAll(&t.Ended)
