@@ -464,15 +464,17 @@ print (join t1) + (join t2)
 
 // TestSwitchAllocs checks that a context switch does not allocate (with
 // --trace=none): 100 times more switches may make only a handful more Go
-// allocations. The ready queue once reallocated on nearly every switch.
+// allocations (the slack of growing slices; the race detector's runtime
+// adds a few of its own). The ready queue once reallocated on nearly
+// every switch, which is thousands here.
 func TestSwitchAllocs(t *testing.T) {
-	small := mustLoad(t, yieldSrc(20))
-	large := mustLoad(t, yieldSrc(2000))
+	small := mustLoad(t, yieldSrc(200))
+	large := mustLoad(t, yieldSrc(20000))
 	for _, c := range schedConfigs {
 		a0 := hotLoopAllocs(t, small, c.sets)
 		a1 := hotLoopAllocs(t, large, c.sets)
-		if extra := a1 - a0; extra > 8 {
-			t.Errorf("%s: 3,960 more switches made %.0f more allocations (%.0f against %.0f)", c.name, extra, a1, a0)
+		if extra := a1 - a0; extra > 20 {
+			t.Errorf("%s: 39,600 more switches made %.0f more allocations (%.0f against %.0f)", c.name, extra, a1, a0)
 		}
 	}
 }
