@@ -86,3 +86,41 @@ func FuzzFastPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExploreFastPath explores arbitrary source, a few schedules deep, with
+// and without the fast path, and requires the same findings.
+func FuzzExploreFastPath(f *testing.F) {
+	for _, name := range []string{"15-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+		if src, err := os.ReadFile("../examples/" + name + ".proc"); err == nil {
+			f.Add(src)
+		}
+	}
+	for _, src := range fastCases {
+		f.Add([]byte(src))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		prog, err := Load("fuzz.proc", src)
+		if err != nil {
+			return
+		}
+		explore := func(fast bool) string {
+			fastPath = fast
+			defer func() { fastPath = true }()
+			res, err := Explore(prog, ExploreOptions{Preemptions: 1, MaxSchedules: 12, Sets: fuzzLimits})
+			if err != nil {
+				return "explore: " + err.Error()
+			}
+			out := fmt.Sprintf("schedules %d pruned %d complete %v\n", res.Schedules, res.Pruned, res.Complete)
+			for _, o := range res.Outcomes {
+				out += fmt.Sprintf("%q %v %v %v %q %d %s\n", o.Output, o.Exits, o.Faults, o.Deadlock, o.Stopped, o.Schedules, o.Schedule)
+			}
+			for _, r := range res.Races {
+				out += "race " + r.Schedule + "\n"
+			}
+			return out
+		}
+		if slow, fast := explore(false), explore(true); slow != fast {
+			t.Fatalf("the fast path changes what explore finds\n%s", firstDiff(slow, fast))
+		}
+	})
+}
