@@ -152,19 +152,7 @@ func (m *Machine) ReportBlocked(idle *Thread) bool {
 			blocked = append(blocked, t)
 		}
 	}
-	var more []string
-	for _, t := range blocked {
-		where := ""
-		if m.Where != nil {
-			where = " at " + m.Where(t)
-		}
-		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
-		if t.Detail != nil {
-			for _, d := range t.Detail() {
-				more = append(more, "    "+d)
-			}
-		}
-	}
+	more := m.blockedLines(blocked)
 	cycle := cycleWithout(blocked, idle)
 	text := fmt.Sprintf("no thread can run but the shell: %d %s blocked", len(blocked), pluralThreads(len(blocked)))
 	switch {

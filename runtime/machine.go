@@ -883,19 +883,9 @@ func (m *Machine) deadlock() {
 			blocked = append(blocked, t)
 		}
 	}
-	more := []string{}
+	more := m.blockedLines(blocked)
 	var list []string
 	for _, t := range blocked {
-		where := ""
-		if m.Where != nil {
-			where = " at " + m.Where(t)
-		}
-		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
-		if t.Detail != nil {
-			for _, d := range t.Detail() {
-				more = append(more, "    "+d)
-			}
-		}
 		list = append(list, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
 	}
 	cycle := m.findCycle(blocked)
@@ -918,6 +908,25 @@ func (m *Machine) deadlock() {
 		Fields: []Field{{"blocked", list}, {"cycle", cyc}}}
 	m.Deadlock = e
 	m.Trace.Emit(e)
+}
+
+// blockedLines are the lines of a report on blocked threads: each thread,
+// where it is and what it waits for, and the details of that wait.
+func (m *Machine) blockedLines(blocked []*Thread) []string {
+	more := []string{}
+	for _, t := range blocked {
+		where := ""
+		if m.Where != nil {
+			where = " at " + m.Where(t)
+		}
+		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
+		if t.Detail != nil {
+			for _, d := range t.Detail() {
+				more = append(more, "    "+d)
+			}
+		}
+	}
+	return more
 }
 
 func pluralThreads(n int) string {
