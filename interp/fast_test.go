@@ -116,30 +116,54 @@ func TestFastPathSameTrace(t *testing.T) {
 	if testing.Short() {
 		configs = configs[:3]
 	}
-	run := func(name string, src []byte, sets []string, fast bool) string {
-		fastPath, lazyBudget = fast, fast
-		defer func() { fastPath, lazyBudget = true, true }()
-		prog, err := Load(name, src)
-		if err != nil {
-			return "load: " + err.Error()
-		}
-		var out bytes.Buffer
-		s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: append([]string{"max_steps=200000"}, sets...), Stdout: &out, Stderr: &out})
-		if err != nil {
-			return "session: " + err.Error()
-		}
-		res := s.Run()
-		return fmt.Sprintf("%s\nexit %d", out.String(), res.ExitCode())
-	}
 	for name, src := range progs {
 		for _, sets := range configs {
-			slow := run(name, src, sets, false)
-			fast := run(name, src, sets, true)
-			if slow != fast {
+			prog, err := Load(name, src)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			sets := append([]string{"max_steps=200000"}, sets...)
+			if slow, fast := traceRun(prog, sets, false), traceRun(prog, sets, true); slow != fast {
 				t.Errorf("%s with %s: the fast path changes the run\n%s", name, strings.Join(sets, " "), firstDiff(slow, fast))
 			}
 		}
 	}
+}
+
+// traceRun runs prog with every trace category but insn and the
+// statistics, with or without the fast path, and returns everything it
+// printed and its exit status.
+func traceRun(prog *Program, sets []string, fast bool) string {
+	fastPath, lazyBudget = fast, fast
+	defer func() { fastPath, lazyBudget = true, true }()
+	var out bytes.Buffer
+	s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: sets, Stdout: &out, Stderr: &out})
+	if err != nil {
+		return "session: " + err.Error()
+	}
+	res := s.Run()
+	return fmt.Sprintf("%s\nexit %d", out.String(), res.ExitCode())
+}
+
+// exploreRun explores prog with or without the fast path and returns what
+// it found: the schedules, each outcome with a schedule that reaches it,
+// and the races.
+func exploreRun(prog *Program, opts ExploreOptions, fast bool) string {
+	fastPath = fast
+	defer func() { fastPath = true }()
+	res, err := Explore(prog, opts)
+	if err != nil {
+		return "explore: " + err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "schedules %d pruned %d complete %v\n", res.Schedules, res.Pruned, res.Complete)
+	for _, o := range res.Outcomes {
+		fmt.Fprintf(&b, "%q %v %v %v %q %d %s\n", o.Output, o.Exits, o.Faults, o.Deadlock, o.Stopped, o.Schedules, o.Schedule)
+	}
+	for _, r := range res.Races {
+		fmt.Fprintf(&b, "race %s\n", r.Schedule)
+	}
+	return b.String()
 }
 
 // firstDiff shows the first line where a and b differ.
@@ -173,29 +197,13 @@ func TestFastPathSameExplore(t *testing.T) {
 	if testing.Short() {
 		limit = 60
 	}
-	explore := func(prog *Program, fast bool) string {
-		fastPath = fast
-		defer func() { fastPath = true }()
-		res, err := Explore(prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}})
-		if err != nil {
-			return "explore: " + err.Error()
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "schedules %d pruned %d complete %v\n", res.Schedules, res.Pruned, res.Complete)
-		for _, o := range res.Outcomes {
-			fmt.Fprintf(&b, "%q %v %v %v %q %d %s\n", o.Output, o.Exits, o.Faults, o.Deadlock, o.Stopped, o.Schedules, o.Schedule)
-		}
-		for _, r := range res.Races {
-			fmt.Fprintf(&b, "race %s\n", r.Schedule)
-		}
-		return b.String()
-	}
+	opts := ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}}
 	for name, src := range progs {
 		prog, err := Load(name, src)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if slow, fast := explore(prog, false), explore(prog, true); slow != fast {
+		if slow, fast := exploreRun(prog, opts, false), exploreRun(prog, opts, true); slow != fast {
 			t.Errorf("%s: the fast path changes what explore finds\n%s", name, firstDiff(slow, fast))
 		}
 	}

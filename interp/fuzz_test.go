@@ -2,7 +2,6 @@ package interp
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,9 +17,8 @@ var fuzzLimits = []string{
 	"heap_max=65536", "stack_size=8192", "pipe_cap=64",
 }
 
-// FuzzRun parses, compiles and runs arbitrary source with every trace
-// category on, in text and in JSON.
-func FuzzRun(f *testing.F) {
+// addScriptSeeds seeds f with every example, exercise and test script.
+func addScriptSeeds(f *testing.F) {
 	for _, pattern := range []string{"../examples/*.proc", "../exercises/*/*.proc", "testdata/*.proc"} {
 		files, _ := filepath.Glob(pattern)
 		for _, file := range files {
@@ -29,6 +27,12 @@ func FuzzRun(f *testing.F) {
 			}
 		}
 	}
+}
+
+// FuzzRun parses, compiles and runs arbitrary source with every trace
+// category on, in text and in JSON.
+func FuzzRun(f *testing.F) {
+	addScriptSeeds(f)
 	f.Add([]byte("print 1"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		prog, err := Load("fuzz.proc", src)
@@ -54,14 +58,7 @@ func FuzzRun(f *testing.F) {
 // FuzzRun traces every instruction, which turns the fast path off, so
 // this target is the one that exercises it.
 func FuzzFastPath(f *testing.F) {
-	for _, pattern := range []string{"../examples/*.proc", "../exercises/*/*.proc", "testdata/*.proc"} {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			if src, err := os.ReadFile(file); err == nil {
-				f.Add(src)
-			}
-		}
-	}
+	addScriptSeeds(f)
 	for _, src := range fastCases {
 		f.Add([]byte(src))
 	}
@@ -70,18 +67,7 @@ func FuzzFastPath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		run := func(fast bool) string {
-			fastPath, lazyBudget = fast, fast
-			defer func() { fastPath, lazyBudget = true, true }()
-			var out bytes.Buffer
-			s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: fuzzLimits, Stdout: &out, Stderr: &out})
-			if err != nil {
-				return "session: " + err.Error()
-			}
-			res := s.Run()
-			return fmt.Sprintf("%s\nexit %d", out.String(), res.ExitCode())
-		}
-		if slow, fast := run(false), run(true); slow != fast {
+		if slow, fast := traceRun(prog, fuzzLimits, false), traceRun(prog, fuzzLimits, true); slow != fast {
 			t.Fatalf("the fast path changes the run\n%s", firstDiff(slow, fast))
 		}
 	})
@@ -103,23 +89,8 @@ func FuzzExploreFastPath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		explore := func(fast bool) string {
-			fastPath = fast
-			defer func() { fastPath = true }()
-			res, err := Explore(prog, ExploreOptions{Preemptions: 1, MaxSchedules: 12, Sets: fuzzLimits})
-			if err != nil {
-				return "explore: " + err.Error()
-			}
-			out := fmt.Sprintf("schedules %d pruned %d complete %v\n", res.Schedules, res.Pruned, res.Complete)
-			for _, o := range res.Outcomes {
-				out += fmt.Sprintf("%q %v %v %v %q %d %s\n", o.Output, o.Exits, o.Faults, o.Deadlock, o.Stopped, o.Schedules, o.Schedule)
-			}
-			for _, r := range res.Races {
-				out += "race " + r.Schedule + "\n"
-			}
-			return out
-		}
-		if slow, fast := explore(false), explore(true); slow != fast {
+		opts := ExploreOptions{Preemptions: 1, MaxSchedules: 12, Sets: fuzzLimits}
+		if slow, fast := exploreRun(prog, opts, false), exploreRun(prog, opts, true); slow != fast {
 			t.Fatalf("the fast path changes what explore finds\n%s", firstDiff(slow, fast))
 		}
 	})
