@@ -478,3 +478,21 @@ func TestSwitchAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestIPCAllocs checks that a message costs only the allocations its
+// data and a blocked call's reason need (a few) when nothing is traced:
+// send and recv once built their trace text on every message, 16
+// allocations each.
+func TestIPCAllocs(t *testing.T) {
+	for _, kind := range []string{"pipe", "queue"} {
+		small := mustLoad(t, ipcSrc(kind, 100))
+		large := mustLoad(t, ipcSrc(kind, 10000))
+		for _, c := range schedConfigs {
+			a0 := hotLoopAllocs(t, small, c.sets)
+			a1 := hotLoopAllocs(t, large, c.sets)
+			if per := (a1 - a0) / 9900; per > 5 {
+				t.Errorf("%s, %s: %.1f allocations a message", kind, c.name, per)
+			}
+		}
+	}
+}

@@ -195,3 +195,24 @@ func BenchmarkSinks(b *testing.B) {
 		})
 	}
 }
+
+// TestEndedThreadReleasesStack: a thread's stack is unmapped when it
+// ends, and its words are let go; the main thread's stack stays with its
+// process.
+func TestEndedThreadReleasesStack(t *testing.T) {
+	m := newMachine(10)
+	p := m.NewProcess(nil, &runtime.Image{TextSize: 64}, "p")
+	main := m.NewThread(p, "main", nil)
+	worker := m.NewThread(p, "worker", nil)
+	for _, th := range []*runtime.Thread{main, worker} {
+		th.Stack.Ensure(31)
+		m.MakeReady(th)
+	}
+	m.Run()
+	if worker.Stack.Words != nil {
+		t.Errorf("the ended worker still holds %d stack words", len(worker.Stack.Words))
+	}
+	if main.Stack.Words == nil {
+		t.Error("the main thread's stack words were let go")
+	}
+}
