@@ -19,10 +19,18 @@ func Compile(s *grammar.Script) (*Program, error) {
 }
 
 // CompileWith is Compile starting from the given config (the script's
-// config lines are applied on top of it).
+// config lines are applied on top of it). The script's config lines may
+// lower a limit of cfg, never raise it.
 func CompileWith(s *grammar.Script, cfg runtime.Config) (*Program, error) {
+	return compileLimited(s, cfg, cfg)
+}
+
+// compileLimited compiles s starting from the config base; the script's
+// config lines may set a limit no higher than in ceil.
+func compileLimited(s *grammar.Script, base, ceil runtime.Config) (*Program, error) {
 	c := &compiler{
-		prog:    &Program{File: s.File, Src: s.Src, Config: cfg},
+		ceil:    ceil,
+		prog:    &Program{File: s.File, Src: s.Src, Config: base},
 		funcs:   map[string]*Func{},
 		globals: map[string]*Global{},
 		consts:  map[mem.Value]int{},
@@ -36,6 +44,9 @@ func CompileWith(s *grammar.Script, cfg runtime.Config) (*Program, error) {
 }
 
 type compiler struct {
+	// ceil holds the most each limit may be: a script's config line may
+	// lower a limit, never raise it above what the command line allows.
+	ceil    runtime.Config
 	prog    *Program
 	funcs   map[string]*Func
 	globals map[string]*Global
@@ -168,6 +179,9 @@ func (c *compiler) config(cf *grammar.Config) {
 	switch v.K {
 	case mem.Int:
 		err = c.prog.Config.SetInt(cf.Key, v.N)
+		if err == nil {
+			err = runtime.CheckLimit(cf.Key, v.N, &c.ceil)
+		}
 	case mem.Bool:
 		err = c.prog.Config.SetBool(cf.Key, v.N != 0)
 	case mem.Str:

@@ -14,11 +14,16 @@ import (
 
 // Options are the settings of one run (the flags of `proc run`).
 type Options struct {
-	Trace  runtime.Category
-	JSON   bool
-	Stats  bool
-	Gantt  bool
-	Sets   []string // KEY=VALUE overrides, applied after the script's config
+	Trace runtime.Category
+	JSON  bool
+	Stats bool
+	Gantt bool
+	// ScriptSets are KEY=VALUE settings that come from the script itself
+	// (its `# args:` header): applied after its config lines, they may
+	// lower a limit but never raise it.
+	ScriptSets []string
+	// Sets are the command line's KEY=VALUE overrides, applied last.
+	Sets   []string
 	Stdout io.Writer
 	Stderr io.Writer
 	// Sink, when set, receives the events instead of a text or JSON sink.
@@ -32,13 +37,62 @@ type Options struct {
 	Chrome io.Writer
 }
 
-// Load parses and compiles a script. Errors are *grammar.Error.
+// Load parses and compiles a script. Errors are *grammar.Error. The
+// script's config lines may lower a limit below its default, never raise
+// it.
 func Load(filename string, src []byte) (*Program, error) {
+	return LoadLimited(filename, src, runtime.DefaultConfig())
+}
+
+// LoadLimited is Load with the limits the command line allows: the script's
+// config lines may set a limit no higher than in ceil (see Ceiling).
+func LoadLimited(filename string, src []byte, ceil runtime.Config) (*Program, error) {
 	s, err := grammar.Parse(filename, src)
 	if err != nil {
 		return nil, err
 	}
-	return Compile(s)
+	return compileLimited(s, runtime.DefaultConfig(), ceil)
+}
+
+// Ceiling returns the most each limit may be under the command line's
+// KEY=VALUE overrides: their value where they raise one, the default
+// otherwise. A key they set at all is lifted out of reach, since their
+// value replaces whatever a script says.
+func Ceiling(sets []string) (runtime.Config, error) {
+	ceil := runtime.DefaultConfig()
+	if err := ApplySets(&ceil, sets); err != nil {
+		return ceil, err
+	}
+	for _, kv := range sets {
+		k, _, _ := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if runtime.IsLimit(k) {
+			ceil.Lift(k)
+		}
+	}
+	return ceil, nil
+}
+
+// CheckScriptSets checks KEY=VALUE settings that come from a script (its
+// header) against the ceiling: they may lower a limit, never raise it.
+func CheckScriptSets(sets []string, ceil runtime.Config) error {
+	cfg := runtime.DefaultConfig()
+	for _, kv := range sets {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("--set %s: want KEY=VALUE", kv)
+		}
+		k = strings.TrimSpace(k)
+		if err := cfg.Set(k, strings.TrimSpace(v)); err != nil {
+			return err
+		}
+		if n, ok := cfg.Int(k); ok {
+			if err := runtime.CheckLimit(k, n, &ceil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ApplySets applies KEY=VALUE overrides to a config.
@@ -90,6 +144,18 @@ type Session struct {
 // main. The config is the program's, with opts.Sets on top.
 func NewSession(prog *Program, opts Options) (*Session, error) {
 	cfg := prog.Config
+	if len(opts.ScriptSets) > 0 {
+		ceil, err := Ceiling(opts.Sets)
+		if err != nil {
+			return nil, err
+		}
+		if err := CheckScriptSets(opts.ScriptSets, ceil); err != nil {
+			return nil, err
+		}
+		if err := ApplySets(&cfg, opts.ScriptSets); err != nil {
+			return nil, err
+		}
+	}
 	if err := ApplySets(&cfg, opts.Sets); err != nil {
 		return nil, err
 	}

@@ -50,7 +50,12 @@ type shellHooks struct {
 // ShellOptions are the settings a Shell starts with.
 type ShellOptions struct {
 	Config runtime.Config
-	Trace  runtime.Category
+	// Ceiling holds the most each limit may be set to by a script's config
+	// lines (typed or loaded); the zero value means the defaults, or
+	// Config's value where it is higher. :set, the user's own word, moves
+	// it.
+	Ceiling runtime.Config
+	Trace   runtime.Category
 	// Out receives the trace, the views and the REPL's messages.
 	Out io.Writer
 }
@@ -106,9 +111,15 @@ func NewShell(opts ShellOptions) *Shell {
 	prog.Image.TextSize = InsnBytes
 	s := &Shell{
 		prog: prog,
-		c:    &compiler{prog: prog, funcs: map[string]*Func{}, globals: map[string]*Global{}, consts: map[mem.Value]int{}},
+		c:    &compiler{prog: prog, funcs: map[string]*Func{}, globals: map[string]*Global{}, consts: map[mem.Value]int{}, ceil: opts.Ceiling},
 		out:  opts.Out,
 		cfg:  opts.Config,
+	}
+	if opts.Ceiling == (runtime.Config{}) {
+		s.c.ceil = runtime.DefaultConfig()
+		for _, k := range runtime.LimitKeys() {
+			s.allow(k, opts.Config)
+		}
 	}
 	vm := &VM{prog: prog}
 	m := runtime.NewMachine(opts.Config, runtime.NewTracer(opts.Trace, runtime.NewTextSink(opts.Out, opts.Out, false)), vm)
@@ -128,6 +139,18 @@ func NewShell(opts ShellOptions) *Shell {
 
 // Config returns the current settings.
 func (s *Shell) Config() runtime.Config { return s.cfg }
+
+// Ceiling returns the most each limit may be set to by a script.
+func (s *Shell) Ceiling() runtime.Config { return s.c.ceil }
+
+// allow raises the ceiling of a limit key to its value in cfg, when that
+// is higher: what the user set, a script may set too.
+func (s *Shell) allow(key string, cfg runtime.Config) {
+	v, ok := cfg.Int(key)
+	if top, _ := s.c.ceil.Int(key); ok && runtime.IsLimit(key) && v > top {
+		s.c.ceil.SetInt(key, v)
+	}
+}
 
 // Interrupt asks the machine to stop as soon as it can (Ctrl-C). It is
 // safe to call from another goroutine.
@@ -854,6 +877,7 @@ func (s *Shell) Set(kv string) {
 		s.say("%v", err)
 		return
 	}
+	s.allow(k, cfg)
 	s.setConfig(cfg, []string{k})
 }
 

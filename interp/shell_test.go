@@ -281,3 +281,32 @@ func TestShellLoadsEveryExample(t *testing.T) {
 		})
 	}
 }
+
+// A config line typed or loaded may lower a limit, never raise it; :set is
+// the user's own word and may, and what it allows a script may then set.
+func TestShellLimitCeiling(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("config max_steps = 20000000")
+	if !strings.Contains(out.String(), "max_steps = 20000000 raises a limit: a script may lower max_steps but not raise it above 10000000") {
+		t.Errorf("raising config line accepted:\n%s", out)
+	}
+	if s.Config().MaxSteps != 10000000 {
+		t.Errorf("max_steps = %d after a refused config line", s.Config().MaxSteps)
+	}
+	out.Reset()
+	s.Load("l.proc", []byte("config max_procs = 1000\nprint 1\n"))
+	if !strings.Contains(out.String(), "max_procs = 1000 raises a limit") {
+		t.Errorf("raising config line of a loaded file accepted:\n%s", out)
+	}
+	out.Reset()
+	s.Input("config max_steps = 5000")
+	if s.Config().MaxSteps != 5000 {
+		t.Errorf("lowering config line refused:\n%s", out)
+	}
+	s.Set("max_steps=30000000")
+	out.Reset()
+	s.Input("config max_steps = 20000000")
+	if s.Config().MaxSteps != 20000000 {
+		t.Errorf("config line below what :set allowed refused:\n%s", out)
+	}
+}

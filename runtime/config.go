@@ -60,6 +60,9 @@ type configKey struct {
 	min    int64
 	max    int64
 	values []string // allowed strings
+	// limit marks a bound on what a run may use: a script's own settings
+	// (its config lines, its header) may lower it but never raise it.
+	limit bool
 }
 
 const maxConfigInt = 1 << 40
@@ -81,17 +84,17 @@ var configKeys = map[string]configKey{
 	"heap_coalesce":       {kind: "bool", bool: func(c *Config) *bool { return &c.HeapCoalesce }},
 	"heap_size":           {kind: "int", int: func(c *Config) *int64 { return &c.HeapSize }, min: 0, max: 1 << 30},
 	"heap_grow":           {kind: "bool", bool: func(c *Config) *bool { return &c.HeapGrow }},
-	"heap_max":            {kind: "int", int: func(c *Config) *int64 { return &c.HeapMax }, min: 0, max: 1 << 30},
-	"stack_size":          {kind: "int", int: func(c *Config) *int64 { return &c.StackSize }, min: 4096, max: 1 << 26},
+	"heap_max":            {kind: "int", int: func(c *Config) *int64 { return &c.HeapMax }, min: 0, max: 1 << 30, limit: true},
+	"stack_size":          {kind: "int", int: func(c *Config) *int64 { return &c.StackSize }, min: 4096, max: 1 << 26, limit: true},
 	"pipe_cap":            {kind: "int", int: func(c *Config) *int64 { return &c.PipeCap }, min: 1, max: 1 << 24},
 	"mq_cap":              {kind: "int", int: func(c *Config) *int64 { return &c.MQCap }, min: 1, max: 1 << 20},
 	"net_latency":         {kind: "int", int: func(c *Config) *int64 { return &c.NetLatency }, min: 0, max: 1 << 30},
 	"mlfq_levels":         {kind: "int", int: func(c *Config) *int64 { return &c.MLFQLevels }, min: 1, max: 64},
 	"mlfq_boost":          {kind: "int", int: func(c *Config) *int64 { return &c.MLFQBoost }, min: 0, max: maxConfigInt},
-	"max_steps":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxSteps }, min: 1, max: 1 << 40},
-	"max_procs":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxProcs }, min: 1, max: 1 << 20},
-	"max_threads":         {kind: "int", int: func(c *Config) *int64 { return &c.MaxThreads }, min: 1, max: 1 << 22},
-	"max_output":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxOutput }, min: 0, max: 1 << 34},
+	"max_steps":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxSteps }, min: 1, max: 1 << 40, limit: true},
+	"max_procs":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxProcs }, min: 1, max: 1 << 20, limit: true},
+	"max_threads":         {kind: "int", int: func(c *Config) *int64 { return &c.MaxThreads }, min: 1, max: 1 << 22, limit: true},
+	"max_output":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxOutput }, min: 0, max: 1 << 34, limit: true},
 }
 
 // ConfigKeys returns every config key, sorted.
@@ -102,6 +105,51 @@ func ConfigKeys() []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// IsLimit reports whether key bounds what a run may use (steps, time,
+// output, memory, processes...). A script's own settings may lower a limit
+// but never raise it: only the person running proc can.
+func IsLimit(key string) bool { return configKeys[key].limit }
+
+// LimitKeys returns the limit keys, sorted.
+func LimitKeys() []string {
+	var keys []string
+	for _, k := range ConfigKeys() {
+		if configKeys[k].limit {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// CheckLimit returns an error when key is a limit and v is above its value
+// in ceil, the most the command line allows.
+func CheckLimit(key string, v int64, ceil *Config) error {
+	k, ok := configKeys[key]
+	if !ok || !k.limit || k.kind != "int" {
+		return nil
+	}
+	if top := *k.int(ceil); v > top {
+		return fmt.Errorf("%s = %d raises a limit: a script may lower %s but not raise it above %d (the command line can: --set %s=%d)", key, v, key, top, key, v)
+	}
+	return nil
+}
+
+// Lift sets an int key to the highest value it can take.
+func (c *Config) Lift(key string) {
+	if k, ok := configKeys[key]; ok && k.kind == "int" {
+		*k.int(c) = k.max
+	}
+}
+
+// Int returns the value of an int key.
+func (c *Config) Int(key string) (int64, bool) {
+	k, ok := configKeys[key]
+	if !ok || k.kind != "int" {
+		return 0, false
+	}
+	return *k.int(c), true
 }
 
 // ConfigKind returns the kind of value a key takes ("int", "bool",

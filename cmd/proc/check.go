@@ -16,7 +16,19 @@ const maxCapture = 16 << 20
 
 // runIn runs a script as proc run does; a variable so that tests can make a
 // run panic and see proc test survive it.
-var runIn = cmdRunIn
+var runIn = runScript
+
+// checkOptions are the settings of proc test that apply to every script.
+type checkOptions struct {
+	// update rewrites the goldens that differ.
+	update bool
+	// sets are the command line's --set overrides: the teacher's word,
+	// which wins over every script's config lines and header.
+	sets []string
+	// header, when set, replaces every script's own header (the
+	// --header-from file).
+	header *Header
+}
 
 // now is the clock that times each script. Tests of proc test replace it
 // with a frozen one, so that their expected output holds fixed times.
@@ -83,7 +95,7 @@ func (r *testResult) Details() string { return r.Explanation() + r.Diff }
 // With update, a golden that differs or is missing is rewritten, but only
 // when the exit status is the expected one: a golden records a run its
 // header agrees with.
-func checkScript(s goldenScript, update bool) (r testResult) {
+func checkScript(s goldenScript, opts checkOptions) (r testResult) {
 	r = testResult{goldenScript: s, Exit: -1}
 	start := now()
 	defer func() {
@@ -94,20 +106,29 @@ func checkScript(s goldenScript, update bool) (r testResult) {
 		r.Pass = len(r.Problems) == 0 && r.Diff == ""
 		r.Elapsed = now().Sub(start)
 	}()
-	src, err := os.ReadFile(s.ScriptPath())
+	update := opts.update
+	src, err := readScript(s.ScriptPath(), false)
 	if err != nil {
-		r.Problems = append(r.Problems, friendlyFileError(err).Error())
+		r.Problems = append(r.Problems, err.Error())
 		return r
 	}
-	h, err := ParseHeader(src)
-	if err != nil {
-		r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", s.File, err))
-		return r
+	h := opts.header
+	if h == nil {
+		own, err := ParseHeader(src)
+		if err != nil {
+			r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", s.File, err))
+			return r
+		}
+		h = &own
 	}
 	r.WantExit = h.Exit
 	var stdout, stderr cappedBuffer
 	stdout.limit, stderr.limit = maxCapture, maxCapture
-	r.Exit = runIn(s.Dir, append([]string{s.File}, h.Args...), &stdout, &stderr)
+	args := []string{s.File}
+	for _, kv := range opts.sets {
+		args = append(args, "--set", kv)
+	}
+	r.Exit = runIn(runJob{dir: s.Dir, args: args, header: h.Args}, &stdout, &stderr)
 	exitOK := r.Exit == r.WantExit
 	if !exitOK {
 		r.Problems = append(r.Problems, fmt.Sprintf("exit status %d, want %d", r.Exit, r.WantExit))
@@ -132,10 +153,11 @@ func checkScript(s goldenScript, update bool) (r testResult) {
 		return r
 	}
 	goldenName := s.Name + ".golden"
-	want, err := os.ReadFile(s.GoldenPath())
-	missing := errors.Is(err, os.ErrNotExist)
+	want, err := readRegular(s.GoldenPath(), false, maxGoldenBytes, "golden file")
+	_, statErr := os.Lstat(s.GoldenPath())
+	missing := errors.Is(statErr, os.ErrNotExist)
 	if err != nil && !missing {
-		r.Problems = append(r.Problems, friendlyFileError(err).Error())
+		r.Problems = append(r.Problems, err.Error())
 		return r
 	}
 	if !missing && bytes.Equal(want, stdout.Bytes()) {

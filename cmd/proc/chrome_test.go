@@ -44,10 +44,9 @@ func runChrome(t *testing.T, path string, extra ...string) []byte {
 	}
 	out := filepath.Join(t.TempDir(), "trace.json")
 	dir, name := filepath.Split(path)
-	args := append([]string{name}, h.Args...)
-	args = append(append(args, extra...), "--chrome", out)
+	args := append(append([]string{name}, extra...), "--chrome", out)
 	var stdout, stderr bytes.Buffer
-	if code := cmdRunIn(dir, args, &stdout, &stderr); code != h.Exit {
+	if code := runScript(runJob{dir: dir, args: args, header: h.Args}, &stdout, &stderr); code != h.Exit {
 		t.Fatalf("%s: exit status %d, want %d\n%s", path, code, h.Exit, stderr.String())
 	}
 	b, err := os.ReadFile(out)

@@ -26,18 +26,13 @@ func runGolden(t *testing.T, path string) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	dir, name := filepath.Split(path)
-	wd, _ := os.Getwd()
-	if err := os.Chdir(dir); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Chdir(wd)
 	var stdout, stderr bytes.Buffer
-	code := Main(append([]string{"run", name}, h.Args...), nil, &stdout, &stderr)
+	// The header is the script's own word, as under proc test.
+	code := runScript(runJob{dir: dir, args: []string{name}, header: h.Args}, &stdout, &stderr)
 	if code != h.Exit {
 		t.Errorf("%s: exit status %d, want %d\nstderr:\n%s", path, code, h.Exit, stderr.String())
 	}
 	golden := filepath.Join(dir, strings.TrimSuffix(name, ".proc")+".golden")
-	os.Chdir(wd)
 	if update {
 		old, _ := os.ReadFile(golden)
 		if !bytes.Equal(old, stdout.Bytes()) {

@@ -58,7 +58,12 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := pos[0]
-	prog, _ := loadScript("", file, stderr)
+	ceil, err := interp.Ceiling(sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc explore: --set: %v\n", err)
+		return 2
+	}
+	prog, _ := loadScript("", file, true, ceil, stderr)
 	if prog == nil {
 		return 2
 	}

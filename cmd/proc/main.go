@@ -126,43 +126,148 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	return cmdRunIn("", args, stdout, stderr)
+	return runScript(runJob{args: args, follow: true}, stdout, stderr)
 }
 
-// cmdRunIn is cmdRun with FILE read from dir ("" is the current directory).
-// It lets proc test run the scripts of many folders at once, in parallel,
-// without changing the working directory of the whole process.
-func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
+// runJob is one run of a script, from proc run's command line or from proc
+// test.
+type runJob struct {
+	// dir is the folder FILE (and a relative --chrome path) is taken from;
+	// "" is the working directory. It lets proc test run the scripts of
+	// many folders at once, in parallel, without changing the working
+	// directory of the whole process.
+	dir string
+	// args are FILE and the flags of the command line: the word of the
+	// person running proc.
+	args []string
+	// header are the flags of the script's own `# args:` header: the
+	// script's word, which may change how the run is shown and lower a
+	// limit, but never write a file or raise a limit.
+	header []string
+	// follow lets FILE be a symbolic link (proc run: the user named it);
+	// proc test reads only regular files.
+	follow bool
+}
+
+// runFlags are the flags of proc run.
+type runFlags struct {
+	trace    string
+	json     bool
+	stats    bool
+	sets     setFlag
+	seed     string
+	gantt    bool
+	chrome   string
+	schedule string
+	race     bool
+	// given holds the names of the flags that were given.
+	given map[string]bool
+}
+
+// flagSet returns a flag set that parses proc run's flags into f.
+func (f *runFlags) flagSet(out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
+	fs.SetOutput(out)
+	// Usage goes to stdout for -h and to stderr after a bad flag, by the
+	// callers, so it is never printed twice.
 	fs.Usage = func() {}
-	trace := fs.String("trace", "all", "")
-	jsonOut := fs.Bool("json", false, "")
-	stats := fs.Bool("stats", false, "")
-	var sets setFlag
-	fs.Var(&sets, "set", "")
-	seed := fs.String("seed", "", "")
-	gantt := fs.Bool("gantt", false, "")
-	chrome := fs.String("chrome", "", "")
-	schedule := fs.String("schedule", "", "")
-	race := fs.Bool("race", false, "")
+	fs.StringVar(&f.trace, "trace", "all", "")
+	fs.BoolVar(&f.json, "json", false, "")
+	fs.BoolVar(&f.stats, "stats", false, "")
+	fs.Var(&f.sets, "set", "")
+	fs.StringVar(&f.seed, "seed", "", "")
+	fs.BoolVar(&f.gantt, "gantt", false, "")
+	fs.StringVar(&f.chrome, "chrome", "", "")
+	fs.StringVar(&f.schedule, "schedule", "", "")
+	fs.BoolVar(&f.race, "race", false, "")
+	return fs
+}
+
+// parse parses args with fs and notes which flags were given. It returns
+// the positional arguments.
+func (f *runFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	if f.seed != "" {
+		f.sets = append(f.sets, "seed="+f.seed)
+	}
+	return pos, nil
+}
+
+// parseRunFlags parses proc run's command line: its flags and its one
+// FILE. A code of 0 or more means proc run is done (help, or a usage
+// error printed on stderr); -1 that it goes on.
+func parseRunFlags(args []string, stdout, stderr io.Writer) (*runFlags, string, int) {
+	f := &runFlags{}
+	pos, err := f.parse(f.flagSet(stderr), args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stdout, runUsage)
-			return 0
+			return nil, "", 0
 		}
 		fmt.Fprint(stderr, runUsage)
-		return 2
+		return nil, "", 2
 	}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "proc run: want one script, got %d\n\n%s", len(pos), runUsage)
+		return nil, "", 2
+	}
+	return f, pos[0], -1
+}
+
+// headerWriters are the flags that write a file: a script's header may not
+// give them, or a submission could overwrite the grader's files.
+var headerWriters = []string{"chrome"}
+
+// parseHeaderFlags parses the flags of a script's `# args:` header. Its
+// errors name the script and the header.
+func parseHeaderFlags(file string, args []string) (*runFlags, error) {
+	f := &runFlags{}
+	pos, err := f.parse(f.flagSet(io.Discard), args)
+	if errors.Is(err, flag.ErrHelp) {
+		err = errors.New("-h is not a flag a script can give itself")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: # args: %v", file, err)
+	}
+	if len(pos) > 0 {
+		return nil, fmt.Errorf("%s: # args: takes flags only, not %q", file, pos[0])
+	}
+	for _, w := range headerWriters {
+		if f.given[w] {
+			return nil, fmt.Errorf("%s: # args: --%s writes a file, and a script's header may not name a file to write (give --%s on the command line)", file, w, w)
+		}
+	}
+	return f, nil
+}
+
+// runScript runs one script as proc run does.
+func runScript(job runJob, stdout, stderr io.Writer) int {
+	cli, file, code := parseRunFlags(job.args, stdout, stderr)
+	if code >= 0 {
+		return code
+	}
+	hdr, err := parseHeaderFlags(file, job.header)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	// The command line wins over the header; switches add up.
+	trace := cli.trace
+	if !cli.given["trace"] && hdr.given["trace"] {
+		trace = hdr.trace
+	}
+	schedule := cli.schedule
+	if !cli.given["schedule"] && hdr.given["schedule"] {
+		schedule = hdr.schedule
+	}
 	var choices []int
-	if *schedule != "" {
-		if choices, err = interp.ParseSchedule(*schedule); err != nil {
+	if schedule != "" {
+		if choices, err = interp.ParseSchedule(schedule); err != nil {
 			fmt.Fprintf(stderr, "proc run: --schedule: %v\n", err)
 			return 2
 		}
@@ -170,34 +275,40 @@ func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 			choices = []int{}
 		}
 	}
-	if *seed != "" {
-		sets = append(sets, "seed="+*seed)
-	}
-	cats, err := runtime.ParseCategories(*trace)
+	cats, err := runtime.ParseCategories(trace)
 	if err != nil {
 		fmt.Fprintf(stderr, "proc run: --trace: %v\n", err)
 		return 2
 	}
-	file := pos[0]
-	prog, _ := loadScript(dir, file, stderr)
+	ceil, err := interp.Ceiling(cli.sets)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc run: --set: %v\n", err)
+		return 2
+	}
+	if err := interp.CheckScriptSets(hdr.sets, ceil); err != nil {
+		fmt.Fprintf(stderr, "%s: # args: --set %v\n", file, err)
+		return 2
+	}
+	prog, _ := loadScript(job.dir, file, job.follow, ceil, stderr)
 	if prog == nil {
 		return 2
 	}
 	if choices != nil {
 		// Check the schedule fits before anything is printed.
-		if err := interp.CheckSchedule(prog, sets, choices); err != nil {
+		if err := interp.CheckSchedule(prog, append(append([]string(nil), hdr.sets...), cli.sets...), choices); err != nil {
 			fmt.Fprintf(stderr, "proc run: --schedule: %v\n", err)
 			return 2
 		}
 	}
-	opts := interp.Options{Trace: cats, JSON: *jsonOut, Stats: *stats, Gantt: *gantt, Sets: sets, Stdout: stdout, Stderr: stderr, Schedule: choices, Race: *race}
+	opts := interp.Options{Trace: cats, JSON: cli.json || hdr.json, Stats: cli.stats || hdr.stats, Gantt: cli.gantt || hdr.gantt,
+		ScriptSets: hdr.sets, Sets: cli.sets, Stdout: stdout, Stderr: stderr, Schedule: choices, Race: cli.race || hdr.race}
 	var chromeFile *os.File
-	if *chrome != "" {
+	if cli.chrome != "" {
 		// Like FILE, a relative path is taken from the script's folder
 		// when proc test runs it.
-		name := *chrome
-		if dir != "" && !filepath.IsAbs(name) {
-			name = filepath.Join(dir, name)
+		name := cli.chrome
+		if job.dir != "" && !filepath.IsAbs(name) {
+			name = filepath.Join(job.dir, name)
 		}
 		if chromeFile, err = os.Create(name); err != nil {
 			fmt.Fprintf(stderr, "proc run: --chrome: %v\n", friendlyFileError(err))
@@ -215,7 +326,7 @@ func cmdRunIn(dir string, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	res := sess.Run()
-	code := res.ExitCode()
+	code = res.ExitCode()
 	if chromeFile != nil {
 		err := res.ChromeErr
 		if cerr := chromeFile.Close(); err == nil {

@@ -267,8 +267,13 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// The script's config lines set up the machine before it starts,
 		// so that the shell process's own heap follows them too.
 		file = pos[0]
+		ceil, err := interp.Ceiling(sets)
+		if err != nil {
+			fmt.Fprintf(stderr, "proc repl: --set: %v\n", err)
+			return 2
+		}
 		var prog *interp.Program
-		if prog, src = loadScript("", file, stderr); prog == nil {
+		if prog, src = loadScript("", file, true, ceil, stderr); prog == nil {
 			return 2
 		}
 		cfg = prog.Config
@@ -538,9 +543,9 @@ func (r *repl) load(arg string) bool {
 	if r.dir != "" && !filepath.IsAbs(arg) {
 		path = filepath.Join(r.dir, arg)
 	}
-	src, err := os.ReadFile(path)
+	src, err := readScript(path, true)
 	if err != nil {
-		r.say("%v", friendlyFileError(err))
+		r.say("%v", err)
 		return true
 	}
 	r.sh().Load(arg, src)
@@ -550,7 +555,7 @@ func (r *repl) load(arg string) bool {
 func (r *repl) reset(string) bool {
 	old := r.sh()
 	r.say("reset: a new machine, with nothing declared")
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: old.Config(), Trace: old.Trace(), Out: r.out}))
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: old.Config(), Ceiling: old.Ceiling(), Trace: old.Trace(), Out: r.out}))
 	r.sh().Flush()
 	return true
 }

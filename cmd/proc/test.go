@@ -7,6 +7,8 @@ import (
 	"io"
 	"regexp"
 	goruntime "runtime"
+
+	"proc/interp"
 )
 
 const testUsage = `Usage: proc test [flags] [PATH...]
@@ -16,7 +18,12 @@ Runs every NAME.proc that has a NAME.golden beside it, under each PATH
 is), and compares its stdout with the golden byte for byte and its exit
 status with its '# exit: N' header (default 0). Each script runs as
 'cd DIR && proc run NAME.proc ARGS' would, with ARGS from its '# args:'
-header.
+header. Only regular files are read: a script or golden that is a
+symbolic link, a folder, a device or a FIFO fails.
+
+A script's header is its own word: it may pick the trace, --json, --stats
+and the like, and lower a limit, but it cannot name a file to write
+(--chrome) or raise a limit above what proc test's command line allows.
 
 Flags:
   -update            rewrite the goldens that differ or are missing (only
@@ -25,6 +32,13 @@ Flags:
   -j N               check N scripts at a time (default 1); the report
                      keeps the sorted order
   --format=FORMAT    text (default), tap, junit or json
+  --set KEY=VALUE    override a config key for every script (repeatable);
+                     wins over the scripts' config lines and headers, and
+                     is the only way to raise a limit
+  --header-from FILE take the '# args:' and '# exit:' lines from FILE
+                     (the exercise as you wrote it) for every script,
+                     ignoring the scripts' own headers: for grading
+                     submissions
 
 Text output: a line per script, 'ok   NAME  0.012s' or 'FAIL NAME  0.012s',
 the reasons and a unified diff under each failure, and a last line
@@ -46,6 +60,9 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	runPattern := fs.String("run", "", "")
 	jobs := fs.Int("j", 1, "")
 	format := fs.String("format", "text", "")
+	var sets setFlag
+	fs.Var(&sets, "set", "")
+	headerFrom := fs.String("header-from", "", "")
 	paths, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -71,6 +88,28 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	opts := checkOptions{update: *update, sets: sets}
+	if _, err := interp.Ceiling(sets); err != nil {
+		fmt.Fprintf(stderr, "proc test: --set: %v\n", err)
+		return 2
+	}
+	if *headerFrom != "" {
+		src, err := readScript(*headerFrom, true)
+		if err != nil {
+			fmt.Fprintf(stderr, "proc test: --header-from: %v\n", err)
+			return 2
+		}
+		h, err := ParseHeader(src)
+		if err != nil {
+			fmt.Fprintf(stderr, "proc test: --header-from: %s: %v\n", *headerFrom, err)
+			return 2
+		}
+		if _, err := parseHeaderFlags(*headerFrom, h.Args); err != nil {
+			fmt.Fprintf(stderr, "proc test: --header-from: %v\n", err)
+			return 2
+		}
+		opts.header = &h
+	}
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -89,7 +128,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	start := now()
 	rep.Start(len(scripts))
 	passed, failed := 0, 0
-	for r := range checkAll(scripts, *update, min(*jobs, goruntime.GOMAXPROCS(0))) {
+	for r := range checkAll(scripts, opts, min(*jobs, goruntime.GOMAXPROCS(0))) {
 		if r.Pass {
 			passed++
 		} else {
@@ -116,7 +155,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 // checkAll checks the scripts with up to jobs of them at a time, and yields
 // the results in the order of scripts as soon as each one and all before it
 // are done, so that the report streams and never depends on timing.
-func checkAll(scripts []goldenScript, update bool, jobs int) func(yield func(*testResult) bool) {
+func checkAll(scripts []goldenScript, opts checkOptions, jobs int) func(yield func(*testResult) bool) {
 	return func(yield func(*testResult) bool) {
 		results := make([]testResult, len(scripts))
 		done := make([]chan struct{}, len(scripts))
@@ -136,7 +175,7 @@ func checkAll(scripts []goldenScript, update bool, jobs int) func(yield func(*te
 						return
 					default:
 					}
-					results[i] = checkScript(scripts[i], update)
+					results[i] = checkScript(scripts[i], opts)
 					close(done[i])
 				}
 			}()

@@ -322,11 +322,11 @@ func TestPanicIsAFailure(t *testing.T) {
 	})
 	old := runIn
 	defer func() { runIn = old }()
-	runIn = func(dir string, args []string, stdout, stderr io.Writer) int {
-		if args[0] == "b.proc" {
+	runIn = func(job runJob, stdout, stderr io.Writer) int {
+		if job.args[0] == "b.proc" {
 			panic("boom")
 		}
-		return old(dir, args, stdout, stderr)
+		return old(job, stdout, stderr)
 	}
 	out, _, code := runTest(t, "-j", "2", dir)
 	want := "ok   a  0.000s\nFAIL b  0.000s\n    internal error: boom (please report this with the script)\nok   c  0.000s\n2 passed, 1 failed\n"
