@@ -45,7 +45,14 @@ func (vm *VM) charge(th *threadCtx, n int) int64 {
 	cost := vm.m.CopyCost(n)
 	vm.m.Clock += cost
 	th.rt.Proc.Copied += int64(n)
+	vm.m.Copy(int64(n)) // past max_copy the run stops after this call
 	return cost
+}
+
+// noMemory finishes a call that would make a kernel object the machine has
+// no memory left for: nil, as ENOMEM.
+func (vm *VM) noMemory(th *threadCtx, cat runtime.Category, ev, call string, pop int) (runtime.Stop, bool) {
+	return vm.badCall(th, cat, ev, call, fmt.Sprintf("ENOMEM: the machine's memory is spent (max_memory=%d bytes)", vm.m.Cfg.MaxMemory), pop)
 }
 
 // fdOf resolves a descriptor value, or returns an error text.
@@ -72,6 +79,11 @@ func (vm *VM) badCall(th *threadCtx, cat runtime.Category, ev, call, why string,
 
 // pipe makes a pipe: let r, w = pipe().
 func (vm *VM) pipe(th *threadCtx) (runtime.Stop, bool) {
+	if !vm.m.ObjectFits(3) {
+		stop, ok := vm.noMemory(th, runtime.CatIPC, "pipe", "pipe()", 0)
+		th.push(mem.NilValue) // let r, w = pipe() takes two values
+		return stop, ok
+	}
 	r, w := vm.m.NewPipe(th.rt.Proc)
 	vm.ipcEvent(th, runtime.CatIPC, "pipe", fmt.Sprintf("pipe() = [%d, %d]", r, w), 0,
 		runtime.Field{Key: "read", Val: r}, runtime.Field{Key: "write", Val: w})
@@ -126,6 +138,7 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		}
 		k := min(room, len(data))
 		pp.Buf = append(pp.Buf, data[:k]...)
+		m.Memory().Charge(int64(k))
 		th.sent += k
 		cost := vm.charge(th, k)
 		if vm.race != nil {
@@ -239,6 +252,7 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		}
 		data := string(pp.Buf[:k])
 		pp.Buf = pp.Buf[k:]
+		m.Memory().Release(int64(k))
 		result = mem.StrValue(data)
 		if vm.race != nil {
 			vm.race.acquire(th.rt, pp)
@@ -393,6 +407,13 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		return args[i].N, args[i].K == mem.Int
 	}
 	switch b {
+	case BuiltinMqueue, BuiltinShm, BuiltinMmap, BuiltinMutex, BuiltinCond, BuiltinSem, BuiltinListen, BuiltinConnect, BuiltinAccept:
+		// Each makes a kernel object, a descriptor or both.
+		if !m.ObjectFits(2) {
+			return vm.noMemory(th, runtime.CatIPC, name, call, n)
+		}
+	}
+	switch b {
 	case BuiltinMqueue:
 		qn, ok := str(0)
 		if !ok {
@@ -416,6 +437,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		}
 		if b == BuiltinShm {
 			a := m.Shm(p, sn, size)
+			if a == 0 {
+				return vm.noMemory(th, runtime.CatIPC, name, call, n)
+			}
 			return done(mem.PtrValue(a), runtime.CatIPC, fmt.Sprintf("/dev/shm/%s mapped shared at %s", sn, mem.Hex(a)))
 		}
 		shared := true
@@ -427,6 +451,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			shared = mode == "shared"
 		}
 		a := m.Mmap(p, sn, size, shared)
+		if a == 0 {
+			return vm.noMemory(th, runtime.CatIPC, name, call, n)
+		}
 		mode := "shared"
 		if !shared {
 			mode = "private (copy on write)"

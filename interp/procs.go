@@ -75,10 +75,7 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 	}
 	argText := formatArgs(args)
 	if t == nil {
-		limit := fmt.Sprintf("max_procs=%d", m.Cfg.MaxProcs)
-		if s.Thread || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
-			limit = fmt.Sprintf("max_threads=%d", m.Cfg.MaxThreads)
-		}
+		limit := m.NoRoom(s.Thread)
 		if m.Trace.On(runtime.CatProc | runtime.CatThread) {
 			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc | runtime.CatThread, Ev: what,
 				Text:   fmt.Sprintf("%s %s(%s) = nil  limit reached (%s)", what, fn.Name, argText, limit),
@@ -133,13 +130,14 @@ func (vm *VM) fork(th *threadCtx) (runtime.Stop, bool) {
 	c, ct := m.Fork(th.rt)
 	if c == nil {
 		if m.Trace.On(runtime.CatProc) {
-			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Text: fmt.Sprintf("fork() = nil  limit reached (max_procs=%d)", m.Cfg.MaxProcs),
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Text: fmt.Sprintf("fork() = nil  limit reached (%s)", m.NoRoom(false)),
 				Fields: []runtime.Field{{Key: "error", Val: "limit"}}})
 		}
 		th.push(mem.NilValue)
 		return 0, true
 	}
 	pc := th.proc.clone(c)
+	pc.recharge(m.Memory())
 	c.Ctx = pc
 	cth := &threadCtx{rt: ct, proc: pc, stack: c.Stack, computeLeft: 0}
 	cth.frames = append([]frame(nil), th.frames...)
@@ -171,6 +169,7 @@ func (pc *procCtx) clone(c *runtime.Process) *procCtx {
 	n.allocAt = append(siteLog(nil), pc.allocAt...)
 	n.freeAt = append(siteLog(nil), pc.freeAt...)
 	n.allocs = pc.allocs
+	n.charged = 0
 	return n
 }
 

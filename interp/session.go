@@ -192,6 +192,9 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 		return "?"
 	}
 	p := m.NewProcess(nil, &prog.Image, "main")
+	if p == nil {
+		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold process 1", cfg.MaxMemory)
+	}
 	pc := newProcCtx(p)
 	p.Ctx = pc
 	t := m.NewThread(p, "main", nil)
@@ -233,16 +236,18 @@ func (vm *VM) enter(th *threadCtx, fn *Func, args []mem.Value) {
 func (s *Session) Run() Result {
 	m := s.M
 	m.Run()
+	// The closing reports say what happened, so they are written even
+	// when the trace budget is spent; each is bounded by itself.
 	if m.Stopped != "" && m.Deadlock == nil {
 		text := "run stopped: " + m.Stopped
-		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: text,
+		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: text,
 			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
 	}
 	if s.opts.Gantt && !s.opts.JSON {
-		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "timeline", More: m.Gantt(72)})
+		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "timeline", More: m.Gantt(72)})
 	}
 	if s.opts.Stats && !s.opts.JSON {
-		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "statistics", More: m.StatsTable()})
+		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "statistics", More: m.StatsTable()})
 	}
 	m.Trace.Flush()
 	if s.json != nil {
@@ -265,6 +270,8 @@ func (vm *VM) processExit(p *runtime.Process) {
 	if !ok {
 		return
 	}
+	// The records of the heap are needed for the report only.
+	defer pc.release(vm.m.Memory())
 	live := p.Heap.Live()
 	if len(live) == 0 {
 		if pc.allocs > 0 && vm.m.Trace.On(runtime.CatMem) {
@@ -292,7 +299,12 @@ func (vm *VM) processExit(p *runtime.Process) {
 			return
 		}
 		more = append(more, fmt.Sprintf("%s: %d bytes in %d %s", title, bytes, len(bs), plural1(len(bs), "block")))
-		for _, b := range bs {
+		for i, b := range bs {
+			if i == maxLeakLines {
+				// A report is read by a person; the count above says the rest.
+				more = append(more, fmt.Sprintf("  ... and %d more %s", len(bs)-i, plural1(len(bs)-i, "block")))
+				break
+			}
 			where := ""
 			if s, ok := pc.allocAt.get(b.ID); ok {
 				where = ", allocated at " + s.String()
@@ -307,6 +319,9 @@ func (vm *VM) processExit(p *runtime.Process) {
 		More:   more,
 		Fields: []runtime.Field{{Key: "lost", Val: lostBytes}, {Key: "reachable", Val: stillBytes}}})
 }
+
+// maxLeakLines bounds the blocks a leak summary lists one by one.
+const maxLeakLines = 100
 
 func plural1(n int, w string) string {
 	if n == 1 {

@@ -422,7 +422,9 @@ func (s *Shell) runShell() {
 func (s *Shell) leg(leg runtime.Leg) runtime.LegEnd {
 	m := s.m
 	m.Cfg = s.cfg
-	m.Output = 0 // max_output counts the output of one input, as max_steps its steps
+	// max_output, max_ticks, max_slices, max_trace and max_copy count what
+	// one input spends, as max_steps its steps.
+	m.ResetBudgets()
 	end := m.RunUntil(leg)
 	if m.Stopped != "" {
 		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + m.Stopped,
@@ -913,6 +915,10 @@ func configNote(key string) string {
 		return "  (instructions one input, :next, :step or :run may run)"
 	case key == "max_output":
 		return "  (bytes one input, :next, :step or :run may print)"
+	case key == "max_ticks" || key == "max_slices" || key == "max_trace" || key == "max_copy":
+		return "  (what one input, :next, :step or :run may spend)"
+	case key == "max_memory":
+		return "  (the memory of the whole machine, all inputs together)"
 	}
 	return ""
 }

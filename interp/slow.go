@@ -49,6 +49,9 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 			return vm.typeFault(th, fmt.Sprintf("alloc takes a number of bytes (an int), not %s", n.K)), false
 		}
 		th.ops[th.sp-1] = vm.alloc(th, n.N, "alloc", objInfo{}, false)
+		if m.Stopped != "" {
+			return runtime.StopLimit, false
+		}
 	case OpFree:
 		th.sp--
 		return vm.free(th, th.ops[th.sp])
@@ -175,7 +178,11 @@ func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj boo
 	blk, ok := pc.heap.Alloc(uint64(n))
 	if !ok {
 		if m.Trace.On(runtime.CatMem) {
-			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  out of memory (heap %d/%d, heap_max %d)", what, n, pc.heap.InUse(), pc.heap.Size(), m.Cfg.HeapMax),
+			why := fmt.Sprintf("heap %d/%d, heap_max %d", pc.heap.InUse(), pc.heap.Size(), m.Cfg.HeapMax)
+			if pc.heap.MeterRefused() {
+				why = fmt.Sprintf("the machine's memory is spent: max_memory %d", m.Cfg.MaxMemory)
+			}
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  out of memory (%s)", what, n, why),
 				Fields: []runtime.Field{{Key: "size", Val: n}, {Key: "addr", Val: nil}}})
 		}
 		return mem.NilValue
@@ -183,17 +190,28 @@ func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj boo
 	m.SyncHeap(pc.rt)
 	seg := pc.space.HeapSeg
 	// Fresh memory reads as zero, whatever the block's previous owner left.
-	for a := blk.Addr &^ 7; a < blk.Addr+blk.Size; a += 8 {
-		if a >= seg.Start {
-			if i := seg.Index(a); i < len(seg.Words) {
-				seg.Words[i] = mem.Value{}
+	// Only words that were stored to exist; clearing them is work the
+	// copy budget counts, as a memset would be.
+	if lo, hi := max(blk.Addr&^7, seg.Start), blk.Addr+blk.Size; hi > lo {
+		i0 := seg.Index(lo)
+		i1 := min(i0+int((hi-lo+7)/8), len(seg.Words))
+		if i0 < i1 {
+			clear(seg.Words[i0:i1])
+			if !m.Copy(8 * int64(i1-i0)) {
+				return mem.NilValue
 			}
 		}
 	}
 	if len(seg.Odd) > 0 {
-		for a := range seg.Odd {
-			if a >= blk.Start && a < blk.End {
+		if chunk := blk.End - blk.Start; chunk < uint64(len(seg.Odd)) {
+			for a := blk.Start; a < blk.End; a++ {
 				delete(seg.Odd, a)
+			}
+		} else {
+			for a := range seg.Odd {
+				if a >= blk.Start && a < blk.End {
+					delete(seg.Odd, a)
+				}
 			}
 		}
 	}
@@ -202,6 +220,7 @@ func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj boo
 	if isObj {
 		pc.objects[blk.Addr] = info
 	}
+	pc.recharge(m.Memory())
 	if m.Trace.On(runtime.CatMem) {
 		text := fmt.Sprintf("%s(%d) = %s", what, n, mem.Hex(blk.Addr))
 		if isObj && info.shape != nil {
@@ -231,6 +250,9 @@ func pad(s string, n int) string {
 func (vm *VM) newObject(th *threadCtx, n int, info objInfo) (runtime.Stop, bool) {
 	size := int64(n) * 8
 	p := vm.alloc(th, size, "alloc", info, true)
+	if vm.m.Stopped != "" {
+		return runtime.StopLimit, false
+	}
 	vals := th.ops[th.sp-n : th.sp]
 	if p.K == mem.Ptr {
 		for i, v := range vals {
@@ -273,6 +295,7 @@ func (vm *VM) free(th *threadCtx, p mem.Value) (runtime.Stop, bool) {
 	}
 	pc.freeAt.put(blk.ID, th)
 	delete(pc.objects, addr)
+	pc.recharge(vm.m.Memory())
 	if m.Trace.On(runtime.CatMem) {
 		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "free", Text: pad(fmt.Sprintf("free(%s)", mem.Hex(addr)), 44) + heapUse(pc.heap),
 			Fields: []runtime.Field{{Key: "addr", Val: runtime.Addr(addr)}, {Key: "size", Val: blk.Size}, {Key: "heap_used", Val: pc.heap.InUse()}, {Key: "heap_size", Val: pc.heap.Size()}}})

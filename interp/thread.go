@@ -63,6 +63,33 @@ type siteRef struct {
 	pc int   // the instruction's index in fn.Code
 }
 
+// siteCost is what an entry of a site log counts in the machine's memory.
+const siteCost = 16
+
+// objectInfoCost is what an entry of a process's objects counts.
+const objectInfoCost = 48
+
+// footprint is what the process's records of its heap count in memory.
+func (pc *procCtx) footprint() int64 {
+	return siteCost*int64(len(pc.allocAt)+len(pc.freeAt)) + objectInfoCost*int64(len(pc.objects))
+}
+
+// recharge brings the machine's memory meter up to date with the
+// process's records.
+func (pc *procCtx) recharge(m *mem.Meter) {
+	n := pc.footprint()
+	m.Charge(n - pc.charged)
+	pc.charged = n
+}
+
+// release drops the records of an ended process.
+func (pc *procCtx) release(m *mem.Meter) {
+	m.Release(pc.charged)
+	pc.charged = 0
+	pc.allocAt, pc.freeAt = nil, nil
+	pc.objects = map[uint64]objInfo{}
+}
+
 // put records where th is for block id.
 func (l *siteLog) put(id uint64, th *threadCtx) {
 	for uint64(len(*l)) <= id {
@@ -102,6 +129,7 @@ type procCtx struct {
 	allocAt siteLog // by block id
 	freeAt  siteLog // by block id
 	allocs  int     // number of allocations made
+	charged int64   // what these records count in the machine's memory
 }
 
 func newProcCtx(p *runtime.Process) *procCtx {

@@ -28,6 +28,23 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	return stop
 }
 
+// ComputeLeft returns the ticks of a compute t is in the middle of
+// (runtime.Computer).
+func (vm *VM) ComputeLeft(t *runtime.Thread) int64 {
+	if th, ok := t.Ctx.(*threadCtx); ok {
+		return th.computeLeft
+	}
+	return 0
+}
+
+// Burn spends n ticks of t's compute (runtime.Computer); the kernel moves
+// the clock.
+func (vm *VM) Burn(t *runtime.Thread, n int64) {
+	if th, ok := t.Ctx.(*threadCtx); ok {
+		th.computeLeft -= min(n, th.computeLeft)
+	}
+}
+
 // run is Run; it returns the instructions it ran and did not yet add to
 // the machine's count.
 func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
@@ -370,6 +387,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					continue
 				}
 			}
+			if !vm.strWork(x, y) {
+				fr.pc = pc
+				m.Clock = clock
+				th.sp = sp
+				return runtime.StopLimit, executed
+			}
 			r, terr, div := binary(in.Op, x, y)
 			if div {
 				fr.pc = pc
@@ -426,6 +449,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					ok = x.N != y.N
 				}
 			} else {
+				if !vm.strWork(x, y) {
+					fr.pc = pc
+					m.Clock = clock
+					th.sp = sp
+					return runtime.StopLimit, executed
+				}
 				r, terr, _ := binary(Op(in.B), x, y)
 				if terr != "" {
 					fr.pc = pc
@@ -448,6 +477,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				op, k := OpAdd, int64(in.A)
 				if in.B == 1 {
 					op, k = OpSub, -k
+				}
+				if !vm.strWork(*x, mem.Value{}) {
+					fr.pc = pc
+					m.Clock = clock
+					th.sp = sp
+					return runtime.StopLimit, executed
 				}
 				r, terr, _ := binary(op, *x, mem.IntValue(k))
 				if terr != "" {
@@ -472,6 +507,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					pc = int(in.B)
 				}
 			} else {
+				if !vm.strWork(i, end) {
+					fr.pc = pc
+					m.Clock = clock
+					th.sp = sp
+					return runtime.StopLimit, executed
+				}
 				r, terr, _ := binary(OpLt, i, end)
 				if terr != "" {
 					fr.pc = pc
@@ -491,6 +532,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				}
 				i.N++
 			} else {
+				if !vm.strWork(*i, mem.Value{}) {
+					fr.pc = pc
+					m.Clock = clock
+					th.sp = sp
+					return runtime.StopLimit, executed
+				}
 				r, terr, _ := binary(OpAdd, *i, mem.IntValue(1))
 				if terr != "" {
 					fr.pc = pc
@@ -567,6 +614,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				m.Clock = clock
 				th.sp = sp
 				return stop, executed
+			}
+			if m.Over() {
+				// A limit the operation met (max_copy, max_memory,
+				// max_trace): the run stops after it.
+				m.Clock = clock
+				return runtime.StopLimit, executed
 			}
 			if th.computeLeft > 0 {
 				n := th.computeLeft
@@ -783,4 +836,15 @@ func visible(th *threadCtx, in Instr) bool {
 		return len(th.frames) == 1 // the end of a thread is observable
 	}
 	return visibleOps[in.Op]
+}
+
+// strWork counts the bytes an operation on strings reads and builds
+// against max_copy: a string lives whole in its slot, so comparing or
+// joining long ones is work that one instruction would otherwise hide. It
+// reports false, with the run stopped, once the budget is spent.
+func (vm *VM) strWork(x, y mem.Value) bool {
+	if x.K != mem.Str && y.K != mem.Str {
+		return true
+	}
+	return vm.m.Copy(int64(len(x.S) + len(y.S)))
 }

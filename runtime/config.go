@@ -37,6 +37,11 @@ type Config struct {
 	MaxProcs          int64
 	MaxThreads        int64
 	MaxOutput         int64
+	MaxTicks          int64
+	MaxSlices         int64
+	MaxTrace          int64
+	MaxMemory         int64
+	MaxCopy           int64
 }
 
 // DefaultConfig returns the defaults of SPEC section 7.
@@ -48,6 +53,7 @@ func DefaultConfig() Config {
 		HeapSize: 4096, HeapGrow: true, HeapMax: 1048576, StackSize: 65536,
 		PipeCap: 4096, MQCap: 10, NetLatency: 5, MLFQLevels: 3, MLFQBoost: 100,
 		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
+		MaxTicks: 1000000000000, MaxSlices: 1000000, MaxTrace: 16 << 20, MaxMemory: 64 << 20, MaxCopy: 256 << 20,
 	}
 }
 
@@ -95,6 +101,11 @@ var configKeys = map[string]configKey{
 	"max_procs":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxProcs }, min: 1, max: 1 << 20, limit: true},
 	"max_threads":         {kind: "int", int: func(c *Config) *int64 { return &c.MaxThreads }, min: 1, max: 1 << 22, limit: true},
 	"max_output":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxOutput }, min: 0, max: 1 << 34, limit: true},
+	"max_ticks":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxTicks }, min: 1, max: 1 << 62, limit: true},
+	"max_slices":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxSlices }, min: 1, max: 1 << 40, limit: true},
+	"max_trace":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxTrace }, min: 0, max: 1 << 40, limit: true},
+	"max_memory":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxMemory }, min: 0, max: 1 << 40, limit: true},
+	"max_copy":            {kind: "int", int: func(c *Config) *int64 { return &c.MaxCopy }, min: 0, max: 1 << 40, limit: true},
 }
 
 // ConfigKeys returns every config key, sorted.

@@ -74,6 +74,9 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 		m.MakeReady(c)
 	}
 	for m.Stopped == "" {
+		if m.overLimit() {
+			break
+		}
 		if leg.Done != nil && leg.Done() {
 			return LegDone
 		}

@@ -50,7 +50,14 @@ func (m *Machine) Gantt(width int) []string {
 		}
 	}
 	out = append(out, strings.Repeat(" ", labelW)+" |"+ruler.String())
+	if m.SlicesCut {
+		out = append(out, fmt.Sprintf("(the timeline keeps the first %d stretches of the run; later ones are not shown)", MaxSlicesRecorded))
+	}
 	for i, t := range m.threads {
+		if i == MaxReportRows {
+			out = append(out, fmt.Sprintf("... and %d more threads", len(m.threads)-i))
+			break
+		}
 		end := t.EndedAt
 		if t.State != ThreadDone {
 			end = total

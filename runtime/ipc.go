@@ -67,6 +67,7 @@ func (m *Machine) inheritFDs(parent *Process) FDTable {
 		m.openEnd(f)
 		t[n] = f
 	}
+	m.Mem.Charge(ObjectCost * int64(len(t)))
 	return t
 }
 
@@ -80,8 +81,10 @@ func (m *Machine) openEnd(f *File) {
 	}
 }
 
-// newFD installs f at the lowest free descriptor of p.
-func newFD(p *Process, f *File) int {
+// newFD installs f at the lowest free descriptor of p. The caller made
+// sure a descriptor fits in memory (ObjectFits).
+func (m *Machine) newFD(p *Process, f *File) int {
+	m.Mem.Charge(ObjectCost)
 	for n := 0; ; n++ {
 		if _, used := p.FDs[n]; !used {
 			p.FDs[n] = f
@@ -106,6 +109,7 @@ func (m *Machine) Close(p *Process, n int) bool {
 		return false
 	}
 	delete(p.FDs, n)
+	m.Mem.Release(ObjectCost)
 	f.refs--
 	switch f.Kind {
 	case FDPipeRead:
@@ -168,8 +172,8 @@ type Pipe struct {
 func (m *Machine) NewPipe(p *Process) (int, int) {
 	m.pipes++
 	pp := &Pipe{ID: m.pipes, Cap: int(m.Cfg.PipeCap)}
-	r := newFD(p, &File{Kind: FDPipeRead, Pipe: pp, refs: 1})
-	w := newFD(p, &File{Kind: FDPipeWrite, Pipe: pp, refs: 1})
+	r := m.newFD(p, &File{Kind: FDPipeRead, Pipe: pp, refs: 1})
+	w := m.newFD(p, &File{Kind: FDPipeWrite, Pipe: pp, refs: 1})
 	pp.Readers, pp.Writers = 1, 1
 	return r, w
 }
@@ -242,7 +246,11 @@ type MQueue struct {
 	NotEmpty WaitQueue
 	NotFull  WaitQueue
 	seq      int64
+	meter    *mem.Meter
 }
+
+// msgCost is what a queued message counts in memory.
+func msgCost(msg Message) int64 { return MessageCost + int64(len(msg.Val.S)) }
 
 // Message is one message of a queue.
 type Message struct {
@@ -262,14 +270,16 @@ func (m *Machine) OpenMQueue(p *Process, name string, cap int64) (int, *MQueue) 
 		if cap <= 0 {
 			cap = m.Cfg.MQCap
 		}
-		q = &MQueue{Name: name, Host: p.Host, Cap: int(cap)}
+		m.Mem.Charge(ObjectCost) // the host keeps it
+		q = &MQueue{Name: name, Host: p.Host, Cap: int(cap), meter: m.Mem}
 		h.MQueues[name] = q
 	}
-	return newFD(p, &File{Kind: FDMQueue, MQ: q, refs: 1}), q
+	return m.newFD(p, &File{Kind: FDMQueue, MQ: q, refs: 1}), q
 }
 
 // Push adds a message in priority order.
 func (q *MQueue) Push(msg Message) {
+	q.meter.Charge(msgCost(msg))
 	q.seq++
 	msg.seq = q.seq
 	i := sort.Search(len(q.Msgs), func(i int) bool {
@@ -284,6 +294,7 @@ func (q *MQueue) Push(msg Message) {
 func (q *MQueue) Pop() Message {
 	msg := q.Msgs[0]
 	q.Msgs = q.Msgs[1:]
+	q.meter.Release(msgCost(msg))
 	return msg
 }
 
@@ -332,7 +343,7 @@ func (m *Machine) Listen(p *Process, port int64) int {
 	}
 	l := &Listener{Host: p.Host, Port: port}
 	h.Listeners[port] = l
-	return newFD(p, &File{Kind: FDListener, Listener: l, refs: 1})
+	return m.newFD(p, &File{Kind: FDListener, Listener: l, refs: 1})
 }
 
 // Connect connects p to a port of a host; it returns -1 when nobody
@@ -349,7 +360,7 @@ func (m *Machine) Connect(p *Process, host string, port int64) int {
 	c.Peer, s.Peer = s, c
 	l.Queue = append(l.Queue, s)
 	m.WakeAll(&l.Pending)
-	return newFD(p, &File{Kind: FDSocket, Sock: c, refs: 1})
+	return m.newFD(p, &File{Kind: FDSocket, Sock: c, refs: 1})
 }
 
 // Accept takes the first waiting connection of a listener, or reports
@@ -360,13 +371,14 @@ func (m *Machine) Accept(p *Process, l *Listener) (int, bool) {
 	}
 	s := l.Queue[0]
 	l.Queue = l.Queue[1:]
-	return newFD(p, &File{Kind: FDSocket, Sock: s, refs: 1}), true
+	return m.newFD(p, &File{Kind: FDSocket, Sock: s, refs: 1}), true
 }
 
 // SocketSend puts bytes on the wire: the peer can read them net_latency
 // ticks from now.
 func (m *Machine) SocketSend(s *Socket, data string) {
 	at := m.Clock + m.Cfg.NetLatency
+	m.Mem.Charge(MessageCost + int64(len(data)))
 	s.Peer.In = append(s.Peer.In, segment{at, data})
 	m.WakeAt(&s.Peer.Readers, at)
 }
@@ -382,10 +394,12 @@ func (m *Machine) SocketRecv(s *Socket, max int) (data string, got bool, eof boo
 			take := max - b.Len()
 			b.WriteString(seg.data[:take])
 			s.In[0].data = seg.data[take:]
+			m.Mem.Release(int64(take))
 			break
 		}
 		b.WriteString(seg.data)
 		s.In = s.In[1:]
+		m.Mem.Release(MessageCost + int64(len(seg.data)))
 		if max > 0 && b.Len() == max {
 			break
 		}

@@ -91,6 +91,11 @@ type Machine struct {
 	AssertFailed bool
 	// Output counts bytes of program output.
 	Output int64
+	// Mem counts the memory the machine holds, against max_memory.
+	Mem *mem.Meter
+	// SlicesCut is set when the timeline (Slices) ran out of room.
+	SlicesCut bool
+	budgets   budgets
 
 	// OnProcessExit is called when a process ends (before it becomes a
 	// zombie), so the interpreter can report leaks.
@@ -114,6 +119,8 @@ func NewMachine(cfg Config, tr *Tracer, exec Executor) *Machine {
 	m := &Machine{Cfg: cfg, Trace: tr, Exec: exec, byID: map[int]*Thread{}}
 	m.rng = prng{s: uint64(cfg.Seed)}
 	m.nextBoost = cfg.MLFQBoost
+	m.Mem = &mem.Meter{Max: cfg.MaxMemory}
+	m.ResetBudgets()
 	return m
 }
 
@@ -164,6 +171,17 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
 		return nil
 	}
+	heapSize := min(m.Cfg.HeapSize, max(m.Cfg.HeapMax, 0))
+	need := int64(ProcessCost) + 8*int64(len(img.Data)+img.BssWords) + heapSize + 3*ObjectCost
+	if parent != nil {
+		need += ObjectCost * int64(len(parent.FDs))
+	}
+	if !m.Mem.Fits(need) || !m.CopyFits(8*int64(len(img.Data))) {
+		m.refuse(m.CopyFits(8 * int64(len(img.Data))))
+		return nil
+	}
+	m.Mem.Charge(ProcessCost)
+	m.Copy(8 * int64(len(img.Data)))
 	pid := m.nextID()
 	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.Clock, FirstRun: -1, Image: img, MmapNext: mem.MmapTop}
 	p.Sync = map[int]*SyncObject{}
@@ -174,8 +192,9 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 		p.FDs = m.inheritFDs(parent)
 	} else {
 		p.FDs = initFDs()
+		m.Mem.Charge(ObjectCost * int64(len(p.FDs)))
 	}
-	p.Space = &mem.AddressSpace{}
+	p.Space = &mem.AddressSpace{Meter: m.Mem}
 	p.Space.OnCOW = m.cowTracer(p)
 	textEnd := mem.TextBase + img.TextSize
 	p.Text = &mem.Segment{Kind: mem.SegText, Name: "[text]", Start: mem.TextBase, End: mem.PageUp(textEnd), Perm: mem.PermR | mem.PermX}
@@ -186,12 +205,14 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	dataStart := max(p.Text.End, mem.PageUp(mem.TextBase+img.TextRoom))
 	p.Data = &mem.Segment{Kind: mem.SegData, Name: "[data]", Start: dataStart, End: dataStart + 8*uint64(len(img.Data)), Perm: mem.PermR | mem.PermW}
 	p.Data.Words = append([]mem.Value(nil), img.Data...)
+	p.Data.SetMeter(m.Mem)
 	if len(img.Data) > 0 {
 		p.Space.Map(p.Data)
 	}
 	bssStart := max(p.Data.End, dataStart+img.DataRoom)
 	p.Bss = &mem.Segment{Kind: mem.SegBss, Name: "[bss]", Start: bssStart, End: bssStart + 8*uint64(img.BssWords), Perm: mem.PermR | mem.PermW}
 	p.Bss.Words = make([]mem.Value, img.BssWords)
+	p.Bss.SetMeter(m.Mem)
 	if img.BssWords > 0 {
 		p.Space.Map(p.Bss)
 	}
@@ -199,9 +220,11 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	pol, _ := mem.ParsePolicy(m.Cfg.HeapPolicy)
 	p.Heap = mem.NewHeap(mem.HeapConfig{
 		Base: heapBase, Policy: pol, Align: uint64(m.Cfg.HeapAlign), Header: uint64(m.Cfg.HeapHeader),
-		Coalesce: m.Cfg.HeapCoalesce, Size: uint64(m.Cfg.HeapSize), Grow: m.Cfg.HeapGrow, Max: uint64(m.Cfg.HeapMax),
+		Coalesce: m.Cfg.HeapCoalesce, Size: uint64(heapSize), Grow: m.Cfg.HeapGrow, Max: uint64(m.Cfg.HeapMax),
 	})
+	p.Heap.SetMeter(m.Mem)
 	hs := &mem.Segment{Kind: mem.SegHeap, Name: "[heap]", Start: heapBase, End: p.Heap.Top(), Perm: mem.PermR | mem.PermW}
+	hs.SetMeter(m.Mem)
 	p.Space.Heap = p.Heap
 	p.Space.HeapSeg = hs
 	if hs.End > hs.Start {
@@ -255,7 +278,7 @@ func (m *Machine) NewThread(p *Process, name string, creator *Thread) *Thread {
 		t.TID = p.PID
 		t.Stack, t.Guard = p.Stack, p.Guard
 	} else {
-		if int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
+		if int64(m.LiveThreads()) >= m.Cfg.MaxThreads || !m.Mem.Fits(ThreadCost) {
 			return nil
 		}
 		t.TID = m.nextID()
@@ -267,6 +290,7 @@ func (m *Machine) NewThread(p *Process, name string, creator *Thread) *Thread {
 		p.Space.Map(t.Guard)
 		p.Space.Map(t.Stack)
 	}
+	m.Mem.Charge(ThreadCost)
 	p.Threads = append(p.Threads, t)
 	m.threads = append(m.threads, t)
 	m.liveThreads++
@@ -282,13 +306,23 @@ func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
 		return nil, nil
 	}
+	// The child's memory is a copy of the parent's: it must fit, and it
+	// counts as copied.
+	words := m.forkFootprint(t)
+	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(len(parent.FDs)+len(parent.Sync))
+	if !m.Mem.Fits(need) || !m.CopyFits(words) {
+		m.refuse(m.CopyFits(words))
+		return nil, nil
+	}
+	m.Copy(words)
+	m.Mem.Charge(ProcessCost + ThreadCost + ObjectCost*int64(len(parent.Sync)))
 	pid := m.nextID()
 	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, Arrival: m.Clock, FirstRun: -1,
 		Image: parent.Image, MmapNext: parent.MmapNext}
 	parent.Children = append(parent.Children, c)
 	c.FDs = m.inheritFDs(parent)
 	c.Sync = cloneSync(parent)
-	c.Space = &mem.AddressSpace{}
+	c.Space = &mem.AddressSpace{Meter: m.Mem}
 	c.Space.OnCOW = m.cowTracer(c)
 	skip := map[*mem.Segment]bool{}
 	for _, th := range parent.Threads {
@@ -442,7 +476,7 @@ func (m *Machine) Print(t *Thread, text string) bool {
 		return false
 	}
 	m.Emit(t, &Event{Cat: CatOutput, Ev: "print", Text: text})
-	return true
+	return !m.overLimit()
 }
 
 // EndThread ends t with a result (its function returned). A main thread's
@@ -488,7 +522,7 @@ func (m *Machine) finishThread(t *Thread) {
 		t.Proc.Space.Unmap(t.Guard)
 		// Its words go with it: nothing can read them any more, and a
 		// pointer left in them keeps no heap block reachable.
-		t.Stack.Words, t.Stack.Odd = nil, nil
+		t.Stack.Release()
 	}
 	t.WaitingFor = ""
 	m.WakeAll(&t.Ended)
@@ -548,6 +582,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		m.Emit(t, exit)
 	}
 	p.Space.ReleaseCOW()
+	m.releaseMemory(p)
 	p.State = ProcZombie
 	init := m.Proc(1)
 	for _, c := range p.Children {
@@ -680,6 +715,9 @@ func (m *Machine) nextTimer() int64 {
 // Run runs the machine until no thread is left or it stops.
 func (m *Machine) Run() {
 	for m.Stopped == "" {
+		if m.overLimit() {
+			return
+		}
 		m.fireTimers()
 		m.boost()
 		var t *Thread
@@ -764,16 +802,23 @@ func (m *Machine) dispatch(t *Thread) {
 			if n := len(m.Slices); n > 0 && m.Slices[n-1].TID == t.TID && m.Slices[n-1].End == start {
 				m.Slices[n-1].End = m.Clock // the same thread ran on
 			} else {
-				m.Slices = append(m.Slices, Slice{TID: t.TID, PID: p.PID, Start: start, End: m.Clock})
+				m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.Clock})
 			}
 		}
 	}()
 	for {
+		if m.overLimit() {
+			// The rest of the turn, for RunUntil to resume a paused run.
+			t.slice = max(slice, 1)
+			return
+		}
 		m.fireTimers()
 		budget := slice
 		if next := m.nextTimer(); next > m.Clock && next-m.Clock < budget {
 			budget = next - m.Clock
 		}
+		// Past max_ticks the run stops: a long compute stops there too.
+		budget = max(min(budget, m.ticksLeft()+1), 1)
 		s0 := m.Clock
 		stop := m.Exec.Run(t, budget)
 		used := m.Clock - s0
@@ -802,11 +847,13 @@ func (m *Machine) dispatch(t *Thread) {
 			if slice <= 0 {
 				// The quantum is used up; the switch line that follows
 				// (if another thread is ready) says so well enough.
+				m.sliceEnded()
 				m.demote(t)
 				if len(m.ready) == 0 && m.Stopped == "" {
 					// Nobody else wants the CPU: the scheduler would pick
 					// this thread again, so let it run on.
 					slice = m.sliceFor(t)
+					m.computeAlone(t, slice)
 					continue
 				}
 				m.MakeReady(t)

@@ -197,8 +197,9 @@ func BenchmarkSinks(b *testing.B) {
 }
 
 // TestEndedThreadReleasesStack: a thread's stack is unmapped when it
-// ends, and its words are let go; the main thread's stack stays with its
-// process.
+// ends, and its words are let go; when the process ends, all its memory
+// goes, and the memory meter keeps only the records of the process and its
+// threads.
 func TestEndedThreadReleasesStack(t *testing.T) {
 	m := newMachine(10)
 	p := m.NewProcess(nil, &runtime.Image{TextSize: 64}, "p")
@@ -212,7 +213,13 @@ func TestEndedThreadReleasesStack(t *testing.T) {
 	if worker.Stack.Words != nil {
 		t.Errorf("the ended worker still holds %d stack words", len(worker.Stack.Words))
 	}
-	if main.Stack.Words == nil {
-		t.Error("the main thread's stack words were let go")
+	if main.Stack.Words != nil {
+		t.Errorf("the ended process still holds %d stack words", len(main.Stack.Words))
+	}
+	if want := int64(runtime.ProcessCost + 2*runtime.ThreadCost); m.Mem.Used != want {
+		t.Errorf("memory held after the run: %d bytes, want %d (the records)", m.Mem.Used, want)
+	}
+	if m.Mem.Peak < 2*32*8 {
+		t.Errorf("peak memory %d: the stacks were not counted", m.Mem.Peak)
 	}
 }

@@ -178,8 +178,10 @@ func (m *Machine) boost() {
 	if m.Cfg.Sched != "mlfq" || m.Cfg.MLFQBoost <= 0 {
 		return
 	}
-	for m.Clock >= m.nextBoost {
-		m.nextBoost += m.Cfg.MLFQBoost
+	if m.Clock >= m.nextBoost {
+		// However many boost ticks have passed since the last look, no
+		// thread ran in between: one boost does what all of them would.
+		m.nextBoost += ((m.Clock-m.nextBoost)/m.Cfg.MLFQBoost + 1) * m.Cfg.MLFQBoost
 		moved := 0
 		for _, t := range m.threads {
 			if t.State != ThreadDone && t.Sched.Level != 0 {
@@ -192,6 +194,39 @@ func (m *Machine) boost() {
 				Fields: []Field{{"threads", moved}}})
 		}
 	}
+}
+
+// Computer is an executor that can tell how many more ticks a thread will
+// spend in a compute without doing anything else, and burn ticks of it at
+// once. A thread alone on the CPU in a long compute then costs one step of
+// the scheduler, not one a quantum.
+type Computer interface {
+	ComputeLeft(t *Thread) int64
+	Burn(t *Thread, n int64)
+}
+
+// computeAlone lets t, alone on the CPU at the start of a new quantum of
+// q ticks, compute through the whole quanta that nothing can interrupt: no
+// thread is ready, no timer is pending, and the policy keeps no state from
+// one quantum to the next (mlfq moves a thread down; that is left to the
+// quantum-by-quantum path, and max_slices bounds it). The quantum
+// boundaries land where they would have, one by one.
+func (m *Machine) computeAlone(t *Thread, q int64) {
+	c, ok := m.Exec.(Computer)
+	if !ok || q <= 0 || len(m.ready) > 0 || len(m.sleepers) > 0 || len(m.qtimers) > 0 ||
+		m.Chooser != nil || m.Cfg.Sched == "mlfq" || t.slice > 0 {
+		return
+	}
+	left := c.ComputeLeft(t)
+	k := (left - 1) / q // leave the last quantum to the ordinary path
+	k = min(k, max(m.ticksLeft(), 0)/q)
+	if k <= 0 {
+		return
+	}
+	n := k * q
+	c.Burn(t, n)
+	m.Clock += n
+	m.charge(t, n)
 }
 
 // Alone reports whether, at a quantum boundary, the scheduler would give

@@ -64,7 +64,12 @@ func (m *Machine) StatsJSON() []byte {
 	b = append(b, `},"deadlock":`...)
 	b = strconv.AppendBool(b, m.Deadlocked())
 	b = append(b, `,"procs":[`...)
-	for i, s := range m.Stats() {
+	stats := m.Stats()
+	omitted := 0
+	if len(stats) > MaxReportRows {
+		stats, omitted = stats[:MaxReportRows], len(stats)-MaxReportRows
+	}
+	for i, s := range stats {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -76,16 +81,30 @@ func (m *Machine) StatsJSON() []byte {
 			s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.Threads,
 			s.HeapPeak, s.Leaked, s.Copied, s.COW)
 	}
-	b = append(b, "]}\n"...)
+	b = append(b, ']')
+	if omitted > 0 {
+		b = append(b, `,"procs_omitted":`...)
+		b = strconv.AppendInt(b, int64(omitted), 10)
+	}
+	b = append(b, "}\n"...)
 	return b
 }
+
+// MaxReportRows bounds the rows of the closing reports (the statistics,
+// the timeline): a run with more processes or threads shows the first
+// ones and says how many more there were.
+const MaxReportRows = 10000
 
 // StatsTable renders the statistics as a table, one row per process and
 // the machine's totals below.
 func (m *Machine) StatsTable() []string {
 	out := []string{fmt.Sprintf("%5s %-10s %6s %-7s %7s %7s %7s %7s %7s %7s %7s %8s %5s %7s",
 		"PID", "NAME", "EXIT", "SIGNAL", "ARRIVAL", "FIRST", "FINISH", "TURN", "RESP", "WAIT", "CPU", "HEAPPEAK", "COW", "COPIED")}
-	for _, s := range m.Stats() {
+	for i, s := range m.Stats() {
+		if i == MaxReportRows {
+			out = append(out, fmt.Sprintf("... and %d more processes", len(m.procs)-i))
+			break
+		}
 		sig := s.Signal
 		if sig == "" {
 			sig = "-"

@@ -46,6 +46,7 @@ const (
 
 // NewMutex makes a mutex in p and returns its handle.
 func (m *Machine) NewMutex(p *Process) mem.Value {
+	m.Mem.Charge(ObjectCost)
 	m.syncIDs++
 	mu := &Mutex{ID: m.syncIDs}
 	p.Sync[mu.ID] = &SyncObject{Mutex: mu}
@@ -54,6 +55,7 @@ func (m *Machine) NewMutex(p *Process) mem.Value {
 
 // NewCond makes a condition variable in p and returns its handle.
 func (m *Machine) NewCond(p *Process) mem.Value {
+	m.Mem.Charge(ObjectCost)
 	m.syncIDs++
 	c := &Cond{ID: m.syncIDs}
 	p.Sync[c.ID] = &SyncObject{Cond: c}
@@ -67,13 +69,18 @@ func (m *Machine) NewSem(p *Process, name string, n int64) mem.Value {
 		h := m.host(p.Host)
 		s, ok := h.Sems[name]
 		if !ok {
+			m.Mem.Charge(ObjectCost) // the host keeps it
 			m.syncIDs++
 			s = &Sem{ID: m.syncIDs, Name: name, Value: n}
 			h.Sems[name] = s
 		}
+		if _, had := p.Sync[s.ID]; !had {
+			m.Mem.Charge(ObjectCost)
+		}
 		p.Sync[s.ID] = &SyncObject{Sem: s}
 		return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}
 	}
+	m.Mem.Charge(ObjectCost)
 	m.syncIDs++
 	s := &Sem{ID: m.syncIDs, Value: n}
 	p.Sync[s.ID] = &SyncObject{Sem: s}

@@ -125,6 +125,22 @@ type Tracer struct {
 	sink Sink
 	tees []tee
 	any  Category // mask and every tee's mask: what some sink wants
+
+	// The trace budget (max_trace): the bytes of trace, besides the
+	// program's own output, that the main sink may write in a stretch of
+	// the run. Past it the tracer is full: it passes nothing on, and the
+	// machine stops the run.
+	counter ByteCounter // the main sink, when it counts its bytes
+	budget  int64
+	base    int64 // what counter had written when the stretch began
+	full    bool
+	shown   Category // the categories asked for, kept while full
+}
+
+// ByteCounter is a sink that counts the bytes of trace it wrote: every
+// byte but those of the program's own output.
+type ByteCounter interface {
+	TraceBytes() int64
 }
 
 // tee is an extra sink with its own categories: a Chrome trace records
@@ -137,9 +153,71 @@ type tee struct {
 // NewTracer returns a tracer that passes the categories in mask (output is
 // always passed) to sink.
 func NewTracer(mask Category, sink Sink) *Tracer {
-	t := &Tracer{sink: sink}
+	t := &Tracer{sink: sink, budget: -1}
+	t.counter, _ = sink.(ByteCounter)
 	t.SetMask(mask)
 	return t
+}
+
+// ResetBudget starts a stretch of the run with a trace budget of n bytes
+// (a negative n: no budget).
+func (t *Tracer) ResetBudget(n int64) {
+	t.budget = n
+	if t.counter != nil {
+		t.base = t.counter.TraceBytes()
+	}
+	if t.full {
+		t.full = false
+		t.SetMask(t.shown)
+	}
+}
+
+// Full reports whether the trace budget is spent.
+func (t *Tracer) Full() bool { return t.full }
+
+// spent checks the budget after the main sink wrote an event.
+func (t *Tracer) spent() {
+	if t.counter == nil || t.budget < 0 || t.counter.TraceBytes()-t.base <= t.budget {
+		return
+	}
+	t.fill()
+}
+
+// fill marks the trace full: nothing more is passed on.
+func (t *Tracer) fill() {
+	t.full = true
+	shown := t.mask &^ CatOutput
+	t.mask, t.any = 0, 0
+	t.shown = shown
+}
+
+// room reports whether e can be written within the budget, by an upper
+// bound of its size in text or JSON (escapes aside).
+func (t *Tracer) room(e *Event) bool {
+	left := t.base + t.budget - t.counter.TraceBytes()
+	n := int64(len(e.Text)) + 128
+	if n > left {
+		return false
+	}
+	for _, m := range e.More {
+		n += int64(len(m)) + 16
+		if n > left {
+			return false
+		}
+	}
+	return true
+}
+
+// EmitFinal writes a closing report of the run (the line that says why it
+// stopped, the timeline, the statistics) whether or not the budget is
+// spent: it is what tells the reader what happened.
+func (t *Tracer) EmitFinal(e *Event) {
+	t.sink.Emit(e)
+	for _, x := range t.tees {
+		if x.mask&e.Cat != 0 {
+			x.sink.Emit(e)
+		}
+	}
 }
 
 // Tee adds a sink that gets the events of the categories in mask (output
@@ -166,11 +244,20 @@ func (t *Tracer) Fields() bool {
 func (t *Tracer) On(c Category) bool { return t.any&c != 0 }
 
 // Mask returns the categories shown by the main sink.
-func (t *Tracer) Mask() Category { return t.mask }
+func (t *Tracer) Mask() Category {
+	if t.full {
+		return t.shown | CatOutput
+	}
+	return t.mask
+}
 
 // SetMask changes the categories shown by the main sink (the REPL's
 // :trace).
 func (t *Tracer) SetMask(c Category) {
+	if t.full {
+		t.shown = c
+		return
+	}
 	t.mask = c | CatOutput
 	t.any = t.mask
 	for _, x := range t.tees {
@@ -181,7 +268,16 @@ func (t *Tracer) SetMask(c Category) {
 // Emit passes e on to each sink that shows its category.
 func (t *Tracer) Emit(e *Event) {
 	if t.mask&e.Cat != 0 {
+		if t.counter != nil && e.Ev != "print" && t.budget >= 0 && !t.room(e) {
+			// One event larger than what is left (a long report, a
+			// view): nothing of it is written, and the trace is full.
+			t.fill()
+			return
+		}
 		t.sink.Emit(e)
+		if t.counter != nil {
+			t.spent()
+		}
 	}
 	for _, x := range t.tees {
 		if x.mask&e.Cat != 0 {
@@ -212,7 +308,12 @@ type TextSink struct {
 	errw  *bufio.Writer
 	quiet bool
 	buf   []byte
+	trace int64 // bytes written besides the program's output
 }
+
+// TraceBytes returns the bytes written besides the program's own output
+// (ByteCounter).
+func (s *TextSink) TraceBytes() int64 { return s.trace }
 
 // NewTextSink returns a text sink writing to out, and with quiet, reports
 // to errw.
@@ -233,17 +334,27 @@ func (s *TextSink) Emit(e *Event) {
 			for _, m := range e.More {
 				s.out.WriteString(m)
 				s.out.WriteByte('\n')
+				s.trace += int64(len(m)) + 1
 			}
 			return
 		}
 		// A report that is always shown: keep stdout the program's own.
 		s.out.Flush()
-		s.errw.Write(FormatEvent(s.buf[:0], e))
+		s.buf = FormatEvent(s.buf[:0], e)
+		s.errw.Write(s.buf)
 		s.errw.Flush()
+		s.trace += int64(len(s.buf))
 		return
 	}
 	s.buf = FormatEvent(s.buf[:0], e)
 	s.out.Write(s.buf)
+	n := int64(len(s.buf))
+	if e.Ev == "print" {
+		// The tick, the actor and the bar are trace; the text is the
+		// program's, counted by max_output.
+		n -= int64(len(e.Text))
+	}
+	s.trace += n
 }
 
 // Flush flushes buffered output.
@@ -309,9 +420,14 @@ func appendPadded(b []byte, n int64, w int) []byte {
 
 // JSONSink writes one JSON object a line.
 type JSONSink struct {
-	out *bufio.Writer
-	buf []byte
+	out   *bufio.Writer
+	buf   []byte
+	trace int64 // bytes written besides the program's output
 }
+
+// TraceBytes returns the bytes written besides the program's own output
+// (ByteCounter).
+func (s *JSONSink) TraceBytes() int64 { return s.trace }
 
 // NewJSONSink returns a JSON Lines sink.
 func NewJSONSink(out io.Writer) *JSONSink {
@@ -354,6 +470,11 @@ func (s *JSONSink) Emit(e *Event) {
 	b = append(b, "}\n"...)
 	s.out.Write(b)
 	s.buf = b
+	n := int64(len(b))
+	if e.Ev == "print" {
+		n -= int64(len(e.Text))
+	}
+	s.trace += n
 }
 
 // WriteRaw writes a complete JSON line (the stats record).

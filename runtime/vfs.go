@@ -28,6 +28,7 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 		seg.Odd = obj.Odd
 		obj.Maps++
 	} else {
+		m.Copy(8 * int64(len(obj.Words)))
 		seg.Words = append([]mem.Value(nil), obj.Words...)
 		seg.Odd = map[uint64]mem.Value{}
 		for k, v := range obj.Odd {
@@ -62,18 +63,23 @@ func (m *Machine) unmapShared(p *Process) {
 	}
 }
 
-func newSharedObject(name string, size uint64) *SharedObject {
+func (m *Machine) newSharedObject(name string, size uint64) *SharedObject {
 	words := (size + 7) / 8
+	m.Mem.Charge(ObjectCost + 8*int64(words)) // the host keeps it
 	return &SharedObject{Name: name, Size: size, Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}
 }
 
 // Shm maps the named shared memory segment of p's host (creating it) and
 // returns its address in p. A segment keeps the size it was created with.
+// It returns 0 when the memory to make the segment is spent.
 func (m *Machine) Shm(p *Process, name string, size int64) uint64 {
 	h := m.host(p.Host)
 	obj, ok := h.Shm[name]
 	if !ok {
-		obj = newSharedObject(name, uint64(size))
+		if !m.Mem.Fits(ObjectCost + size + 8) {
+			return 0
+		}
+		obj = m.newSharedObject(name, uint64(size))
 		h.Shm[name] = obj
 	}
 	seg := m.mapShared(p, obj, mem.SegShm, "/dev/shm/"+name, true)
@@ -82,20 +88,39 @@ func (m *Machine) Shm(p *Process, name string, size int64) uint64 {
 
 // Mmap maps a file of p's host's virtual file system (created zero-filled,
 // or grown, to size bytes), shared or private, and returns its address.
+// It returns 0 when the memory for the file or the private copy is spent.
 func (m *Machine) Mmap(p *Process, name string, size int64, shared bool) uint64 {
 	h := m.host(p.Host)
 	obj, ok := h.Files[name]
+	// A private mapping is a copy of the file.
+	need := int64(0)
+	if !shared {
+		need = max(size, int64(0)) + 8
+		if ok {
+			need = max(need, 8*int64(len(obj.Words)))
+		}
+	}
 	if !ok {
-		obj = newSharedObject(name, uint64(size))
+		if !m.Mem.Fits(ObjectCost+size+8+need) || !m.CopyFits(need) {
+			return 0
+		}
+		obj = m.newSharedObject(name, uint64(size))
 		h.Files[name] = obj
 	} else if uint64(size) > obj.Size {
 		if obj.Maps > 0 {
 			// Mappings share the words: the file cannot move now.
 			size = int64(obj.Size)
 		} else {
-			obj.Words = append(obj.Words, make([]mem.Value, (uint64(size)+7)/8-uint64(len(obj.Words)))...)
+			more := (uint64(size)+7)/8 - uint64(len(obj.Words))
+			if !m.Mem.Fits(8*int64(more)+need) || !m.CopyFits(need) {
+				return 0
+			}
+			m.Mem.Charge(8 * int64(more))
+			obj.Words = append(obj.Words, make([]mem.Value, more)...)
 			obj.Size = uint64(size)
 		}
+	} else if !m.Mem.Fits(need) || !m.CopyFits(need) {
+		return 0
 	}
 	seg := m.mapShared(p, obj, mem.SegFile, name, shared)
 	return seg.Start

@@ -294,6 +294,53 @@ type Heap struct {
 	nextID uint64
 	inUse  uint64
 	peak   uint64
+
+	// meter counts what the heap holds (see Meter); charged is what it
+	// has charged it.
+	meter   *Meter
+	charged int64
+	refused bool // the last Alloc failed for want of the meter's room
+}
+
+// MeterRefused reports whether the last Alloc failed because the
+// machine's memory (the meter) had no room, rather than the heap.
+func (h *Heap) MeterRefused() bool { return h.refused }
+
+// BlockCost is what a heap block counts besides its bytes: the record of
+// it (where it is, its size, its id), as a real allocator keeps a header.
+const BlockCost = 64
+
+// SetMeter makes m count what the heap holds from now on.
+func (h *Heap) SetMeter(m *Meter) {
+	h.meter.Release(h.charged)
+	h.meter, h.charged = m, 0
+	h.recharge()
+}
+
+// Footprint is what the heap counts: a byte for each byte of it (its
+// shadow, which knows what every byte is), BlockCost for each live or
+// remembered block and each free chunk.
+func (h *Heap) Footprint() int64 {
+	return int64(len(h.shadow)) + BlockCost*int64(len(h.live)+len(h.free)+len(h.quar))
+}
+
+func (h *Heap) recharge() {
+	if h.meter == nil {
+		return
+	}
+	n := h.Footprint()
+	h.meter.Charge(n - h.charged)
+	h.charged = n
+}
+
+// Release gives back everything the heap holds (its process ended): its
+// blocks and its shadow go; its counters (InUse, Peak) stay.
+func (h *Heap) Release() {
+	h.meter.Release(h.charged)
+	h.charged = 0
+	h.meter = nil
+	h.live, h.free, h.quar, h.shadow = nil, nil, nil, nil
+	h.top, h.limit = h.cfg.Base, h.cfg.Base // nothing is left to look up
 }
 
 // NewHeap returns an empty heap with the given configuration: one free chunk
@@ -388,6 +435,12 @@ func (h *Heap) Alloc(n uint64) (Block, bool) {
 	if carry != 0 || need > h.cfg.Max {
 		return Block{}, false // cannot fit even in an empty heap at its largest
 	}
+	h.refused = false
+	if !h.meter.Fits(2 * BlockCost) {
+		h.refused = true
+		return Block{}, false // the machine's memory is spent
+	}
+	defer h.recharge()
 	i := h.pick(need)
 	if i < 0 && h.cfg.Grow && h.grow(need) {
 		i = h.pick(need)
@@ -486,6 +539,10 @@ func (h *Heap) grow(need uint64) bool {
 	if inc > room || inc < want { // inc < want: the rounding overflowed
 		inc = room
 	}
+	if !h.meter.Fits(int64(inc)) {
+		h.refused = true
+		return false
+	}
 	if joins {
 		h.free[last].Size += inc
 	} else {
@@ -510,6 +567,7 @@ func (h *Heap) Free(addr uint64) (Block, FreeResult) {
 		}
 		return Block{}, FreeInvalid
 	}
+	defer h.recharge()
 	b := h.live[i]
 	b.Live = false
 	h.live = slices.Delete(h.live, i, i+1)
@@ -678,6 +736,8 @@ func (h *Heap) Clone() *Heap {
 	c.live = append([]Block(nil), h.live...)
 	c.shadow = append([]byte(nil), h.shadow...)
 	c.quar = append([]Block(nil), h.quar...)
+	c.charged = 0
+	c.recharge()
 	return &c
 }
 

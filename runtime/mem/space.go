@@ -83,7 +83,47 @@ type Segment struct {
 	SP uint64
 	// TID is the thread a stack belongs to.
 	TID int
+
+	// meter counts the words held (see Meter); charged is what this
+	// segment has charged it.
+	meter   *Meter
+	charged int64
 }
+
+// SetMeter makes m count the segment's words from now on, starting with
+// those it holds.
+func (s *Segment) SetMeter(m *Meter) {
+	s.meter.Release(s.charged)
+	s.meter, s.charged = m, 0
+	s.recharge()
+}
+
+// footprint is what the segment's words count: every word its array has
+// room for, and each word kept apart at an odd address.
+func (s *Segment) footprint() int64 {
+	return 8*int64(cap(s.Words)) + OddWordCost*int64(len(s.Odd))
+}
+
+// recharge brings the meter up to date after the words changed.
+func (s *Segment) recharge() {
+	if s.meter == nil {
+		return
+	}
+	n := s.footprint()
+	s.meter.Charge(n - s.charged)
+	s.charged = n
+}
+
+// Release drops the segment's words (an ended stack, the memory of an
+// ended process) and gives their count back to the meter.
+func (s *Segment) Release() {
+	s.Words, s.Odd = nil, nil
+	s.meter.Release(s.charged)
+	s.charged = 0
+}
+
+// Footprint is the number of bytes the segment's words count.
+func (s *Segment) Footprint() int64 { return s.footprint() }
 
 // Index returns the index in Words of the aligned word at addr.
 func (s *Segment) Index(addr uint64) int {
@@ -120,6 +160,7 @@ func (s *Segment) Ensure(i int) {
 	w := make([]Value, i+1, n)
 	copy(w, s.Words)
 	s.Words = w
+	s.recharge()
 }
 
 // Get reads the word at addr, which must lie inside s.
@@ -140,7 +181,11 @@ func (s *Segment) Put(addr uint64, v Value) {
 		if s.Odd == nil {
 			s.Odd = make(map[uint64]Value)
 		}
+		_, had := s.Odd[addr]
 		s.Odd[addr] = v
+		if !had {
+			s.recharge()
+		}
 		return
 	}
 	i := s.Index(addr)
@@ -148,7 +193,7 @@ func (s *Segment) Put(addr uint64, v Value) {
 	s.Words[i] = v
 }
 
-// Clone returns a deep copy of s.
+// Clone returns a deep copy of s, counted by the same meter.
 func (s *Segment) Clone() *Segment {
 	c := *s
 	c.Words = append([]Value(nil), s.Words...)
@@ -158,6 +203,8 @@ func (s *Segment) Clone() *Segment {
 			c.Odd[k] = v
 		}
 	}
+	c.charged = 0
+	c.recharge()
 	return &c
 }
 
@@ -178,6 +225,9 @@ type AddressSpace struct {
 	COWCopies int64
 	// OnCOW, when set, is told of each page copied on write.
 	OnCOW func(page uint64)
+	// Meter, when set, counts the words of the private segments mapped
+	// from then on (shared ones are counted by what they share).
+	Meter *Meter
 
 	cow map[uint64]*cowPage
 }
@@ -188,6 +238,9 @@ func (as *AddressSpace) Segments() []*Segment { return as.segs }
 
 // Map adds a segment. Segments must not overlap.
 func (as *AddressSpace) Map(s *Segment) {
+	if as.Meter != nil && s.meter == nil && s.Perm&PermShared == 0 {
+		s.SetMeter(as.Meter)
+	}
 	i := sort.Search(len(as.segs), func(i int) bool { return as.segs[i].Start >= s.Start })
 	as.segs = append(as.segs, nil)
 	copy(as.segs[i+1:], as.segs[i:])

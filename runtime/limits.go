@@ -1,0 +1,195 @@
+package runtime
+
+import (
+	"fmt"
+
+	"proc/runtime/mem"
+)
+
+// The limits of a run. Every run is bounded, whatever its script does, so
+// that a teacher can run a hundred submissions unread: in instructions
+// (max_steps), simulated time (max_ticks), time slices (max_slices),
+// program output (max_output), trace (max_trace), memory (max_memory) and
+// bytes copied (max_copy). Work that a limit does not count is bounded by
+// one that does: every turn of the scheduler follows an instruction or the
+// end of a time slice, every event an instruction or a turn.
+//
+// A limit that a system call can meet is met as the call would be on a
+// real system: alloc, spawn, fork, thread, pipe, shm... return nil when
+// the memory is spent. The others stop the run, and Stopped says which.
+
+// What the memory meter counts for what the kernel keeps, besides the
+// bytes of memory itself.
+const (
+	// ProcessCost is a process's record: its descriptor table, its
+	// counters, kept for the statistics when it has ended.
+	ProcessCost = 2048
+	// ThreadCost is a thread's record: its registers, its frames' list.
+	ThreadCost = 1024
+	// ObjectCost is one kernel object: a descriptor, a mutex, a
+	// semaphore, a condition variable, a queue, a listener.
+	ObjectCost = 128
+	// MessageCost is a message in a queue or a packet on the wire,
+	// besides its bytes.
+	MessageCost = 32
+)
+
+// MaxSlicesRecorded bounds the timeline kept for --gantt and --chrome: a
+// run that switches more often than this keeps the beginning of it.
+const MaxSlicesRecorded = 1 << 20
+
+// budgets are the counters of the limits that a run spends, from where
+// the current stretch of it began (the REPL starts one at every input).
+type budgets struct {
+	tickBase    int64 // the clock when the stretch began
+	slices      int64 // time slices that ended
+	copied      int64 // bytes copied
+	copyRefused bool  // the last process refused was refused by max_copy
+}
+
+// ResetBudgets starts a new stretch of the run for the limits that count
+// per stretch (the REPL's inputs): output, time, slices, trace, copies.
+func (m *Machine) ResetBudgets() {
+	m.Output = 0
+	m.budgets = budgets{tickBase: m.Clock}
+	m.Trace.ResetBudget(m.Cfg.MaxTrace)
+	m.Mem.Max = m.Cfg.MaxMemory
+	m.Mem.Over = m.Mem.Used > m.Mem.Max
+}
+
+// Memory returns the meter of the machine's memory.
+func (m *Machine) Memory() *mem.Meter { return m.Mem }
+
+// Fits reports whether n more bytes of memory fit in max_memory.
+func (m *Machine) Fits(n int64) bool { return m.Mem.Fits(n) }
+
+// Copy counts n bytes that the run copies (a string built, an address
+// space forked, data moved through the kernel). It reports false, and
+// stops the run, once max_copy is spent.
+func (m *Machine) Copy(n int64) bool {
+	m.budgets.copied += n
+	if m.budgets.copied > m.Cfg.MaxCopy {
+		m.stop(fmt.Sprintf("copy limit reached (max_copy=%d bytes): the run built or copied more than that", m.Cfg.MaxCopy))
+		return false
+	}
+	return true
+}
+
+// CopyFits reports whether n more bytes may be copied.
+func (m *Machine) CopyFits(n int64) bool { return m.budgets.copied+n <= m.Cfg.MaxCopy }
+
+// Copied returns the bytes copied so far.
+func (m *Machine) Copied() int64 { return m.budgets.copied }
+
+// stop stops the run for a reason, unless it is already stopped.
+func (m *Machine) stop(why string) {
+	if m.Stopped == "" {
+		m.Stopped = why
+	}
+}
+
+// overLimit stops the run when a limit that is charged rather than
+// refused has been passed: memory, time, trace. It reports whether the
+// run is stopped.
+func (m *Machine) overLimit() bool {
+	switch {
+	case m.Stopped != "":
+	case m.Mem.Over:
+		m.stop(fmt.Sprintf("memory limit reached (max_memory=%d bytes): the machine holds %d", m.Cfg.MaxMemory, m.Mem.Used))
+	case m.Clock-m.budgets.tickBase > m.Cfg.MaxTicks:
+		m.stop(fmt.Sprintf("tick limit reached (max_ticks=%d)", m.Cfg.MaxTicks))
+	case m.Trace.Full():
+		m.stop(fmt.Sprintf("trace limit reached (max_trace=%d bytes)", m.Cfg.MaxTrace))
+	}
+	return m.Stopped != ""
+}
+
+// Over reports whether the run has met a limit and must stop (Stopped
+// says which): the executor asks after operations that spend memory,
+// copies or trace.
+func (m *Machine) Over() bool { return m.overLimit() }
+
+// sliceEnded counts a time slice that ran out; past max_slices the run
+// stops.
+func (m *Machine) sliceEnded() {
+	m.budgets.slices++
+	if m.budgets.slices > m.Cfg.MaxSlices {
+		m.stop(fmt.Sprintf("slice limit reached (max_slices=%d): the scheduler took the CPU back that many times", m.Cfg.MaxSlices))
+	}
+}
+
+// ticksLeft is how many more ticks the stretch may run.
+func (m *Machine) ticksLeft() int64 {
+	return m.Cfg.MaxTicks - (m.Clock - m.budgets.tickBase)
+}
+
+// recordSlice adds a stretch of a thread's time to the timeline, while it
+// has room.
+func (m *Machine) recordSlice(s Slice) {
+	if len(m.Slices) >= MaxSlicesRecorded {
+		m.SlicesCut = true
+		return
+	}
+	m.Slices = append(m.Slices, s)
+}
+
+// forkFootprint is what forking t's process copies: the words of every
+// private segment the child gets (t's stack, not the other threads').
+func (m *Machine) forkFootprint(t *Thread) int64 {
+	p := t.Proc
+	var n int64
+	for _, s := range p.Space.Segments() {
+		if s.Perm&mem.PermShared != 0 || s.Kind == mem.SegStack && s != t.Stack {
+			continue
+		}
+		n += s.Footprint()
+	}
+	for _, s := range []*mem.Segment{p.Data, p.Bss, p.Space.HeapSeg} {
+		if s.End == s.Start {
+			n += s.Footprint() // not mapped, cloned all the same
+		}
+	}
+	return n
+}
+
+// releaseMemory gives back the memory of an ended process: its words, its
+// heap, its synchronization objects. Its record stays, for the statistics.
+func (m *Machine) releaseMemory(p *Process) {
+	for _, s := range p.Space.Segments() {
+		if s.Perm&mem.PermShared == 0 {
+			s.Release()
+		}
+	}
+	for _, s := range []*mem.Segment{p.Data, p.Bss, p.Space.HeapSeg} {
+		s.Release()
+	}
+	p.Heap.Release()
+	m.Mem.Release(ObjectCost * int64(len(p.Sync)))
+	p.Sync = map[int]*SyncObject{}
+}
+
+// ObjectFits reports whether n more kernel objects fit in memory. The
+// system calls that make them (pipe, mqueue, mutex, sem, cond, listen,
+// connect, accept) fail, returning nil, when they do not.
+func (m *Machine) ObjectFits(n int) bool { return m.Mem.Fits(ObjectCost * int64(n)) }
+
+// NoRoom names the limit that kept a process (or, with thread, a thread)
+// from being made: "max_procs=256", "max_memory=67108864"...
+func (m *Machine) NoRoom(thread bool) string {
+	switch {
+	case !thread && int64(m.LiveProcs()) >= m.Cfg.MaxProcs:
+		return fmt.Sprintf("max_procs=%d", m.Cfg.MaxProcs)
+	case int64(m.LiveThreads()) >= m.Cfg.MaxThreads:
+		return fmt.Sprintf("max_threads=%d", m.Cfg.MaxThreads)
+	case m.budgets.copyRefused:
+		return fmt.Sprintf("max_copy=%d", m.Cfg.MaxCopy)
+	}
+	return fmt.Sprintf("max_memory=%d", m.Cfg.MaxMemory)
+}
+
+// refuse notes that a process could not be made for want of memory or
+// of copy budget, for NoRoom, and reports false.
+func (m *Machine) refuse(copyFits bool) bool {
+	m.budgets.copyRefused = !copyFits
+	return false
+}
