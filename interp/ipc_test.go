@@ -162,6 +162,33 @@ func TestIPCFaults(t *testing.T) {
 	}
 }
 
+// TestSemMax: a semaphore's count stays within 0..SEM_VALUE_MAX. A count
+// that wrapped to a negative one would make every down block, and the
+// deadlock report would then say the semaphore is 0.
+func TestSemMax(t *testing.T) {
+	cases := []struct {
+		name, src, out, err string
+	}{
+		{"sem(n) past the maximum", "let s = sem(9223372036854775807)\nprint \"made\"",
+			"", "type error: sem: want sem(n) or sem(name, n) with 0 <= n <= 2147483647"},
+		{"named sem past the maximum", "let s = sem(\"s\", 2147483648)\nprint \"made\"",
+			"", "with 0 <= n <= 2147483647"},
+		{"up at the maximum", "let s = sem(2147483646)\nup(s)\nprint \"at the maximum\"\nup(s)\nprint \"wrapped\"",
+			"at the maximum\n", "type error: up(sem#1): EOVERFLOW: sem#1 is already at its maximum, 2147483647"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errw, _ := run(t, c.src)
+			if out != c.out {
+				t.Errorf("stdout %q, want %q (stderr %q)", out, c.out, errw)
+			}
+			if !strings.Contains(errw, c.err) || !strings.Contains(errw, "+++ killed by SIGABRT +++") {
+				t.Errorf("stderr %q does not contain %q and the kill", errw, c.err)
+			}
+		})
+	}
+}
+
 func TestDeadlocks(t *testing.T) {
 	cases := []struct {
 		name, src string
