@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"proc/runtime"
 )
 
 // run runs src with --trace=none and returns stdout, stderr and the result.
@@ -20,6 +22,23 @@ func run(t *testing.T, src string, sets ...string) (string, string, Result) {
 	}
 	res := s.Run()
 	return out.String(), errw.String(), res
+}
+
+// runTraced runs src showing the trace categories in cats and returns
+// stdout, where the trace goes, and stderr.
+func runTraced(t *testing.T, src string, cats runtime.Category, sets ...string) (string, string) {
+	t.Helper()
+	prog, err := Load("t.proc", []byte(src))
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, src)
+	}
+	var out, errw bytes.Buffer
+	s, err := NewSession(prog, Options{Trace: cats, Sets: sets, Stdout: &out, Stderr: &errw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	return out.String(), errw.String()
 }
 
 func TestLanguage(t *testing.T) {
@@ -198,6 +217,17 @@ func TestStepLimit(t *testing.T) {
 	_, errw, res := run(t, "while true { }", "max_steps=500")
 	if res.ExitCode() != 1 || !strings.Contains(errw, "step limit reached (max_steps=500)") {
 		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
+	}
+}
+
+// TestAllocNegative: a negative size fails as malloc of the size_t it
+// would be fails, and the trace says why; it is not a block of 0 bytes.
+func TestAllocNegative(t *testing.T) {
+	out, errw := runTraced(t, "let p = alloc (0-5)\nprint p", runtime.CatMem)
+	want := "     2 [1/1] alloc(-5) = nil  negative size (as malloc's size_t it is 18446744073709551611 bytes, beyond heap_max 1048576)\n" +
+		"     5 [1/1] | nil\n"
+	if out != want {
+		t.Errorf("trace:\n%s\nwant:\n%s\nstderr: %s", out, want, errw)
 	}
 }
 

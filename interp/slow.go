@@ -165,12 +165,18 @@ func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 }
 
 // alloc allocates n zeroed bytes on the thread's process heap and returns a
-// pointer, or nil when the heap cannot grow (heap_max).
+// pointer, or nil when the heap cannot grow (heap_max) or n is negative.
 func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj bool) mem.Value {
 	m := vm.m
 	pc := th.proc
 	if n < 0 {
-		n = 0
+		// malloc takes a size_t: a negative size is a huge one, which no
+		// heap can give.
+		if m.Trace.On(runtime.CatMem) {
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  negative size (as malloc's size_t it is %d bytes, beyond heap_max %d)", what, n, uint64(n), m.Cfg.HeapMax),
+				Fields: []runtime.Field{{Key: "size", Val: n}, {Key: "addr", Val: nil}, {Key: "error", Val: "negative size"}}})
+		}
+		return mem.NilValue
 	}
 	blk, ok := pc.heap.Alloc(uint64(n))
 	if !ok {
