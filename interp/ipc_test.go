@@ -3,6 +3,8 @@ package interp
 import (
 	"strings"
 	"testing"
+
+	"proc/runtime"
 )
 
 func TestIPC(t *testing.T) {
@@ -186,6 +188,44 @@ func TestSemMax(t *testing.T) {
 				t.Errorf("stderr %q does not contain %q and the kill", errw, c.err)
 			}
 		})
+	}
+}
+
+// TestPrintAfterClose: print is a write to descriptor 1. Once closed, it
+// writes nothing, in the process and in the children that inherit its
+// table, and so when a pipe or a queue has taken the number since; the
+// trace shows each failed write.
+func TestPrintAfterClose(t *testing.T) {
+	src := `func child() { print "child" }
+print "before"
+close 1
+print "after", 1
+wait spawn child()
+close 0
+let r, w = pipe()
+print "into a pipe"
+close r
+close w
+let q = mqueue("q")
+print "into a queue"`
+	out, errw, res := run(t, src)
+	if out != "before\n" || errw != "" || res.ExitCode() != 0 {
+		t.Errorf("stdout %q, stderr %q, exit %d; want only the line before the close", out, errw, res.ExitCode())
+	}
+	out, _ = runTraced(t, src, runtime.CatIPC)
+	for _, want := range []string{
+		"     1 [1/1] | before\n",
+		"     6 [1/1] write(1, \"after 1\\n\") = nil  (EBADF: descriptor 1 is not open in process 1)\n",
+		"[2/2] write(1, \"child\\n\") = nil  (EBADF: descriptor 1 is not open in process 2)\n",
+		"[1/1] write(1, \"into a pipe\\n\") = nil  (descriptor 1 is the write end of pipe 1, not the terminal: print writes only to the terminal)\n",
+		"[1/1] write(1, \"into a queue\\n\") = nil  (EBADF: descriptor 1 is not open in process 1)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace does not contain %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "| ") != 1 {
+		t.Errorf("more than one line of output:\n%s", out)
 	}
 }
 

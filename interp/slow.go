@@ -25,7 +25,15 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 			parts[i] = v.String()
 		}
 		th.sp -= n
-		if !m.Print(th.rt, strings.Join(parts, " ")) {
+		text := strings.Join(parts, " ")
+		if why := vm.stdoutClosed(th); why != "" {
+			// A write to a closed descriptor fails with EBADF and writes
+			// nothing; only the trace tells.
+			vm.ipcEvent(th, runtime.CatIPC, "write", "write(1, "+mem.StrValue(text+"\n").Quote()+") = nil  ("+why+")", 0,
+				runtime.Field{Key: "fd", Val: 1}, runtime.Field{Key: "error", Val: why})
+			return 0, true
+		}
+		if !m.Print(th.rt, text) {
 			return runtime.StopLimit, false
 		}
 	case OpAssert:
@@ -122,6 +130,20 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		panic(fmt.Sprintf("proc: unknown operation %v", in.Op))
 	}
 	return 0, true
+}
+
+// stdoutClosed says why print cannot write to the terminal, or "": print
+// writes to descriptor 1, which close can take away, and which pipe,
+// mqueue or a socket may then reuse.
+func (vm *VM) stdoutClosed(th *threadCtx) string {
+	f, why := vm.fdOf(th, mem.IntValue(1))
+	if why != "" {
+		return why
+	}
+	if f.Kind != runtime.FDStd {
+		return "descriptor 1 is the " + f.Describe() + ", not the terminal: print writes only to the terminal"
+	}
+	return ""
 }
 
 // MaxTicks bounds one compute, sleep or io, so the clock cannot overflow.
