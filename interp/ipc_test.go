@@ -229,6 +229,21 @@ print "into a queue"`
 	}
 }
 
+// TestOtherHostKeepsOnlyTheTerminal: a process on another host reaches
+// its parent's host only over sockets, even through a pipe that took
+// descriptor 0, 1 or 2 after a close.
+func TestOtherHostKeepsOnlyTheTerminal(t *testing.T) {
+	out, errw, _ := run(t, `func f() { print recv 0 }
+close 0
+let r, w = pipe()
+send w, "crossed hosts"
+wait spawn f() with {host: "b"}
+print recv r`)
+	if out != "nil\ncrossed hosts\n" {
+		t.Errorf("stdout %q, want the child's recv on 0 to fail (stderr %q)", out, errw)
+	}
+}
+
 func TestDeadlocks(t *testing.T) {
 	cases := []struct {
 		name, src string
