@@ -109,7 +109,8 @@ func sysFootprint(obj any) footprint { return footprint{kind: fpMem, obj: obj, w
 // before it.
 func (vm *VM) peek(t *runtime.Thread) footprint {
 	th, ok := t.Ctx.(*threadCtx)
-	if !ok || len(th.frames) == 0 {
+	if !ok || len(th.frames) == 0 || th.overflow != nil {
+		// A first frame that does not fit: the process dies.
 		return footprint{kind: fpAll}
 	}
 	fr := th.top()

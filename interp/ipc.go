@@ -475,8 +475,8 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			v, ok = num(1)
 			ok = ok && ok1
 		}
-		if !ok || v < 0 {
-			return vm.typeFault(th, "sem: want sem(n) or sem(name, n) with n >= 0"), false
+		if !ok || v < 0 || v > runtime.SemValueMax {
+			return vm.typeFault(th, fmt.Sprintf("sem: want sem(n) or sem(name, n) with 0 <= n <= %d", runtime.SemValueMax)), false
 		}
 		h := m.NewSem(p, sname, v)
 		o, _ := p.SyncOf(h, runtime.HandleSem)
@@ -487,10 +487,12 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			return vm.typeFault(th, name+": "+why), false
 		}
 		if b == BuiltinUp {
+			if !m.Up(o.Sem) {
+				return vm.typeFault(th, fmt.Sprintf("%s: EOVERFLOW: %s is already at its maximum, %d", call, o.Sem.Describe(), runtime.SemValueMax)), false
+			}
 			if vm.race != nil {
 				vm.race.release(th.rt, o.Sem)
 			}
-			m.Up(o.Sem)
 			return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value))
 		}
 		if !m.Down(th.rt, o.Sem, call) {

@@ -3,6 +3,8 @@ package interp
 import (
 	"strings"
 	"testing"
+
+	"proc/runtime"
 )
 
 func TestIPC(t *testing.T) {
@@ -159,6 +161,86 @@ func TestIPCFaults(t *testing.T) {
 				t.Errorf("stderr %q does not contain %q", errw, c.want)
 			}
 		})
+	}
+}
+
+// TestSemMax: a semaphore's count stays within 0..SEM_VALUE_MAX. A count
+// that wrapped to a negative one would make every down block, and the
+// deadlock report would then say the semaphore is 0.
+func TestSemMax(t *testing.T) {
+	cases := []struct {
+		name, src, out, err string
+	}{
+		{"sem(n) past the maximum", "let s = sem(9223372036854775807)\nprint \"made\"",
+			"", "type error: sem: want sem(n) or sem(name, n) with 0 <= n <= 2147483647"},
+		{"named sem past the maximum", "let s = sem(\"s\", 2147483648)\nprint \"made\"",
+			"", "with 0 <= n <= 2147483647"},
+		{"up at the maximum", "let s = sem(2147483646)\nup(s)\nprint \"at the maximum\"\nup(s)\nprint \"wrapped\"",
+			"at the maximum\n", "type error: up(sem#1): EOVERFLOW: sem#1 is already at its maximum, 2147483647"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errw, _ := run(t, c.src)
+			if out != c.out {
+				t.Errorf("stdout %q, want %q (stderr %q)", out, c.out, errw)
+			}
+			if !strings.Contains(errw, c.err) || !strings.Contains(errw, "+++ killed by SIGABRT +++") {
+				t.Errorf("stderr %q does not contain %q and the kill", errw, c.err)
+			}
+		})
+	}
+}
+
+// TestPrintAfterClose: print is a write to descriptor 1. Once closed, it
+// writes nothing, in the process and in the children that inherit its
+// table, and so when a pipe or a queue has taken the number since; the
+// trace shows each failed write.
+func TestPrintAfterClose(t *testing.T) {
+	src := `func child() { print "child" }
+print "before"
+close 1
+print "after", 1
+wait spawn child()
+close 0
+let r, w = pipe()
+print "into a pipe"
+close r
+close w
+let q = mqueue("q")
+print "into a queue"`
+	out, errw, res := run(t, src)
+	if out != "before\n" || errw != "" || res.ExitCode() != 0 {
+		t.Errorf("stdout %q, stderr %q, exit %d; want only the line before the close", out, errw, res.ExitCode())
+	}
+	out, _ = runTraced(t, src, runtime.CatIPC)
+	for _, want := range []string{
+		"     1 [1/1] | before\n",
+		"     6 [1/1] write(1, \"after 1\\n\") = nil  (EBADF: descriptor 1 is not open in process 1)\n",
+		"[2/2] write(1, \"child\\n\") = nil  (EBADF: descriptor 1 is not open in process 2)\n",
+		"[1/1] write(1, \"into a pipe\\n\") = nil  (descriptor 1 is the write end of pipe 1, not the terminal: print writes only to the terminal)\n",
+		"[1/1] write(1, \"into a queue\\n\") = nil  (EBADF: descriptor 1 is not open in process 1)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace does not contain %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "| ") != 1 {
+		t.Errorf("more than one line of output:\n%s", out)
+	}
+}
+
+// TestOtherHostKeepsOnlyTheTerminal: a process on another host reaches
+// its parent's host only over sockets, even through a pipe that took
+// descriptor 0, 1 or 2 after a close.
+func TestOtherHostKeepsOnlyTheTerminal(t *testing.T) {
+	out, errw, _ := run(t, `func f() { print recv 0 }
+close 0
+let r, w = pipe()
+send w, "crossed hosts"
+wait spawn f() with {host: "b"}
+print recv r`)
+	if out != "nil\ncrossed hosts\n" {
+		t.Errorf("stdout %q, want the child's recv on 0 to fail (stderr %q)", out, errw)
 	}
 }
 

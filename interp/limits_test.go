@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -116,5 +117,46 @@ func TestComputeLimit(t *testing.T) {
 	_, errw, _ := run(t, "compute 2000000000000")
 	if !strings.Contains(errw, "more than 1099511627776 ticks at once") {
 		t.Errorf("stderr %q", errw)
+	}
+}
+
+// lets returns n top-level lets, v0 to v(n-1), each set to its number.
+func lets(prefix string, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "let %s%d = %d\n", prefix, i, i)
+	}
+	return b.String()
+}
+
+// TestMainFrameOnStack: main's frame, and a thread's first frame, fit the
+// stack or fault as a call's frame does. One past the stack kept its slots
+// beyond it: its locals read fine by name while their addresses were not
+// mapped, and with enough of them the run went on, whatever stack_size.
+func TestMainFrameOnStack(t *testing.T) {
+	// 64 KiB of stack: 8192 words, two of them the return address and the
+	// saved frame pointer.
+	out, errw, _ := run(t, lets("v", 8190)+"print v8189, *(&v8189)")
+	if out != "8189 8189\n" || errw != "" {
+		t.Errorf("8190 locals: stdout %q, stderr %q", out, errw)
+	}
+	for _, n := range []int{8191, 9000} {
+		src := lets("v", n) + fmt.Sprintf("print v%d\nprint *(&v%d)", n-1, n-1)
+		out, errw, _ := run(t, src)
+		if out != "" || !strings.Contains(errw, "stack overflow: write at") ||
+			!strings.Contains(errw, "at main, line 1\n") || !strings.Contains(errw, "+++ killed by SIGSEGV +++") {
+			t.Errorf("%d locals: stdout %q, stderr %q, want a stack overflow before line 1 runs", n, out, errw)
+		}
+	}
+	// The same locals in a function: the same limit, two words lower
+	// (main's own frame sits above).
+	out, errw, _ = run(t, "func f() {\n"+lets("v", 8189)+"print v8188\n}\nf()")
+	if out != "" || !strings.Contains(errw, "stack overflow") {
+		t.Errorf("8189 locals in a function: stdout %q, stderr %q", out, errw)
+	}
+	// A thread's first frame, on the thread's own stack.
+	out, errw, _ = run(t, "func f() {\n"+lets("v", 600)+"print v599\n}\nlet t = thread f()\nprint join t\nprint \"unreachable\"", "stack_size=4096")
+	if out != "" || !strings.Contains(errw, "stack overflow") || !strings.Contains(errw, "at f, line 2\n") {
+		t.Errorf("a thread's first frame: stdout %q, stderr %q", out, errw)
 	}
 }

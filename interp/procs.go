@@ -3,6 +3,7 @@ package interp
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"proc/runtime"
 	"proc/runtime/mem"
@@ -29,6 +30,11 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 			if v.K != mem.Str {
 				return vm.typeFault(th, fmt.Sprintf("with %s: want a string, not %s", k, v.K)), false
 			}
+			// A name labels rows of views and reports; one that is empty
+			// or holds a newline would leave a row blank or break it.
+			if v.S == "" || strings.IndexFunc(v.S, unicode.IsControl) >= 0 {
+				return vm.typeFault(th, fmt.Sprintf("with %s: want a non-empty string without control characters, not %s", k, v.Quote())), false
+			}
 			if k == "name" {
 				name = v.S
 			} else {
@@ -40,10 +46,19 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 			}
 			switch k {
 			case "priority":
+				// Any int: below the default 0 runs after the others.
 				attrs.Priority = v.N
 			case "tickets":
+				// The lottery draws among the sum of the ready threads'
+				// tickets, which must neither be 0 nor overflow.
+				if v.N < 1 || v.N > runtime.MaxTickets {
+					return vm.typeFault(th, fmt.Sprintf("with tickets: want an int from 1 to %d, not %d", runtime.MaxTickets, v.N)), false
+				}
 				attrs.Tickets = v.N
 			case "burst":
+				if v.N < 0 {
+					return vm.typeFault(th, fmt.Sprintf("with burst: want a number of ticks >= 0, not %d", v.N)), false
+				}
 				attrs.Burst = v.N
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"proc/runtime"
 )
 
 // run runs src with --trace=none and returns stdout, stderr and the result.
@@ -20,6 +22,23 @@ func run(t *testing.T, src string, sets ...string) (string, string, Result) {
 	}
 	res := s.Run()
 	return out.String(), errw.String(), res
+}
+
+// runTraced runs src showing the trace categories in cats and returns
+// stdout, where the trace goes, and stderr.
+func runTraced(t *testing.T, src string, cats runtime.Category, sets ...string) (string, string) {
+	t.Helper()
+	prog, err := Load("t.proc", []byte(src))
+	if err != nil {
+		t.Fatalf("load: %v\n%s", err, src)
+	}
+	var out, errw bytes.Buffer
+	s, err := NewSession(prog, Options{Trace: cats, Sets: sets, Stdout: &out, Stderr: &errw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	return out.String(), errw.String()
 }
 
 func TestLanguage(t *testing.T) {
@@ -183,6 +202,45 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestWithValues: a with clause gives each key a value in its range, or
+// the process dies with a type error before the thread or process exists.
+func TestWithValues(t *testing.T) {
+	bad := []struct{ with, want string }{
+		{`tickets: 0-100`, "with tickets: want an int from 1 to 1000000, not -100"},
+		{`tickets: 0`, "with tickets: want an int from 1 to 1000000, not 0"},
+		{`tickets: 1000001`, "with tickets: want an int from 1 to 1000000, not 1000001"},
+		{`tickets: 9223372036854775807`, "with tickets: want an int from 1 to 1000000, not 9223372036854775807"},
+		{`burst: 0-3`, "with burst: want a number of ticks >= 0, not -3"},
+		{`name: ""`, `with name: want a non-empty string without control characters, not ""`},
+		{`name: "a\n     5 [1/1] +++ exited with 0 +++"`, `with name: want a non-empty string without control characters, not "a\n     5`},
+		{`priority: "high"`, "with priority: want an int, not string"},
+	}
+	for _, form := range []string{"thread", "spawn"} {
+		cases := bad
+		if form == "spawn" {
+			cases = append(cases[:len(cases):len(cases)],
+				struct{ with, want string }{`host: ""`, `with host: want a non-empty string without control characters, not ""`},
+				struct{ with, want string }{`host: "b\tc"`, `with host: want a non-empty string without control characters, not "b\tc"`})
+		}
+		for _, c := range cases {
+			src := "func f() { print \"started\" }\nlet x = " + form + " f() with {" + c.with + "}\nprint \"created\""
+			out, errw, _ := run(t, src)
+			if out != "" || !strings.Contains(errw, "type error: "+c.want) || !strings.Contains(errw, "+++ killed by SIGABRT +++") {
+				t.Errorf("%s with {%s}: stdout %q, stderr %q, want a type error %q", form, c.with, out, errw, c.want)
+			}
+		}
+	}
+	// The ends of each range, and priorities below the default.
+	out, errw, res := run(t, `func f() { return 0 }
+join thread f() with {tickets: 1, burst: 0, priority: -5, name: "lowest ticket"}
+join thread f() with {tickets: 1000000, burst: 9223372036854775807, priority: 9223372036854775807}
+wait spawn f() with {host: "b", name: "remote"}
+print "ok"`)
+	if out != "ok\n" || res.ExitCode() != 0 {
+		t.Errorf("stdout %q, stderr %q, exit %d", out, errw, res.ExitCode())
+	}
+}
+
 func TestAssertExitCode(t *testing.T) {
 	_, errw, res := run(t, "assert 1 == 2, \"math\"")
 	if res.ExitCode() != 1 || !strings.Contains(errw, "assertion failed: math") || !strings.Contains(errw, "SIGABRT") {
@@ -198,6 +256,17 @@ func TestStepLimit(t *testing.T) {
 	_, errw, res := run(t, "while true { }", "max_steps=500")
 	if res.ExitCode() != 1 || !strings.Contains(errw, "step limit reached (max_steps=500)") {
 		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
+	}
+}
+
+// TestAllocNegative: a negative size fails as malloc of the size_t it
+// would be fails, and the trace says why; it is not a block of 0 bytes.
+func TestAllocNegative(t *testing.T) {
+	out, errw := runTraced(t, "let p = alloc (0-5)\nprint p", runtime.CatMem)
+	want := "     2 [1/1] alloc(-5) = nil  negative size (as malloc's size_t it is 18446744073709551611 bytes, beyond heap_max 1048576)\n" +
+		"     5 [1/1] | nil\n"
+	if out != want {
+		t.Errorf("trace:\n%s\nwant:\n%s\nstderr: %s", out, want, errw)
 	}
 }
 

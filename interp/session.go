@@ -216,6 +216,14 @@ func (vm *VM) enter(th *threadCtx, fn *Func, args []mem.Value) {
 	fp := st.SP - 16
 	fpIdx := st.Index(fp)
 	base := fpIdx + 1
+	// The first frame obeys the stack as every call's does (VM.call): one
+	// that would reach into the guard page faults, when the thread first
+	// runs, instead of keeping its slots past the end of the stack.
+	if newSP := fp - 8*uint64(fn.NSlots); newSP < st.Start || fp > st.SP {
+		th.frames = append(th.frames, frame{fn: fn, base: base, fp: fp, opBase: th.sp})
+		th.overflow = &mem.Fault{Kind: mem.FaultStackOverflow, Addr: newSP, Write: true, Seg: st}
+		return
+	}
 	st.Ensure(base + fn.NSlots)
 	st.Words[fpIdx] = mem.PtrValue(0)
 	st.Words[fpIdx-1] = mem.PtrValue(0)

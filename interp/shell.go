@@ -488,6 +488,12 @@ func (s *Shell) growFrame(n int) {
 	fr := &th.frames[0]
 	st := th.stack
 	sp := fr.fp - 8*uint64(n)
+	if sp < st.Start || sp > fr.fp {
+		// main's frame may grow no further than a call's frame could:
+		// the input that needs it faults when it runs.
+		th.overflow = &mem.Fault{Kind: mem.FaultStackOverflow, Addr: sp, Write: true, Seg: st}
+		return
+	}
 	if space := th.proc.space; space.COWActive() {
 		for a := sp &^ (mem.PageSize - 1); a < st.SP; a += mem.PageSize {
 			space.NoteWrite(a)
@@ -682,8 +688,9 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		p.Funcs = p.Funcs[:len(p.Funcs)-1]
 		chunk = nil
 	}
-	// Room: the text, data and bss segments and main's frame must not
-	// outgrow what the REPL keeps for them.
+	// Room: the text, data and bss segments must not outgrow what the
+	// REPL keeps for them. main's frame is bounded by its stack, as in a
+	// run: growFrame.
 	size := p.Image.TextSize
 	for _, fn := range p.Funcs[mk.funcs:] {
 		size += uint64(len(fn.Code)) * InsnBytes
@@ -694,8 +701,6 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		return nil, nil, grammar.Errorf(at, "the program's code would pass the %d KiB the REPL keeps for text: :reset starts over", shellTextRoom>>10)
 	case 8*nData > shellDataRoom || 8*nBss > shellBssRoom:
 		return nil, nil, grammar.Errorf(at, "too many globals: the REPL keeps room for %d of each kind (with and without a value)", shellDataRoom/8)
-	case 16+8*uint64(len(slots))+mem.PageSize > uint64(s.th.stack.Size()):
-		return nil, nil, grammar.Errorf(at, "main's frame would not fit on its stack (stack_size=%d)", s.th.stack.Size())
 	}
 	s.commit(p.Funcs[mk.funcs:], newGlobals, nBss, scope, slots)
 	if len(sc.Configs) > 0 {

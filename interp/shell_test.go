@@ -163,6 +163,34 @@ func TestShellErrorChangesNothing(t *testing.T) {
 	}
 }
 
+// TestShellMainFrame: main's frame grows with each input's lets, up to
+// the stack as in a run (a 4096-byte stack holds 510 slots): the input
+// that needs more faults, and a fresh shell takes over.
+func TestShellMainFrame(t *testing.T) {
+	s, out := newTestShell(t, "stack_size=4096")
+	letsOn := func(prefix string, n int) string {
+		return strings.Join(strings.Split(strings.TrimSuffix(lets(prefix, n), "\n"), "\n"), "; ")
+	}
+	s.Input(letsOn("a", 500))
+	s.Input("print *(&a499)")
+	if !strings.Contains(out.String(), "| 499\n") || strings.Contains(out.String(), "SIGSEGV") {
+		t.Fatalf("500 slots do not fit 4096 bytes:\n%s", out)
+	}
+	s.Input(letsOn("b", 10))
+	s.Input("print b9")
+	if !strings.Contains(out.String(), "| 9\n") || strings.Contains(out.String(), "SIGSEGV") {
+		t.Fatalf("510 slots do not fit 4096 bytes:\n%s", out)
+	}
+	out.Reset()
+	s.Input("let c = 1")
+	for _, want := range []string{"stack overflow: write at 0x7fffffffdff8 in the guard page below the stack",
+		"+++ killed by SIGSEGV +++", "a fresh shell process takes over"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("511 slots: no %q in\n%s", want, out)
+		}
+	}
+}
+
 func TestShellIncomplete(t *testing.T) {
 	s, _ := newTestShell(t)
 	for in, want := range map[string]bool{

@@ -25,7 +25,15 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 			parts[i] = v.String()
 		}
 		th.sp -= n
-		if !m.Print(th.rt, strings.Join(parts, " ")) {
+		text := strings.Join(parts, " ")
+		if why := vm.stdoutClosed(th); why != "" {
+			// A write to a closed descriptor fails with EBADF and writes
+			// nothing; only the trace tells.
+			vm.ipcEvent(th, runtime.CatIPC, "write", "write(1, "+mem.StrValue(text+"\n").Quote()+") = nil  ("+why+")", 0,
+				runtime.Field{Key: "fd", Val: 1}, runtime.Field{Key: "error", Val: why})
+			return 0, true
+		}
+		if !m.Print(th.rt, text) {
 			return runtime.StopLimit, false
 		}
 	case OpAssert:
@@ -127,6 +135,20 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 	return 0, true
 }
 
+// stdoutClosed says why print cannot write to the terminal, or "": print
+// writes to descriptor 1, which close can take away, and which pipe,
+// mqueue or a socket may then reuse.
+func (vm *VM) stdoutClosed(th *threadCtx) string {
+	f, why := vm.fdOf(th, mem.IntValue(1))
+	if why != "" {
+		return why
+	}
+	if f.Kind != runtime.FDStd {
+		return "descriptor 1 is the " + f.Describe() + ", not the terminal: print writes only to the terminal"
+	}
+	return ""
+}
+
 // MaxTicks bounds one compute, sleep or io, so the clock cannot overflow.
 const MaxTicks = 1 << 40
 
@@ -168,12 +190,18 @@ func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 }
 
 // alloc allocates n zeroed bytes on the thread's process heap and returns a
-// pointer, or nil when the heap cannot grow (heap_max).
+// pointer, or nil when the heap cannot grow (heap_max) or n is negative.
 func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj bool) mem.Value {
 	m := vm.m
 	pc := th.proc
 	if n < 0 {
-		n = 0
+		// malloc takes a size_t: a negative size is a huge one, which no
+		// heap can give.
+		if m.Trace.On(runtime.CatMem) {
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  negative size (as malloc's size_t it is %d bytes, beyond heap_max %d)", what, n, uint64(n), m.Cfg.HeapMax),
+				Fields: []runtime.Field{{Key: "size", Val: n}, {Key: "addr", Val: nil}, {Key: "error", Val: "negative size"}}})
+		}
+		return mem.NilValue
 	}
 	blk, ok := pc.heap.Alloc(uint64(n))
 	if !ok {

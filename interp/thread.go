@@ -36,6 +36,10 @@ type threadCtx struct {
 	// firstCall, when not 0, is 1 + the number of arguments of the
 	// thread's first frame, still to be traced when it first runs.
 	firstCall int
+	// overflow, when set, is the stack overflow of a frame of main, or
+	// of a thread's first frame, that does not fit the stack: the
+	// thread takes it as soon as it runs.
+	overflow *mem.Fault
 	// sent counts the bytes of a pipe send written so far (a send larger
 	// than the room in the pipe completes in parts).
 	sent int

@@ -53,6 +53,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	cost := m.Cfg.CostInsn
 	maxSteps := m.Cfg.MaxSteps
 	start := m.Clock
+	if f := th.overflow; f != nil {
+		// A frame that did not fit: the fault is at the first
+		// instruction, which where() finds one before pc.
+		th.overflow, th.firstCall = nil, 0
+		th.top().pc++
+		return vm.memFault(th, f), 0
+	}
 	if th.firstCall != 0 {
 		if m.Trace.On(runtime.CatCall) {
 			vm.traceCall(th, th.frames[0].fn, th.firstCall-1)

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 )
@@ -83,6 +84,40 @@ func TestFormatEvent(t *testing.T) {
 	k := string(FormatEvent(nil, &Event{T: 5, Text: "switch", More: []string{"a"}}))
 	if k != "     5 ----- switch\n             a\n" {
 		t.Errorf("kernel line %q", k)
+	}
+}
+
+// TestFormatEventScriptStrings: a string of the script never starts a
+// line of its own. Each line of program output gets the tick, the actor
+// and the bar; elsewhere a control character is written as an escape.
+func TestFormatEventScriptStrings(t *testing.T) {
+	forged := "     5 [1/1] +++ exited with 0 +++"
+	for _, c := range []struct {
+		e    Event
+		want string
+	}{
+		{Event{T: 1, PID: 1, TID: 1, Ev: "print", Text: "x\n" + forged},
+			"     1 [1/1] | x\n     1 [1/1] |      5 [1/1] +++ exited with 0 +++\n"},
+		{Event{T: 1, PID: 1, TID: 1, Ev: "print", Text: "a\n"},
+			"     1 [1/1] | a\n     1 [1/1] | \n"},
+		{Event{T: 1, PID: 1, TID: 1, Ev: "print", Text: "tab\there\rcr\x1b[2K"},
+			"     1 [1/1] | tab\there\\rcr\\x1b[2K\n"},
+		{Event{T: 2, PID: 1, TID: 1, Ev: "fault", Text: "assertion failed: x\n" + forged, More: []string{"at main, line 1", "y\n" + forged}},
+			"     2 [1/1] assertion failed: x\\n" + forged + "\n             at main, line 1\n             y\\n" + forged + "\n"},
+	} {
+		if got := string(FormatEvent(nil, &c.e)); got != c.want {
+			t.Errorf("%q:\ngot  %q\nwant %q", c.e.Text, got, c.want)
+		}
+	}
+	// Without a trace, output is the program's own bytes, and a view
+	// keeps each of its lines.
+	var out, errw bytes.Buffer
+	s := NewTextSink(&out, &errw, true)
+	s.Emit(&Event{Ev: "print", Text: "x\n" + forged})
+	s.Emit(&Event{Ev: "show", Text: "show ps", More: []string{"name\n" + forged}})
+	s.Flush()
+	if want := "x\n" + forged + "\nname\\n" + forged + "\n"; out.String() != want {
+		t.Errorf("quiet output %q, want %q", out.String(), want)
 	}
 }
 

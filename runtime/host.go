@@ -68,8 +68,9 @@ func (m *Machine) WakeAt(q *WaitQueue, t int64) {
 }
 
 // MoveToHost puts a new process on another host. Descriptors do not cross
-// hosts: it keeps only 0, 1 and 2, so it can reach the parent's host only
-// over sockets.
+// hosts: it keeps only those that are the terminal, so it can reach the
+// parent's host only over sockets. 0, 1 and 2 are not always the terminal:
+// a pipe made after close 1 is descriptor 1.
 func (m *Machine) MoveToHost(p *Process, host string) {
 	if host == p.Host {
 		return
@@ -77,8 +78,8 @@ func (m *Machine) MoveToHost(p *Process, host string) {
 	// In descriptor order: closing may wake threads, and the order they
 	// become ready in is the order they run in.
 	var fds []int
-	for n := range p.FDs {
-		if n > 2 {
+	for n, f := range p.FDs {
+		if f.Kind != FDStd {
 			fds = append(fds, n)
 		}
 	}

@@ -19,6 +19,10 @@ type SchedAttrs struct {
 // DefaultTickets is a thread's lottery tickets when `with` gives none.
 const DefaultTickets = 100
 
+// MaxTickets bounds the tickets `with` may give a thread, so that the sum
+// the lottery draws from fits 64 bits whatever the number of threads.
+const MaxTickets = 1_000_000
+
 // prng is splitmix64: tiny, fast, and the same on every machine.
 type prng struct{ s uint64 }
 

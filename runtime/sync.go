@@ -181,13 +181,23 @@ func (m *Machine) Down(t *Thread, s *Sem, what string) bool {
 	return false
 }
 
-// Up increments s, or hands the unit straight to the first waiter.
-func (m *Machine) Up(s *Sem) {
+// SemValueMax is the largest value a semaphore may hold, SEM_VALUE_MAX of
+// Linux: a count past it would wrap to a negative one.
+const SemValueMax = 1<<31 - 1
+
+// Up increments s, or hands the unit straight to the first waiter. It
+// reports false, changing nothing, when s is already at SemValueMax (as
+// sem_post fails with EOVERFLOW).
+func (m *Machine) Up(s *Sem) bool {
 	if next := m.WakeOne(&s.Waiters); next != nil {
 		next.granted = true
-		return
+		return true
+	}
+	if s.Value >= SemValueMax {
+		return false
 	}
 	s.Value++
+	return true
 }
 
 // Describe names the semaphore.

@@ -195,7 +195,14 @@ func (t *Tracer) fill() {
 // bound of its size in text or JSON (escapes aside).
 func (t *Tracer) room(e *Event) bool {
 	left := t.base + t.budget - t.counter.TraceBytes()
-	n := int64(len(e.Text)) + 128
+	var n int64
+	if e.Ev == "print" {
+		// The text is the program's (max_output); each of its lines
+		// takes a tick, an actor and a bar.
+		n = 32 * int64(1+strings.Count(e.Text, "\n"))
+	} else {
+		n = int64(len(e.Text)) + 128
+	}
 	if n > left {
 		return false
 	}
@@ -268,7 +275,7 @@ func (t *Tracer) SetMask(c Category) {
 // Emit passes e on to each sink that shows its category.
 func (t *Tracer) Emit(e *Event) {
 	if t.mask&e.Cat != 0 {
-		if t.counter != nil && e.Ev != "print" && t.budget >= 0 && !t.room(e) {
+		if t.counter != nil && t.budget >= 0 && !t.room(e) {
 			// One event larger than what is left (a long report, a
 			// view): nothing of it is written, and the trace is full.
 			t.fill()
@@ -332,9 +339,10 @@ func (s *TextSink) Emit(e *Event) {
 		case "show":
 			// A view the user asked for (show, --stats) is output too.
 			for _, m := range e.More {
-				s.out.WriteString(m)
-				s.out.WriteByte('\n')
-				s.trace += int64(len(m)) + 1
+				s.buf = appendLine(s.buf[:0], m)
+				s.buf = append(s.buf, '\n')
+				s.out.Write(s.buf)
+				s.trace += int64(len(s.buf))
 			}
 			return
 		}
@@ -368,24 +376,32 @@ func (s *TextSink) Flush() error {
 // FormatEvent appends the text rendering of e to b: the tick right-aligned
 // in six columns, the actor as [pid/tid] (or ----- for the kernel), the
 // event, and its cost in a column of its own.
+//
+// Strings of the script reach the trace (program output, names, assert
+// messages), and a newline in one must not start a line that reads like
+// an event: each line of program output gets the tick, the actor and the
+// bar, and any other control character but a tab is written as an escape
+// (\n, \r, \x1b).
 func FormatEvent(b []byte, e *Event) []byte {
 	start := len(b)
-	b = appendPadded(b, e.T, 6)
-	b = append(b, ' ')
-	if e.PID == 0 {
-		b = append(b, "-----"...)
-	} else {
-		b = append(b, '[')
-		b = strconv.AppendInt(b, int64(e.PID), 10)
-		b = append(b, '/')
-		b = strconv.AppendInt(b, int64(e.TID), 10)
-		b = append(b, ']')
-	}
-	b = append(b, ' ')
+	b = appendHead(b, e)
 	if e.Ev == "print" {
-		b = append(b, "| "...)
+		text := e.Text
+		for {
+			line, rest, more := strings.Cut(text, "\n")
+			b = append(b, "| "...)
+			b = appendLine(b, line)
+			if !more {
+				break
+			}
+			b = append(b, '\n')
+			start = len(b)
+			b = appendHead(b, e)
+			text = rest
+		}
+	} else {
+		b = appendLine(b, e.Text)
 	}
-	b = append(b, e.Text...)
 	if e.Cost != 0 {
 		n := len(b) - start
 		for n < costColumn {
@@ -403,10 +419,57 @@ func FormatEvent(b []byte, e *Event) []byte {
 	b = append(b, '\n')
 	for _, m := range e.More {
 		b = append(b, "             "...)
-		b = append(b, m...)
+		b = appendLine(b, m)
 		b = append(b, '\n')
 	}
 	return b
+}
+
+// appendHead appends the tick and the actor of e, and a space.
+func appendHead(b []byte, e *Event) []byte {
+	b = appendPadded(b, e.T, 6)
+	b = append(b, ' ')
+	if e.PID == 0 {
+		b = append(b, "-----"...)
+	} else {
+		b = append(b, '[')
+		b = strconv.AppendInt(b, int64(e.PID), 10)
+		b = append(b, '/')
+		b = strconv.AppendInt(b, int64(e.TID), 10)
+		b = append(b, ']')
+	}
+	return append(b, ' ')
+}
+
+// appendLine appends s to b with every control character but a tab
+// written as an escape, so that s stays on one line of a terminal: a
+// newline could start a line that looks like an event, and a carriage
+// return or a terminal's escape sequence could write over one.
+func appendLine(b []byte, s string) []byte {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != 0x7f || c == '\t' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	return append(b, s[start:]...)
+}
+
+// OneLine returns s as it would appear within a line of the text trace:
+// every control character but a tab written as an escape.
+func OneLine(s string) string {
+	return string(appendLine(nil, s))
 }
 
 func appendPadded(b []byte, n int64, w int) []byte {

@@ -179,6 +179,9 @@ func checkScript(s goldenScript, opts checkOptions) (r testResult) {
 		return r
 	}
 	r.Diff = unifiedDiff(goldenName, s.Name+" (actual)", string(want), stdout.String())
+	if note := lineEndNote(goldenName, string(want), stdout.String()); note != "" {
+		r.Problems = append(r.Problems, note)
+	}
 	return r
 }
 

@@ -104,8 +104,12 @@ func hunkRange(start, n int) string {
 
 // writeDiffLine writes one line of a hunk. A line without its newline is the
 // last line of a text that does not end in one, and says so as diff does.
+// A carriage return is written ^M, as git diff shows it: a line of a golden
+// saved with CRLF endings would otherwise look the same as the line of the
+// output it differs from.
 func writeDiffLine(sb *strings.Builder, mark byte, line string) {
 	text, hasNL := strings.CutSuffix(line, "\n")
+	text = strings.ReplaceAll(text, "\r", "^M")
 	sb.WriteByte(mark)
 	if len(text) > diffMaxLineBytes {
 		cut := diffMaxLineBytes
@@ -120,6 +124,36 @@ func writeDiffLine(sb *strings.Builder, mark byte, line string) {
 	if !hasNL {
 		sb.WriteString("\\ No newline at end of file\n")
 	}
+}
+
+// lineEndNote explains a difference in line endings between a golden and
+// the output, which the diff shows but a reader can miss: CRLF endings
+// (a golden saved on Windows), or a golden that lacks its final newline.
+// It returns "" when the endings agree.
+func lineEndNote(goldenName, golden, output string) string {
+	var note string
+	crlf := strings.Count(golden, "\r\n")
+	switch lines := strings.Count(golden, "\n"); {
+	case crlf > 0 && !strings.Contains(output, "\r\n"):
+		what := goldenName + " has CRLF line endings"
+		switch {
+		case crlf == 1 && lines > 1:
+			what = fmt.Sprintf("1 of the %d lines of %s ends in CRLF", lines, goldenName)
+		case crlf < lines:
+			what = fmt.Sprintf("%d of the %d lines of %s end in CRLF", crlf, lines, goldenName)
+		}
+		note = what + ` (\r\n, as Windows editors save them), the output's lines in \n: ^M in the diff marks each \r`
+		golden = strings.ReplaceAll(golden, "\r\n", "\n")
+	case golden != "" && !strings.HasSuffix(golden, "\n") && strings.HasSuffix(output, "\n"):
+		note = goldenName + " does not end with a newline, and the output does"
+		golden += "\n"
+	default:
+		return ""
+	}
+	if golden == output {
+		note += "; apart from that, the output matches"
+	}
+	return note
 }
 
 // splitLines splits text into lines, each with its "\n" kept, so that a last

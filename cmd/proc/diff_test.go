@@ -21,6 +21,8 @@ func TestUnifiedDiff(t *testing.T) {
 		{"one line", "a\nb\nc\n", "a\nB\nc\n", "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"},
 		{"newline added", "a\nb", "a\nb\n", "@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n"},
 		{"newline dropped", "a\n", "a", "@@ -1 +1 @@\n-a\n+a\n\\ No newline at end of file\n"},
+		{"crlf", "a\r\nb\r\n", "a\nb\n", "@@ -1,2 +1,2 @@\n-a^M\n-b^M\n+a\n+b\n"},
+		{"carriage return inside", "a\rb\n", "ab\n", "@@ -1 +1 @@\n-a^Mb\n+ab\n"},
 		{
 			"context and two hunks",
 			"1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n",
@@ -44,6 +46,63 @@ func TestUnifiedDiff(t *testing.T) {
 				t.Errorf("diff:\n%s\nwant:\n%s", got, want)
 			}
 		})
+	}
+}
+
+// TestLineEndNote: a difference in line endings alone is named, since the
+// diff's lines would otherwise look the same.
+func TestLineEndNote(t *testing.T) {
+	const crlfNote = ` (\r\n, as Windows editors save them), the output's lines in \n: ^M in the diff marks each \r`
+	for _, c := range []struct{ golden, output, want string }{
+		{"a\nb\n", "a\nb\n", ""},
+		{"a\nb\n", "a\nc\n", ""},
+		{"a\r\nb\r\n", "a\nb\n", "g.golden has CRLF line endings" + crlfNote + "; apart from that, the output matches"},
+		{"a\r\nb\r\n", "a\nc\n", "g.golden has CRLF line endings" + crlfNote},
+		{"a\r\nb\n", "a\nb\n", "1 of the 2 lines of g.golden ends in CRLF" + crlfNote + "; apart from that, the output matches"},
+		{"a\r\nb\r\nc\n", "a\nb\nc\n", "2 of the 3 lines of g.golden end in CRLF" + crlfNote + "; apart from that, the output matches"},
+		{"a\r\nb\r\n", "a\r\nb\r\n!", ""},
+		{"a\nb", "a\nb\n", "g.golden does not end with a newline, and the output does; apart from that, the output matches"},
+		{"a\nc", "a\nb\n", "g.golden does not end with a newline, and the output does"},
+		{"", "a\n", ""},
+	} {
+		if got := lineEndNote("g.golden", c.golden, c.output); got != c.want {
+			t.Errorf("lineEndNote(%q, %q) = %q, want %q", c.golden, c.output, got, c.want)
+		}
+	}
+}
+
+// TestProcTestLineEndings: proc test says why a golden saved with CRLF
+// endings, or without its last newline, fails, and its diff shows it.
+func TestProcTestLineEndings(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"crlf.proc":   "# args: --trace=none\nprint \"a\"\nprint \"b\"\n",
+		"crlf.golden": "a\r\nb\r\n",
+		"nonl.proc":   "# args: --trace=none\nprint \"a\"\n",
+		"nonl.golden": "a",
+	})
+	out, _, code := runTest(t, dir)
+	want := `FAIL crlf  0.000s
+    crlf.golden has CRLF line endings (\r\n, as Windows editors save them), the output's lines in \n: ^M in the diff marks each \r; apart from that, the output matches
+    --- crlf.golden
+    +++ crlf (actual)
+    @@ -1,2 +1,2 @@
+    -a^M
+    -b^M
+    +a
+    +b
+FAIL nonl  0.000s
+    nonl.golden does not end with a newline, and the output does; apart from that, the output matches
+    --- nonl.golden
+    +++ nonl (actual)
+    @@ -1 +1 @@
+    -a
+    \ No newline at end of file
+    +a
+0 passed, 2 failed
+`
+	if code != 1 || out != want {
+		t.Errorf("exit status %d, output:\n%s\nwant:\n%s", code, out, want)
 	}
 }
 

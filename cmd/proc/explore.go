@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"proc/interp"
+	"proc/runtime"
 )
 
 const exploreUsage = `Usage: proc explore FILE.proc [flags]
@@ -103,12 +104,14 @@ func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, elaps
 		}
 		for _, line := range strings.Split(strings.TrimSuffix(o.Output, "\n"), "\n") {
 			if o.Output != "" {
-				fmt.Fprintf(w, "  | %s\n", line)
+				fmt.Fprintf(w, "  | %s\n", runtime.OneLine(line))
 			}
 		}
 		fmt.Fprintf(w, "  exit: %s\n", strings.Join(o.Exits, " "))
 		for _, f := range o.Faults {
-			fmt.Fprintf(w, "  fault: %s\n", f)
+			// An assert's message is the script's, as the output is: a
+			// newline in either must not start a line of its own.
+			fmt.Fprintf(w, "  fault: %s\n", runtime.OneLine(f))
 		}
 		if o.Deadlock {
 			fmt.Fprintln(w, "  deadlock")
