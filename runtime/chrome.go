@@ -55,6 +55,11 @@ type ChromeSink struct {
 	// receiving end of a socket, or a queue.
 	streams map[any]*chromeStream
 	queues  map[*MQueue][]chromeMsg
+
+	// bytes counts the JSON of the events kept; past max_trace the sink
+	// keeps no more (cut), and neither does the file's list of runs.
+	bytes int64
+	cut   bool
 }
 
 // chromeEvent is one trace event, already rendered as JSON but for its
@@ -121,6 +126,9 @@ func (c *ChromeSink) Flush() error { return nil }
 
 // Emit records one event.
 func (c *ChromeSink) Emit(e *Event) {
+	if c.cut {
+		return // the trace is as long as it may be
+	}
 	switch e.Ev {
 	case "call", "return", "insn":
 		return // not drawn (and not asked for: ChromeCategories)
@@ -217,6 +225,10 @@ func appendArgs(b []byte, e *Event) []byte {
 }
 
 func (c *ChromeSink) add(ts int64, kind int, dur int64, json []byte) {
+	if c.bytes += int64(len(json)) + 2; c.bytes > c.m.Cfg.MaxTrace {
+		c.cut = true
+		return
+	}
 	c.seq++
 	c.events = append(c.events, chromeEvent{ts: ts, kind: kind, dur: dur, seq: c.seq, json: json})
 }
@@ -362,8 +374,14 @@ func (c *ChromeSink) WriteTrace(w io.Writer) error {
 	}
 
 	events := c.events
-	// Each run of a thread, on the CPU track and on the thread's own.
+	// Each run of a thread, on the CPU track and on the thread's own, as
+	// many as max_trace has room for.
+	var runBytes int64
 	for _, s := range m.Slices {
+		if runBytes > m.Cfg.MaxTrace {
+			c.cut = true
+			break
+		}
 		name := c.threadLabel(s.PID, s.TID)
 		dur := s.End - s.Start
 		b := chromeHead(nil, name, "run", "X", s.Start, 0, 0)
@@ -382,6 +400,7 @@ func (c *ChromeSink) WriteTrace(w io.Writer) error {
 		b = append(b, '}')
 		c.seq++
 		events = append(events, chromeEvent{ts: s.Start, kind: kindRun, dur: dur, seq: c.seq, json: b})
+		runBytes += int64(len(b) + len(events[len(events)-2].json))
 	}
 
 	// Arrows, each bound to the send and recv slices starting at its ends
@@ -417,6 +436,11 @@ func (c *ChromeSink) WriteTrace(w io.Writer) error {
 	}
 	bw.WriteString("\n],\n\"otherData\":{\"generator\":\"proc\",\"time unit\":\"1 tick = 1 us\",\"ticks\":")
 	bw.WriteString(strconv.FormatInt(m.Clock, 10))
+	if c.cut || m.SlicesCut {
+		// The run was longer than the trace may be: what it holds is the
+		// beginning of it.
+		bw.WriteString(",\"cut\":\"max_trace: the trace holds the beginning of the run\"")
+	}
 	bw.WriteString("}}\n")
 	return bw.Flush()
 }
