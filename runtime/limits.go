@@ -42,7 +42,8 @@ const MaxSlicesRecorded = 1 << 20
 // the current stretch of it began (the REPL starts one at every input).
 type budgets struct {
 	tickBase    int64 // the clock when the stretch began
-	slices      int64 // time slices that ended
+	tickEnd     int64 // the last tick the stretch may reach (max_ticks)
+	slicesLeft  int64 // time slices that may still run out (max_slices)
 	copied      int64 // bytes copied
 	copyRefused bool  // the last process refused was refused by max_copy
 }
@@ -51,10 +52,11 @@ type budgets struct {
 // per stretch (the REPL's inputs): output, time, slices, trace, copies.
 func (m *Machine) ResetBudgets() {
 	m.Output = 0
-	m.budgets = budgets{tickBase: m.Clock}
+	m.budgets = budgets{tickBase: m.Clock, tickEnd: m.Clock + m.Cfg.MaxTicks, slicesLeft: m.Cfg.MaxSlices}
 	m.Trace.ResetBudget(m.Cfg.MaxTrace)
 	m.Mem.Max = m.Cfg.MaxMemory
 	m.Mem.Over = m.Mem.Used > m.Mem.Max
+	m.alarm = m.Mem.Over
 }
 
 // Memory returns the meter of the machine's memory.
@@ -90,13 +92,21 @@ func (m *Machine) stop(why string) {
 
 // overLimit stops the run when a limit that is charged rather than
 // refused has been passed: memory, time, trace. It reports whether the
-// run is stopped.
+// run is stopped. It is asked at every turn of the scheduler, so the
+// common answer is a few comparisons the compiler inlines.
 func (m *Machine) overLimit() bool {
+	if !m.alarm && m.Clock <= m.budgets.tickEnd && m.Stopped == "" {
+		return false
+	}
+	return m.stopAtLimit()
+}
+
+func (m *Machine) stopAtLimit() bool {
 	switch {
 	case m.Stopped != "":
 	case m.Mem.Over:
 		m.stop(fmt.Sprintf("memory limit reached (max_memory=%d bytes): the machine holds %d", m.Cfg.MaxMemory, m.Mem.Used))
-	case m.Clock-m.budgets.tickBase > m.Cfg.MaxTicks:
+	case m.Clock > m.budgets.tickEnd:
 		m.stop(fmt.Sprintf("tick limit reached (max_ticks=%d)", m.Cfg.MaxTicks))
 	case m.Trace.Full():
 		m.stop(fmt.Sprintf("trace limit reached (max_trace=%d bytes)", m.Cfg.MaxTrace))
@@ -112,15 +122,18 @@ func (m *Machine) Over() bool { return m.overLimit() }
 // sliceEnded counts a time slice that ran out; past max_slices the run
 // stops.
 func (m *Machine) sliceEnded() {
-	m.budgets.slices++
-	if m.budgets.slices > m.Cfg.MaxSlices {
-		m.stop(fmt.Sprintf("slice limit reached (max_slices=%d): the scheduler took the CPU back that many times", m.Cfg.MaxSlices))
+	if m.budgets.slicesLeft--; m.budgets.slicesLeft < 0 {
+		m.slicesSpent()
 	}
+}
+
+func (m *Machine) slicesSpent() {
+	m.stop(fmt.Sprintf("slice limit reached (max_slices=%d): the scheduler took the CPU back that many times", m.Cfg.MaxSlices))
 }
 
 // ticksLeft is how many more ticks the stretch may run.
 func (m *Machine) ticksLeft() int64 {
-	return m.Cfg.MaxTicks - (m.Clock - m.budgets.tickBase)
+	return m.budgets.tickEnd - m.Clock
 }
 
 // recordSlice adds a stretch of a thread's time to the timeline, while it

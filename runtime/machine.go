@@ -96,6 +96,9 @@ type Machine struct {
 	// SlicesCut is set when the timeline (Slices) ran out of room.
 	SlicesCut bool
 	budgets   budgets
+	// alarm is set when the memory meter or the trace passes its limit,
+	// so that the scheduler watches one flag.
+	alarm bool
 
 	// OnProcessExit is called when a process ends (before it becomes a
 	// zombie), so the interpreter can report leaks.
@@ -119,7 +122,8 @@ func NewMachine(cfg Config, tr *Tracer, exec Executor) *Machine {
 	m := &Machine{Cfg: cfg, Trace: tr, Exec: exec, byID: map[int]*Thread{}}
 	m.rng = prng{s: uint64(cfg.Seed)}
 	m.nextBoost = cfg.MLFQBoost
-	m.Mem = &mem.Meter{Max: cfg.MaxMemory}
+	m.Mem = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
+	tr.alarm = &m.alarm
 	m.ResetBudgets()
 	return m
 }
@@ -806,8 +810,8 @@ func (m *Machine) dispatch(t *Thread) {
 			}
 		}
 	}()
-	for {
-		if m.overLimit() {
+	for first := true; ; first = false {
+		if !first && m.overLimit() {
 			// The rest of the turn, for RunUntil to resume a paused run.
 			t.slice = max(slice, 1)
 			return

@@ -135,6 +135,7 @@ type Tracer struct {
 	base    int64 // what counter had written when the stretch began
 	full    bool
 	shown   Category // the categories asked for, kept while full
+	alarm   *bool    // set when full, for the machine
 }
 
 // ByteCounter is a sink that counts the bytes of trace it wrote: every
@@ -186,6 +187,9 @@ func (t *Tracer) spent() {
 // fill marks the trace full: nothing more is passed on.
 func (t *Tracer) fill() {
 	t.full = true
+	if t.alarm != nil {
+		*t.alarm = true
+	}
 	shown := t.mask &^ CatOutput
 	t.mask, t.any = 0, 0
 	t.shown = shown

@@ -21,6 +21,9 @@ type Meter struct {
 	Used, Peak int64
 	// Over is set when a charge took Used past Max.
 	Over bool
+	// Alarm, when set, is set too, so that its owner can watch one flag
+	// for every limit.
+	Alarm *bool
 }
 
 // Fits reports whether n more bytes fit in the budget.
@@ -37,6 +40,9 @@ func (m *Meter) Charge(n int64) {
 	}
 	if m.Used > m.Max {
 		m.Over = true
+		if m.Alarm != nil {
+			*m.Alarm = true
+		}
 	}
 }
 

@@ -146,6 +146,12 @@ func (s *Segment) Ensure(i int) {
 	if i < len(s.Words) {
 		return
 	}
+	s.grow(i)
+}
+
+// grow is Ensure's work when Words is too short: it stays out of line so
+// that Ensure is inlined where frames are pushed.
+func (s *Segment) grow(i int) {
 	if i < cap(s.Words) {
 		s.Words = s.Words[:i+1]
 		return
