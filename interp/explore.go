@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -225,27 +226,45 @@ func (vm *VM) memFootprint(th *threadCtx, addr uint64, write bool) footprint {
 	return footprint{kind: fpMem, obj: th.proc.space, addr: addr, write: write}
 }
 
-// node is one scheduling point of the search.
+// cand is one thread that may run at a scheduling point.
+type cand struct {
+	tid   int
+	fp    footprint
+	done  bool // explored from this point already
+	sleep bool // an equivalent interleaving runs it later
+}
+
+// node is one scheduling point of the search. Only points where more than
+// one thread could run are kept on the stack: at the others replay has
+// nothing to choose, so a run that makes millions of steps alone keeps
+// nothing.
 type node struct {
-	enabled     []int // candidate tids, sorted
-	fps         map[int]footprint
-	chosen      int
-	done        map[int]bool
-	sleep       map[int]bool
+	cands []cand // by tid
+	// only, when not -1, is the one candidate worth trying: its step
+	// touches nothing another thread sees.
+	only        int
+	chosen      int // index into cands
 	last        int // the thread that ran before, or 0
 	lastEnabled bool
 	preempts    int // preemptions before this point
-	multi       bool
 }
+
+// enabled reports whether candidate i may be tried at n at all.
+func (n *node) enabled(i int) bool { return n.only < 0 || n.only == i }
+
+func (n *node) chosenTID() int { return n.cands[n.chosen].tid }
 
 // explorer is the Chooser of one run of the search.
 type explorer struct {
 	vm     *VM
-	stack  []*node
-	depth  int
+	stack  []*node // the points with a choice, in the order the run meets them
+	depth  int     // how many of stack this run has replayed
+	prev   *node   // the point before, where this run goes its own way
 	pruned bool
 	bound  int
-	trail  []string // the schedule of this run: tids at multi-choice points
+	// scratch holds the points with one candidate, which are needed only
+	// by the point after them: two, so that prev is never overwritten.
+	scratch [2]node
 }
 
 // candidates filters the enabled threads: after a yield, another thread
@@ -275,57 +294,64 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		return -1
 	}
 	if e.depth < len(e.stack) {
+		if len(cands) == 1 {
+			return index(cands[0].TID)
+		}
 		n := e.stack[e.depth]
 		e.depth++
-		if n.multi {
-			e.trail = append(e.trail, strconv.Itoa(n.chosen))
+		e.prev = n
+		return index(n.chosenTID())
+	}
+	var n *node
+	if len(cands) > 1 {
+		n = &node{cands: make([]cand, len(cands))}
+	} else {
+		n = &e.scratch[0]
+		if n == e.prev {
+			n = &e.scratch[1]
 		}
-		return index(n.chosen)
+		*n = node{cands: n.cands[:0]}
+		n.cands = append(n.cands, cand{})
 	}
-	n := &node{fps: map[int]footprint{}, done: map[int]bool{}, sleep: map[int]bool{}}
-	for _, t := range cands {
-		n.enabled = append(n.enabled, t.TID)
-		n.fps[t.TID] = e.vm.peek(t)
+	n.only = -1
+	for i, t := range cands {
+		n.cands[i] = cand{tid: t.TID, fp: e.vm.peek(t)}
 	}
-	// Replay counts every point with a choice, reduced or not.
-	n.multi = len(n.enabled) > 1
 	// A step that touches nothing another thread sees commutes with every
 	// other step: running it first is enough (a persistent set of one).
-	for _, tid := range n.enabled {
-		if n.fps[tid].kind == fpLocal {
-			n.enabled = []int{tid}
+	for i := range n.cands {
+		if n.cands[i].fp.kind == fpLocal {
+			n.only = i
 			break
 		}
 	}
 	if last != nil {
 		n.last = last.TID
-		for _, t := range cands {
-			if t == last && !yielded {
-				n.lastEnabled = true
-			}
-		}
+		n.lastEnabled = !yielded && slices.Contains(cands, last)
 	}
-	if e.depth > 0 {
-		p := e.stack[e.depth-1]
+	if p := e.prev; p != nil {
 		n.preempts = p.preempts
-		if p.lastEnabled && p.chosen != p.last && p.fps[p.chosen].kind != fpLocal {
+		c := &p.cands[p.chosen]
+		if p.lastEnabled && c.tid != p.last && c.fp.kind != fpLocal {
 			n.preempts++
 		}
-	}
-	if e.depth > 0 && e.bound < 0 {
-		p := e.stack[e.depth-1]
-		// Sleep set: what the parent slept on or finished, unless the
-		// step just taken depends on it. (Not with a preemption bound:
-		// a sleeping thread may be the only one the bound allows.)
-		cf := p.fps[p.chosen]
-		for tid := range p.sleep {
-			if tid != p.chosen && !dependent(p.fps[tid], cf) {
-				n.sleep[tid] = true
-			}
-		}
-		for tid := range p.done {
-			if tid != p.chosen && !dependent(p.fps[tid], cf) {
-				n.sleep[tid] = true
+		if e.bound < 0 {
+			// Sleep set: what the parent slept on or finished, unless
+			// the step just taken depends on it. (Not with a preemption
+			// bound: a sleeping thread may be the only one the bound
+			// allows.) Both lists are sorted by tid.
+			j := 0
+			for i := range p.cands {
+				q := &p.cands[i]
+				if i == p.chosen || !(q.sleep || q.done) || dependent(q.fp, c.fp) {
+					continue
+				}
+				for j < len(n.cands) && n.cands[j].tid < q.tid {
+					j++
+				}
+				if j < len(n.cands) && n.cands[j].tid == q.tid {
+					n.cands[j].sleep = true
+				}
 			}
 		}
 	}
@@ -336,36 +362,38 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		return -1
 	}
 	n.chosen = pick
-	e.stack = append(e.stack, n)
-	e.depth++
-	if n.multi {
-		e.trail = append(e.trail, strconv.Itoa(n.chosen))
+	e.prev = n
+	if len(cands) > 1 {
+		e.stack = append(e.stack, n)
+		e.depth++
 	}
-	return index(pick)
+	return index(n.chosenTID())
 }
 
 // next picks an untried candidate of n: the running thread first (no
 // preemption), then the others in tid order, within the preemption bound.
+// It returns an index into n.cands, or -1.
 func (e *explorer) next(n *node) int {
-	ok := func(tid int) bool {
-		if n.done[tid] || n.sleep[tid] {
+	ok := func(i int) bool {
+		c := &n.cands[i]
+		if !n.enabled(i) || c.done || c.sleep {
 			return false
 		}
-		if e.bound >= 0 && n.lastEnabled && tid != n.last && n.preempts >= e.bound && n.fps[tid].kind != fpLocal {
+		if e.bound >= 0 && n.lastEnabled && c.tid != n.last && n.preempts >= e.bound && c.fp.kind != fpLocal {
 			return false
 		}
 		return true
 	}
-	if n.lastEnabled && ok(n.last) {
-		for _, tid := range n.enabled {
-			if tid == n.last {
-				return n.last
+	if n.lastEnabled {
+		for i := range n.cands {
+			if n.cands[i].tid == n.last && ok(i) {
+				return i
 			}
 		}
 	}
-	for _, tid := range n.enabled {
-		if ok(tid) {
-			return tid
+	for i := range n.cands {
+		if ok(i) {
+			return i
 		}
 	}
 	return -1
@@ -376,14 +404,31 @@ func (e *explorer) next(n *node) int {
 func (e *explorer) backtrack() bool {
 	for len(e.stack) > 0 {
 		n := e.stack[len(e.stack)-1]
-		n.done[n.chosen] = true
-		if t := e.next(n); t >= 0 {
-			n.chosen = t
+		n.cands[n.chosen].done = true
+		if i := e.next(n); i >= 0 {
+			n.chosen = i
 			return true
 		}
+		e.stack[len(e.stack)-1] = nil
 		e.stack = e.stack[:len(e.stack)-1]
 	}
 	return false
+}
+
+// schedule is the schedule of the run so far: the thread chosen at each
+// point with a choice, as replay reads it.
+func (e *explorer) schedule() string {
+	if e.depth == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	for i, n := range e.stack[:e.depth] {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strconv.Itoa(n.chosenTID()))
+	}
+	return b.String()
 }
 
 // outcomeSink collects what a run printed and how its processes ended.
@@ -419,7 +464,7 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.vm, e.depth, e.pruned, e.trail = s.VM, 0, false, nil
+		e.vm, e.depth, e.prev, e.pruned = s.VM, 0, nil, false
 		s.M.Chooser = e
 		s.M.Run()
 		if e.pruned {
@@ -440,11 +485,7 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 			for _, r := range s.VM.race.Races {
 				if !races[r.Key] {
 					races[r.Key] = true
-					sched := strings.Join(e.trail, ".")
-					if sched == "" {
-						sched = "-"
-					}
-					res.Races = append(res.Races, FoundRace{Race: r, Schedule: sched})
+					res.Races = append(res.Races, FoundRace{Race: r, Schedule: e.schedule()})
 				}
 			}
 			k := o.key()
@@ -452,10 +493,7 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 				prev.Schedules++
 			} else {
 				o.Schedules = 1
-				o.Schedule = strings.Join(e.trail, ".")
-				if o.Schedule == "" {
-					o.Schedule = "-"
-				}
+				o.Schedule = e.schedule()
 				byKey[k] = o
 				res.Outcomes = append(res.Outcomes, o)
 			}

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -279,5 +280,36 @@ func TestScheduleErrors(t *testing.T) {
 	}
 	if err := CheckSchedule(prog, nil, []int{2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3}); err == nil {
 		t.Error("too long a schedule accepted")
+	}
+}
+
+// exploreAllocs is how many allocations exploring src makes.
+func exploreAllocs(t *testing.T, src string, opts ExploreOptions) uint64 {
+	t.Helper()
+	prog, err := Load("e.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after goruntime.MemStats
+	goruntime.GC()
+	goruntime.ReadMemStats(&before)
+	if _, err := Explore(prog, opts); err != nil {
+		t.Fatal(err)
+	}
+	goruntime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs
+}
+
+// TestExploreLongRunAllocs: a run that makes a million steps alone has
+// nothing to choose, and explore keeps nothing for it. It once kept every
+// scheduling point, a few hundred bytes each: gigabytes by the step limit.
+// (A loop of yields: a loop of stores would count the race detector's
+// allocations too.)
+func TestExploreLongRunAllocs(t *testing.T) {
+	const src = "while true { yield }\n"
+	small := exploreAllocs(t, src, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=2000"}})
+	large := exploreAllocs(t, src, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=1000000"}})
+	if extra := int64(large) - int64(small); extra > 50 {
+		t.Errorf("a run 500 times as long made %d more allocations (%d against %d)", extra, large, small)
 	}
 }
