@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,15 +18,52 @@ import (
 // thread can observe (see visible), and sleep sets skip interleavings that
 // differ only in the order of independent operations.
 
-// ExploreOptions bound the search.
+// The bounds of a search whose options leave them 0. The full search of
+// most scripts with threads never ends, so a search always has bounds:
+// these stop the examples after 10,000 schedules (under 25 million
+// instructions, seconds), two threads that spin to the step limit after
+// three runs, and hold a run's choices to a few MiB.
+const (
+	DefaultMaxSchedules       = 10000
+	DefaultMaxSteps     int64 = 30_000_000
+	DefaultMaxDepth           = 10000
+	DefaultMaxMemory    int64 = 64 << 20
+)
+
+// ExploreOptions bound the search. In each Max field 0 means the default
+// bound and a negative number no bound.
 type ExploreOptions struct {
 	// Preemptions bounds the switches away from a thread that could have
 	// gone on (-1: no bound).
 	Preemptions int
-	// MaxSchedules stops the search after that many runs (0: no bound).
+	// MaxSchedules stops the search after that many schedules.
 	MaxSchedules int
+	// MaxSteps stops the search once its runs together executed that
+	// many instructions (each run is bounded by max_steps on its own).
+	MaxSteps int64
+	// MaxDepth bounds the choices recorded in one schedule: past them the
+	// run goes on without preemption, as a replay past the end of its
+	// schedule does, and the search is incomplete.
+	MaxDepth int
+	// MaxMemory bounds, in bytes, what the search keeps: the outcomes and
+	// races found and the choices of the current schedule. A run that
+	// would pass it goes on without preemption, and the search stops
+	// after it.
+	MaxMemory int64
 	// Sets are config overrides (KEY=VALUE).
 	Sets []string
+}
+
+// bound reads a Max option: 0 asks for the default, a negative number for
+// no bound.
+func bound[T int | int64](v T, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return math.MaxInt64
+	}
+	return int64(v)
 }
 
 // Outcome is one distinct result of the program.
@@ -56,11 +94,31 @@ type ExploreResult struct {
 	Outcomes  []*Outcome // in the order first reached
 	Schedules int
 	Pruned    int // runs cut short because they repeated an explored interleaving
-	Complete  bool
+	// Complete says that every schedule was covered: no bound cut the
+	// search short.
+	Complete bool
+	// Stop says why the search ended before it ran out of schedules.
+	Stop ExploreStop
+	// Deep counts the schedules that went past MaxDepth choices and were
+	// followed only one way from there.
+	Deep int
+	// Steps counts the instructions of every run.
+	Steps int64
 	// Races are the data races found in any schedule, each with a
 	// schedule that shows it.
 	Races []FoundRace
 }
+
+// ExploreStop says why a search stopped.
+type ExploreStop uint8
+
+// The ways a search stops.
+const (
+	ExploreEnded        ExploreStop = iota // it ran out of schedules
+	ExploreMaxSchedules                    // MaxSchedules
+	ExploreMaxSteps                        // MaxSteps
+	ExploreMaxMemory                       // MaxMemory
+)
 
 // FoundRace is a data race and a schedule in which it happens.
 type FoundRace struct {
@@ -262,9 +320,30 @@ type explorer struct {
 	prev   *node   // the point before, where this run goes its own way
 	pruned bool
 	bound  int
+	// A run that reaches maxDepth choices, or would make the search hold
+	// more than maxMemory bytes, goes on one way: deep says it did, full
+	// that memory was the reason.
+	maxDepth   int64
+	maxMemory  int64
+	held       int64 // bytes of the outcomes and races found
+	stackBytes int64 // bytes of stack, by nodeBytes
+	deep, full bool
 	// scratch holds the points with one candidate, which are needed only
 	// by the point after them: two, so that prev is never overwritten.
 	scratch [2]node
+}
+
+// nodeBytes is what a node with k candidates is taken to hold: a count,
+// not a measure, so that where the search stops is the same everywhere.
+func nodeBytes(k int) int64 { return 96 + 48*int64(k) }
+
+// keepRunning is the choice where nothing is explored: the thread that
+// ran before when it may go on, else the lowest tid.
+func keepRunning(cands []*runtime.Thread, last *runtime.Thread) *runtime.Thread {
+	if slices.Contains(cands, last) {
+		return last
+	}
+	return cands[0]
 }
 
 // candidates filters the enabled threads: after a yield, another thread
@@ -293,6 +372,9 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		}
 		return -1
 	}
+	if e.deep {
+		return index(keepRunning(cands, last).TID)
+	}
 	if e.depth < len(e.stack) {
 		if len(cands) == 1 {
 			return index(cands[0].TID)
@@ -304,6 +386,11 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	}
 	var n *node
 	if len(cands) > 1 {
+		if int64(len(e.stack)) >= e.maxDepth || e.held+e.stackBytes+nodeBytes(len(cands)) > e.maxMemory {
+			e.deep = true
+			e.full = int64(len(e.stack)) < e.maxDepth
+			return index(keepRunning(cands, last).TID)
+		}
 		n = &node{cands: make([]cand, len(cands))}
 	} else {
 		n = &e.scratch[0]
@@ -365,6 +452,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	e.prev = n
 	if len(cands) > 1 {
 		e.stack = append(e.stack, n)
+		e.stackBytes += nodeBytes(len(n.cands))
 		e.depth++
 	}
 	return index(n.chosenTID())
@@ -409,6 +497,7 @@ func (e *explorer) backtrack() bool {
 			n.chosen = i
 			return true
 		}
+		e.stackBytes -= nodeBytes(len(n.cands))
 		e.stack[len(e.stack)-1] = nil
 		e.stack = e.stack[:len(e.stack)-1]
 	}
@@ -454,9 +543,19 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 	res := &ExploreResult{}
 	byKey := map[string]*Outcome{}
 	races := map[string]bool{}
-	e := &explorer{bound: opts.Preemptions}
+	maxSchedules := bound(opts.MaxSchedules, DefaultMaxSchedules)
+	maxSteps := bound(opts.MaxSteps, DefaultMaxSteps)
+	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory)}
 	for {
-		if opts.MaxSchedules > 0 && res.Schedules >= opts.MaxSchedules {
+		switch {
+		case int64(res.Schedules) >= maxSchedules:
+			res.Stop = ExploreMaxSchedules
+		case res.Steps >= maxSteps:
+			res.Stop = ExploreMaxSteps
+		case e.full || e.held+e.stackBytes >= e.maxMemory:
+			res.Stop = ExploreMaxMemory
+		}
+		if res.Stop != ExploreEnded {
 			return res, nil
 		}
 		sink := &outcomeSink{}
@@ -464,9 +563,13 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.vm, e.depth, e.prev, e.pruned = s.VM, 0, nil, false
+		e.vm, e.depth, e.prev, e.pruned, e.deep = s.VM, 0, nil, false, false
 		s.M.Chooser = e
 		s.M.Run()
+		res.Steps += s.M.Steps
+		if e.deep && !e.full {
+			res.Deep++
+		}
 		if e.pruned {
 			res.Pruned++
 		} else {
@@ -485,7 +588,9 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 			for _, r := range s.VM.race.Races {
 				if !races[r.Key] {
 					races[r.Key] = true
-					res.Races = append(res.Races, FoundRace{Race: r, Schedule: e.schedule()})
+					fr := FoundRace{Race: r, Schedule: e.schedule()}
+					res.Races = append(res.Races, fr)
+					e.held += fr.bytes()
 				}
 			}
 			k := o.key()
@@ -496,13 +601,39 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 				o.Schedule = e.schedule()
 				byKey[k] = o
 				res.Outcomes = append(res.Outcomes, o)
+				e.held += int64(len(k)) + o.bytes()
 			}
 		}
 		if !e.backtrack() {
-			res.Complete = opts.Preemptions < 0
+			if e.full {
+				res.Stop = ExploreMaxMemory
+			}
+			res.Complete = opts.Preemptions < 0 && res.Stop == ExploreEnded && res.Deep == 0
 			return res, nil
 		}
 	}
+}
+
+// bytes is what an outcome is taken to hold, counted as nodeBytes is.
+func (o *Outcome) bytes() int64 {
+	n := 128 + len(o.Output) + len(o.Stopped) + len(o.Schedule)
+	for _, s := range o.Exits {
+		n += 16 + len(s)
+	}
+	for _, s := range o.Faults {
+		n += 16 + len(s)
+	}
+	return int64(n)
+}
+
+// bytes is what a race is taken to hold, its key twice (the race and the
+// set of races seen).
+func (r *FoundRace) bytes() int64 {
+	n := 128 + 2*len(r.Key) + len(r.Schedule)
+	for _, s := range r.Text {
+		n += 16 + len(s)
+	}
+	return int64(n)
 }
 
 // replayer is the Chooser of `proc run --schedule`: it follows a schedule
@@ -559,13 +690,9 @@ func (r *replayer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		r.err = fmt.Sprintf("the schedule does not fit the script: choice %d wants thread %d, but the runnable threads are %s", r.at, want, strings.Join(ids, ", "))
 		return -1
 	}
-	// Past the end of the schedule: keep the running thread.
-	for _, t := range cands {
-		if t == last {
-			return index(t)
-		}
-	}
-	return index(cands[0])
+	// Past the end of the schedule: keep the running thread, as explore
+	// does past its depth bound.
+	return index(keepRunning(cands, last))
 }
 
 // CheckSchedule replays a schedule without output and reports whether it

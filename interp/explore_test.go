@@ -261,12 +261,87 @@ func TestExploreClassics(t *testing.T) {
 
 func TestExploreBounds(t *testing.T) {
 	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 10})
-	if res.Complete || res.Schedules != 10 {
-		t.Errorf("max-schedules: complete %v, %d schedules", res.Complete, res.Schedules)
+	if res.Complete || res.Schedules != 10 || res.Stop != ExploreMaxSchedules {
+		t.Errorf("max-schedules: complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
 	}
 	res = explore(t, counterScript(3, false), ExploreOptions{Preemptions: 0})
-	if got := outputs(res); fmt.Sprint(got) != "[6]" || res.Complete {
+	if got := outputs(res); fmt.Sprint(got) != "[6]" || res.Complete || res.Stop != ExploreEnded {
 		t.Errorf("0 preemptions: %v complete %v", got, res.Complete)
+	}
+	// A negative bound is no bound.
+	res = explore(t, counterScript(2, false), ExploreOptions{Preemptions: -1, MaxSchedules: -1, MaxSteps: -1, MaxDepth: -1, MaxMemory: -1})
+	if !res.Complete || res.Stop != ExploreEnded {
+		t.Errorf("no bounds: complete %v, stop %d", res.Complete, res.Stop)
+	}
+}
+
+// TestExploreDefaultBounds: a search whose options name no bound still
+// stops, at DefaultMaxSchedules. The full search of this one is some
+// hundred thousand schedules.
+func TestExploreDefaultBounds(t *testing.T) {
+	res := explore(t, counterScript(6, false), ExploreOptions{Preemptions: -1})
+	if res.Complete || res.Schedules != DefaultMaxSchedules || res.Stop != ExploreMaxSchedules {
+		t.Errorf("complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
+	}
+}
+
+// TestExploreMaxSteps: the instructions of every run count, and the
+// search stops at the first run that reaches the bound.
+func TestExploreMaxSteps(t *testing.T) {
+	one := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 1})
+	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSteps: 10 * one.Steps})
+	if res.Complete || res.Stop != ExploreMaxSteps || res.Steps < 10*one.Steps || res.Steps >= 11*one.Steps {
+		t.Errorf("complete %v, stop %d, %d steps (a run makes %d)", res.Complete, res.Stop, res.Steps, one.Steps)
+	}
+}
+
+// TestExploreMaxDepth: past MaxDepth choices a run keeps the running
+// thread, as a replay past the end of its schedule does, so the short
+// schedules explore prints still reproduce what it found.
+func TestExploreMaxDepth(t *testing.T) {
+	src := counterScript(3, false)
+	prog, err := Load("e.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := explore(t, src, ExploreOptions{Preemptions: -1, MaxDepth: 8})
+	if res.Complete || res.Deep == 0 || res.Stop != ExploreEnded {
+		t.Fatalf("complete %v, %d deep, stop %d", res.Complete, res.Deep, res.Stop)
+	}
+	if got := outputs(res); fmt.Sprint(got) != "[3 4 5 6]" {
+		t.Errorf("outcomes %v, want the lost updates too", got)
+	}
+	for _, o := range res.Outcomes {
+		if n := strings.Count(o.Schedule, ".") + 1; n > 8 {
+			t.Errorf("schedule %s has %d choices", o.Schedule, n)
+		}
+		choices, err := ParseSchedule(o.Schedule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		s, err := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out, Schedule: choices})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Run()
+		if out.String() != o.Output {
+			t.Errorf("schedule %s replays as %q, explore saw %q", o.Schedule, out.String(), o.Output)
+		}
+	}
+}
+
+// TestExploreMaxMemory: the search stops when what it keeps passes the
+// bound, counted the same way everywhere.
+func TestExploreMaxMemory(t *testing.T) {
+	src := counterScript(3, false)
+	a := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
+	b := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
+	if a.Complete || a.Stop != ExploreMaxMemory {
+		t.Errorf("complete %v, stop %d", a.Complete, a.Stop)
+	}
+	if a.Schedules != b.Schedules || len(a.Outcomes) != len(b.Outcomes) {
+		t.Errorf("two searches stopped at %d and %d schedules", a.Schedules, b.Schedules)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -23,15 +24,29 @@ exactly. Only operations another thread can observe are scheduling points;
 interleavings that differ only in the order of independent operations are
 run once.
 
+The full search of most scripts with threads would never end, so it is
+bounded; when a bound cuts it short, the last line says the search is
+incomplete, which bound did it, and the flag that raises it. The --max
+flags take a number of 1 or more, or none for no bound.
+
 Flags:
-  --preemptions K    explore only schedules with at most K preemptions
-                     (a switch away from a thread that could have gone on)
-  --max-schedules N  stop after N schedules; the result is then incomplete
-  --json             one JSON record per outcome, then a summary record
-  --set KEY=VALUE    override a config key (repeatable)
+  --preemptions K      explore only schedules with at most K preemptions
+                       (a switch away from a thread that could have gone
+                       on); default: no bound
+  --max-schedules N    stop after N schedules (default 10000)
+  --max-total-steps N  stop once the runs together executed N instructions
+                       (default 30000000; each run also stops at max_steps)
+  --max-depth N        record at most N choices in one schedule; past them
+                       a run goes on without preemption (default 10000)
+  --max-memory MIB     stop when what the search keeps (outcomes, races,
+                       the choices of a schedule) reaches MIB MiB
+                       (default 64)
+  --json               one JSON record per outcome, then a summary record
+  --set KEY=VALUE      override a config key (repeatable)
 
 Exit status: 0 the search found no failure (fault, failed assert, deadlock,
-limit); 1 it found one; 2 the script could not start.
+limit), complete or cut short by a bound; 1 it found one; 2 the script
+could not start.
 `
 
 func cmdExplore(args []string, stdout, stderr io.Writer) int {
@@ -40,7 +55,14 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
 	fs.Usage = func() {}
 	preemptions := fs.Int("preemptions", -1, "")
-	maxSchedules := fs.Int("max-schedules", 0, "")
+	maxSchedules := &boundFlag{n: interp.DefaultMaxSchedules, max: math.MaxInt32}
+	fs.Var(maxSchedules, "max-schedules", "")
+	maxSteps := &boundFlag{n: interp.DefaultMaxSteps, max: math.MaxInt64}
+	fs.Var(maxSteps, "max-total-steps", "")
+	maxDepth := &boundFlag{n: interp.DefaultMaxDepth, max: math.MaxInt32}
+	fs.Var(maxDepth, "max-depth", "")
+	maxMemory := &boundFlag{n: interp.DefaultMaxMemory >> 20, max: 1 << 30}
+	fs.Var(maxMemory, "max-memory", "")
 	jsonOut := fs.Bool("json", false, "")
 	var sets setFlag
 	fs.Var(&sets, "set", "")
@@ -63,7 +85,15 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	start := time.Now()
-	res, err := interp.Explore(prog, interp.ExploreOptions{Preemptions: *preemptions, MaxSchedules: *maxSchedules, Sets: sets})
+	opts := interp.ExploreOptions{
+		Preemptions:  *preemptions,
+		MaxSchedules: int(maxSchedules.n),
+		MaxSteps:     maxSteps.n,
+		MaxDepth:     int(maxDepth.n),
+		MaxMemory:    maxMemory.n << 20,
+		Sets:         sets,
+	}
+	res, err := interp.Explore(prog, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "proc explore: %v\n", err)
 		return 2
@@ -76,9 +106,9 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *jsonOut {
-		writeExploreJSON(stdout, res)
+		writeExploreJSON(stdout, res, opts)
 	} else {
-		writeExploreText(stdout, file, res, elapsed)
+		writeExploreText(stdout, file, res, opts, elapsed)
 	}
 	if failed {
 		return 1
@@ -86,7 +116,65 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, elapsed time.Duration) {
+// boundFlag is a bound of the search: a number from 1 to max, or none
+// (-1). 0 is refused rather than read as no bound: a search without bounds
+// may never end, and that has to be asked for in words.
+type boundFlag struct{ n, max int64 }
+
+func (b *boundFlag) String() string {
+	if b.n < 0 {
+		return "none"
+	}
+	return strconv.FormatInt(b.n, 10)
+}
+
+func (b *boundFlag) Set(v string) error {
+	if v == "none" {
+		b.n = -1
+		return nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > b.max {
+		return fmt.Errorf("want a number from 1 to %d, or none for no bound", b.max)
+	}
+	b.n = n
+	return nil
+}
+
+// incomplete says why a search did not cover every schedule, a reason
+// each, with the flag that lifts its bound; nil when it did. For text each
+// reason is a phrase, for JSON the flag's name.
+func incomplete(res *interp.ExploreResult, opts interp.ExploreOptions, text bool) []string {
+	var out []string
+	add := func(flag, arg, why string) {
+		if text {
+			out = append(out, fmt.Sprintf("%s (--%s %s raises the bound)", why, flag, arg))
+		} else {
+			out = append(out, flag)
+		}
+	}
+	switch res.Stop {
+	case interp.ExploreMaxSchedules:
+		add("max-schedules", "N", fmt.Sprintf("stopped after %d %s", res.Schedules, plural(res.Schedules, "schedule")))
+	case interp.ExploreMaxSteps:
+		add("max-total-steps", "N", fmt.Sprintf("stopped after %d instructions", res.Steps))
+	case interp.ExploreMaxMemory:
+		add("max-memory", "MIB", fmt.Sprintf("stopped when what it keeps reached %d MiB", opts.MaxMemory>>20))
+	}
+	if res.Deep > 0 {
+		were := "were"
+		if res.Deep == 1 {
+			were = "was"
+		}
+		add("max-depth", "N", fmt.Sprintf("%d %s past %d choices %s followed one way", res.Deep, plural(res.Deep, "schedule"), opts.MaxDepth, were))
+	}
+	if opts.Preemptions >= 0 {
+		add("preemptions", "K", fmt.Sprintf("only schedules with at most %d %s", opts.Preemptions, plural(opts.Preemptions, "preemption")))
+	}
+	return out
+}
+
+func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, opts interp.ExploreOptions, elapsed time.Duration) {
 	for i, o := range res.Outcomes {
 		tag := ""
 		if o.Failed() {
@@ -122,7 +210,7 @@ func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, elaps
 	}
 	complete := "complete: every schedule was covered"
 	if !res.Complete {
-		complete = "incomplete: the search was bounded (--preemptions or --max-schedules)"
+		complete = "incomplete: " + strings.Join(incomplete(res, opts, true), ", ")
 	}
 	rate := float64(res.Schedules) / elapsed.Seconds()
 	fmt.Fprintf(w, "%d %s, %d %s, %d %s, %s; %.0f schedules/s\n", res.Schedules, plural(res.Schedules, "schedule"),
@@ -136,7 +224,7 @@ func plural(n int, w string) string {
 	return w + "s"
 }
 
-func writeExploreJSON(w io.Writer, res *interp.ExploreResult) {
+func writeExploreJSON(w io.Writer, res *interp.ExploreResult, opts interp.ExploreOptions) {
 	for _, o := range res.Outcomes {
 		exit := 0
 		for _, e := range o.Exits {
@@ -151,7 +239,13 @@ func writeExploreJSON(w io.Writer, res *interp.ExploreResult) {
 	for _, r := range res.Races {
 		races = append(races, fmt.Sprintf(`{"text":%s,"schedule":%s}`, jsonStrings(r.Text), jsonString(r.Schedule)))
 	}
-	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t,"races":[%s]}`+"\n", res.Schedules, len(res.Outcomes), res.Complete, strings.Join(races, ","))
+	// Why an incomplete search is incomplete, as the names of the flags
+	// that lift its bounds; a complete one has no such field.
+	why := ""
+	if !res.Complete {
+		why = `,"incomplete":` + jsonStrings(incomplete(res, opts, false))
+	}
+	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t%s,"races":[%s]}`+"\n", res.Schedules, len(res.Outcomes), res.Complete, why, strings.Join(races, ","))
 }
 
 func jsonStrings(ss []string) string {
