@@ -1,11 +1,13 @@
 package interp
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"proc/runtime"
@@ -52,6 +54,9 @@ type ExploreOptions struct {
 	MaxMemory int64
 	// Sets are config overrides (KEY=VALUE).
 	Sets []string
+	// Progress, when set, is called after each schedule with what the
+	// search has found so far (to read, not to keep: it changes).
+	Progress func(*ExploreResult)
 }
 
 // bound reads a Max option: 0 asks for the default, a negative number for
@@ -118,6 +123,7 @@ const (
 	ExploreMaxSchedules                    // MaxSchedules
 	ExploreMaxSteps                        // MaxSteps
 	ExploreMaxMemory                       // MaxMemory
+	ExploreInterrupted                     // its context was done
 )
 
 // FoundRace is a data race and a schedule in which it happens.
@@ -328,6 +334,10 @@ type explorer struct {
 	held       int64 // bytes of the outcomes and races found
 	stackBytes int64 // bytes of stack, by nodeBytes
 	deep, full bool
+	// stop is set when the search's context is done; cancelled says that
+	// this run was stopped by it.
+	stop      *atomic.Bool
+	cancelled bool
 	// scratch holds the points with one candidate, which are needed only
 	// by the point after them: two, so that prev is never overwritten.
 	scratch [2]node
@@ -363,6 +373,11 @@ func candidates(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) [
 
 // Choose implements runtime.Chooser.
 func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) int {
+	if e.stop.Load() {
+		// Here rather than between runs only: one run may take seconds.
+		e.cancelled = true
+		return -1
+	}
 	cands := candidates(enabled, last, yielded)
 	index := func(tid int) int {
 		for i, t := range enabled {
@@ -538,16 +553,24 @@ func (s *outcomeSink) Emit(e *runtime.Event) {
 
 func (s *outcomeSink) Flush() error { return nil }
 
-// Explore searches the schedules of prog.
-func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
+// Explore searches the schedules of prog. When ctx is done the search
+// stops at the next scheduling point, drops the run it was in, and
+// returns what it found before, with Stop set to ExploreInterrupted.
+// (A run stops only at scheduling points: one without any, a thread
+// computing alone, goes on to max_steps.)
+func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 	res := &ExploreResult{}
 	byKey := map[string]*Outcome{}
 	races := map[string]bool{}
 	maxSchedules := bound(opts.MaxSchedules, DefaultMaxSchedules)
 	maxSteps := bound(opts.MaxSteps, DefaultMaxSteps)
-	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory)}
+	var stop atomic.Bool
+	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
+	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop}
 	for {
 		switch {
+		case ctx.Err() != nil:
+			res.Stop = ExploreInterrupted
 		case int64(res.Schedules) >= maxSchedules:
 			res.Stop = ExploreMaxSchedules
 		case res.Steps >= maxSteps:
@@ -567,6 +590,10 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 		s.M.Chooser = e
 		s.M.Run()
 		res.Steps += s.M.Steps
+		if e.cancelled {
+			res.Stop = ExploreInterrupted
+			return res, nil
+		}
 		if e.deep && !e.full {
 			res.Deep++
 		}
@@ -602,6 +629,9 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 				byKey[k] = o
 				res.Outcomes = append(res.Outcomes, o)
 				e.held += int64(len(k)) + o.bytes()
+			}
+			if opts.Progress != nil {
+				opts.Progress(res)
 			}
 		}
 		if !e.backtrack() {

@@ -1,11 +1,13 @@
 package interp
 
 import (
+	"context"
 	"fmt"
 	goruntime "runtime"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func explore(t *testing.T, src string, opts ExploreOptions) *ExploreResult {
@@ -14,7 +16,7 @@ func explore(t *testing.T, src string, opts ExploreOptions) *ExploreResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Explore(prog, opts)
+	res, err := Explore(context.Background(), prog, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,6 +360,56 @@ func TestScheduleErrors(t *testing.T) {
 	}
 }
 
+// TestExploreCancel: a search whose context is done stops before the
+// next schedule and returns what it found, marked interrupted.
+func TestExploreCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	prog, err := Load("e.proc", []byte(counterScript(3, false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	res, err := Explore(ctx, prog, ExploreOptions{Preemptions: -1, Progress: func(r *ExploreResult) {
+		calls++
+		if r.Schedules == 25 {
+			cancel()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != ExploreInterrupted || res.Complete || res.Schedules != 25 || calls != 25 {
+		t.Errorf("stop %d, complete %v, %d schedules, %d progress calls", res.Stop, res.Complete, res.Schedules, calls)
+	}
+	if len(res.Outcomes) == 0 || len(res.Races) == 0 {
+		t.Errorf("%d outcomes and %d races kept", len(res.Outcomes), len(res.Races))
+	}
+}
+
+// TestExploreCancelLongRun: the context is looked at inside a run too, at
+// every scheduling point. This run would go on for a billion instructions
+// (cost_insn=0: no tick either); the search stops and drops it.
+func TestExploreCancelLongRun(t *testing.T) {
+	prog, err := Load("e.proc", []byte("global g = 0\nwhile true { g = g + 1 }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+	}()
+	res, err := Explore(ctx, prog, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=1000000000", "cost_insn=0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != ExploreInterrupted || res.Complete || res.Schedules != 0 || len(res.Outcomes) != 0 {
+		t.Errorf("stop %d, complete %v, %d schedules, %d outcomes", res.Stop, res.Complete, res.Schedules, len(res.Outcomes))
+	}
+	t.Logf("stopped after %d instructions", res.Steps)
+}
+
 // exploreAllocs is how many allocations exploring src makes.
 func exploreAllocs(t *testing.T, src string, opts ExploreOptions) uint64 {
 	t.Helper()
@@ -368,7 +420,7 @@ func exploreAllocs(t *testing.T, src string, opts ExploreOptions) uint64 {
 	var before, after goruntime.MemStats
 	goruntime.GC()
 	goruntime.ReadMemStats(&before)
-	if _, err := Explore(prog, opts); err != nil {
+	if _, err := Explore(context.Background(), prog, opts); err != nil {
 		t.Fatal(err)
 	}
 	goruntime.ReadMemStats(&after)

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -44,9 +47,13 @@ Flags:
   --json               one JSON record per outcome, then a summary record
   --set KEY=VALUE      override a config key (repeatable)
 
+Ctrl-C stops the search: it prints what it found so far, and the last
+line says it was interrupted. A second Ctrl-C ends proc at once.
+
 Exit status: 0 the search found no failure (fault, failed assert, deadlock,
-limit), complete or cut short by a bound; 1 it found one; 2 the script
-could not start.
+limit), complete or cut short by a bound; 1 it found one (interrupted or
+not); 2 the script could not start; 130 it was interrupted before it found
+a failure.
 `
 
 func cmdExplore(args []string, stdout, stderr io.Writer) int {
@@ -93,7 +100,12 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		MaxMemory:    maxMemory.n << 20,
 		Sets:         sets,
 	}
-	res, err := interp.Explore(prog, opts)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	// Once the search is told to stop, Ctrl-C is Go's again: a second one
+	// ends proc at once.
+	context.AfterFunc(ctx, stop)
+	res, err := interp.Explore(ctx, prog, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "proc explore: %v\n", err)
 		return 2
@@ -110,8 +122,13 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	} else {
 		writeExploreText(stdout, file, res, opts, elapsed)
 	}
-	if failed {
+	switch {
+	case failed:
 		return 1
+	case res.Stop == interp.ExploreInterrupted:
+		// As a program killed by SIGINT: the search did not say there is
+		// no failure.
+		return 130
 	}
 	return 0
 }
@@ -160,6 +177,12 @@ func incomplete(res *interp.ExploreResult, opts interp.ExploreOptions, text bool
 		add("max-total-steps", "N", fmt.Sprintf("stopped after %d instructions", res.Steps))
 	case interp.ExploreMaxMemory:
 		add("max-memory", "MIB", fmt.Sprintf("stopped when what it keeps reached %d MiB", opts.MaxMemory>>20))
+	case interp.ExploreInterrupted:
+		if text {
+			out = append(out, fmt.Sprintf("interrupted after %d %s", res.Schedules, plural(res.Schedules, "schedule")))
+		} else {
+			out = append(out, "interrupted")
+		}
 	}
 	if res.Deep > 0 {
 		were := "were"
