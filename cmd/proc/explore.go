@@ -47,8 +47,9 @@ Flags:
   --json               one JSON record per outcome, then a summary record
   --set KEY=VALUE      override a config key (repeatable)
 
-Ctrl-C stops the search: it prints what it found so far, and the last
-line says it was interrupted. A second Ctrl-C ends proc at once.
+On a terminal, a search that takes more than a second shows its progress
+on stderr. Ctrl-C stops the search: it prints what it found so far, and
+the last line says it was interrupted. A second Ctrl-C ends proc at once.
 
 Exit status: 0 the search found no failure (fault, failed assert, deadlock,
 limit), complete or cut short by a bound; 1 it found one (interrupted or
@@ -105,7 +106,14 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	// Once the search is told to stop, Ctrl-C is Go's again: a second one
 	// ends proc at once.
 	context.AfterFunc(ctx, stop)
+	var bar *progress
+	if isTerminal(stderr) {
+		bar = &progress{w: stderr, start: start}
+		opts.Progress = bar.show
+	}
 	res, err := interp.Explore(ctx, prog, opts)
+	// Before the report: stdout may be the same terminal.
+	bar.clear()
 	if err != nil {
 		fmt.Fprintf(stderr, "proc explore: %v\n", err)
 		return 2
@@ -131,6 +139,34 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 130
 	}
 	return 0
+}
+
+// progress keeps a line on a terminal up to date while a search runs, so
+// that a long one does not sit silent. It is never written elsewhere: a
+// pipe or a file gets the same bytes every time.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	shown bool
+}
+
+// show rewrites the line at most five times a second, and only once the
+// search has taken a second: a short one leaves no trace of it.
+func (p *progress) show(res *interp.ExploreResult) {
+	now := time.Now()
+	if now.Sub(p.start) < time.Second || now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	fmt.Fprintf(p.w, "\rexploring: %d %s, %d %s, %d %s (Ctrl-C stops)\x1b[K", res.Schedules, plural(res.Schedules, "schedule"),
+		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"))
+}
+
+func (p *progress) clear() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
 }
 
 // boundFlag is a bound of the search: a number from 1 to max, or none
