@@ -1,9 +1,13 @@
 package interp
 
 import (
+	"context"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"proc/runtime"
@@ -16,15 +20,55 @@ import (
 // thread can observe (see visible), and sleep sets skip interleavings that
 // differ only in the order of independent operations.
 
-// ExploreOptions bound the search.
+// The bounds of a search whose options leave them 0. The full search of
+// most scripts with threads never ends, so a search always has bounds:
+// these stop the examples after 10,000 schedules (under 25 million
+// instructions, seconds), two threads that spin to the step limit after
+// three runs, and hold a run's choices to a few MiB.
+const (
+	DefaultMaxSchedules       = 10000
+	DefaultMaxSteps     int64 = 30_000_000
+	DefaultMaxDepth           = 10000
+	DefaultMaxMemory    int64 = 64 << 20
+)
+
+// ExploreOptions bound the search. In each Max field 0 means the default
+// bound and a negative number no bound.
 type ExploreOptions struct {
 	// Preemptions bounds the switches away from a thread that could have
 	// gone on (-1: no bound).
 	Preemptions int
-	// MaxSchedules stops the search after that many runs (0: no bound).
+	// MaxSchedules stops the search after that many schedules.
 	MaxSchedules int
+	// MaxSteps stops the search once its runs together executed that
+	// many instructions (each run is bounded by max_steps on its own).
+	MaxSteps int64
+	// MaxDepth bounds the choices recorded in one schedule: past them the
+	// run goes on without preemption, as a replay past the end of its
+	// schedule does, and the search is incomplete.
+	MaxDepth int
+	// MaxMemory bounds, in bytes, what the search keeps: the outcomes and
+	// races found and the choices of the current schedule. A run that
+	// would pass it goes on without preemption, and the search stops
+	// after it.
+	MaxMemory int64
 	// Sets are config overrides (KEY=VALUE).
 	Sets []string
+	// Progress, when set, is called after each schedule with what the
+	// search has found so far (to read, not to keep: it changes).
+	Progress func(*ExploreResult)
+}
+
+// bound reads a Max option: 0 asks for the default, a negative number for
+// no bound.
+func bound[T int | int64](v T, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return math.MaxInt64
+	}
+	return int64(v)
 }
 
 // Outcome is one distinct result of the program.
@@ -55,11 +99,32 @@ type ExploreResult struct {
 	Outcomes  []*Outcome // in the order first reached
 	Schedules int
 	Pruned    int // runs cut short because they repeated an explored interleaving
-	Complete  bool
+	// Complete says that every schedule was covered: no bound cut the
+	// search short.
+	Complete bool
+	// Stop says why the search ended before it ran out of schedules.
+	Stop ExploreStop
+	// Deep counts the schedules that went past MaxDepth choices and were
+	// followed only one way from there.
+	Deep int
+	// Steps counts the instructions of every run.
+	Steps int64
 	// Races are the data races found in any schedule, each with a
 	// schedule that shows it.
 	Races []FoundRace
 }
+
+// ExploreStop says why a search stopped.
+type ExploreStop uint8
+
+// The ways a search stops.
+const (
+	ExploreEnded        ExploreStop = iota // it ran out of schedules
+	ExploreMaxSchedules                    // MaxSchedules
+	ExploreMaxSteps                        // MaxSteps
+	ExploreMaxMemory                       // MaxMemory
+	ExploreInterrupted                     // its context was done
+)
 
 // FoundRace is a data race and a schedule in which it happens.
 type FoundRace struct {
@@ -226,27 +291,70 @@ func (vm *VM) memFootprint(th *threadCtx, addr uint64, write bool) footprint {
 	return footprint{kind: fpMem, obj: th.proc.space, addr: addr, write: write}
 }
 
-// node is one scheduling point of the search.
+// cand is one thread that may run at a scheduling point.
+type cand struct {
+	tid   int
+	fp    footprint
+	done  bool // explored from this point already
+	sleep bool // an equivalent interleaving runs it later
+}
+
+// node is one scheduling point of the search. Only points where more than
+// one thread could run are kept on the stack: at the others replay has
+// nothing to choose, so a run that makes millions of steps alone keeps
+// nothing.
 type node struct {
-	enabled     []int // candidate tids, sorted
-	fps         map[int]footprint
-	chosen      int
-	done        map[int]bool
-	sleep       map[int]bool
+	cands []cand // by tid
+	// only, when not -1, is the one candidate worth trying: its step
+	// touches nothing another thread sees.
+	only        int
+	chosen      int // index into cands
 	last        int // the thread that ran before, or 0
 	lastEnabled bool
 	preempts    int // preemptions before this point
-	multi       bool
 }
+
+// enabled reports whether candidate i may be tried at n at all.
+func (n *node) enabled(i int) bool { return n.only < 0 || n.only == i }
+
+func (n *node) chosenTID() int { return n.cands[n.chosen].tid }
 
 // explorer is the Chooser of one run of the search.
 type explorer struct {
 	vm     *VM
-	stack  []*node
-	depth  int
+	stack  []*node // the points with a choice, in the order the run meets them
+	depth  int     // how many of stack this run has replayed
+	prev   *node   // the point before, where this run goes its own way
 	pruned bool
 	bound  int
-	trail  []string // the schedule of this run: tids at multi-choice points
+	// A run that reaches maxDepth choices, or would make the search hold
+	// more than maxMemory bytes, goes on one way: deep says it did, full
+	// that memory was the reason.
+	maxDepth   int64
+	maxMemory  int64
+	held       int64 // bytes of the outcomes and races found
+	stackBytes int64 // bytes of stack, by nodeBytes
+	deep, full bool
+	// stop is set when the search's context is done; cancelled says that
+	// this run was stopped by it.
+	stop      *atomic.Bool
+	cancelled bool
+	// scratch holds the points with one candidate, which are needed only
+	// by the point after them: two, so that prev is never overwritten.
+	scratch [2]node
+}
+
+// nodeBytes is what a node with k candidates is taken to hold: a count,
+// not a measure, so that where the search stops is the same everywhere.
+func nodeBytes(k int) int64 { return 96 + 48*int64(k) }
+
+// keepRunning is the choice where nothing is explored: the thread that
+// ran before when it may go on, else the lowest tid.
+func keepRunning(cands []*runtime.Thread, last *runtime.Thread) *runtime.Thread {
+	if slices.Contains(cands, last) {
+		return last
+	}
+	return cands[0]
 }
 
 // candidates filters the enabled threads: after a yield, another thread
@@ -266,6 +374,11 @@ func candidates(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) [
 
 // Choose implements runtime.Chooser.
 func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) int {
+	if e.stop.Load() {
+		// Here rather than between runs only: one run may take seconds.
+		e.cancelled = true
+		return -1
+	}
 	cands := candidates(enabled, last, yielded)
 	index := func(tid int) int {
 		for i, t := range enabled {
@@ -275,58 +388,73 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		}
 		return -1
 	}
+	if e.deep {
+		return index(keepRunning(cands, last).TID)
+	}
 	if e.depth < len(e.stack) {
+		if len(cands) == 1 {
+			return index(cands[0].TID)
+		}
 		n := e.stack[e.depth]
 		e.depth++
-		if n.multi {
-			e.trail = append(e.trail, strconv.Itoa(n.chosen))
+		e.prev = n
+		return index(n.chosenTID())
+	}
+	var n *node
+	if len(cands) > 1 {
+		if int64(len(e.stack)) >= e.maxDepth || e.held+e.stackBytes+nodeBytes(len(cands)) > e.maxMemory {
+			e.deep = true
+			e.full = int64(len(e.stack)) < e.maxDepth
+			return index(keepRunning(cands, last).TID)
 		}
-		return index(n.chosen)
+		n = &node{cands: make([]cand, len(cands))}
+	} else {
+		n = &e.scratch[0]
+		if n == e.prev {
+			n = &e.scratch[1]
+		}
+		*n = node{cands: n.cands[:0]}
+		n.cands = append(n.cands, cand{})
 	}
-	n := &node{fps: map[int]footprint{}, done: map[int]bool{}, sleep: map[int]bool{}}
-	for _, t := range cands {
-		n.enabled = append(n.enabled, t.TID)
-		n.fps[t.TID] = e.vm.peek(t)
+	n.only = -1
+	for i, t := range cands {
+		n.cands[i] = cand{tid: t.TID, fp: e.vm.peek(t)}
 	}
-	// Replay counts every point with a choice, reduced or not.
-	n.multi = len(n.enabled) > 1
 	// A step that touches nothing another thread sees commutes with every
 	// other step: running it first is enough (a persistent set of one).
-	for _, tid := range n.enabled {
-		if n.fps[tid].kind == fpLocal {
-			n.enabled = []int{tid}
+	for i := range n.cands {
+		if n.cands[i].fp.kind == fpLocal {
+			n.only = i
 			break
 		}
 	}
 	if last != nil {
 		n.last = last.TID
-		for _, t := range cands {
-			if t == last && !yielded {
-				n.lastEnabled = true
-			}
-		}
+		n.lastEnabled = !yielded && slices.Contains(cands, last)
 	}
-	if e.depth > 0 {
-		p := e.stack[e.depth-1]
+	if p := e.prev; p != nil {
 		n.preempts = p.preempts
-		if p.lastEnabled && p.chosen != p.last && p.fps[p.chosen].kind != fpLocal {
+		c := &p.cands[p.chosen]
+		if p.lastEnabled && c.tid != p.last && c.fp.kind != fpLocal {
 			n.preempts++
 		}
-	}
-	if e.depth > 0 && e.bound < 0 {
-		p := e.stack[e.depth-1]
-		// Sleep set: what the parent slept on or finished, unless the
-		// step just taken depends on it. (Not with a preemption bound:
-		// a sleeping thread may be the only one the bound allows.)
-		cf := p.fps[p.chosen]
-		for tid := range p.sleep {
-			if tid != p.chosen && !dependent(p.fps[tid], cf) {
-				n.sleep[tid] = true
-			}
-		}
-		for tid := range p.done {
-			if tid != p.chosen && !dependent(p.fps[tid], cf) {
-				n.sleep[tid] = true
+		if e.bound < 0 {
+			// Sleep set: what the parent slept on or finished, unless
+			// the step just taken depends on it. (Not with a preemption
+			// bound: a sleeping thread may be the only one the bound
+			// allows.) Both lists are sorted by tid.
+			j := 0
+			for i := range p.cands {
+				q := &p.cands[i]
+				if i == p.chosen || !(q.sleep || q.done) || dependent(q.fp, c.fp) {
+					continue
+				}
+				for j < len(n.cands) && n.cands[j].tid < q.tid {
+					j++
+				}
+				if j < len(n.cands) && n.cands[j].tid == q.tid {
+					n.cands[j].sleep = true
+				}
 			}
 		}
 	}
@@ -337,36 +465,39 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		return -1
 	}
 	n.chosen = pick
-	e.stack = append(e.stack, n)
-	e.depth++
-	if n.multi {
-		e.trail = append(e.trail, strconv.Itoa(n.chosen))
+	e.prev = n
+	if len(cands) > 1 {
+		e.stack = append(e.stack, n)
+		e.stackBytes += nodeBytes(len(n.cands))
+		e.depth++
 	}
-	return index(pick)
+	return index(n.chosenTID())
 }
 
 // next picks an untried candidate of n: the running thread first (no
 // preemption), then the others in tid order, within the preemption bound.
+// It returns an index into n.cands, or -1.
 func (e *explorer) next(n *node) int {
-	ok := func(tid int) bool {
-		if n.done[tid] || n.sleep[tid] {
+	ok := func(i int) bool {
+		c := &n.cands[i]
+		if !n.enabled(i) || c.done || c.sleep {
 			return false
 		}
-		if e.bound >= 0 && n.lastEnabled && tid != n.last && n.preempts >= e.bound && n.fps[tid].kind != fpLocal {
+		if e.bound >= 0 && n.lastEnabled && c.tid != n.last && n.preempts >= e.bound && c.fp.kind != fpLocal {
 			return false
 		}
 		return true
 	}
-	if n.lastEnabled && ok(n.last) {
-		for _, tid := range n.enabled {
-			if tid == n.last {
-				return n.last
+	if n.lastEnabled {
+		for i := range n.cands {
+			if n.cands[i].tid == n.last && ok(i) {
+				return i
 			}
 		}
 	}
-	for _, tid := range n.enabled {
-		if ok(tid) {
-			return tid
+	for i := range n.cands {
+		if ok(i) {
+			return i
 		}
 	}
 	return -1
@@ -377,14 +508,32 @@ func (e *explorer) next(n *node) int {
 func (e *explorer) backtrack() bool {
 	for len(e.stack) > 0 {
 		n := e.stack[len(e.stack)-1]
-		n.done[n.chosen] = true
-		if t := e.next(n); t >= 0 {
-			n.chosen = t
+		n.cands[n.chosen].done = true
+		if i := e.next(n); i >= 0 {
+			n.chosen = i
 			return true
 		}
+		e.stackBytes -= nodeBytes(len(n.cands))
+		e.stack[len(e.stack)-1] = nil
 		e.stack = e.stack[:len(e.stack)-1]
 	}
 	return false
+}
+
+// schedule is the schedule of the run so far: the thread chosen at each
+// point with a choice, as replay reads it.
+func (e *explorer) schedule() string {
+	if e.depth == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	for i, n := range e.stack[:e.depth] {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strconv.Itoa(n.chosenTID()))
+	}
+	return b.String()
 }
 
 // outcomeSink collects what a run printed and how its processes ended.
@@ -405,14 +554,32 @@ func (s *outcomeSink) Emit(e *runtime.Event) {
 
 func (s *outcomeSink) Flush() error { return nil }
 
-// Explore searches the schedules of prog.
-func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
+// Explore searches the schedules of prog. When ctx is done the search
+// stops at the next scheduling point, drops the run it was in, and
+// returns what it found before, with Stop set to ExploreInterrupted.
+// (A run stops only at scheduling points: one without any, a thread
+// computing alone, goes on to max_steps.)
+func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 	res := &ExploreResult{}
 	byKey := map[string]*Outcome{}
 	races := map[string]bool{}
-	e := &explorer{bound: opts.Preemptions}
+	maxSchedules := bound(opts.MaxSchedules, DefaultMaxSchedules)
+	maxSteps := bound(opts.MaxSteps, DefaultMaxSteps)
+	var stop atomic.Bool
+	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
+	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop}
 	for {
-		if opts.MaxSchedules > 0 && res.Schedules >= opts.MaxSchedules {
+		switch {
+		case ctx.Err() != nil:
+			res.Stop = ExploreInterrupted
+		case int64(res.Schedules) >= maxSchedules:
+			res.Stop = ExploreMaxSchedules
+		case res.Steps >= maxSteps:
+			res.Stop = ExploreMaxSteps
+		case e.full || e.held+e.stackBytes >= e.maxMemory:
+			res.Stop = ExploreMaxMemory
+		}
+		if res.Stop != ExploreEnded {
 			return res, nil
 		}
 		sink := &outcomeSink{}
@@ -420,9 +587,17 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.vm, e.depth, e.pruned, e.trail = s.VM, 0, false, nil
+		e.vm, e.depth, e.prev, e.pruned, e.deep = s.VM, 0, nil, false, false
 		s.M.Chooser = e
 		s.M.Run()
+		res.Steps += s.M.Steps
+		if e.cancelled {
+			res.Stop = ExploreInterrupted
+			return res, nil
+		}
+		if e.deep && !e.full {
+			res.Deep++
+		}
 		if e.pruned {
 			res.Pruned++
 		} else {
@@ -441,11 +616,9 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 			for _, r := range s.VM.race.Races {
 				if !races[r.Key] {
 					races[r.Key] = true
-					sched := strings.Join(e.trail, ".")
-					if sched == "" {
-						sched = "-"
-					}
-					res.Races = append(res.Races, FoundRace{Race: r, Schedule: sched})
+					fr := FoundRace{Race: r, Schedule: e.schedule()}
+					res.Races = append(res.Races, fr)
+					e.held += fr.bytes()
 				}
 			}
 			k := o.key()
@@ -453,19 +626,45 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 				prev.Schedules++
 			} else {
 				o.Schedules = 1
-				o.Schedule = strings.Join(e.trail, ".")
-				if o.Schedule == "" {
-					o.Schedule = "-"
-				}
+				o.Schedule = e.schedule()
 				byKey[k] = o
 				res.Outcomes = append(res.Outcomes, o)
+				e.held += int64(len(k)) + o.bytes()
+			}
+			if opts.Progress != nil {
+				opts.Progress(res)
 			}
 		}
 		if !e.backtrack() {
-			res.Complete = opts.Preemptions < 0
+			if e.full {
+				res.Stop = ExploreMaxMemory
+			}
+			res.Complete = opts.Preemptions < 0 && res.Stop == ExploreEnded && res.Deep == 0
 			return res, nil
 		}
 	}
+}
+
+// bytes is what an outcome is taken to hold, counted as nodeBytes is.
+func (o *Outcome) bytes() int64 {
+	n := 128 + len(o.Output) + len(o.Stopped) + len(o.Schedule)
+	for _, s := range o.Exits {
+		n += 16 + len(s)
+	}
+	for _, s := range o.Faults {
+		n += 16 + len(s)
+	}
+	return int64(n)
+}
+
+// bytes is what a race is taken to hold, its key twice (the race and the
+// set of races seen).
+func (r *FoundRace) bytes() int64 {
+	n := 128 + 2*len(r.Key) + len(r.Schedule)
+	for _, s := range r.Text {
+		n += 16 + len(s)
+	}
+	return int64(n)
 }
 
 // replayer is the Chooser of `proc run --schedule`: it follows a schedule
@@ -522,13 +721,9 @@ func (r *replayer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		r.err = fmt.Sprintf("the schedule does not fit the script: choice %d wants thread %d, but the runnable threads are %s", r.at, want, strings.Join(ids, ", "))
 		return -1
 	}
-	// Past the end of the schedule: keep the running thread.
-	for _, t := range cands {
-		if t == last {
-			return index(t)
-		}
-	}
-	return index(cands[0])
+	// Past the end of the schedule: keep the running thread, as explore
+	// does past its depth bound.
+	return index(keepRunning(cands, last))
 }
 
 // CheckSchedule replays a schedule without output and reports whether it

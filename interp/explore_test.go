@@ -1,10 +1,13 @@
 package interp
 
 import (
+	"context"
 	"fmt"
+	goruntime "runtime"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func explore(t *testing.T, src string, opts ExploreOptions) *ExploreResult {
@@ -13,7 +16,7 @@ func explore(t *testing.T, src string, opts ExploreOptions) *ExploreResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Explore(prog, opts)
+	res, err := Explore(context.Background(), prog, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,12 +263,87 @@ func TestExploreClassics(t *testing.T) {
 
 func TestExploreBounds(t *testing.T) {
 	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 10})
-	if res.Complete || res.Schedules != 10 {
-		t.Errorf("max-schedules: complete %v, %d schedules", res.Complete, res.Schedules)
+	if res.Complete || res.Schedules != 10 || res.Stop != ExploreMaxSchedules {
+		t.Errorf("max-schedules: complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
 	}
 	res = explore(t, counterScript(3, false), ExploreOptions{Preemptions: 0})
-	if got := outputs(res); fmt.Sprint(got) != "[6]" || res.Complete {
+	if got := outputs(res); fmt.Sprint(got) != "[6]" || res.Complete || res.Stop != ExploreEnded {
 		t.Errorf("0 preemptions: %v complete %v", got, res.Complete)
+	}
+	// A negative bound is no bound.
+	res = explore(t, counterScript(2, false), ExploreOptions{Preemptions: -1, MaxSchedules: -1, MaxSteps: -1, MaxDepth: -1, MaxMemory: -1})
+	if !res.Complete || res.Stop != ExploreEnded {
+		t.Errorf("no bounds: complete %v, stop %d", res.Complete, res.Stop)
+	}
+}
+
+// TestExploreDefaultBounds: a search whose options name no bound still
+// stops, at DefaultMaxSchedules. The full search of this one is some
+// hundred thousand schedules.
+func TestExploreDefaultBounds(t *testing.T) {
+	res := explore(t, counterScript(6, false), ExploreOptions{Preemptions: -1})
+	if res.Complete || res.Schedules != DefaultMaxSchedules || res.Stop != ExploreMaxSchedules {
+		t.Errorf("complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
+	}
+}
+
+// TestExploreMaxSteps: the instructions of every run count, and the
+// search stops at the first run that reaches the bound.
+func TestExploreMaxSteps(t *testing.T) {
+	one := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 1})
+	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSteps: 10 * one.Steps})
+	if res.Complete || res.Stop != ExploreMaxSteps || res.Steps < 10*one.Steps || res.Steps >= 11*one.Steps {
+		t.Errorf("complete %v, stop %d, %d steps (a run makes %d)", res.Complete, res.Stop, res.Steps, one.Steps)
+	}
+}
+
+// TestExploreMaxDepth: past MaxDepth choices a run keeps the running
+// thread, as a replay past the end of its schedule does, so the short
+// schedules explore prints still reproduce what it found.
+func TestExploreMaxDepth(t *testing.T) {
+	src := counterScript(3, false)
+	prog, err := Load("e.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := explore(t, src, ExploreOptions{Preemptions: -1, MaxDepth: 8})
+	if res.Complete || res.Deep == 0 || res.Stop != ExploreEnded {
+		t.Fatalf("complete %v, %d deep, stop %d", res.Complete, res.Deep, res.Stop)
+	}
+	if got := outputs(res); fmt.Sprint(got) != "[3 4 5 6]" {
+		t.Errorf("outcomes %v, want the lost updates too", got)
+	}
+	for _, o := range res.Outcomes {
+		if n := strings.Count(o.Schedule, ".") + 1; n > 8 {
+			t.Errorf("schedule %s has %d choices", o.Schedule, n)
+		}
+		choices, err := ParseSchedule(o.Schedule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		s, err := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out, Schedule: choices})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Run()
+		if out.String() != o.Output {
+			t.Errorf("schedule %s replays as %q, explore saw %q", o.Schedule, out.String(), o.Output)
+		}
+	}
+}
+
+// TestExploreMaxMemory: the search stops when what it keeps passes the
+// bound, counted the same way everywhere.
+func TestExploreMaxMemory(t *testing.T) {
+	src := counterScript(3, false)
+	a := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
+	b := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
+	if a.Complete || a.Stop != ExploreMaxMemory {
+		t.Errorf("complete %v, stop %d", a.Complete, a.Stop)
+	}
+	if a.Schedules != b.Schedules || len(a.Outcomes) != len(b.Outcomes) {
+		t.Errorf("two searches stopped at %d and %d schedules", a.Schedules, b.Schedules)
 	}
 }
 
@@ -279,5 +357,86 @@ func TestScheduleErrors(t *testing.T) {
 	}
 	if err := CheckSchedule(prog, nil, []int{2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3}); err == nil {
 		t.Error("too long a schedule accepted")
+	}
+}
+
+// TestExploreCancel: a search whose context is done stops before the
+// next schedule and returns what it found, marked interrupted.
+func TestExploreCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	prog, err := Load("e.proc", []byte(counterScript(3, false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	res, err := Explore(ctx, prog, ExploreOptions{Preemptions: -1, Progress: func(r *ExploreResult) {
+		calls++
+		if r.Schedules == 25 {
+			cancel()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != ExploreInterrupted || res.Complete || res.Schedules != 25 || calls != 25 {
+		t.Errorf("stop %d, complete %v, %d schedules, %d progress calls", res.Stop, res.Complete, res.Schedules, calls)
+	}
+	if len(res.Outcomes) == 0 || len(res.Races) == 0 {
+		t.Errorf("%d outcomes and %d races kept", len(res.Outcomes), len(res.Races))
+	}
+}
+
+// TestExploreCancelLongRun: the context is looked at inside a run too, at
+// every scheduling point. This run would go on for a billion instructions
+// (cost_insn=0: no tick either); the search stops and drops it.
+func TestExploreCancelLongRun(t *testing.T) {
+	prog, err := Load("e.proc", []byte("global g = 0\nwhile true { g = g + 1 }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+	}()
+	res, err := Explore(ctx, prog, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=1000000000", "cost_insn=0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != ExploreInterrupted || res.Complete || res.Schedules != 0 || len(res.Outcomes) != 0 {
+		t.Errorf("stop %d, complete %v, %d schedules, %d outcomes", res.Stop, res.Complete, res.Schedules, len(res.Outcomes))
+	}
+	t.Logf("stopped after %d instructions", res.Steps)
+}
+
+// exploreAllocs is how many allocations exploring src makes.
+func exploreAllocs(t *testing.T, src string, opts ExploreOptions) uint64 {
+	t.Helper()
+	prog, err := Load("e.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after goruntime.MemStats
+	goruntime.GC()
+	goruntime.ReadMemStats(&before)
+	if _, err := Explore(context.Background(), prog, opts); err != nil {
+		t.Fatal(err)
+	}
+	goruntime.ReadMemStats(&after)
+	return after.Mallocs - before.Mallocs
+}
+
+// TestExploreLongRunAllocs: a run that makes a million steps alone has
+// nothing to choose, and explore keeps nothing for it. It once kept every
+// scheduling point, a few hundred bytes each: gigabytes by the step limit.
+// (A loop of yields: a loop of stores would count the race detector's
+// allocations too.)
+func TestExploreLongRunAllocs(t *testing.T) {
+	const src = "while true { yield }\n"
+	small := exploreAllocs(t, src, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=2000"}})
+	large := exploreAllocs(t, src, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=1000000"}})
+	if extra := int64(large) - int64(small); extra > 50 {
+		t.Errorf("a run 500 times as long made %d more allocations (%d against %d)", extra, large, small)
 	}
 }

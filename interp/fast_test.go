@@ -2,6 +2,7 @@ package interp
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -151,7 +152,7 @@ func traceRun(prog *Program, sets []string, fast bool) string {
 func exploreRun(prog *Program, opts ExploreOptions, fast bool) string {
 	fastPath = fast
 	defer func() { fastPath = true }()
-	res, err := Explore(prog, opts)
+	res, err := Explore(context.Background(), prog, opts)
 	if err != nil {
 		return "explore: " + err.Error()
 	}

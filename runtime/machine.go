@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,7 +28,8 @@ const (
 // next (stateless exploration and schedule replay). enabled is sorted by
 // tid; last is the thread that ran before and yielded tells whether it
 // gave up the CPU with yield. Choose returns an index into enabled, or -1
-// to stop the run.
+// to stop the run. enabled is the machine's own, valid only during the
+// call.
 type Chooser interface {
 	Choose(enabled []*Thread, last *Thread, yielded bool) int
 }
@@ -115,6 +117,9 @@ type Machine struct {
 	// chooser picks who runs next.
 	Chooser Chooser
 	yielded bool
+	// enabled is the list choose hands the chooser, kept between calls:
+	// under explore a run asks at every load of a global.
+	enabled []*Thread
 }
 
 // NewMachine returns a machine with no processes.
@@ -767,8 +772,9 @@ func (m *Machine) choose() *Thread {
 	if len(m.ready) == 0 {
 		return nil
 	}
-	enabled := append([]*Thread(nil), m.ready...)
-	sort.Slice(enabled, func(i, j int) bool { return enabled[i].TID < enabled[j].TID })
+	m.enabled = append(m.enabled[:0], m.ready...)
+	enabled := m.enabled
+	slices.SortFunc(enabled, func(a, b *Thread) int { return a.TID - b.TID })
 	i := m.Chooser.Choose(enabled, m.cur, m.yielded)
 	if i < 0 || i >= len(enabled) {
 		m.Stopped = "schedule"

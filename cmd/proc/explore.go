@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"time"
@@ -24,15 +28,34 @@ exactly. Only operations another thread can observe are scheduling points;
 interleavings that differ only in the order of independent operations are
 run once.
 
+The full search of most scripts with threads would never end, so it is
+bounded; when a bound cuts it short, the last line says the search is
+incomplete, which bound did it, and the flag that raises it. The --max
+flags take a number of 1 or more, or none for no bound.
+
 Flags:
-  --preemptions K    explore only schedules with at most K preemptions
-                     (a switch away from a thread that could have gone on)
-  --max-schedules N  stop after N schedules; the result is then incomplete
-  --json             one JSON record per outcome, then a summary record
-  --set KEY=VALUE    override a config key (repeatable)
+  --preemptions K      explore only schedules with at most K preemptions
+                       (a switch away from a thread that could have gone
+                       on); default: no bound
+  --max-schedules N    stop after N schedules (default 10000)
+  --max-total-steps N  stop once the runs together executed N instructions
+                       (default 30000000; each run also stops at max_steps)
+  --max-depth N        record at most N choices in one schedule; past them
+                       a run goes on without preemption (default 10000)
+  --max-memory MIB     stop when what the search keeps (outcomes, races,
+                       the choices of a schedule) reaches MIB MiB
+                       (default 64)
+  --json               one JSON record per outcome, then a summary record
+  --set KEY=VALUE      override a config key (repeatable)
+
+On a terminal, a search that takes more than a second shows its progress
+on stderr. Ctrl-C stops the search: it prints what it found so far, and
+the last line says it was interrupted. A second Ctrl-C ends proc at once.
 
 Exit status: 0 the search found no failure (fault, failed assert, deadlock,
-limit); 1 it found one; 2 the script could not start.
+limit), complete or cut short by a bound; 1 it found one (interrupted or
+not); 2 the script could not start; 130 it was interrupted before it found
+a failure.
 `
 
 func cmdExplore(args []string, stdout, stderr io.Writer) int {
@@ -41,7 +64,14 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
 	fs.Usage = func() {}
 	preemptions := fs.Int("preemptions", -1, "")
-	maxSchedules := fs.Int("max-schedules", 0, "")
+	maxSchedules := &boundFlag{n: interp.DefaultMaxSchedules, max: math.MaxInt32}
+	fs.Var(maxSchedules, "max-schedules", "")
+	maxSteps := &boundFlag{n: interp.DefaultMaxSteps, max: math.MaxInt64}
+	fs.Var(maxSteps, "max-total-steps", "")
+	maxDepth := &boundFlag{n: interp.DefaultMaxDepth, max: math.MaxInt32}
+	fs.Var(maxDepth, "max-depth", "")
+	maxMemory := &boundFlag{n: interp.DefaultMaxMemory >> 20, max: 1 << 30}
+	fs.Var(maxMemory, "max-memory", "")
 	jsonOut := fs.Bool("json", false, "")
 	var sets setFlag
 	fs.Var(&sets, "set", "")
@@ -69,7 +99,27 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	start := time.Now()
-	res, err := interp.Explore(prog, interp.ExploreOptions{Preemptions: *preemptions, MaxSchedules: *maxSchedules, Sets: sets})
+	opts := interp.ExploreOptions{
+		Preemptions:  *preemptions,
+		MaxSchedules: int(maxSchedules.n),
+		MaxSteps:     maxSteps.n,
+		MaxDepth:     int(maxDepth.n),
+		MaxMemory:    maxMemory.n << 20,
+		Sets:         sets,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	// Once the search is told to stop, Ctrl-C is Go's again: a second one
+	// ends proc at once.
+	context.AfterFunc(ctx, stop)
+	var bar *progress
+	if isTerminal(stderr) {
+		bar = &progress{w: stderr, start: start}
+		opts.Progress = bar.show
+	}
+	res, err := interp.Explore(ctx, prog, opts)
+	// Before the report: stdout may be the same terminal.
+	bar.clear()
 	if err != nil {
 		fmt.Fprintf(stderr, "proc explore: %v\n", err)
 		return 2
@@ -82,17 +132,114 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *jsonOut {
-		writeExploreJSON(stdout, res)
+		writeExploreJSON(stdout, res, opts)
 	} else {
-		writeExploreText(stdout, file, res, elapsed)
+		writeExploreText(stdout, file, res, opts, elapsed)
 	}
-	if failed {
+	switch {
+	case failed:
 		return 1
+	case res.Stop == interp.ExploreInterrupted:
+		// As a program killed by SIGINT: the search did not say there is
+		// no failure.
+		return 130
 	}
 	return 0
 }
 
-func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, elapsed time.Duration) {
+// progress keeps a line on a terminal up to date while a search runs, so
+// that a long one does not sit silent. It is never written elsewhere: a
+// pipe or a file gets the same bytes every time.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	shown bool
+}
+
+// show rewrites the line at most five times a second, and only once the
+// search has taken a second: a short one leaves no trace of it.
+func (p *progress) show(res *interp.ExploreResult) {
+	now := time.Now()
+	if now.Sub(p.start) < time.Second || now.Sub(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last, p.shown = now, true
+	fmt.Fprintf(p.w, "\rexploring: %d %s, %d %s, %d %s (Ctrl-C stops)\x1b[K", res.Schedules, plural(res.Schedules, "schedule"),
+		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"))
+}
+
+func (p *progress) clear() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+// boundFlag is a bound of the search: a number from 1 to max, or none
+// (-1). 0 is refused rather than read as no bound: a search without bounds
+// may never end, and that has to be asked for in words.
+type boundFlag struct{ n, max int64 }
+
+func (b *boundFlag) String() string {
+	if b.n < 0 {
+		return "none"
+	}
+	return strconv.FormatInt(b.n, 10)
+}
+
+func (b *boundFlag) Set(v string) error {
+	if v == "none" {
+		b.n = -1
+		return nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > b.max {
+		return fmt.Errorf("want a number from 1 to %d, or none for no bound", b.max)
+	}
+	b.n = n
+	return nil
+}
+
+// incomplete says why a search did not cover every schedule, a reason
+// each, with the flag that lifts its bound; nil when it did. For text each
+// reason is a phrase, for JSON the flag's name.
+func incomplete(res *interp.ExploreResult, opts interp.ExploreOptions, text bool) []string {
+	var out []string
+	add := func(flag, arg, why string) {
+		if text {
+			out = append(out, fmt.Sprintf("%s (--%s %s raises the bound)", why, flag, arg))
+		} else {
+			out = append(out, flag)
+		}
+	}
+	switch res.Stop {
+	case interp.ExploreMaxSchedules:
+		add("max-schedules", "N", fmt.Sprintf("stopped after %d %s", res.Schedules, plural(res.Schedules, "schedule")))
+	case interp.ExploreMaxSteps:
+		add("max-total-steps", "N", fmt.Sprintf("stopped after %d instructions", res.Steps))
+	case interp.ExploreMaxMemory:
+		add("max-memory", "MIB", fmt.Sprintf("stopped when what it keeps reached %d MiB", opts.MaxMemory>>20))
+	case interp.ExploreInterrupted:
+		if text {
+			out = append(out, fmt.Sprintf("interrupted after %d %s", res.Schedules, plural(res.Schedules, "schedule")))
+		} else {
+			out = append(out, "interrupted")
+		}
+	}
+	if res.Deep > 0 {
+		were := "were"
+		if res.Deep == 1 {
+			were = "was"
+		}
+		add("max-depth", "N", fmt.Sprintf("%d %s past %d choices %s followed one way", res.Deep, plural(res.Deep, "schedule"), opts.MaxDepth, were))
+	}
+	if opts.Preemptions >= 0 {
+		add("preemptions", "K", fmt.Sprintf("only schedules with at most %d %s", opts.Preemptions, plural(opts.Preemptions, "preemption")))
+	}
+	return out
+}
+
+func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, opts interp.ExploreOptions, elapsed time.Duration) {
 	for i, o := range res.Outcomes {
 		tag := ""
 		if o.Failed() {
@@ -130,7 +277,7 @@ func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, elaps
 	}
 	complete := "complete: every schedule was covered"
 	if !res.Complete {
-		complete = "incomplete: the search was bounded (--preemptions or --max-schedules)"
+		complete = "incomplete: " + strings.Join(incomplete(res, opts, true), ", ")
 	}
 	rate := float64(res.Schedules) / elapsed.Seconds()
 	fmt.Fprintf(w, "%d %s, %d %s, %d %s, %s; %.0f schedules/s\n", res.Schedules, plural(res.Schedules, "schedule"),
@@ -144,7 +291,7 @@ func plural(n int, w string) string {
 	return w + "s"
 }
 
-func writeExploreJSON(w io.Writer, res *interp.ExploreResult) {
+func writeExploreJSON(w io.Writer, res *interp.ExploreResult, opts interp.ExploreOptions) {
 	for _, o := range res.Outcomes {
 		exit := 0
 		for _, e := range o.Exits {
@@ -159,7 +306,13 @@ func writeExploreJSON(w io.Writer, res *interp.ExploreResult) {
 	for _, r := range res.Races {
 		races = append(races, fmt.Sprintf(`{"text":%s,"schedule":%s}`, jsonStrings(r.Text), jsonString(r.Schedule)))
 	}
-	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t,"races":[%s]}`+"\n", res.Schedules, len(res.Outcomes), res.Complete, strings.Join(races, ","))
+	// Why an incomplete search is incomplete, as the names of the flags
+	// that lift its bounds; a complete one has no such field.
+	why := ""
+	if !res.Complete {
+		why = `,"incomplete":` + jsonStrings(incomplete(res, opts, false))
+	}
+	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t%s,"races":[%s]}`+"\n", res.Schedules, len(res.Outcomes), res.Complete, why, strings.Join(races, ","))
 }
 
 func jsonStrings(ss []string) string {

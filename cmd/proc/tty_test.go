@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -55,9 +56,14 @@ func (s *tmuxSession) waitFor(want string, n int) {
 
 // start runs proc repl in a new session of a private tmux server.
 func startTmux(t *testing.T, bin, hist string) *tmuxSession {
+	return startTmuxCommand(t, fmt.Sprintf("exec env PROC_HISTORY=%s %s repl", hist, bin))
+}
+
+// startTmuxCommand runs a shell command in a new session of a private tmux
+// server.
+func startTmuxCommand(t *testing.T, cmd string) *tmuxSession {
 	dir := t.TempDir()
 	s := &tmuxSession{t: t, sock: filepath.Join(dir, "tmux.sock")}
-	cmd := fmt.Sprintf("exec env PROC_HISTORY=%s %s repl", hist, bin)
 	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "repl", "-x", "100", "-y", "50", cmd)
 	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
 	// Keep the pane after proc ends, to read how it ended.
@@ -168,4 +174,56 @@ func TestTerminalSession(t *testing.T) {
 	s2.waitFor(`proc> print "remember me"`, 1)
 	s2.keys("Enter")
 	s2.waitFor("| remember me", 1)
+}
+
+// TestTerminalExploreProgress: on a terminal a long search shows on stderr
+// how far it got; Ctrl-C stops it, the line is wiped, and the report goes
+// to stdout as always.
+func TestTerminalExploreProgress(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts tmux: not in -short")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "proc")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	script := filepath.Join(dir, "race.proc")
+	if err := os.WriteFile(script, []byte(endlessRace), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "report.txt")
+	s := startTmuxCommand(t, fmt.Sprintf("exec %s explore --max-schedules none --max-total-steps none %s > %s", bin, script, report))
+	s.waitFor("exploring: ", 1)
+	if !regexp.MustCompile(`exploring: \d+ schedules?, \d+ outcomes?, 1 data race \(Ctrl-C stops\)`).MatchString(s.screen()) {
+		t.Errorf("the progress line is not as expected:\n%s", s.screen())
+	}
+	s.keys("C-c")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := strings.Fields(s.tmux("display-message", "-p", "-t", "repl", "#{pane_dead} #{pane_dead_status}"))
+		if len(st) >= 1 && st[0] == "1" {
+			if len(st) == 2 && st[1] != "130" {
+				t.Errorf("exit status %s, want 130", st[1])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ctrl-C did not stop the search:\n%s", s.screen())
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if scr := s.screen(); strings.Contains(scr, "exploring:") {
+		t.Errorf("the progress line was left on the screen:\n%s", scr)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !interruptedLine.Match(data) || strings.Contains(string(data), "exploring") {
+		t.Errorf("report:\n%s", data)
+	}
 }
