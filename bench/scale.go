@@ -25,7 +25,8 @@ const workIters = 10
 
 // scaleSets are the --set overrides of every scaling run: limits raised so
 // that the configurations fit.
-var scaleSets = []string{"max_procs=20000", "max_threads=200000", "max_steps=1000000000000"}
+var scaleSets = []string{"max_procs=20000", "max_threads=200000", "max_steps=1000000000000",
+	"max_memory=4294967296", "max_slices=1000000000", "max_trace=1099511627776", "max_copy=1099511627776"}
 
 // figures are what one configuration measured, printed by the child as
 // JSON.

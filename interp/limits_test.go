@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Every limit of SPEC section 13, and what a script sees when it hits it.
+// Every limit (README, Limits), and what a script sees when it hits it.
 func TestLimits(t *testing.T) {
 	cases := []struct {
 		name, src string

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Config holds every tunable of the machine (SPEC section 7). The zero value
+// Config holds every tunable of the machine (the config keys). The zero value
 // is not useful: start from DefaultConfig.
 type Config struct {
 	Sched             string
@@ -44,7 +44,7 @@ type Config struct {
 	MaxCopy           int64
 }
 
-// DefaultConfig returns the defaults of SPEC section 7.
+// DefaultConfig returns the default of every config key.
 func DefaultConfig() Config {
 	return Config{
 		Sched: "rr", Quantum: 4, Seed: 0, CostInsn: 1, CostSpawn: 20, CostFork: 20,

@@ -175,7 +175,8 @@ func (m *Machine) reaped(p *Process) {
 }
 
 // NewProcess creates a process from img with no threads yet. Its address
-// space has the layout of SPEC section 4. It returns nil past max_procs.
+// space has the layout of x86-64 Linux (docs/LANGUAGE.md, "Values and
+// memory"). It returns nil past max_procs, or when the memory is spent.
 func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process {
 	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
 		return nil

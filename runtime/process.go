@@ -89,7 +89,7 @@ type Process struct {
 	Signal     Signal
 	Killed     bool // ended by a signal
 
-	// Statistics (SPEC section 9).
+	// Statistics (--stats and the stats record).
 	Arrival  int64
 	FirstRun int64 // -1 until a thread of it runs
 	Finish   int64

@@ -45,7 +45,7 @@ func (m *Machine) Stats() []ProcStats {
 // Deadlocked reports whether the run stopped on a deadlock.
 func (m *Machine) Deadlocked() bool { return m.Stopped == "deadlock" }
 
-// StatsJSON returns the stats record of SPEC section 9 as one JSON line.
+// StatsJSON returns the stats record (the last line of --json) as one JSON line.
 func (m *Machine) StatsJSON() []byte {
 	b := []byte(`{"ev":"stats","ticks":`)
 	b = strconv.AppendInt(b, m.Clock, 10)

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// Category is a set of trace categories (SPEC section 1, --trace).
+// Category is a set of trace categories (--trace).
 type Category uint16
 
 // The trace categories. Output and faults are always shown.

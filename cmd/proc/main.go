@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"proc/interp"
@@ -19,6 +20,12 @@ import (
 const version = "0.1.0"
 
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Every run is bounded by max_memory and max_copy; this keeps the
+		// collector from letting garbage pile up on top of that, so that
+		// a run stays well within the memory its limits promise.
+		debug.SetMemoryLimit(768 << 20)
+	}
 	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -107,6 +114,12 @@ Flags:
   --schedule S       replay the exact interleaving S printed by proc explore
   --race             report data races: accesses of two threads to one address,
                      one a write, that no lock, join, message or semaphore orders
+
+Every run is bounded: max_steps, max_ticks, max_slices, max_output,
+max_trace, max_memory, max_copy, max_procs, max_threads, heap_max and
+stack_size (see the README's Limits). A script's config lines and its
+'# args:' header may lower a limit; only --set on the command line raises
+one. FILE must be a regular file of at most 1 MiB.
 `
 
 // parseInterleaved parses flags that may come before or after positional

@@ -48,7 +48,7 @@ Exit status: 0 every script passed; 1 a script failed, or none was found;
 2 usage error (bad flag, no such PATH).
 `
 
-// cmdTest is `proc test`: golden tests of scripts (SPEC section 10).
+// cmdTest is `proc test`: golden tests of scripts (docs/GRADING.md).
 func cmdTest(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
