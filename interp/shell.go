@@ -427,7 +427,7 @@ func (s *Shell) leg(leg runtime.Leg) runtime.LegEnd {
 	m.ResetBudgets()
 	end := m.RunUntil(leg)
 	if m.Stopped != "" {
-		m.Trace.Emit(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + m.Stopped,
+		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + m.Stopped,
 			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
 		m.Stopped = ""
 	}

@@ -142,7 +142,7 @@ func CheckLimit(key string, v int64, ceil *Config) error {
 		return nil
 	}
 	if top := *k.int(ceil); v > top {
-		return fmt.Errorf("%s = %d raises a limit: a script may lower %s but not raise it above %d (the command line can: --set %s=%d)", key, v, key, top, key, v)
+		return fmt.Errorf("%s = %d raises a limit: a script may lower %s but not raise it above %d (only --set %s=%d on the command line can, or :set in the REPL)", key, v, key, top, key, v)
 	}
 	return nil
 }
