@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,59 @@ wait p`, true, []string{"/dev/shm/x"}},
 			for _, w := range c.want {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("report lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+// mutexScript has n threads take turns on one mutex, iters times each, to
+// add to a shared counter: every increment is a lock, a load, a store and
+// an unlock, and the threads are all alive together.
+func mutexScript(n, iters int) string {
+	return fmt.Sprintf(`global counter = 0
+
+func inc(m, n) {
+    for i in 0..n {
+        lock m
+        counter = counter + 1
+        unlock m
+    }
+}
+
+let m = mutex()
+let ts = alloc %[1]d * 8
+for i in 0..%[1]d {
+    ts[i] = thread inc(m, %[2]d)
+}
+for i in 0..%[1]d {
+    join ts[i]
+}
+free ts
+print counter
+`, n, iters)
+}
+
+// BenchmarkRaceMutex runs 1,000 threads contending on one mutex, with and
+// without the race detector: the ratio of the two is what --race costs.
+func BenchmarkRaceMutex(b *testing.B) {
+	const n, iters = 1000, 10
+	prog, err := Load("mutex.proc", []byte(mutexScript(n, iters)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := fmt.Sprintf("%d\n", n*iters)
+	for _, race := range []bool{false, true} {
+		b.Run(fmt.Sprintf("race=%v", race), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var out, errw strings.Builder
+				s, err := NewSession(prog, Options{Trace: 0, Race: race, Stdout: &out, Stderr: &errw})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res := s.Run(); res.ExitCode() != 0 || out.String() != want || errw.Len() > 0 {
+					b.Fatalf("exit %d, output %q, stderr %q", res.ExitCode(), out.String(), errw.String())
 				}
 			}
 		})
