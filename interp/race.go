@@ -45,10 +45,13 @@ type access struct {
 	write bool
 }
 
-// cell is the shadow of one word: its last write and the reads since.
+// cell is the shadow of one word: its last write and the reads since, one
+// a thread, in the order the threads first read. A write that races with
+// several of them is reported against the first: a map here made the
+// report name a different thread from one run to the next.
 type cell struct {
 	write *access
-	reads map[int]access
+	reads []access
 }
 
 // memKey names a word of memory across processes: a private word by its
@@ -143,7 +146,7 @@ func (r *raceDetector) access(th *threadCtx, addr uint64, write bool) {
 	a := access{tid: t.TID, pid: t.Proc.PID, clock: v[t.TID], at: th.where(), write: write}
 	c := r.cells[key]
 	if c == nil {
-		c = &cell{reads: map[int]access{}}
+		c = &cell{}
 		r.cells[key] = c
 	}
 	if w := c.write; w != nil && w.tid != t.TID && w.clock > v[w.tid] {
@@ -156,9 +159,15 @@ func (r *raceDetector) access(th *threadCtx, addr uint64, write bool) {
 			}
 		}
 		c.write = &a
-		c.reads = map[int]access{}
+		c.reads = nil
 	} else {
-		c.reads[t.TID] = a
+		for i := range c.reads {
+			if c.reads[i].tid == t.TID {
+				c.reads[i] = a
+				return
+			}
+		}
+		c.reads = append(c.reads, a)
 	}
 }
 

@@ -126,3 +126,33 @@ func BenchmarkRaceMutex(b *testing.B) {
 		})
 	}
 }
+
+// TestRaceReportSameEveryRun: a write that races with reads of three
+// threads is reported against the first reader, every time.
+func TestRaceReportSameEveryRun(t *testing.T) {
+	src := `global g = 0
+func r() { let x = g
+  sleep 100 }
+func w() { sleep 50
+  g = 1 }
+let a = thread r()
+let b = thread r()
+let c = thread r()
+let d = thread w()
+join a
+join b
+join c
+join d`
+	prog, err := Load("r.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		var out strings.Builder
+		s, _ := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out, Race: true})
+		s.Run()
+		if !strings.Contains(out.String(), "previous read at 0x401000 by thread 1/2:") {
+			t.Fatalf("the report does not name the first reader, 1/2:\n%s", out.String())
+		}
+	}
+}
