@@ -437,7 +437,7 @@ func Explore(prog *Program, opts ExploreOptions) (*ExploreResult, error) {
 					o.Exits = append(o.Exits, fmt.Sprintf("%d=%d", p.PID, p.ExitStatus))
 				}
 			}
-			for _, r := range s.VM.race.Races {
+			for _, r := range s.VM.race.reports() {
 				if !races[r.Key] {
 					races[r.Key] = true
 					sched := strings.Join(e.trail, ".")

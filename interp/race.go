@@ -67,6 +67,21 @@ type Race struct {
 	Key  string   // the pair of source sites, for deduplication
 }
 
+// raceChecker is what the VM tells a race detector: every event that
+// orders threads, and every shared load and store. The tests run a plain
+// vector-clock detector beside this package's through it.
+type raceChecker interface {
+	fork(parent, child *runtime.Thread, at site)
+	acquire(t *runtime.Thread, obj any)
+	release(t *runtime.Thread, obj any)
+	access(th *threadCtx, addr uint64, write bool)
+	// reports returns the races reported so far, in order.
+	reports() []Race
+}
+
+// newRace makes the detector of a run with --race; the tests replace it.
+var newRace = func(vm *VM) raceChecker { return newRaceDetector(vm) }
+
 type raceDetector struct {
 	vm        *VM
 	createdAt map[*runtime.Thread]site
@@ -81,6 +96,8 @@ func newRaceDetector(vm *VM) *raceDetector {
 	return &raceDetector{vm: vm, createdAt: map[*runtime.Thread]site{}, threads: map[*runtime.Thread]vclock{}, objs: map[any]vclock{},
 		cells: map[memKey]*cell{}, seen: map[string]bool{}}
 }
+
+func (r *raceDetector) reports() []Race { return r.Races }
 
 // clock returns t's vector clock.
 func (r *raceDetector) clock(t *runtime.Thread) vclock {
@@ -123,12 +140,13 @@ func (r *raceDetector) fork(parent, child *runtime.Thread, at site) {
 	v[parent.TID]++
 }
 
-func (r *raceDetector) global(th *threadCtx, in Instr, write bool) {
+// globalAddr is the address of the global a load or store of one names.
+func globalAddr(th *threadCtx, in Instr) uint64 {
 	seg := th.proc.data
 	if in.B != 0 {
 		seg = th.proc.bss
 	}
-	r.access(th, seg.Start+8*uint64(in.A), write)
+	return seg.Start + 8*uint64(in.A)
 }
 
 // access checks one load or store against the shadow of its word.
@@ -195,7 +213,7 @@ func (r *raceDetector) report(th *threadCtx, addr uint64, seg *mem.Segment, cur,
 	for _, tid := range []int{cur.tid, prev.tid} {
 		lines = append(lines, r.created(tid))
 	}
-	what := r.describe(th, addr, seg)
+	what := r.vm.describeAddr(th, addr, seg)
 	head := "data race on " + what
 	r.Races = append(r.Races, Race{Text: append([]string{head}, lines...), Key: key})
 	r.vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatOutput, Ev: "race", Text: "WARNING: " + head, More: lines,
@@ -223,13 +241,13 @@ func (r *raceDetector) created(tid int) string {
 }
 
 // describe says what lives at addr: a global, a heap block, a segment.
-func (r *raceDetector) describe(th *threadCtx, addr uint64, seg *mem.Segment) string {
+func (vm *VM) describeAddr(th *threadCtx, addr uint64, seg *mem.Segment) string {
 	if seg == nil {
 		return mem.Hex(addr)
 	}
 	switch seg.Kind {
 	case mem.SegData, mem.SegBss:
-		for _, g := range r.vm.prog.Globals {
+		for _, g := range vm.prog.Globals {
 			gs := th.proc.data
 			if g.Bss {
 				gs = th.proc.bss
