@@ -243,12 +243,15 @@ func (t *raceTee) diff() string {
 }
 
 // withReference makes every session started by fn run the reference
-// detector beside its own, and returns the pairs, one a session.
-func withReference(fn func()) []*raceTee {
+// detector beside its own, and returns the pairs, one a session. The
+// detector compacts its state when it has grown by minLimit.
+func withReference(minLimit int, fn func()) []*raceTee {
 	var tees []*raceTee
 	old := newRace
 	newRace = func(vm *VM) raceChecker {
-		t := &raceTee{det: old(vm), ref: newRefDetector(vm)}
+		d := newRaceDetector(vm)
+		d.minLimit, d.limit = minLimit, minLimit
+		t := &raceTee{det: d, ref: newRefDetector(vm)}
 		tees = append(tees, t)
 		return t
 	}
@@ -258,24 +261,27 @@ func withReference(fn func()) []*raceTee {
 }
 
 // checkAgainstReference runs prog with --race under sets and fails when
-// the detector's reports differ from the reference's. It returns how
-// many races were reported.
+// the detector's reports differ from the reference's; it does so twice,
+// with the detector compacting its state as it normally does and after
+// nearly every event. It returns how many races were reported.
 func checkAgainstReference(t testing.TB, name string, prog *Program, sets []string) int {
 	t.Helper()
 	var n int
-	tees := withReference(func() {
-		var out strings.Builder
-		s, err := NewSession(prog, Options{Trace: 0, Sets: sets, Stdout: &out, Stderr: &out, Race: true})
-		if err != nil {
-			return
+	for _, limit := range []int{compactMin, 1} {
+		tees := withReference(limit, func() {
+			var out strings.Builder
+			s, err := NewSession(prog, Options{Trace: 0, Sets: sets, Stdout: &out, Stderr: &out, Race: true})
+			if err != nil {
+				return
+			}
+			s.Run()
+		})
+		for _, tee := range tees {
+			if d := tee.diff(); d != "" {
+				t.Fatalf("%s %v, compacting every %d: the detector differs from the reference\n%s", name, sets, limit, d)
+			}
+			n += len(tee.ref.reports())
 		}
-		s.Run()
-	})
-	for _, tee := range tees {
-		if d := tee.diff(); d != "" {
-			t.Fatalf("%s %v: the detector differs from the reference\n%s", name, sets, d)
-		}
-		n += len(tee.ref.reports())
 	}
 	return n
 }
@@ -358,12 +364,14 @@ func TestRaceMatchesReferenceExplore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tees := withReference(func() {
-			Explore(prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}})
-		})
-		for i, tee := range tees {
-			if d := tee.diff(); d != "" {
-				t.Fatalf("%s, schedule %d: the detector differs from the reference\n%s", name, i+1, d)
+		for _, every := range []int{compactMin, 1} {
+			tees := withReference(every, func() {
+				Explore(prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}})
+			})
+			for i, tee := range tees {
+				if d := tee.diff(); d != "" {
+					t.Fatalf("%s, schedule %d, compacting every %d: the detector differs from the reference\n%s", name, i+1, every, d)
+				}
 			}
 		}
 	}
