@@ -613,7 +613,7 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 					o.Exits = append(o.Exits, fmt.Sprintf("%d=%d", p.PID, p.ExitStatus))
 				}
 			}
-			for _, r := range s.VM.race.Races {
+			for _, r := range s.VM.race.reports() {
 				if !races[r.Key] {
 					races[r.Key] = true
 					fr := FoundRace{Race: r, Schedule: e.schedule()}

@@ -179,7 +179,7 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 		m.RecordSlices = true
 	}
 	if opts.Race {
-		vm.race = newRaceDetector(vm)
+		vm.race = newRace(vm)
 	}
 	if opts.Schedule != nil {
 		m.Chooser = &replayer{choices: opts.Schedule}

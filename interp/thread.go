@@ -48,6 +48,8 @@ type threadCtx struct {
 	cwaiting bool
 	// shell is set on the REPL's shell thread only (see shell.go).
 	shell *shellHooks
+	// race is what the race detector keeps of the thread, when it runs.
+	race *raceThread
 }
 
 // site is a place in the source where something happened.
@@ -99,11 +101,7 @@ func (l *siteLog) put(id uint64, th *threadCtx) {
 	for uint64(len(*l)) <= id {
 		*l = append(*l, siteRef{})
 	}
-	if len(th.frames) == 0 {
-		return
-	}
-	fr := th.top()
-	(*l)[id] = siteRef{fn: fr.fn, pc: max(fr.pc-1, 0)}
+	(*l)[id] = th.here()
 }
 
 // get returns the site recorded for block id, if any.
@@ -111,9 +109,16 @@ func (l siteLog) get(id uint64) (site, bool) {
 	if id >= uint64(len(l)) || l[id].fn == nil {
 		return site{}, false
 	}
-	r := l[id]
+	return l[id].site(), true
+}
+
+// site turns a recorded place into a source position.
+func (r siteRef) site() site {
+	if r.fn == nil {
+		return site{}
+	}
 	pos, _ := r.fn.PosAt(r.pc)
-	return site{fn: r.fn.Name, pos: pos}, true
+	return site{fn: r.fn.Name, pos: pos}
 }
 
 // objInfo records what an object or array literal allocated.
@@ -178,6 +183,16 @@ func (th *threadCtx) where() site {
 	}
 	pos, _ := fr.fn.PosAt(pc)
 	return site{fn: fr.fn.Name, pos: pos}
+}
+
+// here is where, as a siteRef: what where returns, resolved only when
+// a report needs it.
+func (th *threadCtx) here() siteRef {
+	if len(th.frames) == 0 {
+		return siteRef{}
+	}
+	fr := th.top()
+	return siteRef{fn: fr.fn, pc: max(fr.pc-1, 0)}
 }
 
 // slotAddr returns the address of slot k of fr.

@@ -16,7 +16,7 @@ type VM struct {
 	prog *Program
 	m    *runtime.Machine
 	// race, when set, checks every shared access for data races.
-	race *raceDetector
+	race raceChecker
 }
 
 // Run runs thread t for at most budget ticks (runtime.Executor).
@@ -248,7 +248,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if vm.race != nil {
 				fr.pc = pc
 				m.Clock = clock
-				vm.race.global(th, in, false)
+				vm.race.access(th, globalAddr(th, in), false)
 			}
 			if in.B == 0 {
 				ops[sp] = pctx.data.Words[in.A]
@@ -261,7 +261,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if vm.race != nil {
 				fr.pc = pc
 				m.Clock = clock
-				vm.race.global(th, in, true)
+				vm.race.access(th, globalAddr(th, in), true)
 			}
 			if pctx.space.COWActive() {
 				seg := pctx.data
