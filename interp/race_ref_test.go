@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -366,7 +367,7 @@ func TestRaceMatchesReferenceExplore(t *testing.T) {
 		}
 		for _, every := range []int{compactMin, 1} {
 			tees := withReference(every, func() {
-				Explore(prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}})
+				Explore(context.Background(), prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}})
 			})
 			for i, tee := range tees {
 				if d := tee.diff(); d != "" {
