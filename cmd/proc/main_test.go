@@ -9,6 +9,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(boundsChildEnv) != "" {
+		// TestBounds runs proc in a process of its own, to measure it
+		// and to survive it; this binary is that proc.
+		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	testscript.Main(m, map[string]func(){
 		"proc": func() {
 			// proc test prints times; frozen, they can be compared exactly.
