@@ -49,6 +49,10 @@ func (vm *VM) charge(th *threadCtx, n int) int64 {
 	return cost
 }
 
+// tooManyFiles is why a call that opens a descriptor fails when the
+// process holds runtime.MaxFDs of them.
+var tooManyFiles = fmt.Sprintf("EMFILE: the process has %d descriptors open, the most it may", runtime.MaxFDs)
+
 // noMemory finishes a call that would make a kernel object the machine has
 // no memory left for: nil, as ENOMEM.
 func (vm *VM) noMemory(th *threadCtx, cat runtime.Category, ev, call string, pop int) (runtime.Stop, bool) {
@@ -79,6 +83,11 @@ func (vm *VM) badCall(th *threadCtx, cat runtime.Category, ev, call, why string,
 
 // pipe makes a pipe: let r, w = pipe().
 func (vm *VM) pipe(th *threadCtx) (runtime.Stop, bool) {
+	if !th.rt.Proc.FDRoom(2) {
+		stop, ok := vm.badCall(th, runtime.CatIPC, "pipe", "pipe()", tooManyFiles, 0)
+		th.push(mem.NilValue) // let r, w = pipe() takes two values
+		return stop, ok
+	}
 	if !vm.m.ObjectFits(3) {
 		stop, ok := vm.noMemory(th, runtime.CatIPC, "pipe", "pipe()", 0)
 		th.push(mem.NilValue) // let r, w = pipe() takes two values
@@ -411,6 +420,12 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		// Each makes a kernel object, a descriptor or both.
 		if !m.ObjectFits(2) {
 			return vm.noMemory(th, runtime.CatIPC, name, call, n)
+		}
+	}
+	switch b {
+	case BuiltinMqueue, BuiltinListen, BuiltinConnect, BuiltinAccept:
+		if !p.FDRoom(1) {
+			return vm.badCall(th, runtime.CatIPC, name, call, tooManyFiles, n)
 		}
 	}
 	switch b {

@@ -84,6 +84,14 @@ while true {
     n = n + 1
 }
 print n > 10, n < 10000`, []string{"max_memory=1000000"}, "true true\n", "", 0},
+		// A process holds at most 1024 descriptors (3 are the terminal's).
+		{"descriptors", `let n = 0
+while true {
+    let r, w = pipe()
+    if r == nil { break }
+    n = n + 1
+}
+print n`, nil, "510\n", "", 0},
 		// ... and what cannot fail (a stack that grows) stops the run.
 		{"memory for stacks", `func deep(n) { if n == 0 { sleep 1000; return 0 }
 return deep(n - 1) }

@@ -81,6 +81,13 @@ func (m *Machine) openEnd(f *File) {
 	}
 }
 
+// MaxFDs is how many descriptors a process may hold, as RLIMIT_NOFILE's
+// usual 1024 on Linux: past it, the calls that open one fail (EMFILE).
+const MaxFDs = 1024
+
+// FDRoom reports whether p may open n more descriptors.
+func (p *Process) FDRoom(n int) bool { return len(p.FDs)+n <= MaxFDs }
+
 // newFD installs f at the lowest free descriptor of p. The caller made
 // sure a descriptor fits in memory (ObjectFits).
 func (m *Machine) newFD(p *Process, f *File) int {

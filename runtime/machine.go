@@ -66,8 +66,8 @@ type Machine struct {
 	threads  []*Thread  // by tid
 	byID     map[int]*Thread
 	ready    []*Thread
-	sleepers []*Thread
-	cur      *Thread // the thread the CPU last ran
+	sleepers sleepHeap // by wake-up tick, then by when they went to sleep
+	cur      *Thread   // the thread the CPU last ran
 	seq      int64
 	lastID   int
 
@@ -436,7 +436,9 @@ func (m *Machine) Sleep(t *Thread, n int64, what string) {
 	m.Block(t, what, nil, nil)
 	t.sleeping = true
 	t.wakeAt = m.Clock + n
-	m.sleepers = append(m.sleepers, t)
+	m.seq++
+	t.sleepSeq = m.seq
+	m.sleepers.push(t)
 }
 
 // WakeAll makes every thread waiting on q ready (each retries what it was
@@ -656,12 +658,7 @@ func (m *Machine) unready(t *Thread) {
 	}
 	if t.sleeping {
 		t.sleeping = false
-		for i, s := range m.sleepers {
-			if s == t {
-				m.sleepers = append(m.sleepers[:i], m.sleepers[i+1:]...)
-				break
-			}
-		}
+		m.sleepers.remove(t.sleepIdx)
 	}
 }
 
@@ -683,21 +680,11 @@ func (m *Machine) fireTimers() {
 			m.WakeAll(qt.q)
 		}
 	}
-	if len(m.sleepers) == 0 {
-		return
-	}
-	var due []*Thread
-	keep := m.sleepers[:0]
-	for _, t := range m.sleepers {
-		if t.wakeAt <= m.Clock {
-			due = append(due, t)
-		} else {
-			keep = append(keep, t)
-		}
-	}
-	m.sleepers = keep
-	sort.SliceStable(due, func(i, j int) bool { return due[i].wakeAt < due[j].wakeAt })
-	for _, t := range due {
+	// The sleepers wake earliest first, in the order they went to sleep
+	// when they wake at one tick.
+	for len(m.sleepers) > 0 && m.sleepers[0].wakeAt <= m.Clock {
+		t := m.sleepers[0]
+		m.sleepers.remove(0)
 		t.sleeping = false
 		if m.Trace.On(CatSched) {
 			m.Trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.WaitingFor + " is over"})
@@ -709,10 +696,8 @@ func (m *Machine) fireTimers() {
 // nextTimer returns the earliest wake-up tick, or -1.
 func (m *Machine) nextTimer() int64 {
 	next := int64(-1)
-	for _, t := range m.sleepers {
-		if next < 0 || t.wakeAt < next {
-			next = t.wakeAt
-		}
+	if len(m.sleepers) > 0 {
+		next = m.sleepers[0].wakeAt
 	}
 	for _, qt := range m.qtimers {
 		if len(qt.q.waiters) > 0 && (next < 0 || qt.at < next) {

@@ -176,6 +176,8 @@ type Thread struct {
 	readySince int64
 	seq        int64 // order in which it became ready, for ties
 	wakeAt     int64 // for a sleeping thread: the tick it wakes
+	sleepSeq   int64 // order in which it went to sleep, for ties
+	sleepIdx   int   // its place in the sleepers' heap
 	sleeping   bool
 	inReady    bool             // in Machine.ready
 	queue      *WaitQueue       // the queue a blocked thread is on

@@ -116,6 +116,34 @@ func (m *Machine) pick() *Thread {
 			win -= w
 		}
 	case "fifo", "rr":
+	case "sjf":
+		b := m.ready[0].Sched.Burst
+		for i, t := range m.ready {
+			if t.Sched.Burst < b {
+				best, b = i, t.Sched.Burst
+			}
+		}
+	case "stcf":
+		b := remaining(m.ready[0])
+		for i, t := range m.ready {
+			if r := remaining(t); r < b {
+				best, b = i, r
+			}
+		}
+	case "priority":
+		b := m.ready[0].Sched.Priority
+		for i, t := range m.ready {
+			if t.Sched.Priority > b {
+				best, b = i, t.Sched.Priority
+			}
+		}
+	case "mlfq":
+		b := m.ready[0].Sched.Level
+		for i, t := range m.ready {
+			if t.Sched.Level < b {
+				best, b = i, t.Sched.Level
+			}
+		}
 	default:
 		for i := 1; i < len(m.ready); i++ {
 			if m.better(m.ready[i], m.ready[best]) {

@@ -2,6 +2,7 @@ package mem
 
 import (
 	"strconv"
+	"unicode/utf8"
 )
 
 // Kind is the type tag of a Value. The zero Kind is Int, so zeroed memory
@@ -102,10 +103,23 @@ func (v Value) String() string {
 // Quote formats v as it appears in a trace: strings quoted, others as String.
 func (v Value) Quote() string {
 	if v.K == Str {
+		if len(v.S) > QuoteMax {
+			// As strace does: the start of a long string, and its length.
+			cut := QuoteMax
+			for cut > 0 && !utf8.RuneStart(v.S[cut]) {
+				cut--
+			}
+			return strconv.Quote(v.S[:cut]) + "... (" + strconv.Itoa(len(v.S)) + " bytes)"
+		}
 		return strconv.Quote(v.S)
 	}
 	return v.String()
 }
+
+// QuoteMax is the longest string Quote shows whole: a trace line, a view
+// or a report shows the first QuoteMax bytes of a longer one and its
+// length, so that a megabyte string costs a line, not a megabyte.
+const QuoteMax = 100
 
 // Hex formats an address: 0x and lower-case hex, no padding.
 func Hex(a uint64) string { return "0x" + strconv.FormatUint(a, 16) }
