@@ -45,10 +45,6 @@ const boundsChildEnv = "PROC_BOUNDS_CHILD"
 const (
 	boundWall = 10 * time.Second
 	boundRSS  = 1_000_000_000 // bytes
-	// maxTraceDefault is the default of max_trace, the bytes of trace and
-	// views. TODO: use runtime.DefaultConfig().MaxTrace once that key
-	// exists.
-	maxTraceDefault = 16 << 20
 	// reportSlack is room for what comes after the limits stop a run:
 	// the stop message, leak reports and the like.
 	reportSlack = 64 << 10
@@ -63,7 +59,7 @@ const (
 // outputBound is the most that stdout and stderr together may carry: the
 // program's output, the trace and views, and the final reports.
 func outputBound() int64 {
-	return procrt.DefaultConfig().MaxOutput + maxTraceDefault + reportSlack
+	return procrt.DefaultConfig().MaxOutput + procrt.DefaultConfig().MaxTrace + reportSlack
 }
 
 // boundsJob is one run of one script.
@@ -442,7 +438,8 @@ func sameMutant(a, b mutant) bool {
 }
 
 // TestHostileScripts checks that each hostile script says what it attacks
-// and loads: one that did not would attack only the parser.
+// and loads: one that did not would attack only the parser. Those named
+// config-* try to raise a limit with a config line, and must be refused.
 func TestHostileScripts(t *testing.T) {
 	files, _ := filepath.Glob("testdata/hostile/*.proc")
 	if len(files) == 0 {
@@ -456,7 +453,14 @@ func TestHostileScripts(t *testing.T) {
 		if !bytes.HasPrefix(src, []byte("# ")) {
 			t.Errorf("%s: the first line should be a comment saying what it attacks", f)
 		}
-		if _, err := interp.Load(filepath.Base(f), src); err != nil {
+		_, err = interp.Load(filepath.Base(f), src)
+		if strings.HasPrefix(filepath.Base(f), "config-") {
+			if err == nil || !strings.Contains(err.Error(), "raises a limit") {
+				t.Errorf("%s: raising a limit was not refused: %v", f, err)
+			}
+			continue
+		}
+		if err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
