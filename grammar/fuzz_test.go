@@ -118,8 +118,18 @@ func (w walker) stmt(s Stmt) {
 	case *AssignStmt:
 		w.exprs(s.Target, s.Value)
 	case *IfStmt:
-		w.exprs(s.Cond)
-		w.stmt(s.Then)
+		// An else-if chain nests as deep as it is long: walk it in a
+		// loop, as every pass over the AST must.
+		for {
+			w.exprs(s.Cond)
+			w.stmt(s.Then)
+			next, ok := s.Else.(*IfStmt)
+			if !ok {
+				break
+			}
+			w.pos(next.Pos)
+			s = next
+		}
 		if s.Else != nil {
 			w.stmt(s.Else)
 		}

@@ -28,7 +28,6 @@ func TestNestingGuard(t *testing.T) {
 		{"alloc", "x = " + rep("alloc ", n) + "1"},
 		{"join chain", "x = " + rep("join 1 + ", n) + "1"},
 		{"recv chain", "print " + rep("recv r, ", n) + "1"},
-		{"else if", "if a {}" + rep(" else if a {}", n)},
 		{"spawn args", "spawn f(" + rep("spawn f(", n) + rep(")", n+1)},
 	} {
 		e := parseError(t, tc.src)
@@ -73,6 +72,8 @@ func TestNestingLimit(t *testing.T) {
 		"x = a" + rep(".b", 5000),
 		"x = a" + rep("[0]", 5000),
 		"if a {}" + rep("\nif a {} else if a {}", 5000),
+		"if a {}" + rep(" else if a {}", maxNesting+1),
+		"if a {}" + rep(" else if a {}", 10000) + " else {}",
 		rep("x = -1\n", 5000),
 	}
 	for i, src := range long {

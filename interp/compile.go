@@ -622,17 +622,30 @@ func (c *compiler) condJump(cond grammar.Expr, pos grammar.Pos) int {
 	return c.emit(OpJmpF, 0, 0, pos)
 }
 
+// ifStmt compiles an if and the else-if arms that follow it in a loop:
+// the AST nests them (IfStmt.Else) as deep as the chain is long. Every
+// arm but the last ends in a jump past the whole chain.
 func (c *compiler) ifStmt(s *grammar.IfStmt) {
-	jf := c.condJump(s.Cond, s.Pos)
-	c.block(s.Then)
-	if s.Else == nil {
+	var ends []int
+	for {
+		jf := c.condJump(s.Cond, s.Pos)
+		c.block(s.Then)
+		if s.Else == nil {
+			c.patch(jf)
+			break
+		}
+		ends = append(ends, c.emit(OpJmp, 0, 0, s.Then.End))
 		c.patch(jf)
-		return
+		next, ok := s.Else.(*grammar.IfStmt)
+		if !ok {
+			c.stmt(s.Else)
+			break
+		}
+		s = next
 	}
-	jend := c.emit(OpJmp, 0, 0, s.Then.End)
-	c.patch(jf)
-	c.stmt(s.Else)
-	c.patch(jend)
+	for _, at := range ends {
+		c.patch(at)
+	}
 }
 
 func (c *compiler) forStmt(s *grammar.ForStmt) {

@@ -172,10 +172,11 @@ func chainScript(head, link, tail string) (src string, n int) {
 
 // TestLongChains compiles and runs chains of a mebibyte on one line of
 // every kind: operators, calls, indexes, fields, assignment and address
-// targets, constants. The AST nests each as deep as it is long, and a
-// pass that recursed along one would overflow the Go stack, which is
-// fatal, not a panic a recover could catch. The stack is held to 8 MiB
-// here, which any such recursion passes long before the end of the chain.
+// targets, constants, else-if arms. The AST nests each as deep as it is
+// long, and a pass that recursed along one would overflow the Go stack,
+// which is fatal, not a panic a recover could catch. The stack is held to
+// 8 MiB here, which any such recursion passes long before the end of the
+// chain.
 func TestLongChains(t *testing.T) {
 	if testing.Short() {
 		t.Skip("megabyte scripts take seconds")
@@ -198,6 +199,7 @@ func TestLongChains(t *testing.T) {
 		{"address", "let o = {x: nil}\no.x = o\nlet p = &o", ".x", "\n*p = 7\nprint o.x\n", "7"},
 		{"global", "global g = 1", "+1", "\nprint g\n", "N+1"},
 		{"config", "config quantum = 1", "*1", "\nprint 1\n", "1"},
+		{"else if", "let x = 2\nif x == 0 { print 0 }", " else if x == 1 { print 1 }", " else { print x }\n", "2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src, n := chainScript(tc.head, tc.link, tc.tail)
