@@ -12,9 +12,16 @@ import (
 // refused before parsing starts. Later passes over the AST recurse too and
 // are protected by the same bound. No hand-written script comes near it.
 //
-// The arms of an else-if chain are not nesting, however many: the parser
-// reads them as a list. The AST nests them (IfStmt.Else), so a pass over
-// it must follow that link in a loop.
+// Chains are not nesting, however long: the operators of a precedence
+// level (a + b + c), postfix indexes and fields (a[0][1].x) and the arms
+// of an else-if chain are flat in the source, and the parser reads each
+// chain in a loop. The AST nests them all the same, to the left
+// (BinaryExpr.X, IndexExpr.X, FieldExpr.X) and down IfStmt.Else, as deep
+// as the chain is long, so a pass over the AST must walk along those
+// links in a loop (see Format). It may recurse through any other link:
+// the depth along those stays within a small multiple of the levels
+// counted here, since on a path from the root each right operand binds
+// tighter than the operator above it.
 const maxNesting = 200
 
 var nestingMessage = fmt.Sprintf("nesting too deep (more than %d levels)", maxNesting)

@@ -1,6 +1,7 @@
 package grammar
 
 import (
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -80,6 +81,106 @@ func TestNestingLimit(t *testing.T) {
 		if _, err := Parse("flat.proc", []byte(src)); err != nil {
 			t.Errorf("flat input %d: %v", i, err)
 		}
+	}
+}
+
+// TestLongChains parses chains of a mebibyte on one line, of every kind
+// the AST nests to the left or down an else, and formats each. A chain is
+// as deep in the AST as it is long: a pass that recursed along it would
+// overflow the Go stack, which is fatal, not a panic a recover could
+// catch. The stack is held to 8 MiB here, which any such recursion
+// passes long before the end of the chain.
+func TestLongChains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte inputs take seconds")
+	}
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
+	const mb = 1 << 20
+	rep := strings.Repeat
+	for _, tc := range []struct {
+		name, head, link, tail string
+		// op is the operator of the chain's links: a binary operator,
+		// or "[", "." or "else".
+		op string
+		// end is how Format(x) ends.
+		end string
+	}{
+		{"sum", "print 1", "+1", "", "+", " + 1)"},
+		{"and", "print true", "&&true", "", "&&", " && true)"},
+		{"strings", `print "a"`, `+"a"`, "", "+", ` + "a")`},
+		{"calls", "print f()", "+f()", "", "+", " + f())"},
+		{"index", "print a", "[0]", "", "[", "][0]"},
+		{"field", "print a", ".x", "", ".", ".x.x"},
+		{"mixed postfix", "print a", "[0].x", "", ".", "].x[0].x"},
+		{"else if", "if a {}", " else if a {}", " else {}", "else", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := (mb - len(tc.head) - len(tc.tail)) / len(tc.link)
+			src := tc.head + rep(tc.link, n) + tc.tail
+			s, err := Parse("chain.proc", []byte(src))
+			if err != nil {
+				t.Fatalf("%.80s...: %v", src, err)
+			}
+			if len(s.Body) != 1 {
+				t.Fatalf("%d statements", len(s.Body))
+			}
+			var x Expr
+			switch st := s.Body[0].(type) {
+			case *PrintStmt:
+				x = st.Args[0]
+			case *IfStmt:
+				if got := elseIfs(st); got != n {
+					t.Fatalf("%d else-if arms, want %d", got, n)
+				}
+				return
+			}
+			// The mixed chain alternates: its fields count its links.
+			if got := links(x, tc.op); got != n {
+				t.Errorf("a chain of %d %q, want %d", got, tc.op, n)
+			}
+			if f := Format(x); !strings.HasSuffix(f, tc.end) {
+				t.Errorf("Format ends in %q, want %q", f[max(0, len(f)-40):], tc.end)
+			}
+		})
+	}
+}
+
+// links counts the links with operator op down the left spine of x.
+func links(x Expr, op string) int {
+	n := 0
+	for {
+		switch e := x.(type) {
+		case *BinaryExpr:
+			if e.Op == op {
+				n++
+			}
+			x = e.X
+		case *IndexExpr:
+			if op == "[" {
+				n++
+			}
+			x = e.X
+		case *FieldExpr:
+			if op == "." {
+				n++
+			}
+			x = e.X
+		default:
+			return n
+		}
+	}
+}
+
+// elseIfs counts the arms after the first of an else-if chain.
+func elseIfs(s *IfStmt) int {
+	n := 0
+	for {
+		next, ok := s.Else.(*IfStmt)
+		if !ok {
+			return n
+		}
+		n++
+		s = next
 	}
 }
 
