@@ -1,6 +1,7 @@
 package grammar
 
 import (
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -142,6 +143,31 @@ func TestLongChains(t *testing.T) {
 				t.Errorf("Format ends in %q, want %q", f[max(0, len(f)-40):], tc.end)
 			}
 		})
+	}
+}
+
+// TestLongLineMemory checks that a line of a mebibyte parses in memory
+// linear in its length, and small. Most of it goes to participle's
+// token buffer, which costs about five tokens for each token it holds
+// (see tokenBuffer.fill), and to the AST, a node for each operator and
+// each operand.
+func TestLongLineMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte inputs take seconds")
+	}
+	const n = (1<<20 - len("print 1")) / len("+1")
+	src := []byte("print 1" + strings.Repeat("+1", n))
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := Parse("long.proc", src); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	// 783 bytes an operator when this was written; 1593 while the token
+	// buffer doubled until the line fit.
+	if perOp := (after.TotalAlloc - before.TotalAlloc) / uint64(n); perOp > 1024 {
+		t.Errorf("parsing a chain of %d operators allocated %d bytes an operator, want at most 1024", n, perOp)
 	}
 }
 
