@@ -229,6 +229,11 @@ func (c *compiler) tryConst(e grammar.Expr) (mem.Value, bool) {
 		e = b.X
 	}
 	x, ok := c.constOperand(e)
+	// A string built by a chain of + is kept in cat rather than in x
+	// while it grows: concatenating link by link would copy it whole
+	// each time, and a chain of a mebibyte would take gigabytes.
+	var cat []byte
+	inCat := false
 	for len(c.links) > base {
 		e := c.popLink().(*grammar.BinaryExpr)
 		y, ok2 := c.tryConst(e.Y)
@@ -238,9 +243,32 @@ func (c *compiler) tryConst(e grammar.Expr) (mem.Value, bool) {
 			ok = false
 			continue
 		}
+		if e.Op == "+" && concatenable(x) && concatenable(y) && (inCat || x.K == mem.Str || y.K == mem.Str) {
+			if !inCat {
+				cat = append(cat[:0], x.String()...)
+				inCat = true
+			}
+			cat = append(cat, y.String()...)
+			continue
+		}
+		if inCat {
+			x, inCat = mem.StrValue(string(cat)), false
+		}
 		x = c.fold(e, x, y)
 	}
+	if inCat {
+		x = mem.StrValue(string(cat))
+	}
 	return x, ok
+}
+
+// concatenable reports whether + joins v to a string as its text.
+func concatenable(v mem.Value) bool {
+	switch v.K {
+	case mem.Str, mem.Int, mem.Ptr, mem.Bool, mem.Nil:
+		return true
+	}
+	return false
 }
 
 // constOperand folds what is not a binary expression.

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -198,6 +199,7 @@ func TestLongChains(t *testing.T) {
 		{"index target", "let a = [nil]\na[0] = a\na", "[0]", " = 7\nprint a[0]\n", "7"},
 		{"address", "let o = {x: nil}\no.x = o\nlet p = &o", ".x", "\n*p = 7\nprint o.x\n", "7"},
 		{"global", "global g = 1", "+1", "\nprint g\n", "N+1"},
+		{"global string", `global g = "a"`, `+"a"`, "\nprint len(g)\n", "N+1"},
 		{"config", "config quantum = 1", "*1", "\nprint 1\n", "1"},
 		{"else if", "let x = 2\nif x == 0 { print 0 }", " else if x == 1 { print 1 }", " else { print x }\n", "2"},
 	} {
@@ -209,5 +211,37 @@ func TestLongChains(t *testing.T) {
 				t.Errorf("stdout %q, exit %d, want %q (stderr %.200q)", out, res.ExitCode(), want, errw)
 			}
 		})
+	}
+}
+
+// TestChainMemory checks that compiling a chain of a mebibyte takes
+// memory linear in its length, and small: the recursion along it took
+// about 2 KiB of stack an operator and overflowed at half a million, and
+// folding a constant chain of strings link by link copied the string
+// at each link.
+func TestChainMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte scripts take seconds")
+	}
+	for _, tc := range []struct {
+		name, head, link string
+		max              uint64 // bytes an operator
+	}{
+		// About 1,050 and 950 bytes an operator when this was written,
+		// of which parsing took 780.
+		{"sum", "print 1", "+1", 1536},
+		{"global string", `global g = "a"`, `+"a"`, 1536},
+	} {
+		src, n := chainScript(tc.head, tc.link, "\n")
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := Load("chain.proc", []byte(src)); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		runtime.ReadMemStats(&after)
+		if perOp := (after.TotalAlloc - before.TotalAlloc) / uint64(n); perOp > tc.max {
+			t.Errorf("%s: parsing and compiling %d operators allocated %d bytes an operator, want at most %d", tc.name, n, perOp, tc.max)
+		}
 	}
 }
