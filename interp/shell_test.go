@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -336,5 +337,33 @@ func TestShellLimitCeiling(t *testing.T) {
 	s.Input("config max_steps = 20000000")
 	if s.Config().MaxSteps != 20000000 {
 		t.Errorf("config line below what :set allowed refused:\n%s", out)
+	}
+}
+
+// Loading a file lists its statements with their lines: the file is split
+// into lines once, not once a statement, which took minutes and gigabytes
+// for 20,000 statements.
+func TestShellLoadManyStatements(t *testing.T) {
+	const n = 5000
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "print %d\n", i)
+	}
+	s, out := newTestShell(t)
+	goruntime.GC()
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	s.Load("many.proc", []byte(b.String()))
+	goruntime.ReadMemStats(&after)
+	if !strings.Contains(out.String(), fmt.Sprintf("%d statements queued", n)) {
+		t.Fatalf("not loaded:\n%.2000s", out)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("loading %d statements allocated %d MiB", n, got>>20)
+	}
+	out.Reset()
+	s.Next(n)
+	if !strings.Contains(out.String(), fmt.Sprintf("| %d\n", n-1)) {
+		t.Errorf("the last statement did not run:\n%.2000s", out.String()[max(0, out.Len()-2000):])
 	}
 }
