@@ -260,8 +260,9 @@ func (s *Shell) Input(text string) {
 	}
 	chunk, _, cerr := s.compile(sc, bare, grammar.Pos{File: ShellFile, Line: first + strings.Count(text, "\n"), Col: 1}, false)
 	if cerr != nil {
-		if bare != nil && cerr.Pos.Line == first {
-			// The expression was compiled as "print (EXPR)".
+		if bare != nil && cerr.Pos.Line == first && cerr.Pos.Col > len("print (") {
+			// The expression was compiled as "print (EXPR)". An error
+			// about the whole input (no room left) is in column 1.
 			cerr.Pos.Col -= len("print (")
 			cerr.Pos.Offset -= len("print (")
 		}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -338,6 +339,60 @@ func TestShellLimitCeiling(t *testing.T) {
 	if s.Config().MaxSteps != 20000000 {
 		t.Errorf("config line below what :set allowed refused:\n%s", out)
 	}
+}
+
+// A chain of a mebibyte typed at the prompt or loaded gives a result or a
+// clean error, and the session goes on. The REPL keeps 1 MiB for its
+// program's text, which a chain of half a million operators passes: the
+// error says so and shows a window of the line around its caret.
+func TestShellLongChains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte inputs take seconds")
+	}
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
+	s, out := newTestShell(t)
+	goesOn := func(what string) {
+		t.Helper()
+		out.Reset()
+		s.Input("print 2")
+		if !strings.Contains(out.String(), "| 2\n") {
+			t.Errorf("%s: the session does not go on:\n%.2000s", what, out)
+		}
+		out.Reset()
+	}
+	expect := func(what, want string) {
+		t.Helper()
+		if !strings.Contains(out.String(), want) || out.Len() > 4096 {
+			t.Errorf("%s: want %q in at most 4 KiB, got %d bytes:\n%.2000s", what, want, out.Len(), out)
+		}
+		goesOn(what)
+	}
+	long, _ := chainScript("print 1", "+1", "")
+	if s.Incomplete(long) {
+		t.Errorf("a chain of a mebibyte is incomplete")
+	}
+	// The error is at the end of the input, in column 1.
+	const room = ":1: the program's code would pass the 1024 KiB the REPL keeps for text"
+	s.Input(long)
+	expect("typed", room)
+	s.Input(long[len("print "):])
+	expect("typed bare", room)
+	s.Load("chain.proc", []byte(long+"\n"))
+	expect("loaded", room)
+
+	// Three chains of 50,000 fit in the room, with what came before.
+	const n = 50000
+	short := "1" + strings.Repeat("+1", n)
+	s.Input("print " + short)
+	expect("typed, shorter", fmt.Sprintf("| %d\n", n+1))
+	s.Input(short)
+	expect("typed bare, shorter", fmt.Sprintf("= %d\n", n+1))
+	s.Load("chain.proc", []byte("print "+short+"\n"))
+	out.Reset()
+	s.Next(1)
+	expect("loaded, shorter", fmt.Sprintf("| %d\n", n+1))
+	s.Input("let x = 3\nif x == 0 {}" + strings.Repeat(" else if x == 1 {}", 10000) + " else { print x }")
+	expect("else-if arms", "| 3\n")
 }
 
 // Loading a file lists its statements with their lines: the file is split
