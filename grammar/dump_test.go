@@ -65,16 +65,28 @@ func dumpStmt(b *strings.Builder, st Stmt, depth int) {
 	case *AssignStmt:
 		line("assign %s = %s", Format(s.Target), Format(s.Value))
 	case *IfStmt:
+		// An else-if arm prints one level deeper than the arm before
+		// it; the chain is walked in a loop, as every pass over the AST
+		// must, since it nests as deep as it is long.
 		line("if %s", Format(s.Cond))
-		dumpBlock(b, s.Then, depth+1)
-		switch e := s.Else.(type) {
-		case nil:
-		case *Block:
+		for {
+			dumpBlock(b, s.Then, depth+1)
+			if s.Else == nil {
+				break
+			}
 			fmt.Fprintf(b, "%selse\n", ind)
-			dumpBlock(b, e, depth+1)
-		default:
-			fmt.Fprintf(b, "%selse\n", ind)
-			dumpStmt(b, e, depth+1)
+			next, ok := s.Else.(*IfStmt)
+			if !ok {
+				if blk, ok := s.Else.(*Block); ok {
+					dumpBlock(b, blk, depth+1)
+				} else {
+					dumpStmt(b, s.Else, depth+1)
+				}
+				break
+			}
+			s, depth = next, depth+1
+			ind = strings.Repeat("  ", depth)
+			fmt.Fprintf(b, "%s%s if %s\n", ind, at(s.Pos), Format(s.Cond))
 		}
 	case *WhileStmt:
 		line("while %s", Format(s.Cond))

@@ -21,6 +21,13 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.Pos.File, e.Pos.Line, e.Pos.Col, e.Msg)
 }
 
+// snippetWidth is how many columns of a source line a snippet shows at
+// most. A longer line is cut to that many around the caret, with "..."
+// where it goes on: a line of a mebibyte (a long chain of operators is
+// valid) would otherwise fill a terminal twice over, with the line and
+// then with the padding before the caret.
+const snippetWidth = 160
+
 // Snippet returns the error line followed by the source line it points into
 // and a caret under its column, each line ending in a newline. Tabs in the
 // source line are kept in the padding so the caret lines up in a terminal.
@@ -32,15 +39,26 @@ func (e *Error) Snippet(src []byte) string {
 	if !ok {
 		return b.String()
 	}
-	b.WriteString(line)
-	b.WriteByte('\n')
-	col := e.Pos.Col
-	if col < 1 {
-		col = 1
+	col := max(e.Pos.Col, 1) - 1 // the caret's column, from 0
+	before, after := "", ""
+	if runes := []rune(line); len(runes) > snippetWidth {
+		start := min(max(col-snippetWidth/2, 0), len(runes)-snippetWidth)
+		end := start + snippetWidth
+		if start > 0 {
+			before = "..."
+		}
+		if end < len(runes) {
+			after = "..."
+		}
+		line = string(runes[start:end])
+		col -= start
 	}
+	b.WriteString(before + line + after)
+	b.WriteByte('\n')
+	b.WriteString(strings.Repeat(" ", len(before)))
 	n := 0
 	for _, r := range line {
-		if n >= col-1 {
+		if n >= col {
 			break
 		}
 		if r == '\t' {
@@ -50,7 +68,7 @@ func (e *Error) Snippet(src []byte) string {
 		}
 		n++
 	}
-	for ; n < col-1; n++ {
+	for ; n < col; n++ {
 		b.WriteByte(' ')
 	}
 	b.WriteString("^\n")

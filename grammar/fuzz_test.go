@@ -118,8 +118,18 @@ func (w walker) stmt(s Stmt) {
 	case *AssignStmt:
 		w.exprs(s.Target, s.Value)
 	case *IfStmt:
-		w.exprs(s.Cond)
-		w.stmt(s.Then)
+		// An else-if chain nests as deep as it is long: walk it in a
+		// loop, as every pass over the AST must.
+		for {
+			w.exprs(s.Cond)
+			w.stmt(s.Then)
+			next, ok := s.Else.(*IfStmt)
+			if !ok {
+				break
+			}
+			w.pos(next.Pos)
+			s = next
+		}
 		if s.Else != nil {
 			w.stmt(s.Else)
 		}
@@ -161,19 +171,31 @@ func (w walker) exprs(list ...Expr) {
 }
 
 func (w walker) expr(e Expr) {
-	w.pos(ExprPos(e))
 	_ = Format(e)
+	// Chains nest to the left as deep as they are long: walk down them
+	// in a loop, as every pass over the AST must.
+	for {
+		w.pos(ExprPos(e))
+		switch x := e.(type) {
+		case *BinaryExpr:
+			w.exprs(x.Y)
+			e = x.X
+			continue
+		case *IndexExpr:
+			w.exprs(x.Index)
+			e = x.X
+			continue
+		case *FieldExpr:
+			e = x.X
+			continue
+		}
+		break
+	}
 	switch e := e.(type) {
-	case *BinaryExpr:
-		w.exprs(e.X, e.Y)
 	case *UnaryExpr:
 		w.exprs(e.X)
 	case *CallExpr:
 		w.exprs(e.Args...)
-	case *IndexExpr:
-		w.exprs(e.X, e.Index)
-	case *FieldExpr:
-		w.exprs(e.X)
 	case *ObjectLit:
 		for _, f := range e.Fields {
 			w.pos(f.Pos)

@@ -278,7 +278,7 @@ func (s *scanner) word() {
 	s.col += s.off - start
 	text := s.text[start:s.off]
 	if kw, ok := keywordSet[text]; ok {
-		if !s.nest.keyword(kw, s.lastToken()) {
+		if !s.nest.keyword(kw) {
 			s.failDeep(pos)
 			return
 		}

@@ -136,7 +136,25 @@ func TestTokenBuffer(t *testing.T) {
 	if newTokenBuffer(4).peek == nil {
 		t.Fatal("participle's Range no longer returns the lexer's own tokens: every line is upgraded")
 	}
-	src := string(script10k()[:3000]) + "print " + strings.Repeat("1, ", 300) + "2\nx = 1\n"
+	checkTokenBuffer(t, string(script10k()[:3000])+"print "+strings.Repeat("1, ", 300)+"2\nx = 1\n")
+	// A line that does not fit is counted to its end before the buffer
+	// grows; the count must leave the scanner where it was, whatever
+	// the line holds: brackets across lines, a lexical error, nesting
+	// past the limit, a block.
+	checkTokenBuffer(t, "x = 1\nprint "+strings.Repeat("1 + ", 50)+"f(\n1, {a: 2,\nb: 3})\nx = 2\n")
+	checkTokenBuffer(t, "print "+strings.Repeat("1 + ", 30)+"1 @ 2\nx = 1\n")
+	checkTokenBuffer(t, "print "+strings.Repeat("-(", 300)+"1"+strings.Repeat(")", 300)+"\nx = 1\n")
+	checkTokenBuffer(t, "if a {\n"+strings.Repeat("x = 1\n", 40)+"}\nx = 2")
+	// The buffer fills while prefix operators wait for their operand:
+	// the nesting depth they hold must be the same after the count, or
+	// the brackets of the next line would go past the limit.
+	checkTokenBuffer(t, "x = - - - 1\nx = "+strings.Repeat("(", maxNesting-1)+"1"+strings.Repeat(")", maxNesting-1)+"\n")
+}
+
+// checkTokenBuffer compares, line by line, the tokens of src in a
+// refilled buffer of 4 tokens with those of a buffer of their own.
+func checkTokenBuffer(t *testing.T, src string) {
+	t.Helper()
 	lines := func() *lineLexer { return &lineLexer{sc: newScanner("t.proc", []byte(src))} }
 	want, got := lines(), lines()
 	buf := newTokenBuffer(4)
@@ -162,6 +180,9 @@ func TestTokenBuffer(t *testing.T) {
 	}
 	if !got.eof {
 		t.Fatal("the refilled buffer did not reach the end of the file")
+	}
+	if we, ge := want.sc.err, got.sc.err; (we == nil) != (ge == nil) || we != nil && *we != *ge || want.sc.deep != got.sc.deep {
+		t.Fatalf("scanner error %v (deep %v), want %v (deep %v)", ge, got.sc.deep, we, want.sc.deep)
 	}
 }
 

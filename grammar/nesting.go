@@ -11,6 +11,17 @@ import (
 // overflow is fatal rather than a recoverable panic, so deep input is
 // refused before parsing starts. Later passes over the AST recurse too and
 // are protected by the same bound. No hand-written script comes near it.
+//
+// Chains are not nesting, however long: the operators of a precedence
+// level (a + b + c), postfix indexes and fields (a[0][1].x) and the arms
+// of an else-if chain are flat in the source, and the parser reads each
+// chain in a loop. The AST nests them all the same, to the left
+// (BinaryExpr.X, IndexExpr.X, FieldExpr.X) and down IfStmt.Else, as deep
+// as the chain is long, so a pass over the AST must walk along those
+// links in a loop (see Format). It may recurse through any other link:
+// the depth along those stays within a small multiple of the levels
+// counted here, since on a path from the root each right operand binds
+// tighter than the operator above it.
 const maxNesting = 200
 
 var nestingMessage = fmt.Sprintf("nesting too deep (more than %d levels)", maxNesting)
@@ -19,10 +30,8 @@ var nestingMessage = fmt.Sprintf("nesting too deep (more than %d levels)", maxNe
 // recurse, and keeps the stack of open brackets, which also decides
 // whether a newline ends a statement. The estimate errs on the deep side:
 // it counts every open bracket, every prefix operator still waiting for its
-// operand, every join/wait/alloc/recv whose expression may still go on
-// (they take a whole expression, so `alloc 1 + alloc 1 + ...` nests), and
-// every `else if` of a chain (the grammar reads a chain as a list, but the
-// AST nests it: IfStmt.Else).
+// operand, and every join/wait/alloc/recv whose expression may still go
+// on (they take a whole expression, so `alloc 1 + alloc 1 + ...` nests).
 type nesting struct {
 	levels []nestLevel // levels[0] is the file itself and is never closed
 	depth  int
@@ -34,7 +43,6 @@ type nestLevel struct {
 	pos     lexer.Position // of the opening bracket
 	prefix  int            // - ! & * waiting for their operand
 	keyword int            // join, wait, alloc, recv whose expression has not ended
-	elseIf  int            // links of the current else-if chain
 }
 
 func (n *nesting) init() {
@@ -70,7 +78,7 @@ func (n *nesting) close() {
 		return
 	}
 	t := n.top()
-	n.depth -= 1 + t.prefix + t.keyword + t.elseIf
+	n.depth -= 1 + t.prefix + t.keyword
 	n.levels = n.levels[:len(n.levels)-1]
 	// What was in brackets is the operand of any prefix operator before it.
 	n.operand()
@@ -86,8 +94,8 @@ func (n *nesting) operand() {
 // lineEnd notes the end of a statement at the current level.
 func (n *nesting) lineEnd() {
 	t := n.top()
-	n.depth -= t.prefix + t.keyword + t.elseIf
-	t.prefix, t.keyword, t.elseIf = 0, 0, 0
+	n.depth -= t.prefix + t.keyword
+	t.prefix, t.keyword = 0, 0
 }
 
 // maybePrefix notes one of - ! & *, which is a prefix operator unless it
@@ -100,19 +108,14 @@ func (n *nesting) maybePrefix(prev *lexer.Token) bool {
 	return n.add()
 }
 
-// keyword notes a keyword token; prev is the token before it.
-func (n *nesting) keyword(kw string, prev *lexer.Token) bool {
+// keyword notes a keyword token.
+func (n *nesting) keyword(kw string) bool {
 	switch kw {
 	case "true", "false", "nil", "fork":
 		n.operand()
 	case "join", "wait", "alloc", "recv":
 		n.top().keyword++
 		return n.add()
-	case "if":
-		if prev != nil && prev.Type == tokKeyword && prev.Value == "else" {
-			n.top().elseIf++
-			return n.add()
-		}
 	}
 	return true
 }

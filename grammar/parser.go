@@ -2,6 +2,7 @@ package grammar
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/alecthomas/participle/v2"
@@ -397,6 +398,43 @@ func (l *lineLexer) next(t *lexer.Token) {
 	}
 }
 
+// lexMark is the state of a lineLexer and its scanner at a token, to
+// read what follows twice.
+type lexMark struct {
+	l      lineLexer
+	sc     scanner
+	levels []nestLevel // the scanner's, which it changes in place
+}
+
+func (l *lineLexer) mark() lexMark {
+	return lexMark{l: *l, sc: *l.sc, levels: slices.Clone(l.sc.nest.levels)}
+}
+
+// reset goes back to m, which it uses up.
+func (l *lineLexer) reset(m lexMark) {
+	sc := l.sc
+	*sc = m.sc
+	sc.nest.levels = m.levels
+	*l = m.l
+	l.sc = sc
+}
+
+// rest counts the tokens left in the line, its EOF included, and goes
+// back to where it started.
+func (l *lineLexer) rest() int {
+	m := l.mark()
+	n := 0
+	for {
+		l.next(&l.scratch)
+		n++
+		if l.scratch.EOF() {
+			break
+		}
+	}
+	l.reset(m)
+	return n
+}
+
 // drain reads the rest of the file.
 func (l *lineLexer) drain() {
 	for !l.eof {
@@ -436,13 +474,20 @@ func newTokenBuffer(n int) *tokenBuffer {
 
 // fill reads the next line of l into the buffer and returns the buffer's
 // lexer at the line's first token. The lexer is valid until the next fill.
+//
+// A line that does not fit is counted to its end first, and the buffer
+// grows once, to its size (at least double, so that lines growing a
+// little each do not rebuild it each time). Every token of a new buffer
+// costs participle about five, as Upgrade appends them one at a time;
+// doubling until the line fit cost twice that again, which for a line of
+// a mebibyte was most of what its parse allocated.
 func (b *tokenBuffer) fill(l *lineLexer) (*lexer.PeekingLexer, error) {
 	if b.peek == nil {
 		return lexer.Upgrade(l)
 	}
 	for n := 0; ; n++ {
 		if n == len(b.toks) {
-			bigger := newTokenBuffer(2 * n)
+			bigger := newTokenBuffer(max(n+l.rest(), 2*n) - 1)
 			if bigger.peek == nil {
 				return nil, fmt.Errorf("cannot grow the token buffer")
 			}

@@ -1,6 +1,8 @@
 package grammar
 
 import (
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -28,7 +30,6 @@ func TestNestingGuard(t *testing.T) {
 		{"alloc", "x = " + rep("alloc ", n) + "1"},
 		{"join chain", "x = " + rep("join 1 + ", n) + "1"},
 		{"recv chain", "print " + rep("recv r, ", n) + "1"},
-		{"else if", "if a {}" + rep(" else if a {}", n)},
 		{"spawn args", "spawn f(" + rep("spawn f(", n) + rep(")", n+1)},
 	} {
 		e := parseError(t, tc.src)
@@ -73,12 +74,139 @@ func TestNestingLimit(t *testing.T) {
 		"x = a" + rep(".b", 5000),
 		"x = a" + rep("[0]", 5000),
 		"if a {}" + rep("\nif a {} else if a {}", 5000),
+		"if a {}" + rep(" else if a {}", maxNesting+1),
+		"if a {}" + rep(" else if a {}", 10000) + " else {}",
 		rep("x = -1\n", 5000),
 	}
 	for i, src := range long {
 		if _, err := Parse("flat.proc", []byte(src)); err != nil {
 			t.Errorf("flat input %d: %v", i, err)
 		}
+	}
+}
+
+// TestLongChains parses chains of a mebibyte on one line, of every kind
+// the AST nests to the left or down an else, and formats each. A chain is
+// as deep in the AST as it is long: a pass that recursed along it would
+// overflow the Go stack, which is fatal, not a panic a recover could
+// catch. The stack is held to 8 MiB here, which any such recursion
+// passes long before the end of the chain.
+func TestLongChains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte inputs take seconds")
+	}
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
+	const mb = 1 << 20
+	rep := strings.Repeat
+	for _, tc := range []struct {
+		name, head, link, tail string
+		// op is the operator of the chain's links: a binary operator,
+		// or "[", "." or "else".
+		op string
+		// end is how Format(x) ends.
+		end string
+	}{
+		{"sum", "print 1", "+1", "", "+", " + 1)"},
+		{"and", "print true", "&&true", "", "&&", " && true)"},
+		{"strings", `print "a"`, `+"a"`, "", "+", ` + "a")`},
+		{"calls", "print f()", "+f()", "", "+", " + f())"},
+		{"index", "print a", "[0]", "", "[", "][0]"},
+		{"field", "print a", ".x", "", ".", ".x.x"},
+		{"mixed postfix", "print a", "[0].x", "", ".", "].x[0].x"},
+		{"else if", "if a {}", " else if a {}", " else {}", "else", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := (mb - len(tc.head) - len(tc.tail)) / len(tc.link)
+			src := tc.head + rep(tc.link, n) + tc.tail
+			s, err := Parse("chain.proc", []byte(src))
+			if err != nil {
+				t.Fatalf("%.80s...: %v", src, err)
+			}
+			if len(s.Body) != 1 {
+				t.Fatalf("%d statements", len(s.Body))
+			}
+			var x Expr
+			switch st := s.Body[0].(type) {
+			case *PrintStmt:
+				x = st.Args[0]
+			case *IfStmt:
+				if got := elseIfs(st); got != n {
+					t.Fatalf("%d else-if arms, want %d", got, n)
+				}
+				return
+			}
+			// The mixed chain alternates: its fields count its links.
+			if got := links(x, tc.op); got != n {
+				t.Errorf("a chain of %d %q, want %d", got, tc.op, n)
+			}
+			if f := Format(x); !strings.HasSuffix(f, tc.end) {
+				t.Errorf("Format ends in %q, want %q", f[max(0, len(f)-40):], tc.end)
+			}
+		})
+	}
+}
+
+// TestLongLineMemory checks that a line of a mebibyte parses in memory
+// linear in its length, and small. Most of it goes to participle's
+// token buffer, which costs about five tokens for each token it holds
+// (see tokenBuffer.fill), and to the AST, a node for each operator and
+// each operand.
+func TestLongLineMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte inputs take seconds")
+	}
+	const n = (1<<20 - len("print 1")) / len("+1")
+	src := []byte("print 1" + strings.Repeat("+1", n))
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := Parse("long.proc", src); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	// 783 bytes an operator when this was written; 1593 while the token
+	// buffer doubled until the line fit.
+	if perOp := (after.TotalAlloc - before.TotalAlloc) / uint64(n); perOp > 1024 {
+		t.Errorf("parsing a chain of %d operators allocated %d bytes an operator, want at most 1024", n, perOp)
+	}
+}
+
+// links counts the links with operator op down the left spine of x.
+func links(x Expr, op string) int {
+	n := 0
+	for {
+		switch e := x.(type) {
+		case *BinaryExpr:
+			if e.Op == op {
+				n++
+			}
+			x = e.X
+		case *IndexExpr:
+			if op == "[" {
+				n++
+			}
+			x = e.X
+		case *FieldExpr:
+			if op == "." {
+				n++
+			}
+			x = e.X
+		default:
+			return n
+		}
+	}
+}
+
+// elseIfs counts the arms after the first of an else-if chain.
+func elseIfs(s *IfStmt) int {
+	n := 0
+	for {
+		next, ok := s.Else.(*IfStmt)
+		if !ok {
+			return n
+		}
+		n++
+		s = next
 	}
 }
 

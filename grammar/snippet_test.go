@@ -2,6 +2,8 @@ package grammar
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -103,6 +105,41 @@ func TestSnippetBadPositions(t *testing.T) {
 	// Col 0 is treated as 1.
 	e = &Error{Pos: Pos{File: "f", Line: 1, Col: 0}, Msg: "m"}
 	if got, want := e.Snippet(src), "f:1:0: m\nx = 1\n^\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestSnippetLongLine checks that a snippet shows only a window of a long
+// line around the caret: a chain of operators a mebibyte long is valid,
+// and a name error at its end would otherwise print the line and a
+// mebibyte of padding.
+func TestSnippetLongLine(t *testing.T) {
+	line := "x = " + strings.Repeat("a + ", 1000) + "b"
+	src := []byte("y = 1\n" + line + "\n")
+	cut := func(from, to int) string { return line[from:to] }
+	for _, tc := range []struct {
+		name string
+		col  int
+		want string
+	}{
+		{"caret near the start", 3, cut(0, snippetWidth) + "...\n" + "  ^\n"},
+		{"caret in the middle", 2001, "..." + cut(2000-snippetWidth/2, 2000+snippetWidth/2) + "...\n" +
+			strings.Repeat(" ", 3+snippetWidth/2) + "^\n"},
+		{"caret near the end", len(line), "..." + cut(len(line)-snippetWidth, len(line)) + "\n" +
+			strings.Repeat(" ", 3+snippetWidth-1) + "^\n"},
+		{"caret past the end", len(line) + 1, "..." + cut(len(line)-snippetWidth, len(line)) + "\n" +
+			strings.Repeat(" ", 3+snippetWidth) + "^\n"},
+	} {
+		e := &Error{Pos: Pos{File: "s.proc", Line: 2, Col: tc.col}, Msg: "m"}
+		want := fmt.Sprintf("s.proc:2:%d: m\n", tc.col) + tc.want
+		if got := e.Snippet(src); got != want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tc.name, got, want)
+		}
+	}
+	// A line of exactly the width is shown whole.
+	e := &Error{Pos: Pos{File: "s.proc", Line: 1, Col: 2}, Msg: "m"}
+	whole := strings.Repeat("x", snippetWidth)
+	if got, want := e.Snippet([]byte(whole)), "s.proc:1:2: m\n"+whole+"\n ^\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"proc/grammar"
@@ -62,6 +63,9 @@ type compiler struct {
 	// compiled into (see begin).
 	codeBuf []Instr
 	lineBuf []linePos
+	// links is the stack of chain links that expr and tryConst have
+	// walked past and still have to compile (see chainLink).
+	links []grammar.Expr
 }
 
 type loopCtx struct {
@@ -210,8 +214,65 @@ func (c *compiler) constExpr(e grammar.Expr) mem.Value {
 	return v
 }
 
-// tryConst folds literals and operators on literals.
+// tryConst folds literals and operators on literals. It walks down a
+// chain of binary operators in a loop (see chainLink) and recurses only
+// into right operands and the operands of unary operators and
+// parentheses.
 func (c *compiler) tryConst(e grammar.Expr) (mem.Value, bool) {
+	base := len(c.links)
+	for {
+		b, ok := e.(*grammar.BinaryExpr)
+		if !ok {
+			break
+		}
+		c.pushLink(b)
+		e = b.X
+	}
+	x, ok := c.constOperand(e)
+	// A string built by a chain of + is kept in cat rather than in x
+	// while it grows: concatenating link by link would copy it whole
+	// each time, and a chain of a mebibyte would take gigabytes.
+	var cat []byte
+	inCat := false
+	for len(c.links) > base {
+		e := c.popLink().(*grammar.BinaryExpr)
+		y, ok2 := c.tryConst(e.Y)
+		if !ok || !ok2 {
+			// Not a constant; the rest of the chain is still checked
+			// for errors.
+			ok = false
+			continue
+		}
+		if e.Op == "+" && concatenable(x) && concatenable(y) && (inCat || x.K == mem.Str || y.K == mem.Str) {
+			if !inCat {
+				cat = append(cat[:0], x.String()...)
+				inCat = true
+			}
+			cat = append(cat, y.String()...)
+			continue
+		}
+		if inCat {
+			x, inCat = mem.StrValue(string(cat)), false
+		}
+		x = c.fold(e, x, y)
+	}
+	if inCat {
+		x = mem.StrValue(string(cat))
+	}
+	return x, ok
+}
+
+// concatenable reports whether + joins v to a string as its text.
+func concatenable(v mem.Value) bool {
+	switch v.K {
+	case mem.Str, mem.Int, mem.Ptr, mem.Bool, mem.Nil:
+		return true
+	}
+	return false
+}
+
+// constOperand folds what is not a binary expression.
+func (c *compiler) constOperand(e grammar.Expr) (mem.Value, bool) {
 	switch e := e.(type) {
 	case *grammar.IntLit:
 		return mem.IntValue(e.Value), true
@@ -237,31 +298,29 @@ func (c *compiler) tryConst(e grammar.Expr) (mem.Value, bool) {
 			return mem.BoolValue(!x.Truth()), true
 		}
 		return x, false
-	case *grammar.BinaryExpr:
-		x, ok1 := c.tryConst(e.X)
-		y, ok2 := c.tryConst(e.Y)
-		if !ok1 || !ok2 {
-			return x, false
-		}
-		if e.Op == "&&" || e.Op == "||" {
-			t := x.Truth() && y.Truth()
-			if e.Op == "||" {
-				t = x.Truth() || y.Truth()
-			}
-			return mem.BoolValue(t), true
-		}
-		r, kind, div := binary(opOf(e.Op), x, y)
-		if div {
-			c.errorf(e.Pos, "integer divide by zero in a constant")
-			return mem.Value{}, true
-		}
-		if kind != "" {
-			c.errorf(e.Pos, "%s", kind)
-			return mem.Value{}, true
-		}
-		return r, true
 	}
 	return mem.Value{}, false
+}
+
+// fold applies a binary operator to two constants.
+func (c *compiler) fold(e *grammar.BinaryExpr, x, y mem.Value) mem.Value {
+	if e.Op == "&&" || e.Op == "||" {
+		t := x.Truth() && y.Truth()
+		if e.Op == "||" {
+			t = x.Truth() || y.Truth()
+		}
+		return mem.BoolValue(t)
+	}
+	r, kind, div := binary(opOf(e.Op), x, y)
+	if div {
+		c.errorf(e.Pos, "integer divide by zero in a constant")
+		return mem.Value{}
+	}
+	if kind != "" {
+		c.errorf(e.Pos, "%s", kind)
+		return mem.Value{}
+	}
+	return r
 }
 
 func opOf(s string) Op {
@@ -591,17 +650,30 @@ func (c *compiler) condJump(cond grammar.Expr, pos grammar.Pos) int {
 	return c.emit(OpJmpF, 0, 0, pos)
 }
 
+// ifStmt compiles an if and the else-if arms that follow it in a loop:
+// the AST nests them (IfStmt.Else) as deep as the chain is long. Every
+// arm but the last ends in a jump past the whole chain.
 func (c *compiler) ifStmt(s *grammar.IfStmt) {
-	jf := c.condJump(s.Cond, s.Pos)
-	c.block(s.Then)
-	if s.Else == nil {
+	var ends []int
+	for {
+		jf := c.condJump(s.Cond, s.Pos)
+		c.block(s.Then)
+		if s.Else == nil {
+			c.patch(jf)
+			break
+		}
+		ends = append(ends, c.emit(OpJmp, 0, 0, s.Then.End))
 		c.patch(jf)
-		return
+		next, ok := s.Else.(*grammar.IfStmt)
+		if !ok {
+			c.stmt(s.Else)
+			break
+		}
+		s = next
 	}
-	jend := c.emit(OpJmp, 0, 0, s.Then.End)
-	c.patch(jf)
-	c.stmt(s.Else)
-	c.patch(jend)
+	for _, at := range ends {
+		c.patch(at)
+	}
 }
 
 func (c *compiler) forStmt(s *grammar.ForStmt) {
@@ -728,11 +800,10 @@ func (c *compiler) addr(e grammar.Expr) {
 		c.emit(OpNil, 0, 0, e.Pos)
 	case *grammar.IndexExpr:
 		c.expr(e.X)
-		c.expr(e.Index)
-		c.emit(OpIndexAddr, 0, 0, e.Pos)
+		c.link(e, false)
 	case *grammar.FieldExpr:
 		c.expr(e.X)
-		c.emit(OpFieldAddr, c.constant(mem.StrValue(e.Name)), 0, e.Pos)
+		c.link(e, false)
 	case *grammar.UnaryExpr:
 		if e.Op == "*" {
 			// &*p is p.
@@ -747,7 +818,86 @@ func (c *compiler) addr(e grammar.Expr) {
 	}
 }
 
+// chainLink returns the left operand of e when e is a link of a chain:
+// a binary operator, an index or a field (or parentheses, which compile
+// to nothing). The AST nests a chain to the left as deep as it is long,
+// and the parser allows any length (see grammar's maxNesting), so expr
+// and tryConst walk down it in a loop, stacking the links on c.links,
+// and compile them on the way back up. They recurse only into the other
+// operands, whose depth the parser bounds.
+func chainLink(e grammar.Expr) grammar.Expr {
+	switch e := e.(type) {
+	case *grammar.BinaryExpr:
+		return e.X
+	case *grammar.IndexExpr:
+		return e.X
+	case *grammar.FieldExpr:
+		return e.X
+	case *grammar.ParenExpr:
+		return e.X
+	}
+	return nil
+}
+
+func (c *compiler) pushLink(e grammar.Expr) {
+	if len(c.links) == cap(c.links) {
+		// Doubling: append grows a long slice by a quarter at a time,
+		// which allocates about five times its final size.
+		c.links = slices.Grow(c.links, len(c.links)+1)
+	}
+	c.links = append(c.links, e)
+}
+
+func (c *compiler) popLink() grammar.Expr {
+	e := c.links[len(c.links)-1]
+	c.links = c.links[:len(c.links)-1]
+	if len(c.links) == 0 && cap(c.links) > 1024 {
+		// A long chain's stack is not kept for the next expression.
+		c.links = nil
+	}
+	return e
+}
+
+// expr compiles e, leaving its value on the operand stack.
 func (c *compiler) expr(e grammar.Expr) {
+	base := len(c.links)
+	for {
+		x := chainLink(e)
+		if x == nil {
+			break
+		}
+		c.pushLink(e)
+		e = x
+	}
+	c.operand(e)
+	for len(c.links) > base {
+		c.link(c.popLink(), true)
+	}
+}
+
+// link compiles a link of a chain whose left operand is on the stack:
+// its right operand and its operator. An index or a field leaves its
+// address, or with load the value there.
+func (c *compiler) link(e grammar.Expr, load bool) {
+	switch e := e.(type) {
+	case *grammar.BinaryExpr:
+		c.binary(e)
+	case *grammar.IndexExpr:
+		c.expr(e.Index)
+		c.emit(OpIndexAddr, 0, 0, e.Pos)
+		if load {
+			c.emit(OpLoad, 0, 0, e.Pos)
+		}
+	case *grammar.FieldExpr:
+		c.emit(OpFieldAddr, c.constant(mem.StrValue(e.Name)), 0, e.Pos)
+		if load {
+			c.emit(OpLoad, 0, 0, e.Pos)
+		}
+	}
+}
+
+// operand compiles an expression that is not a link of a chain.
+func (c *compiler) operand(e grammar.Expr) {
 	switch e := e.(type) {
 	case *grammar.IntLit:
 		if e.Value >= -1<<31 && e.Value < 1<<31 {
@@ -765,12 +915,8 @@ func (c *compiler) expr(e grammar.Expr) {
 		}
 	case *grammar.NilLit:
 		c.emit(OpNil, 0, 0, e.Pos)
-	case *grammar.ParenExpr:
-		c.expr(e.X)
 	case *grammar.Ident:
 		c.ident(e)
-	case *grammar.BinaryExpr:
-		c.binary(e)
 	case *grammar.UnaryExpr:
 		switch e.Op {
 		case "-":
@@ -793,12 +939,6 @@ func (c *compiler) expr(e grammar.Expr) {
 		}
 	case *grammar.CallExpr:
 		c.call(e)
-	case *grammar.IndexExpr:
-		c.addr(e)
-		c.emit(OpLoad, 0, 0, e.Pos)
-	case *grammar.FieldExpr:
-		c.addr(e)
-		c.emit(OpLoad, 0, 0, e.Pos)
 	case *grammar.ObjectLit:
 		seen := map[string]bool{}
 		shape := &Shape{}
@@ -917,10 +1057,11 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
+// binary compiles a binary operator and its right operand; the left
+// one is on the stack.
 func (c *compiler) binary(e *grammar.BinaryExpr) {
 	switch e.Op {
 	case "&&":
-		c.expr(e.X)
 		jf := c.emit(OpJmpF, 0, 0, e.Pos)
 		c.expr(e.Y)
 		c.emit(OpNot, 0, 0, e.Pos)
@@ -932,7 +1073,6 @@ func (c *compiler) binary(e *grammar.BinaryExpr) {
 		c.patch(jend)
 		return
 	case "||":
-		c.expr(e.X)
 		jt := c.emit(OpJmpT, 0, 0, e.Pos)
 		c.expr(e.Y)
 		c.emit(OpNot, 0, 0, e.Pos)
@@ -955,11 +1095,9 @@ func (c *compiler) binary(e *grammar.BinaryExpr) {
 		if op == OpSub {
 			k, sub = -k, 1
 		}
-		c.expr(e.X)
 		c.emit(OpAddI, int(k), sub, e.Pos)
 		return
 	}
-	c.expr(e.X)
 	c.expr(e.Y)
 	c.emit(op, 0, 0, e.Pos)
 }

@@ -2,6 +2,9 @@ package interp
 
 import (
 	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -166,5 +169,87 @@ func TestMainFrameOnStack(t *testing.T) {
 	out, errw, _ = run(t, "func f() {\n"+lets("v", 600)+"print v599\n}\nlet t = thread f()\nprint join t\nprint \"unreachable\"", "stack_size=4096")
 	if out != "" || !strings.Contains(errw, "stack overflow") || !strings.Contains(errw, "at f, line 2\n") {
 		t.Errorf("a thread's first frame: stdout %q, stderr %q", out, errw)
+	}
+}
+
+// chainScript returns head, then link repeated to fill a mebibyte with
+// tail, then tail: the longest single line a script may have.
+func chainScript(head, link, tail string) (src string, n int) {
+	n = (1<<20 - len(head) - len(tail)) / len(link)
+	return head + strings.Repeat(link, n) + tail, n
+}
+
+// TestLongChains compiles and runs chains of a mebibyte on one line of
+// every kind: operators, calls, indexes, fields, assignment and address
+// targets, constants, else-if arms. The AST nests each as deep as it is
+// long, and a pass that recursed along one would overflow the Go stack,
+// which is fatal, not a panic a recover could catch. The stack is held to
+// 8 MiB here, which any such recursion passes long before the end of the
+// chain.
+func TestLongChains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte scripts take seconds")
+	}
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
+	for _, tc := range []struct {
+		name, head, link, tail string
+		// want is the output; N in it stands for the chain's length.
+		want string
+	}{
+		{"sum", "print 1", "+1", "\n", "N+1"},
+		{"product", "print 1", "*1", "\n", "1"},
+		{"and", "print true", "&&true", "\n", "true"},
+		{"or", "print false", "||false", "||true\n", "true"},
+		{"equal", "print true", "==true", "\n", "true"},
+		{"calls", "func f() { return 1 }\nprint f()", "+f()", "\n", "N+1"},
+		{"index", "let a = [nil]\na[0] = a\nprint a", "[0]", " == a\n", "true"},
+		{"field", "let o = {x: nil}\no.x = o\nprint o", ".x", " == o\n", "true"},
+		{"index target", "let a = [nil]\na[0] = a\na", "[0]", " = 7\nprint a[0]\n", "7"},
+		{"address", "let o = {x: nil}\no.x = o\nlet p = &o", ".x", "\n*p = 7\nprint o.x\n", "7"},
+		{"global", "global g = 1", "+1", "\nprint g\n", "N+1"},
+		{"global string", `global g = "a"`, `+"a"`, "\nprint len(g)\n", "N+1"},
+		{"config", "config quantum = 1", "*1", "\nprint 1\n", "1"},
+		{"else if", "let x = 2\nif x == 0 { print 0 }", " else if x == 1 { print 1 }", " else { print x }\n", "2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src, n := chainScript(tc.head, tc.link, tc.tail)
+			out, errw, res := run(t, src)
+			want := strings.ReplaceAll(tc.want, "N+1", strconv.Itoa(n+1)) + "\n"
+			if out != want || res.ExitCode() != 0 {
+				t.Errorf("stdout %q, exit %d, want %q (stderr %.200q)", out, res.ExitCode(), want, errw)
+			}
+		})
+	}
+}
+
+// TestChainMemory checks that compiling a chain of a mebibyte takes
+// memory linear in its length, and small: the recursion along it took
+// about 2 KiB of stack an operator and overflowed at half a million, and
+// folding a constant chain of strings link by link copied the string
+// at each link.
+func TestChainMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte scripts take seconds")
+	}
+	for _, tc := range []struct {
+		name, head, link string
+		max              uint64 // bytes an operator
+	}{
+		// About 1,050 and 950 bytes an operator when this was written,
+		// of which parsing took 780.
+		{"sum", "print 1", "+1", 1536},
+		{"global string", `global g = "a"`, `+"a"`, 1536},
+	} {
+		src, n := chainScript(tc.head, tc.link, "\n")
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := Load("chain.proc", []byte(src)); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		runtime.ReadMemStats(&after)
+		if perOp := (after.TotalAlloc - before.TotalAlloc) / uint64(n); perOp > tc.max {
+			t.Errorf("%s: parsing and compiling %d operators allocated %d bytes an operator, want at most %d", tc.name, n, perOp, tc.max)
+		}
 	}
 }

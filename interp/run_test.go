@@ -100,6 +100,10 @@ a = a + 1
 print a`, "3 0 s\n4\n"},
 		{"const global expr", `global k = 2 * (3 + 4) - -1
 print k`, "15\n"},
+		{"const string chain", `global s = 1 + 2 + "a" + 3 + true + nil + -4
+global t = "a" + 1 == "a1" && "a" + "b" + "c" < "abd"
+global u = ("x" + 1) + ("y" + 2) + 3 * 4
+print s, t, u`, "3a3truenil-4 true x1y212\n"},
 		{"shadowing", `let x = 1
 if true { let x = 2
  print x }

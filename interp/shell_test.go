@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -336,5 +338,87 @@ func TestShellLimitCeiling(t *testing.T) {
 	s.Input("config max_steps = 20000000")
 	if s.Config().MaxSteps != 20000000 {
 		t.Errorf("config line below what :set allowed refused:\n%s", out)
+	}
+}
+
+// A chain of a mebibyte typed at the prompt or loaded gives a result or a
+// clean error, and the session goes on. The REPL keeps 1 MiB for its
+// program's text, which a chain of half a million operators passes: the
+// error says so and shows a window of the line around its caret.
+func TestShellLongChains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte inputs take seconds")
+	}
+	defer debug.SetMaxStack(debug.SetMaxStack(8 << 20))
+	s, out := newTestShell(t)
+	goesOn := func(what string) {
+		t.Helper()
+		out.Reset()
+		s.Input("print 2")
+		if !strings.Contains(out.String(), "| 2\n") {
+			t.Errorf("%s: the session does not go on:\n%.2000s", what, out)
+		}
+		out.Reset()
+	}
+	expect := func(what, want string) {
+		t.Helper()
+		if !strings.Contains(out.String(), want) || out.Len() > 4096 {
+			t.Errorf("%s: want %q in at most 4 KiB, got %d bytes:\n%.2000s", what, want, out.Len(), out)
+		}
+		goesOn(what)
+	}
+	long, _ := chainScript("print 1", "+1", "")
+	if s.Incomplete(long) {
+		t.Errorf("a chain of a mebibyte is incomplete")
+	}
+	// The error is at the end of the input, in column 1.
+	const room = ":1: the program's code would pass the 1024 KiB the REPL keeps for text"
+	s.Input(long)
+	expect("typed", room)
+	s.Input(long[len("print "):])
+	expect("typed bare", room)
+	s.Load("chain.proc", []byte(long+"\n"))
+	expect("loaded", room)
+
+	// Three chains of 50,000 fit in the room, with what came before.
+	const n = 50000
+	short := "1" + strings.Repeat("+1", n)
+	s.Input("print " + short)
+	expect("typed, shorter", fmt.Sprintf("| %d\n", n+1))
+	s.Input(short)
+	expect("typed bare, shorter", fmt.Sprintf("= %d\n", n+1))
+	s.Load("chain.proc", []byte("print "+short+"\n"))
+	out.Reset()
+	s.Next(1)
+	expect("loaded, shorter", fmt.Sprintf("| %d\n", n+1))
+	s.Input("let x = 3\nif x == 0 {}" + strings.Repeat(" else if x == 1 {}", 10000) + " else { print x }")
+	expect("else-if arms", "| 3\n")
+}
+
+// Loading a file lists its statements with their lines: the file is split
+// into lines once, not once a statement, which took minutes and gigabytes
+// for 20,000 statements.
+func TestShellLoadManyStatements(t *testing.T) {
+	const n = 5000
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "print %d\n", i)
+	}
+	s, out := newTestShell(t)
+	goruntime.GC()
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	s.Load("many.proc", []byte(b.String()))
+	goruntime.ReadMemStats(&after)
+	if !strings.Contains(out.String(), fmt.Sprintf("%d statements queued", n)) {
+		t.Fatalf("not loaded:\n%.2000s", out)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("loading %d statements allocated %d MiB", n, got>>20)
+	}
+	out.Reset()
+	s.Next(n)
+	if !strings.Contains(out.String(), fmt.Sprintf("| %d\n", n-1)) {
+		t.Errorf("the last statement did not run:\n%.2000s", out.String()[max(0, out.Len()-2000):])
 	}
 }

@@ -440,8 +440,13 @@ func sourceText(src []byte, n int) string {
 	if n < 1 {
 		return ""
 	}
-	lines := strings.Split(string(src), "\n")
-	if n > len(lines) {
+	return lineText(strings.Split(string(src), "\n"), n)
+}
+
+// lineText returns line n (1-based) of a source split into lines,
+// trimmed, or "".
+func lineText(lines []string, n int) string {
+	if n < 1 || n > len(lines) {
 		return ""
 	}
 	return strings.TrimSpace(lines[n-1])

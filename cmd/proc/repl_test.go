@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -99,6 +100,25 @@ func TestReplEnter(t *testing.T) {
 	_, out := runFake(t, "", ":reset", "")
 	if strings.Contains(out, "nothing queued") {
 		t.Errorf("Enter said something with nothing queued:\n%s", out)
+	}
+}
+
+// A line of a mebibyte, typed or loaded, gives a clean error with a
+// window of the line, and the session goes on; so do long else-if chains.
+func TestReplLongLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("megabyte inputs take seconds")
+	}
+	long := "print 1" + strings.Repeat("+1", (1<<20-len("print 1"))/2)
+	file := filepath.Join(t.TempDir(), "chain.proc")
+	if err := os.WriteFile(file, []byte(long+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out := runFake(t, long, ":load "+file,
+		"let x = 2", "if x == 0 {}"+strings.Repeat(" else if x == 1 {}", 300)+" else { print x }")
+	const room = "the program's code would pass the 1024 KiB the REPL keeps for text"
+	if strings.Count(out, room) != 2 || !strings.Contains(out, "| 2\n") || len(out) > 8192 {
+		t.Errorf("want two errors about the room for text and the else arm's output, in at most 8 KiB; got %d bytes:\n%.3000s", len(out), out)
 	}
 }
 
