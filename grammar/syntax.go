@@ -2,9 +2,9 @@ package grammar
 
 import "github.com/alecthomas/participle/v2/lexer"
 
-// The concrete syntax, as participle structs. They mirror SPEC section 3
-// closely and are converted into the AST of ast.go by convert.go; nothing
-// outside this package sees them.
+// The concrete syntax, as participle structs. They mirror the grammar of
+// docs/LANGUAGE.md closely and are converted into the AST of ast.go by
+// convert.go; nothing outside this package sees them.
 //
 // Newlines are tokens (NL) because they end statements; the lexer drops
 // them inside parentheses and square brackets and collapses runs of them,
