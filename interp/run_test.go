@@ -319,3 +319,59 @@ join h; join w1; join w2; join w3; join w4
 		}
 	}
 }
+
+// TestExitStatusEightBits: a status is 8 bits wherever it is seen, as on
+// Linux (status & 0xff): the exit line, wait, the statistics, the JSON
+// records and explore's outcomes; a main that returns one too.
+func TestExitStatusEightBits(t *testing.T) {
+	src := `func big() { exit 1000 }
+func minus() { exit 0-1 }
+let a = spawn big()
+let b = spawn minus()
+print wait a, wait b
+let c = fork
+if c == 0 { return 1000 }
+print wait c
+`
+	out, _ := runTraced(t, src, runtime.CatProc)
+	for _, want := range []string{
+		"+++ exited with 232 +++  (1000 & 0xff: an exit status is 8 bits)",
+		"+++ exited with 255 +++  (-1 & 0xff: an exit status is 8 bits)",
+		"reaped zombie 2, status 232",
+		"| 232 255",
+		"| 232\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trace lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "1000 +++") || strings.Contains(out, "status 1000") {
+		t.Errorf("a status of more than 8 bits:\n%s", out)
+	}
+
+	prog, err := Load("t.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js, errw bytes.Buffer
+	s, err := NewSession(prog, Options{Trace: runtime.CatProc, JSON: true, Stats: true, Stdout: &js, Stderr: &errw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	for _, want := range []string{`"status":232`, `"status":255`, `"exit":232`, `"exit":255`} {
+		if !strings.Contains(js.String(), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, js.String())
+		}
+	}
+	if strings.Contains(js.String(), `"status":1000`) || strings.Contains(js.String(), `"exit":1000`) || strings.Contains(js.String(), `:-1,`) {
+		t.Errorf("JSON has a status of more than 8 bits:\n%s", js.String())
+	}
+
+	res := explore(t, "let c = fork\nif c == 0 { exit 1000 }\nwait c\nreturn 0-1\n", ExploreOptions{Preemptions: -1})
+	for _, o := range res.Outcomes {
+		if got := strings.Join(o.Exits, " "); got != "1=255 2=232" {
+			t.Errorf("explore outcome exits %q, want 1=255 2=232", got)
+		}
+	}
+}

@@ -540,17 +540,26 @@ func (m *Machine) finishThread(t *Thread) {
 	m.WakeAll(&t.Ended)
 }
 
-// ExitProcess ends p with an exit status: every thread of it ends.
+// ExitProcess ends p with an exit status, of which only the low 8 bits
+// are kept: every thread of it ends.
 func (m *Machine) ExitProcess(t *Thread, status int) {
 	p := t.Proc
 	if p.State != ProcRunning {
 		return
 	}
+	// The status is 8 bits, as the status word wait gets on Linux keeps
+	// it: exit(1000) is seen as 232 and exit(-1) as 255, by the parent,
+	// the trace and the statistics alike.
+	asked := status
+	status &= 0xff
 	p.ExitStatus = status
 	var e *Event
 	if m.Trace.On(CatProc) {
-		e = &Event{Cat: CatProc, Ev: "exit", Text: fmt.Sprintf("+++ exited with %d +++", status),
-			Fields: []Field{{"status", status}}}
+		text := fmt.Sprintf("+++ exited with %d +++", status)
+		if asked != status {
+			text += fmt.Sprintf("  (%d & 0xff: an exit status is 8 bits)", asked)
+		}
+		e = &Event{Cat: CatProc, Ev: "exit", Text: text, Fields: []Field{{"status", status}}}
 	}
 	m.endProcess(t, p, e)
 }
