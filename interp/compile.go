@@ -572,6 +572,7 @@ func (c *compiler) stmt(s grammar.Stmt) {
 	case *grammar.YieldStmt:
 		c.emit(OpYield, 0, 0, s.Pos)
 	case *grammar.TimeStmt:
+		c.constTicks(s)
 		c.expr(s.N)
 		switch s.Kind {
 		case "compute":
@@ -588,6 +589,24 @@ func (c *compiler) stmt(s grammar.Stmt) {
 		c.block(s)
 	default:
 		c.errorf(grammar.StmtPos(s), "unknown statement %T", s)
+	}
+}
+
+// constTicks refuses before the run a constant time that compute, sleep
+// or io would refuse when it runs: the mistake is certain, so it is shown
+// with its line before tick 0 rather than as a fault in the middle of a
+// trace. A constant that does not fold cleanly (1 / 0) is left to the
+// run, which reports it as it reports it anywhere else.
+func (c *compiler) constTicks(s *grammar.TimeStmt) {
+	n := len(c.errs)
+	v, ok := c.tryConst(s.N)
+	folded := len(c.errs) == n
+	c.errs = c.errs[:n]
+	if !ok || !folded {
+		return
+	}
+	if why := badTicks(s.Kind, v); why != "" {
+		c.errorf(grammar.ExprPos(s.N), "%s", why)
 	}
 }
 

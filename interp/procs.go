@@ -288,14 +288,11 @@ func (vm *VM) sleep(th *threadCtx, io bool) (runtime.Stop, bool) {
 	if io {
 		name = "io"
 	}
-	if v.K != mem.Int {
-		return vm.typeFault(th, fmt.Sprintf("%s takes a number of ticks (an int), not %s", name, v.K)), false
+	if why := badTicks(name, v); why != "" {
+		return vm.typeFault(th, why), false
 	}
-	if v.N <= 0 {
+	if v.N == 0 {
 		return 0, true
-	}
-	if v.N > MaxTicks {
-		return vm.typeFault(th, fmt.Sprintf("%s %d: more than %d ticks at once", name, v.N, int64(MaxTicks))), false
 	}
 	if m.Trace.On(runtime.CatSched) {
 		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: name, Text: fmt.Sprintf("%s(%d): blocked until tick %d", name, v.N, m.Clock+v.N),

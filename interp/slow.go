@@ -90,11 +90,8 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 	case OpCompute:
 		th.sp--
 		v := th.ops[th.sp]
-		if v.K != mem.Int {
-			return vm.typeFault(th, fmt.Sprintf("compute takes a number of ticks (an int), not %s", v.K)), false
-		}
-		if v.N > MaxTicks {
-			return vm.typeFault(th, fmt.Sprintf("compute %d: more than %d ticks at once", v.N, int64(MaxTicks))), false
+		if why := badTicks("compute", v); why != "" {
+			return vm.typeFault(th, why), false
 		}
 		if v.N > 0 {
 			if m.Trace.On(runtime.CatSched) {
@@ -151,6 +148,21 @@ func (vm *VM) stdoutClosed(th *threadCtx) string {
 
 // MaxTicks bounds one compute, sleep or io, so the clock cannot overflow.
 const MaxTicks = 1 << 40
+
+// badTicks says why v is not a time that compute, sleep or io (name) can
+// take, or returns "" when it is one. A negative time is a mistake, not a
+// time of 0: skipping it silently would hide it.
+func badTicks(name string, v mem.Value) string {
+	switch {
+	case v.K != mem.Int:
+		return fmt.Sprintf("%s takes a number of ticks (an int), not %s", name, v.K)
+	case v.N < 0:
+		return fmt.Sprintf("%s %d: a number of ticks cannot be negative", name, v.N)
+	case v.N > MaxTicks:
+		return fmt.Sprintf("%s %d: more than %d ticks at once", name, v.N, int64(MaxTicks))
+	}
+	return ""
+}
 
 // builtin calls builtin b with n arguments on the operand stack.
 func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
