@@ -330,6 +330,7 @@ func (vm *VM) free(th *threadCtx, p mem.Value) (runtime.Stop, bool) {
 			more = append(more, vm.blockStory(pc, b, addr)...)
 		} else {
 			more = append(more, fmt.Sprintf("%s is not the start of a block returned by alloc", mem.Hex(addr)))
+			more = append(more, vm.elsewhere(th, addr)...)
 		}
 		return vm.kill(th, runtime.SIGABRT, string(mem.FaultInvalidFree), fmt.Sprintf("invalid-free: free(%s) of an address that is not the start of a live block", mem.Hex(addr)), more), false
 	}
@@ -367,6 +368,70 @@ func (vm *VM) blockStory(pc *procCtx, blk mem.Block, addr uint64) []string {
 		out = append(out, "allocated at "+s.String())
 	}
 	return out
+}
+
+// elsewhere tells what addr names in the other live processes, for a
+// report on an address that names nothing in th's process: a pointer is
+// a number that means something only in the address space it was taken
+// in, and a process that hands one to another hands over the number. The
+// kernel cannot know where a value came from, only what the address is
+// in each live process now, so that is what the lines say, for at most
+// three processes.
+func (vm *VM) elsewhere(th *threadCtx, addr uint64) []string {
+	const most = 3
+	self := th.rt.Proc
+	var out []string
+	n := 0
+	for _, p := range vm.m.Running() {
+		if p == self {
+			continue
+		}
+		what := addrIn(p, addr)
+		if what == "" {
+			continue
+		}
+		if n++; n <= most {
+			out = append(out, fmt.Sprintf("in process %d it is %s", p.PID, what))
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	if n > most {
+		out = append(out, fmt.Sprintf("and it is live in %d more processes", n-most))
+	}
+	return append(out, fmt.Sprintf("an address is meaningful only in its own process: in process %d it names nothing", self.PID))
+}
+
+// addrIn says what addr is in p when p could use it — the user bytes of a
+// live heap block, a live frame of a stack, a shared mapping — or "".
+func addrIn(p *runtime.Process, addr uint64) string {
+	s := p.Space.Find(addr)
+	if s == nil {
+		return ""
+	}
+	switch s.Kind {
+	case mem.SegHeap:
+		b, st := p.Heap.Find(addr)
+		if st != mem.AddrLive {
+			return ""
+		}
+		what := fmt.Sprintf("%d bytes inside a block of %d bytes at %s", addr-b.Addr, b.Size, mem.Hex(b.Addr))
+		if pc, ok := p.Ctx.(*procCtx); ok {
+			if site, ok := pc.allocAt.get(b.ID); ok {
+				what += ", allocated at " + site.String()
+			}
+		}
+		return what
+	case mem.SegStack:
+		if addr < s.SP {
+			return ""
+		}
+		return fmt.Sprintf("in the stack of thread %d/%d, in a live frame", p.PID, s.TID)
+	case mem.SegShm, mem.SegFile:
+		return fmt.Sprintf("in its mapping of %s (%s-%s)", s.Name, mem.Hex(s.Start), mem.Hex(s.End))
+	}
+	return ""
 }
 
 // String formats a site as "main, line 12".
@@ -418,6 +483,13 @@ func (vm *VM) memFault(th *threadCtx, f *mem.Fault) runtime.Stop {
 		if f.Addr < mem.PageSize {
 			more = append(more, "a nil pointer (address 0) was dereferenced")
 		}
+		if f.Seg == nil {
+			more = append(more, vm.elsewhere(th, f.Addr)...)
+		}
+	case mem.FaultWild:
+		what = fmt.Sprintf("wild-pointer: %s of 8 bytes at %s", access, mem.Hex(f.Addr))
+		more = append(more, fmt.Sprintf("Address %s is not stack'd, malloc'd or (recently) free'd", mem.Hex(f.Addr)))
+		more = append(more, vm.elsewhere(th, f.Addr)...)
 	case mem.FaultStackOverflow:
 		what = fmt.Sprintf("stack overflow: %s at %s in the guard page below the stack", access, mem.Hex(f.Addr))
 		if f.Seg != nil {
@@ -430,11 +502,7 @@ func (vm *VM) memFault(th *threadCtx, f *mem.Fault) runtime.Stop {
 		}
 	case mem.FaultHeapOverflow:
 		what = fmt.Sprintf("heap-buffer-overflow: %s of 8 bytes at %s", access, mem.Hex(f.Addr))
-		if f.HasBlock {
-			more = append(more, vm.blockStory(pc, f.Block, f.Addr)...)
-		} else {
-			more = append(more, fmt.Sprintf("%s is not inside any live block", mem.Hex(f.Addr)))
-		}
+		more = append(more, vm.blockStory(pc, f.Block, f.Addr)...)
 	case mem.FaultStackUseAfterReturn:
 		what = fmt.Sprintf("stack-use-after-return: %s of 8 bytes at %s", access, mem.Hex(f.Addr))
 		if f.Seg != nil {

@@ -63,6 +63,7 @@ type Machine struct {
 	Slices []Slice
 
 	procs    []*Process // by pid (pids and tids share one number space)
+	running  []*Process // the processes that have not ended, by pid
 	threads  []*Thread  // by tid
 	byID     map[int]*Thread
 	ready    []*Thread
@@ -135,6 +136,12 @@ func NewMachine(cfg Config, tr *Tracer, exec Executor) *Machine {
 
 // Procs returns every process ever created, by pid.
 func (m *Machine) Procs() []*Process { return m.procs }
+
+// Running returns the processes that have not ended, by pid: a fault
+// report looks through them for what a stray address names elsewhere, at
+// the cost of the live processes only, not of every one ever made. The
+// slice is the machine's own, valid until a process is made or ends.
+func (m *Machine) Running() []*Process { return m.running }
 
 // Proc returns the process with the given pid, or nil.
 func (m *Machine) Proc(pid int) *Process {
@@ -246,6 +253,7 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	p.Space.Map(p.Guard)
 	p.Space.Map(p.Stack)
 	m.procs = append(m.procs, p)
+	m.running = append(m.running, p)
 	m.liveProcs++
 	return p
 }
@@ -390,6 +398,7 @@ func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 		}
 	}
 	m.procs = append(m.procs, c)
+	m.running = append(m.running, c)
 	m.liveProcs++
 	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, Created: m.Clock, CreatedBy: t, Sched: t.Sched}
 	ct.Sched.Used, ct.Sched.LevelUsed = 0, 0
@@ -605,6 +614,9 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 	p.Space.ReleaseCOW()
 	m.releaseMemory(p)
 	p.State = ProcZombie
+	if i := slices.Index(m.running, p); i >= 0 {
+		m.running = slices.Delete(m.running, i, i+1)
+	}
 	init := m.Proc(1)
 	for _, c := range p.Children {
 		if c.State == ProcReaped || c.PPID != p.PID {

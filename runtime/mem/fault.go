@@ -13,6 +13,10 @@ const (
 	FaultInvalidFree         FaultKind = "invalid-free"
 	FaultHeapOverflow        FaultKind = "heap-buffer-overflow"
 	FaultStackUseAfterReturn FaultKind = "stack-use-after-return"
+	// FaultWild is an access to heap memory that no block holds, in a
+	// heap with no live block: there is no buffer it could have
+	// overflowed, so the pointer came from nowhere in this process.
+	FaultWild FaultKind = "wild-pointer"
 )
 
 // Fault describes an illegal memory access or heap operation. It carries

@@ -745,7 +745,7 @@ func (h *Heap) Clone() *Heap {
 // an address of the [heap] segment, faults. It returns nil when the word lies
 // inside the user bytes of one live block; a use-after-free naming the freed
 // block when addr is in freed memory; otherwise a heap buffer overflow naming
-// the nearest live block, if there is one.
+// the nearest live block, or, when there is none, a wild pointer.
 func (h *Heap) checkAccess(addr uint64, write bool) *Fault {
 	switch h.Check(addr, 8) {
 	case AddrLive:
@@ -755,7 +755,10 @@ func (h *Heap) checkAccess(addr uint64, write bool) *Fault {
 		return &Fault{Kind: FaultUseAfterFree, Addr: addr, Write: write, Block: b, HasBlock: b.ID != 0}
 	}
 	b, ok := h.Nearest(addr)
-	return &Fault{Kind: FaultHeapOverflow, Addr: addr, Write: write, Block: b, HasBlock: ok}
+	if !ok {
+		return &Fault{Kind: FaultWild, Addr: addr, Write: write}
+	}
+	return &Fault{Kind: FaultHeapOverflow, Addr: addr, Write: write, Block: b, HasBlock: true}
 }
 
 // liveIndex returns the number of live blocks whose chunk starts below addr,

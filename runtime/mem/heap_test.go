@@ -608,7 +608,7 @@ func TestCheckAccess(t *testing.T) {
 	}
 	h.Free(a.Addr)
 	f = h.checkAccess(h.Top()-8, false)
-	if f == nil || f.Kind != FaultHeapOverflow || f.HasBlock {
+	if f == nil || f.Kind != FaultWild || f.HasBlock {
 		t.Errorf("free space, no live block: %+v", f)
 	}
 }
