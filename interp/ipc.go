@@ -377,6 +377,8 @@ func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 		held := "nobody holds it"
 		if owner != nil {
 			held = fmt.Sprintf("it is held by %d/%d", owner.Proc.PID, owner.TID)
+		} else if o.Mutex.LostHolder != "" {
+			held = fmt.Sprintf("it is held by %s, which fork did not copy", o.Mutex.LostHolder)
 		}
 		return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s by %d/%d, but %s", call, th.rt.Proc.PID, th.rt.TID, held), vm.at(th)), false
 	}

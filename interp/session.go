@@ -339,8 +339,9 @@ func plural1(n int, w string) string {
 }
 
 // reachable marks the live blocks reachable from the roots: the globals
-// (data and bss) and the live frames of every stack (none are left once
-// main has returned), following pointers stored in reachable blocks.
+// (data and bss) and the live frames of every stack mapped (none are left
+// in main's once it has returned), following pointers stored in reachable
+// blocks.
 func reachable(p *runtime.Process, live []mem.Block) map[uint64]bool {
 	sort.Slice(live, func(i, j int) bool { return live[i].Addr < live[j].Addr })
 	find := func(a uint64) int {
@@ -369,9 +370,11 @@ func reachable(p *runtime.Process, live []mem.Block) map[uint64]bool {
 			mark(v)
 		}
 	}
-	for _, t := range p.Threads {
-		st := t.Stack
-		if st == nil {
+	// Every stack still mapped: a thread's, and in a child forked by a
+	// thread, the copies of the other threads' stacks, which nothing runs
+	// on but which hold what they held (a checker scans mapped memory).
+	for _, st := range p.Space.Segments() {
+		if st.Kind != mem.SegStack {
 			continue
 		}
 		for a := st.SP; a < st.End; a += 8 {

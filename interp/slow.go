@@ -427,7 +427,12 @@ func addrIn(p *runtime.Process, addr uint64) string {
 		if addr < s.SP {
 			return ""
 		}
-		return fmt.Sprintf("in the stack of thread %d/%d, in a live frame", p.PID, s.TID)
+		for _, t := range p.Threads {
+			if t.Stack == s && t.State != runtime.ThreadDone {
+				return fmt.Sprintf("in the stack of thread %d/%d, in a live frame", p.PID, t.TID)
+			}
+		}
+		return fmt.Sprintf("in its copy of thread %d's stack, which fork left with no thread to run on it", s.TID)
 	case mem.SegShm, mem.SegFile:
 		return fmt.Sprintf("in its mapping of %s (%s-%s)", s.Name, mem.Hex(s.Start), mem.Hex(s.End))
 	}

@@ -52,7 +52,10 @@ func MapsView(p *runtime.Process) []string {
 			continue
 		}
 		name := s.Name
-		if s.Kind == mem.SegStack && s != p.Stack {
+		if s.Kind == mem.SegStack && s.End != mem.StackTop {
+			// A thread's stack is named after the thread that runs on
+			// it; the main stack is [stack] whoever runs there, or
+			// nobody (a child forked by another thread).
 			name = fmt.Sprintf("[stack:%d]", s.TID)
 		}
 		out = append(out, fmt.Sprintf("%08x-%08x %s %08x %-10s %s", s.Start, s.End, s.Perm, 0, name, segNote(p, s)))
@@ -75,7 +78,12 @@ func segNote(p *runtime.Process, s *mem.Segment) string {
 	case mem.SegHeap:
 		return fmt.Sprintf("%d bytes, %d in use", size, p.Heap.InUse())
 	case mem.SegStack:
-		return fmt.Sprintf("%d bytes, %d in use", size, s.End-s.SP)
+		for _, t := range p.Threads {
+			if t.Stack == s && t.State != runtime.ThreadDone {
+				return fmt.Sprintf("%d bytes, %d in use", size, s.End-s.SP)
+			}
+		}
+		return fmt.Sprintf("%d bytes, %d in use; thread %d's stack, copied by fork: no thread runs on it", size, s.End-s.SP, s.TID)
 	case mem.SegGuard:
 		return "guard page"
 	case mem.SegShm:

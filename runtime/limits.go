@@ -147,12 +147,12 @@ func (m *Machine) recordSlice(s Slice) {
 }
 
 // forkFootprint is what forking t's process copies: the words of every
-// private segment the child gets (t's stack, not the other threads').
+// private segment the child gets, every thread's stack among them.
 func (m *Machine) forkFootprint(t *Thread) int64 {
 	p := t.Proc
 	var n int64
 	for _, s := range p.Space.Segments() {
-		if s.Perm&mem.PermShared != 0 || s.Kind == mem.SegStack && s != t.Stack {
+		if s.Perm&mem.PermShared != 0 {
 			continue
 		}
 		n += s.Footprint()

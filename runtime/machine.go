@@ -316,9 +316,11 @@ func (m *Machine) NewThread(p *Process, name string, creator *Thread) *Thread {
 	return t
 }
 
-// Fork creates a copy of t's process: its data, bss, heap and mappings, and
-// t's stack only (the child's one thread runs on it), all shared
-// copy-on-write. It returns nil past max_procs or max_threads.
+// Fork creates a copy of t's process: its data, bss, heap, mappings and
+// stacks, all shared copy-on-write, as POSIX fork copies the whole address
+// space. The child has one thread, a copy of t, on the copy of t's stack;
+// the other threads' stacks are there too, with nobody to run on them. It
+// returns nil past max_procs or max_threads.
 func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 	parent := t.Proc
 	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
@@ -339,19 +341,9 @@ func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 		Image: parent.Image, MmapNext: parent.MmapNext}
 	parent.Children = append(parent.Children, c)
 	c.FDs = m.inheritFDs(parent)
-	c.Sync = cloneSync(parent)
 	c.Space = &mem.AddressSpace{Meter: m.Mem}
 	c.Space.OnCOW = m.cowTracer(c)
-	skip := map[*mem.Segment]bool{}
-	for _, th := range parent.Threads {
-		if th != t {
-			skip[th.Stack], skip[th.Guard] = true, true
-		}
-	}
 	for _, s := range parent.Space.Segments() {
-		if skip[s] {
-			continue
-		}
 		cs := s
 		if s.Perm&mem.PermShared == 0 {
 			cs = s.Clone()
@@ -391,9 +383,13 @@ func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 			parent.Space.ShareCOW(c.Space, s.Start, s.End)
 		}
 	}
-	parent.Space.ShareCOW(c.Space, t.Stack.SP, t.Stack.End)
 	for _, s := range c.Space.Segments() {
-		if s.Kind == mem.SegFile && s.Perm&mem.PermShared == 0 {
+		switch {
+		case s.Kind == mem.SegStack:
+			// Every stack's live frames, not only the caller's: the
+			// other threads are gone, their memory is not.
+			parent.Space.ShareCOW(c.Space, s.SP, s.End)
+		case s.Kind == mem.SegFile && s.Perm&mem.PermShared == 0:
 			parent.Space.ShareCOW(c.Space, s.Start, s.End)
 		}
 	}
@@ -402,6 +398,7 @@ func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
 	m.liveProcs++
 	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, Created: m.Clock, CreatedBy: t, Sched: t.Sched}
 	ct.Sched.Used, ct.Sched.LevelUsed = 0, 0
+	c.Sync = cloneSync(parent, t, ct)
 	c.Threads = append(c.Threads, ct)
 	m.threads = append(m.threads, ct)
 	m.liveThreads++
@@ -541,6 +538,9 @@ func (m *Machine) finishThread(t *Thread) {
 		// A thread's stack is unmapped when it ends (its frames are gone).
 		t.Proc.Space.Unmap(t.Stack)
 		t.Proc.Space.Unmap(t.Guard)
+		// A child forked earlier may share its pages: it now holds them
+		// alone and writes them in place.
+		t.Proc.Space.ReleaseCOWRange(t.Stack.Start, t.Stack.End)
 		// Its words go with it: nothing can read them any more, and a
 		// pointer left in them keeps no heap block reachable.
 		t.Stack.Release()

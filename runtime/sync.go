@@ -13,6 +13,11 @@ type Mutex struct {
 	ID      int
 	Owner   *Thread
 	Waiters WaitQueue
+	// LostHolder, when set, is the thread ("1/2") that held the mutex when
+	// LostFork ("1/3") forked the process this copy belongs to: fork did
+	// not copy the holder, so the copy stays locked with no thread to
+	// unlock it.
+	LostHolder, LostFork string
 }
 
 // Sem is a counting semaphore. Named ones are shared by every process of a
@@ -99,16 +104,27 @@ func (p *Process) SyncOf(v mem.Value, kind string) (*SyncObject, string) {
 	return o, ""
 }
 
-// cloneSync copies a parent's sync objects for a fork: the child gets
-// its own unlocked mutexes and condition variables and its own copy of
-// anonymous semaphores (they live in memory, which fork copies); named
-// semaphores stay shared.
-func cloneSync(parent *Process) map[int]*SyncObject {
+// cloneSync copies a parent's sync objects for a fork by t, whose copy
+// in the child is ct. Mutexes, condition variables and anonymous
+// semaphores live in memory, which fork copies, so the child gets its own
+// copy of each in the state it was in: a mutex t held is held by ct, and
+// one another thread held stays locked, by a holder the child does not
+// have. Nobody waits on the copies (the waiters were other threads).
+// Named semaphores stay shared.
+func cloneSync(parent *Process, t, ct *Thread) map[int]*SyncObject {
 	out := map[int]*SyncObject{}
 	for id, o := range parent.Sync {
 		switch {
 		case o.Mutex != nil:
-			out[id] = &SyncObject{Mutex: &Mutex{ID: o.Mutex.ID}}
+			mu := &Mutex{ID: o.Mutex.ID, LostHolder: o.Mutex.LostHolder, LostFork: o.Mutex.LostFork}
+			switch owner := o.Mutex.Owner; {
+			case owner == t:
+				mu.Owner = ct
+			case owner != nil:
+				mu.LostHolder = fmt.Sprintf("%d/%d", owner.Proc.PID, owner.TID)
+				mu.LostFork = fmt.Sprintf("%d/%d", t.Proc.PID, t.TID)
+			}
+			out[id] = &SyncObject{Mutex: mu}
 		case o.Cond != nil:
 			out[id] = &SyncObject{Cond: &Cond{ID: o.Cond.ID}}
 		case o.Sem != nil && o.Sem.Name != "":
@@ -123,6 +139,15 @@ func cloneSync(parent *Process) map[int]*SyncObject {
 // Lock acquires mu for t, or parks t (FIFO). It reports whether t holds
 // the lock now.
 func (m *Machine) Lock(t *Thread, mu *Mutex, what string) bool {
+	if mu.LostHolder != "" {
+		m.Block(t, fmt.Sprintf("%s: mutex#%d is held by %s, which fork did not copy", what, mu.ID, mu.LostHolder), &mu.Waiters, nil)
+		pid := t.Proc.PID
+		t.Detail = func() []string {
+			return []string{fmt.Sprintf("%s called fork while %s held mutex#%d: fork copies only the calling thread, so no thread of process %d holds it, and none can ever unlock it",
+				mu.LostFork, mu.LostHolder, mu.ID, pid)}
+		}
+		return false
+	}
 	if mu.Owner == nil || mu.Owner == t {
 		mu.Owner = t
 		return true

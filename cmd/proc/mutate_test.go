@@ -111,9 +111,10 @@ func makeMutant(seed uint64, i int, from []lessonFile) mutant {
 			break
 		}
 	}
-	if len(what) == 0 {
+	if len(what) == 0 || strings.Join(s.lines, "\n") == string(lf.Src) {
 		// Every lesson has a statement, so "forever" always applies in
-		// practice; this keeps a mutant a mutant anyway.
+		// practice; this keeps a mutant a mutant anyway, also when a
+		// later mutation undid an earlier one (0 -> N, then N -> 0).
 		s.lines = append(s.lines, "while true {", "}")
 		what = append(what, "forever: an endless loop at the end")
 	}

@@ -417,6 +417,31 @@ func (as *AddressSpace) NoteWrite(addr uint64) {
 // checks it before its direct stores to globals and stack slots.
 func (as *AddressSpace) COWActive() bool { return len(as.cow) > 0 }
 
+// ReleaseCOWRange drops this space's share of the pages of [start, end)
+// (a segment it unmaps), so the other holders write them in place.
+func (as *AddressSpace) ReleaseCOWRange(start, end uint64) {
+	if len(as.cow) == 0 {
+		return
+	}
+	first := start &^ (PageSize - 1)
+	if (end-first)/PageSize > uint64(len(as.cow)) {
+		// A large segment and few shared pages: look at the pages.
+		for pg, cp := range as.cow {
+			if pg >= first && pg < end {
+				cp.refs--
+				delete(as.cow, pg)
+			}
+		}
+		return
+	}
+	for pg := first; pg < end; pg += PageSize {
+		if cp, ok := as.cow[pg]; ok {
+			cp.refs--
+			delete(as.cow, pg)
+		}
+	}
+}
+
 // ReleaseCOW drops this space's share of every page (at process exit), so
 // the other holders write in place.
 func (as *AddressSpace) ReleaseCOW() {
