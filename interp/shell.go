@@ -25,7 +25,8 @@ import (
 // new globals into room the REPL keeps free in data and bss.
 
 // ShellFile is the file name of what is typed at the prompt; lines are
-// numbered across the whole session.
+// numbered across the whole session, in the order typed, whether their
+// input ran, failed or was dropped.
 const ShellFile = "<repl>"
 
 // The room the REPL keeps for its program to grow into while it runs:
@@ -242,6 +243,7 @@ func (s *Shell) Input(text string) {
 	first := s.lines + 1
 	pad := strings.Repeat("\n", s.lines)
 	src := pad + text + "\n"
+	s.number(text)
 	sc, perr := grammar.Parse(ShellFile, []byte(src))
 	var bare grammar.Expr
 	if perr != nil {
@@ -269,12 +271,23 @@ func (s *Shell) Input(text string) {
 		s.syntaxError(cerr, []byte(src))
 		return
 	}
-	s.prog.Src = append(s.prog.Src, text+"\n"...)
-	s.lines += strings.Count(text, "\n") + 1
 	if chunk != nil {
 		s.run(chunk, 0)
 	}
 }
+
+// number gives the lines of an input the next numbers of the session,
+// whatever becomes of the input: an input that failed and left its
+// numbers to the next one made two errors point at the same line number.
+func (s *Shell) number(text string) {
+	s.prog.Src = append(s.prog.Src, text+"\n"...)
+	s.lines += strings.Count(text, "\n") + 1
+}
+
+// Drop takes the lines of an input left unfinished (Ctrl-C): they never
+// run, but they were typed, and the lines typed are numbered in the order
+// typed.
+func (s *Shell) Drop(text string) { s.number(text) }
 
 // bareExpr parses text as an expression standing alone, or returns nil.
 // The grammar has no expression statement that is not a call, so a bare

@@ -343,7 +343,11 @@ func (r *repl) loop() {
 		}
 		line, err := r.in.ReadLine()
 		if errors.Is(err, errInterrupt) {
-			pending = nil // Ctrl-C drops what was typed
+			// Ctrl-C drops what was typed.
+			if len(pending) > 0 {
+				r.sh().Drop(strings.Join(pending, "\n"))
+			}
+			pending = nil
 			continue
 		}
 		if err != nil {

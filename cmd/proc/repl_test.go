@@ -76,6 +76,31 @@ func TestReplCtrlC(t *testing.T) {
 	}
 }
 
+// The lines typed are numbered in the order typed: those of an input that
+// failed, or that Ctrl-C dropped, keep their numbers, and no later error
+// points at them.
+func TestReplLineNumbers(t *testing.T) {
+	_, out := runFake(t,
+		"let a = 1",
+		"if a {",
+		"    print a +",
+		"}",
+		"func g() {",
+		"    return 1",
+		"^C",
+		"print nosuch",
+		":threads",
+		"",
+		"let b = [1,",
+		"2 +]",
+		"print a + nope")
+	for _, want := range []string{"<repl>:3:14: ", "<repl>:4:1: ", "<repl>:7:7: undefined: nosuch", "<repl>:9:4: ", "<repl>:10:11: undefined: nope"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}
+
 func TestReplQuit(t *testing.T) {
 	f, out := runFake(t, ":q", "print 1")
 	if len(f.lines) != 1 || strings.Contains(out, "| 1") {
