@@ -220,7 +220,7 @@ func TestShellInterrupt(t *testing.T) {
 	// loop runs.
 	s.hooks.echo = func(mem.Value) { s.Interrupt() }
 	s.Input("one()\nwhile true { }")
-	if !strings.Contains(out.String(), "interrupted\nthe statement was abandoned") {
+	if !strings.Contains(out.String(), "interrupted\n1/1 is at main, line 2: one()\nthe statement was abandoned") {
 		t.Fatalf("not interrupted:\n%s", out)
 	}
 	s.hooks.echo = s.echo
