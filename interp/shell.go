@@ -427,7 +427,7 @@ func (s *Shell) runShell() {
 		s.m.ReportDeadlock()
 		s.m.Stopped, s.m.Deadlock = "", nil
 	case end.end == runtime.LegDone && busy:
-		s.say("\ninterrupted")
+		s.say("interrupted")
 		s.sayWhere(end.last)
 	case end.stepLimit && busy:
 		s.sayWhere(end.last)
@@ -469,6 +469,12 @@ func (s *Shell) leg(leg runtime.Leg) legEnd {
 		}
 	}
 	r.end = m.RunUntil(leg)
+	if s.interrupted.Load() {
+		// The terminal echoed ^C where its cursor was, and the trace
+		// since waits in a buffer: a new line first, so that nothing
+		// goes on after the ^C.
+		io.WriteString(s.out, "\n")
+	}
 	if m.Stopped != "" {
 		r.stepLimit = r.end == runtime.LegStopped && strings.HasPrefix(m.Stopped, "step limit")
 		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + m.Stopped,
@@ -1085,7 +1091,7 @@ func (s *Shell) afterOthers(end legEnd, idle, where bool) {
 	case end.end == runtime.LegStuck:
 		s.m.ReportBlocked(s.t)
 	case end.end == runtime.LegDone && s.interrupted.Load():
-		s.say("\ninterrupted")
+		s.say("interrupted")
 		if where {
 			s.sayWhere(end.last)
 		}

@@ -212,16 +212,19 @@ func TestShellIncomplete(t *testing.T) {
 	}
 }
 
-// Ctrl-C stops a statement that would run for a long time.
+// Ctrl-C stops a statement that would run for a long time. The terminal
+// echoes ^C where its cursor is: what follows starts on a new line, the
+// trace still buffered too.
 func TestShellInterrupt(t *testing.T) {
 	s, out := newTestShell(t, "max_steps=100000000000")
 	s.Input("func one() { return 1 }")
+	out.Reset()
 	// The value shown at the prompt stands for the key pressed while the
 	// loop runs.
 	s.hooks.echo = func(mem.Value) { s.Interrupt() }
 	s.Input("one()\nwhile true { }")
-	if !strings.Contains(out.String(), "interrupted\n1/1 is at main, line 2: one()\nthe statement was abandoned") {
-		t.Fatalf("not interrupted:\n%s", out)
+	if !strings.HasPrefix(out.String(), "\n ") || !strings.Contains(out.String(), "\ninterrupted\n1/1 is at main, line 2: one()\nthe statement was abandoned") {
+		t.Fatalf("not interrupted, or not from a new line:\n%q", out)
 	}
 	s.hooks.echo = s.echo
 	out.Reset()
