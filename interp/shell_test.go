@@ -425,3 +425,30 @@ func TestShellLoadManyStatements(t *testing.T) {
 		t.Errorf("the last statement did not run:\n%.2000s", out.String()[max(0, out.Len()-2000):])
 	}
 }
+
+// :threads lines its columns up, however wide a cell: what a thread waits
+// for starts in the same column on every line, and no line ends in
+// spaces.
+func TestShellThreadsAligned(t *testing.T) {
+	s, _ := newTestShell(t)
+	s.Input("func grab(m) { lock m }\nlet m = mutex()\nlock m\nlet a = thread grab(m)\nlet b = thread grab(m)")
+	s.Step(20)
+	lines := s.Threads()
+	if len(lines) != 4 {
+		t.Fatalf("want a header and 3 threads:\n%s", strings.Join(lines, "\n"))
+	}
+	col := strings.Index(lines[0], "WAITING FOR")
+	for _, l := range lines {
+		if strings.TrimRight(l, " ") != l {
+			t.Errorf("line ends in spaces: %q", l)
+		}
+		if len(l) > col && (l[col-1] != ' ' || l[col] == ' ') {
+			t.Errorf("the last column does not start under WAITING FOR (column %d):\n%s", col, strings.Join(lines, "\n"))
+		}
+	}
+	for _, l := range lines[1:] {
+		if len(l) <= col {
+			t.Errorf("no WAITING FOR in %q", l)
+		}
+	}
+}
