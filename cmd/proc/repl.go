@@ -311,7 +311,7 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				}
 			}
 		}()
-		fmt.Fprintf(stdout, "proc %s: a machine to poke at, one statement at a time. :help lists the commands; Ctrl-D leaves.\n", version)
+		fmt.Fprintln(stdout, banner())
 	} else {
 		r.in = newPlainReader(stdin)
 	}
@@ -322,6 +322,11 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r.loop()
 	return 0
+}
+
+// banner greets a session on a terminal.
+func banner() string {
+	return fmt.Sprintf("proc %s: a machine to poke at, one statement at a time. :help lists the commands; Ctrl-D leaves.", version)
 }
 
 func isTerminal(f any) bool {
