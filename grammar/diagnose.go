@@ -64,9 +64,6 @@ func unexpectedMessage(t *lexer.Token, term string) string {
 	case term == "<nl>":
 		return fmt.Sprintf("unexpected %s at end of statement", found)
 	case term == "BlockEnd":
-		if t.EOF() {
-			return `unexpected end of input: missing "}"`
-		}
 		return "unexpected " + found
 	case strings.HasPrefix(term, `"`):
 		return fmt.Sprintf("expected %s, found %s", term, found)

@@ -166,6 +166,12 @@ func (b *block) Parse(lex *lexer.PeekingLexer) error {
 		return err
 	}
 	if t := lex.Peek(); !isPunct(t, "}") {
+		if t.EOF() {
+			// The end of the file is rarely where the brace is missing:
+			// point at the brace that is still open, the innermost one
+			// (an inner block stops first).
+			return &syntaxError{pos: b.Open.Pos, msg: `unexpected end of input: this "{" is never closed`, atEOF: true}
+		}
 		return unexpected(t, "BlockEnd")
 	}
 	b.Close = lex.Next()
