@@ -150,7 +150,11 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 		default:
 			c.errorf(s.first.Pos, "cannot assign to %s", c.targetText(s))
 		}
-		return &AssignStmt{Pos: toPos(s.first.Pos), Target: x, Value: s.Value.X}
+		a := &AssignStmt{Pos: toPos(s.first.Pos), Target: x, Value: s.Value.X}
+		if op := compoundAssign(s.Value.Op); op != "" {
+			a.Op, a.OpPos = op, toPos(s.Value.Op.Pos)
+		}
+		return a
 	}
 	switch x := x.(type) {
 	case *CallExpr, *SpawnExpr, *ForkExpr, *PrefixExpr, *RecvExpr:
@@ -169,10 +173,10 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 }
 
 // targetText is the source text of an assignment's target: the tokens of
-// the statement before its "=", the only "=" token in it.
+// the statement before its assignment operator, the only one in it.
 func (c *converter) targetText(s *exprStmt) string {
-	for i, t := range s.tokens {
-		if t.Type == tokPunct && t.Value == "=" {
+	for i := range s.tokens {
+		if t := &s.tokens[i]; isPunct(t, "=") || compoundAssign(t) != "" {
 			return c.text(s.tokens[:i])
 		}
 	}

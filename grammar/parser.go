@@ -269,9 +269,34 @@ func (t *commaTail) Parse(lex *lexer.PeekingLexer) (err error) {
 	return err
 }
 
+func (v *assignValue) Parse(lex *lexer.PeekingLexer) (err error) {
+	if t := lex.Peek(); isPunct(t, "=") || compoundAssign(t) != "" {
+		v.Op = t
+		v.X, err = parseTail(lex, t.Value)
+	}
+	return err
+}
+
+// compoundAssign returns the operator of a compound assignment token
+// ("+" for "+="), or "".
+func compoundAssign(t *lexer.Token) string {
+	if t.Type != tokPunct {
+		return ""
+	}
+	switch t.Value {
+	case "+=", "-=", "*=", "/=", "%=":
+		return t.Value[:1]
+	}
+	return ""
+}
+
 // parseTail parses ( punct Expr )? ; the expression is nil when there is
 // no punct.
 func parseTail(lex *lexer.PeekingLexer, punct string) (Expr, error) {
+	if t := lex.Peek(); punct == "=" && compoundAssign(t) != "" {
+		// let x += 1: a new name has no value to start from.
+		return nil, unexpected(t, `"="`)
+	}
 	if !isPunct(lex.Peek(), punct) {
 		return nil, nil
 	}

@@ -94,14 +94,21 @@ type funcDecl struct {
 }
 
 // exprStmt is an expression statement or an assignment: both start with an
-// expression, so the choice is made after it (at "=") instead of by
-// lookahead. tokens gives convert the source text for its messages; the
-// production's parser sets it.
+// expression, so the choice is made after it (at "=" or a compound
+// assignment such as "+=") instead of by lookahead. tokens gives convert
+// the source text for its messages; the production's parser sets it.
 type exprStmt struct {
 	lead
 	tokens []lexer.Token
-	X      exprField  `parser:"@@"`
-	Value  assignTail `parser:"@@"`
+	X      exprField   `parser:"@@"`
+	Value  assignValue `parser:"@@"`
+}
+
+// assignValue is ( "=" | "+=" | "-=" | "*=" | "/=" | "%=" ) Expr, or
+// nothing: Op is the operator's token, nil when it is left out.
+type assignValue struct {
+	Op *lexer.Token
+	X  Expr
 }
 
 type letStmt struct {

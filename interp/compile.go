@@ -406,7 +406,7 @@ func (c *compiler) lookupLocal(name string) (int, bool) {
 // stackEffect is how an instruction changes the operand stack depth.
 func stackEffect(op Op, a, b int32) int {
 	switch op {
-	case OpConst, OpInt, OpNil, OpTrue, OpFalse, OpLoadL, OpLoadG, OpAddrL, OpAddrG, OpAddrF:
+	case OpConst, OpInt, OpNil, OpTrue, OpFalse, OpLoadL, OpLoadG, OpAddrL, OpAddrG, OpAddrF, OpDup:
 		return 1
 	case OpPop, OpStoreL, OpStoreG, OpJmpF, OpJmpT, OpFree, OpExit, OpCompute, OpRet:
 		return -1
@@ -704,16 +704,35 @@ func (c *compiler) forStmt(s *grammar.ForStmt) {
 }
 
 // assign compiles TARGET = VALUE as load/compute steps, then one store.
+//
+// TARGET OP= VALUE is TARGET = TARGET OP (VALUE) with the target's
+// address computed once: a load of the target, the operation and the
+// store, the very instructions of the long form. Another thread can run
+// between the load and the store, so `counter += 1` races as
+// `counter = counter + 1` does, and the race is there to see.
 func (c *compiler) assign(s *grammar.AssignStmt) {
+	// value leaves what is to be stored on the stack; for OP= the
+	// target's value is there already.
+	value := func() { c.expr(s.Value) }
+	if s.Op != "" {
+		op := &grammar.BinaryExpr{Pos: s.OpPos, Op: s.Op, X: s.Target, Y: s.Value}
+		value = func() { c.binary(op) }
+	}
 	switch t := unparen(s.Target).(type) {
 	case *grammar.Ident:
 		if slot, ok := c.lookupLocal(t.Name); ok {
-			c.expr(s.Value)
+			if s.Op != "" {
+				c.emit(OpLoadL, slot, 0, t.Pos)
+			}
+			value()
 			c.emit(OpStoreL, slot, 0, t.Pos)
 			return
 		}
 		if g, ok := c.globals[t.Name]; ok {
-			c.expr(s.Value)
+			if s.Op != "" {
+				c.emit(OpLoadG, g.Index, boolInt(g.Bss), t.Pos)
+			}
+			value()
 			c.emit(OpStoreG, g.Index, boolInt(g.Bss), t.Pos)
 			return
 		}
@@ -728,7 +747,11 @@ func (c *compiler) assign(s *grammar.AssignStmt) {
 		c.errorf(t.Pos, "undefined: %s", t.Name)
 	case *grammar.IndexExpr, *grammar.FieldExpr:
 		c.addr(t)
-		c.expr(s.Value)
+		if s.Op != "" {
+			c.emit(OpDup, 0, 0, grammar.ExprPos(t))
+			c.emit(OpLoad, 0, 0, grammar.ExprPos(t))
+		}
+		value()
 		c.emit(OpStore, 0, 0, s.Pos)
 	case *grammar.UnaryExpr:
 		if t.Op != "*" {
@@ -736,7 +759,11 @@ func (c *compiler) assign(s *grammar.AssignStmt) {
 			return
 		}
 		c.expr(t.X)
-		c.expr(s.Value)
+		if s.Op != "" {
+			c.emit(OpDup, 0, 0, t.Pos)
+			c.emit(OpLoad, 0, 0, t.Pos)
+		}
+		value()
 		c.emit(OpStore, 0, 0, t.Pos)
 	default:
 		c.errorf(s.Pos, "cannot assign to %s", describe(s.Target))

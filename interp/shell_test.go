@@ -165,6 +165,20 @@ func TestShellErrorChangesNothing(t *testing.T) {
 	}
 }
 
+// A compound assignment typed at the prompt works on main's locals, on
+// globals and through pointers, as in a script.
+func TestShellCompoundAssign(t *testing.T) {
+	s, out := newTestShell(t)
+	for _, in := range []string{"let x = 1", "x += 2", "global g = 5", "g *= x", "let a = [10]", "a[0] -= g", "*(&x) %= 2"} {
+		s.Input(in)
+	}
+	out.Reset()
+	s.Input("print x, g, a[0]")
+	if !strings.Contains(out.String(), "| 1 15 -5\n") {
+		t.Errorf("got\n%s\nwant the line 1 15 -5", out)
+	}
+}
+
 // TestShellMainFrame: main's frame grows with each input's lets, up to
 // the stack as in a run (a 4096-byte stack holds 510 slots): the input
 // that needs more faults, and a fresh shell takes over.
