@@ -100,23 +100,31 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *branchStmt:
 		return &BranchStmt{Pos: toPos(s.first.Pos), Tok: s.first.Value}
 	case *returnStmt:
-		return &ReturnStmt{Pos: toPos(s.first.Pos), Value: s.Value.X}
+		return &ReturnStmt{Pos: toPos(s.first.Pos), Value: s.Value.first()}
 	case *printStmt:
 		return &PrintStmt{Pos: toPos(s.first.Pos), Args: s.Args.List}
 	case *assertStmt:
-		return &AssertStmt{Pos: toPos(s.first.Pos), Cond: s.Cond.X, Msg: s.Msg.X}
+		a := &AssertStmt{Pos: toPos(s.first.Pos), Cond: s.Args.List[0]}
+		if len(s.Args.List) == 2 {
+			a.Msg = s.Args.List[1]
+		}
+		return a
 	case *showStmt:
 		return c.show(s)
 	case *freeStmt:
 		return &FreeStmt{Pos: toPos(s.first.Pos), Ptr: s.Ptr.X}
 	case *sendStmt:
-		return &SendStmt{Pos: toPos(s.first.Pos), Target: s.Target.X, Value: s.Value.X, Prio: s.Prio.X}
+		a := &SendStmt{Pos: toPos(s.first.Pos), Target: s.Args.List[0], Value: s.Args.List[1]}
+		if len(s.Args.List) == 3 {
+			a.Prio = s.Args.List[2]
+		}
+		return a
 	case *closeStmt:
 		return &CloseStmt{Pos: toPos(s.first.Pos), X: s.X.X}
 	case *lockStmt:
 		return &LockStmt{Pos: toPos(s.first.Pos), Unlock: s.first.Value == "unlock", X: s.X.X}
 	case *exitStmt:
-		return &ExitStmt{Pos: toPos(s.first.Pos), Code: s.Code.X}
+		return &ExitStmt{Pos: toPos(s.first.Pos), Code: s.Code.first()}
 	case *yieldStmt:
 		return &YieldStmt{Pos: toPos(s.first.Pos)}
 	case *timeStmt:

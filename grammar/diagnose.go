@@ -49,7 +49,6 @@ var expectations = map[string]string{
 	"condField": "condition",
 	"identTok":  "name",
 	"letNames":  "name",
-	"exprList":  "expression",
 	"<ident>":   "name",
 	"block":     `"{"`,
 	"ShowWhat":  "what to show",

@@ -138,10 +138,42 @@ func parseItems(lex *lexer.PeekingLexer, items *[]itemNode) error {
 		}
 		*items = append(*items, it)
 		if t := lex.Peek(); t.Type != tokNL {
+			if e := callHint(lex, it); e != nil {
+				return e
+			}
 			return unexpected(t, "<nl>")
 		}
 		lex.Next()
 	}
+}
+
+// callStatements are builtins (of interp) called for what they do to a
+// semaphore or a condition variable, next to the keyword statements lock
+// and unlock: written as those are, down s, they get a hint. The list is
+// short so that the hint is never a guess: in int x, int is no function.
+var callStatements = map[string]bool{"down": true, "up": true, "signal": true, "broadcast": true, "cwait": true}
+
+// callHint is the error for a line such as down s, a call without its
+// parentheses, or nil when it is not one: it is item it, and lex is at
+// the token after it.
+func callHint(lex *lexer.PeekingLexer, it itemNode) *syntaxError {
+	s, ok := it.(*exprStmt)
+	if !ok || s.Value.Op != nil {
+		return nil
+	}
+	id, ok := s.X.X.(*Ident)
+	t := lex.Peek()
+	if !ok || !callStatements[id.Name] || !startsOperand(t) {
+		return nil
+	}
+	args := "..."
+	cp := lex.MakeCheckpoint()
+	lex.Next()
+	if end := lex.Peek(); (t.Type == tokIdent || t.Type == tokInt) && (end.Type == tokNL || end.EOF()) {
+		args = t.Value
+	}
+	lex.LoadCheckpoint(cp)
+	return errorAt(t, "%s is called as a function: write %s(%s)", id.Name, id.Name, args)
 }
 
 // unexpected is the error for token t where term, a term of participle's
@@ -234,38 +266,47 @@ func parseNames(lex *lexer.PeekingLexer, max int) ([]identTok, error) {
 	}
 }
 
-// Parse parses Expr ( "," Expr )* .
-func (l *exprList) Parse(lex *lexer.PeekingLexer) error {
-	if !startsOperand(lex.Peek()) {
-		return participle.NextMatch
-	}
-	for n := 0; ; n++ {
-		p := exprParser{lex: lex}
-		x, err := p.expr()
-		if err != nil {
-			return err
-		}
-		l.List = append(l.List, x)
-		if n == participle.MaxIterations {
-			return &syntaxError{pos: lex.Peek().Pos, msg: tooManyItems}
-		}
-		if !isPunct(lex.Peek(), ",") {
-			return nil
-		}
-		lex.Next()
-		if t := lex.Peek(); !startsOperand(t) {
-			return unexpected(t, "exprField")
-		}
-	}
-}
-
 func (t *assignTail) Parse(lex *lexer.PeekingLexer) (err error) {
 	t.X, err = parseTail(lex, "=")
 	return err
 }
 
-func (t *commaTail) Parse(lex *lexer.PeekingLexer) (err error) {
-	t.X, err = parseTail(lex, ",")
+// keywordArgs parses the arguments of the keyword kw at lex.
+func keywordArgs(lex *lexer.PeekingLexer, kw string, min, max int) ([]Expr, error) {
+	p := exprParser{lex: lex}
+	return p.keywordArgs(kw, min, max)
+}
+
+func (a *printArgs) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "print", 1, -1)
+	return err
+}
+
+func (a *assertArgs) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "assert", 1, 2)
+	return err
+}
+
+func (a *sendArgs) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "send", 2, 3)
+	return err
+}
+
+func (a *optArg) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "", 0, 1)
+	return err
+}
+
+// first is the argument, or nil when there is none.
+func (a *optArg) first() Expr {
+	if len(a.List) == 0 {
+		return nil
+	}
+	return a.List[0]
+}
+
+func (a *noArgs) Parse(lex *lexer.PeekingLexer) error {
+	_, err := keywordArgs(lex, "yield", 0, 0)
 	return err
 }
 

@@ -65,14 +65,20 @@ type paramList struct{ List []identTok }
 // letNames is name ( "," name )? .
 type letNames struct{ List []identTok }
 
-// exprList is Expr ( "," Expr )* .
-type exprList struct{ List []Expr }
-
-// assignTail is ( "=" Expr )? and commaTail is ( "," Expr )? ; X is nil
-// when they are left out. A tail that is left out matches nothing, so
-// participle needs no branch for it.
+// assignTail is ( "=" Expr )? ; X is nil when it is left out. A tail
+// that is left out matches nothing, so participle needs no branch for it.
 type assignTail struct{ X Expr }
-type commaTail struct{ X Expr }
+
+// The arguments of keyword statements, each of the form named, written
+// after the keyword or in parentheses as a call: see keywordArgs
+// (expr.go).
+type (
+	printArgs  struct{ List []Expr } // Expr { "," Expr }
+	assertArgs struct{ List []Expr } // Expr [ "," Expr ]
+	sendArgs   struct{ List []Expr } // Expr "," Expr [ "," Expr ]
+	optArg     struct{ List []Expr } // [ Expr ], or ()
+	noArgs     struct{}              // nothing, or ()
+)
 
 type configDecl struct {
 	lead
@@ -170,24 +176,24 @@ type branchStmt struct {
 
 type returnStmt struct {
 	lead
-	Value exprField `parser:"'return' @@?"`
+	Value optArg `parser:"'return' @@"`
 }
 
 type printStmt struct {
 	lead
-	Args exprList `parser:"'print' @@"`
+	Args printArgs `parser:"'print' @@"`
 }
 
 type assertStmt struct {
 	lead
-	Cond exprField `parser:"'assert' @@"`
-	Msg  commaTail `parser:"@@"`
+	Args assertArgs `parser:"'assert' @@"`
 }
 
-// showStmt takes any single word so that convert can list the valid ones.
+// showStmt takes any single word so that convert can list the valid ones;
+// the word may be in parentheses, as the arguments of other keywords may.
 type showStmt struct {
 	lead
-	What *showWhat `parser:"'show' @@?"`
+	What *showWhat `parser:"'show' ( '(' @@ ')' | @@ )?"`
 }
 
 type showWhat struct {
@@ -202,9 +208,7 @@ type freeStmt struct {
 
 type sendStmt struct {
 	lead
-	Target exprField `parser:"'send' @@ ','"`
-	Value  exprField `parser:"@@"`
-	Prio   commaTail `parser:"@@"`
+	Args sendArgs `parser:"'send' @@"`
 }
 
 type closeStmt struct {
@@ -220,12 +224,12 @@ type lockStmt struct {
 
 type exitStmt struct {
 	lead
-	Code exprField `parser:"'exit' @@?"`
+	Code optArg `parser:"'exit' @@"`
 }
 
 type yieldStmt struct {
 	lead
-	Kw struct{} `parser:"'yield'"`
+	Args noArgs `parser:"'yield' @@"`
 }
 
 // timeStmt is sleep N, compute N or io N: the keyword is in lead.

@@ -157,6 +157,22 @@ print now()`, "12\n"},
 print &f > 0x400000`, "true\n"},
 		{"str of pointer", `let p = alloc 8
 print str(p) == "" + p`, "true\n"},
+		{"keywords as calls", `let r, w = pipe()
+send(w, "hi")
+print(recv(r, 1), recv(r))
+assert(true, "never")
+yield()
+let c = fork()
+if c == 0 {
+  exit(3)
+}
+print(wait(c))
+let q = mqueue("/q")
+send(q, "lo", 1)
+send (q), "hi", 2
+print recv(q, 9) + "!", recv q
+exit()
+print "unreachable"`, "h i\n3\nhi! lo\n"},
 		{"compound assignment", `global g = 10
 let i = 1
 i += 2
