@@ -92,9 +92,9 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *forStmt:
 		return &ForStmt{
 			Pos:  toPos(s.first.Pos),
-			Var:  ident(&s.Var),
-			From: s.From.X,
-			To:   s.To.X,
+			Var:  ident(&s.Head.Var),
+			From: s.Head.From,
+			To:   s.Head.To,
 			Body: c.block(&s.Body),
 		}
 	case *branchStmt:

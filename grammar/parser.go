@@ -221,6 +221,55 @@ func (n *identTok) Parse(lex *lexer.PeekingLexer) error {
 	return nil
 }
 
+// Parse parses name "in" Expr ".." Expr.
+func (h *forHead) Parse(lex *lexer.PeekingLexer) error {
+	if h.Var.Parse(lex) != nil {
+		return unexpected(lex.Peek(), "identTok")
+	}
+	if t := lex.Peek(); t.Type != tokKeyword || t.Value != "in" {
+		return unexpected(t, `"in"`)
+	}
+	lex.Next()
+	var err error
+	if h.From, err = rangeBound(lex); err != nil {
+		return err
+	}
+	if t := lex.Peek(); !isPunct(t, "..") {
+		if call, ok := h.From.(*CallExpr); ok && call.Name == "range" {
+			return rangeHint(h.Var.Value, call)
+		}
+		return unexpected(t, `".."`)
+	}
+	lex.Next()
+	h.To, err = rangeBound(lex)
+	return err
+}
+
+// rangeBound parses a bound of a for loop's range.
+func rangeBound(lex *lexer.PeekingLexer) (Expr, error) {
+	if t := lex.Peek(); !startsOperand(t) {
+		return nil, unexpected(t, "exprField")
+	}
+	p := exprParser{lex: lex}
+	return p.expr()
+}
+
+// rangeHint is the error for for NAME in range(...): the loop with a
+// range a..b that counts the same.
+func rangeHint(name string, call *CallExpr) *syntaxError {
+	pos := lexer.Position{Filename: call.Pos.File, Offset: call.Pos.Offset, Line: call.Pos.Line, Column: call.Pos.Col}
+	var from, to string
+	switch len(call.Args) {
+	case 1:
+		from, to = "0", Format(call.Args[0])
+	case 2:
+		from, to = Format(call.Args[0]), Format(call.Args[1])
+	default:
+		return &syntaxError{pos: pos, msg: "a for loop counts up by one over a range a..b: for another step, use a while loop"}
+	}
+	return &syntaxError{pos: pos, msg: fmt.Sprintf("a for loop counts over a range a..b: write for %s in %s..%s", name, from, to)}
+}
+
 // Parse parses ( name ( "," name )* )? : it matches nothing when no name
 // starts here.
 func (l *paramList) Parse(lex *lexer.PeekingLexer) error {

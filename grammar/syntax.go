@@ -162,10 +162,17 @@ type whileStmt struct {
 
 type forStmt struct {
 	lead
-	Var  identTok  `parser:"'for' @@ 'in'"`
-	From exprField `parser:"@@ '..'"`
-	To   exprField `parser:"@@"`
-	Body block     `parser:"@@"`
+	Head forHead `parser:"'for' @@"`
+	Body block   `parser:"@@"`
+}
+
+// forHead is name "in" Expr ".." Expr. Its Parse method (parser.go)
+// reads it by hand, so that a loop written as in Python,
+// for i in range(3), is told the form to write with its own name.
+type forHead struct {
+	Var  identTok
+	From Expr
+	To   Expr
 }
 
 // branchStmt is break or continue: the keyword is in lead.
