@@ -59,6 +59,9 @@ type compiler struct {
 	scopes []map[string]int
 	loops  []*loopCtx
 	isMain bool
+	// mainLocals are the names main declares at its top level, set once
+	// main is compiled: a function that uses one is told why it cannot.
+	mainLocals map[string]int
 	// codeBuf and lineBuf are the buffers the code of a function is
 	// compiled into (see begin).
 	codeBuf []Instr
@@ -121,6 +124,7 @@ func (c *compiler) compile(s *grammar.Script) {
 	}
 	c.emit(OpInt, 0, 0, grammar.Pos{})
 	c.emit(OpRet, 0, 0, grammar.Pos{})
+	c.mainLocals = c.scopes[0]
 	c.end()
 	c.isMain = false
 	for _, f := range s.Funcs {
@@ -744,7 +748,7 @@ func (c *compiler) assign(s *grammar.AssignStmt) {
 			c.errorf(t.Pos, "cannot assign to builtin %s", t.Name)
 			return
 		}
-		c.errorf(t.Pos, "undefined: %s", t.Name)
+		c.undefined(t)
 	case *grammar.IndexExpr, *grammar.FieldExpr:
 		c.addr(t)
 		if s.Op != "" {
@@ -823,7 +827,7 @@ func (c *compiler) addr(e grammar.Expr) {
 			c.emit(OpAddrF, 0, 0, e.Pos)
 			return
 		}
-		c.errorf(e.Pos, "undefined: %s", e.Name)
+		c.undefined(e)
 		c.emit(OpNil, 0, 0, e.Pos)
 	case *grammar.IndexExpr:
 		c.expr(e.X)
@@ -1027,12 +1031,23 @@ func (c *compiler) ident(e *grammar.Ident) {
 		c.errorf(e.Pos, "%s is a function: call it as %s(...), or take its address with &%s", e.Name, e.Name, e.Name)
 	} else if IsBuiltin(e.Name) {
 		c.errorf(e.Pos, "%s is a builtin: call it as %s(...)", e.Name, e.Name)
+	} else {
+		c.undefined(e)
+	}
+	c.emit(OpNil, 0, 0, e.Pos)
+}
+
+// undefined reports a name that nothing declares where it is used. A
+// local of main used in a function is the usual cause: a top-level let
+// reads like a global declaration, and is not one.
+func (c *compiler) undefined(e *grammar.Ident) {
+	if _, ok := c.mainLocals[e.Name]; ok && !c.isMain {
+		c.errorf(e.Pos, "undefined: %s (main's locals are not visible in functions: declare %s with global instead of let)", e.Name, e.Name)
 	} else if hint := c.similar(e.Name); hint != "" {
 		c.errorf(e.Pos, "undefined: %s (did you mean %s?)", e.Name, hint)
 	} else {
 		c.errorf(e.Pos, "undefined: %s", e.Name)
 	}
-	c.emit(OpNil, 0, 0, e.Pos)
 }
 
 // similar suggests a visible name close to a misspelt one.

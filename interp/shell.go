@@ -667,7 +667,7 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		c.emit(OpHalt, 0, 0, end)
 	}
 	chunk.Fast = fuse(chunk.Code)
-	c.fn, c.isMain = nil, false
+	c.fn, c.isMain, c.mainLocals = nil, false, scope
 	for i, f := range sc.Funcs {
 		if i >= len(newFuncs) {
 			break

@@ -179,6 +179,18 @@ func TestShellCompoundAssign(t *testing.T) {
 	}
 }
 
+// A function typed at the prompt that uses a local of main is told why
+// it cannot.
+func TestShellMainLocalsHint(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("let x = 1")
+	out.Reset()
+	s.Input("func f() { return x }")
+	if want := "undefined: x (main's locals are not visible in functions: declare x with global instead of let)"; !strings.Contains(out.String(), want) {
+		t.Errorf("got\n%s\nwant %s", out, want)
+	}
+}
+
 // TestShellMainFrame: main's frame grows with each input's lets, up to
 // the stack as in a run (a 4096-byte stack holds 510 slots): the input
 // that needs more faults, and a fresh shell takes over.
