@@ -251,7 +251,7 @@ func (s *Shell) Input(text string) {
 		if bare == nil {
 			var ge *grammar.Error
 			if last := first + strings.Count(text, "\n"); errors.As(perr, &ge) && ge.AtEOF && ge.Pos.Line > last {
-				// The input ended inside a block: point after its last line.
+				// The input ended inside a bracket: point after its last line.
 				lines := strings.Split(text, "\n")
 				ge.Pos.Line, ge.Pos.Col = last, len([]rune(lines[len(lines)-1]))+1
 			}
@@ -724,7 +724,7 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		c.emit(OpHalt, 0, 0, end)
 	}
 	chunk.Fast = fuse(chunk.Code)
-	c.fn, c.isMain = nil, false
+	c.fn, c.isMain, c.mainLocals = nil, false, scope
 	for i, f := range sc.Funcs {
 		if i >= len(newFuncs) {
 			break

@@ -165,6 +165,32 @@ func TestShellErrorChangesNothing(t *testing.T) {
 	}
 }
 
+// A compound assignment typed at the prompt works on main's locals, on
+// globals and through pointers, as in a script.
+func TestShellCompoundAssign(t *testing.T) {
+	s, out := newTestShell(t)
+	for _, in := range []string{"let x = 1", "x += 2", "global g = 5", "g *= x", "let a = [10]", "a[0] -= g", "*(&x) %= 2"} {
+		s.Input(in)
+	}
+	out.Reset()
+	s.Input("print x, g, a[0]")
+	if !strings.Contains(out.String(), "| 1 15 -5\n") {
+		t.Errorf("got\n%s\nwant the line 1 15 -5", out)
+	}
+}
+
+// A function typed at the prompt that uses a local of main is told why
+// it cannot.
+func TestShellMainLocalsHint(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("let x = 1")
+	out.Reset()
+	s.Input("func f() { return x }")
+	if want := "undefined: x (main's locals are not visible in functions: declare x with global instead of let)"; !strings.Contains(out.String(), want) {
+		t.Errorf("got\n%s\nwant %s", out, want)
+	}
+}
+
 // TestShellMainFrame: main's frame grows with each input's lets, up to
 // the stack as in a run (a 4096-byte stack holds 510 slots): the input
 // that needs more faults, and a fresh shell takes over.

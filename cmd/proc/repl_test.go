@@ -116,10 +116,10 @@ func TestReplQuit(t *testing.T) {
 	}
 }
 
-// The end of input inside a block says what is missing.
+// The end of input inside a block points at the brace still open.
 func TestReplEOFInBlock(t *testing.T) {
 	_, out := runFake(t, "while true {")
-	if !strings.Contains(out, `unexpected end of input: missing "}"`) {
+	if !strings.Contains(out, "<repl>:1:12: unexpected end of input: this \"{\" is never closed\nwhile true {\n           ^\n") {
 		t.Errorf("no error for the open block:\n%s", out)
 	}
 }
