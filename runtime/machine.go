@@ -424,6 +424,7 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 // deadlock report.
 func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
 	t.State = ThreadBlocked
+	t.asleep = false
 	t.WaitingFor = what
 	t.queue, t.holders = q, holders
 	if q != nil {
@@ -431,8 +432,21 @@ func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*
 	}
 }
 
-// Sleep blocks t for n ticks (sleep and io).
+// Sleep blocks t for n ticks of `sleep`: it waits for nothing but time,
+// which the views call sleeping.
 func (m *Machine) Sleep(t *Thread, n int64, what string) {
+	m.timed(t, n, what)
+	t.asleep = true
+}
+
+// IO blocks t for n ticks of `io`: it waits for a device, as a thread
+// blocked on a disk does, so it is blocked and not sleeping.
+func (m *Machine) IO(t *Thread, n int64, what string) {
+	m.timed(t, n, what)
+}
+
+// timed blocks t until n ticks from now.
+func (m *Machine) timed(t *Thread, n int64, what string) {
 	m.Block(t, what, nil, nil)
 	t.sleeping = true
 	t.wakeAt = m.Clock + n
