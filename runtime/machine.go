@@ -409,10 +409,15 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	if t.State == ThreadDone {
 		return
 	}
+	if t.started {
+		m.settle(t, since)
+	} else {
+		t.start(since)
+	}
+	t.since = since
 	t.State = ThreadReady
 	t.WaitingFor = ""
 	t.queue, t.holders, t.Detail = nil, nil, nil
-	t.readySince = since
 	m.seq++
 	t.seq = m.seq
 	t.inReady = true
@@ -423,6 +428,7 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 // waits for; holders lists the threads that could release it, for the
 // deadlock report.
 func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
+	m.settle(t, m.Clock)
 	t.State = ThreadBlocked
 	t.asleep = false
 	t.WaitingFor = what
@@ -539,6 +545,10 @@ func (m *Machine) finishThread(t *Thread) {
 	}
 	m.unready(t)
 	m.releaseLocks(t)
+	if !t.started {
+		t.start(m.Clock)
+	}
+	m.settle(t, m.Clock)
 	t.State = ThreadDone
 	m.liveThreads--
 	t.EndedAt = m.Clock
@@ -790,11 +800,14 @@ func (m *Machine) choose() *Thread {
 func (m *Machine) dispatch(t *Thread) {
 	if m.cur != nil && m.cur != t {
 		m.contextSwitch(m.cur, t)
+		t.Times.Switches++
 	}
 	m.cur = t
+	// Its wait ends once the switch to it is paid; a thread paused in
+	// its turn (RunUntil) is still running and waited for nothing.
+	m.settle(t, m.Clock)
 	t.State = ThreadRunning
 	p := t.Proc
-	p.Wait += m.Clock - t.readySince
 	if p.FirstRun < 0 {
 		p.FirstRun = m.Clock
 	}
@@ -807,7 +820,14 @@ func (m *Machine) dispatch(t *Thread) {
 	defer func() {
 		ran := m.Clock - start
 		m.Busy += ran
-		p.CPU += ran
+		t.Times.CPU += ran
+		t.since = m.Clock
+		if t.State == ThreadDone {
+			// An exit or a fault is written, and ends the process, as
+			// its instruction starts; the thread holds the CPU to the
+			// end of that instruction, and its life with it.
+			t.EndedAt = m.Clock
+		}
 		if ran > 0 && m.RecordSlices {
 			if n := len(m.Slices); n > 0 && m.Slices[n-1].TID == t.TID && m.Slices[n-1].End == start {
 				m.Slices[n-1].End = m.Clock // the same thread ran on

@@ -93,8 +93,6 @@ type Process struct {
 	Arrival  int64
 	FirstRun int64 // -1 until a thread of it runs
 	Finish   int64
-	CPU      int64
-	Wait     int64
 	HeapPeak uint64
 	Leaked   uint64
 	Copied   int64
@@ -220,16 +218,21 @@ type Thread struct {
 	// EndedAt is the tick the thread ended.
 	EndedAt int64
 
-	readySince int64
-	seq        int64 // order in which it became ready, for ties
-	wakeAt     int64 // for a sleeping thread: the tick it wakes
-	sleepSeq   int64 // order in which it went to sleep, for ties
-	sleepIdx   int   // its place in the sleepers' heap
-	sleeping   bool
-	asleep     bool             // blocked in sleep, not on an event or a device
-	inReady    bool             // in Machine.ready
-	queue      *WaitQueue       // the queue a blocked thread is on
-	holders    func() []*Thread // who could release it (deadlock report)
+	// Times are where its life went (--stats); since is when the stretch
+	// it is in (ready, running, blocked) began; started is set once it
+	// was first made ready, the start of its life.
+	Times    ThreadTimes
+	since    int64
+	started  bool
+	seq      int64 // order in which it became ready, for ties
+	wakeAt   int64 // for a sleeping thread: the tick it wakes
+	sleepSeq int64 // order in which it went to sleep, for ties
+	sleepIdx int   // its place in the sleepers' heap
+	sleeping bool
+	asleep   bool             // blocked in sleep, not on an event or a device
+	inReady  bool             // in Machine.ready
+	queue    *WaitQueue       // the queue a blocked thread is on
+	holders  func() []*Thread // who could release it (deadlock report)
 	// Detail, when set, gives more lines about what a blocked thread
 	// waits for (for the deadlock report).
 	Detail  func() []string
