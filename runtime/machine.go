@@ -83,6 +83,15 @@ type Machine struct {
 	// RecordSlices keeps the timeline of who ran when (Slices), for
 	// --gantt and --chrome.
 	RecordSlices bool
+	// RecordWaits keeps the timeline of who waited when, and how (Waits),
+	// for --gantt.
+	RecordWaits bool
+	// Waits records who waited when: ready, blocked or asleep.
+	Waits []Wait
+	// timelineCut is set when a stretch did not fit in Slices or Waits;
+	// timelineCutAt is the earliest tick such a stretch began.
+	timelineCut   bool
+	timelineCutAt int64
 
 	// Stopped is set when the run ended early: "deadlock", a step limit or
 	// the output limit.

@@ -31,6 +31,14 @@ const (
 	WaitSleeping
 )
 
+// Wait is one stretch of time a thread waited (for --gantt), as Slice is
+// one it ran.
+type Wait struct {
+	TID        int
+	State      Waiting
+	Start, End int64
+}
+
 // start marks the first time t is made ready: its life begins.
 func (t *Thread) start(at int64) {
 	t.started = true
@@ -53,7 +61,8 @@ func (m *Machine) settle(t *Thread, now int64) {
 	t.since = now
 }
 
-// waited adds the stretch from t.since to now to t's total for s.
+// waited adds the stretch from t.since to now to t's total for s, and
+// records it for the timeline when one is kept.
 func (m *Machine) waited(t *Thread, s Waiting, now int64) {
 	n := now - t.since
 	switch s {
@@ -63,6 +72,9 @@ func (m *Machine) waited(t *Thread, s Waiting, now int64) {
 		t.Times.Blocked += n
 	case WaitSleeping:
 		t.Times.Sleeping += n
+	}
+	if m.RecordWaits {
+		m.recordWait(Wait{TID: t.TID, State: s, Start: t.since, End: now})
 	}
 }
 
