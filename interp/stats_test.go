@@ -44,8 +44,11 @@ func parseStats(t *testing.T, out string) []statsTable {
 			}
 			*rows = append(*rows, row)
 		case cur != nil && len(f) > 3 && f[0] == "ticks":
-			// ticks N: busy B (...)
+			// ticks N: busy B (P% CPU utilization), idle I, switching S
 			cur.busy = atoi(t, f[3])
+			if ticks, idle, sw := atoi(t, f[1]), atoi(t, f[len(f)-3]), atoi(t, f[len(f)-1]); cur.busy+idle+sw != ticks {
+				t.Errorf("busy + idle + switching is not the ticks: %s", line)
+			}
 			rows = nil
 		case cur != nil && len(f) > 6 && f[0] == "switches:":
 			// switches: P process (cost C each), T thread (cost C each); ...
