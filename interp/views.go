@@ -183,9 +183,15 @@ func (vm *VM) HeapView(p *runtime.Process) []string {
 	return out
 }
 
-// PsView lists the processes like ps.
+// PsView lists the processes like ps, each in the state of its most
+// active thread, with what a waiting one waits for.
 func PsView(m *runtime.Machine) []string {
-	out := []string{fmt.Sprintf("%5s %5s %-8s %7s  %s", "PID", "PPID", "STATE", "THREADS", "NAME")}
+	type row struct {
+		pid, ppid, live  int
+		state, name, why string
+	}
+	var rows []row
+	nameW := len("NAME")
 	for _, p := range m.Living() {
 		live := 0
 		for _, t := range p.Threads {
@@ -193,7 +199,26 @@ func PsView(m *runtime.Machine) []string {
 				live++
 			}
 		}
-		out = append(out, fmt.Sprintf("%5d %5d %-8s %7d  %s", p.PID, p.PPID, p.State, live, p.Name))
+		state, by := p.Status()
+		why := ""
+		switch {
+		case p.State == runtime.ProcZombie:
+			why = fmt.Sprintf("its parent %d to wait", p.PPID)
+		case by != nil && by.WaitingFor != "" && (state == "blocked" || state == "sleeping"):
+			why = by.WaitingFor
+			if live > 1 {
+				// The others wait too: show threads lists them.
+				why = fmt.Sprintf("thread %d: %s", by.TID, why)
+			}
+		}
+		rows = append(rows, row{p.PID, p.PPID, live, state, p.Name, why})
+		nameW = max(nameW, len(p.Name))
+	}
+	// The name is as wide as the widest, and two spaces set the free
+	// text of the last column apart, as in show threads.
+	out := []string{fmt.Sprintf("%5s %5s %-8s %7s  %-*s  %s", "PID", "PPID", "STATE", "THREADS", nameW, "NAME", "WAITING FOR")}
+	for _, r := range rows {
+		out = append(out, strings.TrimRight(fmt.Sprintf("%5d %5d %-8s %7d  %-*s  %s", r.pid, r.ppid, r.state, r.live, nameW, r.name, r.why), " "))
 	}
 	return out
 }
@@ -218,7 +243,7 @@ func (vm *VM) ThreadsView() []string {
 		if t.Stack != nil {
 			stack = fmt.Sprintf("%s-%s", mem.Hex(t.Stack.Start), mem.Hex(t.Stack.End))
 		}
-		rows = append(rows, []string{fmt.Sprint(t.Proc.PID), fmt.Sprint(t.TID), t.State.String(), line, stack, t.WaitingFor})
+		rows = append(rows, []string{fmt.Sprint(t.Proc.PID), fmt.Sprint(t.TID), t.Status(), line, stack, t.WaitingFor})
 	}
 	// The narrow columns keep the widths show ps has; a stack range is
 	// wider than any fixed width would guess (a thread's stack sits at
