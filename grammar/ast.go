@@ -63,13 +63,16 @@ type (
 		Names []*Ident // one or two
 		Value Expr     // may be nil
 	}
-	// AssignStmt is `LVALUE = EXPR`. Target is *Ident, *IndexExpr,
-	// *FieldExpr or *UnaryExpr with Op "*"; anything else is rejected
-	// by the name resolver with a positioned error.
+	// AssignStmt is `LVALUE = EXPR`, or a compound assignment
+	// `LVALUE OP= EXPR`. Target is *Ident, *IndexExpr, *FieldExpr or
+	// *UnaryExpr with Op "*"; anything else is rejected by the name
+	// resolver with a positioned error.
 	AssignStmt struct {
 		Pos    Pos // position of the target
 		Target Expr
 		Value  Expr
+		Op     string // "" for "=", else + - * / or % of "+=" and the others
+		OpPos  Pos    // the compound operator; unset for "="
 	}
 	// IfStmt is `if COND BLOCK [else BLOCK | else if ...]`.
 	// Else is nil, a *Block or an *IfStmt.

@@ -92,31 +92,39 @@ func (c *converter) stmt(it itemNode) Stmt {
 	case *forStmt:
 		return &ForStmt{
 			Pos:  toPos(s.first.Pos),
-			Var:  ident(&s.Var),
-			From: s.From.X,
-			To:   s.To.X,
+			Var:  ident(&s.Head.Var),
+			From: s.Head.From,
+			To:   s.Head.To,
 			Body: c.block(&s.Body),
 		}
 	case *branchStmt:
 		return &BranchStmt{Pos: toPos(s.first.Pos), Tok: s.first.Value}
 	case *returnStmt:
-		return &ReturnStmt{Pos: toPos(s.first.Pos), Value: s.Value.X}
+		return &ReturnStmt{Pos: toPos(s.first.Pos), Value: s.Value.first()}
 	case *printStmt:
 		return &PrintStmt{Pos: toPos(s.first.Pos), Args: s.Args.List}
 	case *assertStmt:
-		return &AssertStmt{Pos: toPos(s.first.Pos), Cond: s.Cond.X, Msg: s.Msg.X}
+		a := &AssertStmt{Pos: toPos(s.first.Pos), Cond: s.Args.List[0]}
+		if len(s.Args.List) == 2 {
+			a.Msg = s.Args.List[1]
+		}
+		return a
 	case *showStmt:
 		return c.show(s)
 	case *freeStmt:
 		return &FreeStmt{Pos: toPos(s.first.Pos), Ptr: s.Ptr.X}
 	case *sendStmt:
-		return &SendStmt{Pos: toPos(s.first.Pos), Target: s.Target.X, Value: s.Value.X, Prio: s.Prio.X}
+		a := &SendStmt{Pos: toPos(s.first.Pos), Target: s.Args.List[0], Value: s.Args.List[1]}
+		if len(s.Args.List) == 3 {
+			a.Prio = s.Args.List[2]
+		}
+		return a
 	case *closeStmt:
 		return &CloseStmt{Pos: toPos(s.first.Pos), X: s.X.X}
 	case *lockStmt:
 		return &LockStmt{Pos: toPos(s.first.Pos), Unlock: s.first.Value == "unlock", X: s.X.X}
 	case *exitStmt:
-		return &ExitStmt{Pos: toPos(s.first.Pos), Code: s.Code.X}
+		return &ExitStmt{Pos: toPos(s.first.Pos), Code: s.Code.first()}
 	case *yieldStmt:
 		return &YieldStmt{Pos: toPos(s.first.Pos)}
 	case *timeStmt:
@@ -150,7 +158,11 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 		default:
 			c.errorf(s.first.Pos, "cannot assign to %s", c.targetText(s))
 		}
-		return &AssignStmt{Pos: toPos(s.first.Pos), Target: x, Value: s.Value.X}
+		a := &AssignStmt{Pos: toPos(s.first.Pos), Target: x, Value: s.Value.X}
+		if op := compoundAssign(s.Value.Op); op != "" {
+			a.Op, a.OpPos = op, toPos(s.Value.Op.Pos)
+		}
+		return a
 	}
 	switch x := x.(type) {
 	case *CallExpr, *SpawnExpr, *ForkExpr, *PrefixExpr, *RecvExpr:
@@ -169,10 +181,10 @@ func (c *converter) exprStmt(s *exprStmt) Stmt {
 }
 
 // targetText is the source text of an assignment's target: the tokens of
-// the statement before its "=", the only "=" token in it.
+// the statement before its assignment operator, the only one in it.
 func (c *converter) targetText(s *exprStmt) string {
-	for i, t := range s.tokens {
-		if t.Type == tokPunct && t.Value == "=" {
+	for i := range s.tokens {
+		if t := &s.tokens[i]; isPunct(t, "=") || compoundAssign(t) != "" {
 			return c.text(s.tokens[:i])
 		}
 	}

@@ -49,7 +49,6 @@ var expectations = map[string]string{
 	"condField": "condition",
 	"identTok":  "name",
 	"letNames":  "name",
-	"exprList":  "expression",
 	"<ident>":   "name",
 	"block":     `"{"`,
 	"ShowWhat":  "what to show",
@@ -64,9 +63,6 @@ func unexpectedMessage(t *lexer.Token, term string) string {
 	case term == "<nl>":
 		return fmt.Sprintf("unexpected %s at end of statement", found)
 	case term == "BlockEnd":
-		if t.EOF() {
-			return `unexpected end of input: missing "}"`
-		}
 		return "unexpected " + found
 	case strings.HasPrefix(term, `"`):
 		return fmt.Sprintf("expected %s, found %s", term, found)

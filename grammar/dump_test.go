@@ -63,7 +63,11 @@ func dumpStmt(b *strings.Builder, st Stmt, depth int) {
 		}
 		line("let %s = %s", strings.Join(names, ", "), opt(s.Value))
 	case *AssignStmt:
-		line("assign %s = %s", Format(s.Target), Format(s.Value))
+		if s.Op != "" {
+			line("assign %s %s= %s (op %s)", Format(s.Target), s.Op, Format(s.Value), at(s.OpPos))
+		} else {
+			line("assign %s = %s", Format(s.Target), Format(s.Value))
+		}
 	case *IfStmt:
 		// An else-if arm prints one level deeper than the arm before
 		// it; the chain is walked in a loop, as every pass over the AST

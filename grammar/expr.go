@@ -87,6 +87,9 @@ func parseCond(lex *lexer.PeekingLexer) (Expr, error) {
 // stops at the first error, which it returns as a *syntaxError.
 type exprParser struct {
 	lex *lexer.PeekingLexer
+	// pending is an operand already read, which the next expression
+	// starts with (see keywordArgs).
+	pending Expr
 }
 
 func (p *exprParser) peek() *lexer.Token { return p.lex.Peek() }
@@ -134,6 +137,9 @@ func (p *exprParser) climb(minPrec int) (Expr, error) {
 // The operators are gathered in a loop and applied from the innermost out,
 // so a long run of them costs no stack.
 func (p *exprParser) unary() (Expr, error) {
+	if p.pending != nil {
+		return p.postfix()
+	}
 	var ops []*lexer.Token
 	for {
 		t := p.peek()
@@ -224,6 +230,10 @@ func (p *exprParser) operandExpr() (Expr, error) {
 // primary parses a literal, a name or call, a bracketed expression or a
 // system expression.
 func (p *exprParser) primary() (Expr, error) {
+	if x := p.pending; x != nil {
+		p.pending = nil
+		return x, nil
+	}
 	t := p.peek()
 	pos := toPos(t.Pos)
 	switch t.Type {
@@ -295,6 +305,10 @@ func (p *exprParser) keywordExpr(t *lexer.Token) (Expr, error) {
 		return &NilLit{Pos: pos}, nil
 	case "fork":
 		p.next()
+		// fork(), as the C call is written.
+		if _, err := p.keywordArgs("fork", 0, 0); err != nil {
+			return nil, err
+		}
 		return &ForkExpr{Pos: pos}, nil
 	case "spawn", "thread":
 		p.next()
@@ -331,22 +345,105 @@ func (p *exprParser) keywordExpr(t *lexer.Token) (Expr, error) {
 		return &PrefixExpr{Pos: pos, Op: t.Value, X: x}, nil
 	case "recv":
 		// recv takes the rest of a comma list: `print recv r, 5` prints
-		// one value.
+		// one value. Written as a call, recv(r, 5) is an operand.
 		p.next()
-		src, err := p.operandExpr()
+		args, err := p.keywordArgs("recv", 1, 2)
 		if err != nil {
 			return nil, err
 		}
-		r := &RecvExpr{Pos: pos, Src: src}
-		if isPunct(p.peek(), ",") {
-			p.next()
-			if r.Max, err = p.operandExpr(); err != nil {
-				return nil, err
-			}
+		r := &RecvExpr{Pos: pos, Src: args[0]}
+		if len(args) == 2 {
+			r.Max = args[1]
 		}
 		return r, nil
 	}
 	return nil, errorAt(t, "expected expression, found %s", describe(t))
+}
+
+// keywordArgs parses the arguments of a keyword, at least min and at most
+// max of them (max < 0: no limit), written after it (send w, "x") or in
+// parentheses as a call (send(w, "x")), the form the builtins are called
+// in. The parentheses are a call's only when they hold a comma or
+// nothing, which no expression in parentheses does: in send (w), "x" and
+// print (a + b) * 2 they belong to the first argument, as they always
+// did. A keyword that takes no arguments reads none after it, but accepts
+// empty parentheses (yield(), fork()).
+func (p *exprParser) keywordArgs(kw string, min, max int) ([]Expr, error) {
+	var args []Expr
+	if open := p.peek(); isPunct(open, "(") {
+		p.next()
+		if isPunct(p.peek(), ")") {
+			if min > 0 {
+				return nil, errorAt(p.peek(), "expected expression, found %s", describe(p.peek()))
+			}
+			p.next()
+			return nil, nil
+		}
+		if max == 0 {
+			return nil, errorAt(p.peek(), "%s takes no arguments: write %s", kw, kw)
+		}
+		first, err := p.operandExpr()
+		if err != nil {
+			return nil, err
+		}
+		if isPunct(p.peek(), ",") && max != 1 {
+			args = append(args, first)
+			if err := p.moreArgs(&args, max); err != nil {
+				return nil, err
+			}
+			if len(args) < min {
+				return nil, errorAt(p.peek(), "expected \",\", found %s", describe(p.peek()))
+			}
+			if _, err := p.expect(")"); err != nil {
+				return nil, err
+			}
+			return args, nil
+		}
+		if _, err := p.expect(")"); err != nil {
+			return nil, err
+		}
+		// The parentheses were the first argument's: it goes on after
+		// them.
+		p.pending = &ParenExpr{Pos: toPos(open.Pos), X: first}
+		x, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, x)
+	} else {
+		if max == 0 || min == 0 && !startsOperand(open) {
+			return nil, nil
+		}
+		x, err := p.operandExpr()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, x)
+	}
+	if err := p.moreArgs(&args, max); err != nil {
+		return nil, err
+	}
+	if len(args) < min {
+		return nil, errorAt(p.peek(), "expected \",\", found %s", describe(p.peek()))
+	}
+	return args, nil
+}
+
+// moreArgs parses { "," Expr } onto args while they are fewer than max
+// (max < 0: no limit).
+func (p *exprParser) moreArgs(args *[]Expr, max int) error {
+	for isPunct(p.peek(), ",") && (max < 0 || len(*args) < max) {
+		if len(*args) > participle.MaxIterations {
+			return &syntaxError{pos: p.peek().Pos, msg: tooManyItems}
+		}
+		p.next()
+		x, err := p.operandExpr()
+		if err != nil {
+			return err
+		}
+		*args = append(*args, x)
+	}
+	return nil
 }
 
 // callSyntax parses the NAME(ARGS) after spawn, thread or call.

@@ -116,6 +116,9 @@ func (w walker) stmt(s Stmt) {
 	case *LetStmt:
 		w.exprs(s.Value)
 	case *AssignStmt:
+		if s.Op != "" {
+			w.pos(s.OpPos)
+		}
 		w.exprs(s.Target, s.Value)
 	case *IfStmt:
 		// An else-if chain nests as deep as it is long: walk it in a

@@ -68,8 +68,10 @@ func IsKeyword(name string) bool {
 }
 
 // twoCharOps are tried before the one-character punctuation so that "<="
-// is never read as "<" followed by "=".
-var twoCharOps = [...]string{"..", "==", "!=", "<=", ">=", "&&", "||"}
+// is never read as "<" followed by "=". No valid input had an arithmetic
+// operator right before "=", so reading "+=" and the other compound
+// assignments as one token changes the meaning of none.
+var twoCharOps = [...]string{"..", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=", "*=", "/=", "%="}
 
 // punctText holds the one-character punctuation, indexed by byte; the
 // strings are shared by all tokens.
@@ -552,6 +554,16 @@ func twoCharOp(a, b byte) string {
 			return "<="
 		case '>':
 			return ">="
+		case '+':
+			return "+="
+		case '-':
+			return "-="
+		case '*':
+			return "*="
+		case '/':
+			return "/="
+		case '%':
+			return "%="
 		}
 	case a != b:
 	case a == '.':

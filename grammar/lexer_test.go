@@ -39,6 +39,8 @@ func TestScanTokens(t *testing.T) {
 		{"let spawn_1 = spawn", "LET spawn_1 = SPAWN ⏎ EOF"},
 		{"a..b == c != d <= e >= f && g || h", "a .. b == c != d <= e >= f && g || h ⏎ EOF"},
 		{"a.b<c>d+-*/%!&", "a . b < c > d + - * / % ! & ⏎ EOF"},
+		{"a+=1-=2*=3/=4%=5", "a += 1 -= 2 *= 3 /= 4 %= 5 ⏎ EOF"},
+		{"x=-1", "x = - 1 ⏎ EOF"},
 		{"f(1,\n2)\n[3,\n4]", "f ( 1 , 2 ) ⏎ [ 3 , 4 ] ⏎ EOF"},
 		{"if x { y }", "IF x { y ⏎} } ⏎ EOF"},
 		{"{\n}", "{ ⏎ } ⏎ EOF"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,6 +146,12 @@ func TestPrecedence(t *testing.T) {
 		{"spawn f(1) with {name: \"a\"}", `spawn f(1) with {name: "a"}`},
 		{"thread g()", "thread g()"},
 		{"fork", "fork"},
+		{"fork()", "fork"},
+		{"recv(r, 5)", "(recv r, 5)"},
+		{"recv(r, 5) + 1", "((recv r, 5) + 1)"},
+		{"recv(r) + 1", "(recv ((r) + 1))"},
+		{"recv (r), 5", "(recv (r), 5)"},
+		{"join(t) + 1", "(join ((t) + 1))"},
 		{"{a: 1 + 2, b: [1, 2]}", "{a: (1 + 2), b: [1, 2]}"},
 		{"{}", "{}"},
 		{"[]", "[]"},
@@ -168,6 +175,44 @@ func TestPrintRecvIsGreedy(t *testing.T) {
 	}
 	if snd := s.Body[2].(*SendStmt); snd.Prio != nil || Format(snd.Value) != "(recv r, 5)" {
 		t.Errorf("send w, recv r, 5: value %s, prio %v", Format(snd.Value), snd.Prio)
+	}
+}
+
+// TestKeywordCalls: a keyword's arguments may be written in parentheses,
+// as a call, with the meaning of the plain form; parentheses that hold
+// one expression and no comma belong to the first argument, as always.
+func TestKeywordCalls(t *testing.T) {
+	pos := regexp.MustCompile(`\d+:\d+ `)
+	ast := func(src string) string {
+		return pos.ReplaceAllString(dump(mustParse(t, src+"\n")), "")
+	}
+	for call, plain := range map[string]string{
+		`send(w, "x")`:          `send w, "x"`,
+		`send(q, "x", 2)`:       `send q, "x", 2`,
+		`print(a, b)`:           `print a, b`,
+		`print(a)`:              `print (a)`,
+		`assert(ok, "message")`: `assert ok, "message"`,
+		`assert(ok)`:            `assert (ok)`,
+		`yield()`:               `yield`,
+		`exit()`:                `exit`,
+		`return()`:              `return`,
+		`show(maps)`:            `show maps`,
+		`let c = fork()`:        `let c = fork`,
+		`let s = recv(r, 5)`:    `let s = recv r, 5`,
+		`send (w), "x"`:         `send (w), "x"`,
+		`lock(m)`:               `lock (m)`,
+	} {
+		if got, want := ast(call), ast(plain); got != want {
+			t.Errorf("%s:\n%s\nwant, as %s:\n%s", call, got, plain, want)
+		}
+	}
+	for src, want := range map[string]string{
+		`print (a + b) * 2, c`: "print (((a + b)) * 2) | c",
+		`print recv(r, 5), 1`:  "print (recv r, 5) | 1",
+	} {
+		if got := ast(src); got != "main:\n  "+want+"\n" {
+			t.Errorf("%s:\n%s\nwant %s", src, got, want)
+		}
 	}
 }
 

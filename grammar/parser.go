@@ -138,10 +138,42 @@ func parseItems(lex *lexer.PeekingLexer, items *[]itemNode) error {
 		}
 		*items = append(*items, it)
 		if t := lex.Peek(); t.Type != tokNL {
+			if e := callHint(lex, it); e != nil {
+				return e
+			}
 			return unexpected(t, "<nl>")
 		}
 		lex.Next()
 	}
+}
+
+// callStatements are builtins (of interp) called for what they do to a
+// semaphore or a condition variable, next to the keyword statements lock
+// and unlock: written as those are, down s, they get a hint. The list is
+// short so that the hint is never a guess: in int x, int is no function.
+var callStatements = map[string]bool{"down": true, "up": true, "signal": true, "broadcast": true, "cwait": true}
+
+// callHint is the error for a line such as down s, a call without its
+// parentheses, or nil when it is not one: it is item it, and lex is at
+// the token after it.
+func callHint(lex *lexer.PeekingLexer, it itemNode) *syntaxError {
+	s, ok := it.(*exprStmt)
+	if !ok || s.Value.Op != nil {
+		return nil
+	}
+	id, ok := s.X.X.(*Ident)
+	t := lex.Peek()
+	if !ok || !callStatements[id.Name] || !startsOperand(t) {
+		return nil
+	}
+	args := "..."
+	cp := lex.MakeCheckpoint()
+	lex.Next()
+	if end := lex.Peek(); (t.Type == tokIdent || t.Type == tokInt) && (end.Type == tokNL || end.EOF()) {
+		args = t.Value
+	}
+	lex.LoadCheckpoint(cp)
+	return errorAt(t, "%s is called as a function: write %s(%s)", id.Name, id.Name, args)
 }
 
 // unexpected is the error for token t where term, a term of participle's
@@ -166,6 +198,12 @@ func (b *block) Parse(lex *lexer.PeekingLexer) error {
 		return err
 	}
 	if t := lex.Peek(); !isPunct(t, "}") {
+		if t.EOF() {
+			// The end of the file is rarely where the brace is missing:
+			// point at the brace that is still open, the innermost one
+			// (an inner block stops first).
+			return &syntaxError{pos: b.Open.Pos, msg: `unexpected end of input: this "{" is never closed`, atEOF: true}
+		}
 		return unexpected(t, "BlockEnd")
 	}
 	b.Close = lex.Next()
@@ -181,6 +219,55 @@ func (n *identTok) Parse(lex *lexer.PeekingLexer) error {
 	}
 	n.Token = lex.Next()
 	return nil
+}
+
+// Parse parses name "in" Expr ".." Expr.
+func (h *forHead) Parse(lex *lexer.PeekingLexer) error {
+	if h.Var.Parse(lex) != nil {
+		return unexpected(lex.Peek(), "identTok")
+	}
+	if t := lex.Peek(); t.Type != tokKeyword || t.Value != "in" {
+		return unexpected(t, `"in"`)
+	}
+	lex.Next()
+	var err error
+	if h.From, err = rangeBound(lex); err != nil {
+		return err
+	}
+	if t := lex.Peek(); !isPunct(t, "..") {
+		if call, ok := h.From.(*CallExpr); ok && call.Name == "range" {
+			return rangeHint(h.Var.Value, call)
+		}
+		return unexpected(t, `".."`)
+	}
+	lex.Next()
+	h.To, err = rangeBound(lex)
+	return err
+}
+
+// rangeBound parses a bound of a for loop's range.
+func rangeBound(lex *lexer.PeekingLexer) (Expr, error) {
+	if t := lex.Peek(); !startsOperand(t) {
+		return nil, unexpected(t, "exprField")
+	}
+	p := exprParser{lex: lex}
+	return p.expr()
+}
+
+// rangeHint is the error for for NAME in range(...): the loop with a
+// range a..b that counts the same.
+func rangeHint(name string, call *CallExpr) *syntaxError {
+	pos := lexer.Position{Filename: call.Pos.File, Offset: call.Pos.Offset, Line: call.Pos.Line, Column: call.Pos.Col}
+	var from, to string
+	switch len(call.Args) {
+	case 1:
+		from, to = "0", Format(call.Args[0])
+	case 2:
+		from, to = Format(call.Args[0]), Format(call.Args[1])
+	default:
+		return &syntaxError{pos: pos, msg: "a for loop counts up by one over a range a..b: for another step, use a while loop"}
+	}
+	return &syntaxError{pos: pos, msg: fmt.Sprintf("a for loop counts over a range a..b: write for %s in %s..%s", name, from, to)}
 }
 
 // Parse parses ( name ( "," name )* )? : it matches nothing when no name
@@ -228,44 +315,78 @@ func parseNames(lex *lexer.PeekingLexer, max int) ([]identTok, error) {
 	}
 }
 
-// Parse parses Expr ( "," Expr )* .
-func (l *exprList) Parse(lex *lexer.PeekingLexer) error {
-	if !startsOperand(lex.Peek()) {
-		return participle.NextMatch
-	}
-	for n := 0; ; n++ {
-		p := exprParser{lex: lex}
-		x, err := p.expr()
-		if err != nil {
-			return err
-		}
-		l.List = append(l.List, x)
-		if n == participle.MaxIterations {
-			return &syntaxError{pos: lex.Peek().Pos, msg: tooManyItems}
-		}
-		if !isPunct(lex.Peek(), ",") {
-			return nil
-		}
-		lex.Next()
-		if t := lex.Peek(); !startsOperand(t) {
-			return unexpected(t, "exprField")
-		}
-	}
-}
-
 func (t *assignTail) Parse(lex *lexer.PeekingLexer) (err error) {
 	t.X, err = parseTail(lex, "=")
 	return err
 }
 
-func (t *commaTail) Parse(lex *lexer.PeekingLexer) (err error) {
-	t.X, err = parseTail(lex, ",")
+// keywordArgs parses the arguments of the keyword kw at lex.
+func keywordArgs(lex *lexer.PeekingLexer, kw string, min, max int) ([]Expr, error) {
+	p := exprParser{lex: lex}
+	return p.keywordArgs(kw, min, max)
+}
+
+func (a *printArgs) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "print", 1, -1)
 	return err
+}
+
+func (a *assertArgs) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "assert", 1, 2)
+	return err
+}
+
+func (a *sendArgs) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "send", 2, 3)
+	return err
+}
+
+func (a *optArg) Parse(lex *lexer.PeekingLexer) (err error) {
+	a.List, err = keywordArgs(lex, "", 0, 1)
+	return err
+}
+
+// first is the argument, or nil when there is none.
+func (a *optArg) first() Expr {
+	if len(a.List) == 0 {
+		return nil
+	}
+	return a.List[0]
+}
+
+func (a *noArgs) Parse(lex *lexer.PeekingLexer) error {
+	_, err := keywordArgs(lex, "yield", 0, 0)
+	return err
+}
+
+func (v *assignValue) Parse(lex *lexer.PeekingLexer) (err error) {
+	if t := lex.Peek(); isPunct(t, "=") || compoundAssign(t) != "" {
+		v.Op = t
+		v.X, err = parseTail(lex, t.Value)
+	}
+	return err
+}
+
+// compoundAssign returns the operator of a compound assignment token
+// ("+" for "+="), or "".
+func compoundAssign(t *lexer.Token) string {
+	if t.Type != tokPunct {
+		return ""
+	}
+	switch t.Value {
+	case "+=", "-=", "*=", "/=", "%=":
+		return t.Value[:1]
+	}
+	return ""
 }
 
 // parseTail parses ( punct Expr )? ; the expression is nil when there is
 // no punct.
 func parseTail(lex *lexer.PeekingLexer, punct string) (Expr, error) {
+	if t := lex.Peek(); punct == "=" && compoundAssign(t) != "" {
+		// let x += 1: a new name has no value to start from.
+		return nil, unexpected(t, `"="`)
+	}
 	if !isPunct(lex.Peek(), punct) {
 		return nil, nil
 	}

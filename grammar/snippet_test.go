@@ -62,10 +62,17 @@ func TestSnippet(t *testing.T) {
 		},
 		{
 			"end of input after the last newline",
-			"func f() {\n",
-			"s.proc:2:1: unexpected end of input: missing \"}\"\n" +
+			"x = (1 +\n",
+			"s.proc:2:1: expected expression, found end of input (\"(\" at line 1 is never closed)\n" +
 				"\n" +
 				"^\n",
+		},
+		{
+			"a block never closed: its brace",
+			"func f() {\n\tprint 1\n",
+			"s.proc:1:10: unexpected end of input: this \"{\" is never closed\n" +
+				"func f() {\n" +
+				"         ^\n",
 		},
 		{
 			"end of input on the last line",

@@ -65,14 +65,20 @@ type paramList struct{ List []identTok }
 // letNames is name ( "," name )? .
 type letNames struct{ List []identTok }
 
-// exprList is Expr ( "," Expr )* .
-type exprList struct{ List []Expr }
-
-// assignTail is ( "=" Expr )? and commaTail is ( "," Expr )? ; X is nil
-// when they are left out. A tail that is left out matches nothing, so
-// participle needs no branch for it.
+// assignTail is ( "=" Expr )? ; X is nil when it is left out. A tail
+// that is left out matches nothing, so participle needs no branch for it.
 type assignTail struct{ X Expr }
-type commaTail struct{ X Expr }
+
+// The arguments of keyword statements, each of the form named, written
+// after the keyword or in parentheses as a call: see keywordArgs
+// (expr.go).
+type (
+	printArgs  struct{ List []Expr } // Expr { "," Expr }
+	assertArgs struct{ List []Expr } // Expr [ "," Expr ]
+	sendArgs   struct{ List []Expr } // Expr "," Expr [ "," Expr ]
+	optArg     struct{ List []Expr } // [ Expr ], or ()
+	noArgs     struct{}              // nothing, or ()
+)
 
 type configDecl struct {
 	lead
@@ -94,14 +100,21 @@ type funcDecl struct {
 }
 
 // exprStmt is an expression statement or an assignment: both start with an
-// expression, so the choice is made after it (at "=") instead of by
-// lookahead. tokens gives convert the source text for its messages; the
-// production's parser sets it.
+// expression, so the choice is made after it (at "=" or a compound
+// assignment such as "+=") instead of by lookahead. tokens gives convert
+// the source text for its messages; the production's parser sets it.
 type exprStmt struct {
 	lead
 	tokens []lexer.Token
-	X      exprField  `parser:"@@"`
-	Value  assignTail `parser:"@@"`
+	X      exprField   `parser:"@@"`
+	Value  assignValue `parser:"@@"`
+}
+
+// assignValue is ( "=" | "+=" | "-=" | "*=" | "/=" | "%=" ) Expr, or
+// nothing: Op is the operator's token, nil when it is left out.
+type assignValue struct {
+	Op *lexer.Token
+	X  Expr
 }
 
 type letStmt struct {
@@ -149,10 +162,17 @@ type whileStmt struct {
 
 type forStmt struct {
 	lead
-	Var  identTok  `parser:"'for' @@ 'in'"`
-	From exprField `parser:"@@ '..'"`
-	To   exprField `parser:"@@"`
-	Body block     `parser:"@@"`
+	Head forHead `parser:"'for' @@"`
+	Body block   `parser:"@@"`
+}
+
+// forHead is name "in" Expr ".." Expr. Its Parse method (parser.go)
+// reads it by hand, so that a loop written as in Python,
+// for i in range(3), is told the form to write with its own name.
+type forHead struct {
+	Var  identTok
+	From Expr
+	To   Expr
 }
 
 // branchStmt is break or continue: the keyword is in lead.
@@ -163,24 +183,24 @@ type branchStmt struct {
 
 type returnStmt struct {
 	lead
-	Value exprField `parser:"'return' @@?"`
+	Value optArg `parser:"'return' @@"`
 }
 
 type printStmt struct {
 	lead
-	Args exprList `parser:"'print' @@"`
+	Args printArgs `parser:"'print' @@"`
 }
 
 type assertStmt struct {
 	lead
-	Cond exprField `parser:"'assert' @@"`
-	Msg  commaTail `parser:"@@"`
+	Args assertArgs `parser:"'assert' @@"`
 }
 
-// showStmt takes any single word so that convert can list the valid ones.
+// showStmt takes any single word so that convert can list the valid ones;
+// the word may be in parentheses, as the arguments of other keywords may.
 type showStmt struct {
 	lead
-	What *showWhat `parser:"'show' @@?"`
+	What *showWhat `parser:"'show' ( '(' @@ ')' | @@ )?"`
 }
 
 type showWhat struct {
@@ -195,9 +215,7 @@ type freeStmt struct {
 
 type sendStmt struct {
 	lead
-	Target exprField `parser:"'send' @@ ','"`
-	Value  exprField `parser:"@@"`
-	Prio   commaTail `parser:"@@"`
+	Args sendArgs `parser:"'send' @@"`
 }
 
 type closeStmt struct {
@@ -213,12 +231,12 @@ type lockStmt struct {
 
 type exitStmt struct {
 	lead
-	Code exprField `parser:"'exit' @@?"`
+	Code optArg `parser:"'exit' @@"`
 }
 
 type yieldStmt struct {
 	lead
-	Kw struct{} `parser:"'yield'"`
+	Args noArgs `parser:"'yield' @@"`
 }
 
 // timeStmt is sleep N, compute N or io N: the keyword is in lead.

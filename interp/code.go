@@ -77,6 +77,7 @@ const (
 	OpIncJmp  // for-loop step: local A = local A + 1, jump to B
 	OpCmpJmpF // pop y, pop x; jump to A unless x OP y, OP = Op(B) (a comparison)
 	OpAddI    // top = top + A (an int constant; B=1 when written as a subtraction)
+	OpDup     // push the top again (the address of a compound assignment's target)
 	numOps
 )
 
@@ -93,7 +94,7 @@ var opNames = [...]string{
 	OpJoin: "join", OpWait: "wait", OpSleep: "sleep", OpSend: "send", OpRecv: "recv",
 	OpClose: "close", OpLock: "lock", OpUnlock: "unlock", OpPipe: "pipe",
 	OpHalt: "halt", OpEcho: "echo", OpForLt: "forlt", OpIncJmp: "incjmp",
-	OpCmpJmpF: "cmpjmpf", OpAddI: "addi",
+	OpCmpJmpF: "cmpjmpf", OpAddI: "addi", OpDup: "dup",
 }
 
 func (o Op) String() string {

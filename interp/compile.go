@@ -59,6 +59,9 @@ type compiler struct {
 	scopes []map[string]int
 	loops  []*loopCtx
 	isMain bool
+	// mainLocals are the names main declares at its top level, set once
+	// main is compiled: a function that uses one is told why it cannot.
+	mainLocals map[string]int
 	// codeBuf and lineBuf are the buffers the code of a function is
 	// compiled into (see begin).
 	codeBuf []Instr
@@ -121,6 +124,7 @@ func (c *compiler) compile(s *grammar.Script) {
 	}
 	c.emit(OpInt, 0, 0, grammar.Pos{})
 	c.emit(OpRet, 0, 0, grammar.Pos{})
+	c.mainLocals = c.scopes[0]
 	c.end()
 	c.isMain = false
 	for _, f := range s.Funcs {
@@ -406,7 +410,7 @@ func (c *compiler) lookupLocal(name string) (int, bool) {
 // stackEffect is how an instruction changes the operand stack depth.
 func stackEffect(op Op, a, b int32) int {
 	switch op {
-	case OpConst, OpInt, OpNil, OpTrue, OpFalse, OpLoadL, OpLoadG, OpAddrL, OpAddrG, OpAddrF:
+	case OpConst, OpInt, OpNil, OpTrue, OpFalse, OpLoadL, OpLoadG, OpAddrL, OpAddrG, OpAddrF, OpDup:
 		return 1
 	case OpPop, OpStoreL, OpStoreG, OpJmpF, OpJmpT, OpFree, OpExit, OpCompute, OpRet:
 		return -1
@@ -723,16 +727,35 @@ func (c *compiler) forStmt(s *grammar.ForStmt) {
 }
 
 // assign compiles TARGET = VALUE as load/compute steps, then one store.
+//
+// TARGET OP= VALUE is TARGET = TARGET OP (VALUE) with the target's
+// address computed once: a load of the target, the operation and the
+// store, the very instructions of the long form. Another thread can run
+// between the load and the store, so `counter += 1` races as
+// `counter = counter + 1` does, and the race is there to see.
 func (c *compiler) assign(s *grammar.AssignStmt) {
+	// value leaves what is to be stored on the stack; for OP= the
+	// target's value is there already.
+	value := func() { c.expr(s.Value) }
+	if s.Op != "" {
+		op := &grammar.BinaryExpr{Pos: s.OpPos, Op: s.Op, X: s.Target, Y: s.Value}
+		value = func() { c.binary(op) }
+	}
 	switch t := unparen(s.Target).(type) {
 	case *grammar.Ident:
 		if slot, ok := c.lookupLocal(t.Name); ok {
-			c.expr(s.Value)
+			if s.Op != "" {
+				c.emit(OpLoadL, slot, 0, t.Pos)
+			}
+			value()
 			c.emit(OpStoreL, slot, 0, t.Pos)
 			return
 		}
 		if g, ok := c.globals[t.Name]; ok {
-			c.expr(s.Value)
+			if s.Op != "" {
+				c.emit(OpLoadG, g.Index, boolInt(g.Bss), t.Pos)
+			}
+			value()
 			c.emit(OpStoreG, g.Index, boolInt(g.Bss), t.Pos)
 			return
 		}
@@ -744,10 +767,14 @@ func (c *compiler) assign(s *grammar.AssignStmt) {
 			c.errorf(t.Pos, "cannot assign to builtin %s", t.Name)
 			return
 		}
-		c.errorf(t.Pos, "undefined: %s", t.Name)
+		c.undefined(t)
 	case *grammar.IndexExpr, *grammar.FieldExpr:
 		c.addr(t)
-		c.expr(s.Value)
+		if s.Op != "" {
+			c.emit(OpDup, 0, 0, grammar.ExprPos(t))
+			c.emit(OpLoad, 0, 0, grammar.ExprPos(t))
+		}
+		value()
 		c.emit(OpStore, 0, 0, s.Pos)
 	case *grammar.UnaryExpr:
 		if t.Op != "*" {
@@ -755,7 +782,11 @@ func (c *compiler) assign(s *grammar.AssignStmt) {
 			return
 		}
 		c.expr(t.X)
-		c.expr(s.Value)
+		if s.Op != "" {
+			c.emit(OpDup, 0, 0, t.Pos)
+			c.emit(OpLoad, 0, 0, t.Pos)
+		}
+		value()
 		c.emit(OpStore, 0, 0, t.Pos)
 	default:
 		c.errorf(s.Pos, "cannot assign to %s", describe(s.Target))
@@ -815,7 +846,7 @@ func (c *compiler) addr(e grammar.Expr) {
 			c.emit(OpAddrF, 0, 0, e.Pos)
 			return
 		}
-		c.errorf(e.Pos, "undefined: %s", e.Name)
+		c.undefined(e)
 		c.emit(OpNil, 0, 0, e.Pos)
 	case *grammar.IndexExpr:
 		c.expr(e.X)
@@ -1019,12 +1050,23 @@ func (c *compiler) ident(e *grammar.Ident) {
 		c.errorf(e.Pos, "%s is a function: call it as %s(...), or take its address with &%s", e.Name, e.Name, e.Name)
 	} else if IsBuiltin(e.Name) {
 		c.errorf(e.Pos, "%s is a builtin: call it as %s(...)", e.Name, e.Name)
+	} else {
+		c.undefined(e)
+	}
+	c.emit(OpNil, 0, 0, e.Pos)
+}
+
+// undefined reports a name that nothing declares where it is used. A
+// local of main used in a function is the usual cause: a top-level let
+// reads like a global declaration, and is not one.
+func (c *compiler) undefined(e *grammar.Ident) {
+	if _, ok := c.mainLocals[e.Name]; ok && !c.isMain {
+		c.errorf(e.Pos, "undefined: %s (main's locals are not visible in functions: declare %s with global instead of let)", e.Name, e.Name)
 	} else if hint := c.similar(e.Name); hint != "" {
 		c.errorf(e.Pos, "undefined: %s (did you mean %s?)", e.Name, hint)
 	} else {
 		c.errorf(e.Pos, "undefined: %s", e.Name)
 	}
-	c.emit(OpNil, 0, 0, e.Pos)
 }
 
 // similar suggests a visible name close to a misspelt one.

@@ -75,6 +75,55 @@ func TestExploreLostUpdate(t *testing.T) {
 	}
 }
 
+// TestExploreCompoundLostUpdate: a compound assignment is a load, the
+// operation and a store, on every kind of target, so two unlocked ones
+// lose updates as the long form does; on a name it is the long form's
+// very code.
+func TestExploreCompoundLostUpdate(t *testing.T) {
+	script := func(stmt string) string {
+		return fmt.Sprintf(`global counter = 0
+global cell
+global box
+global ptr
+func inc() {
+    for i in 0..2 {
+        %s
+    }
+}
+cell = [0]
+box = {n: 0}
+ptr = &counter
+let a = thread inc()
+let b = thread inc()
+join a
+join b
+print counter + cell[0] + box.n
+free cell
+free box
+`, stmt)
+	}
+	for _, stmt := range []string{"counter += 1", "cell[0] += 1", "box.n += 1", "*ptr += 1"} {
+		res := explore(t, script(stmt), ExploreOptions{Preemptions: -1})
+		if got := outputs(res); fmt.Sprint(got) != "[2 3 4]" || !res.Complete {
+			t.Errorf("%s: outcomes %v (complete %v), want [2 3 4]", stmt, got, res.Complete)
+		}
+	}
+	code := func(stmt string) string {
+		prog, err := Load("e.proc", []byte(script(stmt)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ops []string
+		for _, in := range prog.Funcs[1].Code {
+			ops = append(ops, fmt.Sprint(in))
+		}
+		return strings.Join(ops, " ")
+	}
+	if short, long := code("counter += 1"), code("counter = counter + 1"); short != long {
+		t.Errorf("counter += 1 compiles to\n%s\nnot to the code of counter = counter + 1\n%s", short, long)
+	}
+}
+
 func TestExploreLocked(t *testing.T) {
 	for n := 1; n <= 3; n++ {
 		res := explore(t, counterScript(n, true), ExploreOptions{Preemptions: -1})

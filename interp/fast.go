@@ -372,6 +372,9 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 		case OpLoadL:
 			ops[sp] = locals[in.A]
 			sp++
+		case OpDup:
+			ops[sp] = ops[sp-1]
+			sp++
 		case OpStoreL:
 			if env.cow {
 				return pc, sp, n

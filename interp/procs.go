@@ -299,7 +299,11 @@ func (vm *VM) sleep(th *threadCtx, io bool) (runtime.Stop, bool) {
 			Fields: []runtime.Field{{Key: "ticks", Val: v.N}}})
 	}
 	what := fmt.Sprintf("%s(%d) until tick %d", name, v.N, m.Clock+v.N)
-	m.Sleep(th.rt, v.N, what)
+	if io {
+		m.IO(th.rt, v.N, what)
+	} else {
+		m.Sleep(th.rt, v.N, what)
+	}
 	return runtime.StopBlock, false
 }
 

@@ -157,6 +157,58 @@ print now()`, "12\n"},
 print &f > 0x400000`, "true\n"},
 		{"str of pointer", `let p = alloc 8
 print str(p) == "" + p`, "true\n"},
+		{"keywords as calls", `let r, w = pipe()
+send(w, "hi")
+print(recv(r, 1), recv(r))
+assert(true, "never")
+yield()
+let c = fork()
+if c == 0 {
+  exit(3)
+}
+print(wait(c))
+let q = mqueue("/q")
+send(q, "lo", 1)
+send (q), "hi", 2
+print recv(q, 9) + "!", recv q
+exit()
+print "unreachable"`, "h i\n3\nhi! lo\n"},
+		{"compound assignment", `global g = 10
+let i = 1
+i += 2
+i -= 1
+i *= 5
+i /= 3
+i %= 2
+g += i * 2
+let s = "a"
+s += 1 + 1
+print i, g, s`, "1 12 a2\n"},
+		{"compound on every target", `let a = [1, 2, 3]
+let o = {x: 1}
+let n = 5
+let p = &n
+a[2] -= 1
+o.x *= 7
+*p %= 3
+print a[2], o.x, n`, "2 7 2\n"},
+		{"compound right side in parentheses", `let x = 5
+x *= 1 + 1
+x -= 3 - 1
+print x`, "8\n"},
+		{"compound target evaluated once", `let a = [0, 0]
+global calls = 0
+func at() {
+  calls += 1
+  return 1
+}
+func next() {
+  print "next"
+  return {v: 1}
+}
+a[at()] += 5
+next().v += 1
+print a[1], calls`, "next\n5 1\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -174,6 +174,7 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	vm.m = m
 	s.M, s.VM = m, vm
 	m.RecordSlices = opts.Gantt
+	m.RecordWaits = opts.Gantt
 	if opts.Chrome != nil {
 		s.chrome = m.RecordChrome()
 		m.RecordSlices = true

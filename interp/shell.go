@@ -25,7 +25,8 @@ import (
 // new globals into room the REPL keeps free in data and bss.
 
 // ShellFile is the file name of what is typed at the prompt; lines are
-// numbered across the whole session.
+// numbered across the whole session, in the order typed, whether their
+// input ran, failed or was dropped.
 const ShellFile = "<repl>"
 
 // The room the REPL keeps for its program to grow into while it runs:
@@ -242,6 +243,7 @@ func (s *Shell) Input(text string) {
 	first := s.lines + 1
 	pad := strings.Repeat("\n", s.lines)
 	src := pad + text + "\n"
+	s.number(text)
 	sc, perr := grammar.Parse(ShellFile, []byte(src))
 	var bare grammar.Expr
 	if perr != nil {
@@ -249,7 +251,7 @@ func (s *Shell) Input(text string) {
 		if bare == nil {
 			var ge *grammar.Error
 			if last := first + strings.Count(text, "\n"); errors.As(perr, &ge) && ge.AtEOF && ge.Pos.Line > last {
-				// The input ended inside a block: point after its last line.
+				// The input ended inside a bracket: point after its last line.
 				lines := strings.Split(text, "\n")
 				ge.Pos.Line, ge.Pos.Col = last, len([]rune(lines[len(lines)-1]))+1
 			}
@@ -269,12 +271,23 @@ func (s *Shell) Input(text string) {
 		s.syntaxError(cerr, []byte(src))
 		return
 	}
-	s.prog.Src = append(s.prog.Src, text+"\n"...)
-	s.lines += strings.Count(text, "\n") + 1
 	if chunk != nil {
 		s.run(chunk, 0)
 	}
 }
+
+// number gives the lines of an input the next numbers of the session,
+// whatever becomes of the input: an input that failed and left its
+// numbers to the next one made two errors point at the same line number.
+func (s *Shell) number(text string) {
+	s.prog.Src = append(s.prog.Src, text+"\n"...)
+	s.lines += strings.Count(text, "\n") + 1
+}
+
+// Drop takes the lines of an input left unfinished (Ctrl-C): they never
+// run, but they were typed, and the lines typed are numbered in the order
+// typed.
+func (s *Shell) Drop(text string) { s.number(text) }
 
 // bareExpr parses text as an expression standing alone, or returns nil.
 // The grammar has no expression statement that is not a call, so a bare
@@ -409,12 +422,16 @@ func (s *Shell) runShell() {
 	}})
 	busy := !s.hooks.parked && s.t.State != runtime.ThreadDone
 	switch {
-	case end == runtime.LegStuck && busy:
+	case end.end == runtime.LegStuck && busy:
 		// The shell waits for something no thread can give.
 		s.m.ReportDeadlock()
 		s.m.Stopped, s.m.Deadlock = "", nil
-	case end == runtime.LegDone && busy:
-		s.say("\ninterrupted")
+	case end.end == runtime.LegDone && busy:
+		s.say("interrupted")
+		s.sayWhere(end.last)
+	case end.stepLimit && busy:
+		s.sayWhere(end.last)
+		s.say(stepLimitHint)
 	}
 	if busy {
 		s.abandon()
@@ -422,21 +439,61 @@ func (s *Shell) runShell() {
 	s.checkShell()
 }
 
+// stepLimitHint follows a stop by max_steps: a thread that never ends
+// otherwise holds the prompt for as long as the limit lasts, with no word
+// that a key would have stopped it.
+const stepLimitHint = "Ctrl-C stops the machine sooner; :set max_steps=N lets it run longer"
+
+// legEnd is how a leg ended.
+type legEnd struct {
+	end       runtime.LegEnd
+	stepLimit bool            // max_steps stopped it
+	last      *runtime.Thread // the thread that ran last (nil: none ran)
+}
+
 // leg runs the machine with the current settings and reports a stop.
-func (s *Shell) leg(leg runtime.Leg) runtime.LegEnd {
+func (s *Shell) leg(leg runtime.Leg) legEnd {
 	m := s.m
 	m.Cfg = s.cfg
 	// max_output, max_ticks, max_slices, max_trace and max_copy count what
 	// one input spends, as max_steps its steps.
 	m.ResetBudgets()
-	end := m.RunUntil(leg)
+	var r legEnd
+	onTurn := leg.OnTurn
+	leg.OnTurn = func(t *runtime.Thread, k int64) {
+		if k > 0 {
+			r.last = t
+		}
+		if onTurn != nil {
+			onTurn(t, k)
+		}
+	}
+	r.end = m.RunUntil(leg)
+	if s.interrupted.Load() {
+		// The terminal echoed ^C where its cursor was, and the trace
+		// since waits in a buffer: a new line first, so that nothing
+		// goes on after the ^C.
+		io.WriteString(s.out, "\n")
+	}
 	if m.Stopped != "" {
+		r.stepLimit = r.end == runtime.LegStopped && strings.HasPrefix(m.Stopped, "step limit")
 		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + m.Stopped,
 			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
 		m.Stopped = ""
 	}
 	m.Trace.Flush()
-	return end
+	return r
+}
+
+// sayWhere tells where t is: the function, the line and its text.
+func (s *Shell) sayWhere(t *runtime.Thread) {
+	if t == nil || t.State == runtime.ThreadDone {
+		return
+	}
+	if th, ok := t.Ctx.(*threadCtx); ok {
+		w := th.where()
+		s.say("%d/%d is at %s: %s", t.Proc.PID, t.TID, w, s.prog.sourceLine(w.pos))
+	}
 }
 
 // abandon gives up the statement the shell thread is in (deadlock, step
@@ -667,7 +724,7 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		c.emit(OpHalt, 0, 0, end)
 	}
 	chunk.Fast = fuse(chunk.Code)
-	c.fn, c.isMain = nil, false
+	c.fn, c.isMain, c.mainLocals = nil, false, scope
 	for i, f := range sc.Funcs {
 		if i >= len(newFuncs) {
 			break
@@ -1005,14 +1062,9 @@ func (s *Shell) Step(n int64) {
 	ran := s.m.Steps - steps
 	if ran > 0 {
 		s.say("stepped %s, tick %d -> %d: %s", plural(int(ran), "instruction"), clock, s.m.Clock, strings.Join(parts, ", "))
-		if last := turns[len(turns)-1].t; last.State != runtime.ThreadDone {
-			if th, ok := last.Ctx.(*threadCtx); ok {
-				w := th.where()
-				s.say("%d/%d is at %s: %s", last.Proc.PID, last.TID, w, s.prog.sourceLine(w.pos))
-			}
-		}
+		s.sayWhere(end.last)
 	}
-	s.afterOthers(end, ran == 0)
+	s.afterOthers(end, ran == 0, false)
 }
 
 // Run runs the other threads until only the shell thread is left, or no
@@ -1025,20 +1077,29 @@ func (s *Shell) Run() {
 	if ran := s.m.Steps - steps; ran > 0 || s.m.Clock != clock {
 		s.say("ran %s, tick %d -> %d", plural(int(ran), "instruction"), clock, s.m.Clock)
 	}
-	s.afterOthers(end, false)
+	s.afterOthers(end, false, true)
 }
 
-// afterOthers reports how a :step or :run ended.
-func (s *Shell) afterOthers(end runtime.LegEnd, idle bool) {
+// afterOthers reports how a :step or :run ended. A :run that did not
+// finish says where it was; a :step has said so already.
+func (s *Shell) afterOthers(end legEnd, idle, where bool) {
 	switch {
 	case s.t.State == runtime.ThreadDone:
 		// checkShell says what happened to it.
 	case s.others() == 0:
 		s.say("only the shell is left")
-	case end == runtime.LegStuck:
+	case end.end == runtime.LegStuck:
 		s.m.ReportBlocked(s.t)
-	case end == runtime.LegDone && s.interrupted.Load():
-		s.say("\ninterrupted")
+	case end.end == runtime.LegDone && s.interrupted.Load():
+		s.say("interrupted")
+		if where {
+			s.sayWhere(end.last)
+		}
+	case end.stepLimit:
+		if where {
+			s.sayWhere(end.last)
+		}
+		s.say(stepLimitHint)
 	case idle:
 		s.say("nothing ran")
 	}

@@ -165,6 +165,32 @@ func TestShellErrorChangesNothing(t *testing.T) {
 	}
 }
 
+// A compound assignment typed at the prompt works on main's locals, on
+// globals and through pointers, as in a script.
+func TestShellCompoundAssign(t *testing.T) {
+	s, out := newTestShell(t)
+	for _, in := range []string{"let x = 1", "x += 2", "global g = 5", "g *= x", "let a = [10]", "a[0] -= g", "*(&x) %= 2"} {
+		s.Input(in)
+	}
+	out.Reset()
+	s.Input("print x, g, a[0]")
+	if !strings.Contains(out.String(), "| 1 15 -5\n") {
+		t.Errorf("got\n%s\nwant the line 1 15 -5", out)
+	}
+}
+
+// A function typed at the prompt that uses a local of main is told why
+// it cannot.
+func TestShellMainLocalsHint(t *testing.T) {
+	s, out := newTestShell(t)
+	s.Input("let x = 1")
+	out.Reset()
+	s.Input("func f() { return x }")
+	if want := "undefined: x (main's locals are not visible in functions: declare x with global instead of let)"; !strings.Contains(out.String(), want) {
+		t.Errorf("got\n%s\nwant %s", out, want)
+	}
+}
+
 // TestShellMainFrame: main's frame grows with each input's lets, up to
 // the stack as in a run (a 4096-byte stack holds 510 slots): the input
 // that needs more faults, and a fresh shell takes over.
@@ -212,16 +238,19 @@ func TestShellIncomplete(t *testing.T) {
 	}
 }
 
-// Ctrl-C stops a statement that would run for a long time.
+// Ctrl-C stops a statement that would run for a long time. The terminal
+// echoes ^C where its cursor is: what follows starts on a new line, the
+// trace still buffered too.
 func TestShellInterrupt(t *testing.T) {
 	s, out := newTestShell(t, "max_steps=100000000000")
 	s.Input("func one() { return 1 }")
+	out.Reset()
 	// The value shown at the prompt stands for the key pressed while the
 	// loop runs.
 	s.hooks.echo = func(mem.Value) { s.Interrupt() }
 	s.Input("one()\nwhile true { }")
-	if !strings.Contains(out.String(), "interrupted\nthe statement was abandoned") {
-		t.Fatalf("not interrupted:\n%s", out)
+	if !strings.HasPrefix(out.String(), "\n ") || !strings.Contains(out.String(), "\ninterrupted\n1/1 is at main, line 2: one()\nthe statement was abandoned") {
+		t.Fatalf("not interrupted, or not from a new line:\n%q", out)
 	}
 	s.hooks.echo = s.echo
 	out.Reset()
@@ -420,5 +449,32 @@ func TestShellLoadManyStatements(t *testing.T) {
 	s.Next(n)
 	if !strings.Contains(out.String(), fmt.Sprintf("| %d\n", n-1)) {
 		t.Errorf("the last statement did not run:\n%.2000s", out.String()[max(0, out.Len()-2000):])
+	}
+}
+
+// :threads lines its columns up, however wide a cell: what a thread waits
+// for starts in the same column on every line, and no line ends in
+// spaces.
+func TestShellThreadsAligned(t *testing.T) {
+	s, _ := newTestShell(t)
+	s.Input("func grab(m) { lock m }\nlet m = mutex()\nlock m\nlet a = thread grab(m)\nlet b = thread grab(m)")
+	s.Step(20)
+	lines := s.Threads()
+	if len(lines) != 4 {
+		t.Fatalf("want a header and 3 threads:\n%s", strings.Join(lines, "\n"))
+	}
+	col := strings.Index(lines[0], "WAITING FOR")
+	for _, l := range lines {
+		if strings.TrimRight(l, " ") != l {
+			t.Errorf("line ends in spaces: %q", l)
+		}
+		if len(l) > col && (l[col-1] != ' ' || l[col] == ' ') {
+			t.Errorf("the last column does not start under WAITING FOR (column %d):\n%s", col, strings.Join(lines, "\n"))
+		}
+	}
+	for _, l := range lines[1:] {
+		if len(l) <= col {
+			t.Errorf("no WAITING FOR in %q", l)
+		}
 	}
 }

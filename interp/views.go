@@ -191,9 +191,15 @@ func (vm *VM) HeapView(p *runtime.Process) []string {
 	return out
 }
 
-// PsView lists the processes like ps.
+// PsView lists the processes like ps, each in the state of its most
+// active thread, with what a waiting one waits for.
 func PsView(m *runtime.Machine) []string {
-	out := []string{fmt.Sprintf("%5s %5s %-8s %7s  %s", "PID", "PPID", "STATE", "THREADS", "NAME")}
+	type row struct {
+		pid, ppid, live  int
+		state, name, why string
+	}
+	var rows []row
+	nameW := len("NAME")
 	for _, p := range m.Living() {
 		live := 0
 		for _, t := range p.Threads {
@@ -201,7 +207,26 @@ func PsView(m *runtime.Machine) []string {
 				live++
 			}
 		}
-		out = append(out, fmt.Sprintf("%5d %5d %-8s %7d  %s", p.PID, p.PPID, p.State, live, p.Name))
+		state, by := p.Status()
+		why := ""
+		switch {
+		case p.State == runtime.ProcZombie:
+			why = fmt.Sprintf("its parent %d to wait", p.PPID)
+		case by != nil && by.WaitingFor != "" && (state == "blocked" || state == "sleeping"):
+			why = by.WaitingFor
+			if live > 1 {
+				// The others wait too: show threads lists them.
+				why = fmt.Sprintf("thread %d: %s", by.TID, why)
+			}
+		}
+		rows = append(rows, row{p.PID, p.PPID, live, state, p.Name, why})
+		nameW = max(nameW, len(p.Name))
+	}
+	// The name is as wide as the widest, and two spaces set the free
+	// text of the last column apart, as in show threads.
+	out := []string{fmt.Sprintf("%5s %5s %-8s %7s  %-*s  %s", "PID", "PPID", "STATE", "THREADS", nameW, "NAME", "WAITING FOR")}
+	for _, r := range rows {
+		out = append(out, strings.TrimRight(fmt.Sprintf("%5d %5d %-8s %7d  %-*s  %s", r.pid, r.ppid, r.state, r.live, nameW, r.name, r.why), " "))
 	}
 	return out
 }
@@ -209,7 +234,7 @@ func PsView(m *runtime.Machine) []string {
 // ThreadsView lists the threads: state, what a blocked one waits for, the
 // line it is at and its stack range.
 func (vm *VM) ThreadsView() []string {
-	out := []string{fmt.Sprintf("%5s %5s %-8s %-6s %-27s %s", "PID", "TID", "STATE", "LINE", "STACK", "WAITING FOR")}
+	rows := [][]string{{"PID", "TID", "STATE", "LINE", "STACK", "WAITING FOR"}}
 	ths := append([]*runtime.Thread(nil), vm.m.Threads()...)
 	sort.Slice(ths, func(i, j int) bool { return ths[i].TID < ths[j].TID })
 	for _, t := range ths {
@@ -226,7 +251,43 @@ func (vm *VM) ThreadsView() []string {
 		if t.Stack != nil {
 			stack = fmt.Sprintf("%s-%s", mem.Hex(t.Stack.Start), mem.Hex(t.Stack.End))
 		}
-		out = append(out, fmt.Sprintf("%5d %5d %-8s %-6s %-27s %s", t.Proc.PID, t.TID, t.State, line, stack, t.WaitingFor))
+		rows = append(rows, []string{fmt.Sprint(t.Proc.PID), fmt.Sprint(t.TID), t.Status(), line, stack, t.WaitingFor})
+	}
+	// The narrow columns keep the widths show ps has; a stack range is
+	// wider than any fixed width would guess (a thread's stack sits at
+	// 0x7eff..., 14 digits), so every width follows the widest cell.
+	return columns(rows, []int{5, 5, 8, 6, 0, 0}, 2)
+}
+
+// columns lays rows out in columns at least as wide as min and as their
+// widest cell, the first right of them aligned right and the others left.
+// The last column is not padded, and two spaces set it apart: it is free
+// text.
+func columns(rows [][]string, min []int, right int) []string {
+	width := append([]int(nil), min...)
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	out := make([]string, 0, len(rows))
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			switch {
+			case i == len(r)-1:
+				b.WriteString("  ")
+				b.WriteString(c)
+			case i < right:
+				fmt.Fprintf(&b, "%*s", width[i], c)
+			default:
+				fmt.Fprintf(&b, "%-*s", width[i], c)
+			}
+			if i < len(r)-2 {
+				b.WriteByte(' ')
+			}
+		}
+		out = append(out, strings.TrimRight(b.String(), " "))
 	}
 	return out
 }

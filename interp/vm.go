@@ -237,6 +237,9 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		case OpLoadL:
 			ops[sp] = locals[in.A]
 			sp++
+		case OpDup:
+			ops[sp] = ops[sp-1]
+			sp++
 		case OpStoreL:
 			sp--
 			if pctx.space.COWActive() {

@@ -89,7 +89,6 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			// Paused mid-turn: it still holds the CPU, and dispatch left
 			// the rest of its turn in t.slice.
 			t = m.cur
-			t.readySince = m.Clock
 		case fg != nil && fg.State == ThreadReady:
 			m.unready(fg)
 			t = fg

@@ -141,9 +141,28 @@ func (m *Machine) ticksLeft() int64 {
 func (m *Machine) recordSlice(s Slice) {
 	if len(m.Slices) >= MaxSlicesRecorded {
 		m.SlicesCut = true
+		m.cutTimeline(s.Start)
 		return
 	}
 	m.Slices = append(m.Slices, s)
+}
+
+// recordWait adds a stretch of a thread's waiting to the timeline, while
+// it has room (as many as of runs).
+func (m *Machine) recordWait(w Wait) {
+	if len(m.Waits) >= MaxSlicesRecorded {
+		m.cutTimeline(w.Start)
+		return
+	}
+	m.Waits = append(m.Waits, w)
+}
+
+// cutTimeline notes that a stretch from tick at on is missing from the
+// timeline: what it shows from there on would be partial.
+func (m *Machine) cutTimeline(at int64) {
+	if !m.timelineCut || at < m.timelineCutAt {
+		m.timelineCut, m.timelineCutAt = true, at
+	}
 }
 
 // forkFootprint is what forking t's process copies: the words of every

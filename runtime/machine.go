@@ -84,6 +84,15 @@ type Machine struct {
 	// RecordSlices keeps the timeline of who ran when (Slices), for
 	// --gantt and --chrome.
 	RecordSlices bool
+	// RecordWaits keeps the timeline of who waited when, and how (Waits),
+	// for --gantt.
+	RecordWaits bool
+	// Waits records who waited when: ready, blocked or asleep.
+	Waits []Wait
+	// timelineCut is set when a stretch did not fit in Slices or Waits;
+	// timelineCutAt is the earliest tick such a stretch began.
+	timelineCut   bool
+	timelineCutAt int64
 
 	// Stopped is set when the run ended early: "deadlock", a step limit or
 	// the output limit.
@@ -415,10 +424,15 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	if t.State == ThreadDone {
 		return
 	}
+	if t.started {
+		m.settle(t, since)
+	} else {
+		t.start(since)
+	}
+	t.since = since
 	t.State = ThreadReady
 	t.WaitingFor = ""
 	t.queue, t.holders, t.Detail = nil, nil, nil
-	t.readySince = since
 	m.seq++
 	t.seq = m.seq
 	t.inReady = true
@@ -429,7 +443,9 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 // waits for; holders lists the threads that could release it, for the
 // deadlock report.
 func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
+	m.settle(t, m.Clock)
 	t.State = ThreadBlocked
+	t.asleep = false
 	t.WaitingFor = what
 	t.queue, t.holders = q, holders
 	if q != nil {
@@ -437,8 +453,21 @@ func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*
 	}
 }
 
-// Sleep blocks t for n ticks (sleep and io).
+// Sleep blocks t for n ticks of `sleep`: it waits for nothing but time,
+// which the views call sleeping.
 func (m *Machine) Sleep(t *Thread, n int64, what string) {
+	m.timed(t, n, what)
+	t.asleep = true
+}
+
+// IO blocks t for n ticks of `io`: it waits for a device, as a thread
+// blocked on a disk does, so it is blocked and not sleeping.
+func (m *Machine) IO(t *Thread, n int64, what string) {
+	m.timed(t, n, what)
+}
+
+// timed blocks t until n ticks from now.
+func (m *Machine) timed(t *Thread, n int64, what string) {
 	m.Block(t, what, nil, nil)
 	t.sleeping = true
 	t.wakeAt = m.Clock + n
@@ -531,6 +560,10 @@ func (m *Machine) finishThread(t *Thread) {
 	}
 	m.unready(t)
 	m.releaseLocks(t)
+	if !t.started {
+		t.start(m.Clock)
+	}
+	m.settle(t, m.Clock)
 	t.State = ThreadDone
 	m.liveThreads--
 	t.EndedAt = m.Clock
@@ -797,11 +830,14 @@ func (m *Machine) choose() *Thread {
 func (m *Machine) dispatch(t *Thread) {
 	if m.cur != nil && m.cur != t {
 		m.contextSwitch(m.cur, t)
+		t.Times.Switches++
 	}
 	m.cur = t
+	// Its wait ends once the switch to it is paid; a thread paused in
+	// its turn (RunUntil) is still running and waited for nothing.
+	m.settle(t, m.Clock)
 	t.State = ThreadRunning
 	p := t.Proc
-	p.Wait += m.Clock - t.readySince
 	if p.FirstRun < 0 {
 		p.FirstRun = m.Clock
 	}
@@ -814,7 +850,14 @@ func (m *Machine) dispatch(t *Thread) {
 	defer func() {
 		ran := m.Clock - start
 		m.Busy += ran
-		p.CPU += ran
+		t.Times.CPU += ran
+		t.since = m.Clock
+		if t.State == ThreadDone {
+			// An exit or a fault is written, and ends the process, as
+			// its instruction starts; the thread holds the CPU to the
+			// end of that instruction, and its life with it.
+			t.EndedAt = m.Clock
+		}
 		if ran > 0 && m.RecordSlices {
 			if n := len(m.Slices); n > 0 && m.Slices[n-1].TID == t.TID && m.Slices[n-1].End == start {
 				m.Slices[n-1].End = m.Clock // the same thread ran on

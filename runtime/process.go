@@ -93,8 +93,6 @@ type Process struct {
 	Arrival  int64
 	FirstRun int64 // -1 until a thread of it runs
 	Finish   int64
-	CPU      int64
-	Wait     int64
 	HeapPeak uint64
 	Leaked   uint64
 	Copied   int64
@@ -144,6 +142,53 @@ func (s ThreadState) String() string {
 	return "done"
 }
 
+// Status is the thread's state as the views name it: running, ready,
+// blocked (on an event, or a device in io), sleeping (in sleep: it waits
+// for time alone and wakes by itself) or done.
+func (t *Thread) Status() string {
+	if t.State == ThreadBlocked && t.asleep {
+		return "sleeping"
+	}
+	return t.State.String()
+}
+
+// statusRank orders the thread states from the most active: a process
+// takes the state of its most active thread.
+func statusRank(t *Thread) int {
+	switch {
+	case t.State == ThreadRunning:
+		return 0
+	case t.State == ThreadReady:
+		return 1
+	case t.State == ThreadBlocked && t.asleep:
+		return 2
+	case t.State == ThreadBlocked:
+		return 3
+	}
+	return 4
+}
+
+// Status is the process's state as the views name it: zombie or reaped
+// once it ended; else the state of its most active thread (running, then
+// ready, sleeping, blocked), which is returned too, so that a view can say
+// what a waiting process waits for. A process runs when any of its
+// threads does, and waits only when all of them wait.
+func (p *Process) Status() (string, *Thread) {
+	if p.State != ProcRunning {
+		return p.State.String(), nil
+	}
+	var best *Thread
+	for _, t := range p.Threads {
+		if t.State != ThreadDone && (best == nil || statusRank(t) < statusRank(best)) {
+			best = t
+		}
+	}
+	if best == nil {
+		return p.State.String(), nil
+	}
+	return best.Status(), best
+}
+
 // Thread is a simulated thread: its own stack and registers (kept by the
 // interpreter in Ctx), sharing its process's address space.
 type Thread struct {
@@ -173,15 +218,21 @@ type Thread struct {
 	// EndedAt is the tick the thread ended.
 	EndedAt int64
 
-	readySince int64
-	seq        int64 // order in which it became ready, for ties
-	wakeAt     int64 // for a sleeping thread: the tick it wakes
-	sleepSeq   int64 // order in which it went to sleep, for ties
-	sleepIdx   int   // its place in the sleepers' heap
-	sleeping   bool
-	inReady    bool             // in Machine.ready
-	queue      *WaitQueue       // the queue a blocked thread is on
-	holders    func() []*Thread // who could release it (deadlock report)
+	// Times are where its life went (--stats); since is when the stretch
+	// it is in (ready, running, blocked) began; started is set once it
+	// was first made ready, the start of its life.
+	Times    ThreadTimes
+	since    int64
+	started  bool
+	seq      int64 // order in which it became ready, for ties
+	wakeAt   int64 // for a sleeping thread: the tick it wakes
+	sleepSeq int64 // order in which it went to sleep, for ties
+	sleepIdx int   // its place in the sleepers' heap
+	sleeping bool
+	asleep   bool             // blocked in sleep, not on an event or a device
+	inReady  bool             // in Machine.ready
+	queue    *WaitQueue       // the queue a blocked thread is on
+	holders  func() []*Thread // who could release it (deadlock report)
 	// Detail, when set, gives more lines about what a blocked thread
 	// waits for (for the deadlock report).
 	Detail  func() []string

@@ -16,10 +16,37 @@ type ProcStats struct {
 	Copied, COW                                     int64
 }
 
-// Stats gathers the per-process figures, sorted by pid.
+// ThreadStats are the per-thread figures of the stats record: where the
+// thread's life, from Start to End, went.
+type ThreadStats struct {
+	TID, PID   int
+	Name       string
+	Start, End int64
+	ThreadTimes
+}
+
+// ThreadStats gathers the per-thread figures, sorted by tid, as of now.
+func (m *Machine) ThreadStats() []ThreadStats {
+	out := make([]ThreadStats, 0, len(m.threads))
+	for _, t := range m.threads {
+		tt, end := m.TimesNow(t)
+		out = append(out, ThreadStats{TID: t.TID, PID: t.Proc.PID, Name: t.Name, Start: tt.Start, End: end, ThreadTimes: tt})
+	}
+	return out
+}
+
+// Stats gathers the per-process figures, sorted by pid. A process's CPU
+// and Wait are the sums of its threads' CPU and Ready, so that a reader
+// can check them against the thread rows.
 func (m *Machine) Stats() []ProcStats {
 	var out []ProcStats
 	for _, p := range m.procs {
+		var cpu, wait int64
+		for _, t := range p.Threads {
+			tt, _ := m.TimesNow(t)
+			cpu += tt.CPU
+			wait += tt.Ready
+		}
 		finish := p.Finish
 		if p.State == ProcRunning {
 			finish = m.Clock
@@ -35,11 +62,21 @@ func (m *Machine) Stats() []ProcStats {
 		out = append(out, ProcStats{
 			PID: p.PID, Threads: len(p.Threads), Name: p.Name, Host: p.Host, Signal: p.Signal.String(),
 			Exit: p.ExitStatus, Arrival: p.Arrival, FirstRun: first, Finish: finish,
-			Turnaround: finish - p.Arrival, Response: first - p.Arrival, Wait: p.Wait, CPU: p.CPU,
+			Turnaround: finish - p.Arrival, Response: first - p.Arrival, Wait: wait, CPU: cpu,
 			HeapPeak: peak, Leaked: p.Leaked, Copied: p.Copied, COW: p.COW,
 		})
 	}
 	return out
+}
+
+// BusyNow is the ticks a thread ran, the turn in progress included (a
+// view shown by the running thread), so that it is the sum of the
+// threads' CPU at any time.
+func (m *Machine) BusyNow() int64 {
+	if t := m.cur; t != nil && t.State == ThreadRunning {
+		return m.Busy + max(m.Clock-t.since, 0)
+	}
+	return m.Busy
 }
 
 // Deadlocked reports whether the run stopped on a deadlock.
@@ -50,7 +87,7 @@ func (m *Machine) StatsJSON() []byte {
 	b := []byte(`{"ev":"stats","ticks":`)
 	b = strconv.AppendInt(b, m.Clock, 10)
 	b = append(b, `,"busy":`...)
-	b = strconv.AppendInt(b, m.Busy, 10)
+	b = strconv.AppendInt(b, m.BusyNow(), 10)
 	b = append(b, `,"idle":`...)
 	b = strconv.AppendInt(b, m.Idle, 10)
 	b = append(b, `,"switch_ticks":`...)
@@ -86,6 +123,26 @@ func (m *Machine) StatsJSON() []byte {
 		b = append(b, `,"procs_omitted":`...)
 		b = strconv.AppendInt(b, int64(omitted), 10)
 	}
+	b = append(b, `,"threads":[`...)
+	ths := m.ThreadStats()
+	omitted = 0
+	if len(ths) > MaxReportRows {
+		ths, omitted = ths[:MaxReportRows], len(ths)-MaxReportRows
+	}
+	for i, s := range ths {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, `{"tid":%d,"pid":%d,"name":%s,"start":%d,"end":%d,`+
+			`"cpu":%d,"ready":%d,"blocked":%d,"sleeping":%d,"switches":%d}`,
+			s.TID, s.PID, appendJSONString(nil, s.Name), s.Start, s.End,
+			s.CPU, s.Ready, s.Blocked, s.Sleeping, s.Switches)
+	}
+	b = append(b, ']')
+	if omitted > 0 {
+		b = append(b, `,"threads_omitted":`...)
+		b = strconv.AppendInt(b, int64(omitted), 10)
+	}
 	b = append(b, "}\n"...)
 	return b
 }
@@ -95,8 +152,8 @@ func (m *Machine) StatsJSON() []byte {
 // ones and says how many more there were.
 const MaxReportRows = 10000
 
-// StatsTable renders the statistics as a table, one row per process and
-// the machine's totals below.
+// StatsTable renders the statistics as a table: a row per process, a row
+// per thread, the rule that ties them together, and the machine's totals.
 func (m *Machine) StatsTable() []string {
 	out := []string{fmt.Sprintf("%5s %-10s %6s %-7s %7s %7s %7s %7s %7s %7s %7s %8s %5s %7s",
 		"PID", "NAME", "EXIT", "SIGNAL", "ARRIVAL", "FIRST", "FINISH", "TURN", "RESP", "WAIT", "CPU", "HEAPPEAK", "COW", "COPIED")}
@@ -112,12 +169,24 @@ func (m *Machine) StatsTable() []string {
 		out = append(out, fmt.Sprintf("%5d %-10s %6d %-7s %7d %7d %7d %7d %7d %7d %7d %8d %5d %7d",
 			s.PID, s.Name, s.Exit, sig, s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.HeapPeak, s.COW, s.Copied))
 	}
+	out = append(out, fmt.Sprintf("%5s %5s %-10s %7s %7s %7s %7s %7s %7s %8s %8s",
+		"TID", "PID", "NAME", "START", "END", "LIFE", "CPU", "READY", "BLOCKED", "SLEEPING", "SWITCHES"))
+	for i, s := range m.ThreadStats() {
+		if i == MaxReportRows {
+			out = append(out, fmt.Sprintf("... and %d more threads", len(m.threads)-i))
+			break
+		}
+		out = append(out, fmt.Sprintf("%5d %5d %-10s %7d %7d %7d %7d %7d %7d %8d %8d",
+			s.TID, s.PID, s.Name, s.Start, s.End, s.End-s.Start, s.CPU, s.Ready, s.Blocked, s.Sleeping, s.Switches))
+	}
+	out = append(out, "a process's WAIT and CPU add up its threads' READY and CPU; a thread's LIFE = END - START = CPU + READY + BLOCKED + SLEEPING")
+	busy := m.BusyNow()
 	util := 0.0
 	if m.Clock > 0 {
-		util = 100 * float64(m.Busy) / float64(m.Clock)
+		util = 100 * float64(busy) / float64(m.Clock)
 	}
 	out = append(out,
-		fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.Clock, m.Busy, util, m.Idle, m.SwitchTicks),
+		fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.Clock, busy, util, m.Idle, m.SwitchTicks),
 		fmt.Sprintf("switches: %d process (cost %d each), %d thread (cost %d each); %d instructions", m.Switches[1], m.Cfg.CostSwitchProcess, m.Switches[0], m.Cfg.CostSwitchThread, m.Steps))
 	return out
 }

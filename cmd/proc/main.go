@@ -108,7 +108,8 @@ Flags:
   --set KEY=VALUE    override a config key (repeatable; wins over the
                      script's config lines)
   --seed N           the same as --set seed=N
-  --gantt            print a timeline after the run: one row per thread
+  --gantt            print a timeline after the run: one row per thread;
+                     # running, - ready, . blocked, z sleeping
   --chrome FILE      also write the run to FILE as a Chrome trace (JSON), for
                      ui.perfetto.dev or chrome://tracing; 1 tick = 1 us
   --schedule S       replay the exact interleaving S printed by proc explore

@@ -311,7 +311,7 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				}
 			}
 		}()
-		fmt.Fprintf(stdout, "proc %s: a machine to poke at, one statement at a time. :help lists the commands; Ctrl-D leaves.\n", version)
+		fmt.Fprintln(stdout, banner())
 	} else {
 		r.in = newPlainReader(stdin)
 	}
@@ -322,6 +322,11 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r.loop()
 	return 0
+}
+
+// banner greets a session on a terminal.
+func banner() string {
+	return fmt.Sprintf("proc %s: a machine to poke at, one statement at a time. :help lists the commands; Ctrl-D leaves.", version)
 }
 
 func isTerminal(f any) bool {
@@ -343,7 +348,11 @@ func (r *repl) loop() {
 		}
 		line, err := r.in.ReadLine()
 		if errors.Is(err, errInterrupt) {
-			pending = nil // Ctrl-C drops what was typed
+			// Ctrl-C drops what was typed.
+			if len(pending) > 0 {
+				r.sh().Drop(strings.Join(pending, "\n"))
+			}
+			pending = nil
 			continue
 		}
 		if err != nil {

@@ -16,12 +16,14 @@ import (
 
 // fakeReader plays the lines of a terminal session: "^C" stands for
 // Ctrl-C, the end of lines for Ctrl-D. It records the prompt of each read
-// and the history saved.
+// and the history saved. With echo, it writes there the prompt and the
+// line typed, as a terminal shows them.
 type fakeReader struct {
 	lines   []string
 	prompt  string
 	prompts []string
 	history []string
+	echo    io.Writer
 }
 
 func (f *fakeReader) ReadLine() (string, error) {
@@ -33,6 +35,9 @@ func (f *fakeReader) ReadLine() (string, error) {
 	f.lines = f.lines[1:]
 	if l == "^C" {
 		return "", errInterrupt
+	}
+	if f.echo != nil {
+		io.WriteString(f.echo, f.prompt+l+"\n")
 	}
 	return l, nil
 }
@@ -76,6 +81,31 @@ func TestReplCtrlC(t *testing.T) {
 	}
 }
 
+// The lines typed are numbered in the order typed: those of an input that
+// failed, or that Ctrl-C dropped, keep their numbers, and no later error
+// points at them.
+func TestReplLineNumbers(t *testing.T) {
+	_, out := runFake(t,
+		"let a = 1",
+		"if a {",
+		"    print a +",
+		"}",
+		"func g() {",
+		"    return 1",
+		"^C",
+		"print nosuch",
+		":threads",
+		"",
+		"let b = [1,",
+		"2 +]",
+		"print a + nope")
+	for _, want := range []string{"<repl>:3:14: ", "<repl>:4:1: ", "<repl>:7:7: undefined: nosuch", "<repl>:9:4: ", "<repl>:10:11: undefined: nope"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+}
+
 func TestReplQuit(t *testing.T) {
 	f, out := runFake(t, ":q", "print 1")
 	if len(f.lines) != 1 || strings.Contains(out, "| 1") {
@@ -86,10 +116,10 @@ func TestReplQuit(t *testing.T) {
 	}
 }
 
-// The end of input inside a block says what is missing.
+// The end of input inside a block points at the brace still open.
 func TestReplEOFInBlock(t *testing.T) {
 	_, out := runFake(t, "while true {")
-	if !strings.Contains(out, `unexpected end of input: missing "}"`) {
+	if !strings.Contains(out, "<repl>:1:12: unexpected end of input: this \"{\" is never closed\nwhile true {\n           ^\n") {
 		t.Errorf("no error for the open block:\n%s", out)
 	}
 }
@@ -191,5 +221,43 @@ func TestHelpListsEveryCommand(t *testing.T) {
 		if row := "| `" + strings.TrimSpace(c.name+" "+c.args) + "` |"; !strings.Contains(string(readme), row) {
 			t.Errorf("the README's table of commands lacks %s", row)
 		}
+	}
+}
+
+// The session shown in the README's "The REPL" is what proc prints, byte
+// for byte: the banner, the prompts and the lines typed as a terminal
+// shows them, and the rest as proc repl prints it.
+func TestReadmeTranscript(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const start = "```\n$ proc repl\n"
+	i := strings.Index(string(readme), start)
+	if i < 0 {
+		t.Fatal("the README shows no session of proc repl")
+	}
+	block := string(readme[i+len(start):])
+	block = block[:strings.Index(block, "```\n")]
+	first, want, _ := strings.Cut(block, "\n")
+	if first != banner() {
+		t.Errorf("the README's banner is\n%s\nproc's is\n%s", first, banner())
+	}
+	var typed []string
+	for _, l := range strings.Split(want, "\n") {
+		for _, p := range []string{promptNew, promptMore} {
+			if in, ok := strings.CutPrefix(l, p); ok {
+				typed = append(typed, in)
+				break
+			}
+		}
+	}
+	var out bytes.Buffer
+	f := &fakeReader{lines: typed, echo: &out}
+	r := &repl{in: f, out: &out}
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: runtime.DefaultConfig(), Trace: runtime.CatAll, Out: &out}))
+	r.loop()
+	if got := out.String(); got != want {
+		t.Errorf("the README's session:\n%s\nproc prints:\n%s", want, got)
 	}
 }

@@ -73,7 +73,7 @@ func startTmuxCommand(t *testing.T, cmd string) *tmuxSession {
 
 // The terminal session: the prompt, the continuation prompt, tab
 // completion, history recall (also in a later session), Ctrl-C dropping a
-// line and stopping a long run, Ctrl-D leaving.
+// line and stopping a long statement or :run, Ctrl-D leaving.
 func TestTerminalSession(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts tmux: not in -short")
@@ -130,6 +130,24 @@ func TestTerminalSession(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 		s.keys("C-c")
+	}
+	// So does :run; what it says starts on a line of its own, not after
+	// the ^C the terminal echoes, and says where the thread was.
+	s.keys("func spin() { while true { } }", "Enter")
+	s.waitFor("func spin() at ", 1)
+	s.keys("let t = thread spin()", "Enter")
+	s.waitFor("thread spin() = ", 1)
+	s.keys(":run", "Enter")
+	for i := 0; strings.Count(s.screen(), "interrupted") < 2; i++ {
+		if i == 20 {
+			t.Fatalf("Ctrl-C did not stop :run:\n%s", s.screen())
+		}
+		time.Sleep(300 * time.Millisecond)
+		s.keys("C-c")
+	}
+	s.waitFor("1/2 is at spin, line 10: func spin() { while true { } }", 1)
+	if scr := s.screen(); regexp.MustCompile(`\^C.`).MatchString(scr) {
+		t.Errorf("a line goes on after ^C:\n%s", scr)
 	}
 	s.keys(`print "remember me"`, "Enter")
 	s.waitFor("| remember me", 1)
