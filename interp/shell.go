@@ -57,8 +57,22 @@ type ShellOptions struct {
 	// it.
 	Ceiling runtime.Config
 	Trace   runtime.Category
+	// Pinned are the config keys the command line set: the user's word,
+	// which the config lines and header of a loaded script leave as they
+	// are (:set still changes them).
+	Pinned []string
 	// Out receives the trace, the views and the REPL's messages.
 	Out io.Writer
+}
+
+// ScriptArgs are what the `# args:` header of a loaded script asks of the
+// shell.
+type ScriptArgs struct {
+	// Sets are its --set KEY=VALUE (and --seed): applied after its config
+	// lines, and like them they may lower a limit, never raise one.
+	Sets []string
+	// Trace is its --trace; "" leaves the trace as it is.
+	Trace string
 }
 
 // Shell is a program loaded into a machine that runs one input at a time:
@@ -84,6 +98,11 @@ type Shell struct {
 
 	queue       *stmtQueue
 	interrupted atomic.Bool
+
+	pinned map[string]bool // ShellOptions.Pinned
+	// loading holds the header of the script being loaded, while it is
+	// compiled.
+	loading *ScriptArgs
 }
 
 // stmtQueue holds the top-level statements of a loaded file still to run.
@@ -115,6 +134,12 @@ func NewShell(opts ShellOptions) *Shell {
 		c:    &compiler{prog: prog, funcs: map[string]*Func{}, globals: map[string]*Global{}, consts: map[mem.Value]int{}, ceil: opts.Ceiling},
 		out:  opts.Out,
 		cfg:  opts.Config,
+	}
+	for _, k := range opts.Pinned {
+		if s.pinned == nil {
+			s.pinned = map[string]bool{}
+		}
+		s.pinned[k] = true
 	}
 	if opts.Ceiling == (runtime.Config{}) {
 		s.c.ceil = runtime.DefaultConfig()
@@ -319,25 +344,46 @@ func (s *Shell) syntaxError(err error, src []byte) {
 	s.say("%v", err)
 }
 
-// Load adds a script to the session: its config lines apply, its globals
-// and functions join the program, and its top-level statements wait in a
-// queue, to run one at a time with Next. A script with an error, or whose
-// names clash with the session's, changes nothing.
-func (s *Shell) Load(file string, src []byte) {
+// Load adds a script to the session: its config lines and header apply,
+// its globals and functions join the program, and its top-level
+// statements wait in a queue, to run one at a time with Next. A script
+// with an error, or whose names clash with the session's, changes nothing.
+func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
 	// First the script on its own, as proc run would check it.
 	if _, err := Load(file, src); err != nil {
 		s.syntaxError(err, src)
 		return
+	}
+	var own []string // the header's settings the command line leaves to it
+	for _, kv := range args.Sets {
+		if k, _, _ := strings.Cut(kv, "="); !s.pinned[strings.TrimSpace(k)] {
+			own = append(own, kv)
+		}
+	}
+	if err := CheckScriptSets(own, s.c.ceil); err != nil {
+		s.say("%s: # args: --set %v", file, err)
+		return
+	}
+	if args.Trace != "" {
+		if _, err := runtime.ParseCategories(args.Trace); err != nil {
+			s.say("%s: # args: --trace: %v", file, err)
+			return
+		}
 	}
 	sc, err := grammar.Parse(file, src)
 	if err != nil {
 		s.syntaxError(err, src)
 		return
 	}
+	s.loading = &args
 	chunk, starts, cerr := s.compile(sc, nil, grammar.Pos{File: file, Line: strings.Count(string(src), "\n") + 1, Col: 1}, true)
+	s.loading = nil
 	if cerr != nil {
 		s.syntaxError(cerr, src)
 		return
+	}
+	if args.Trace != "" {
+		s.SetTrace(args.Trace)
 	}
 	s.prog.Sources[file] = src
 	q := &stmtQueue{file: file, chunk: chunk}
@@ -764,12 +810,34 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		return nil, nil, grammar.Errorf(at, "too many globals: the REPL keeps room for %d of each kind (with and without a value)", shellDataRoom/8)
 	}
 	s.commit(p.Funcs[mk.funcs:], newGlobals, nBss, scope, slots)
-	if len(sc.Configs) > 0 {
-		var keys []string
-		for _, cf := range sc.Configs {
-			keys = append(keys, cf.Key)
+	var keys []string
+	for _, cf := range sc.Configs {
+		keys = append(keys, cf.Key)
+	}
+	var kept map[string]string
+	if s.loading != nil {
+		// The header comes after the config lines, as under proc run; it
+		// was checked against the ceiling by Load.
+		for _, kv := range s.loading.Sets {
+			k, v, _ := strings.Cut(kv, "=")
+			k = strings.TrimSpace(k)
+			p.Config.Set(k, strings.TrimSpace(v))
+			keys = append(keys, k)
 		}
-		s.setConfig(p.Config, keys)
+		// What the command line set stays: a script does not undo it.
+		for _, k := range keys {
+			if s.pinned[k] {
+				if kept == nil {
+					kept = map[string]string{}
+				}
+				kept[k], _ = p.Config.Get(k)
+				v, _ := s.cfg.Get(k)
+				p.Config.Set(k, v)
+			}
+		}
+	}
+	if len(keys) > 0 {
+		s.setConfig(p.Config, keys, kept)
 	}
 	s.reinit(reinits)
 	for _, name := range redefined {
@@ -946,7 +1014,7 @@ func (s *Shell) Set(kv string) {
 		return
 	}
 	s.allow(k, cfg)
-	s.setConfig(cfg, []string{k})
+	s.setConfig(cfg, []string{k}, nil)
 }
 
 // Settings lists every config key with its value, one a line.
@@ -959,11 +1027,23 @@ func (s *Shell) Settings() []string {
 	return out
 }
 
-func (s *Shell) setConfig(cfg runtime.Config, keys []string) {
+// setConfig makes cfg the settings and says the value of each of keys;
+// kept holds the values a script gave to keys the command line set, which
+// were not taken.
+func (s *Shell) setConfig(cfg runtime.Config, keys []string, kept map[string]string) {
 	s.cfg = cfg
 	s.m.Cfg = cfg
+	said := map[string]bool{}
 	for _, k := range keys {
+		if said[k] {
+			continue
+		}
+		said[k] = true
 		v, _ := cfg.Get(k)
+		if old, ok := kept[k]; ok {
+			s.say("%s = %s  (--set on the command line: the script's %s is ignored)", k, v, old)
+			continue
+		}
 		s.say("%s = %s%s", k, v, configNote(k))
 	}
 }

@@ -329,7 +329,7 @@ func TestShellLoadsEveryExample(t *testing.T) {
 			}
 			var out bytes.Buffer
 			s := NewShell(ShellOptions{Config: prog.Config, Trace: runtime.CatAll, Out: &out})
-			s.Load(filepath.Base(f), src)
+			s.Load(filepath.Base(f), src, ScriptArgs{})
 			n := s.Pending()
 			s.Next(n + 1)
 			s.Run()
@@ -353,7 +353,7 @@ func TestShellLimitCeiling(t *testing.T) {
 		t.Errorf("max_steps = %d after a refused config line", s.Config().MaxSteps)
 	}
 	out.Reset()
-	s.Load("l.proc", []byte("config max_procs = 1000\nprint 1\n"))
+	s.Load("l.proc", []byte("config max_procs = 1000\nprint 1\n"), ScriptArgs{})
 	if !strings.Contains(out.String(), "max_procs = 1000 raises a limit") {
 		t.Errorf("raising config line of a loaded file accepted:\n%s", out)
 	}
@@ -406,7 +406,7 @@ func TestShellLongChains(t *testing.T) {
 	expect("typed", room)
 	s.Input(long[len("print "):])
 	expect("typed bare", room)
-	s.Load("chain.proc", []byte(long+"\n"))
+	s.Load("chain.proc", []byte(long+"\n"), ScriptArgs{})
 	expect("loaded", room)
 
 	// Three chains of 50,000 fit in the room, with what came before.
@@ -416,7 +416,7 @@ func TestShellLongChains(t *testing.T) {
 	expect("typed, shorter", fmt.Sprintf("| %d\n", n+1))
 	s.Input(short)
 	expect("typed bare, shorter", fmt.Sprintf("= %d\n", n+1))
-	s.Load("chain.proc", []byte("print "+short+"\n"))
+	s.Load("chain.proc", []byte("print "+short+"\n"), ScriptArgs{})
 	out.Reset()
 	s.Next(1)
 	expect("loaded, shorter", fmt.Sprintf("| %d\n", n+1))
@@ -437,7 +437,7 @@ func TestShellLoadManyStatements(t *testing.T) {
 	goruntime.GC()
 	var before, after goruntime.MemStats
 	goruntime.ReadMemStats(&before)
-	s.Load("many.proc", []byte(b.String()))
+	s.Load("many.proc", []byte(b.String()), ScriptArgs{})
 	goruntime.ReadMemStats(&after)
 	if !strings.Contains(out.String(), fmt.Sprintf("%d statements queued", n)) {
 		t.Fatalf("not loaded:\n%.2000s", out)

@@ -48,6 +48,12 @@ Flags:
   --json               one JSON record per outcome, then a summary record
   --set KEY=VALUE      override a config key (repeatable)
 
+FILE's '# args:' header applies its --set and --seed, under the command
+line's --set, and may lower a limit, never raise one. Its other flags are
+about a single run and are ignored: the search shows no trace (--trace,
+--json, --stats, --gantt), always looks for data races (--race) and runs
+every schedule (--schedule).
+
 On a terminal, a search that takes more than a second shows its progress
 on stderr. Ctrl-C stops the search: it prints what it found so far, and
 the last line says it was interrupted. A second Ctrl-C ends proc at once.
@@ -94,7 +100,23 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "proc explore: --set: %v\n", err)
 		return 2
 	}
-	prog, _ := loadScript("", file, true, ceil, stderr)
+	src, err := readScript(file, true)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc: %v\n", err)
+		return 2
+	}
+	// Of the header, only the settings concern a search: it shows no
+	// trace, always looks for races and runs every schedule.
+	hdr, err := scriptHeader(file, src)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if err := interp.CheckScriptSets(hdr.sets, ceil); err != nil {
+		fmt.Fprintf(stderr, "%s: # args: --set %v\n", file, err)
+		return 2
+	}
+	prog := compileScript(file, src, ceil, stderr)
 	if prog == nil {
 		return 2
 	}
@@ -105,7 +127,8 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		MaxSteps:     maxSteps.n,
 		MaxDepth:     int(maxDepth.n),
 		MaxMemory:    maxMemory.n << 20,
-		Sets:         sets,
+		// The command line's settings come last: they win.
+		Sets: append(append([]string(nil), hdr.sets...), sets...),
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

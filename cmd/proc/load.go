@@ -98,15 +98,26 @@ func readScript(path string, follow bool) ([]byte, error) {
 // failure it prints the error — a syntax or name error with its line and a
 // caret — and returns nil: the caller exits 2.
 func loadScript(dir, file string, follow bool, ceil runtime.Config, stderr io.Writer) (*interp.Program, []byte) {
-	path := file
-	if dir != "" && !filepath.IsAbs(file) {
-		path = filepath.Join(dir, file)
-	}
-	src, err := readScript(path, follow)
+	src, err := readScriptIn(dir, file, follow)
 	if err != nil {
 		fmt.Fprintf(stderr, "proc: %v\n", err)
 		return nil, nil
 	}
+	return compileScript(file, src, ceil, stderr), src
+}
+
+// readScriptIn reads the script file, resolved against dir when dir is
+// not "".
+func readScriptIn(dir, file string, follow bool) ([]byte, error) {
+	path := file
+	if dir != "" && !filepath.IsAbs(file) {
+		path = filepath.Join(dir, file)
+	}
+	return readScript(path, follow)
+}
+
+// compileScript compiles a script read from file, as loadScript does.
+func compileScript(file string, src []byte, ceil runtime.Config, stderr io.Writer) *interp.Program {
 	prog, err := interp.LoadLimited(file, src, ceil)
 	if err != nil {
 		var ge *grammar.Error
@@ -115,7 +126,7 @@ func loadScript(dir, file string, follow bool, ceil runtime.Config, stderr io.Wr
 		} else {
 			fmt.Fprintf(stderr, "%s: %v\n", file, err)
 		}
-		return nil, src
+		return nil
 	}
-	return prog, src
+	return prog
 }

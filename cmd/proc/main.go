@@ -116,6 +116,12 @@ Flags:
   --race             report data races: accesses of two threads to one address,
                      one a write, that no lock, join, message or semaphore orders
 
+FILE's own '# args:' header applies, as under proc test: the script runs
+with those flags first, and each flag the command line gives wins over
+the header's (--trace=all shows the whole trace of a script whose header
+says --trace=none; --stats=false drops the header's --stats). A header
+may not name a file to write (--chrome).
+
 Every run is bounded: max_steps, max_ticks, max_slices, max_output,
 max_trace, max_memory, max_copy, max_procs, max_threads, heap_max and
 stack_size (see the README's Limits). A script's config lines and its
@@ -140,7 +146,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	return runScript(runJob{args: args, follow: true}, stdout, stderr)
+	return runScript(runJob{args: args, follow: true, ownHeader: true}, stdout, stderr)
 }
 
 // runJob is one run of a script, from proc run's command line or from proc
@@ -161,6 +167,10 @@ type runJob struct {
 	// follow lets FILE be a symbolic link (proc run: the user named it);
 	// proc test reads only regular files.
 	follow bool
+	// ownHeader takes header from FILE's own `# args:` lines (proc run), so
+	// that a lesson runs under the command a student types as it does
+	// under proc test; proc test passes the header it chose instead.
+	ownHeader bool
 }
 
 // runFlags are the flags of proc run.
@@ -259,18 +269,39 @@ func parseHeaderFlags(file string, args []string) (*runFlags, error) {
 	return f, nil
 }
 
+// scriptHeader reads the `# args:` header of a script: the flags the
+// script asks to be run with, under the same rules as under proc test.
+func scriptHeader(file string, src []byte) (*runFlags, error) {
+	h, err := ParseHeader(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	return parseHeaderFlags(file, h.Args)
+}
+
 // runScript runs one script as proc run does.
 func runScript(job runJob, stdout, stderr io.Writer) int {
 	cli, file, code := parseRunFlags(job.args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
-	hdr, err := parseHeaderFlags(file, job.header)
+	src, err := readScriptIn(job.dir, file, job.follow)
+	if err != nil {
+		fmt.Fprintf(stderr, "proc: %v\n", err)
+		return 2
+	}
+	var hdr *runFlags
+	if job.ownHeader {
+		hdr, err = scriptHeader(file, src)
+	} else {
+		hdr, err = parseHeaderFlags(file, job.header)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	// The command line wins over the header; switches add up.
+	// The command line wins over the header, flag by flag: what it does
+	// not give, the header may.
 	trace := cli.trace
 	if !cli.given["trace"] && hdr.given["trace"] {
 		trace = hdr.trace
@@ -278,6 +309,12 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 	schedule := cli.schedule
 	if !cli.given["schedule"] && hdr.given["schedule"] {
 		schedule = hdr.schedule
+	}
+	on := func(name string, cliOn, hdrOn bool) bool {
+		if cli.given[name] {
+			return cliOn
+		}
+		return hdrOn
 	}
 	var choices []int
 	if schedule != "" {
@@ -303,7 +340,7 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: # args: --set %v\n", file, err)
 		return 2
 	}
-	prog, _ := loadScript(job.dir, file, job.follow, ceil, stderr)
+	prog := compileScript(file, src, ceil, stderr)
 	if prog == nil {
 		return 2
 	}
@@ -314,8 +351,9 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	opts := interp.Options{Trace: cats, JSON: cli.json || hdr.json, Stats: cli.stats || hdr.stats, Gantt: cli.gantt || hdr.gantt,
-		ScriptSets: hdr.sets, Sets: cli.sets, Stdout: stdout, Stderr: stderr, Schedule: choices, Race: cli.race || hdr.race}
+	opts := interp.Options{Trace: cats, JSON: on("json", cli.json, hdr.json), Stats: on("stats", cli.stats, hdr.stats),
+		Gantt: on("gantt", cli.gantt, hdr.gantt), ScriptSets: hdr.sets, Sets: cli.sets, Stdout: stdout, Stderr: stderr,
+		Schedule: choices, Race: on("race", cli.race, hdr.race)}
 	var chromeFile *os.File
 	if cli.chrome != "" {
 		// Like FILE, a relative path is taken from the script's folder

@@ -32,8 +32,15 @@ queue: Enter runs the next one. Type :help at the prompt for the commands.
 Flags:
   --trace=CATS       all (default), none, or a comma list of
                      sched,proc,thread,call,mem,ipc,sync,fault,insn
-  --set KEY=VALUE    override a config key (repeatable)
+  --set KEY=VALUE    override a config key (repeatable); a script loaded
+                     later leaves it as it is
   --seed N           the same as --set seed=N
+
+A script's '# args:' header applies when it is loaded (proc repl FILE or
+:load FILE), after its config lines: --set, --seed and --trace, unless
+the command line gave the same flag; like config lines, it may lower a
+limit, never raise one. The REPL ignores the header's other flags
+(--json, --stats, --gantt, --race, --schedule) and says so.
 
 When standard input is not a terminal, lines are read as they come, with no
 prompt and no line editing, so that 'proc repl < session.txt' gives a
@@ -228,6 +235,11 @@ type repl struct {
 	in    lineReader
 	out   io.Writer
 	dir   string // where :load looks for relative names ("" the current directory)
+
+	// The command line's word, which a loaded script's header does not
+	// change: the keys it set, and whether it gave --trace.
+	pinned   []string
+	cliTrace bool
 }
 
 func (r *repl) sh() *interp.Shell { return r.shell.Load() }
@@ -260,30 +272,54 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "proc repl: --trace: %v\n", err)
 		return 2
 	}
+	r := &repl{out: stdout}
+	fs.Visit(func(f *flag.Flag) { r.cliTrace = r.cliTrace || f.Name == "trace" })
+	for _, kv := range sets {
+		k, _, _ := strings.Cut(kv, "=")
+		r.pinned = append(r.pinned, strings.TrimSpace(k))
+	}
 	cfg := runtime.DefaultConfig()
 	var file string
 	var src []byte
+	var header interp.ScriptArgs
+	var note string
 	if len(pos) == 1 {
-		// The script's config lines set up the machine before it starts,
-		// so that the shell process's own heap follows them too.
+		// The script's config lines and header set up the machine before
+		// it starts, so that the shell process's own heap follows them
+		// too.
 		file = pos[0]
 		ceil, err := interp.Ceiling(sets)
 		if err != nil {
 			fmt.Fprintf(stderr, "proc repl: --set: %v\n", err)
 			return 2
 		}
-		var prog *interp.Program
-		if prog, src = loadScript("", file, true, ceil, stderr); prog == nil {
+		if src, err = readScript(file, true); err != nil {
+			fmt.Fprintf(stderr, "proc: %v\n", err)
+			return 2
+		}
+		if header, note, err = r.header(file, src); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		if err := interp.CheckScriptSets(header.Sets, ceil); err != nil {
+			fmt.Fprintf(stderr, "%s: # args: --set %v\n", file, err)
+			return 2
+		}
+		prog := compileScript(file, src, ceil, stderr)
+		if prog == nil {
 			return 2
 		}
 		cfg = prog.Config
+		interp.ApplySets(&cfg, header.Sets)
+		if header.Trace != "" {
+			cats, _ = runtime.ParseCategories(header.Trace)
+		}
 	}
 	if err := interp.ApplySets(&cfg, sets); err != nil {
 		fmt.Fprintf(stderr, "proc repl: --set: %v\n", err)
 		return 2
 	}
 
-	r := &repl{out: stdout}
 	tty := isTerminal(stdin) && isTerminal(stdout)
 	if tty {
 		rl, err := readline.NewEx(&readline.Config{
@@ -316,9 +352,12 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		r.in = newPlainReader(stdin)
 	}
 	defer r.in.Close()
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: cfg, Trace: cats, Out: stdout}))
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: cfg, Trace: cats, Pinned: r.pinned, Out: stdout}))
 	if file != "" {
-		r.sh().Load(file, src)
+		if note != "" {
+			r.say("%s", note)
+		}
+		r.sh().Load(file, src, header)
 	}
 	r.loop()
 	return 0
@@ -557,14 +596,53 @@ func (r *repl) load(arg string) bool {
 		r.say("%v", err)
 		return true
 	}
-	r.sh().Load(arg, src)
+	args, note, err := r.header(arg, src)
+	if err != nil {
+		r.say("%v", err)
+		return true
+	}
+	if note != "" {
+		r.say("%s", note)
+	}
+	r.sh().Load(arg, src, args)
 	return true
+}
+
+// header reads the `# args:` header of a script to load: what of it the
+// REPL applies (what the command line did not give), and a note naming
+// the flags it ignores, which only make sense for one whole run.
+func (r *repl) header(file string, src []byte) (interp.ScriptArgs, string, error) {
+	var args interp.ScriptArgs
+	hdr, err := scriptHeader(file, src)
+	if err != nil {
+		return args, "", err
+	}
+	args.Sets = hdr.sets
+	if hdr.given["trace"] && !r.cliTrace {
+		if _, err := runtime.ParseCategories(hdr.trace); err != nil {
+			return args, "", fmt.Errorf("%s: # args: --trace: %v", file, err)
+		}
+		args.Trace = hdr.trace
+	}
+	var ignored []string
+	for _, name := range []string{"json", "stats", "gantt", "race", "schedule"} {
+		if hdr.given[name] {
+			ignored = append(ignored, "--"+name)
+		}
+	}
+	switch len(ignored) {
+	case 0:
+		return args, "", nil
+	case 1:
+		return args, fmt.Sprintf("%s: # args: %s is a flag of proc run: the REPL ignores it (:stats shows the statistics)", file, ignored[0]), nil
+	}
+	return args, fmt.Sprintf("%s: # args: %s are flags of proc run: the REPL ignores them (:stats shows the statistics)", file, strings.Join(ignored, " ")), nil
 }
 
 func (r *repl) reset(string) bool {
 	old := r.sh()
 	r.say("reset: a new machine, with nothing declared")
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: old.Config(), Ceiling: old.Ceiling(), Trace: old.Trace(), Out: r.out}))
+	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: old.Config(), Ceiling: old.Ceiling(), Trace: old.Trace(), Pinned: r.pinned, Out: r.out}))
 	r.sh().Flush()
 	return true
 }
