@@ -205,7 +205,8 @@ func (c *converter) text(toks []lexer.Token) string {
 	return truncate(t, 40)
 }
 
-// showTargets are the words show accepts, in the specification's order.
+// showTargets are the words show accepts, in the order of the views in
+// docs/LANGUAGE.md.
 var showTargets = []string{"maps", "stack", "heap", "ps", "threads", "files", "stats"}
 
 func (c *converter) show(s *showStmt) Stmt {

@@ -34,8 +34,8 @@ var tokenSymbols = map[string]lexer.TokenType{
 	"Bad":     tokBad,
 }
 
-// keywordList is in the order of the specification, which the REPL's
-// completion list shows.
+// keywordList is in the order docs/LANGUAGE.md lists the keywords, which
+// the REPL's completion list shows.
 var keywordList = [...]string{
 	"global", "func", "let", "return", "if", "else", "while", "for", "in",
 	"break", "continue", "print", "assert", "show", "config", "spawn", "fork",
@@ -54,8 +54,8 @@ var keywordSet = func() map[string]string {
 	return m
 }()
 
-// Keywords returns the reserved words of the language, in the order the
-// specification lists them. The slice is a copy.
+// Keywords returns the reserved words of the language, in the order
+// docs/LANGUAGE.md lists them. The slice is a copy.
 func Keywords() []string {
 	return append([]string(nil), keywordList[:]...)
 }
