@@ -288,3 +288,42 @@ print recv q`, []string{"mqueue /q is empty"}},
 		})
 	}
 }
+
+// A shared segment or a shared file lands at a different address in each
+// process that spawn made, as address-space randomization has it on real
+// systems: a pointer into shared memory means nothing in another process,
+// only an offset does. A forked child is a copy of its parent, mappings
+// and layout alike, so it maps the next segment where its parent would.
+func TestSharedMappingsMoveBetweenProcesses(t *testing.T) {
+	src := `func child(at, file) {
+  let s = shm("seg", 16)
+  let f = mmap("f", 16, "shared")
+  s[0] = 7
+  f[0] = 8
+  print s != at, f != file
+}
+let s = shm("seg", 16)
+let f = mmap("f", 16, "shared")
+wait spawn child(s, f)
+print s[0], f[0]
+let pid = fork
+if pid == 0 {
+  print "forked child:", shm("other", 8)
+  exit 0
+}
+wait pid
+print "parent:", shm("other", 8)
+`
+	out, errw, res := run(t, src)
+	if res.ExitCode() != 0 {
+		t.Fatalf("exit %d: %s", res.ExitCode(), errw)
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) < 4 || lines[0] != "true true" || lines[1] != "7 8" {
+		t.Fatalf("a spawned process maps at the same addresses as its parent:\n%s", out)
+	}
+	child, parent := strings.TrimPrefix(lines[2], "forked child: "), strings.TrimPrefix(lines[3], "parent: ")
+	if child != parent {
+		t.Errorf("a forked child maps a new segment at %s, its parent at %s", child, parent)
+	}
+}

@@ -193,6 +193,24 @@ func (m *Machine) reaped(p *Process) {
 // NewProcess creates a process from img with no threads yet. Its address
 // space has the layout of x86-64 Linux (docs/LANGUAGE.md, "Values and
 // memory"). It returns nil past max_procs, or when the memory is spent.
+// MmapSlide is how much lower the mmap area of each next pid starts, and
+// MmapSlides how many places it takes in turn.
+const (
+	MmapSlide  uint64 = 16 << 20
+	MmapSlides        = 256
+)
+
+// MmapBase is where the mmap area of a new process (not a fork) starts:
+// mem.MmapTop for process 1, MmapSlide lower for each next pid, in a
+// cycle of MmapSlides. A real kernel places the area at random (address
+// space layout randomization), so that one shared segment is mapped at
+// different addresses in different processes and a pointer into it means
+// nothing in another; here the place follows the pid, so that every run
+// of a script is the same.
+func MmapBase(pid int) uint64 {
+	return mem.MmapTop - uint64((pid-1)%MmapSlides)*MmapSlide
+}
+
 func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process {
 	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
 		return nil
@@ -209,7 +227,7 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 	m.Mem.Charge(ProcessCost)
 	m.Copy(8 * int64(len(img.Data)))
 	pid := m.nextID()
-	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.Clock, FirstRun: -1, Image: img, MmapNext: mem.MmapTop}
+	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.Clock, FirstRun: -1, Image: img, MmapNext: MmapBase(pid)}
 	p.Sync = map[int]*SyncObject{}
 	if parent != nil {
 		p.PPID = parent.PID

@@ -107,7 +107,7 @@ type Process struct {
 	// Children are the processes this one created (or adopted).
 	Children []*Process
 	// MmapNext is where the next mapping of the mmap area ends (it grows
-	// down from mem.MmapTop).
+	// down from MmapBase, or from where the parent's was at a fork).
 	MmapNext uint64
 	// FDs is the descriptor table.
 	FDs FDTable
