@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -78,10 +79,75 @@ func TestExamplesShowWhatTheySay(t *testing.T) {
 			t.Errorf("the two processes do not map the buffer at two addresses: %q\n%s", at, out)
 		}
 	})
+	t.Run("33 the same bytes both ways", func(t *testing.T) {
+		out, _ := runExample(t, "33-ipc-cost")
+		for _, want := range []string{"through the pipe: 4096 bytes\n", "through shared memory: 4096 bytes\n"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("no %q in:\n%s", want, out)
+			}
+		}
+		row := statsRows(t, out)
+		for name, copied := range map[string]int{"pipe-w": 4096, "pipe-r": 4096, "shm-w": 0, "shm-r": 0} {
+			if row[name]["COPIED"] != copied {
+				t.Errorf("%s copied %d bytes, want %d", name, row[name]["COPIED"], copied)
+			}
+		}
+		cpu := func(r map[string]map[string]int, name string) int { return r[name]["CPU"] }
+		if w, s := cpu(row, "pipe-w"), cpu(row, "shm-w"); w >= s || s-w > s/5 {
+			t.Errorf("pipe-w %d ticks, shm-w %d: not a little cheaper", w, s)
+		}
+		if r, s := cpu(row, "pipe-r"), cpu(row, "shm-r"); r-s > s/50 || s-r > s/50 {
+			t.Errorf("pipe-r %d ticks, shm-r %d: not about even", r, s)
+		}
+		// The copies are in the default run: 512 units each way.
+		dear, _ := runExample(t, "33-ipc-cost", "--set", "cost_copy=8")
+		row8 := statsRows(t, dear)
+		for _, name := range []string{"pipe-w", "pipe-r"} {
+			if d := cpu(row8, name) - cpu(row, name); d != 7*512 {
+				t.Errorf("%s: cost_copy=8 adds %d ticks, want 7 for each of 512 copies", name, d)
+			}
+		}
+		if w, s := cpu(row8, "pipe-w"), cpu(row8, "shm-w"); 10*w < 17*s || w > 2*s {
+			t.Errorf("with cost_copy=8, pipe-w %d ticks, shm-w %d: not almost twice", w, s)
+		}
+		ipc, _ := runExample(t, "33-ipc-cost", "--trace=ipc")
+		if n := strings.Count(ipc, `shm("words", 4096) = `); n != 2 {
+			t.Errorf("%d mappings of a 4096-byte segment, want 2", n)
+		}
+	})
 	t.Run("35 a long quantum loses nothing", func(t *testing.T) {
 		out, code := runExample(t, "35-explore-lost-update")
 		if out != "counter = 4\n" || code != 0 {
 			t.Errorf("exit %d, output:\n%s", code, out)
 		}
 	})
+}
+
+// statsRows reads the rows of the statistics table of a run: by process
+// name, each column's number.
+func statsRows(t *testing.T, out string) map[string]map[string]int {
+	t.Helper()
+	rows := map[string]map[string]int{}
+	var head []string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && f[0] == "PID" && f[1] == "NAME" {
+			head = f
+			continue
+		}
+		if head == nil || len(f) != len(head) {
+			continue
+		}
+		row := map[string]int{}
+		for i, col := range head {
+			if n, err := strconv.Atoi(f[i]); err == nil {
+				row[col] = n
+			}
+		}
+		rows[f[1]] = row
+	}
+	if len(rows) == 0 {
+		t.Fatalf("no statistics table in:\n%s", out)
+	}
+	return rows
 }
