@@ -151,3 +151,34 @@ func statsRows(t *testing.T, out string) map[string]map[string]int {
 	}
 	return rows
 }
+
+// TestPetersonRacesExplained: explore passes Peterson's algorithm and
+// warns of races all the same; the example and the docs say why, so that
+// a student does not take either for a bug.
+func TestPetersonRacesExplained(t *testing.T) {
+	var out, errb strings.Builder
+	code := Main([]string{"explore", filepath.Join(repoRoot, "examples", "36-peterson.proc")}, nil, &out, &errb)
+	races := strings.Count(out.String(), "\nWARNING: data race")
+	if code != 0 || strings.Contains(out.String(), "FAILED") || races == 0 {
+		t.Fatalf("explore of 36: exit %d, %d races:\n%s%s", code, races, out.String(), errb.String())
+	}
+	src, err := os.ReadFile(filepath.Join(repoRoot, "examples", "36-peterson.proc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := []string{"no", "one", "two", "three", "four", "five", "six", "seven"}; races >= len(n) || !strings.Contains(string(src), " "+n[races]+" data-race warnings") {
+		t.Errorf("example 36 does not say explore prints %d data-race warnings", races)
+	}
+	for _, f := range []string{"examples/36-peterson.proc", "README.md", "docs/LANGUAGE.md"} {
+		text, err := os.ReadFile(filepath.Join(repoRoot, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		flat := strings.Join(strings.Fields(strings.ReplaceAll(string(text), "# ", " ")), " ")
+		for _, want := range []string{"sequentially consistent", "fences", "atomic"} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("%s does not explain Peterson's races: no %q", f, want)
+			}
+		}
+	}
+}
