@@ -41,6 +41,21 @@ print p`, []string{"heap_max=65536"}, "nil\n", "", 0},
 		{"huge output", `while true { print "0123456789" }`, []string{"max_output=1000"}, strings.Repeat("0123456789\n", 90), "output limit reached (max_output=1000 bytes)", 1},
 		{"huge string", `let s = "x"
 while true { s = s + s }`, []string{"max_output=100000"}, "", "string limit reached", 1},
+		// One string: exactly max_output bytes, whatever max_output is,
+		// built by + or by the add-a-constant instruction of a local.
+		{"string of max_output bytes", `let s = ""
+for i in 0..1000 { s = s + "x" }
+print len(s)`, []string{"max_output=1000"}, "1000\n", "", 0},
+		{"string a byte longer", `let s = ""
+for i in 0..1000 { s = s + "x" }
+s = s + "y"
+print "unreachable"`, []string{"max_output=1000"}, "", "string limit reached: a string of 1001 bytes (strings are at most max_output=1000 bytes)", 1},
+		{"string a digit longer", `let s = ""
+for i in 0..1000 { s = s + "x" }
+s = s + 1
+print "unreachable"`, []string{"max_output=1000"}, "", "string limit reached: a string of 1001 bytes", 1},
+		{"a loop's string counter", `for i in "x".."y" { }
+print "unreachable"`, []string{"max_output=1000"}, "", "string limit reached: a string of 1001 bytes", 1},
 		{"huge compute", `compute 1 << 50`, nil, "", "", 2},
 		// Simulated time: a compute alone on the CPU stops at max_ticks,
 		// and costs the scheduler one step, not one a quantum.

@@ -416,7 +416,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				th.sp = sp
 				return vm.typeFault(th, terr), executed
 			}
-			if r.K == mem.Str && int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
+			if r.K == mem.Str && int64(len(r.S)) > m.Cfg.MaxOutput {
 				// Strings live whole in a slot; a doubling loop would
 				// otherwise exhaust the host's memory.
 				fr.pc = pc
@@ -501,7 +501,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
-				if int64(len(r.S)) > m.Cfg.MaxOutput && len(r.S) > 4096 {
+				if int64(len(r.S)) > m.Cfg.MaxOutput {
 					fr.pc = pc
 					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
 					m.Clock = clock
@@ -554,6 +554,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					m.Clock = clock
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
+				}
+				if int64(len(r.S)) > m.Cfg.MaxOutput {
+					fr.pc = pc
+					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+					m.Clock = clock
+					th.sp = sp
+					return runtime.StopLimit, executed
 				}
 				locals[in.A] = r
 			}
