@@ -182,3 +182,51 @@ func TestPetersonRacesExplained(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeTraceLinesAreReal: the lines "How to read a trace" explains
+// are lines of the runs it names, byte for byte, so that what a reader
+// is taught to read is what proc writes.
+func TestReadmeTraceLinesAreReal(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "### How to read a trace")
+	if start < 0 {
+		t.Fatal("no section How to read a trace in the README")
+	}
+	sec := text[start:]
+	sec = sec[:strings.Index(sec, "\n## ")]
+	traceLine := regexp.MustCompile(`^ +\d+ (\[\d+/\d+\]|-----) `)
+	var lines []string
+	for _, l := range strings.Split(sec, "\n") {
+		if traceLine.MatchString(l) {
+			lines = append(lines, l)
+		}
+	}
+	// Inline code, once the fences of the code blocks are out of the way.
+	prose := regexp.MustCompile("(?m)^```.*$").ReplaceAllString(sec, "")
+	for _, m := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(prose, -1) {
+		if traceLine.MatchString(m[1]) {
+			lines = append(lines, m[1])
+		}
+	}
+	var outs []string
+	for _, m := range regexp.MustCompile(`examples/(\d\d-[a-z-]+)\.proc`).FindAllStringSubmatch(sec, -1) {
+		out, _ := runExample(t, m[1])
+		outs = append(outs, out)
+	}
+	if len(lines) < 2 || len(outs) == 0 {
+		t.Fatalf("%d trace lines and %d runs named in the section", len(lines), len(outs))
+	}
+	for _, l := range lines {
+		found := false
+		for _, out := range outs {
+			found = found || strings.Contains("\n"+out, "\n"+l+"\n")
+		}
+		if !found {
+			t.Errorf("the README shows a trace line no run it names prints:\n%s", l)
+		}
+	}
+}
