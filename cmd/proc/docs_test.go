@@ -79,6 +79,49 @@ func TestExamplesShowWhatTheySay(t *testing.T) {
 			t.Errorf("the two processes do not map the buffer at two addresses: %q\n%s", at, out)
 		}
 	})
+	t.Run("22 a share shows over many draws", func(t *testing.T) {
+		// Each process's CPU ticks until B (pid 3) ends, from the switches.
+		share := func(args ...string) (map[string]int, int) {
+			out, _ := runExample(t, "22-sched-lottery", append([]string{"--trace=sched,proc"}, args...)...)
+			switchTo := regexp.MustCompile(`^ *(\d+) ----- switch \S+ -> (\d+)/`)
+			end := regexp.MustCompile(`^ *(\d+) \[3/3\] \+\+\+ exited`)
+			ticks, cur, since := map[string]int{}, "", 0
+			for _, l := range strings.Split(out, "\n") {
+				if m := end.FindStringSubmatch(l); m != nil {
+					at, _ := strconv.Atoi(m[1])
+					ticks[cur] += at - since
+					return ticks, at
+				}
+				if m := switchTo.FindStringSubmatch(l); m != nil {
+					at, _ := strconv.Atoi(m[1])
+					ticks[cur] += at - since
+					cur, since = m[2], at
+				}
+			}
+			t.Fatalf("B never ends:\n%s", out)
+			return nil, 0
+		}
+		if ticks, end := share(); ticks["2"] != 20 || end != 60 {
+			t.Errorf("A ran %d of the %d ticks before B ended, want two turns of 10 in six", ticks["2"], end)
+		}
+		ticks, end := share("--set", "quantum=1")
+		pct := (100*ticks["2"] + end/2) / end
+		src, _ := os.ReadFile(filepath.Join(repoRoot, "examples", "22-sched-lottery.proc"))
+		flat := strings.Join(strings.Fields(strings.ReplaceAll(string(src), "# ", " ")), " ")
+		for _, want := range []string{"of the six turns before B ends, A wins two", "A gets " + strconv.Itoa(pct) + "% of the CPU until B ends"} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("example 22 does not say %q", want)
+			}
+		}
+	})
+	t.Run("29 both sides wait", func(t *testing.T) {
+		out, _ := runExample(t, "29-bounded-buffer")
+		for _, want := range []string{"buffer full: the producer waits\n", "buffer empty: the consumer waits\n", "sum = 21\n"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("no %q in:\n%s", want, out)
+			}
+		}
+	})
 	t.Run("33 the same bytes both ways", func(t *testing.T) {
 		out, _ := runExample(t, "33-ipc-cost")
 		for _, want := range []string{"through the pipe: 4096 bytes\n", "through shared memory: 4096 bytes\n"} {
