@@ -17,9 +17,10 @@ Runs every NAME.proc that has a NAME.golden beside it, under each PATH
 (default .; folders are searched recursively, a .proc file is taken as it
 is), and compares its stdout with the golden byte for byte and its exit
 status with its '# exit: N' header (default 0). Each script runs as
-'cd DIR && proc run NAME.proc ARGS' would, with ARGS from its '# args:'
-header. Only regular files are read: a script or golden that is a
-symbolic link, a folder, a device or a FIFO fails.
+'cd DIR && proc run NAME.proc' would: with the flags of its '# args:'
+header, which proc run applies too. Only regular files are read: a
+script or golden that is a symbolic link, a folder, a device or a FIFO
+fails.
 
 A script's header is its own word: it may pick the trace, --json, --stats
 and the like, and lower a limit, but it cannot name a file to write
