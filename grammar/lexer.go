@@ -287,9 +287,18 @@ func (s *scanner) word() {
 		s.emit(tokKeyword, kw, pos)
 		return
 	}
+	if len(text) > MaxIdent {
+		// A name labels rows of tables and lines of the trace: one as
+		// long as a file would make every row that long.
+		s.fail(pos, "name %s is %d bytes long: a name is at most %d", truncate(text, 20), len(text), MaxIdent)
+		return
+	}
 	s.nest.operand()
 	s.emit(tokIdent, text, pos)
 }
+
+// MaxIdent is the longest name (of a variable, a function, a field).
+const MaxIdent = 255
 
 // number scans an integer literal. It takes every letter, digit and
 // underscore that follows, so that "12ab" is one bad literal rather than

@@ -203,3 +203,17 @@ func TestTwoCharOp(t *testing.T) {
 		}
 	}
 }
+
+// A name is at most MaxIdent bytes: it labels rows of tables, and one as
+// long as a file would make every row that long.
+func TestLongName(t *testing.T) {
+	ok := "let " + strings.Repeat("a", MaxIdent) + " = 1\n"
+	if _, err := Parse("ok.proc", []byte(ok)); err != nil {
+		t.Errorf("a name of %d bytes: %v", MaxIdent, err)
+	}
+	long := "let " + strings.Repeat("a", MaxIdent+1) + " = 1\n"
+	_, err := Parse("long.proc", []byte(long))
+	if err == nil || !strings.Contains(err.Error(), "is 256 bytes long: a name is at most 255") {
+		t.Errorf("a name of %d bytes: %v", MaxIdent+1, err)
+	}
+}

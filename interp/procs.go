@@ -35,6 +35,11 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 			if v.S == "" || strings.IndexFunc(v.S, unicode.IsControl) >= 0 {
 				return vm.typeFault(th, fmt.Sprintf("with %s: want a non-empty string without control characters, not %s", k, v.Quote())), false
 			}
+			// It labels a row of every table: a long one would make each
+			// row as long (a kernel keeps only 15 bytes of a name).
+			if len(v.S) > maxNameBytes {
+				return vm.typeFault(th, fmt.Sprintf("with %s: a name is at most %d bytes, not %d", k, maxNameBytes, len(v.S))), false
+			}
 			if k == "name" {
 				name = v.S
 			} else {
@@ -129,6 +134,9 @@ func (vm *VM) resched() (runtime.Stop, bool) {
 	}
 	return 0, true
 }
+
+// maxNameBytes bounds a name given with `with {name: ...}` or a host's.
+const maxNameBytes = 64
 
 func formatArgs(args []mem.Value) string {
 	parts := make([]string, len(args))

@@ -268,6 +268,7 @@ func TestWithValues(t *testing.T) {
 		{`tickets: 9223372036854775807`, "with tickets: want an int from 1 to 1000000, not 9223372036854775807"},
 		{`burst: 0-3`, "with burst: want a number of ticks >= 0, not -3"},
 		{`name: ""`, `with name: want a non-empty string without control characters, not ""`},
+		{`name: "` + strings.Repeat("n", 65) + `"`, `with name: a name is at most 64 bytes, not 65`},
 		{`name: "a\n     5 [1/1] +++ exited with 0 +++"`, `with name: want a non-empty string without control characters, not "a\n     5`},
 		{`priority: "high"`, "with priority: want an int, not string"},
 	}
