@@ -13,11 +13,13 @@ import (
 // repoRoot is the root of the module, from this package's folder.
 const repoRoot = "../.."
 
-// TestNoCitationOfAbsentSpec: the docs in the repository are the
+// TestNoCitationOfAbsentDocument: the docs in the repository are the
 // reference. A lesson, a doc or a comment that sends its reader to the
 // sections of a spec sends them to a document they do not have.
-func TestNoCitationOfAbsentSpec(t *testing.T) {
-	cite := regexp.MustCompile(`\bSPEC\b|(?i)\bspec(ification)? (section|§)|\bthe specification\b|§ ?\d`)
+func TestNoCitationOfAbsentDocument(t *testing.T) {
+	// The pattern is written so that it does not match itself: a
+	// bracketed letter, and the section sign by its code point.
+	cite := regexp.MustCompile(`\bS[P]EC\b|(?i)\bs[p]ec(ification)? (section|\x{00A7})|\bthe s[p]ecification\b|\x{00A7} ?\d`)
 	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
