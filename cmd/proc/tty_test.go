@@ -71,21 +71,30 @@ func startTmuxCommand(t *testing.T, cmd string) *tmuxSession {
 	return s
 }
 
-// The terminal session: the prompt, the continuation prompt, tab
-// completion, history recall (also in a later session), Ctrl-C dropping a
-// line and stopping a long statement or :run, Ctrl-D leaving.
-func TestTerminalSession(t *testing.T) {
+// terminalProc skips a terminal test where it cannot run (-short, no
+// tmux), and builds proc into a temporary folder for it: the folder and
+// the binary.
+func terminalProc(t *testing.T) (dir, bin string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts tmux: not in -short")
 	}
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "proc")
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "proc")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return dir, bin
+}
+
+// The terminal session: the prompt, the continuation prompt, tab
+// completion, history recall (also in a later session), Ctrl-C dropping a
+// line and stopping a long statement or :run, Ctrl-D leaving.
+func TestTerminalSession(t *testing.T) {
+	dir, bin := terminalProc(t)
 	hist := filepath.Join(dir, "history")
 
 	s := startTmux(t, bin, hist)
@@ -198,17 +207,7 @@ func TestTerminalSession(t *testing.T) {
 // how far it got; Ctrl-C stops it, the line is wiped, and the report goes
 // to stdout as always.
 func TestTerminalExploreProgress(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts tmux: not in -short")
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "proc")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := terminalProc(t)
 	script := filepath.Join(dir, "race.proc")
 	if err := os.WriteFile(script, []byte(endlessRace), 0o666); err != nil {
 		t.Fatal(err)
