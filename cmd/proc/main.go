@@ -41,9 +41,11 @@ Usage:
   proc version                   print the version
   proc help                      print this help
 
-Run 'proc run -h' for the flags of run, 'proc test -h' for those of test.
+Run 'proc run -h', 'proc test -h', 'proc explore -h' or 'proc repl -h' for
+the flags of each. Every run is bounded by limits a script may lower, never
+raise (see the README's Limits).
 Exit status: 0 the run ended and no assert failed; 1 it was stopped
-(deadlock, step limit) or an assert failed; 2 the script could not start.
+(deadlock, a limit) or an assert failed; 2 the script could not start.
 `
 
 // Main is proc's entry point, separated from main for tests.
