@@ -588,7 +588,7 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 			return nil, err
 		}
 		e.vm, e.depth, e.prev, e.pruned, e.deep = s.VM, 0, nil, false, false
-		s.M.Chooser = e
+		s.M.SetChooser(e)
 		s.M.Run()
 		res.Steps += s.M.Steps
 		if e.cancelled {
@@ -603,8 +603,8 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 		} else {
 			res.Schedules++
 			o := &Outcome{Output: sink.out.String(), Faults: sink.faults, Deadlock: s.M.Deadlocked()}
-			if s.M.Stopped != "" && !o.Deadlock {
-				o.Stopped = s.M.Stopped
+			if h, why := s.M.Halted(); h != runtime.NotHalted && !o.Deadlock {
+				o.Stopped = why
 			}
 			for _, p := range s.M.Procs() {
 				if p.State == runtime.ProcRunning {
@@ -734,7 +734,7 @@ func CheckSchedule(prog *Program, sets []string, schedule []int) error {
 	if err != nil {
 		return err
 	}
-	s.M.Chooser = r
+	s.M.SetChooser(r)
 	s.M.Run()
 	if r.err != "" {
 		return fmt.Errorf("%s", r.err)

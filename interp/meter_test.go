@@ -43,7 +43,7 @@ func TestMeterBalances(t *testing.T) {
 		if mem.Used < 0 || mem.Used > mem.Peak {
 			t.Errorf("%s: the meter holds %d (peak %d)", f, mem.Used, mem.Peak)
 		}
-		if m.LiveProcs() > 0 || m.Stopped != "" {
+		if h, _ := m.Halted(); m.LiveProcs() > 0 || h != runtime.NotHalted {
 			continue
 		}
 		checked++

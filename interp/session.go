@@ -111,8 +111,9 @@ func ApplySets(cfg *runtime.Config, sets []string) error {
 
 // Result is how a run ended.
 type Result struct {
-	// Stopped is non-empty when the run was stopped (deadlock, step or
-	// output limit).
+	// Halt says why the run was stopped (a deadlock, a limit), NotHalted
+	// when it ran to its end; Stopped is the text that reports it.
+	Halt    runtime.Halt
 	Stopped string
 	// AssertFailed is set when an assert failed in any process.
 	AssertFailed bool
@@ -123,7 +124,7 @@ type Result struct {
 // ExitCode is the status `proc run` exits with: 0 the simulation ran to its
 // end and no assert failed, 1 it was stopped or an assert failed.
 func (r Result) ExitCode() int {
-	if r.Stopped != "" || r.AssertFailed {
+	if r.Halt != runtime.NotHalted || r.AssertFailed {
 		return 1
 	}
 	return 0
@@ -183,14 +184,7 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 		vm.race = newRace(vm)
 	}
 	if opts.Schedule != nil {
-		m.Chooser = &replayer{choices: opts.Schedule}
-	}
-	m.OnProcessExit = vm.processExit
-	m.Where = func(t *runtime.Thread) string {
-		if th, ok := t.Ctx.(*threadCtx); ok {
-			return th.where().String()
-		}
-		return "?"
+		m.SetChooser(&replayer{choices: opts.Schedule})
 	}
 	p := m.NewProcess(nil, &prog.Image, "main")
 	if p == nil {
@@ -247,10 +241,11 @@ func (s *Session) Run() Result {
 	m.Run()
 	// The closing reports say what happened, so they are written even
 	// when the trace budget is spent; each is bounded by itself.
-	if m.Stopped != "" && m.Deadlock == nil {
-		text := "run stopped: " + m.Stopped
+	halt, why := m.Halted()
+	if halt != runtime.NotHalted && m.Deadlock == nil {
+		text := "run stopped: " + why
 		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: text,
-			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
+			Fields: []runtime.Field{{Key: "reason", Val: why}}})
 	}
 	if s.opts.Gantt && !s.opts.JSON {
 		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "timeline", More: m.Gantt(72)})
@@ -263,7 +258,7 @@ func (s *Session) Run() Result {
 		s.json.WriteRaw(m.StatsJSON())
 		s.json.Flush()
 	}
-	res := Result{Stopped: m.Stopped, AssertFailed: m.AssertFailed}
+	res := Result{Halt: halt, Stopped: why, AssertFailed: s.VM.assertFailed}
 	if s.chrome != nil {
 		res.ChromeErr = s.chrome.WriteTrace(s.opts.Chrome)
 	}

@@ -150,13 +150,6 @@ func NewShell(opts ShellOptions) *Shell {
 	vm := &VM{prog: prog}
 	m := runtime.NewMachine(opts.Config, runtime.NewTracer(opts.Trace, runtime.NewTextSink(opts.Out, opts.Out, false)), vm)
 	vm.m = m
-	m.OnProcessExit = vm.processExit
-	m.Where = func(t *runtime.Thread) string {
-		if th, ok := t.Ctx.(*threadCtx); ok {
-			return th.where().String()
-		}
-		return "?"
-	}
 	s.vm, s.m = vm, m
 	s.hooks.echo = s.echo
 	s.startShell()
@@ -471,7 +464,7 @@ func (s *Shell) runShell() {
 	case end.end == runtime.LegStuck && busy:
 		// The shell waits for something no thread can give.
 		s.m.ReportDeadlock()
-		s.m.Stopped, s.m.Deadlock = "", nil
+		s.m.ClearHalt()
 	case end.end == runtime.LegDone && busy:
 		s.say("interrupted")
 		s.sayWhere(end.last)
@@ -521,11 +514,11 @@ func (s *Shell) leg(leg runtime.Leg) legEnd {
 		// goes on after the ^C.
 		io.WriteString(s.out, "\n")
 	}
-	if m.Stopped != "" {
-		r.stepLimit = r.end == runtime.LegStopped && strings.HasPrefix(m.Stopped, "step limit")
-		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + m.Stopped,
-			Fields: []runtime.Field{{Key: "reason", Val: m.Stopped}}})
-		m.Stopped = ""
+	if halt, why := m.Halted(); halt != runtime.NotHalted {
+		r.stepLimit = r.end == runtime.LegStopped && halt == runtime.HaltSteps
+		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + why,
+			Fields: []runtime.Field{{Key: "reason", Val: why}}})
+		m.ClearHalt()
 	}
 	m.Trace.Flush()
 	return r

@@ -50,6 +50,7 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		if msg != "" {
 			what += ": " + msg
 		}
+		vm.assertFailed = true
 		return vm.kill(th, runtime.SIGABRT, "assert", what, vm.at(th)), false
 	case OpAlloc:
 		n := th.ops[th.sp-1]
@@ -57,7 +58,7 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 			return vm.typeFault(th, fmt.Sprintf("alloc takes a number of bytes (an int), not %s", n.K)), false
 		}
 		th.ops[th.sp-1] = vm.alloc(th, n.N, "alloc", objInfo{}, false)
-		if m.Stopped != "" {
+		if h, _ := m.Halted(); h != runtime.NotHalted {
 			return runtime.StopLimit, false
 		}
 	case OpFree:
@@ -290,7 +291,7 @@ func pad(s string, n int) string {
 func (vm *VM) newObject(th *threadCtx, n int, info objInfo) (runtime.Stop, bool) {
 	size := int64(n) * 8
 	p := vm.alloc(th, size, "alloc", info, true)
-	if vm.m.Stopped != "" {
+	if h, _ := vm.m.Halted(); h != runtime.NotHalted {
 		return runtime.StopLimit, false
 	}
 	vals := th.ops[th.sp-n : th.sp]

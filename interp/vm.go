@@ -17,6 +17,8 @@ type VM struct {
 	m    *runtime.Machine
 	// race, when set, checks every shared access for data races.
 	race raceChecker
+	// assertFailed is set when an assert failed in any process.
+	assertFailed bool
 }
 
 // Run runs thread t for at most budget ticks (runtime.Executor).
@@ -51,7 +53,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	th := t.Ctx.(*threadCtx)
 	m := vm.m
 	cost := m.Cfg.CostInsn
-	maxSteps := m.Cfg.MaxSteps
+	maxSteps := m.StepBound()
 	start := m.Clock
 	if f := th.overflow; f != nil {
 		// A frame that did not fit: the fault is at the first
@@ -97,7 +99,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	traceInsn := m.Trace.On(runtime.CatInsn)
 	// Under a chooser (explore, replay) the thread stops before each
 	// operation another thread can observe, except the first it runs.
-	points := m.Chooser != nil
+	points := m.Choosing()
 	ran := 0
 	stepsLeft := maxSteps - m.Steps
 	var executed int64
@@ -420,7 +422,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				// Strings live whole in a slot; a doubling loop would
 				// otherwise exhaust the host's memory.
 				fr.pc = pc
-				m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+				m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
 				m.Clock = clock
 				th.sp = sp
 				return runtime.StopLimit, executed
@@ -503,7 +505,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				}
 				if int64(len(r.S)) > m.Cfg.MaxOutput {
 					fr.pc = pc
-					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
 					m.Clock = clock
 					th.sp = sp
 					return runtime.StopLimit, executed
@@ -557,7 +559,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				}
 				if int64(len(r.S)) > m.Cfg.MaxOutput {
 					fr.pc = pc
-					m.Stopped = fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput)
+					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
 					m.Clock = clock
 					th.sp = sp
 					return runtime.StopLimit, executed

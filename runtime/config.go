@@ -5,12 +5,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"proc/runtime/mem"
 )
 
 // Config holds every tunable of the machine (the config keys). The zero value
-// is not useful: start from DefaultConfig.
+// is not useful: start from DefaultConfig. A key whose value is one of a
+// few names (sched, heap_policy) is kept parsed: Set and SetString parse
+// it, Get gives back its name.
 type Config struct {
-	Sched             string
+	Sched             SchedPolicy
 	Quantum           int64
 	Seed              int64
 	CostInsn          int64
@@ -20,7 +24,7 @@ type Config struct {
 	CostSwitchProcess int64
 	CostSwitchThread  int64
 	CostCopy          int64
-	HeapPolicy        string
+	HeapPolicy        mem.Policy
 	HeapAlign         int64
 	HeapHeader        int64
 	HeapCoalesce      bool
@@ -47,9 +51,9 @@ type Config struct {
 // DefaultConfig returns the default of every config key.
 func DefaultConfig() Config {
 	return Config{
-		Sched: "rr", Quantum: 4, Seed: 0, CostInsn: 1, CostSpawn: 20, CostFork: 20,
+		Sched: SchedRR, Quantum: 4, Seed: 0, CostInsn: 1, CostSpawn: 20, CostFork: 20,
 		CostThread: 2, CostSwitchProcess: 5, CostSwitchThread: 1, CostCopy: 1,
-		HeapPolicy: "first", HeapAlign: 16, HeapHeader: 16, HeapCoalesce: true,
+		HeapPolicy: mem.FirstFit, HeapAlign: 16, HeapHeader: 16, HeapCoalesce: true,
 		HeapSize: 4096, HeapGrow: true, HeapMax: 1048576, StackSize: 65536,
 		PipeCap: 4096, MQCap: 10, NetLatency: 5, MLFQLevels: 3, MLFQBoost: 100,
 		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
@@ -59,10 +63,13 @@ func DefaultConfig() Config {
 
 // configKey describes one key: its kind, where it lives, and its bounds.
 type configKey struct {
-	kind   string // "int", "bool", "string"
-	int    func(c *Config) *int64
-	bool   func(c *Config) *bool
-	str    func(c *Config) *string
+	kind string // "int", "bool", "string"
+	int  func(c *Config) *int64
+	bool func(c *Config) *bool
+	// name and parse read and set a string key, which the Config keeps
+	// parsed: parse reports false for a value not among values.
+	name   func(c *Config) string
+	parse  func(c *Config, v string) bool
 	min    int64
 	max    int64
 	values []string // allowed strings
@@ -74,7 +81,7 @@ type configKey struct {
 const maxConfigInt = 1 << 40
 
 var configKeys = map[string]configKey{
-	"sched":               {kind: "string", str: func(c *Config) *string { return &c.Sched }, values: []string{"fifo", "rr", "sjf", "stcf", "priority", "mlfq", "lottery"}},
+	"sched":               {kind: "string", name: func(c *Config) string { return c.Sched.String() }, parse: parseSched, values: schedNames[:]},
 	"quantum":             {kind: "int", int: func(c *Config) *int64 { return &c.Quantum }, min: 1, max: maxConfigInt},
 	"seed":                {kind: "int", int: func(c *Config) *int64 { return &c.Seed }, min: -1 << 63, max: 1<<63 - 1},
 	"cost_insn":           {kind: "int", int: func(c *Config) *int64 { return &c.CostInsn }, min: 0, max: 1 << 20},
@@ -84,7 +91,7 @@ var configKeys = map[string]configKey{
 	"cost_switch_process": {kind: "int", int: func(c *Config) *int64 { return &c.CostSwitchProcess }, min: 0, max: 1 << 30},
 	"cost_switch_thread":  {kind: "int", int: func(c *Config) *int64 { return &c.CostSwitchThread }, min: 0, max: 1 << 30},
 	"cost_copy":           {kind: "int", int: func(c *Config) *int64 { return &c.CostCopy }, min: 0, max: 1 << 30},
-	"heap_policy":         {kind: "string", str: func(c *Config) *string { return &c.HeapPolicy }, values: []string{"first", "best", "worst", "next"}},
+	"heap_policy":         {kind: "string", name: func(c *Config) string { return c.HeapPolicy.String() }, parse: parseHeapPolicy, values: mem.PolicyNames()},
 	"heap_align":          {kind: "int", int: func(c *Config) *int64 { return &c.HeapAlign }, min: 1, max: 4096},
 	"heap_header":         {kind: "int", int: func(c *Config) *int64 { return &c.HeapHeader }, min: 0, max: 4096},
 	"heap_coalesce":       {kind: "bool", bool: func(c *Config) *bool { return &c.HeapCoalesce }},
@@ -106,6 +113,22 @@ var configKeys = map[string]configKey{
 	"max_trace":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxTrace }, min: 0, max: 1 << 40, limit: true},
 	"max_memory":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxMemory }, min: 0, max: 1 << 40, limit: true},
 	"max_copy":            {kind: "int", int: func(c *Config) *int64 { return &c.MaxCopy }, min: 0, max: 1 << 40, limit: true},
+}
+
+func parseSched(c *Config, v string) bool {
+	p, ok := ParseSchedPolicy(v)
+	if ok {
+		c.Sched = p
+	}
+	return ok
+}
+
+func parseHeapPolicy(c *Config, v string) bool {
+	p, ok := mem.ParsePolicy(v)
+	if ok {
+		c.HeapPolicy = p
+	}
+	return ok
 }
 
 // ConfigKeys returns every config key, sorted.
@@ -205,11 +228,8 @@ func (c *Config) SetString(key string, v string) error {
 	if k.kind != "string" {
 		return fmt.Errorf("config key %s takes a%s %s, not a string", key, article(k.kind), k.kind)
 	}
-	for _, a := range k.values {
-		if a == v {
-			*k.str(c) = v
-			return nil
-		}
+	if k.parse(c, v) {
+		return nil
 	}
 	return fmt.Errorf("config key %s must be one of %s, not %q", key, strings.Join(k.values, ", "), v)
 }
@@ -257,7 +277,7 @@ func (c *Config) Get(key string) (string, bool) {
 	case "bool":
 		return strconv.FormatBool(*k.bool(c)), true
 	default:
-		return strconv.Quote(*k.str(c)), true
+		return strconv.Quote(k.name(c)), true
 	}
 }
 

@@ -36,7 +36,7 @@ func TestConfigSet(t *testing.T) {
 			t.Errorf("Set(%s, %s): %v", kv[0], kv[1], err)
 		}
 	}
-	if c.Quantum != 2 || c.Sched != "mlfq" || c.HeapCoalesce || c.HeapMax != 1000 || c.Seed != 16 {
+	if c.Quantum != 2 || c.Sched != SchedMLFQ || c.HeapCoalesce || c.HeapMax != 1000 || c.Seed != 16 {
 		t.Errorf("config not set: %+v", c)
 	}
 	bad := []struct{ k, v, msg string }{

@@ -14,12 +14,15 @@ import (
 // Leg says how far RunUntil runs the machine.
 type Leg struct {
 	// Foreground, when set, runs whenever it is ready, with no time slice,
-	// and no policy preempts it (Machine.Foreground).
+	// and no policy preempts it: the REPL's shell thread while it runs a
+	// typed statement.
 	Foreground *Thread
-	// Pause, when not 0, pauses the machine after that many instructions.
+	// Pause, when not 0, pauses the machine after that many instructions:
+	// RunUntil returns LegPaused, and the next RunUntil resumes the run
+	// where it paused.
 	Pause int64
 	// Limit, when not 0, stops the machine after that many instructions,
-	// as max_steps stops a run.
+	// as max_steps stops a run; it takes max_steps' place for the leg.
 	Limit int64
 	// Done is asked before every scheduling decision; RunUntil returns as
 	// soon as it reports true.
@@ -37,7 +40,7 @@ const (
 	LegDone    LegEnd = iota // Done reported true
 	LegPaused                // Pause instructions ran
 	LegStuck                 // no thread is ready and no timer is pending
-	LegStopped               // the machine stopped: Stopped says why
+	LegStopped               // the machine halted: Halted says why
 )
 
 // legChunk bounds how many instructions run between two checks of Done,
@@ -47,16 +50,16 @@ const (
 const legChunk = 1 << 16
 
 // RunUntil runs the machine until leg.Done reports true, leg.Pause
-// instructions have run, no thread can run, or the machine stops (leg.Limit,
+// instructions have run, no thread can run, or the machine halts (leg.Limit,
 // the output limit). Unlike Run it does not call "no thread can run" a
 // deadlock: the REPL's shell thread waits for input blocked, and the caller
-// knows what that means (ReportDeadlock).
+// knows what that means (ReportDeadlock). The REPL runs the machine this
+// way; a script runs with Run.
 func (m *Machine) RunUntil(leg Leg) LegEnd {
-	savedMax := m.Cfg.MaxSteps
-	m.Foreground = leg.Foreground
+	m.foreground = leg.Foreground
 	defer func() {
-		m.Cfg.MaxSteps = savedMax
-		m.Foreground = nil
+		m.stepBound = 0
+		m.foreground = nil
 	}()
 	const never = int64(1) << 62
 	pauseAt, limitAt := never, never
@@ -73,7 +76,7 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 		c.slice = 0
 		m.MakeReady(c)
 	}
-	for m.Stopped == "" {
+	for m.halt == NotHalted {
 		if m.overLimit() {
 			break
 		}
@@ -105,22 +108,21 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			}
 		}
 		target := min(pauseAt, limitAt, m.Steps+legChunk)
-		m.Cfg.MaxSteps = target
+		m.stepBound = target
 		steps := m.Steps
 		m.dispatch(t)
 		if leg.OnTurn != nil {
 			leg.OnTurn(t, m.Steps-steps)
 		}
-		if m.Stopped == "" || m.Steps < target || !strings.HasPrefix(m.Stopped, "step limit") || t.State != ThreadRunning {
+		if m.halt != NotHalted || m.Steps < target || t.State != ThreadRunning {
 			continue
 		}
-		// The executor stopped at target steps (dispatch words it as the
-		// step limit): a pause, or the limit.
+		// The executor stopped at target steps: a pause, the end of a
+		// chunk, or the limit.
 		if target == limitAt {
-			m.Stopped = fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", leg.Limit, t.Proc.PID, t.TID)
+			m.Halt(HaltSteps, fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", leg.Limit, t.Proc.PID, t.TID))
 			return LegStopped
 		}
-		m.Stopped = ""
 	}
 	return LegStopped
 }

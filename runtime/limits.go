@@ -16,7 +16,7 @@ import (
 //
 // A limit that a system call can meet is met as the call would be on a
 // real system: alloc, spawn, fork, thread, pipe, shm... return nil when
-// the memory is spent. The others stop the run, and Stopped says which.
+// the memory is spent. The others halt the run, and Halted says which.
 
 // What the memory meter counts for what the kernel keeps, besides the
 // bytes of memory itself.
@@ -71,7 +71,7 @@ func (m *Machine) Fits(n int64) bool { return m.Mem.Fits(n) }
 func (m *Machine) Copy(n int64) bool {
 	m.budgets.copied += n
 	if m.budgets.copied > m.Cfg.MaxCopy {
-		m.stop(fmt.Sprintf("copy limit reached (max_copy=%d bytes): the run built or copied more than that", m.Cfg.MaxCopy))
+		m.Halt(HaltCopy, fmt.Sprintf("copy limit reached (max_copy=%d bytes): the run built or copied more than that", m.Cfg.MaxCopy))
 		return false
 	}
 	return true
@@ -83,19 +83,12 @@ func (m *Machine) CopyFits(n int64) bool { return m.budgets.copied+n <= m.Cfg.Ma
 // Copied returns the bytes copied so far.
 func (m *Machine) Copied() int64 { return m.budgets.copied }
 
-// stop stops the run for a reason, unless it is already stopped.
-func (m *Machine) stop(why string) {
-	if m.Stopped == "" {
-		m.Stopped = why
-	}
-}
-
 // overLimit stops the run when a limit that is charged rather than
 // refused has been passed: memory, time, trace. It reports whether the
 // run is stopped. It is asked at every turn of the scheduler, so the
 // common answer is a few comparisons the compiler inlines.
 func (m *Machine) overLimit() bool {
-	if !m.alarm && m.Clock <= m.budgets.tickEnd && m.Stopped == "" {
+	if !m.alarm && m.Clock <= m.budgets.tickEnd && m.halt == NotHalted {
 		return false
 	}
 	return m.stopAtLimit()
@@ -103,18 +96,18 @@ func (m *Machine) overLimit() bool {
 
 func (m *Machine) stopAtLimit() bool {
 	switch {
-	case m.Stopped != "":
+	case m.halt != NotHalted:
 	case m.Mem.Over:
-		m.stop(fmt.Sprintf("memory limit reached (max_memory=%d bytes): the machine holds %d", m.Cfg.MaxMemory, m.Mem.Used))
+		m.Halt(HaltMemory, fmt.Sprintf("memory limit reached (max_memory=%d bytes): the machine holds %d", m.Cfg.MaxMemory, m.Mem.Used))
 	case m.Clock > m.budgets.tickEnd:
-		m.stop(fmt.Sprintf("tick limit reached (max_ticks=%d)", m.Cfg.MaxTicks))
+		m.Halt(HaltTicks, fmt.Sprintf("tick limit reached (max_ticks=%d)", m.Cfg.MaxTicks))
 	case m.Trace.Full():
-		m.stop(fmt.Sprintf("trace limit reached (max_trace=%d bytes)", m.Cfg.MaxTrace))
+		m.Halt(HaltTrace, fmt.Sprintf("trace limit reached (max_trace=%d bytes)", m.Cfg.MaxTrace))
 	}
-	return m.Stopped != ""
+	return m.halt != NotHalted
 }
 
-// Over reports whether the run has met a limit and must stop (Stopped
+// Over reports whether the run has met a limit and must stop (Halted
 // says which): the executor asks after operations that spend memory,
 // copies or trace.
 func (m *Machine) Over() bool { return m.overLimit() }
@@ -128,7 +121,7 @@ func (m *Machine) sliceEnded() {
 }
 
 func (m *Machine) slicesSpent() {
-	m.stop(fmt.Sprintf("slice limit reached (max_slices=%d): the scheduler took the CPU back that many times", m.Cfg.MaxSlices))
+	m.Halt(HaltSlices, fmt.Sprintf("slice limit reached (max_slices=%d): the scheduler took the CPU back that many times", m.Cfg.MaxSlices))
 }
 
 // ticksLeft is how many more ticks the stretch may run.

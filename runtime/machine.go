@@ -19,7 +19,7 @@ const (
 	StopYield               // it gave up the CPU
 	StopBlock               // it blocked (the kernel already parked it)
 	StopDead                // it or its process ended (the kernel knows)
-	StopLimit               // the machine reached a limit (m.Stopped says which)
+	StopLimit               // the machine halted (Halted says why) or the thread reached the step bound
 	StopResched             // it made another thread ready: the scheduler may preempt it
 	StopPoint               // it reached an operation other threads can observe (explore)
 )
@@ -36,7 +36,7 @@ type Chooser interface {
 
 // Executor runs a thread's code: the interpreter implements it. Run executes
 // instructions of t until budget ticks are used, the thread blocks, yields or
-// ends, or the step limit is reached; it advances Clock and Steps as it goes.
+// ends, or Steps reaches StepBound; it advances Clock and Steps as it goes.
 type Executor interface {
 	Run(t *Thread, budget int64) Stop
 }
@@ -52,7 +52,6 @@ type Slice struct {
 type Machine struct {
 	Cfg         Config
 	Trace       *Tracer
-	Exec        Executor
 	Clock       int64 // current tick
 	Steps       int64 // instructions executed
 	Busy        int64 // ticks a thread ran
@@ -94,13 +93,12 @@ type Machine struct {
 	timelineCut   bool
 	timelineCutAt int64
 
-	// Stopped is set when the run ended early: "deadlock", a step limit or
-	// the output limit.
-	Stopped string
+	// halt is why the run stopped early, haltText the words that say so
+	// (Halt, Halted).
+	halt     Halt
+	haltText string
 	// Deadlock holds the report of a deadlock.
 	Deadlock *Event
-	// AssertFailed is set when an assert failed in any process.
-	AssertFailed bool
 	// Output counts bytes of program output.
 	Output int64
 	// Mem counts the memory the machine holds, against max_memory.
@@ -112,29 +110,27 @@ type Machine struct {
 	// so that the scheduler watches one flag.
 	alarm bool
 
-	// OnProcessExit is called when a process ends (before it becomes a
-	// zombie), so the interpreter can report leaks.
-	OnProcessExit func(p *Process)
-	// Where, when set, says where a thread is in the source ("main, line
-	// 4"), for the deadlock report.
-	Where func(t *Thread) string
-	// Foreground, when set, is a thread that RunUntil runs whenever it is
-	// ready, with no time slice, and that no policy preempts: the REPL's
-	// shell thread while it runs a typed statement.
-	Foreground *Thread
-	// Chooser, when set, replaces the scheduling policy: the executor
-	// stops before every operation another thread can observe, and the
-	// chooser picks who runs next.
-	Chooser Chooser
+	// lang runs the threads' code and answers for the language (Lang).
+	lang Lang
+	// stepBound, when not 0, is the count of Steps at which the executor
+	// hands the running thread back, in place of max_steps: where
+	// RunUntil pauses the machine or ends its stretch (StepBound).
+	stepBound int64
+	// foreground, when set, is a thread that RunUntil runs whenever it is
+	// ready, with no time slice, and that no policy preempts (Leg).
+	foreground *Thread
+	// chooser, when set, replaces the scheduling policy (SetChooser).
+	chooser Chooser
 	yielded bool
 	// enabled is the list choose hands the chooser, kept between calls:
 	// under explore a run asks at every load of a global.
 	enabled []*Thread
 }
 
-// NewMachine returns a machine with no processes.
-func NewMachine(cfg Config, tr *Tracer, exec Executor) *Machine {
-	m := &Machine{Cfg: cfg, Trace: tr, Exec: exec, byID: map[int]*Thread{}}
+// NewMachine returns a machine with no processes, that runs the threads'
+// code with lang.
+func NewMachine(cfg Config, tr *Tracer, lang Lang) *Machine {
+	m := &Machine{Cfg: cfg, Trace: tr, lang: lang, byID: map[int]*Thread{}}
 	m.rng = prng{s: uint64(cfg.Seed)}
 	m.nextBoost = cfg.MLFQBoost
 	m.Mem = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
@@ -261,9 +257,8 @@ func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process 
 		p.Space.Map(p.Bss)
 	}
 	heapBase := mem.PageUp(max(p.Bss.End, bssStart+img.BssRoom))
-	pol, _ := mem.ParsePolicy(m.Cfg.HeapPolicy)
 	p.Heap = mem.NewHeap(mem.HeapConfig{
-		Base: heapBase, Policy: pol, Align: uint64(m.Cfg.HeapAlign), Header: uint64(m.Cfg.HeapHeader),
+		Base: heapBase, Policy: m.Cfg.HeapPolicy, Align: uint64(m.Cfg.HeapAlign), Header: uint64(m.Cfg.HeapHeader),
 		Coalesce: m.Cfg.HeapCoalesce, Size: uint64(heapSize), Grow: m.Cfg.HeapGrow, Max: uint64(m.Cfg.HeapMax),
 	})
 	p.Heap.SetMeter(m.Mem)
@@ -537,7 +532,7 @@ func (m *Machine) Emit(t *Thread, e *Event) {
 func (m *Machine) Print(t *Thread, text string) bool {
 	m.Output += int64(len(text)) + 1
 	if m.Output > m.Cfg.MaxOutput {
-		m.Stopped = fmt.Sprintf("output limit reached (max_output=%d bytes)", m.Cfg.MaxOutput)
+		m.Halt(HaltOutput, fmt.Sprintf("output limit reached (max_output=%d bytes)", m.Cfg.MaxOutput))
 		return false
 	}
 	m.Emit(t, &Event{Cat: CatOutput, Ev: "print", Text: text})
@@ -633,9 +628,6 @@ func (m *Machine) Kill(t *Thread, sig Signal, kind, what string, more []string, 
 	}
 	fs := append([]Field{{"signal", sig.String()}, {"kind", kind}}, fields...)
 	m.Emit(t, &Event{Cat: CatOutput, Ev: "fault", Text: what, More: more, Fields: fs})
-	if kind == "assert" {
-		m.AssertFailed = true
-	}
 	p.Signal = sig
 	p.Killed = true
 	p.ExitStatus = 128 + int(sig)
@@ -656,9 +648,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 	p.Finish = m.Clock
 	m.closeAll(p)
 	m.unmapShared(p)
-	if m.OnProcessExit != nil {
-		m.OnProcessExit(p)
-	}
+	m.lang.ProcessExit(p)
 	if exit != nil {
 		m.Emit(t, exit)
 	}
@@ -781,16 +771,16 @@ func (m *Machine) nextTimer() int64 {
 
 // Run runs the machine until no thread is left or it stops.
 func (m *Machine) Run() {
-	for m.Stopped == "" {
+	for m.halt == NotHalted {
 		if m.overLimit() {
 			return
 		}
 		m.fireTimers()
 		m.boost()
 		var t *Thread
-		if m.Chooser != nil {
+		if m.chooser != nil {
 			t = m.choose()
-			if m.Stopped != "" {
+			if m.halt != NotHalted {
 				return
 			}
 		} else {
@@ -833,9 +823,9 @@ func (m *Machine) choose() *Thread {
 	m.enabled = append(m.enabled[:0], m.ready...)
 	enabled := m.enabled
 	slices.SortFunc(enabled, func(a, b *Thread) int { return a.TID - b.TID })
-	i := m.Chooser.Choose(enabled, m.cur, m.yielded)
+	i := m.chooser.Choose(enabled, m.cur, m.yielded)
 	if i < 0 || i >= len(enabled) {
-		m.Stopped = "schedule"
+		m.Halt(HaltSchedule, "schedule")
 		return nil
 	}
 	t := enabled[i]
@@ -860,7 +850,7 @@ func (m *Machine) dispatch(t *Thread) {
 		p.FirstRun = m.Clock
 	}
 	slice := m.sliceFor(t)
-	if m.Chooser != nil {
+	if m.chooser != nil {
 		slice = 1 << 62
 	}
 	m.yielded = false
@@ -898,7 +888,7 @@ func (m *Machine) dispatch(t *Thread) {
 		// Past max_ticks the run stops: a long compute stops there too.
 		budget = max(min(budget, m.ticksLeft()+1), 1)
 		s0 := m.Clock
-		stop := m.Exec.Run(t, budget)
+		stop := m.lang.Run(t, budget)
 		used := m.Clock - s0
 		slice -= used
 		m.charge(t, used)
@@ -918,7 +908,7 @@ func (m *Machine) dispatch(t *Thread) {
 			if t.State != ThreadRunning {
 				return
 			}
-			if m.Chooser != nil {
+			if m.chooser != nil {
 				m.MakeReady(t)
 				return
 			}
@@ -927,7 +917,7 @@ func (m *Machine) dispatch(t *Thread) {
 				// (if another thread is ready) says so well enough.
 				m.sliceEnded()
 				m.demote(t)
-				if len(m.ready) == 0 && m.Stopped == "" {
+				if len(m.ready) == 0 && m.halt == NotHalted {
 					// Nobody else wants the CPU: the scheduler would pick
 					// this thread again, so let it run on.
 					slice = m.sliceFor(t)
@@ -939,7 +929,7 @@ func (m *Machine) dispatch(t *Thread) {
 			}
 			if m.shouldPreempt(t) {
 				if m.Trace.On(CatSched) {
-					m.Emit(t, &Event{Cat: CatSched, Ev: "preempt", Text: "preempted by a thread the " + m.Cfg.Sched + " policy prefers"})
+					m.Emit(t, &Event{Cat: CatSched, Ev: "preempt", Text: "preempted by a thread the " + m.Cfg.Sched.String() + " policy prefers"})
 				}
 				m.MakeReady(t)
 				return
@@ -951,8 +941,10 @@ func (m *Machine) dispatch(t *Thread) {
 			m.yielded = true
 			return
 		case StopLimit:
-			if m.Stopped == "" {
-				m.Stopped = fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", m.Cfg.MaxSteps, p.PID, t.TID)
+			if m.halt == NotHalted && m.stepBound == 0 {
+				// Not halted: the thread reached max_steps. (At a
+				// stepBound of RunUntil's, RunUntil says what it was.)
+				m.Halt(HaltSteps, fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", m.Cfg.MaxSteps, p.PID, t.TID))
 			}
 			// The rest of the turn, for RunUntil to resume a paused run.
 			t.slice = max(slice, 1)
@@ -1001,7 +993,7 @@ func (m *Machine) contextSwitch(from, to *Thread) {
 // released. The report lists each blocked thread and what it waits for,
 // and the cycle of waits when there is one.
 func (m *Machine) deadlock() {
-	m.Stopped = "deadlock"
+	m.Halt(HaltDeadlock, "deadlock")
 	var blocked []*Thread
 	for _, t := range m.threads {
 		if t.State == ThreadBlocked {
@@ -1041,8 +1033,8 @@ func (m *Machine) blockedLines(blocked []*Thread) []string {
 	more := []string{}
 	for _, t := range blocked {
 		where := ""
-		if m.Where != nil {
-			where = " at " + m.Where(t)
+		if w := m.lang.Where(t); w != "" {
+			where = " at " + w
 		}
 		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
 		if t.Detail != nil {

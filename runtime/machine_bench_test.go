@@ -42,6 +42,11 @@ func (x *burner) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	return runtime.StopPreempt
 }
 
+// Where and ProcessExit complete runtime.Lang: a burner has no source to
+// point into and nothing to report when a process ends.
+func (x *burner) Where(t *runtime.Thread) string { return "" }
+func (x *burner) ProcessExit(p *runtime.Process) {}
+
 // newMachine returns a machine with the default config, limits raised,
 // no trace, and a burner of work ticks a thread.
 func newMachine(work int64, sets ...func(*runtime.Config)) *runtime.Machine {
@@ -87,8 +92,8 @@ func BenchmarkMachineProcesses(b *testing.B) {
 				m := newMachine(10)
 				populate(b, m, n, 1)
 				m.Run()
-				if m.Stopped != "" {
-					b.Fatal(m.Stopped)
+				if h, text := m.Halted(); h != runtime.NotHalted {
+					b.Fatal(text)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*b.N), "ns/proc")

@@ -4,7 +4,50 @@ package runtime
 // thread that just became ready should take the CPU from the running one.
 // Every policy is deterministic; lottery draws from a PRNG seeded by `seed`.
 
-// SchedAttrs are a thread's scheduling attributes (the keys of `with`).
+// SchedPolicy is a scheduling policy: the value of the sched config key,
+// parsed once when the key is set, so that the scheduler switches on a
+// small number at every pick.
+type SchedPolicy uint8
+
+// The scheduling policies, in the order the sched key lists them.
+const (
+	SchedFIFO     SchedPolicy = iota // first come, first served; a thread runs until it blocks, yields or ends
+	SchedRR                          // round robin: a quantum each, in turn
+	SchedSJF                         // shortest expected burst first, not preemptive
+	SchedSTCF                        // shortest time to completion first, preemptive
+	SchedPriority                    // highest priority first, preemptive
+	SchedMLFQ                        // multi-level feedback queue, preemptive
+	SchedLottery                     // a draw weighted by tickets, a quantum each
+)
+
+var schedNames = [...]string{
+	SchedFIFO: "fifo", SchedRR: "rr", SchedSJF: "sjf", SchedSTCF: "stcf",
+	SchedPriority: "priority", SchedMLFQ: "mlfq", SchedLottery: "lottery",
+}
+
+// ParseSchedPolicy returns the policy a sched value names ("rr", "mlfq"...);
+// it reports false for any other text.
+func ParseSchedPolicy(s string) (SchedPolicy, bool) {
+	for p, name := range schedNames {
+		if s == name {
+			return SchedPolicy(p), true
+		}
+	}
+	return SchedRR, false
+}
+
+// String returns the policy's sched value, such as "rr".
+func (p SchedPolicy) String() string {
+	if int(p) < len(schedNames) {
+		return schedNames[p]
+	}
+	return "sched(" + itoa(int(p)) + ")"
+}
+
+// SchedAttrs are what the scheduling policies know of a thread: what its
+// creator gave it (priority, tickets, expected burst) and what the
+// scheduler keeps (its MLFQ level, the CPU it had). A new thread gets them
+// from whoever creates it; a forked one copies its parent's.
 type SchedAttrs struct {
 	Priority int64 // priority: higher runs first
 	Tickets  int64 // lottery tickets
@@ -16,11 +59,11 @@ type SchedAttrs struct {
 	LevelUsed int64
 }
 
-// DefaultTickets is a thread's lottery tickets when `with` gives none.
+// DefaultTickets is a thread's lottery tickets when its creator gives none.
 const DefaultTickets = 100
 
-// MaxTickets bounds the tickets `with` may give a thread, so that the sum
-// the lottery draws from fits 64 bits whatever the number of threads.
+// MaxTickets bounds the tickets a thread may be given, so that the sum the
+// lottery draws from fits 64 bits whatever the number of threads.
 const MaxTickets = 1_000_000
 
 // prng is splitmix64: tiny, fast, and the same on every machine.
@@ -38,7 +81,7 @@ func (r *prng) next() uint64 {
 // thread becomes ready.
 func (m *Machine) Preemptive() bool {
 	switch m.Cfg.Sched {
-	case "stcf", "priority", "mlfq":
+	case SchedSTCF, SchedPriority, SchedMLFQ:
 		return true
 	}
 	return false
@@ -53,9 +96,9 @@ func (m *Machine) sliceFor(t *Thread) int64 {
 		return s
 	}
 	switch m.Cfg.Sched {
-	case "fifo", "sjf", "stcf":
+	case SchedFIFO, SchedSJF, SchedSTCF:
 		return 1 << 62
-	case "mlfq":
+	case SchedMLFQ:
 		q := m.Cfg.Quantum << uint(t.Sched.Level)
 		if left := q - t.Sched.LevelUsed; left > 0 {
 			return left
@@ -82,13 +125,13 @@ func remaining(t *Thread) int64 {
 // scanning the ready queue in order).
 func (m *Machine) better(a, b *Thread) bool {
 	switch m.Cfg.Sched {
-	case "sjf":
+	case SchedSJF:
 		return a.Sched.Burst < b.Sched.Burst
-	case "stcf":
+	case SchedSTCF:
 		return remaining(a) < remaining(b)
-	case "priority":
+	case SchedPriority:
 		return a.Sched.Priority > b.Sched.Priority
-	case "mlfq":
+	case SchedMLFQ:
 		return a.Sched.Level < b.Sched.Level
 	}
 	return false
@@ -101,7 +144,7 @@ func (m *Machine) pick() *Thread {
 	}
 	best := 0
 	switch m.Cfg.Sched {
-	case "lottery":
+	case SchedLottery:
 		var total uint64
 		for _, t := range m.ready {
 			total += uint64(max(t.Sched.Tickets, 1))
@@ -115,39 +158,33 @@ func (m *Machine) pick() *Thread {
 			}
 			win -= w
 		}
-	case "fifo", "rr":
-	case "sjf":
+	case SchedFIFO, SchedRR:
+	case SchedSJF:
 		b := m.ready[0].Sched.Burst
 		for i, t := range m.ready {
 			if t.Sched.Burst < b {
 				best, b = i, t.Sched.Burst
 			}
 		}
-	case "stcf":
+	case SchedSTCF:
 		b := remaining(m.ready[0])
 		for i, t := range m.ready {
 			if r := remaining(t); r < b {
 				best, b = i, r
 			}
 		}
-	case "priority":
+	case SchedPriority:
 		b := m.ready[0].Sched.Priority
 		for i, t := range m.ready {
 			if t.Sched.Priority > b {
 				best, b = i, t.Sched.Priority
 			}
 		}
-	case "mlfq":
+	case SchedMLFQ:
 		b := m.ready[0].Sched.Level
 		for i, t := range m.ready {
 			if t.Sched.Level < b {
 				best, b = i, t.Sched.Level
-			}
-		}
-	default:
-		for i := 1; i < len(m.ready); i++ {
-			if m.better(m.ready[i], m.ready[best]) {
-				best = i
 			}
 		}
 	}
@@ -169,7 +206,7 @@ func (m *Machine) pick() *Thread {
 
 // shouldPreempt reports whether a ready thread should take the CPU from t.
 func (m *Machine) shouldPreempt(t *Thread) bool {
-	if !m.Preemptive() || t == m.Foreground {
+	if !m.Preemptive() || t == m.foreground {
 		return false
 	}
 	for _, r := range m.ready {
@@ -188,7 +225,7 @@ func (m *Machine) charge(t *Thread, used int64) {
 
 // demote moves t one MLFQ level down once it used its whole allotment.
 func (m *Machine) demote(t *Thread) {
-	if m.Cfg.Sched != "mlfq" {
+	if m.Cfg.Sched != SchedMLFQ {
 		return
 	}
 	q := m.Cfg.Quantum << uint(t.Sched.Level)
@@ -207,7 +244,7 @@ func (m *Machine) demote(t *Thread) {
 
 // boost moves every thread to the top MLFQ level every mlfq_boost ticks.
 func (m *Machine) boost() {
-	if m.Cfg.Sched != "mlfq" || m.Cfg.MLFQBoost <= 0 {
+	if m.Cfg.Sched != SchedMLFQ || m.Cfg.MLFQBoost <= 0 {
 		return
 	}
 	if m.Clock >= m.nextBoost {
@@ -244,9 +281,9 @@ type Computer interface {
 // quantum-by-quantum path, and max_slices bounds it). The quantum
 // boundaries land where they would have, one by one.
 func (m *Machine) computeAlone(t *Thread, q int64) {
-	c, ok := m.Exec.(Computer)
+	c, ok := m.lang.(Computer)
 	if !ok || q <= 0 || len(m.ready) > 0 || len(m.sleepers) > 0 || len(m.qtimers) > 0 ||
-		m.Chooser != nil || m.Cfg.Sched == "mlfq" || t.slice > 0 {
+		m.chooser != nil || m.Cfg.Sched == SchedMLFQ || t.slice > 0 {
 		return
 	}
 	left := c.ComputeLeft(t)
@@ -267,6 +304,6 @@ func (m *Machine) computeAlone(t *Thread, q int64) {
 // levels, lottery's draws). The executor then runs on without a round trip
 // through the scheduler.
 func (m *Machine) Alone() bool {
-	return len(m.ready) == 0 && len(m.sleepers) == 0 && len(m.qtimers) == 0 && m.Chooser == nil &&
-		m.Cfg.Sched != "mlfq" && m.Cfg.Sched != "lottery" && m.Stopped == ""
+	return len(m.ready) == 0 && len(m.sleepers) == 0 && len(m.qtimers) == 0 && m.chooser == nil &&
+		m.Cfg.Sched != SchedMLFQ && m.Cfg.Sched != SchedLottery && m.halt == NotHalted
 }

@@ -80,7 +80,7 @@ func (m *Machine) BusyNow() int64 {
 }
 
 // Deadlocked reports whether the run stopped on a deadlock.
-func (m *Machine) Deadlocked() bool { return m.Stopped == "deadlock" }
+func (m *Machine) Deadlocked() bool { return m.halt == HaltDeadlock }
 
 // StatsJSON returns the stats record (the last line of --json) as one JSON line.
 func (m *Machine) StatsJSON() []byte {

@@ -79,6 +79,10 @@ func ParsePolicy(s string) (Policy, bool) {
 	return FirstFit, false
 }
 
+// PolicyNames returns the heap_policy values, in the order of the
+// policies.
+func PolicyNames() []string { return append([]string(nil), policyNames[:]...) }
+
 // String returns the policy's heap_policy name, such as "first".
 func (p Policy) String() string {
 	if p >= 0 && int(p) < len(policyNames) {

@@ -1,0 +1,16 @@
+package runtime
+
+// Lang is the language a machine runs: the kernel hands it threads to run
+// (Executor) and asks it what only the language knows. The interpreter
+// implements it and passes it to NewMachine; the kernel knows nothing else
+// of the language.
+type Lang interface {
+	Executor
+	// Where says where t is in its source, for the reports on blocked
+	// threads ("main, line 4"); "" when it cannot say.
+	Where(t *Thread) string
+	// ProcessExit is told that p ended, after its descriptors are closed
+	// and before its memory is released and it becomes a zombie: the
+	// language reports what p left allocated.
+	ProcessExit(p *Process)
+}

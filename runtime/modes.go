@@ -1,0 +1,25 @@
+package runtime
+
+// Run modes: settings that change how the machine runs rather than what it
+// simulates, for exploring schedules and for the REPL.
+
+// SetChooser makes c decide, at every scheduling point, which ready thread
+// runs next, in place of the scheduling policy (nil restores the policy).
+// Under a chooser the executor stops before every operation another thread
+// can observe (Choosing), and a turn has no time slice. Exploration and
+// schedule replay set one before the run.
+func (m *Machine) SetChooser(c Chooser) { m.chooser = c }
+
+// Choosing reports whether a chooser picks who runs (SetChooser): the
+// executor then stops before every operation another thread can observe.
+func (m *Machine) Choosing() bool { return m.chooser != nil }
+
+// StepBound is the count of instructions (Steps) at which the executor
+// must hand the running thread back, returning StopLimit: max_steps, or
+// where RunUntil pauses the machine or ends its stretch.
+func (m *Machine) StepBound() int64 {
+	if m.stepBound != 0 {
+		return m.stepBound
+	}
+	return m.Cfg.MaxSteps
+}
