@@ -167,7 +167,11 @@ func (s *Shell) Ceiling() runtime.Config { return s.c.ceil }
 func (s *Shell) allow(key string, cfg runtime.Config) {
 	v, ok := cfg.Int(key)
 	if top, _ := s.c.ceil.Int(key); ok && runtime.IsLimit(key) && v > top {
-		s.c.ceil.SetInt(key, v)
+		if err := s.c.ceil.SetInt(key, v); err != nil {
+			// Past what the key can hold (a config made in code, not
+			// through Set): the ceiling goes as high as the key goes.
+			s.c.ceil.Lift(key)
+		}
 	}
 }
 
@@ -814,7 +818,9 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 		for _, kv := range s.loading.Sets {
 			k, v, _ := strings.Cut(kv, "=")
 			k = strings.TrimSpace(k)
-			p.Config.Set(k, strings.TrimSpace(v))
+			if err := p.Config.Set(k, strings.TrimSpace(v)); err != nil {
+				return nil, nil, grammar.Errorf(at, "# args: --set %v", err)
+			}
 			keys = append(keys, k)
 		}
 		// What the command line set stays: a script does not undo it.
@@ -825,7 +831,9 @@ func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, 
 				}
 				kept[k], _ = p.Config.Get(k)
 				v, _ := s.cfg.Get(k)
-				p.Config.Set(k, v)
+				if err := p.Config.Set(k, v); err != nil {
+					return nil, nil, grammar.Errorf(at, "%v", err)
+				}
 			}
 		}
 	}
@@ -1078,22 +1086,7 @@ func (s *Shell) SetTrace(cats string) {
 func (s *Shell) Trace() runtime.Category { return s.m.Trace.Mask() &^ runtime.CatOutput }
 
 // TraceText names the categories shown, as --trace takes them.
-func (s *Shell) TraceText() string {
-	mask := s.Trace()
-	switch mask {
-	case runtime.CatAll:
-		return "all"
-	case 0:
-		return "none"
-	}
-	var names []string
-	for _, n := range runtime.CategoryNames() {
-		if c, _ := runtime.ParseCategories(n); mask&c != 0 {
-			names = append(names, n)
-		}
-	}
-	return strings.Join(names, ",")
-}
+func (s *Shell) TraceText() string { return runtime.FormatCategories(s.Trace()) }
 
 // others counts the live threads other than the shell thread.
 func (s *Shell) others() int {

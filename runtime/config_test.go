@@ -55,6 +55,55 @@ func TestConfigSet(t *testing.T) {
 	}
 }
 
+// TestPolicyKeys checks that sched and heap_policy, kept parsed, read back
+// as the names they were set with, and that a bad name leaves the value.
+func TestPolicyKeys(t *testing.T) {
+	c := DefaultConfig()
+	for _, name := range schedNames {
+		if err := c.Set("sched", name); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := c.Get("sched"); got != `"`+name+`"` || c.Sched.String() != name {
+			t.Errorf("sched=%s reads back %s (%v)", name, got, c.Sched)
+		}
+	}
+	for _, name := range []string{"first", "best", "worst", "next"} {
+		if err := c.Set("heap_policy", name); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := c.Get("heap_policy"); got != `"`+name+`"` {
+			t.Errorf("heap_policy=%s reads back %s", name, got)
+		}
+	}
+	before := c
+	err := c.Set("sched", "random")
+	if err == nil || err.Error() != `config key sched must be one of fifo, rr, sjf, stcf, priority, mlfq, lottery, not "random"` {
+		t.Errorf("sched=random: %v", err)
+	}
+	err = c.Set("heap_policy", "fast")
+	if err == nil || err.Error() != `config key heap_policy must be one of first, best, worst, next, not "fast"` {
+		t.Errorf("heap_policy=fast: %v", err)
+	}
+	if c != before {
+		t.Errorf("a refused value changed the config: %+v", c)
+	}
+	if p, ok := ParseSchedPolicy("sched"); ok {
+		t.Errorf("ParseSchedPolicy(sched) = %v", p)
+	}
+}
+
+// TestHaltNames checks that every reason a run stops has a name.
+func TestHaltNames(t *testing.T) {
+	for h := NotHalted; h <= HaltCopy; h++ {
+		if s := h.String(); s == "" || strings.HasPrefix(s, "halt(") {
+			t.Errorf("Halt(%d) has no name", h)
+		}
+	}
+	if s := (HaltCopy + 1).String(); !strings.HasPrefix(s, "halt(") {
+		t.Errorf("Halt past the last = %q", s)
+	}
+}
+
 func TestParseCategories(t *testing.T) {
 	if c, _ := ParseCategories("all"); c != CatAll || c&CatInsn != 0 {
 		t.Errorf("all = %b", c)
@@ -67,6 +116,15 @@ func TestParseCategories(t *testing.T) {
 	}
 	if _, err := ParseCategories("sched,bogus"); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Errorf("bogus accepted: %v", err)
+	}
+	for _, c := range []Category{0, CatAll, CatSched, CatSched | CatMem | CatInsn, CatAll | CatInsn} {
+		text := FormatCategories(c)
+		if back, err := ParseCategories(text); err != nil || back != c {
+			t.Errorf("FormatCategories(%b) = %q, which parses to %b, %v", c, text, back, err)
+		}
+	}
+	if got := FormatCategories(CatMem | CatSched); got != "sched,mem" {
+		t.Errorf("FormatCategories(mem|sched) = %q", got)
 	}
 }
 

@@ -10,6 +10,10 @@ import (
 // Between two stretches the machine is simply paused: the thread that had
 // the CPU keeps it and the rest of its turn, so stepping through a run
 // shows the same schedule as running it in one go.
+//
+// Only the REPL uses the methods of this file (RunUntil, Park,
+// ReportDeadlock, ReportBlocked), and ClearHalt and ResetBudgets besides:
+// a script runs with Run, once.
 
 // Leg says how far RunUntil runs the machine.
 type Leg struct {
@@ -141,7 +145,8 @@ func (m *Machine) Park(t *Thread, what string) {
 }
 
 // ReportDeadlock stops the machine with the deadlock report Run prints
-// when no thread can ever run again.
+// when no thread can ever run again: the REPL's, when what its shell
+// thread waits for can never come.
 func (m *Machine) ReportDeadlock() { m.deadlock() }
 
 // ReportBlocked reports, when no thread can run but idle (the REPL's

@@ -74,6 +74,25 @@ func ParseCategories(s string) (Category, error) {
 	return c, nil
 }
 
+// FormatCategories is ParseCategories' inverse: the --trace text that
+// shows the categories of c, "all", "none", or their names in their fixed
+// order.
+func FormatCategories(c Category) string {
+	switch c {
+	case CatAll:
+		return "all"
+	case 0:
+		return "none"
+	}
+	var names []string
+	for _, n := range catNames {
+		if c&n.cat != 0 {
+			names = append(names, n.name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
 // CategoryNames lists the category names in their fixed order.
 func CategoryNames() []string {
 	names := make([]string, 0, len(catNames))

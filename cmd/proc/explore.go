@@ -318,8 +318,11 @@ func writeExploreJSON(w io.Writer, res *interp.ExploreResult, opts interp.Explor
 	for _, o := range res.Outcomes {
 		exit := 0
 		for _, e := range o.Exits {
-			if strings.HasPrefix(e, "1=") {
-				exit, _ = strconv.Atoi(strings.TrimPrefix(e, "1="))
+			// "1=blocked" (process 1 never ended) leaves exit at 0.
+			if v, ok := strings.CutPrefix(e, "1="); ok {
+				if n, err := strconv.Atoi(v); err == nil {
+					exit = n
+				}
 			}
 		}
 		fmt.Fprintf(w, `{"ev":"outcome","output":%s,"exit":%d,"exits":%s,"faults":%s,"deadlock":%t,"schedules":%d,"schedule":%s}`+"\n",

@@ -310,9 +310,15 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		cfg = prog.Config
-		interp.ApplySets(&cfg, header.Sets)
+		if err := interp.ApplySets(&cfg, header.Sets); err != nil {
+			fmt.Fprintf(stderr, "%s: # args: --set %v\n", file, err)
+			return 2
+		}
 		if header.Trace != "" {
-			cats, _ = runtime.ParseCategories(header.Trace)
+			if cats, err = runtime.ParseCategories(header.Trace); err != nil {
+				fmt.Fprintf(stderr, "%s: # args: --trace: %v\n", file, err)
+				return 2
+			}
 		}
 	}
 	if err := interp.ApplySets(&cfg, sets); err != nil {
