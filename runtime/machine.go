@@ -620,7 +620,9 @@ func (m *Machine) ExitProcess(t *Thread, status int) {
 }
 
 // Kill ends p by a signal. The report lines (what happened, where) are
-// printed first as a fault event; they are always shown.
+// printed first as a fault event; they are always shown. kind names the
+// fault in the event's fields ("div-by-zero", "assert"...): the kernel
+// passes it on and gives it no meaning.
 func (m *Machine) Kill(t *Thread, sig Signal, kind, what string, more []string, fields []Field) {
 	p := t.Proc
 	if p.State != ProcRunning {
