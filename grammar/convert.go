@@ -205,17 +205,17 @@ func (c *converter) text(toks []lexer.Token) string {
 	return truncate(t, 40)
 }
 
-// showTargets are the words show accepts, in the order of the views in
-// docs/LANGUAGE.md.
-var showTargets = []string{"maps", "stack", "heap", "ps", "threads", "files", "stats"}
+// ShowTargets are the words show accepts, in the order of the views in
+// docs/LANGUAGE.md: the one list of the views a script can show.
+var ShowTargets = []string{"maps", "stack", "heap", "ps", "threads", "files", "stats"}
 
 func (c *converter) show(s *showStmt) Stmt {
-	list := strings.Join(showTargets, ", ")
+	list := strings.Join(ShowTargets, ", ")
 	if s.What == nil {
 		c.errorf(s.first.Pos, "show needs one of: %s", list)
 		return nil
 	}
-	for _, t := range showTargets {
+	for _, t := range ShowTargets {
 		if s.What.Name == t {
 			return &ShowStmt{Pos: toPos(s.first.Pos), What: t}
 		}

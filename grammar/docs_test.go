@@ -22,7 +22,7 @@ func TestShowTargetsDocumented(t *testing.T) {
 	if row == "" {
 		t.Fatal("no row of show in the table of statements")
 	}
-	for _, w := range showTargets {
+	for _, w := range ShowTargets {
 		if !strings.Contains(row, "`show "+w+"`") {
 			t.Errorf("the table of statements lacks show %s", w)
 		}

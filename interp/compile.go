@@ -538,8 +538,8 @@ func (c *compiler) stmt(s grammar.Stmt) {
 			c.emit(OpAssert, 0, 0, s.Pos)
 		}
 	case *grammar.ShowStmt:
-		v, ok := showViews[s.What]
-		if !ok {
+		v := slices.Index(grammar.ShowTargets, s.What)
+		if v < 0 {
 			c.errorf(s.Pos, "unknown view %s", s.What)
 			return
 		}
@@ -1240,19 +1240,6 @@ func (c *compiler) call(e *grammar.CallExpr) {
 	} else {
 		c.emit(OpBuiltin, b, len(e.Args), e.Pos)
 	}
-}
-
-// The views of `show`.
-var showViews = map[string]int{"maps": 0, "stack": 1, "heap": 2, "ps": 3, "threads": 4, "files": 5, "stats": 6}
-
-// ViewName returns the name of show view v.
-func ViewName(v int) string {
-	for n, i := range showViews {
-		if i == v {
-			return n
-		}
-	}
-	return "?"
 }
 
 // withKeys are the keys a with-clause may give, and their kinds.

@@ -1,11 +1,6 @@
 package runtime
 
-import (
-	"fmt"
-	"sort"
-
-	"proc/runtime/mem"
-)
+import "proc/runtime/mem"
 
 // Shared memory segments and memory-mapped files. Both are shared objects
 // of a host: words that every shared mapping sees with no copy. A private
@@ -124,50 +119,4 @@ func (m *Machine) Mmap(p *Process, name string, size int64, shared bool) uint64 
 	}
 	seg := m.mapShared(p, obj, mem.SegFile, name, shared)
 	return seg.Start
-}
-
-// FilesView lists the virtual file system of every host: each file, its
-// size and its words.
-func (m *Machine) FilesView() []string {
-	var out []string
-	for _, h := range m.Hosts() {
-		var names []string
-		for n := range h.Files {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			f := h.Files[n]
-			maps := "mappings"
-			if f.Maps == 1 {
-				maps = "mapping"
-			}
-			out = append(out, fmt.Sprintf("%s:%s  %d bytes, %d shared %s", h.Name, n, f.Size, f.Maps, maps))
-			line := ""
-			shown, scanned := 0, 0
-			for i, w := range f.Words {
-				scanned = i + 1
-				if w == (mem.Value{}) {
-					continue
-				}
-				if shown == 16 {
-					line += " ..."
-					break
-				}
-				line += fmt.Sprintf(" [%d]=%s", i*8, w.Quote())
-				shown++
-			}
-			// Looking through a mostly empty file is work its few lines
-			// of view do not show: it counts as bytes compared.
-			m.Copy(8 * int64(scanned))
-			if line == "" {
-				line = " (all zero)"
-			}
-			out = append(out, "  "+line[1:])
-		}
-	}
-	if len(out) == 0 {
-		out = append(out, "no files")
-	}
-	return out
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"proc/grammar"
 )
 
 // The lessons are small and well behaved; their mutants are not. A mutant
@@ -540,7 +542,7 @@ func mutateConfig(r *rand.Rand, s *script) (string, bool) {
 
 func mutateShow(r *rand.Rand, s *script) (string, bool) {
 	at, in, ok := s.loopBodyStart(r)
-	view := pick(r, []string{"maps", "stack", "heap", "ps", "threads", "files", "stats"})
+	view := pick(r, grammar.ShowTargets)
 	if !ok {
 		// No loop: a view in a loop of its own at the end of main.
 		s.lines = append(s.lines, "while true {", "    show "+view, "}")
