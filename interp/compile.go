@@ -1091,31 +1091,11 @@ func (c *compiler) similar(name string) string {
 		bestD = 3
 	}
 	for _, n := range cands {
-		if d := distance(n, name); d < bestD {
+		if d := runtime.EditDistance(n, name); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // binary compiles a binary operator and its right operand; the left
@@ -1205,7 +1185,7 @@ func (c *compiler) checkCall(e *grammar.CallExpr) (fn *Func, builtin int, ok boo
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if distance(n, e.Name) <= 2 && len(e.Name) > 2 {
+		if runtime.EditDistance(n, e.Name) <= 2 && len(e.Name) > 2 {
 			c.errorf(e.Pos, "undefined function: %s (did you mean %s?)", e.Name, n)
 			return nil, 0, false
 		}

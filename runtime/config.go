@@ -292,7 +292,7 @@ func unknownKey(key string) error {
 	// Suggest the closest key: a typo is the usual cause.
 	best, bestD := "", 4
 	for k := range configKeys {
-		if d := editDistance(k, key); d < bestD || (d == bestD && k < best) {
+		if d := EditDistance(k, key); d < bestD || (d == bestD && k < best) {
 			best, bestD = k, d
 		}
 	}
@@ -302,7 +302,12 @@ func unknownKey(key string) error {
 	return fmt.Errorf("unknown config key %q", key)
 }
 
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b: how many
+// insertions, deletions and substitutions of a byte turn one into the
+// other. It says how close a misspelt name is to a known one, for the
+// suggestions that follow an unknown config key here and an undefined name
+// in the compiler.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
