@@ -162,7 +162,7 @@ func (m *Machine) ReportBlocked(idle *Thread) bool {
 		}
 	}
 	more := m.blockedLines(blocked)
-	cycle := cycleWithout(blocked, idle)
+	cycle := findCycle(blocked, idle)
 	text := fmt.Sprintf("no thread can run but the shell: %d %s blocked", len(blocked), pluralThreads(len(blocked)))
 	switch {
 	case len(cycle) == 1:
@@ -182,9 +182,12 @@ func (m *Machine) ReportBlocked(idle *Thread) bool {
 	return len(cycle) > 0
 }
 
-// cycleWithout finds a cycle of waits among blocked, where no thread that
-// idle could release takes part: idle may still run.
-func cycleWithout(blocked []*Thread, idle *Thread) []*Thread {
+// findCycle follows the "waits for" edges from each blocked thread (to a
+// blocked thread that holds what it waits for) and returns the first
+// cycle found. With an idle thread (the REPL's shell, which may still
+// run), no thread that idle could release takes part; with idle nil,
+// every blocked thread may.
+func findCycle(blocked []*Thread, idle *Thread) []*Thread {
 	for _, start := range blocked {
 		var path []*Thread
 		onPath := map[*Thread]int{}

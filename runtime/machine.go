@@ -1007,7 +1007,7 @@ func (m *Machine) deadlock() {
 	for _, t := range blocked {
 		list = append(list, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
 	}
-	cycle := m.findCycle(blocked)
+	cycle := findCycle(blocked, nil)
 	var cyc []string
 	if len(cycle) == 1 {
 		t := cycle[0]
@@ -1053,34 +1053,6 @@ func pluralThreads(n int) string {
 		return "thread is"
 	}
 	return "threads are"
-}
-
-// findCycle follows "waits for" edges from each blocked thread and returns
-// the first cycle found.
-func (m *Machine) findCycle(blocked []*Thread) []*Thread {
-	for _, start := range blocked {
-		var path []*Thread
-		onPath := map[*Thread]int{}
-		t := start
-		for t != nil && t.State == ThreadBlocked {
-			if i, ok := onPath[t]; ok {
-				return path[i:]
-			}
-			onPath[t] = len(path)
-			path = append(path, t)
-			var next *Thread
-			if t.holders != nil {
-				for _, h := range t.holders() {
-					if h.State == ThreadBlocked {
-						next = h
-						break
-					}
-				}
-			}
-			t = next
-		}
-	}
-	return nil
 }
 
 // Living returns the processes that have not been reaped, by pid.
