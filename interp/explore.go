@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"unsafe"
 
 	"proc/runtime"
 	"proc/runtime/mem"
@@ -284,9 +283,9 @@ func (vm *VM) peek(t *runtime.Thread) footprint {
 
 func (vm *VM) memFootprint(th *threadCtx, addr uint64, write bool) footprint {
 	seg := th.proc.space.Find(addr)
-	if seg != nil && seg.Perm&mem.PermShared != 0 && len(seg.Words) > 0 {
+	if seg != nil && seg.Shared != nil && len(seg.Words) > 0 {
 		// A shared mapping: the same memory at other addresses elsewhere.
-		return footprint{kind: fpMem, obj: unsafe.SliceData(seg.Words), addr: addr - seg.Start, write: write}
+		return footprint{kind: fpMem, obj: seg.Shared, addr: addr - seg.Start, write: write}
 	}
 	return footprint{kind: fpMem, obj: th.proc.space, addr: addr, write: write}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"proc/runtime"
 	"proc/runtime/mem"
@@ -262,11 +261,11 @@ func (r *raceDetector) access(th *threadCtx, addr uint64, write bool) {
 		return // the thread's own stack
 	}
 	// A private word is named by its address space, a word of a shared
-	// mapping by the mapping, wherever each process has it.
+	// mapping by the shared memory it shows, wherever each process has it.
 	var key any = th.proc.space
 	off, owner := addr, th.rt.Proc
-	if seg != nil && seg.Perm&mem.PermShared != 0 && len(seg.Words) > 0 {
-		key, off, owner = unsafe.SliceData(seg.Words), addr-seg.Start, nil
+	if seg != nil && seg.Shared != nil && len(seg.Words) > 0 {
+		key, off, owner = seg.Shared, addr-seg.Start, nil
 	}
 	sm := r.shadow(key, owner)
 	c := sm.cells[off]

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"proc/runtime"
 	"proc/runtime/mem"
@@ -114,8 +113,8 @@ func (r *refDetector) access(th *threadCtx, addr uint64, write bool) {
 	if seg != nil && seg.Kind == mem.SegStack && seg.TID == th.rt.TID {
 		return
 	}
-	if seg != nil && seg.Perm&mem.PermShared != 0 && len(seg.Words) > 0 {
-		key = refKey{obj: unsafe.SliceData(seg.Words), addr: addr - seg.Start}
+	if seg != nil && seg.Shared != nil && len(seg.Words) > 0 {
+		key = refKey{obj: seg.Shared, addr: addr - seg.Start}
 	}
 	t := th.rt
 	v := r.clock(t)

@@ -51,6 +51,28 @@ let s = shm("x", 8)
 let p = spawn w()
 s[0] = 2
 wait p`, true, []string{"/dev/shm/x"}},
+		{"a forked child shares a shared mapping", `let s = shm("x", 8)
+let c = fork
+if c == 0 {
+  s[0] = 1
+  exit 0
+}
+s[0] = 2
+wait c`, true, []string{"/dev/shm/x"}},
+		{"a file mapped shared by two processes", `func w() { let f = mmap("f", 8)
+  f[0] = 1 }
+let f = mmap("f", 8)
+let p = spawn w()
+f[0] = 2
+wait p`, true, []string{"f"}},
+		{"a private file mapping is copied by fork", `let f = mmap("f", 8, "private")
+let c = fork
+if c == 0 {
+  f[0] = 1
+  exit 0
+}
+f[0] = 2
+wait c`, false, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -43,18 +43,15 @@ func (m *Machine) Hosts() []*Host {
 }
 
 // SharedObject is the memory behind a shared memory segment or a file of a
-// host's virtual file system: words that every mapping shares.
+// host's virtual file system: words that every shared mapping shares.
 type SharedObject struct {
-	Name  string
-	Size  uint64
-	Words []mem.Value
-	Odd   map[uint64]Value0
+	Name string
+	Size uint64
+	// Shared holds the words; its mappings point to it.
+	*mem.Shared
 	// Maps counts the mappings of it that exist.
 	Maps int
 }
-
-// Value0 is a word stored at an unaligned offset of a shared object.
-type Value0 = mem.Value
 
 // queueTimer wakes a queue's waiters at a tick (socket deliveries).
 type queueTimer struct {

@@ -19,6 +19,7 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 		seg.Perm |= mem.PermShared
 		// Every mapping shares the object's words and map: the slice is
 		// allocated at full size so no mapping ever reallocates it.
+		seg.Shared = obj.Shared
 		seg.Words = obj.Words
 		seg.Odd = obj.Odd
 		obj.Maps++
@@ -46,12 +47,12 @@ func (m *Machine) unmapShared(p *Process) {
 		}
 		h := m.host(p.Host)
 		for _, o := range h.Shm {
-			if len(o.Words) > 0 && len(s.Words) > 0 && &o.Words[0] == &s.Words[0] {
+			if s.Shared == o.Shared {
 				o.Maps--
 			}
 		}
 		for _, o := range h.Files {
-			if len(o.Words) > 0 && len(s.Words) > 0 && &o.Words[0] == &s.Words[0] {
+			if s.Shared == o.Shared {
 				o.Maps--
 			}
 		}
@@ -61,7 +62,7 @@ func (m *Machine) unmapShared(p *Process) {
 func (m *Machine) newSharedObject(name string, size uint64) *SharedObject {
 	words := (size + 7) / 8
 	m.Mem.Charge(ObjectCost + 8*int64(words)) // the host keeps it
-	return &SharedObject{Name: name, Size: size, Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}
+	return &SharedObject{Name: name, Size: size, Shared: &mem.Shared{Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}}
 }
 
 // Shm maps the named shared memory segment of p's host (creating it) and
@@ -111,7 +112,12 @@ func (m *Machine) Mmap(p *Process, name string, size int64, shared bool) uint64 
 				return 0
 			}
 			m.Mem.Charge(8 * int64(more))
-			obj.Words = append(obj.Words, make([]mem.Value, more)...)
+			if more > 0 {
+				// New words, and so new memory: a mapping that
+				// still has the old ones (a forked child's, which
+				// Maps does not count) keeps them and their name.
+				obj.Shared = &mem.Shared{Words: append(obj.Words, make([]mem.Value, more)...), Odd: obj.Odd}
+			}
 			obj.Size = uint64(size)
 		}
 	} else if !m.Mem.Fits(need) || !m.CopyFits(need) {

@@ -83,11 +83,27 @@ type Segment struct {
 	SP uint64
 	// TID is the thread a stack belongs to.
 	TID int
+	// Shared is, for a shared mapping, the memory it shows: every
+	// mapping of one shared memory segment or file, in any process, has
+	// the same Shared, whose words its own are. It is nil for private
+	// memory, a private copy of a file included.
+	Shared *Shared
 
 	// meter counts the words held (see Meter); charged is what this
 	// segment has charged it.
 	meter   *Meter
 	charged int64
+}
+
+// Shared is memory that several address spaces map at once: a shared
+// memory segment, or a file mapped shared. Each mapping is a segment that
+// points to it and holds its words, not a copy; the pointer names that
+// memory wherever it is mapped (a race on it is a race wherever the
+// processes have it).
+type Shared struct {
+	Words []Value
+	// Odd holds words stored at offsets that are not multiples of 8.
+	Odd map[uint64]Value
 }
 
 // SetMeter makes m count the segment's words from now on, starting with
@@ -166,6 +182,12 @@ func (s *Segment) grow(i int) {
 	w := make([]Value, i+1, n)
 	copy(w, s.Words)
 	s.Words = w
+	if s.Shared != nil {
+		// A store past the end of a shared object, in the page that
+		// holds its end: the mapping's words are its own from now
+		// on, other memory than the object's, and named apart.
+		s.Shared = &Shared{Words: w, Odd: s.Odd}
+	}
 	s.recharge()
 }
 
@@ -209,6 +231,7 @@ func (s *Segment) Clone() *Segment {
 			c.Odd[k] = v
 		}
 	}
+	c.Shared = nil // the copy is private memory
 	c.charged = 0
 	c.recharge()
 	return &c
