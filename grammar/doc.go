@@ -15,7 +15,7 @@
 //   - convert.go turns the statement structs into the AST and reports what
 //     is well-formed syntax but still not a program: a value used as a
 //     statement, an assignment to something that is not a place, a func
-//     inside a func.
+//     inside a func, a word after show that is none of ShowTargets.
 //
 // Expressions are parsed by hand because they hold most of the tokens of a
 // script and participle costs about a microsecond for each struct it tries;

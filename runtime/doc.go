@@ -1,4 +1,10 @@
-// Package runtime is the simulated machine, knowing nothing of the language:
-// the kernel (processes, threads, the clock, syscalls), scheduling, the trace
-// and its sinks, and statistics. Memory lives in runtime/mem.
+// Package runtime is the simulated machine: the kernel (processes,
+// threads, the clock, syscalls), scheduling, the trace and its sinks, the
+// statistics, and the views of the machine's state that show and the
+// REPL print (views.go, and the timeline in gantt.go). Memory lives in
+// runtime/mem.
+//
+// The language that runs on the machine is another package's: an
+// Executor runs a thread's code, and a ViewLang tells the views what a
+// thread's frames and a heap block are in the source.
 package runtime

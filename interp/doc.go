@@ -1,0 +1,19 @@
+// Package interp is the language over the simulated machine: it compiles
+// a script's AST (package grammar) to the code of a VM and runs that code
+// on the kernel of package runtime, which owns the processes, threads,
+// memory, scheduling and trace.
+//
+//   - Load parses and compiles a script (compile.go) into a Program: its
+//     functions' instructions (code.go) and the image its processes are
+//     made from.
+//   - The VM is the machine's Executor: the kernel picks a thread and
+//     the VM runs its instructions for a turn (vm.go, with fast.go for
+//     the common instructions and slow.go for the rest), calling the
+//     kernel for what a thread asks of the system (procs.go, ipc.go).
+//   - A Session is one run of a program, from the first process to the
+//     closing reports; Explore runs it under every schedule; a Shell
+//     keeps a machine alive for the REPL, one input at a time.
+//   - race.go is the data race detector of --race; views.go tells the
+//     kernel's views (show, the REPL's :ps, :stack, ...) what only the
+//     language knows.
+package interp
