@@ -1,5 +1,8 @@
 // Command proc runs .proc scripts on a simulated machine and prints a
-// deterministic trace of what its processes and threads do.
+// deterministic trace of what its processes and threads do. It also
+// explores a script's schedules (proc explore), keeps a machine open to
+// type into (proc repl), and checks scripts against their golden files
+// (proc test); the usage below lists them all.
 package main
 
 import (
