@@ -117,7 +117,7 @@ type (
 		Cond Expr
 		Msg  Expr // may be nil
 	}
-	// ShowStmt is `show WHAT`, WHAT one of maps stack heap ps threads files stats.
+	// ShowStmt is `show WHAT`, WHAT one of ShowTargets.
 	ShowStmt struct {
 		Pos  Pos
 		What string
