@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/grammar"
 	"proc/runtime"
 )
 
@@ -127,6 +128,18 @@ exit 0
 	for _, r := range viewRows(t, src) {
 		if r[0] == "2" && r[2] != "sleeping" {
 			t.Errorf("a process with a thread asleep and the others blocked is %s, want sleeping: %v", r[2], r)
+		}
+	}
+}
+
+// TestEveryShowTargetIsAView: each word show accepts compiles and shows a
+// view titled after it, so that the one list of the words and the views
+// of the kernel cannot part.
+func TestEveryShowTargetIsAView(t *testing.T) {
+	for _, w := range grammar.ShowTargets {
+		out, _ := runTraced(t, "show "+w, runtime.CatOutput)
+		if !strings.Contains(out, "show "+w) {
+			t.Errorf("show %s shows no view titled after it:\n%s", w, out)
 		}
 	}
 }
