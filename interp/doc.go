@@ -6,7 +6,7 @@
 //   - Load parses and compiles a script (compile.go) into a Program: its
 //     functions' instructions (code.go) and the image its processes are
 //     made from.
-//   - The VM is the machine's Executor: the kernel picks a thread and
+//   - The VM is the machine's Lang: the kernel picks a thread and
 //     the VM runs its instructions for a turn (vm.go, with fast.go for
 //     the common instructions and slow.go for the rest), calling the
 //     kernel for what a thread asks of the system (procs.go, ipc.go).

@@ -1235,7 +1235,7 @@ func (s *Shell) Vars() []string {
 func (s *Shell) Ps() []string { return s.m.PsView() }
 
 // Threads lists the threads, as show threads does.
-func (s *Shell) Threads() []string { return s.m.ThreadsView(s.vm.lang()) }
+func (s *Shell) Threads() []string { return s.m.ThreadsView() }
 
 // Stats returns the statistics table, as show stats does.
 func (s *Shell) Stats() []string { return s.m.StatsTable() }
@@ -1257,7 +1257,7 @@ func (s *Shell) Stack(tid int) (string, []string, error) {
 	if th, ok := t.Ctx.(*threadCtx); ok {
 		n = len(th.frames)
 	}
-	return fmt.Sprintf("stack of thread %d/%d (%s, innermost first)", t.Proc.PID, t.TID, plural(n, "frame")), s.m.StackView(t, s.vm.lang()), nil
+	return fmt.Sprintf("stack of thread %d/%d (%s, innermost first)", t.Proc.PID, t.TID, plural(n, "frame")), s.m.StackView(t), nil
 }
 
 // process returns process pid (0: the shell's).
@@ -1282,7 +1282,7 @@ func (s *Shell) Heap(pid int) (string, []string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return fmt.Sprintf("heap of process %d", p.PID), s.m.HeapView(p, s.vm.lang()), nil
+	return fmt.Sprintf("heap of process %d", p.PID), s.m.HeapView(p), nil
 }
 
 // Maps returns the title and lines of the address space of process pid
@@ -1292,5 +1292,5 @@ func (s *Shell) Maps(pid int) (string, []string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return fmt.Sprintf("address space of process %d", p.PID), s.m.MapsView(p, s.vm.lang()), nil
+	return fmt.Sprintf("address space of process %d", p.PID), s.m.MapsView(p), nil
 }

@@ -5,25 +5,23 @@ import (
 	"proc/runtime"
 )
 
-// The views live in runtime; viewLang tells them what only the language
-// knows: which function and line a return address or a thread is at, the
-// slots of a frame, where a heap block was allocated.
+// The views live in runtime; the VM tells them what only the language
+// knows (runtime.ViewLang): which function and line a return address or a
+// thread is at, the slots of a frame, where a heap block was allocated.
 
 // show emits show view v, an index in grammar.ShowTargets.
 func (vm *VM) show(th *threadCtx, v int) {
-	vm.m.Show(th.rt, grammar.ShowTargets[v], vm.lang())
+	vm.m.Show(th.rt, grammar.ShowTargets[v])
 }
 
-// lang returns what the views need of the VM.
-func (vm *VM) lang() runtime.ViewLang { return (*viewLang)(vm) }
+// InsnBytes is the size of an instruction in the text segment
+// (runtime.ViewLang).
+func (vm *VM) InsnBytes() uint64 { return InsnBytes }
 
-// viewLang is the VM as the views see it.
-type viewLang VM
-
-func (l *viewLang) InsnBytes() uint64 { return InsnBytes }
-
-func (l *viewLang) CodeAt(addr uint64) (string, int, bool) {
-	fn, i := l.prog.FuncAt(addr)
+// CodeAt returns the function and line of a code address
+// (runtime.ViewLang).
+func (vm *VM) CodeAt(addr uint64) (string, int, bool) {
+	fn, i := vm.prog.FuncAt(addr)
 	if fn == nil {
 		return "", 0, false
 	}
@@ -34,14 +32,18 @@ func (l *viewLang) CodeAt(addr uint64) (string, int, bool) {
 	return fn.Name, line, true
 }
 
-func (l *viewLang) Line(t *runtime.Thread) int {
+// Line returns the source line t is at, 0 when it is not known
+// (runtime.ViewLang).
+func (vm *VM) Line(t *runtime.Thread) int {
 	if th, ok := t.Ctx.(*threadCtx); ok {
 		return th.where().pos.Line
 	}
 	return 0
 }
 
-func (l *viewLang) Frames(t *runtime.Thread) []runtime.Frame {
+// Frames returns t's frames, innermost first, with the names and
+// addresses of their slots (runtime.ViewLang).
+func (vm *VM) Frames(t *runtime.Thread) []runtime.Frame {
 	th, ok := t.Ctx.(*threadCtx)
 	if !ok {
 		return nil
@@ -66,7 +68,9 @@ func (l *viewLang) Frames(t *runtime.Thread) []runtime.Frame {
 	return out
 }
 
-func (l *viewLang) AllocSite(p *runtime.Process, block uint64) string {
+// AllocSite returns where p allocated heap block id, "" when that is not
+// recorded (runtime.ViewLang).
+func (vm *VM) AllocSite(p *runtime.Process, block uint64) string {
 	if pc, ok := p.Ctx.(*procCtx); ok {
 		if s, ok := pc.allocAt.get(block); ok {
 			return s.String()

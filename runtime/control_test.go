@@ -11,6 +11,8 @@ import (
 // stepper is a Lang whose threads each run work instructions of one tick,
 // and which stops at the machine's step bound as the interpreter does.
 type stepper struct {
+	// ViewLang is left nil: the tests show no views.
+	runtime.ViewLang
 	m    *runtime.Machine
 	work int64
 }

@@ -4,7 +4,8 @@
 // REPL print (views.go, and the timeline in gantt.go). Memory lives in
 // runtime/mem.
 //
-// The language that runs on the machine is another package's: an
-// Executor runs a thread's code, and a ViewLang tells the views what a
-// thread's frames and a heap block are in the source.
+// The language that runs on the machine is another package's, passed to
+// NewMachine as a Lang: it runs a thread's code, says where a thread is
+// in the source, and tells the views what a thread's frames and a heap
+// block are.
 package runtime

@@ -6,6 +6,8 @@ package runtime
 // of the language.
 type Lang interface {
 	Executor
+	// ViewLang annotates the views (views.go).
+	ViewLang
 	// Where says where t is in its source, for the reports on blocked
 	// threads ("main, line 4"); "" when it cannot say.
 	Where(t *Thread) string

@@ -18,6 +18,8 @@ import (
 // burner is an Executor whose threads each use work ticks of CPU, one
 // Step a tick, and then end.
 type burner struct {
+	// ViewLang is left nil: the tests show no views.
+	runtime.ViewLang
 	m    *runtime.Machine
 	work int64
 }

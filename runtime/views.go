@@ -12,11 +12,11 @@ import (
 // :maps and :stats, and the statistics at the end of a run (the timeline
 // is in gantt.go). Each is a block of lines read off the machine's state;
 // what only the language knows (the functions and lines of a thread's
-// frames, where a heap block was allocated) comes from a ViewLang.
+// frames, where a heap block was allocated) comes from the machine's Lang.
 
 // ViewLang is what the views ask of the language that runs on the
-// machine: the kernel knows a thread's stack and a process's heap as
-// memory, the language knows what they hold.
+// machine (a part of Lang): the kernel knows a thread's stack and a
+// process's heap as memory, the language knows what they hold.
 type ViewLang interface {
 	// InsnBytes is the size of an instruction in the text segment.
 	InsnBytes() uint64
@@ -53,27 +53,28 @@ type Slot struct {
 // Show emits view (one of the words of the language's `show`) as t sees
 // it: a block of lines titled after the view, always shown, for they are
 // what the script asked for.
-func (m *Machine) Show(t *Thread, view string, lang ViewLang) {
+func (m *Machine) Show(t *Thread, view string) {
 	var title string
 	var lines []string
 	p := t.Proc
+	lang := m.lang
 	switch view {
 	case "maps":
 		title = fmt.Sprintf("show maps (pid %d)", p.PID)
-		lines = m.MapsView(p, lang)
+		lines = m.MapsView(p)
 	case "stack":
 		frames := lang.Frames(t)
 		title = fmt.Sprintf("show stack (thread %d/%d, %d frames, innermost first)", p.PID, t.TID, len(frames))
-		lines = m.stackLines(t, frames, lang)
+		lines = m.stackLines(t, frames)
 	case "heap":
 		title = fmt.Sprintf("show heap (pid %d)", p.PID)
-		lines = m.HeapView(p, lang)
+		lines = m.HeapView(p)
 	case "ps":
 		title = "show ps"
 		lines = m.PsView()
 	case "threads":
 		title = "show threads"
-		lines = m.ThreadsView(lang)
+		lines = m.ThreadsView()
 	case "files":
 		title = "show files"
 		lines = m.FilesView()
@@ -89,7 +90,7 @@ func (m *Machine) Show(t *Thread, view string, lang ViewLang) {
 
 // MapsView renders a process's address space like /proc/PID/maps:
 // start-end perms offset name, and a note on what each segment holds.
-func (m *Machine) MapsView(p *Process, lang ViewLang) []string {
+func (m *Machine) MapsView(p *Process) []string {
 	var out []string
 	for _, s := range p.Space.Segments() {
 		if s.End <= s.Start {
@@ -102,7 +103,7 @@ func (m *Machine) MapsView(p *Process, lang ViewLang) []string {
 			// nobody (a child forked by another thread).
 			name = fmt.Sprintf("[stack:%d]", s.TID)
 		}
-		out = append(out, fmt.Sprintf("%08x-%08x %s %08x %-10s %s", s.Start, s.End, s.Perm, 0, name, segNote(p, s, lang)))
+		out = append(out, fmt.Sprintf("%08x-%08x %s %08x %-10s %s", s.Start, s.End, s.Perm, 0, name, segNote(p, s, m.lang)))
 	}
 	return out
 }
@@ -143,16 +144,16 @@ func segNote(p *Process, s *mem.Segment, lang ViewLang) string {
 
 // StackView renders a thread's frames, innermost first, with the address
 // and value of every slot.
-func (m *Machine) StackView(t *Thread, lang ViewLang) []string {
-	return m.stackLines(t, lang.Frames(t), lang)
+func (m *Machine) StackView(t *Thread) []string {
+	return m.stackLines(t, m.lang.Frames(t))
 }
 
-func (m *Machine) stackLines(t *Thread, frames []Frame, lang ViewLang) []string {
+func (m *Machine) stackLines(t *Thread, frames []Frame) []string {
 	var out []string
 	w := t.Stack
 	for depth, fr := range frames {
 		out = append(out, fmt.Sprintf("#%d %s  frame=%s  line %d", depth, fr.Func, mem.Hex(fr.FP), fr.Line))
-		out = append(out, fmt.Sprintf("   %s  return address  %s", mem.Hex(fr.FP+8), retNote(fr.Ret, lang)))
+		out = append(out, fmt.Sprintf("   %s  return address  %s", mem.Hex(fr.FP+8), retNote(fr.Ret, m.lang)))
 		out = append(out, fmt.Sprintf("   %s  saved fp        %s", mem.Hex(fr.FP), w.Get(fr.FP).String()))
 		for _, s := range fr.Slots {
 			out = append(out, fmt.Sprintf("   %s  %-14s  %s", mem.Hex(s.Addr), s.Name, w.Get(s.Addr).Quote()))
@@ -173,7 +174,7 @@ func retNote(ret uint64, lang ViewLang) string {
 
 // HeapView renders a process's heap: every block, the free list, and how
 // fragmented the free space is.
-func (m *Machine) HeapView(p *Process, lang ViewLang) []string {
+func (m *Machine) HeapView(p *Process) []string {
 	h := p.Heap
 	cfg := m.Cfg
 	coal := "on"
@@ -188,7 +189,7 @@ func (m *Machine) HeapView(p *Process, lang ViewLang) []string {
 	}
 	for _, b := range live {
 		where := ""
-		if s := lang.AllocSite(p, b.ID); s != "" {
+		if s := m.lang.AllocSite(p, b.ID); s != "" {
 			where = "allocated at " + s
 		}
 		out = append(out, fmt.Sprintf("  block %s  %5d bytes  [%s-%s)  %s", mem.Hex(b.Addr), b.Size, mem.Hex(b.Start), mem.Hex(b.End), where))
@@ -255,7 +256,7 @@ func (m *Machine) PsView() []string {
 
 // ThreadsView lists the threads: state, what a blocked one waits for, the
 // line it is at and its stack range.
-func (m *Machine) ThreadsView(lang ViewLang) []string {
+func (m *Machine) ThreadsView() []string {
 	rows := [][]string{{"PID", "TID", "STATE", "LINE", "STACK", "WAITING FOR"}}
 	ths := append([]*Thread(nil), m.threads...)
 	sort.Slice(ths, func(i, j int) bool { return ths[i].TID < ths[j].TID })
@@ -264,7 +265,7 @@ func (m *Machine) ThreadsView(lang ViewLang) []string {
 			continue
 		}
 		line := ""
-		if l := lang.Line(t); l > 0 {
+		if l := m.lang.Line(t); l > 0 {
 			line = fmt.Sprint(l)
 		}
 		stack := ""
