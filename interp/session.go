@@ -160,6 +160,18 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	if err := ApplySets(&cfg, opts.Sets); err != nil {
 		return nil, err
 	}
+	s := boot(prog, cfg, opts)
+	if _, err := s.VM.startMain(nil); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// boot makes the machine a program runs on, with the settings cfg, and
+// the VM, the language the machine runs: with the trace, the recordings
+// and the scheduling opts ask for. No process exists yet: startMain makes
+// the first.
+func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 	s := &Session{Prog: prog, opts: opts}
 	var sink runtime.Sink
 	if opts.Sink != nil {
@@ -186,14 +198,29 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	if opts.Schedule != nil {
 		m.SetChooser(&replayer{choices: opts.Schedule})
 	}
+	return s
+}
+
+// startMain makes the program's first process, its main thread ready at
+// the start of main: process 1 of a run, or, with shell set, the REPL's
+// shell process, whose main thread is the shell thread. A shell process
+// is made past max_procs and max_threads too: the REPL always has one.
+func (vm *VM) startMain(shell *shellHooks) (*threadCtx, error) {
+	m := vm.m
+	prog := vm.prog
+	if shell != nil {
+		maxProcs, maxThreads := m.Cfg.MaxProcs, m.Cfg.MaxThreads
+		m.Cfg.MaxProcs, m.Cfg.MaxThreads = 1<<62, 1<<62
+		defer func() { m.Cfg.MaxProcs, m.Cfg.MaxThreads = maxProcs, maxThreads }()
+	}
 	p := m.NewProcess(nil, &prog.Image, "main")
 	if p == nil {
-		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold process 1", cfg.MaxMemory)
+		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold process 1", m.Cfg.MaxMemory)
 	}
 	pc := newProcCtx(p)
 	p.Ctx = pc
 	t := m.NewThread(p, "main", nil)
-	th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 64)}
+	th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 64), shell: shell}
 	t.Ctx = th
 	if m.Trace.On(runtime.CatProc) {
 		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", filepath.Base(prog.File), p.PID),
@@ -201,7 +228,7 @@ func NewSession(prog *Program, opts Options) (*Session, error) {
 	}
 	vm.enter(th, prog.Funcs[0], nil)
 	m.MakeReady(t)
-	return s, nil
+	return th, nil
 }
 
 // enter starts a thread in fn with the given arguments: its first frame,

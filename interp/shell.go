@@ -147,10 +147,8 @@ func NewShell(opts ShellOptions) *Shell {
 			s.allow(k, opts.Config)
 		}
 	}
-	vm := &VM{prog: prog}
-	m := runtime.NewMachine(opts.Config, runtime.NewTracer(opts.Trace, runtime.NewTextSink(opts.Out, opts.Out, false)), vm)
-	vm.m = m
-	s.vm, s.m = vm, m
+	b := boot(prog, opts.Config, Options{Trace: opts.Trace, Sink: runtime.NewTextSink(opts.Out, opts.Out, false)})
+	s.vm, s.m = b.VM, b.M
 	s.hooks.echo = s.echo
 	s.startShell()
 	return s
@@ -179,29 +177,16 @@ func (s *Shell) allow(key string, cfg runtime.Config) {
 // safe to call from another goroutine.
 func (s *Shell) Interrupt() { s.interrupted.Store(true) }
 
-// startShell creates a shell process running main and runs it to its
-// first halt.
+// startShell starts a shell process, the program's first process made
+// as a run makes it, and runs it to its first halt.
 func (s *Shell) startShell() {
-	m := s.m
-	// A session always has a shell, past max_procs and max_threads too.
-	maxProcs, maxThreads := m.Cfg.MaxProcs, m.Cfg.MaxThreads
-	m.Cfg.MaxProcs, m.Cfg.MaxThreads = 1<<62, 1<<62
-	p := m.NewProcess(nil, &s.prog.Image, "main")
-	pc := newProcCtx(p)
-	p.Ctx = pc
-	t := m.NewThread(p, "main", nil)
-	m.Cfg.MaxProcs, m.Cfg.MaxThreads = maxProcs, maxThreads
-	th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 64), shell: &s.hooks}
-	t.Ctx = th
-	if m.Trace.On(runtime.CatProc) {
-		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", ShellFile, p.PID),
-			Fields: []runtime.Field{{Key: "file", Val: ShellFile}}})
-	}
-	s.t, s.th = t, th
-	s.mainScope, s.mainSlots, s.frameSlots = map[string]int{}, nil, 0
 	s.hooks.parked = false
-	s.vm.enter(th, s.prog.Funcs[0], nil)
-	m.MakeReady(t)
+	th, err := s.vm.startMain(&s.hooks)
+	if err != nil {
+		panic(err)
+	}
+	s.t, s.th = th.rt, th
+	s.mainScope, s.mainSlots, s.frameSlots = map[string]int{}, nil, 0
 	s.runShell()
 }
 
