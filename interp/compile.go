@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -29,22 +30,32 @@ func CompileWith(s *grammar.Script, cfg runtime.Config) (*Program, error) {
 // compileLimited compiles s starting from the config base; the script's
 // config lines may set a limit no higher than in ceil.
 func compileLimited(s *grammar.Script, base, ceil runtime.Config) (*Program, error) {
-	c := &compiler{
+	c := newCompiler(&Program{File: s.File, Src: s.Src, Config: base}, ceil, scriptPolicy)
+	u, err := c.unit(s, base, chunkOpts{})
+	if err != nil {
+		return nil, err
+	}
+	c.layout(u)
+	return c.prog, nil
+}
+
+// newCompiler returns a compiler that adds to prog under pol; config
+// lines may set a limit no higher than in ceil.
+func newCompiler(prog *Program, ceil runtime.Config, pol policy) *compiler {
+	return &compiler{
+		pol:     pol,
 		ceil:    ceil,
-		prog:    &Program{File: s.File, Src: s.Src, Config: base},
+		prog:    prog,
 		funcs:   map[string]*Func{},
 		globals: map[string]*Global{},
 		consts:  map[mem.Value]int{},
 	}
-	c.compile(s)
-	if len(c.errs) > 0 {
-		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Pos.Offset < c.errs[j].Pos.Offset })
-		return nil, c.errs[0]
-	}
-	return c.prog, nil
 }
 
 type compiler struct {
+	// pol is how the program grows: at once (a script) or a unit at a
+	// time (the REPL).
+	pol policy
 	// ceil holds the most each limit may be: a script's config line may
 	// lower a limit, never raise it above what the command line allows.
 	ceil    runtime.Config
@@ -61,7 +72,10 @@ type compiler struct {
 	isMain bool
 	// mainLocals are the names main declares at its top level, set once
 	// main is compiled: a function that uses one is told why it cannot.
+	// At the prompt they are main's locals so far, by slot, and
+	// mainSlots names main's slots, by index.
 	mainLocals map[string]int
+	mainSlots  []string
 	// codeBuf and lineBuf are the buffers the code of a function is
 	// compiled into (see begin).
 	codeBuf []Instr
@@ -80,80 +94,335 @@ func (c *compiler) errorf(pos grammar.Pos, format string, args ...any) {
 	c.errs = append(c.errs, grammar.Errorf(pos, format, args...))
 }
 
-func (c *compiler) compile(s *grammar.Script) {
+// policy is what tells compiling a script from compiling what is typed
+// at the REPL's prompt. The passes, the checks, the messages and the code
+// are otherwise one and the same: a script is the one unit of a program
+// that starts empty, and the REPL's program grows a unit at a time.
+type policy uint8
+
+const (
+	// scriptPolicy compiles a whole program at once: main is a function
+	// of its own, first in the text, that returns 0 after the last
+	// top-level statement.
+	scriptPolicy policy = iota
+	// promptPolicy compiles a program that grows while it runs, one unit
+	// (an input, a file loaded) at a time. The top-level statements of a
+	// unit are a chunk of main, placed after the unit's functions, that
+	// goes on in main's frame with the locals of the units before it and
+	// ends in OpHalt, where the shell thread waits for the next unit. A
+	// let of a name main has gives it a new value (relet), the value of a
+	// call typed alone is shown (OpEcho), and the program must fit in
+	// the room the REPL keeps in its image.
+	promptPolicy
+)
+
+// chunkOpts are the prompt's choices for the chunk of one unit.
+type chunkOpts struct {
+	// bare is an expression typed alone at the prompt: its value is
+	// shown, nil included.
+	bare grammar.Expr
+	// end is the position of the halt that ends the chunk, and of an
+	// error about the unit as a whole (no room left).
+	end grammar.Pos
+	// perStmt ends each statement in a halt of its own: the statements
+	// of a file loaded run one at a time.
+	perStmt bool
+}
+
+// unit is what one pass of the compiler added to the program.
+type unit struct {
+	// mk is the program before it.
+	mk compileMark
+	// main is main (a script), or the unit's chunk of main (the prompt;
+	// nil when the unit only declares).
+	main *Func
+	// starts holds where each top-level statement starts in main.
+	starts []int
+	// globals and funcs are what the unit declared; redefined names the
+	// functions among funcs that replace one of an earlier unit.
+	globals   []*Global
+	funcs     []*Func
+	redefined []string
+	// again holds the globals of earlier units declared again, with
+	// their new initial values.
+	again []reinit
+}
+
+// reinit is a global declared again by a later unit, and its new initial
+// value.
+type reinit struct {
+	g *Global
+	v mem.Value
+}
+
+// unit compiles one unit onto the program, starting from the config
+// base: its config lines, its declarations, its top-level statements and
+// its functions. layout then places it, or discard takes it back. On
+// error the first one in source order is returned, and the program and
+// the compiler are left as they were.
+func (c *compiler) unit(s *grammar.Script, base runtime.Config, o chunkOpts) (*unit, *grammar.Error) {
+	p := c.prog
+	mk := c.mark()
+	c.errs = nil
+	p.Config = base
 	// Config lines first: they fix the machine before anything runs.
 	for _, cf := range s.Configs {
 		c.config(cf)
 	}
+	u := &unit{mk: mk}
+	if c.pol == scriptPolicy {
+		u.main = c.addFunc("main", grammar.Pos{}, 0)
+	}
 	// Declarations: every global and function is known before any body is
 	// compiled, so order in the file does not matter for calls.
-	main := &Func{Name: "main", Index: 0}
-	c.prog.Funcs = append(c.prog.Funcs, main)
-	nData, nBss := 0, 0
-	for _, g := range s.Globals {
-		if prev, ok := c.globals[g.Name]; ok {
-			c.errorf(g.NamePos, "global %s redeclared (first declared at line %d)", g.Name, prev.Pos.Line)
-			continue
-		}
-		gl := c.newGlobal(g, &nData, &nBss)
-		c.globals[g.Name] = gl
-		c.prog.Globals = append(c.prog.Globals, gl)
+	c.declareGlobals(s.Globals, mk, u)
+	bodies := c.declareFuncs(s.Funcs, mk, u)
+	if c.pol == promptPolicy {
+		u.main = c.addFunc("main", grammar.Pos{}, 0)
 	}
-	for _, f := range s.Funcs {
-		if f.Name == "main" {
-			c.errorf(f.NamePos, "cannot declare func main: the top-level statements are main")
-			continue
-		}
-		if prev, ok := c.funcs[f.Name]; ok {
-			c.errorf(f.NamePos, "func %s redeclared (first declared at line %d)", f.Name, prev.Pos.Line)
-			continue
-		}
-		if g, ok := c.globals[f.Name]; ok {
-			c.errorf(f.NamePos, "func %s has the name of the global declared at line %d", f.Name, g.Pos.Line)
-			continue
-		}
-		fn := &Func{Name: f.Name, Index: len(c.prog.Funcs), Pos: f.NamePos, NParams: len(f.Params)}
-		c.funcs[f.Name] = fn
-		c.prog.Funcs = append(c.prog.Funcs, fn)
-	}
-	// main: the top-level statements.
-	c.begin(main, nil)
-	c.isMain = true
-	for _, st := range s.Body {
-		c.stmt(st)
-	}
-	c.emit(OpInt, 0, 0, grammar.Pos{})
-	c.emit(OpRet, 0, 0, grammar.Pos{})
-	c.mainLocals = c.scopes[0]
-	c.end()
-	c.isMain = false
-	for _, f := range s.Funcs {
-		fn := c.funcs[f.Name]
-		if fn == nil || fn.Pos != f.NamePos {
-			continue
-		}
+	u.starts = c.mainBody(u.main, s.Body, o)
+	for i, fn := range u.funcs {
+		f := bodies[i]
 		c.begin(fn, f.Params)
 		c.block(f.Body)
 		c.emit(OpNil, 0, 0, f.Body.End)
 		c.emit(OpRet, 0, 0, f.Body.End)
 		c.end()
 	}
-	// Lay out the text: main first, then functions in source order.
-	addr := mem.TextBase
-	for _, fn := range c.prog.Funcs {
+	if c.pol == promptPolicy && len(s.Body) == 0 && o.bare == nil {
+		// Only declarations: main gets no new code.
+		p.Funcs = p.Funcs[:len(p.Funcs)-1]
+		u.main = nil
+	}
+	if len(c.errs) == 0 && c.pol == promptPolicy {
+		c.checkRoom(mk, o.end)
+	}
+	if len(c.errs) > 0 {
+		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Pos.Offset < c.errs[j].Pos.Offset })
+		err := c.errs[0]
+		c.rollback(mk)
+		return nil, err
+	}
+	return u, nil
+}
+
+// discard takes back a unit not laid out: the program and the compiler
+// are as they were before it.
+func (c *compiler) discard(u *unit) { c.rollback(u.mk) }
+
+// addFunc adds a function to the program, at the next index.
+func (c *compiler) addFunc(name string, pos grammar.Pos, nParams int) *Func {
+	fn := &Func{Name: name, Index: len(c.prog.Funcs), Pos: pos, NParams: nParams}
+	c.prog.Funcs = append(c.prog.Funcs, fn)
+	return fn
+}
+
+// declareGlobals declares the globals of a unit. A name the unit declares
+// twice is an error. A global of an earlier unit declared again (a file
+// loaded again, say) stays the same variable, at the same address, which
+// the code compiled so far uses, and gets the new initial value.
+func (c *compiler) declareGlobals(gs []*grammar.Global, mk compileMark, u *unit) {
+	img := &c.prog.Image
+	nData, nBss := len(img.Data), img.BssWords
+	again := map[string]grammar.Pos{} // globals of earlier units declared again
+	for _, g := range gs {
+		if prev, ok := c.globals[g.Name]; ok {
+			first, twice := again[g.Name]
+			switch {
+			case mk.globalMap[g.Name] != prev: // declared by this unit
+				c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, c.declaredAt(prev.Pos))
+			case twice:
+				c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, c.declaredAt(first))
+			case prev.Bss != (g.Init == nil):
+				with := "without"
+				if prev.Bss {
+					with = "with"
+				}
+				c.errorf(g.NamePos, "global %s redeclared %s an initial value (first declared at %s, in %s): :reset starts over", g.Name, with, c.declaredAt(prev.Pos), segName(prev))
+			default:
+				again[g.Name] = g.NamePos
+				r := reinit{g: prev}
+				if g.Init != nil {
+					r.v = c.constExpr(g.Init)
+				}
+				u.again = append(u.again, r)
+			}
+			continue
+		}
+		if _, ok := c.funcs[g.Name]; ok {
+			c.errorf(g.NamePos, "global %s has the name of a function", g.Name)
+			continue
+		}
+		gl := c.newGlobal(g, &nData, &nBss)
+		c.globals[g.Name] = gl
+		c.prog.Globals = append(c.prog.Globals, gl)
+		u.globals = append(u.globals, gl)
+	}
+}
+
+// declareFuncs declares the functions of a unit and returns, for each
+// function it declared, its declaration. A name the unit declares twice is
+// an error; a function of an earlier unit declared again is replaced for
+// what is compiled from then on.
+func (c *compiler) declareFuncs(fs []*grammar.Func, mk compileMark, u *unit) (bodies []*grammar.Func) {
+	for _, f := range fs {
+		if f.Name == "main" {
+			c.errorf(f.NamePos, "cannot declare func main: %s are main", c.mainIs())
+			continue
+		}
+		if g, ok := c.globals[f.Name]; ok {
+			c.errorf(f.NamePos, "func %s has the name of the global declared at %s", f.Name, c.declaredAt(g.Pos))
+			continue
+		}
+		if _, ok := c.mainLocals[f.Name]; ok {
+			c.errorf(f.NamePos, "func %s has the name of a local of main", f.Name)
+			continue
+		}
+		if prev, ok := c.funcs[f.Name]; ok {
+			if prev.Index >= mk.funcs {
+				c.errorf(f.NamePos, "func %s redeclared (first declared at %s)", f.Name, c.declaredAt(prev.Pos))
+				continue
+			}
+			u.redefined = append(u.redefined, f.Name)
+		}
+		fn := c.addFunc(f.Name, f.NamePos, len(f.Params))
+		c.funcs[f.Name] = fn
+		u.funcs = append(u.funcs, fn)
+		bodies = append(bodies, f)
+	}
+	return bodies
+}
+
+// mainIs says what main is made of, for the error of a func main.
+func (c *compiler) mainIs() string {
+	if c.pol == promptPolicy {
+		return "the statements typed at the prompt"
+	}
+	return "the top-level statements"
+}
+
+// declaredAt says where a name was declared: a line of the program's own
+// file (the script, or what is typed at the prompt), or of another file
+// (one loaded at the prompt).
+func (c *compiler) declaredAt(pos grammar.Pos) string {
+	if pos.File == c.prog.File {
+		return fmt.Sprintf("line %d", pos.Line)
+	}
+	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
+}
+
+// segName is the segment a global lives in.
+func segName(g *Global) string {
+	if g.Bss {
+		return "bss"
+	}
+	return "data"
+}
+
+// mainBody compiles the top-level statements of a unit into main, in
+// main's scope, and returns where each starts. Under the prompt's policy
+// main goes on from the locals of the units before, and ends in a halt.
+func (c *compiler) mainBody(main *Func, body []grammar.Stmt, o chunkOpts) (starts []int) {
+	c.begin(main, nil)
+	if c.mainLocals != nil {
+		main.Slots = slices.Clone(c.mainSlots)
+		main.NSlots = len(main.Slots)
+		c.scopes[0] = maps.Clone(c.mainLocals)
+	}
+	c.isMain = true
+	prompt := c.pol == promptPolicy
+	for _, st := range body {
+		starts = append(starts, c.here())
+		if prompt {
+			c.promptStmt(st, o.perStmt)
+		} else {
+			c.stmt(st)
+		}
+		if o.perStmt {
+			c.emit(OpHalt, 0, 0, grammar.StmtPos(st))
+		}
+	}
+	if prompt {
+		if o.bare != nil {
+			c.expr(o.bare)
+			c.emit(OpEcho, 1, 0, grammar.ExprPos(o.bare))
+			c.depth--
+		}
+		if !o.perStmt || len(body) == 0 {
+			c.emit(OpHalt, 0, 0, o.end)
+		}
+	} else {
+		c.emit(OpInt, 0, 0, grammar.Pos{})
+		c.emit(OpRet, 0, 0, grammar.Pos{})
+	}
+	c.mainLocals, c.mainSlots = c.scopes[0], main.Slots
+	c.end()
+	c.isMain = false
+	return starts
+}
+
+// layout places what a unit added after what the program has: its code at
+// the end of the text, the initial values of its globals at the end of
+// data (and its globals without one in bss), and the new initial values of
+// globals declared again where they are.
+func (c *compiler) layout(u *unit) {
+	img := &c.prog.Image
+	addr := mem.TextBase + img.TextSize
+	for _, fn := range c.prog.Funcs[u.mk.funcs:] {
 		fn.Addr = addr
 		addr += uint64(len(fn.Code)) * InsnBytes
 	}
-	img := &c.prog.Image
 	img.TextSize = addr - mem.TextBase
-	img.Data = make([]mem.Value, nData)
-	img.BssWords = nBss
-	for _, g := range c.prog.Globals {
-		if !g.Bss {
-			img.Data[g.Index] = g.Init
+	for _, g := range u.globals {
+		if g.Bss {
+			img.BssWords++
+		} else {
+			img.Data = append(img.Data, g.Init)
+		}
+	}
+	for _, r := range u.again {
+		if !r.g.Bss {
+			img.Data[r.g.Index] = r.v
+			r.g.Init = r.v
 		}
 	}
 }
+
+// compileMark is the compiler's state before a unit, to roll back to.
+type compileMark struct {
+	funcs, globals, consts, shapes, spawns int
+	funcMap                                map[string]*Func
+	globalMap                              map[string]*Global
+	config                                 runtime.Config
+	mainLocals                             map[string]int
+	mainSlots                              []string
+}
+
+func (c *compiler) mark() compileMark {
+	p := c.prog
+	return compileMark{len(p.Funcs), len(p.Globals), len(p.Consts), len(p.Shapes), len(p.Spawns),
+		maps.Clone(c.funcs), maps.Clone(c.globals), p.Config, c.mainLocals, c.mainSlots}
+}
+
+// rollback takes the program and the compiler back to mk.
+func (c *compiler) rollback(mk compileMark) {
+	p := c.prog
+	for v, i := range c.consts {
+		if i >= mk.consts {
+			delete(c.consts, v)
+		}
+	}
+	p.Funcs, p.Globals, p.Consts = p.Funcs[:mk.funcs], p.Globals[:mk.globals], p.Consts[:mk.consts]
+	p.Shapes, p.Spawns = p.Shapes[:mk.shapes], p.Spawns[:mk.spawns]
+	c.funcs, c.globals, p.Config = mk.funcMap, mk.globalMap, mk.config
+	c.mainLocals, c.mainSlots = mk.mainLocals, mk.mainSlots
+	c.errs = nil
+	c.fn = nil
+}
+
+// forgetMain starts main over: a new shell process has none of the
+// locals of the one before.
+func (c *compiler) forgetMain() { c.mainLocals, c.mainSlots = nil, nil }
 
 // newGlobal lays out a declared global: with an initial value in data,
 // without one in bss, each at the next index of its segment.

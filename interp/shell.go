@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -90,9 +88,7 @@ type Shell struct {
 	th    *threadCtx
 	hooks shellHooks
 
-	mainScope  map[string]int // main's locals, by name
-	mainSlots  []string       // main's slots, by index
-	frameSlots int            // slots main's frame holds now
+	frameSlots int // slots main's frame holds now
 
 	lines int // lines typed so far: the next input starts at line lines+1
 
@@ -131,7 +127,7 @@ func NewShell(opts ShellOptions) *Shell {
 	prog.Image.TextSize = InsnBytes
 	s := &Shell{
 		prog: prog,
-		c:    &compiler{prog: prog, funcs: map[string]*Func{}, globals: map[string]*Global{}, consts: map[mem.Value]int{}, ceil: opts.Ceiling},
+		c:    newCompiler(prog, opts.Ceiling, promptPolicy),
 		out:  opts.Out,
 		cfg:  opts.Config,
 	}
@@ -186,7 +182,8 @@ func (s *Shell) startShell() {
 		panic(err)
 	}
 	s.t, s.th = th.rt, th
-	s.mainScope, s.mainSlots, s.frameSlots = map[string]int{}, nil, 0
+	s.c.forgetMain()
+	s.frameSlots = 0
 	s.runShell()
 }
 
@@ -267,7 +264,7 @@ func (s *Shell) Input(text string) {
 		}
 		sc = &grammar.Script{File: ShellFile}
 	}
-	chunk, _, cerr := s.compile(sc, bare, grammar.Pos{File: ShellFile, Line: first + strings.Count(text, "\n"), Col: 1}, false)
+	u, cerr := s.compile(sc, chunkOpts{bare: bare, end: grammar.Pos{File: ShellFile, Line: first + strings.Count(text, "\n"), Col: 1}})
 	if cerr != nil {
 		if bare != nil && cerr.Pos.Line == first && cerr.Pos.Col > len("print (") {
 			// The expression was compiled as "print (EXPR)". An error
@@ -278,8 +275,8 @@ func (s *Shell) Input(text string) {
 		s.syntaxError(cerr, []byte(src))
 		return
 	}
-	if chunk != nil {
-		s.run(chunk, 0)
+	if u.main != nil {
+		s.run(u.main, 0)
 	}
 }
 
@@ -358,7 +355,7 @@ func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
 		return
 	}
 	s.loading = &args
-	chunk, starts, cerr := s.compile(sc, nil, grammar.Pos{File: file, Line: strings.Count(string(src), "\n") + 1, Col: 1}, true)
+	u, cerr := s.compile(sc, chunkOpts{end: grammar.Pos{File: file, Line: strings.Count(string(src), "\n") + 1, Col: 1}, perStmt: true})
 	s.loading = nil
 	if cerr != nil {
 		s.syntaxError(cerr, src)
@@ -368,13 +365,13 @@ func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
 		s.SetTrace(args.Trace)
 	}
 	s.prog.Sources[file] = src
-	q := &stmtQueue{file: file, chunk: chunk}
+	q := &stmtQueue{file: file, chunk: u.main}
 	// The file is split into lines once: splitting it for each statement
 	// took minutes and gigabytes for a file of 20,000 statements.
 	lines := strings.Split(string(src), "\n")
 	for i, st := range sc.Body {
 		pos := grammar.StmtPos(st)
-		q.stmts = append(q.stmts, queuedStmt{pc: starts[i], pos: pos, text: lineText(lines, pos.Line)})
+		q.stmts = append(q.stmts, queuedStmt{pc: u.starts[i], pos: pos, text: lineText(lines, pos.Line)})
 	}
 	s.queue = nil
 	msg := fmt.Sprintf("loaded %s: %s, %s", file, plural(len(sc.Globals), "global"), plural(len(sc.Funcs), "function"))
@@ -596,269 +593,84 @@ func (s *Shell) growFrame(n int) {
 	s.frameSlots = n
 }
 
-// compileMark is the compiler's state before an input, to roll back to.
-type compileMark struct {
-	funcs, globals, consts, shapes, spawns int
-	funcMap                                map[string]*Func
-	globalMap                              map[string]*Global
-	config                                 runtime.Config
-}
-
-func (c *compiler) mark() compileMark {
-	p := c.prog
-	return compileMark{len(p.Funcs), len(p.Globals), len(p.Consts), len(p.Shapes), len(p.Spawns),
-		maps.Clone(c.funcs), maps.Clone(c.globals), p.Config}
-}
-
-func (c *compiler) rollback(mk compileMark) {
-	p := c.prog
-	for v, i := range c.consts {
-		if i >= mk.consts {
-			delete(c.consts, v)
-		}
+// compile adds a parsed input or file to the program (compiler.unit):
+// its config lines, globals, functions, and a chunk of main for its
+// top-level statements. What it adds joins the running machine, and the
+// REPL says what changed. On error nothing changes.
+func (s *Shell) compile(sc *grammar.Script, o chunkOpts) (*unit, *grammar.Error) {
+	u, err := s.c.unit(sc, s.cfg, o)
+	if err != nil {
+		return nil, err
 	}
-	p.Funcs, p.Globals, p.Consts = p.Funcs[:mk.funcs], p.Globals[:mk.globals], p.Consts[:mk.consts]
-	p.Shapes, p.Spawns = p.Shapes[:mk.shapes], p.Spawns[:mk.spawns]
-	c.funcs, c.globals, p.Config = mk.funcMap, mk.globalMap, mk.config
-	c.errs = nil
-	c.fn = nil
+	keys, kept, err := s.unitConfig(sc, o.end)
+	if err != nil {
+		s.c.discard(u)
+		return nil, err
+	}
+	s.c.layout(u)
+	s.mapUnit(u)
+	if len(keys) > 0 {
+		s.setConfig(s.prog.Config, keys, kept)
+	}
+	s.reinit(u.again)
+	for _, name := range u.redefined {
+		s.say("func %s redefined: what is compiled from now on calls the new one", name)
+	}
+	if !o.perStmt {
+		s.sayDeclared(u.globals, u.funcs)
+	}
+	return u, nil
 }
 
-// compile adds a parsed input or file to the program: its config lines,
-// globals, functions, and a chunk of main for its top-level statements
-// (and bare, an expression to show) that ends in OpHalt at end. With
-// perStmt each statement ends in a halt of its own, and starts lists where
-// each begins.
-// On error the program is left as it was.
-func (s *Shell) compile(sc *grammar.Script, bare grammar.Expr, end grammar.Pos, perStmt bool) (chunk *Func, starts []int, err *grammar.Error) {
-	c := s.c
+// unitConfig completes the config a unit's config lines made: a loaded
+// script's header comes after them, and what the command line set stays.
+// It returns the keys set, and the values the unit gave to keys the
+// command line set, which were not taken.
+func (s *Shell) unitConfig(sc *grammar.Script, at grammar.Pos) (keys []string, kept map[string]string, err *grammar.Error) {
 	p := s.prog
-	mk := c.mark()
-	defer func() {
-		if err != nil {
-			c.rollback(mk)
-		}
-	}()
-	c.errs = nil
-	p.Config = s.cfg
-	for _, cf := range sc.Configs {
-		c.config(cf)
-	}
-	scope := maps.Clone(s.mainScope)
-	nData, nBss := len(p.Image.Data), p.Image.BssWords
-	var newGlobals []*Global
-	var reinits []reinit
-	again := map[string]grammar.Pos{} // old globals declared again by this input
-	for _, g := range sc.Globals {
-		if prev, ok := c.globals[g.Name]; ok {
-			first, twice := again[g.Name]
-			switch {
-			case slices.Contains(newGlobals, prev):
-				c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, declaredAt(prev.Pos))
-			case twice:
-				c.errorf(g.NamePos, "global %s redeclared (first declared at %s)", g.Name, declaredAt(first))
-			case prev.Bss != (g.Init == nil):
-				with := "without"
-				if prev.Bss {
-					with = "with"
-				}
-				c.errorf(g.NamePos, "global %s redeclared %s an initial value (first declared at %s, in %s): :reset starts over", g.Name, with, declaredAt(prev.Pos), segName(prev))
-			default:
-				// Declared again by a later input (a file loaded again,
-				// say): the same variable, at the same address, which
-				// the code compiled so far uses, gets the new initial
-				// value.
-				again[g.Name] = g.NamePos
-				r := reinit{g: prev}
-				if g.Init != nil {
-					r.v = c.constExpr(g.Init)
-				}
-				reinits = append(reinits, r)
-			}
-			continue
-		}
-		if _, ok := c.funcs[g.Name]; ok {
-			c.errorf(g.NamePos, "global %s has the name of a function", g.Name)
-			continue
-		}
-		gl := c.newGlobal(g, &nData, &nBss)
-		c.globals[g.Name] = gl
-		p.Globals = append(p.Globals, gl)
-		newGlobals = append(newGlobals, gl)
-	}
-	var newFuncs []*Func
-	var redefined []string
-	for _, f := range sc.Funcs {
-		switch {
-		case f.Name == "main":
-			c.errorf(f.NamePos, "cannot declare func main: the statements typed at the prompt are main")
-			continue
-		case c.globals[f.Name] != nil:
-			c.errorf(f.NamePos, "func %s has the name of the global declared at %s", f.Name, declaredAt(c.globals[f.Name].Pos))
-			continue
-		}
-		if _, ok := scope[f.Name]; ok {
-			c.errorf(f.NamePos, "func %s has the name of a local of main", f.Name)
-			continue
-		}
-		if prev, ok := c.funcs[f.Name]; ok {
-			if prev.Index >= mk.funcs {
-				c.errorf(f.NamePos, "func %s redeclared (first declared at %s)", f.Name, declaredAt(prev.Pos))
-				continue
-			}
-			// A new definition at the prompt replaces the old one for
-			// what is compiled from now on.
-			redefined = append(redefined, f.Name)
-		}
-		fn := &Func{Name: f.Name, Index: len(p.Funcs), Pos: f.NamePos, NParams: len(f.Params)}
-		c.funcs[f.Name] = fn
-		p.Funcs = append(p.Funcs, fn)
-		newFuncs = append(newFuncs, fn)
-	}
-	// The chunk of main: top-level statements in main's scope.
-	chunk = &Func{Name: "main", Index: len(p.Funcs), Slots: append([]string(nil), s.mainSlots...)}
-	chunk.NSlots = len(chunk.Slots)
-	p.Funcs = append(p.Funcs, chunk)
-	c.fn, c.depth, c.loops, c.isMain = chunk, 0, nil, true
-	c.scopes = []map[string]int{scope}
-	for _, st := range sc.Body {
-		starts = append(starts, len(chunk.Code))
-		switch st := st.(type) {
-		case *grammar.LetStmt:
-			c.relet(st)
-		case *grammar.ExprStmt:
-			if call, ok := st.X.(*grammar.CallExpr); (ok && call.Explicit) || perStmt {
-				c.stmt(st)
-				break
-			}
-			// Show what a call or system expression typed at the prompt
-			// returns, unless it is nil.
-			c.expr(st.X)
-			c.emit(OpEcho, 0, 0, st.Pos)
-			c.depth--
-		default:
-			c.stmt(st)
-		}
-		if perStmt {
-			c.emit(OpHalt, 0, 0, grammar.StmtPos(st))
-		}
-	}
-	if bare != nil {
-		c.expr(bare)
-		c.emit(OpEcho, 1, 0, grammar.ExprPos(bare))
-		c.depth--
-	}
-	if !perStmt || len(sc.Body) == 0 {
-		c.emit(OpHalt, 0, 0, end)
-	}
-	chunk.Fast = fuse(chunk.Code)
-	c.fn, c.isMain, c.mainLocals = nil, false, scope
-	for i, f := range sc.Funcs {
-		if i >= len(newFuncs) {
-			break
-		}
-		fn := c.funcs[f.Name]
-		if fn == nil || fn.Pos != f.NamePos {
-			continue
-		}
-		c.begin(fn, f.Params)
-		c.block(f.Body)
-		c.emit(OpNil, 0, 0, f.Body.End)
-		c.emit(OpRet, 0, 0, f.Body.End)
-		c.end()
-	}
-	if len(c.errs) > 0 {
-		sort.SliceStable(c.errs, func(i, j int) bool { return c.errs[i].Pos.Offset < c.errs[j].Pos.Offset })
-		return nil, nil, c.errs[0]
-	}
-	slots := chunk.Slots
-	if len(sc.Body) == 0 && bare == nil {
-		// Only declarations: main gets no new code.
-		p.Funcs = p.Funcs[:len(p.Funcs)-1]
-		chunk = nil
-	}
-	// Room: the text, data and bss segments must not outgrow what the
-	// REPL keeps for them. main's frame is bounded by its stack, as in a
-	// run: growFrame.
-	size := p.Image.TextSize
-	for _, fn := range p.Funcs[mk.funcs:] {
-		size += uint64(len(fn.Code)) * InsnBytes
-	}
-	at := end
-	switch {
-	case size > shellTextRoom:
-		return nil, nil, grammar.Errorf(at, "the program's code would pass the %d KiB the REPL keeps for text: :reset starts over", shellTextRoom>>10)
-	case 8*nData > shellDataRoom || 8*nBss > shellBssRoom:
-		return nil, nil, grammar.Errorf(at, "too many globals: the REPL keeps room for %d of each kind (with and without a value)", shellDataRoom/8)
-	}
-	s.commit(p.Funcs[mk.funcs:], newGlobals, nBss, scope, slots)
-	var keys []string
 	for _, cf := range sc.Configs {
 		keys = append(keys, cf.Key)
 	}
-	var kept map[string]string
-	if s.loading != nil {
-		// The header comes after the config lines, as under proc run; it
-		// was checked against the ceiling by Load.
-		for _, kv := range s.loading.Sets {
-			k, v, _ := strings.Cut(kv, "=")
-			k = strings.TrimSpace(k)
-			if err := p.Config.Set(k, strings.TrimSpace(v)); err != nil {
-				return nil, nil, grammar.Errorf(at, "# args: --set %v", err)
-			}
-			keys = append(keys, k)
+	if s.loading == nil {
+		return keys, nil, nil
+	}
+	// The header comes after the config lines, as under proc run; it was
+	// checked against the ceiling by Load.
+	for _, kv := range s.loading.Sets {
+		k, v, _ := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if err := p.Config.Set(k, strings.TrimSpace(v)); err != nil {
+			return nil, nil, grammar.Errorf(at, "# args: --set %v", err)
 		}
-		// What the command line set stays: a script does not undo it.
-		for _, k := range keys {
-			if s.pinned[k] {
-				if kept == nil {
-					kept = map[string]string{}
-				}
-				kept[k], _ = p.Config.Get(k)
-				v, _ := s.cfg.Get(k)
-				if err := p.Config.Set(k, v); err != nil {
-					return nil, nil, grammar.Errorf(at, "%v", err)
-				}
+		keys = append(keys, k)
+	}
+	// What the command line set stays: a script does not undo it.
+	for _, k := range keys {
+		if s.pinned[k] {
+			if kept == nil {
+				kept = map[string]string{}
+			}
+			kept[k], _ = p.Config.Get(k)
+			v, _ := s.cfg.Get(k)
+			if err := p.Config.Set(k, v); err != nil {
+				return nil, nil, grammar.Errorf(at, "%v", err)
 			}
 		}
 	}
-	if len(keys) > 0 {
-		s.setConfig(p.Config, keys, kept)
-	}
-	s.reinit(reinits)
-	for _, name := range redefined {
-		s.say("func %s redefined: what is compiled from now on calls the new one", name)
-	}
-	if !perStmt {
-		s.sayDeclared(newGlobals, newFuncs)
-	}
-	return chunk, starts, nil
+	return keys, kept, nil
 }
 
-// commit lays out the new code and globals of a compiled input: the code
-// at the end of the text, the globals at the end of data and bss, both in
-// the image new processes are made from and in the shell process.
-func (s *Shell) commit(code []*Func, globals []*Global, nBss int, scope map[string]int, slots []string) {
+// mapUnit maps what a unit laid out in the image into the machine: every
+// process of the program maps the text it runs from, and the shell
+// process's data and bss grow to hold the new globals.
+func (s *Shell) mapUnit(u *unit) {
 	img := &s.prog.Image
-	addr := mem.TextBase + img.TextSize
-	for _, fn := range code {
-		fn.Addr = addr
-		addr += uint64(len(fn.Code)) * InsnBytes
-	}
-	img.TextSize = addr - mem.TextBase
-	// Every process of the program maps the text it runs from.
-	textEnd := mem.PageUp(addr)
+	textEnd := mem.PageUp(mem.TextBase + img.TextSize)
 	for _, proc := range s.m.Procs() {
 		if proc.Image == img && proc.State != runtime.ProcReaped && proc.Text.End < textEnd {
 			proc.Text.End = textEnd
 		}
 	}
-	for _, g := range globals {
-		if !g.Bss {
-			img.Data = append(img.Data, g.Init)
-		}
-	}
-	img.BssWords = nBss
 	sh := s.t.Proc
 	grow := func(seg *mem.Segment, words int, init []mem.Value) {
 		end := seg.Start + 8*uint64(words)
@@ -880,88 +692,17 @@ func (s *Shell) commit(code []*Func, globals []*Global, nBss int, scope map[stri
 		}
 	}
 	grow(sh.Data, len(img.Data), img.Data)
-	grow(sh.Bss, nBss, nil)
-	s.mainScope, s.mainSlots = scope, slots
+	grow(sh.Bss, img.BssWords, nil)
 }
 
-// relet compiles a top-level let. At the prompt, a let of a name main
-// already has gives that slot a new value, as naming a value again does
-// at Python's prompt; anything else is an ordinary let.
-func (c *compiler) relet(s *grammar.LetStmt) {
-	scope := c.scopes[0]
-	known := false
-	for _, id := range s.Names {
-		if _, ok := scope[id.Name]; ok {
-			known = true
-		}
-	}
-	two := len(s.Names) == 2
-	call, isCall := s.Value.(*grammar.CallExpr)
-	pipe := two && isCall && call.Name == "pipe" && c.funcs["pipe"] == nil && len(call.Args) == 0
-	if !known || (two && s.Names[0].Name == s.Names[1].Name) || (two && s.Value != nil && !pipe) {
-		c.let(s)
-		return
-	}
-	slot := func(id *grammar.Ident) int {
-		if k, ok := scope[id.Name]; ok {
-			return k
-		}
-		return c.declare(id)
-	}
-	switch {
-	case pipe:
-		c.emit(OpPipe, 0, 0, call.Pos)
-		c.emit(OpStoreL, slot(s.Names[1]), 0, s.Names[1].Pos)
-		c.emit(OpStoreL, slot(s.Names[0]), 0, s.Names[0].Pos)
-	default:
-		if s.Value != nil {
-			c.expr(s.Value)
-		} else {
-			c.emit(OpNil, 0, 0, s.Names[0].Pos)
-		}
-		c.emit(OpStoreL, slot(s.Names[0]), 0, s.Names[0].Pos)
-		if two {
-			c.emit(OpNil, 0, 0, s.Names[1].Pos)
-			c.emit(OpStoreL, slot(s.Names[1]), 0, s.Names[1].Pos)
-		}
-	}
-}
-
-// declaredAt says where a name was declared: a line of the session, or of
-// a loaded file.
-func declaredAt(pos grammar.Pos) string {
-	if pos.File == ShellFile {
-		return fmt.Sprintf("line %d", pos.Line)
-	}
-	return fmt.Sprintf("%s:%d", pos.File, pos.Line)
-}
-
-// reinit is a global declared again by a later input, and its new initial
-// value.
-type reinit struct {
-	g *Global
-	v mem.Value
-}
-
-// segName is the segment a global lives in.
-func segName(g *Global) string {
-	if g.Bss {
-		return "bss"
-	}
-	return "data"
-}
-
-// reinit gives globals declared again their new initial values: in the
-// shell process, and in the image later processes start from.
+// reinit gives globals declared again their new initial values in the
+// shell process (the image later processes start from has them).
 func (s *Shell) reinit(rs []reinit) {
 	sh := s.t.Proc
 	for _, r := range rs {
 		seg := sh.Data
 		if r.g.Bss {
 			seg = sh.Bss
-		} else {
-			s.prog.Image.Data[r.g.Index] = r.v
-			r.g.Init = r.v
 		}
 		a := seg.Start + 8*uint64(r.g.Index)
 		sh.Space.NoteWrite(a)
@@ -1162,7 +903,7 @@ func (s *Shell) afterOthers(end legEnd, idle, where bool) {
 // globals and the functions, sorted.
 func (s *Shell) Names() []string {
 	var out []string
-	for n := range s.mainScope {
+	for n := range s.c.mainLocals {
 		out = append(out, n)
 	}
 	for n := range s.c.globals {
@@ -1186,7 +927,7 @@ func (s *Shell) Vars() []string {
 			slot int
 		}
 		var ls []local
-		for n, k := range s.mainScope {
+		for n, k := range s.c.mainLocals {
 			ls = append(ls, local{n, k})
 		}
 		sort.Slice(ls, func(i, j int) bool { return ls[i].slot < ls[j].slot })
