@@ -13,38 +13,18 @@ import (
 	"proc/runtime/mem"
 )
 
-// The REPL's machine. A Shell keeps one program and one machine alive
-// across inputs. Process 1's main thread is the shell thread: every input
-// compiles to a new piece of main (a "chunk", at the end of the text
-// segment) that ends in OpHalt, where the shell thread parks, blocked on
-// nothing, until the next input. main's frame stays on the stack between
-// inputs, so its locals persist; new locals grow the frame in place.
-// Declarations join the program: new functions go after the code so far,
-// new globals into room the REPL keeps free in data and bss.
+// The REPL. A Shell keeps one program and one machine alive across
+// inputs: the program grows an input at a time under the compiler's
+// prompt policy, and the machine is booted as a run's is, its first
+// process the shell process (prompt.go has how). Process 1's main thread
+// is the shell thread: every input compiles to a new piece of main (a
+// "chunk", at the end of the text segment) that ends in OpHalt, where the
+// shell thread parks, blocked on nothing, until the next input.
 
 // ShellFile is the file name of what is typed at the prompt; lines are
 // numbered across the whole session, in the order typed, whether their
 // input ran, failed or was dropped.
 const ShellFile = "<repl>"
-
-// The room the REPL keeps for its program to grow into while it runs:
-// code up to 1 MiB (262144 instructions), 512 globals of each kind. A
-// script under `proc run` has its data right after its text; in the REPL
-// data starts at 0x500000, bss on the page after and the heap after that.
-const (
-	shellTextRoom = 1 << 20
-	shellDataRoom = mem.PageSize
-	shellBssRoom  = mem.PageSize
-)
-
-// shellWaiting is what the parked shell thread waits for.
-const shellWaiting = "the next input at the prompt"
-
-// shellHooks connect the shell thread to its Shell.
-type shellHooks struct {
-	parked bool              // it reached OpHalt and waits for input
-	echo   func(v mem.Value) // shows a value typed at the prompt
-}
 
 // ShellOptions are the settings a Shell starts with.
 type ShellOptions struct {
@@ -88,8 +68,6 @@ type Shell struct {
 	th    *threadCtx
 	hooks shellHooks
 
-	frameSlots int // slots main's frame holds now
-
 	lines int // lines typed so far: the next input starts at line lines+1
 
 	queue       *stmtQueue
@@ -118,13 +96,7 @@ type queuedStmt struct {
 // NewShell boots a machine with an empty program: process 1 runs main,
 // which waits at once for the first input.
 func NewShell(opts ShellOptions) *Shell {
-	prog := &Program{File: ShellFile, Config: opts.Config, Sources: map[string][]byte{}}
-	prog.Image.TextRoom, prog.Image.DataRoom, prog.Image.BssRoom = shellTextRoom, shellDataRoom, shellBssRoom
-	// main's own code is only the first halt; every input adds a chunk.
-	main := &Func{Name: "main", Code: []Instr{{Op: OpHalt}}, Addr: mem.TextBase}
-	main.addLine(grammar.Pos{File: ShellFile})
-	prog.Funcs = []*Func{main}
-	prog.Image.TextSize = InsnBytes
+	prog := newPromptProgram(opts.Config)
 	s := &Shell{
 		prog: prog,
 		c:    newCompiler(prog, opts.Ceiling, promptPolicy),
@@ -176,14 +148,13 @@ func (s *Shell) Interrupt() { s.interrupted.Store(true) }
 // startShell starts a shell process, the program's first process made
 // as a run makes it, and runs it to its first halt.
 func (s *Shell) startShell() {
-	s.hooks.parked = false
+	s.hooks.parked, s.hooks.slots = false, 0
 	th, err := s.vm.startMain(&s.hooks)
 	if err != nil {
 		panic(err)
 	}
 	s.t, s.th = th.rt, th
 	s.c.forgetMain()
-	s.frameSlots = 0
 	s.runShell()
 }
 
@@ -200,33 +171,6 @@ func (s *Shell) say(format string, args ...any) {
 
 // Flush writes out the trace so far.
 func (s *Shell) Flush() { s.m.Trace.Flush() }
-
-// halt is OpHalt: the end of an input. The shell thread parks until the
-// next input. Any other thread that gets here is a forked copy of the
-// shell: a halt between two statements of a loaded file means nothing to
-// it, and the last halt is the end of its main.
-func (vm *VM) halt(th *threadCtx) (runtime.Stop, bool) {
-	if th.shell == nil {
-		if fr := th.top(); fr.pc < len(fr.fn.Code) {
-			return 0, true
-		}
-		th.push(mem.IntValue(0))
-		return vm.ret(th)
-	}
-	th.shell.parked = true
-	vm.m.Block(th.rt, shellWaiting, nil, nil)
-	return runtime.StopBlock, false
-}
-
-// echo is OpEcho: the value of an expression typed at the prompt goes to
-// the REPL (never from a forked copy of the shell).
-func (vm *VM) echo(th *threadCtx, always bool) {
-	th.sp--
-	v := th.ops[th.sp]
-	if th.shell != nil && th.shell.echo != nil && (always || v.K != mem.Nil) {
-		th.shell.echo(v)
-	}
-}
 
 // Incomplete reports whether text stops inside a statement: a block, a
 // bracket or a call still open. The REPL then reads another line.
@@ -426,14 +370,7 @@ func (s *Shell) sayNext() {
 
 // run runs the chunk's code from pc in the shell thread until it halts.
 func (s *Shell) run(chunk *Func, pc int) {
-	th := s.th
-	s.growFrame(chunk.NSlots)
-	fr := &th.frames[0]
-	fr.fn, fr.pc = chunk, pc
-	if th.sp+chunk.MaxStack+4 > len(th.ops) {
-		th.growOps(chunk.MaxStack + 4)
-	}
-	s.hooks.parked = false
+	s.th.resume(chunk, pc)
 	s.m.MakeReady(s.t)
 	s.runShell()
 }
@@ -527,12 +464,7 @@ func (s *Shell) sayWhere(t *runtime.Thread) {
 func (s *Shell) abandon() {
 	th := s.th
 	s.m.Park(s.t, shellWaiting)
-	s.hooks.parked = true
-	deep := len(th.frames) > 1
-	fr := th.frames[0]
-	th.frames = th.frames[:1]
-	th.stack.SP = fr.fp - 8*uint64(s.frameSlots)
-	th.sp = 0
+	deep := th.unwind()
 	th.blocked, th.cwaiting = false, false
 	th.computeLeft, th.sent, th.firstCall = 0, 0, 0
 	if deep {
@@ -562,35 +494,6 @@ func (s *Shell) checkShell() {
 	s.say("the shell (process %d) %s%s", p.PID, how, dropped)
 	s.say("a fresh shell process takes over: functions and globals stay declared, main's locals are gone")
 	s.startShell()
-}
-
-// growFrame makes room for n slots in main's frame, below the slots it
-// has: the frame grows down in place, as the stack does.
-func (s *Shell) growFrame(n int) {
-	if n <= s.frameSlots {
-		return
-	}
-	th := s.th
-	fr := &th.frames[0]
-	st := th.stack
-	sp := fr.fp - 8*uint64(n)
-	if sp < st.Start || sp > fr.fp {
-		// main's frame may grow no further than a call's frame could:
-		// the input that needs it faults when it runs.
-		th.overflow = &mem.Fault{Kind: mem.FaultStackOverflow, Addr: sp, Write: true, Seg: st}
-		return
-	}
-	if space := th.proc.space; space.COWActive() {
-		for a := sp &^ (mem.PageSize - 1); a < st.SP; a += mem.PageSize {
-			space.NoteWrite(a)
-		}
-	}
-	st.Ensure(fr.base + n)
-	for k := s.frameSlots; k < n; k++ {
-		st.Words[fr.base+k] = mem.Value{}
-	}
-	st.SP = sp
-	s.frameSlots = n
 }
 
 // compile adds a parsed input or file to the program (compiler.unit):
@@ -921,7 +824,6 @@ func (s *Shell) Vars() []string {
 	var out []string
 	th := s.th
 	if s.t.State != runtime.ThreadDone && len(th.frames) > 0 {
-		fr := &th.frames[0]
 		type local struct {
 			name string
 			slot int
@@ -937,8 +839,8 @@ func (s *Shell) Vars() []string {
 			out = append(out, fmt.Sprintf("locals of main (thread %d/%d):", s.t.Proc.PID, s.t.TID))
 		}
 		for _, l := range ls {
-			a := slotAddr(fr, l.slot)
-			out = append(out, fmt.Sprintf("  %-12s %s  %s", l.name, mem.Hex(a), th.stack.Get(a).Quote()))
+			a, v := th.mainLocal(l.slot)
+			out = append(out, fmt.Sprintf("  %-12s %s  %s", l.name, mem.Hex(a), v.Quote()))
 		}
 	}
 	if len(s.prog.Globals) == 0 {
