@@ -6,6 +6,10 @@ type Builtin struct {
 	Name    string
 	MinArgs int
 	MaxArgs int
+	// shared is what of a call another thread can observe (see opInfo).
+	// The builtins from BuiltinPipe on call the kernel; the others
+	// touch nothing shared.
+	shared sharing
 }
 
 // The builtin ids, indexes into Builtins.
@@ -34,26 +38,26 @@ const (
 
 // Builtins lists every builtin, by id.
 var Builtins = []Builtin{
-	BuiltinLen:       {"len", 1, 1},
-	BuiltinStr:       {"str", 1, 1},
-	BuiltinGetpid:    {"getpid", 0, 0},
-	BuiltinGettid:    {"gettid", 0, 0},
-	BuiltinNow:       {"now", 0, 0},
-	BuiltinPipe:      {"pipe", 0, 0},
-	BuiltinMqueue:    {"mqueue", 1, 2},
-	BuiltinShm:       {"shm", 2, 2},
-	BuiltinMmap:      {"mmap", 2, 3},
-	BuiltinMutex:     {"mutex", 0, 0},
-	BuiltinSem:       {"sem", 1, 2},
-	BuiltinDown:      {"down", 1, 1},
-	BuiltinUp:        {"up", 1, 1},
-	BuiltinCond:      {"cond", 0, 0},
-	BuiltinCwait:     {"cwait", 2, 2},
-	BuiltinSignal:    {"signal", 1, 1},
-	BuiltinBroadcast: {"broadcast", 1, 1},
-	BuiltinListen:    {"listen", 1, 1},
-	BuiltinConnect:   {"connect", 1, 2},
-	BuiltinAccept:    {"accept", 1, 1},
+	BuiltinLen:       {"len", 1, 1, shNone},
+	BuiltinStr:       {"str", 1, 1, shNone},
+	BuiltinGetpid:    {"getpid", 0, 0, shNone},
+	BuiltinGettid:    {"gettid", 0, 0, shNone},
+	BuiltinNow:       {"now", 0, 0, shNone},
+	BuiltinPipe:      {"pipe", 0, 0, shNames},
+	BuiltinMqueue:    {"mqueue", 1, 2, shNames},
+	BuiltinShm:       {"shm", 2, 2, shNames},
+	BuiltinMmap:      {"mmap", 2, 3, shNames},
+	BuiltinMutex:     {"mutex", 0, 0, shIDs},
+	BuiltinSem:       {"sem", 1, 2, shIDs},
+	BuiltinDown:      {"down", 1, 1, shSync},
+	BuiltinUp:        {"up", 1, 1, shSync},
+	BuiltinCond:      {"cond", 0, 0, shIDs},
+	BuiltinCwait:     {"cwait", 2, 2, shNames},
+	BuiltinSignal:    {"signal", 1, 1, shSync},
+	BuiltinBroadcast: {"broadcast", 1, 1, shSync},
+	BuiltinListen:    {"listen", 1, 1, shNames},
+	BuiltinConnect:   {"connect", 1, 2, shNames},
+	BuiltinAccept:    {"accept", 1, 1, shFD},
 }
 
 // builtinIndex maps a builtin's name to its id.

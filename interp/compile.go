@@ -346,7 +346,6 @@ func (c *compiler) mainBody(main *Func, body []grammar.Stmt, o chunkOpts) (start
 		if o.bare != nil {
 			c.expr(o.bare)
 			c.emit(OpEcho, 1, 0, grammar.ExprPos(o.bare))
-			c.depth--
 		}
 		if !o.perStmt || len(body) == 0 {
 			c.emit(OpHalt, 0, 0, o.end)
@@ -596,34 +595,6 @@ func (c *compiler) fold(e *grammar.BinaryExpr, x, y mem.Value) mem.Value {
 	return r
 }
 
-func opOf(s string) Op {
-	switch s {
-	case "+":
-		return OpAdd
-	case "-":
-		return OpSub
-	case "*":
-		return OpMul
-	case "/":
-		return OpDiv
-	case "%":
-		return OpMod
-	case "==":
-		return OpEq
-	case "!=":
-		return OpNe
-	case "<":
-		return OpLt
-	case "<=":
-		return OpLe
-	case ">":
-		return OpGt
-	case ">=":
-		return OpGe
-	}
-	return OpNop
-}
-
 // begin starts compiling fn with the given parameters.
 func (c *compiler) begin(fn *Func, params []*grammar.Ident) {
 	c.fn = fn
@@ -676,50 +647,13 @@ func (c *compiler) lookupLocal(name string) (int, bool) {
 	return 0, false
 }
 
-// stackEffect is how an instruction changes the operand stack depth.
-func stackEffect(op Op, a, b int32) int {
-	switch op {
-	case OpConst, OpInt, OpNil, OpTrue, OpFalse, OpLoadL, OpLoadG, OpAddrL, OpAddrG, OpAddrF, OpDup:
-		return 1
-	case OpPop, OpStoreL, OpStoreG, OpJmpF, OpJmpT, OpFree, OpExit, OpCompute, OpRet:
-		return -1
-	case OpStore:
-		return -2
-	case OpAdd, OpSub, OpMul, OpDiv, OpMod, OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpIndexAddr:
-		return -1
-	case OpCall, OpBuiltin:
-		return 1 - int(b)
-	case OpPrint:
-		return -int(a)
-	case OpAssert:
-		return -1 - int(a)
-	case OpArray:
-		return 1 - int(a)
-	case OpFork:
-		return 1
-	case OpSleep, OpClose, OpLock, OpUnlock:
-		return -1
-	case OpCmpJmpF:
-		return -2
-	case OpPipe:
-		return 2
-	case OpSend:
-		return -2 - int(a)
-	case OpRecv:
-		return -int(a)
-	}
-	return 0
-}
-
 // emit appends an instruction and returns its index.
 func (c *compiler) emit(op Op, a, b int, pos grammar.Pos) int {
 	fn := c.fn
 	fn.Code = append(fn.Code, Instr{Op: op, A: int32(a), B: int32(b)})
 	fn.addLine(pos)
-	c.depth += stackEffect(op, int32(a), int32(b))
-	if op == OpObject {
-		c.depth += 1 - len(c.prog.Shapes[a].Fields)
-	}
+	pop, push := c.prog.stackUse(fn.Code[len(fn.Code)-1])
+	c.depth += push - pop
 	if c.depth > fn.MaxStack {
 		fn.MaxStack = c.depth
 	}
@@ -931,8 +865,7 @@ func (c *compiler) let(s *grammar.LetStmt) {
 // condition is false. A comparison and its jump are one instruction.
 func (c *compiler) condJump(cond grammar.Expr, pos grammar.Pos) int {
 	if b, ok := unparen(cond).(*grammar.BinaryExpr); ok {
-		switch op := opOf(b.Op); op {
-		case OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
+		if op := opOf(b.Op); opInfo[op].cmp {
 			c.expr(b.X)
 			c.expr(b.Y)
 			return c.emit(OpCmpJmpF, 0, int(op), b.Pos)
@@ -1535,5 +1468,4 @@ func (c *compiler) spawn(e *grammar.SpawnExpr) {
 	}
 	c.prog.Spawns = append(c.prog.Spawns, site)
 	c.emit(OpSpawn, len(c.prog.Spawns)-1, 0, e.Pos)
-	c.depth += 1 - site.NArgs - len(site.With)
 }

@@ -182,12 +182,6 @@ func (vm *VM) peek(t *runtime.Thread) footprint {
 		return footprint{kind: fpAll}
 	}
 	in := fr.fn.Code[fr.pc]
-	arg := func(i int) mem.Value { // i-th value from the top, 1-based
-		if th.sp >= i {
-			return th.ops[th.sp-i]
-		}
-		return mem.Value{}
-	}
 	fdObj := func(v mem.Value) any {
 		if f, ok := t.Proc.FD(v.N); ok && v.K == mem.Int {
 			switch {
@@ -216,18 +210,23 @@ func (vm *VM) peek(t *runtime.Thread) footprint {
 		}
 		return keyUnknown
 	}
-	switch in.Op {
-	case OpLoadG, OpStoreG:
-		seg := th.proc.data
-		if in.B != 0 {
-			seg = th.proc.bss
-		}
-		return vm.memFootprint(th, seg.Start+8*uint64(in.A), in.Op == OpStoreG)
-	case OpLoad:
-		return vm.memFootprint(th, uint64(arg(1).N), false)
-	case OpStore:
-		return vm.memFootprint(th, uint64(arg(2).N), true)
-	case OpRet:
+	// The object an operation works on is its first operand: the deepest
+	// value it pops.
+	var first mem.Value
+	if pop, _ := vm.prog.stackUse(in); pop > 0 && th.sp >= pop {
+		first = th.ops[th.sp-pop]
+	}
+	f := &opInfo[in.Op]
+	shared := f.shared
+	if shared == shBuiltin {
+		shared = Builtins[in.A].shared
+	}
+	switch shared {
+	case shGlobal:
+		return vm.memFootprint(th, globalAddr(th, in), f.writes)
+	case shMem:
+		return vm.memFootprint(th, uint64(first.N), f.writes)
+	case shEnd:
 		if len(th.frames) != 1 {
 			return footprint{kind: fpLocal}
 		}
@@ -235,47 +234,24 @@ func (vm *VM) peek(t *runtime.Thread) footprint {
 			return footprint{kind: fpAll} // the process ends: every thread of it
 		}
 		return sysFootprint(t) // a thread ends: its joiners see it
-	case OpJoin:
-		if target := vm.m.Thread(int(arg(1).N)); target != nil && arg(1).K == mem.Int {
+	case shThread:
+		if target := vm.m.Thread(int(first.N)); target != nil && first.K == mem.Int {
 			return sysFootprint(target)
 		}
 		return sysFootprint(keyUnknown)
-	case OpPrint:
+	case shOutput:
 		return sysFootprint(keyOutput)
-	case OpSpawn:
+	case shIDs:
 		return sysFootprint(keyIDs)
-	case OpLock, OpUnlock:
-		return sysFootprint(syncObj(arg(1)))
-	case OpSend:
-		n := 2 + int(in.A)
-		return sysFootprint(fdObj(arg(n)))
-	case OpRecv:
-		n := 1 + int(in.A)
-		return sysFootprint(fdObj(arg(n)))
-	case OpClose:
-		return sysFootprint(fdObj(arg(1)))
-	case OpSleep, OpYield:
+	case shNames:
+		return sysFootprint(keyNames)
+	case shTime:
 		return sysFootprint(keyTime)
-	case OpBuiltin:
-		n := int(in.B)
-		switch int(in.A) {
-		case BuiltinDown, BuiltinUp, BuiltinSignal, BuiltinBroadcast:
-			return sysFootprint(syncObj(arg(n)))
-		case BuiltinMutex, BuiltinCond, BuiltinSem:
-			return sysFootprint(keyIDs)
-		case BuiltinAccept:
-			return sysFootprint(fdObj(arg(n)))
-		}
-		if in.A >= BuiltinPipe {
-			return sysFootprint(keyNames)
-		}
-		return footprint{kind: fpLocal}
-	case OpPipe:
-		return sysFootprint(keyIDs)
-	case OpAlloc, OpFree, OpObject, OpArray, OpExit, OpFork, OpWait, OpShow:
-		return footprint{kind: fpAll}
-	}
-	if visible(th, in) {
+	case shSync:
+		return sysFootprint(syncObj(first))
+	case shFD:
+		return sysFootprint(fdObj(first))
+	case shAll:
 		return footprint{kind: fpAll}
 	}
 	return footprint{kind: fpLocal}

@@ -53,14 +53,27 @@ type fastInstr struct {
 	C, D, E int32
 }
 
-// intBinary reports whether op is one fastRun computes on two ints.
-func intBinary(op Op) bool {
-	switch op {
-	case OpAdd, OpSub, OpMul, OpLt, OpLe, OpGt, OpGe, OpEq, OpNe:
-		return true
-	}
-	return false
+// fusedForms are the instructions each fused step stands for, in order:
+// anyArith stands for any operation whose facts say arith, and fIncFor's
+// forlt is not the next instruction but the incjmp's target. The
+// instructions of a form are all ones the facts say fastRun runs.
+var fusedForms = [...][]Op{
+	fJmpLK:  {OpLoadL, OpInt, OpCmpJmpF},
+	fJmpLL:  {OpLoadL, OpLoadL, OpCmpJmpF},
+	fPushLI: {OpLoadL, OpAddI},
+	fBinLL:  {OpLoadL, OpLoadL, anyArith},
+	fBinLK:  {OpLoadL, OpInt, anyArith},
+	fBinLLS: {OpLoadL, OpLoadL, anyArith, OpStoreL},
+	fBinLKS: {OpLoadL, OpInt, anyArith, OpStoreL},
+	fAddIS:  {OpLoadL, OpAddI, OpStoreL},
+	fIncFor: {OpIncJmp, OpForLt},
+	fStoreK: {OpInt, OpStoreL},
+	fRetL:   {OpLoadL, OpRet},
+	fCallLI: {OpLoadL, OpAddI, OpCall},
 }
+
+// anyArith stands for an arith operation in fusedForms.
+const anyArith = numOps
 
 // fuse returns the fastInstr form of code.
 func fuse(code []Instr) []fastInstr {
@@ -71,16 +84,16 @@ func fuse(code []Instr) []fastInstr {
 		f.Op, f.A, f.B = in.Op, in.A, in.B
 		switch {
 		case in.Op == OpLoadL && at(i+1, OpRet):
-			f.F, f.N, f.C = fRetL, 2, in.A
+			f.F, f.C = fRetL, in.A
 		case in.Op == OpLoadL && i+1 < len(code):
 			next := code[i+1]
 			switch {
 			case next.Op == OpAddI && at(i+2, OpStoreL):
-				f.F, f.N, f.C, f.D, f.E = fAddIS, 3, in.A, next.A, code[i+2].A
+				f.F, f.C, f.D, f.E = fAddIS, in.A, next.A, code[i+2].A
 			case next.Op == OpAddI && at(i+2, OpCall) && code[i+2].B == 1:
-				f.F, f.N, f.C, f.D, f.E = fCallLI, 3, in.A, next.A, code[i+2].A
+				f.F, f.C, f.D, f.E = fCallLI, in.A, next.A, code[i+2].A
 			case next.Op == OpAddI:
-				f.F, f.N, f.C, f.D = fPushLI, 2, in.A, next.A
+				f.F, f.C, f.D = fPushLI, in.A, next.A
 			case next.Op == OpLoadL || next.Op == OpInt:
 				if i+2 >= len(code) {
 					break
@@ -89,28 +102,31 @@ func fuse(code []Instr) []fastInstr {
 				local := next.Op == OpLoadL
 				switch {
 				case third.Op == OpCmpJmpF:
-					f.F, f.N, f.C, f.D, f.E, f.X = fJmpLK, 3, in.A, next.A, third.A, Op(third.B)
+					f.F, f.C, f.D, f.E, f.X = fJmpLK, in.A, next.A, third.A, Op(third.B)
 					if local {
 						f.F = fJmpLL
 					}
-				case intBinary(third.Op) && at(i+3, OpStoreL):
-					f.F, f.N, f.C, f.D, f.E, f.X = fBinLKS, 4, in.A, next.A, code[i+3].A, third.Op
+				case opInfo[third.Op].arith && at(i+3, OpStoreL):
+					f.F, f.C, f.D, f.E, f.X = fBinLKS, in.A, next.A, code[i+3].A, third.Op
 					if local {
 						f.F = fBinLLS
 					}
-				case intBinary(third.Op):
-					f.F, f.N, f.C, f.D, f.X = fBinLK, 3, in.A, next.A, third.Op
+				case opInfo[third.Op].arith:
+					f.F, f.C, f.D, f.X = fBinLK, in.A, next.A, third.Op
 					if local {
 						f.F = fBinLL
 					}
 				}
 			}
 		case in.Op == OpInt && at(i+1, OpStoreL):
-			f.F, f.N, f.D, f.E = fStoreK, 2, in.A, code[i+1].A
+			f.F, f.D, f.E = fStoreK, in.A, code[i+1].A
 		case in.Op == OpIncJmp && int(in.B) < len(code):
 			if t := code[in.B]; t.Op == OpForLt && t.A == in.A {
-				f.F, f.N, f.C, f.E = fIncFor, 2, in.A, t.B
+				f.F, f.C, f.E = fIncFor, in.A, t.B
 			}
+		}
+		if f.F != fNone {
+			f.N = uint8(len(fusedForms[f.F]))
 		}
 	}
 	return out
@@ -133,8 +149,8 @@ func compareInts(op Op, x, y int64) bool {
 	return x != y
 }
 
-// arith is x OP y, and the kind of the result, for an op intBinary
-// accepts.
+// arith is x OP y, and the kind of the result, for an op whose facts
+// say arith.
 func arith(op Op, x, y int64) (int64, mem.Kind) {
 	switch op {
 	case OpAdd:

@@ -65,7 +65,6 @@ func (c *compiler) promptStmt(st grammar.Stmt, perStmt bool) {
 		}
 		c.expr(st.X)
 		c.emit(OpEcho, 0, 0, st.Pos)
-		c.depth--
 	default:
 		c.stmt(st)
 	}

@@ -118,31 +118,3 @@ func equal(x, y mem.Value) bool {
 	}
 	return x.N == y.N
 }
-
-func opSymbol(op Op) string {
-	switch op {
-	case OpAdd:
-		return "+"
-	case OpSub:
-		return "-"
-	case OpMul:
-		return "*"
-	case OpDiv:
-		return "/"
-	case OpMod:
-		return "%"
-	case OpEq:
-		return "=="
-	case OpNe:
-		return "!="
-	case OpLt:
-		return "<"
-	case OpLe:
-		return "<="
-	case OpGt:
-		return ">"
-	case OpGe:
-		return ">="
-	}
-	return op.String()
-}

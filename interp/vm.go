@@ -792,27 +792,29 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 func (vm *VM) traceInsn(th *threadCtx, fn *Func, pc int) {
 	in := fn.Code[pc]
 	text := fmt.Sprintf("insn %s %s.%d %s", mem.Hex(fn.Addr+uint64(pc)*InsnBytes), fn.Name, pc, in.Op)
-	switch in.Op {
-	case OpConst:
-		text += " " + vm.prog.Consts[in.A].Quote()
-	case OpLoadL, OpStoreL, OpAddrL:
-		name := fn.Slots[in.A]
-		if name == "" {
-			name = "(loop end)"
-		}
-		text += " " + name
-	case OpLoadG, OpStoreG, OpAddrG:
-		for _, g := range vm.prog.Globals {
-			if g.Index == int(in.A) && g.Bss == (in.B != 0) {
-				text += " " + g.Name
+	if f := &opInfo[in.Op]; f.traceA {
+		switch f.a {
+		case oConst:
+			text += " " + vm.prog.Consts[in.A].Quote()
+		case oSlot:
+			name := fn.Slots[in.A]
+			if name == "" {
+				name = "(loop end)"
 			}
+			text += " " + name
+		case oGlobal:
+			for _, g := range vm.prog.Globals {
+				if g.Index == int(in.A) && g.Bss == (in.B != 0) {
+					text += " " + g.Name
+				}
+			}
+		case oFunc:
+			text += " " + vm.prog.Funcs[in.A].Name
+		case oBuiltin:
+			text += " " + Builtins[in.A].Name
+		default:
+			text += fmt.Sprintf(" %d", in.A)
 		}
-	case OpCall, OpAddrF:
-		text += " " + vm.prog.Funcs[in.A].Name
-	case OpBuiltin:
-		text += " " + Builtins[in.A].Name
-	case OpInt, OpJmp, OpJmpF, OpJmpT, OpPrint:
-		text += fmt.Sprintf(" %d", in.A)
 	}
 	line := 0
 	if pos, ok := fn.PosAt(pc); ok {
@@ -831,30 +833,6 @@ func (vm *VM) at(th *threadCtx) []string {
 		more = append(more, "    "+line)
 	}
 	return more
-}
-
-// visibleOps are the operations another thread can observe: shared memory,
-// output and every call into the kernel. Work on a thread's own stack
-// slots is not among them, which keeps the search of explore small.
-var visibleOps = func() [numOps]bool {
-	var v [numOps]bool
-	for _, op := range []Op{OpLoadG, OpStoreG, OpLoad, OpStore, OpPrint, OpAlloc, OpFree,
-		OpObject, OpArray, OpShow, OpExit, OpYield, OpSpawn, OpFork, OpJoin, OpWait, OpSleep,
-		OpSend, OpRecv, OpClose, OpLock, OpUnlock, OpPipe} {
-		v[op] = true
-	}
-	return v
-}()
-
-// visible reports whether in is a scheduling point for explore.
-func visible(th *threadCtx, in Instr) bool {
-	switch in.Op {
-	case OpBuiltin:
-		return in.A >= BuiltinPipe
-	case OpRet:
-		return len(th.frames) == 1 // the end of a thread is observable
-	}
-	return visibleOps[in.Op]
 }
 
 // strWork counts the bytes an operation on strings reads and builds
