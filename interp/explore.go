@@ -56,6 +56,8 @@ type ExploreOptions struct {
 	// Progress, when set, is called after each schedule with what the
 	// search has found so far (to read, not to keep: it changes).
 	Progress func(*ExploreResult)
+	// Engine turns off ways the VM runs faster, to compare (see Engine).
+	Engine Engine
 }
 
 // bound reads a Max option: 0 asks for the default, a negative number for
@@ -558,7 +560,7 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 			return res, nil
 		}
 		sink := &outcomeSink{}
-		s, err := NewSession(prog, Options{Trace: 0, Sets: opts.Sets, Sink: sink, Race: true})
+		s, err := NewSession(prog, Options{Trace: 0, Sets: opts.Sets, Sink: sink, Race: true, Engine: opts.Engine})
 		if err != nil {
 			return nil, err
 		}

@@ -177,8 +177,20 @@ func set(d *mem.Value, n int64, k mem.Kind) {
 	*d = mem.Value{K: k, N: n}
 }
 
-// fastPath turns the fast path on; tests turn it off to compare.
-var fastPath = true
+// Engine turns off ways the VM has of running instructions faster. Each
+// runs a program exactly as the VM's general loop alone would (the same
+// output, trace, statistics and schedules); the zero value, every way on,
+// is the default, and the tests turn them off to compare.
+type Engine struct {
+	// NoFastPath runs every instruction in the general loop (VM.run):
+	// no fastRun, no fused steps.
+	NoFastPath bool
+	// EagerBudget makes a thread alone on the CPU look at each of its
+	// quantum boundaries as it reaches it, instead of passing them until
+	// its next operation that can wake another thread and bringing its
+	// budget up to date then.
+	EagerBudget bool
+}
 
 // fastEnv is what fastRun rarely reads, kept out of its registers.
 type fastEnv struct {

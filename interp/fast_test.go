@@ -135,10 +135,9 @@ func TestFastPathSameTrace(t *testing.T) {
 // statistics, with or without the fast path, and returns everything it
 // printed and its exit status.
 func traceRun(prog *Program, sets []string, fast bool) string {
-	fastPath, lazyBudget = fast, fast
-	defer func() { fastPath, lazyBudget = true, true }()
 	var out bytes.Buffer
-	s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: sets, Stdout: &out, Stderr: &out})
+	engine := Engine{NoFastPath: !fast, EagerBudget: !fast}
+	s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: sets, Stdout: &out, Stderr: &out, Engine: engine})
 	if err != nil {
 		return "session: " + err.Error()
 	}
@@ -150,8 +149,7 @@ func traceRun(prog *Program, sets []string, fast bool) string {
 // it found: the schedules, each outcome with a schedule that reaches it,
 // and the races.
 func exploreRun(prog *Program, opts ExploreOptions, fast bool) string {
-	fastPath = fast
-	defer func() { fastPath = true }()
+	opts.Engine = Engine{NoFastPath: !fast}
 	res, err := Explore(context.Background(), prog, opts)
 	if err != nil {
 		return "explore: " + err.Error()

@@ -35,6 +35,8 @@ type Options struct {
 	// Chrome, when set, gets a Chrome trace-event file of the run when it
 	// ends (--chrome), whatever Trace shows.
 	Chrome io.Writer
+	// Engine turns off ways the VM runs faster, to compare (see Engine).
+	Engine Engine
 }
 
 // Load parses and compiles a script. Errors are *grammar.Error. The
@@ -182,7 +184,7 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 	} else {
 		sink = runtime.NewTextSink(opts.Stdout, opts.Stderr, opts.Trace == 0)
 	}
-	vm := &VM{prog: prog}
+	vm := &VM{prog: prog, engine: opts.Engine}
 	m := runtime.NewMachine(cfg, runtime.NewTracer(opts.Trace, sink), vm)
 	vm.m = m
 	s.M, s.VM = m, vm

@@ -41,6 +41,8 @@ type ShellOptions struct {
 	Pinned []string
 	// Out receives the trace, the views and the REPL's messages.
 	Out io.Writer
+	// Engine turns off ways the VM runs faster, to compare (see Engine).
+	Engine Engine
 }
 
 // ScriptArgs are what the `# args:` header of a loaded script asks of the
@@ -115,7 +117,7 @@ func NewShell(opts ShellOptions) *Shell {
 			s.allow(k, opts.Config)
 		}
 	}
-	b := boot(prog, opts.Config, Options{Trace: opts.Trace, Sink: runtime.NewTextSink(opts.Out, opts.Out, false)})
+	b := boot(prog, opts.Config, Options{Trace: opts.Trace, Sink: runtime.NewTextSink(opts.Out, opts.Out, false), Engine: opts.Engine})
 	s.vm, s.m = b.VM, b.M
 	s.hooks.echo = s.echo
 	s.startShell()

@@ -19,6 +19,8 @@ type VM struct {
 	race raceChecker
 	// assertFailed is set when an assert failed in any process.
 	assertFailed bool
+	// engine says which of the ways of running faster are off.
+	engine Engine
 }
 
 // Run runs thread t for at most budget ticks (runtime.Executor).
@@ -87,7 +89,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		th.growOps(fr.fn.MaxStack + 4)
 	}
 	code := fr.fn.Code
-	fcode := fastCode(fr.fn)
+	fcode := vm.fastCode(fr.fn)
 	pc := fr.pc
 	// locals are the slots of the current frame, in the stack segment. A
 	// store through a pointer never moves them (frames are ensured when
@@ -165,7 +167,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				m.Clock = clock
 				vm.traceInsn(th, fr.fn, pc)
 				limit = executed
-			} else if cost > 0 && cost <= slice && lazyBudget && m.Alone() {
+			} else if cost > 0 && cost <= slice && !vm.engine.EagerBudget && m.Alone() {
 				// Until the next operation that can wake another thread,
 				// every boundary would find the thread alone and run on:
 				// the budget is brought up to date before that operation.
@@ -196,7 +198,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				ops = th.ops
 				fr = th.top()
 				code = fr.fn.Code
-				fcode = fastCode(fr.fn)
+				fcode = vm.fastCode(fr.fn)
 				locals = th.stack.Words[fr.base:]
 			}
 			if left == 0 {
@@ -590,7 +592,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
-			fcode = fastCode(fr.fn)
+			fcode = vm.fastCode(fr.fn)
 			pc = 0
 			locals = th.stack.Words[fr.base:]
 			continue
@@ -607,7 +609,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
-			fcode = fastCode(fr.fn)
+			fcode = vm.fastCode(fr.fn)
 			pc = fr.pc
 			locals = th.stack.Words[fr.base:]
 			continue
@@ -661,7 +663,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			sp, ops = th.sp, th.ops
 			fr = th.top()
 			code = fr.fn.Code
-			fcode = fastCode(fr.fn)
+			fcode = vm.fastCode(fr.fn)
 			pc = fr.pc
 			locals = th.stack.Words[fr.base:]
 			limit = executed
@@ -671,13 +673,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	}
 }
 
-// lazyBudget lets a thread alone on the CPU pass its quantum boundaries
-// without stopping at each; tests turn it off to compare.
-var lazyBudget = true
-
-// fastCode returns fn's code for fastRun, or nil if it has none.
-func fastCode(fn *Func) []fastInstr {
-	if !fastPath || len(fn.Fast) != len(fn.Code) {
+// fastCode returns fn's code for fastRun, or nil if it has none or the
+// fast path is off.
+func (vm *VM) fastCode(fn *Func) []fastInstr {
+	if vm.engine.NoFastPath || len(fn.Fast) != len(fn.Code) {
 		return nil
 	}
 	return fn.Fast
