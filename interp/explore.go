@@ -58,6 +58,8 @@ type ExploreOptions struct {
 	Progress func(*ExploreResult)
 	// Engine turns off ways the VM runs faster, to compare (see Engine).
 	Engine Engine
+	// newRace is Options.newRace for every run.
+	newRace func(*VM) raceChecker
 }
 
 // bound reads a Max option: 0 asks for the default, a negative number for
@@ -560,7 +562,7 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 			return res, nil
 		}
 		sink := &outcomeSink{}
-		s, err := NewSession(prog, Options{Trace: 0, Sets: opts.Sets, Sink: sink, Race: true, Engine: opts.Engine})
+		s, err := NewSession(prog, Options{Trace: 0, Sets: opts.Sets, Sink: sink, Race: true, Engine: opts.Engine, newRace: opts.newRace})
 		if err != nil {
 			return nil, err
 		}

@@ -101,9 +101,6 @@ type raceChecker interface {
 	reports() []Race
 }
 
-// newRace makes the detector of a run with --race; the tests replace it.
-var newRace = func(vm *VM) raceChecker { return newRaceDetector(vm) }
-
 // compactMin is the least growth of the detector's state, in clock
 // entries, shadow accesses, cells and objects, that starts a compaction.
 const compactMin = 4096

@@ -242,22 +242,19 @@ func (t *raceTee) diff() string {
 	return ""
 }
 
-// withReference makes every session started by fn run the reference
-// detector beside its own, and returns the pairs, one a session. The
-// detector compacts its state when it has grown by minLimit.
-func withReference(minLimit int, fn func()) []*raceTee {
+// withReference returns a maker of race detectors (Options.newRace) that
+// runs the reference detector beside the detector, and the pairs it made,
+// one a session. The detector compacts its state when it has grown by
+// minLimit.
+func withReference(minLimit int) (func(*VM) raceChecker, *[]*raceTee) {
 	var tees []*raceTee
-	old := newRace
-	newRace = func(vm *VM) raceChecker {
+	return func(vm *VM) raceChecker {
 		d := newRaceDetector(vm)
 		d.minLimit, d.limit = minLimit, minLimit
 		t := &raceTee{det: d, ref: newRefDetector(vm)}
 		tees = append(tees, t)
 		return t
-	}
-	defer func() { newRace = old }()
-	fn()
-	return tees
+	}, &tees
 }
 
 // checkAgainstReference runs prog with --race under sets and fails when
@@ -268,15 +265,12 @@ func checkAgainstReference(t testing.TB, name string, prog *Program, sets []stri
 	t.Helper()
 	var n int
 	for _, limit := range []int{compactMin, 1} {
-		tees := withReference(limit, func() {
-			var out strings.Builder
-			s, err := NewSession(prog, Options{Trace: 0, Sets: sets, Stdout: &out, Stderr: &out, Race: true})
-			if err != nil {
-				return
-			}
+		newRace, tees := withReference(limit)
+		var out strings.Builder
+		if s, err := NewSession(prog, Options{Trace: 0, Sets: sets, Stdout: &out, Stderr: &out, Race: true, newRace: newRace}); err == nil {
 			s.Run()
-		})
-		for _, tee := range tees {
+		}
+		for _, tee := range *tees {
 			if d := tee.diff(); d != "" {
 				t.Fatalf("%s %v, compacting every %d: the detector differs from the reference\n%s", name, sets, limit, d)
 			}
@@ -365,10 +359,9 @@ func TestRaceMatchesReferenceExplore(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, every := range []int{compactMin, 1} {
-			tees := withReference(every, func() {
-				Explore(context.Background(), prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}})
-			})
-			for i, tee := range tees {
+			newRace, tees := withReference(every)
+			Explore(context.Background(), prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}, newRace: newRace})
+			for i, tee := range *tees {
 				if d := tee.diff(); d != "" {
 					t.Fatalf("%s, schedule %d, compacting every %d: the detector differs from the reference\n%s", name, i+1, every, d)
 				}

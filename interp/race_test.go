@@ -208,15 +208,14 @@ func TestRaceCostLinear(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tees := withReference(compactMin, func() {
-			var out strings.Builder
-			s, _ := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out, Race: true})
-			s.Run()
-			if out.String() != fmt.Sprintf("%d\n", 2*n) {
-				t.Fatalf("output %q", out.String())
-			}
-		})
-		return tees[0].det.(*raceDetector).work, tees[0].ref.work
+		newRace, tees := withReference(compactMin)
+		var out strings.Builder
+		s, _ := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out, Race: true, newRace: newRace})
+		s.Run()
+		if out.String() != fmt.Sprintf("%d\n", 2*n) {
+			t.Fatalf("output %q", out.String())
+		}
+		return (*tees)[0].det.(*raceDetector).work, (*tees)[0].ref.work
 	}
 	det100, ref100 := work(100)
 	det1000, ref1000 := work(1000)

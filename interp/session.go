@@ -37,6 +37,9 @@ type Options struct {
 	Chrome io.Writer
 	// Engine turns off ways the VM runs faster, to compare (see Engine).
 	Engine Engine
+	// newRace, when set, makes the race detector instead of
+	// newRaceDetector (the tests run a reference beside it).
+	newRace func(*VM) raceChecker
 }
 
 // Load parses and compiles a script. Errors are *grammar.Error. The
@@ -194,8 +197,10 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 		s.chrome = m.RecordChrome()
 		m.RecordSlices = true
 	}
-	if opts.Race {
-		vm.race = newRace(vm)
+	if opts.Race && opts.newRace != nil {
+		vm.race = opts.newRace(vm)
+	} else if opts.Race {
+		vm.race = newRaceDetector(vm)
 	}
 	if opts.Schedule != nil {
 		m.SetChooser(&replayer{choices: opts.Schedule})
