@@ -13,6 +13,7 @@ import (
 // TestErrors checks every case of testdata/errors.proc: a script that must
 // fail before tick 0 with the message given in its ### comment, on that line.
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("testdata/errors.proc")
 	if err != nil {
 		t.Fatal(err)

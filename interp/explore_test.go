@@ -54,6 +54,7 @@ print counter
 
 // TestExploreLostUpdate: the classic outcomes of two unlocked increments.
 func TestExploreLostUpdate(t *testing.T) {
+	t.Parallel()
 	for n := 1; n <= 3; n++ {
 		res := explore(t, counterScript(n, false), ExploreOptions{Preemptions: -1})
 		var want []string
@@ -80,6 +81,7 @@ func TestExploreLostUpdate(t *testing.T) {
 // lose updates as the long form does; on a name it is the long form's
 // very code.
 func TestExploreCompoundLostUpdate(t *testing.T) {
+	t.Parallel()
 	script := func(stmt string) string {
 		return fmt.Sprintf(`global counter = 0
 global cell
@@ -125,6 +127,7 @@ free box
 }
 
 func TestExploreLocked(t *testing.T) {
+	t.Parallel()
 	for n := 1; n <= 3; n++ {
 		res := explore(t, counterScript(n, true), ExploreOptions{Preemptions: -1})
 		if got := outputs(res); fmt.Sprint(got) != fmt.Sprint([]string{fmt.Sprint(2 * n)}) {
@@ -279,6 +282,7 @@ func replays(t *testing.T, src string, o *Outcome) {
 }
 
 func TestExploreClassics(t *testing.T) {
+	t.Parallel()
 	if res := explore(t, peterson, ExploreOptions{Preemptions: -1}); len(failing(res)) != 0 || !res.Complete {
 		t.Errorf("peterson: failures %v (complete %v)", failing(res), res.Complete)
 	} else {
@@ -311,6 +315,7 @@ func TestExploreClassics(t *testing.T) {
 }
 
 func TestExploreBounds(t *testing.T) {
+	t.Parallel()
 	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 10})
 	if res.Complete || res.Schedules != 10 || res.Stop != ExploreMaxSchedules {
 		t.Errorf("max-schedules: complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
@@ -330,6 +335,7 @@ func TestExploreBounds(t *testing.T) {
 // stops, at DefaultMaxSchedules. The full search of this one is some
 // hundred thousand schedules.
 func TestExploreDefaultBounds(t *testing.T) {
+	t.Parallel()
 	res := explore(t, counterScript(6, false), ExploreOptions{Preemptions: -1})
 	if res.Complete || res.Schedules != DefaultMaxSchedules || res.Stop != ExploreMaxSchedules {
 		t.Errorf("complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
@@ -339,6 +345,7 @@ func TestExploreDefaultBounds(t *testing.T) {
 // TestExploreMaxSteps: the instructions of every run count, and the
 // search stops at the first run that reaches the bound.
 func TestExploreMaxSteps(t *testing.T) {
+	t.Parallel()
 	one := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 1})
 	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSteps: 10 * one.Steps})
 	if res.Complete || res.Stop != ExploreMaxSteps || res.Steps < 10*one.Steps || res.Steps >= 11*one.Steps {
@@ -350,6 +357,7 @@ func TestExploreMaxSteps(t *testing.T) {
 // thread, as a replay past the end of its schedule does, so the short
 // schedules explore prints still reproduce what it found.
 func TestExploreMaxDepth(t *testing.T) {
+	t.Parallel()
 	src := counterScript(3, false)
 	prog, err := Load("e.proc", []byte(src))
 	if err != nil {
@@ -385,6 +393,7 @@ func TestExploreMaxDepth(t *testing.T) {
 // TestExploreMaxMemory: the search stops when what it keeps passes the
 // bound, counted the same way everywhere.
 func TestExploreMaxMemory(t *testing.T) {
+	t.Parallel()
 	src := counterScript(3, false)
 	a := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
 	b := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
@@ -397,6 +406,7 @@ func TestExploreMaxMemory(t *testing.T) {
 }
 
 func TestScheduleErrors(t *testing.T) {
+	t.Parallel()
 	prog, _ := Load("e.proc", []byte(counterScript(1, false)))
 	if err := CheckSchedule(prog, nil, []int{99}); err == nil || !strings.Contains(err.Error(), "does not fit") {
 		t.Errorf("bad tid: %v", err)
@@ -412,6 +422,7 @@ func TestScheduleErrors(t *testing.T) {
 // TestExploreCancel: a search whose context is done stops before the
 // next schedule and returns what it found, marked interrupted.
 func TestExploreCancel(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	prog, err := Load("e.proc", []byte(counterScript(3, false)))
@@ -440,6 +451,7 @@ func TestExploreCancel(t *testing.T) {
 // every scheduling point. This run would go on for a billion instructions
 // (cost_insn=0: no tick either); the search stops and drops it.
 func TestExploreCancelLongRun(t *testing.T) {
+	t.Parallel()
 	prog, err := Load("e.proc", []byte("global g = 0\nwhile true { g = g + 1 }\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -459,7 +471,9 @@ func TestExploreCancelLongRun(t *testing.T) {
 	t.Logf("stopped after %d instructions", res.Steps)
 }
 
-// exploreAllocs is how many allocations exploring src makes.
+// exploreAllocs is how many allocations exploring src makes. It counts
+// those of the whole test binary, so the tests that call it do not run in
+// parallel.
 func exploreAllocs(t *testing.T, src string, opts ExploreOptions) uint64 {
 	t.Helper()
 	prog, err := Load("e.proc", []byte(src))

@@ -85,6 +85,7 @@ thread deep(0)
 // alone passing its quantum boundaries in one step), and requires the
 // same bytes: the full trace, the statistics and the exit status.
 func TestFastPathSameTrace(t *testing.T) {
+	t.Parallel()
 	progs := map[string][]byte{}
 	for name, src := range fastCases {
 		progs[name] = []byte(src)
@@ -181,6 +182,7 @@ func firstDiff(a, b string) string {
 // schedules, outcomes and races: the fast path runs only what no other
 // thread can observe, so the scheduling points are the same.
 func TestFastPathSameExplore(t *testing.T) {
+	t.Parallel()
 	progs := map[string][]byte{}
 	for name, src := range fastCases {
 		progs[name] = []byte(src)

@@ -13,6 +13,7 @@ import (
 // whole address space, the other threads' stacks too (copy-on-write like
 // the rest), though only the calling thread goes on in the child.
 func TestForkCopiesEveryStack(t *testing.T) {
+	t.Parallel()
 	src := `global slot
 func worker() {
     let x = 7
@@ -65,6 +66,7 @@ join w
 // process, a stack copied by fork with nobody on it says so, not that a
 // thread of that process runs there.
 func TestForkStackElsewhere(t *testing.T) {
+	t.Parallel()
 	_, errw, _ := run(t, `func worker() {
     let x = 5
     sleep 30
@@ -97,6 +99,7 @@ wait c
 // for max_copy, and the memory they hold is given back when the child
 // ends.
 func TestForkCountsEveryStack(t *testing.T) {
+	t.Parallel()
 	var lets strings.Builder
 	for i := 0; i < 2000; i++ {
 		fmt.Fprintf(&lets, "    let v%d = %d\n", i, i)
@@ -139,6 +142,7 @@ join w
 // the child; one another thread held stays locked in the child for ever,
 // and the deadlock report says why.
 func TestForkMutexes(t *testing.T) {
+	t.Parallel()
 	out, errw, res := run(t, `let m = mutex()
 lock m
 let c = fork

@@ -54,6 +54,7 @@ func ganttRows(t *testing.T, file string, src []byte, sets ...string) (head []st
 // marks more than one thread running, and every cell is one of the marks
 // of the legend.
 func TestGanttOneCPU(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../examples/*.proc")
 	more, _ := filepath.Glob("../exercises/*/solution.proc")
 	files = append(files, more...)
@@ -94,6 +95,7 @@ func TestGanttOneCPU(t *testing.T) {
 // thread's life tick by tick: as many # as its CPU, - as its READY, . as
 // its BLOCKED and z as its SLEEPING in the statistics.
 func TestGanttTickByTick(t *testing.T) {
+	t.Parallel()
 	src := `func nap() { sleep 15 }
 func disk() { io 12 }
 func spin() { compute 4 }
@@ -137,6 +139,7 @@ join d
 // in step with the columns; the others show what they did most of the
 // column, their running counted as ready.
 func TestGanttShares(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, src string }{
 		// Three threads take turns of 4 ticks for 1,800 ticks while
 		// main waits in join.

@@ -8,6 +8,7 @@ import (
 )
 
 func TestIPC(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src, want string
 	}{
@@ -145,6 +146,7 @@ join t`, "ready\n"},
 }
 
 func TestIPCFaults(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src, want string
 	}{
@@ -168,6 +170,7 @@ func TestIPCFaults(t *testing.T) {
 // that wrapped to a negative one would make every down block, and the
 // deadlock report would then say the semaphore is 0.
 func TestSemMax(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src, out, err string
 	}{
@@ -196,6 +199,7 @@ func TestSemMax(t *testing.T) {
 // table, and so when a pipe or a queue has taken the number since; the
 // trace shows each failed write.
 func TestPrintAfterClose(t *testing.T) {
+	t.Parallel()
 	src := `func child() { print "child" }
 print "before"
 close 1
@@ -233,6 +237,7 @@ print "into a queue"`
 // its parent's host only over sockets, even through a pipe that took
 // descriptor 0, 1 or 2 after a close.
 func TestOtherHostKeepsOnlyTheTerminal(t *testing.T) {
+	t.Parallel()
 	out, errw, _ := run(t, `func f() { print recv 0 }
 close 0
 let r, w = pipe()
@@ -245,6 +250,7 @@ print recv r`)
 }
 
 func TestDeadlocks(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src string
 		want      []string
@@ -295,6 +301,7 @@ print recv q`, []string{"mqueue /q is empty"}},
 // only an offset does. A forked child is a copy of its parent, mappings
 // and layout alike, so it maps the next segment where its parent would.
 func TestSharedMappingsMoveBetweenProcesses(t *testing.T) {
+	t.Parallel()
 	src := `func child(at, file) {
   let s = shm("seg", 16)
   let f = mmap("f", 16, "shared")

@@ -11,6 +11,7 @@ import (
 
 // Every limit (README, Limits), and what a script sees when it hits it.
 func TestLimits(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src string
 		sets      []string
@@ -140,6 +141,7 @@ while true { thread f() }`, []string{"max_memory=2000000", "max_threads=100000"}
 }
 
 func TestComputeLimit(t *testing.T) {
+	t.Parallel()
 	// Not a constant: a constant one is refused before the run.
 	_, errw, _ := run(t, "let n = 2000000000000\ncompute n")
 	if !strings.Contains(errw, "more than 1099511627776 ticks at once") {
@@ -161,6 +163,7 @@ func lets(prefix string, n int) string {
 // beyond it: its locals read fine by name while their addresses were not
 // mapped, and with enough of them the run went on, whatever stack_size.
 func TestMainFrameOnStack(t *testing.T) {
+	t.Parallel()
 	// 64 KiB of stack: 8192 words, two of them the return address and the
 	// saved frame pointer.
 	out, errw, _ := run(t, lets("v", 8190)+"print v8189, *(&v8189)")
@@ -203,6 +206,7 @@ func chainScript(head, link, tail string) (src string, n int) {
 // 8 MiB here, which any such recursion passes long before the end of the
 // chain.
 func TestLongChains(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("megabyte scripts take seconds")
 	}
@@ -242,7 +246,8 @@ func TestLongChains(t *testing.T) {
 // memory linear in its length, and small: the recursion along it took
 // about 2 KiB of stack an operator and overflowed at half a million, and
 // folding a constant chain of strings link by link copied the string
-// at each link.
+// at each link. (It measures the whole test binary's allocations, so it
+// does not run in parallel.)
 func TestChainMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("megabyte scripts take seconds")

@@ -16,6 +16,7 @@ import (
 // hold (named queues, semaphores, shared segments, files, and bytes left
 // in flight).
 func TestMeterBalances(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../examples/*.proc")
 	more, _ := filepath.Glob("../exercises/*/*.proc")
 	checked := 0

@@ -310,6 +310,7 @@ func scriptFiles(t testing.TB) map[string][]byte {
 // the race tests' scripts and a few hundred generated ones under several
 // schedules, and requires the reports of the reference detector.
 func TestRaceMatchesReference(t *testing.T) {
+	t.Parallel()
 	progs := scriptFiles(t)
 	for name, src := range fastCases {
 		progs["fast:"+name] = []byte(src)
@@ -345,6 +346,7 @@ func TestRaceMatchesReference(t *testing.T) {
 // TestRaceMatchesReferenceExplore explores the examples written for
 // explore: every schedule is a run to check.
 func TestRaceMatchesReferenceExplore(t *testing.T) {
+	t.Parallel()
 	limit := 300
 	if testing.Short() {
 		limit = 60

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRaceDetector(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src string
 		race      bool
@@ -152,6 +153,7 @@ func BenchmarkRaceMutex(b *testing.B) {
 // TestRaceReportSameEveryRun: a write that races with reads of three
 // threads is reported against the first reader, every time.
 func TestRaceReportSameEveryRun(t *testing.T) {
+	t.Parallel()
 	src := `global g = 0
 func r() { let x = g
   sleep 100 }
@@ -203,6 +205,7 @@ func raceRun(t *testing.T, src string, sets ...string) *raceDetector {
 // machine's speed does not change; the reference detector, whose clocks
 // hold every thread ever created, is measured the same way for contrast.
 func TestRaceCostLinear(t *testing.T) {
+	t.Parallel()
 	work := func(n int) (det, ref int64) {
 		prog, err := Load("mutex.proc", []byte(mutexScript(n, 2)))
 		if err != nil {
@@ -234,6 +237,7 @@ func TestRaceCostLinear(t *testing.T) {
 // difference: threads created and joined one after another, threads that
 // are never joined, and one thread touching many words.
 func TestRaceStateBounded(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src string
 	}{

@@ -42,6 +42,7 @@ func runTraced(t *testing.T, src string, cats runtime.Category, sets ...string) 
 }
 
 func TestLanguage(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src, want string
 	}{
@@ -224,6 +225,7 @@ print a[1], calls`, "next\n5 1\n"},
 }
 
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src, want string
 	}{
@@ -261,6 +263,7 @@ func TestFaults(t *testing.T) {
 // TestWithValues: a with clause gives each key a value in its range, or
 // the process dies with a type error before the thread or process exists.
 func TestWithValues(t *testing.T) {
+	t.Parallel()
 	bad := []struct{ with, want string }{
 		{`tickets: 0-100`, "with tickets: want an int from 1 to 1000000, not -100"},
 		{`tickets: 0`, "with tickets: want an int from 1 to 1000000, not 0"},
@@ -299,6 +302,7 @@ print "ok"`)
 }
 
 func TestAssertExitCode(t *testing.T) {
+	t.Parallel()
 	_, errw, res := run(t, "assert 1 == 2, \"math\"")
 	if res.ExitCode() != 1 || !strings.Contains(errw, "assertion failed: math") || !strings.Contains(errw, "SIGABRT") {
 		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
@@ -310,6 +314,7 @@ func TestAssertExitCode(t *testing.T) {
 }
 
 func TestStepLimit(t *testing.T) {
+	t.Parallel()
 	_, errw, res := run(t, "while true { }", "max_steps=500")
 	if res.ExitCode() != 1 || !strings.Contains(errw, "step limit reached (max_steps=500)") {
 		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
@@ -319,6 +324,7 @@ func TestStepLimit(t *testing.T) {
 // TestAllocNegative: a negative size fails as malloc of the size_t it
 // would be fails, and the trace says why; it is not a block of 0 bytes.
 func TestAllocNegative(t *testing.T) {
+	t.Parallel()
 	out, errw := runTraced(t, "let p = alloc (0-5)\nprint p", runtime.CatMem)
 	want := "     2 [1/1] alloc(-5) = nil  negative size (as malloc's size_t it is 18446744073709551611 bytes, beyond heap_max 1048576)\n" +
 		"     5 [1/1] | nil\n"
@@ -328,6 +334,7 @@ func TestAllocNegative(t *testing.T) {
 }
 
 func TestHeapMax(t *testing.T) {
+	t.Parallel()
 	out, _, _ := run(t, `let n = 0
 while (alloc 1000) != nil { n = n + 1 }
 print n`, "heap_max=8192")
@@ -337,6 +344,7 @@ print n`, "heap_max=8192")
 }
 
 func TestOutputLimit(t *testing.T) {
+	t.Parallel()
 	_, errw, res := run(t, `while true { print "xxxxxxxxx" }`, "max_output=100")
 	if res.ExitCode() != 1 || !strings.Contains(errw, "output limit reached") {
 		t.Errorf("exit %d, stderr %q", res.ExitCode(), errw)
@@ -347,6 +355,7 @@ func TestOutputLimit(t *testing.T) {
 // them in the order they were made, so the threads waiting for them wake,
 // and run, in that order on every run.
 func TestExitReleasesLocksInOrder(t *testing.T) {
+	t.Parallel()
 	src := `func holder(a, b, c, d) {
 	lock d; lock c; lock b; lock a
 	sleep 200
@@ -377,6 +386,7 @@ join h; join w1; join w2; join w3; join w4
 // Linux (status & 0xff): the exit line, wait, the statistics, the JSON
 // records and explore's outcomes; a main that returns one too.
 func TestExitStatusEightBits(t *testing.T) {
+	t.Parallel()
 	src := `func big() { exit 1000 }
 func minus() { exit 0-1 }
 let a = spawn big()

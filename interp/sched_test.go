@@ -97,6 +97,7 @@ func simulate(t *testing.T, policy string, jobs []int64, quantum int64) []jobTim
 // TestTextbookSchedules checks FIFO, SJF and RR against the figures of
 // OSTEP's scheduler.py for jobs arriving at time 0 in spawn order.
 func TestTextbookSchedules(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		policy  string
 		jobs    []int64
@@ -126,6 +127,7 @@ func TestTextbookSchedules(t *testing.T) {
 
 // TestTextbookFigures pins the chapter's own numbers, worked by hand.
 func TestTextbookFigures(t *testing.T) {
+	t.Parallel()
 	check := func(name string, got []jobTimes, resp, turn []int64) {
 		for i := range got {
 			if got[i].response != resp[i] || got[i].turnaround != turn[i] {
@@ -140,6 +142,7 @@ func TestTextbookFigures(t *testing.T) {
 
 // TestLotteryDeterministic: the same seed gives the same schedule.
 func TestLotteryDeterministic(t *testing.T) {
+	t.Parallel()
 	src := `config sched = "lottery"
 func job(n) { compute n }
 let a = spawn job(50) with {tickets: 300}
@@ -169,6 +172,7 @@ wait b
 // loses the CPU at the next quantum boundary once it makes another thread
 // ready, as a round trip through the scheduler at every boundary would.
 func TestAloneKeepsQuantum(t *testing.T) {
+	t.Parallel()
 	src := `func child() { print "child runs at", now() }
 let s = 0
 for i in 0..50 { s = s + i }

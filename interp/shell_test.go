@@ -42,6 +42,7 @@ func traceOf(s string) string {
 // Stepping through a run one instruction at a time shows the same trace,
 // tick for tick, as running it in one go: pausing the machine is invisible.
 func TestShellStepMatchesRun(t *testing.T) {
+	t.Parallel()
 	const setup = `global c = 0
 func w(n) {
     for i in 0..n {
@@ -125,6 +126,7 @@ let b = thread nap()`
 // Steps of different sizes, with statements typed in between, never lose
 // a thread or break the machine.
 func TestShellStepSizes(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t)
 	s.Input("global c = 0\nfunc w(n) {\n for i in 0..n { c = c + 1 }\n return n\n}")
 	s.Input("let a = thread w(20)\nlet b = thread w(30)")
@@ -141,6 +143,7 @@ func TestShellStepSizes(t *testing.T) {
 
 // An input with an error changes nothing: not the names, not the code.
 func TestShellErrorChangesNothing(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t)
 	s.Input("let a = 1")
 	text, names, funcs := s.prog.Image.TextSize, strings.Join(s.Names(), ","), len(s.prog.Funcs)
@@ -168,6 +171,7 @@ func TestShellErrorChangesNothing(t *testing.T) {
 // A compound assignment typed at the prompt works on main's locals, on
 // globals and through pointers, as in a script.
 func TestShellCompoundAssign(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t)
 	for _, in := range []string{"let x = 1", "x += 2", "global g = 5", "g *= x", "let a = [10]", "a[0] -= g", "*(&x) %= 2"} {
 		s.Input(in)
@@ -182,6 +186,7 @@ func TestShellCompoundAssign(t *testing.T) {
 // A function typed at the prompt that uses a local of main is told why
 // it cannot.
 func TestShellMainLocalsHint(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t)
 	s.Input("let x = 1")
 	out.Reset()
@@ -195,6 +200,7 @@ func TestShellMainLocalsHint(t *testing.T) {
 // the stack as in a run (a 4096-byte stack holds 510 slots): the input
 // that needs more faults, and a fresh shell takes over.
 func TestShellMainFrame(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t, "stack_size=4096")
 	letsOn := func(prefix string, n int) string {
 		return strings.Join(strings.Split(strings.TrimSuffix(lets(prefix, n), "\n"), "\n"), "; ")
@@ -220,6 +226,7 @@ func TestShellMainFrame(t *testing.T) {
 }
 
 func TestShellIncomplete(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestShell(t)
 	for in, want := range map[string]bool{
 		"func f() {":           true,
@@ -242,6 +249,7 @@ func TestShellIncomplete(t *testing.T) {
 // echoes ^C where its cursor is: what follows starts on a new line, the
 // trace still buffered too.
 func TestShellInterrupt(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t, "max_steps=100000000000")
 	s.Input("func one() { return 1 }")
 	out.Reset()
@@ -262,6 +270,7 @@ func TestShellInterrupt(t *testing.T) {
 
 // A forked copy of the shell runs the rest of the input, then ends.
 func TestShellFork(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t)
 	s.Input("let pid = fork; print getpid()")
 	s.Run()
@@ -276,6 +285,7 @@ func TestShellFork(t *testing.T) {
 // New functions go after the code so far, past page boundaries, and every
 // process of the program maps the text; new globals fill their page.
 func TestShellGrowth(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t)
 	s.Input("func idle() { sleep 1000000\n return 0 }\nlet kid = spawn idle()")
 	var b strings.Builder
@@ -313,6 +323,7 @@ func TestShellGrowth(t *testing.T) {
 // Every example loads and runs to its end in the REPL, statement by
 // statement, without breaking the session.
 func TestShellLoadsEveryExample(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../examples/*.proc")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples: %v", err)
@@ -344,6 +355,7 @@ func TestShellLoadsEveryExample(t *testing.T) {
 // A config line typed or loaded may lower a limit, never raise it; :set is
 // the user's own word and may, and what it allows a script may then set.
 func TestShellLimitCeiling(t *testing.T) {
+	t.Parallel()
 	s, out := newTestShell(t)
 	s.Input("config max_steps = 20000000")
 	if !strings.Contains(out.String(), "max_steps = 20000000 raises a limit: a script may lower max_steps but not raise it above 10000000") {
@@ -375,6 +387,7 @@ func TestShellLimitCeiling(t *testing.T) {
 // program's text, which a chain of half a million operators passes: the
 // error says so and shows a window of the line around its caret.
 func TestShellLongChains(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("megabyte inputs take seconds")
 	}
@@ -426,7 +439,8 @@ func TestShellLongChains(t *testing.T) {
 
 // Loading a file lists its statements with their lines: the file is split
 // into lines once, not once a statement, which took minutes and gigabytes
-// for 20,000 statements.
+// for 20,000 statements. (It measures the whole test binary's
+// allocations, so it does not run in parallel.)
 func TestShellLoadManyStatements(t *testing.T) {
 	const n = 5000
 	var b strings.Builder
@@ -456,6 +470,7 @@ func TestShellLoadManyStatements(t *testing.T) {
 // for starts in the same column on every line, and no line ends in
 // spaces.
 func TestShellThreadsAligned(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestShell(t)
 	s.Input("func grab(m) { lock m }\nlet m = mutex()\nlock m\nlet a = thread grab(m)\nlet b = thread grab(m)")
 	s.Step(20)

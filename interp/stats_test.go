@@ -217,6 +217,7 @@ wait pid
 // above, the figures add up as the documentation says, for the closing
 // table and for a table shown half way through a run.
 func TestStatsAddUp(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("../examples/*.proc")
 	more, _ := filepath.Glob("../exercises/*/solution.proc")
 	files = append(files, more...)
@@ -251,6 +252,7 @@ func TestStatsAddUp(t *testing.T) {
 // TestStatsThreadRows: each thread has a row with its name, its process,
 // and where its life went, in the table and in the JSON record.
 func TestStatsThreadRows(t *testing.T) {
+	t.Parallel()
 	src := `func nap() { sleep 40 }
 func work() { compute 20 }
 let a = thread nap() with {name: "T1"}
@@ -329,6 +331,7 @@ join b
 // with the shell in the foreground, and the shell parked when an input is
 // abandoned; the table adds up after each.
 func TestStatsAddUpInShell(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestShell(t, "quantum=3")
 	check := func(when string) {
 		t.Helper()

@@ -11,6 +11,7 @@ import (
 // TestTicksConstant: a constant time that compute, sleep or io would
 // refuse at run time is an error before tick 0, on its line.
 func TestTicksConstant(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		src  string
 		line int
@@ -47,6 +48,7 @@ func TestTicksConstant(t *testing.T) {
 // TestTicksRunTime: a negative time, or one that is not an int, kills the
 // process with a type error instead of being skipped.
 func TestTicksRunTime(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ src, want string }{
 		{"let n = 0 - 5\ncompute n", "type error: compute -5: a number of ticks cannot be negative"},
 		{"let n = -1\nsleep n\nprint \"woke\"", "type error: sleep -1: a number of ticks cannot be negative"},

@@ -30,6 +30,7 @@ func viewRows(t *testing.T, src string) [][]string {
 // sleeping, one in recv is blocked (and says on what), one that ended
 // and was not waited for is a zombie.
 func TestPsStates(t *testing.T) {
+	t.Parallel()
 	src := `config sched = "fifo"
 func nap() { sleep 1000 }
 func reader(r) { return recv r }
@@ -81,6 +82,7 @@ wait d
 // TestThreadStates: show threads tells a sleeping thread from one blocked
 // on an event, and a thread in io is blocked (on its device).
 func TestThreadStates(t *testing.T) {
+	t.Parallel()
 	src := `func nap() { sleep 1000 }
 func disk() { io 1000 }
 func locker(m) { lock m }
@@ -111,6 +113,7 @@ join c
 // runs, else ready when one can, else sleeping when one sleeps, else
 // blocked.
 func TestProcessStateOrder(t *testing.T) {
+	t.Parallel()
 	src := `func nap() { sleep 1000 }
 func forever(m) { lock m }
 func two() {

@@ -355,7 +355,8 @@ func BenchmarkTrace(b *testing.B) {
 }
 
 // hotLoopAllocs returns the Go heap allocations of one run of prog,
-// session boot included.
+// session boot included. It counts those of the whole test binary, so the
+// tests that call it do not run in parallel.
 func hotLoopAllocs(t *testing.T, prog *interp.Program, sets []string) float64 {
 	return testing.AllocsPerRun(3, func() {
 		s, err := interp.NewSession(prog, interp.Options{Trace: 0, Sets: sets, Stdout: io.Discard, Stderr: io.Discard})

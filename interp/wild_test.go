@@ -11,6 +11,7 @@ import (
 // words, not an overflow of a block that does not exist; and when the
 // address is live in another process, the report says where.
 func TestWildPointer(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, src string
 		want      []string

@@ -383,6 +383,7 @@ func (w *stderrWatch) goTrace() string {
 // same on every machine and mostly scripts that load: a mutant that does
 // not load tests nothing but the parser.
 func TestMutants(t *testing.T) {
+	t.Parallel()
 	ls, err := lessons("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -441,6 +442,7 @@ func sameMutant(a, b mutant) bool {
 // and loads: one that did not would attack only the parser. Those named
 // config-* try to raise a limit with a config line, and must be refused.
 func TestHostileScripts(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("testdata/hostile/*.proc")
 	if len(files) == 0 {
 		t.Fatal("no scripts in testdata/hostile")

@@ -193,6 +193,7 @@ func chromeScripts(t *testing.T) []string {
 // TestChromeValid writes the Chrome trace of every example and exercise
 // and checks it, and that two runs give the same bytes.
 func TestChromeValid(t *testing.T) {
+	t.Parallel()
 	for _, path := range chromeScripts(t) {
 		b := runChrome(t, path)
 		checkChrome(t, path, b)
@@ -205,6 +206,7 @@ func TestChromeValid(t *testing.T) {
 // TestChromeFlows checks the arrows of each kind of channel: every message
 // of these examples is received, so each send has its arrow.
 func TestChromeFlows(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		script string
 		name   string
@@ -252,6 +254,7 @@ func TestChromeFlows(t *testing.T) {
 // TestChromeIndependentOfTrace checks that --trace filters the text trace
 // only: the Chrome trace records every event whatever it shows.
 func TestChromeIndependentOfTrace(t *testing.T) {
+	t.Parallel()
 	path := "../../examples/27-sockets.proc"
 	all := runChrome(t, path, "--trace=all")
 	none := runChrome(t, path, "--trace=none")
@@ -268,6 +271,7 @@ func TestChromeIndependentOfTrace(t *testing.T) {
 // TestChromeStopped checks that a run that ends in a deadlock still
 // writes a complete trace, with the deadlock on the CPU track.
 func TestChromeStopped(t *testing.T) {
+	t.Parallel()
 	path := "../../examples/30-dining-philosophers.proc"
 	f := checkChrome(t, path, runChrome(t, path))
 	found := false

@@ -11,6 +11,7 @@ import (
 )
 
 func TestUnifiedDiff(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, old, new, want string
 	}{
@@ -52,6 +53,7 @@ func TestUnifiedDiff(t *testing.T) {
 // TestLineEndNote: a difference in line endings alone is named, since the
 // diff's lines would otherwise look the same.
 func TestLineEndNote(t *testing.T) {
+	t.Parallel()
 	const crlfNote = ` (\r\n, as Windows editors save them), the output's lines in \n: ^M in the diff marks each \r`
 	for _, c := range []struct{ golden, output, want string }{
 		{"a\nb\n", "a\nb\n", ""},
@@ -110,6 +112,7 @@ FAIL nonl  0.000s
 // correct patch (applying it to the old text gives the new one) and that its
 // edit script is as short as the longest common subsequence allows.
 func TestUnifiedDiffApplies(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(1))
 	for i := 0; i < 2000; i++ {
 		a := randomText(rng)
@@ -249,6 +252,7 @@ func applyPatch(old, diff string) (string, error) {
 // TestUnifiedDiffLarge checks that outputs with nothing in common, too many
 // to diff line by line, still give a quick diff of bounded size.
 func TestUnifiedDiffLarge(t *testing.T) {
+	t.Parallel()
 	var a, b strings.Builder
 	for i := 0; i < 20000; i++ {
 		fmt.Fprintf(&a, "old line %d\n", i)
@@ -271,6 +275,7 @@ func TestUnifiedDiffLarge(t *testing.T) {
 }
 
 func TestUnifiedDiffLongLine(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", 2000) // two bytes a rune: the cut must not split one
 	d := unifiedDiff("a", "b", "x\n", long+"\n")
 	if !strings.Contains(d, "... (3000 more bytes)\n") {

@@ -24,6 +24,7 @@ const repoRoot = "../.."
 var absentCite = regexp.MustCompile(`\bS[P]EC\b|(?i)\bs[p]ec(ification)?( section|\.md)|\bthe s[p]ecification\b|\x{00A7} ?\d|\bs[e]ctions? \d`)
 
 func TestNoCitationOfAbsentDocument(t *testing.T) {
+	t.Parallel()
 	cite := absentCite
 	err := filepath.WalkDir(repoRoot, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -106,6 +107,7 @@ func runExample(t *testing.T, name string, args ...string) (string, int) {
 // TestExamplesShowWhatTheySay: what an example's comment promises, its
 // plain run shows.
 func TestExamplesShowWhatTheySay(t *testing.T) {
+	t.Parallel()
 	t.Run("23 two sends, one recv", func(t *testing.T) {
 		out, _ := runExample(t, "23-pipe")
 		if !regexp.MustCompile(`(?m)recv\(3\)( = |.*resumed> = )"item\d;item\d;`).MatchString(out) {
@@ -239,6 +241,7 @@ func statsRows(t *testing.T, out string) map[string]map[string]int {
 // warns of races all the same; the example and the docs say why, so that
 // a student does not take either for a bug.
 func TestPetersonRacesExplained(t *testing.T) {
+	t.Parallel()
 	var out, errb strings.Builder
 	code := Main([]string{"explore", filepath.Join(repoRoot, "examples", "36-peterson.proc")}, nil, &out, &errb)
 	races := strings.Count(out.String(), "\nWARNING: data race")
@@ -270,6 +273,7 @@ func TestPetersonRacesExplained(t *testing.T) {
 // are lines of the runs it names, byte for byte, so that what a reader
 // is taught to read is what proc writes.
 func TestReadmeTraceLinesAreReal(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)

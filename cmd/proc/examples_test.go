@@ -79,6 +79,7 @@ func lineDiff(want, got string) string {
 
 // TestExamples runs every example and compares it with its golden file.
 func TestExamples(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("../../examples/*.proc")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples found: %v", err)
@@ -92,6 +93,7 @@ func TestExamples(t *testing.T) {
 // TestDeterminism runs every example and exercise solution 20 times, with
 // the JSON trace too: the bytes must never differ.
 func TestDeterminism(t *testing.T) {
+	t.Parallel()
 	runs := 20
 	if testing.Short() {
 		runs = 3

@@ -31,6 +31,7 @@ func exerciseDirs(t *testing.T) []string {
 // TestExercises runs every reference solution and compares it with its
 // golden file (PROC_UPDATE=1 rewrites them, as for the examples).
 func TestExercises(t *testing.T) {
+	t.Parallel()
 	for _, d := range exerciseDirs(t) {
 		t.Run(filepath.Base(d), func(t *testing.T) { runGolden(t, filepath.Join(d, "solution.proc")) })
 	}
@@ -39,6 +40,7 @@ func TestExercises(t *testing.T) {
 // TestExercisesDeterministic runs every reference solution twice: a
 // golden is only fair if the bytes never change.
 func TestExercisesDeterministic(t *testing.T) {
+	t.Parallel()
 	for _, d := range exerciseDirs(t) {
 		f := filepath.Join(d, "solution.proc")
 		src, err := os.ReadFile(f)
@@ -59,6 +61,7 @@ func TestExercisesDeterministic(t *testing.T) {
 // TestExerciseLayout checks that every exercise has the files its README
 // and the check script rely on, and is of exactly one kind.
 func TestExerciseLayout(t *testing.T) {
+	t.Parallel()
 	for _, d := range exerciseDirs(t) {
 		for _, f := range []string{"README.md", "solution.proc", "solution.golden", "check"} {
 			if _, err := os.Stat(filepath.Join(d, f)); err != nil {
@@ -80,6 +83,7 @@ func TestExerciseLayout(t *testing.T) {
 // (a student starts from a script that works), that it keeps the
 // solution's header, and that it does not already pass.
 func TestExerciseStarters(t *testing.T) {
+	t.Parallel()
 	for _, d := range exerciseDirs(t) {
 		path := filepath.Join(d, "starter.proc")
 		src, err := os.ReadFile(path)
@@ -116,6 +120,7 @@ func TestExerciseStarters(t *testing.T) {
 // a line of solution.golden, one for one (a template may list the lines
 // in another order, for "put them in order" exercises).
 func TestPredictTemplates(t *testing.T) {
+	t.Parallel()
 	for _, d := range exerciseDirs(t) {
 		tmpl, err := os.ReadFile(filepath.Join(d, "predict.golden"))
 		if err != nil {
@@ -166,6 +171,7 @@ func blankPattern(line string) *regexp.Regexp {
 // does: it must pass on the reference answer and fail on the untouched
 // starter or template. TestMain puts this test binary on PATH as proc.
 func TestExerciseCheck(t *testing.T) {
+	t.Parallel()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
 		t.Skip("no sh to run the check scripts")

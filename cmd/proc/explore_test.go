@@ -10,6 +10,7 @@ import (
 // TestIncompleteReasons: each way a search is cut short is said with the
 // flag that raises its bound, in text, and named by that flag in JSON.
 func TestIncompleteReasons(t *testing.T) {
+	t.Parallel()
 	opts := interp.ExploreOptions{Preemptions: -1, MaxSchedules: 10000, MaxSteps: 30000000, MaxDepth: 10000, MaxMemory: 64 << 20}
 	cases := []struct {
 		res  interp.ExploreResult

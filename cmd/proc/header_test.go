@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseHeader(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		src  string
 		want Header
@@ -53,6 +54,7 @@ func TestParseHeader(t *testing.T) {
 // maxScriptBytes, and one that is is refused with a message rather than
 // read in part.
 func TestScriptSize(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	long := "# args: --set seed=1" + strings.Repeat(" ", maxScriptBytes-40) + "\nprint 1\n"
 	ok := filepath.Join(dir, "long.proc")

@@ -30,5 +30,6 @@ func frozenClock() time.Time { return time.Time{} }
 // PROC_UPDATE=1 a "cmp stdout FILE" that fails rewrites FILE in its
 // script (the REPL transcripts are such files).
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{Dir: "testdata/script", UpdateScripts: os.Getenv("PROC_UPDATE") != ""})
 }

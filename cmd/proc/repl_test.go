@@ -57,6 +57,7 @@ func runFake(t *testing.T, lines ...string) (*fakeReader, string) {
 }
 
 func TestReplPrompts(t *testing.T) {
+	t.Parallel()
 	f, out := runFake(t, "func f(n) {", "    return n + 1", "}", "f(1)")
 	want := []string{promptNew, promptMore, promptMore, promptNew, promptNew}
 	if !reflect.DeepEqual(f.prompts, want) {
@@ -72,6 +73,7 @@ func TestReplPrompts(t *testing.T) {
 }
 
 func TestReplCtrlC(t *testing.T) {
+	t.Parallel()
 	f, out := runFake(t, "func g() {", "^C", "g()", "print 1")
 	if want := []string{promptNew, promptMore, promptNew, promptNew, promptNew}; !reflect.DeepEqual(f.prompts, want) {
 		t.Errorf("prompts %q, want %q", f.prompts, want)
@@ -85,6 +87,7 @@ func TestReplCtrlC(t *testing.T) {
 // failed, or that Ctrl-C dropped, keep their numbers, and no later error
 // points at them.
 func TestReplLineNumbers(t *testing.T) {
+	t.Parallel()
 	_, out := runFake(t,
 		"let a = 1",
 		"if a {",
@@ -107,6 +110,7 @@ func TestReplLineNumbers(t *testing.T) {
 }
 
 func TestReplQuit(t *testing.T) {
+	t.Parallel()
 	f, out := runFake(t, ":q", "print 1")
 	if len(f.lines) != 1 || strings.Contains(out, "| 1") {
 		t.Errorf(":q did not leave; left %q\n%s", f.lines, out)
@@ -118,6 +122,7 @@ func TestReplQuit(t *testing.T) {
 
 // The end of input inside a block points at the brace still open.
 func TestReplEOFInBlock(t *testing.T) {
+	t.Parallel()
 	_, out := runFake(t, "while true {")
 	if !strings.Contains(out, "<repl>:1:12: unexpected end of input: this \"{\" is never closed\nwhile true {\n           ^\n") {
 		t.Errorf("no error for the open block:\n%s", out)
@@ -127,6 +132,7 @@ func TestReplEOFInBlock(t *testing.T) {
 // Enter alone runs the next statement of a loaded file, and nothing when
 // none waits.
 func TestReplEnter(t *testing.T) {
+	t.Parallel()
 	_, out := runFake(t, "", ":reset", "")
 	if strings.Contains(out, "nothing queued") {
 		t.Errorf("Enter said something with nothing queued:\n%s", out)
@@ -136,6 +142,7 @@ func TestReplEnter(t *testing.T) {
 // A line of a mebibyte, typed or loaded, gives a clean error with a
 // window of the line, and the session goes on; so do long else-if chains.
 func TestReplLongLines(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("megabyte inputs take seconds")
 	}
@@ -153,6 +160,7 @@ func TestReplLongLines(t *testing.T) {
 }
 
 func TestOneLine(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"print 1":                                "print 1",
 		"func f() {\n    print 1\n}":             "func f() { print 1 }",
@@ -170,6 +178,7 @@ func TestOneLine(t *testing.T) {
 }
 
 func TestCompleter(t *testing.T) {
+	t.Parallel()
 	f := &fakeReader{}
 	r := &repl{in: f, out: io.Discard}
 	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: runtime.DefaultConfig(), Out: io.Discard}))
@@ -209,6 +218,7 @@ func TestCompleter(t *testing.T) {
 // Every command has a line in :help, and the list in the README is the
 // same list.
 func TestHelpListsEveryCommand(t *testing.T) {
+	t.Parallel()
 	_, out := runFake(t, ":help")
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -228,6 +238,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 // for byte: the banner, the prompts and the lines typed as a terminal
 // shows them, and the rest as proc repl prints it.
 func TestReadmeTranscript(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)

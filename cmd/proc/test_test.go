@@ -18,6 +18,7 @@ import (
 // TestProcTestExamples checks the examples the way a teacher checks a
 // folder: `proc test ../../examples`, in parallel. Every example must pass.
 func TestProcTestExamples(t *testing.T) {
+	t.Parallel()
 	goldens, _ := filepath.Glob("../../examples/*.golden")
 	if len(goldens) == 0 {
 		t.Fatal("no examples with goldens found")
@@ -65,6 +66,8 @@ func formatFixture(t *testing.T) string {
 	return dir
 }
 
+// runTest runs proc test with the clock frozen. It sets the package's
+// clock, so the tests that call it do not run in parallel.
 func runTest(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	old := now
@@ -302,6 +305,7 @@ func TestUpdateRewritesOnlyDiffering(t *testing.T) {
 
 // TestXMLEscape checks the escaping on its own, for both places text goes.
 func TestXMLEscape(t *testing.T) {
+	t.Parallel()
 	in := "a<b>&\"c'\n\t\r\x00\xff\uFFFE"
 	if got, want := xmlText(in), "a&lt;b&gt;&amp;&quot;c&apos;\n\t&#xD;\uFFFD\uFFFD\uFFFD"; got != want {
 		t.Errorf("xmlText = %q, want %q", got, want)
