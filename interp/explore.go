@@ -214,16 +214,19 @@ func (vm *VM) peek(t *runtime.Thread) footprint {
 		}
 		return keyUnknown
 	}
-	// The object an operation works on is its first operand: the deepest
-	// value it pops.
-	var first mem.Value
-	if pop, _ := vm.prog.stackUse(in); pop > 0 && th.sp >= pop {
-		first = th.ops[th.sp-pop]
-	}
 	f := &opInfo[in.Op]
 	shared := f.shared
 	if shared == shBuiltin {
 		shared = Builtins[in.A].shared
+	}
+	var first mem.Value
+	switch shared {
+	case shMem, shThread, shSync, shFD:
+		// The object it works on is its first operand: the deepest value
+		// it pops.
+		if pop, _ := vm.prog.stackUse(in); pop > 0 && th.sp >= pop {
+			first = th.ops[th.sp-pop]
+		}
 	}
 	switch shared {
 	case shGlobal:

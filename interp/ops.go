@@ -278,19 +278,17 @@ func opSymbol(op Op) string {
 func (p *Program) stackUse(in Instr) (pop, push int) {
 	f := &opInfo[in.Op]
 	pop, push = int(f.pop), int(f.push)
-	for _, o := range [2]struct {
-		kind operand
-		v    int32
-	}{{f.a, in.A}, {f.b, in.B}} {
-		switch o.kind {
-		case oCount, oMore:
-			pop += int(o.v)
-		case oShape:
-			pop += len(p.Shapes[o.v].Fields)
-		case oSite:
-			s := p.Spawns[o.v]
-			pop += s.NArgs + len(s.With)
-		}
+	switch f.a {
+	case oCount, oMore:
+		pop += int(in.A)
+	case oShape:
+		pop += len(p.Shapes[in.A].Fields)
+	case oSite:
+		s := p.Spawns[in.A]
+		pop += s.NArgs + len(s.With)
+	}
+	if f.b == oCount {
+		pop += int(in.B) // no B stands for a shape, a site or more
 	}
 	return pop, push
 }
