@@ -139,6 +139,7 @@ exit 0
 // view titled after it, so that the one list of the words and the views
 // of the kernel cannot part.
 func TestEveryShowTargetIsAView(t *testing.T) {
+	t.Parallel()
 	for _, w := range grammar.ShowTargets {
 		out, _ := runTraced(t, "show "+w, runtime.CatOutput)
 		if !strings.Contains(out, "show "+w) {

@@ -63,6 +63,7 @@ func TestNoCitationOfAbsentDocument(t *testing.T) {
 // document by its sections, and lets the repository's own words through.
 // The lines are split so that this file does not match.
 func TestCitationPattern(t *testing.T) {
+	t.Parallel()
 	for _, line := range []string{
 		"// as S" + "PEC sec" + "tion 4 says",
 		"// see S" + "PEC.md",
