@@ -9,9 +9,11 @@ import (
 )
 
 // IPC and synchronization: pipes, message queues, sockets, shared memory,
-// mapped files, mutexes, semaphores and condition variables. Blocking
-// operations use the retry model of procs.go: on a block the operands stay
-// on the stack and the instruction runs again when the thread wakes.
+// mapped files, mutexes, semaphores and condition variables. The kernel
+// does each call; what is here takes the operands off the stack, checks
+// their types, traces the call and pushes its result. Blocking calls use
+// the retry model of procs.go: on a block the operands stay on the stack
+// and the instruction runs again when the thread wakes.
 
 // ipcEvent traces an IPC or sync event, with its cost.
 func (vm *VM) ipcEvent(th *threadCtx, cat runtime.Category, ev, text string, cost int64, fields ...runtime.Field) {
@@ -21,9 +23,8 @@ func (vm *VM) ipcEvent(th *threadCtx, cat runtime.Category, ev, text string, cos
 }
 
 // resultText is a call's result line, strace style: resumed after a block.
-func (th *threadCtx) resultText(call, result string) string {
-	if th.blocked {
-		th.blocked = false
+func resultText(call, result string, resumed bool) string {
+	if resumed {
 		name := call
 		if i := strings.IndexByte(call, '('); i >= 0 {
 			name = call[:i]
@@ -33,49 +34,54 @@ func (th *threadCtx) resultText(call, result string) string {
 	return call + " = " + result
 }
 
-// blockEvent traces a call that blocks.
-func (vm *VM) blockEvent(th *threadCtx, cat runtime.Category, ev, call string) {
-	th.blocked = true
-	vm.ipcEvent(th, cat, ev, call+" <unfinished ...>", 0, runtime.Field{Key: "blocked", Val: true})
+// takeBlocked reports whether the thread's call had blocked, and forgets it.
+func (th *threadCtx) takeBlocked() bool {
+	b := th.blocked
+	th.blocked = false
+	return b
 }
 
-// charge copies n bytes through the kernel for th's process: the cost in
-// ticks is paid now and the bytes are counted.
-func (vm *VM) charge(th *threadCtx, n int) int64 {
-	cost := vm.m.CopyCost(n)
-	vm.m.Clock += cost
-	th.rt.Proc.Copied += int64(n)
-	vm.m.Copy(int64(n)) // past max_copy the run stops after this call
-	return cost
+// blockEvent traces a call that blocks.
+func (vm *VM) blockEvent(th *threadCtx, cat runtime.Category, ev, call string) {
+	vm.ipcEvent(th, cat, ev, call+" <unfinished ...>", 0, runtime.Field{Key: "blocked", Val: true})
 }
 
 // tooManyFiles is why a call that opens a descriptor fails when the
 // process holds runtime.MaxFDs of them.
 var tooManyFiles = fmt.Sprintf("EMFILE: the process has %d descriptors open, the most it may", runtime.MaxFDs)
 
-// noMemory finishes a call that would make a kernel object the machine has
-// no memory left for: nil, as ENOMEM.
-func (vm *VM) noMemory(th *threadCtx, cat runtime.Category, ev, call string, pop int) (runtime.Stop, bool) {
-	return vm.badCall(th, cat, ev, call, fmt.Sprintf("ENOMEM: the machine's memory is spent (max_memory=%d bytes)", vm.m.Cfg.MaxMemory), pop)
+// noMemory is why a call that would make a kernel object the machine has
+// no memory left for fails.
+func (vm *VM) noMemory() string {
+	return fmt.Sprintf("ENOMEM: the machine's memory is spent (max_memory=%d bytes)", vm.m.Cfg.MaxMemory)
 }
 
-// fdOf resolves a descriptor value, or returns an error text.
-func (vm *VM) fdOf(th *threadCtx, v mem.Value) (*runtime.File, string) {
+// errText says why a call failed for want of room (ENOMEM, EMFILE) or
+// because descriptor fd is not open (EBADF).
+func (vm *VM) errText(th *threadCtx, err runtime.Errno, fd int64) string {
+	switch err {
+	case runtime.ENOMEM:
+		return vm.noMemory()
+	case runtime.EMFILE:
+		return tooManyFiles
+	case runtime.EBADF:
+		return fmt.Sprintf("EBADF: descriptor %d is not open in process %d", fd, th.rt.Proc.PID)
+	}
+	return err.String()
+}
+
+// notFD says why v is not a descriptor, or returns "".
+func notFD(v mem.Value) string {
 	if v.K != mem.Int {
-		return nil, fmt.Sprintf("%s is not a descriptor", v.Quote())
+		return fmt.Sprintf("%s is not a descriptor", v.Quote())
 	}
-	f, ok := th.rt.Proc.FD(v.N)
-	if !ok {
-		return nil, fmt.Sprintf("EBADF: descriptor %d is not open in process %d", v.N, th.rt.Proc.PID)
-	}
-	return f, ""
+	return ""
 }
 
 // badCall finishes a call that failed: nil result and the reason in the
 // trace.
 func (vm *VM) badCall(th *threadCtx, cat runtime.Category, ev, call, why string, pop int) (runtime.Stop, bool) {
 	th.sp -= pop
-	th.blocked = false
 	vm.ipcEvent(th, cat, ev, call+" = nil  ("+why+")", 0, runtime.Field{Key: "error", Val: why})
 	th.push(mem.NilValue)
 	return 0, true
@@ -83,17 +89,12 @@ func (vm *VM) badCall(th *threadCtx, cat runtime.Category, ev, call, why string,
 
 // pipe makes a pipe: let r, w = pipe().
 func (vm *VM) pipe(th *threadCtx) (runtime.Stop, bool) {
-	if !th.rt.Proc.FDRoom(2) {
-		stop, ok := vm.badCall(th, runtime.CatIPC, "pipe", "pipe()", tooManyFiles, 0)
+	r, w, err := vm.m.NewPipe(th.rt)
+	if err != runtime.OK {
+		stop, ok := vm.badCall(th, runtime.CatIPC, "pipe", "pipe()", vm.errText(th, err, 0), 0)
 		th.push(mem.NilValue) // let r, w = pipe() takes two values
 		return stop, ok
 	}
-	if !vm.m.ObjectFits(3) {
-		stop, ok := vm.noMemory(th, runtime.CatIPC, "pipe", "pipe()", 0)
-		th.push(mem.NilValue) // let r, w = pipe() takes two values
-		return stop, ok
-	}
-	r, w := vm.m.NewPipe(th.rt.Proc)
 	vm.ipcEvent(th, runtime.CatIPC, "pipe", fmt.Sprintf("pipe() = [%d, %d]", r, w), 0,
 		runtime.Field{Key: "read", Val: r}, runtime.Field{Key: "write", Val: w})
 	th.push(mem.IntValue(int64(r)))
@@ -124,90 +125,72 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		}
 		return fmt.Sprintf("send(%s, %s)", target.Quote(), val.Quote())
 	}
-	traced := m.Trace.On(runtime.CatIPC)
-	f, why := vm.fdOf(th, target)
-	if why != "" {
+	if why := notFD(target); why != "" {
 		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call(), why, n)
 		th.sp-- // a statement: drop the nil
 		return stop, ok
 	}
-	switch f.Kind {
+	data := val.String()
+	r := m.Send(th.rt, target.N, data, val, prio, call)
+	switch r.Err {
+	case runtime.OK:
+	case runtime.EPIPE:
+		th.sp -= n
+		if r.File.Kind == runtime.FDSocket {
+			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s to a socket whose peer has closed", call()), vm.at(th)), false
+		}
+		return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s with no reader left on pipe %d", call(), r.File.Pipe.ID), vm.at(th)), false
+	default:
+		why := vm.errText(th, r.Err, target.N)
+		if r.Err == runtime.EINVAL {
+			why = fmt.Sprintf("descriptor %d is the %s: send needs a pipe's write end, a queue or a socket", target.N, r.File.Describe())
+		}
+		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call(), why, n)
+		th.sp--
+		return stop, ok
+	}
+	traced := m.Trace.On(runtime.CatIPC)
+	switch r.File.Kind {
 	case runtime.FDPipeWrite:
-		pp := f.Pipe
-		if pp.Readers == 0 {
-			th.sp -= n
-			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s with no reader left on pipe %d", call(), pp.ID), vm.at(th)), false
-		}
-		data := val.String()[th.sent:]
-		room := pp.Cap - len(pp.Buf)
-		if room == 0 {
-			vm.blockEvent(th, runtime.CatIPC, "send", call())
-			m.BlockOnPipe(th.rt, target.N, pp, false)
-			return runtime.StopBlock, false
-		}
-		k := min(room, len(data))
-		pp.Buf = append(pp.Buf, data[:k]...)
-		m.Memory().Charge(int64(k))
-		th.sent += k
-		cost := vm.charge(th, k)
-		if vm.race != nil {
+		pp := r.File.Pipe
+		if r.Taken > 0 && vm.race != nil {
 			vm.race.release(th.rt, pp)
 		}
-		m.WakeAll(&pp.NotEmpty)
-		if k < len(data) {
-			// A partial write: the rest waits for room.
-			vm.ipcEvent(th, runtime.CatIPC, "send", fmt.Sprintf("%s: %d of %d bytes written, pipe %d full <unfinished ...>", call(), th.sent, len(val.String()), pp.ID), cost)
-			th.blocked = true
-			m.BlockOnPipe(th.rt, target.N, pp, false)
+		if r.Blocked {
+			if r.Taken > 0 {
+				// A partial write: the rest waits for room.
+				vm.ipcEvent(th, runtime.CatIPC, "send", fmt.Sprintf("%s: %d of %d bytes written, pipe %d full <unfinished ...>", call(), r.Total, len(data), pp.ID), r.Cost)
+			} else {
+				vm.blockEvent(th, runtime.CatIPC, "send", call())
+			}
 			return runtime.StopBlock, false
 		}
-		total := th.sent
-		th.sent = 0
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call(), fmt.Sprint(total)), cost,
-				runtime.Field{Key: "fd", Val: target.N}, runtime.Field{Key: "bytes", Val: total})
+			vm.ipcEvent(th, runtime.CatIPC, "send", resultText(call(), fmt.Sprint(r.Total), r.Resumed), r.Cost,
+				runtime.Field{Key: "fd", Val: target.N}, runtime.Field{Key: "bytes", Val: r.Total})
 		}
 	case runtime.FDMQueue:
-		q := f.MQ
-		if len(q.Msgs) >= q.Cap {
+		q := r.File.MQ
+		if r.Blocked {
 			vm.blockEvent(th, runtime.CatIPC, "send", call())
-			m.Block(th.rt, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.Cap), &q.NotFull, nil)
 			return runtime.StopBlock, false
 		}
 		if vm.race != nil {
 			vm.race.release(th.rt, q)
 		}
-		q.Push(runtime.Message{Val: val, Prio: prio, Sender: th.rt.Proc.PID})
-		cost := vm.charge(th, len(val.String()))
-		m.WakeAll(&q.NotEmpty)
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call(), "0")+fmt.Sprintf("  mqueue /%s: %d/%d", q.Name, len(q.Msgs), q.Cap), cost,
-				runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(val.String())}, runtime.Field{Key: "prio", Val: prio})
+			vm.ipcEvent(th, runtime.CatIPC, "send", resultText(call(), "0", r.Resumed)+fmt.Sprintf("  mqueue /%s: %d/%d", q.Name, r.Queued, q.Cap), r.Cost,
+				runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(data)}, runtime.Field{Key: "prio", Val: prio})
 		}
 	case runtime.FDSocket:
-		s := f.Sock
-		if s.Peer == nil || s.Peer.Closed {
-			th.sp -= n
-			return vm.kill(th, runtime.SIGPIPE, "broken-pipe", fmt.Sprintf("broken pipe: %s to a socket whose peer has closed", call()), vm.at(th)), false
-		}
-		data := val.String()
 		if vm.race != nil {
-			vm.race.release(th.rt, s.Peer)
+			vm.race.release(th.rt, r.File.Sock.Peer)
 		}
-		m.SocketSend(s, data)
-		cost := vm.charge(th, len(data))
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "send", th.resultText(call(), fmt.Sprint(len(data)))+fmt.Sprintf("  arrives at tick %d", m.Clock-cost+m.Cfg.NetLatency), cost,
+			vm.ipcEvent(th, runtime.CatIPC, "send", resultText(call(), fmt.Sprint(len(data)), r.Resumed)+fmt.Sprintf("  arrives at tick %d", r.Arrives), r.Cost,
 				runtime.Field{Key: "fd", Val: target.N}, runtime.Field{Key: "bytes", Val: len(data)})
 		}
-	default:
-		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call(), fmt.Sprintf("descriptor %d is the %s: send needs a pipe's write end, a queue or a socket", target.N, f.Describe()), n)
-		th.sp--
-		return stop, ok
 	}
-	// A call that had blocked has now completed (resultText does this
-	// when the completion is traced).
-	th.blocked = false
 	th.sp -= n
 	return 0, true
 }
@@ -234,90 +217,57 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		}
 		return fmt.Sprintf("recv(%s)", src.Quote())
 	}
-	traced := m.Trace.On(runtime.CatIPC)
-	f, why := vm.fdOf(th, src)
-	if why != "" {
+	if why := notFD(src); why != "" {
 		return vm.badCall(th, runtime.CatIPC, "recv", call(), why, n)
 	}
-	var result mem.Value
-	var cost int64
-	switch f.Kind {
+	r := m.Recv(th.rt, src.N, max, call)
+	if r.Err != runtime.OK {
+		why := vm.errText(th, r.Err, src.N)
+		if r.Err == runtime.EINVAL {
+			why = fmt.Sprintf("descriptor %d is the %s: recv needs a pipe's read end, a queue or a socket", src.N, r.File.Describe())
+		}
+		return vm.badCall(th, runtime.CatIPC, "recv", call(), why, n)
+	}
+	if r.Blocked {
+		vm.blockEvent(th, runtime.CatIPC, "recv", call())
+		return runtime.StopBlock, false
+	}
+	traced := m.Trace.On(runtime.CatIPC)
+	switch r.File.Kind {
 	case runtime.FDPipeRead:
-		pp := f.Pipe
-		if len(pp.Buf) == 0 {
-			if pp.Writers > 0 {
-				vm.blockEvent(th, runtime.CatIPC, "recv", call())
-				m.BlockOnPipe(th.rt, src.N, pp, true)
-				return runtime.StopBlock, false
-			}
-			result = mem.StrValue("") // end of file
-			cost = vm.charge(th, 0)
-			vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call(), `""`)+"  end of file: every write end is closed", cost)
+		if r.EOF {
+			vm.ipcEvent(th, runtime.CatIPC, "recv", resultText(call(), `""`, r.Resumed)+"  end of file: every write end is closed", r.Cost)
 			break
 		}
-		k := len(pp.Buf)
-		if max > 0 && max < k {
-			k = max
-		}
-		data := string(pp.Buf[:k])
-		pp.Buf = pp.Buf[k:]
-		m.Memory().Release(int64(k))
-		result = mem.StrValue(data)
 		if vm.race != nil {
-			vm.race.acquire(th.rt, pp)
+			vm.race.acquire(th.rt, r.File.Pipe)
 		}
-		cost = vm.charge(th, k)
-		m.WakeAll(&pp.NotFull)
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call(), result.Quote()), cost,
-				runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: k})
+			vm.ipcEvent(th, runtime.CatIPC, "recv", resultText(call(), r.Value.Quote(), r.Resumed), r.Cost,
+				runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: r.Bytes})
 		}
 	case runtime.FDMQueue:
-		q := f.MQ
-		if len(q.Msgs) == 0 {
-			vm.blockEvent(th, runtime.CatIPC, "recv", call())
-			m.Block(th.rt, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.NotEmpty, nil)
-			return runtime.StopBlock, false
-		}
-		msg := q.Pop()
 		if vm.race != nil {
-			vm.race.acquire(th.rt, q)
+			vm.race.acquire(th.rt, r.File.MQ)
 		}
-		result = msg.Val
-		cost = vm.charge(th, len(msg.Val.String()))
-		m.WakeAll(&q.NotFull)
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "recv", th.resultText(call(), result.Quote())+fmt.Sprintf("  prio %d, from process %d", msg.Prio, msg.Sender), cost,
-				runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(msg.Val.String())}, runtime.Field{Key: "from", Val: msg.Sender})
+			vm.ipcEvent(th, runtime.CatIPC, "recv", resultText(call(), r.Value.Quote(), r.Resumed)+fmt.Sprintf("  prio %d, from process %d", r.Prio, r.Sender), r.Cost,
+				runtime.Field{Key: "mqueue", Val: r.File.MQ.Name}, runtime.Field{Key: "bytes", Val: r.Bytes}, runtime.Field{Key: "from", Val: r.Sender})
 		}
 	case runtime.FDSocket:
-		s := f.Sock
-		data, got, eof := m.SocketRecv(s, max)
-		if !got {
-			vm.blockEvent(th, runtime.CatIPC, "recv", call())
-			m.Block(th.rt, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.Readers, nil)
-			return runtime.StopBlock, false
-		}
-		result = mem.StrValue(data)
 		if vm.race != nil {
-			vm.race.acquire(th.rt, s)
+			vm.race.acquire(th.rt, r.File.Sock)
 		}
-		cost = vm.charge(th, len(data))
 		if traced {
-			text := th.resultText(call(), result.Quote())
-			if eof {
+			text := resultText(call(), r.Value.Quote(), r.Resumed)
+			if r.EOF {
 				text += "  end of file: the peer closed"
 			}
-			vm.ipcEvent(th, runtime.CatIPC, "recv", text, cost, runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: len(data)})
+			vm.ipcEvent(th, runtime.CatIPC, "recv", text, r.Cost, runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: r.Bytes})
 		}
-	default:
-		return vm.badCall(th, runtime.CatIPC, "recv", call(), fmt.Sprintf("descriptor %d is the %s: recv needs a pipe's read end, a queue or a socket", src.N, f.Describe()), n)
 	}
-	// A call that had blocked has now completed (resultText does this
-	// when the completion is traced).
-	th.blocked = false
 	th.sp -= n
-	th.push(result)
+	th.push(r.Value)
 	return 0, true
 }
 
@@ -326,14 +276,19 @@ func (vm *VM) closeFD(th *threadCtx) (runtime.Stop, bool) {
 	th.sp--
 	v := th.ops[th.sp]
 	call := fmt.Sprintf("close(%s)", v.Quote())
-	f, why := vm.fdOf(th, v)
+	why := notFD(v)
+	var f *runtime.File
+	if why == "" {
+		var err runtime.Errno
+		if f, err = vm.m.Close(th.rt, v.N); err != runtime.OK {
+			why = vm.errText(th, err, v.N)
+		}
+	}
 	if why != "" {
 		vm.ipcEvent(th, runtime.CatIPC, "close", call+" = nil  ("+why+")", 0, runtime.Field{Key: "error", Val: why})
 		return 0, true
 	}
-	what := f.Describe()
-	vm.m.Close(th.rt.Proc, int(v.N))
-	vm.ipcEvent(th, runtime.CatIPC, "close", call+" = 0  ("+what+")", 0, runtime.Field{Key: "fd", Val: v.N})
+	vm.ipcEvent(th, runtime.CatIPC, "close", call+" = 0  ("+f.Describe()+")", 0, runtime.Field{Key: "fd", Val: v.N})
 	return 0, true
 }
 
@@ -351,6 +306,7 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 		return vm.kill(th, runtime.SIGABRT, "deadlock", fmt.Sprintf("%s: the thread already holds it (a mutex is not recursive)", call), vm.at(th)), false
 	}
 	if !vm.m.Lock(th.rt, o.Mutex, call) {
+		th.blocked = true
 		vm.blockEvent(th, runtime.CatSync, "lock", call)
 		return runtime.StopBlock, false
 	}
@@ -358,7 +314,7 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 	if vm.race != nil {
 		vm.race.acquire(th.rt, o.Mutex)
 	}
-	vm.ipcEvent(th, runtime.CatSync, "lock", th.resultText(call, "0"), 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
+	vm.ipcEvent(th, runtime.CatSync, "lock", resultText(call, "0", th.takeBlocked()), 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
 	return 0, true
 }
 
@@ -401,9 +357,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	argText := formatArgs(args)
 	name := Builtins[b].Name
 	call := name + "(" + argText + ")"
-	done := func(r mem.Value, cat runtime.Category, note string) (runtime.Stop, bool) {
+	done := func(r mem.Value, cat runtime.Category, note string, resumed bool) (runtime.Stop, bool) {
 		th.sp -= n
-		text := th.resultText(call, r.Quote())
+		text := resultText(call, r.Quote(), resumed)
 		if note != "" {
 			text += "  " + note
 		}
@@ -417,17 +373,19 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	num := func(i int) (int64, bool) {
 		return args[i].N, args[i].K == mem.Int
 	}
+	// Each of these makes a kernel object, a descriptor or both: a call
+	// the machine has no room for fails before its arguments are looked
+	// at.
+	fds := -1
 	switch b {
-	case BuiltinMqueue, BuiltinShm, BuiltinMmap, BuiltinMutex, BuiltinCond, BuiltinSem, BuiltinListen, BuiltinConnect, BuiltinAccept:
-		// Each makes a kernel object, a descriptor or both.
-		if !m.ObjectFits(2) {
-			return vm.noMemory(th, runtime.CatIPC, name, call, n)
-		}
-	}
-	switch b {
+	case BuiltinShm, BuiltinMmap, BuiltinMutex, BuiltinCond, BuiltinSem:
+		fds = 0
 	case BuiltinMqueue, BuiltinListen, BuiltinConnect, BuiltinAccept:
-		if !p.FDRoom(1) {
-			return vm.badCall(th, runtime.CatIPC, name, call, tooManyFiles, n)
+		fds = 1
+	}
+	if fds >= 0 {
+		if err := m.Room(th.rt, 2, fds); err != runtime.OK {
+			return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
 		}
 	}
 	switch b {
@@ -444,8 +402,11 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			}
 			capacity = c
 		}
-		fd, q := m.OpenMQueue(p, qn, capacity)
-		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("mqueue /%s on host %s, %d/%d messages", q.Name, q.Host, len(q.Msgs), q.Cap))
+		fd, q, err := m.OpenMQueue(th.rt, qn, capacity)
+		if err != runtime.OK {
+			return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
+		}
+		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("mqueue /%s on host %s, %d/%d messages", q.Name, q.Host, len(q.Msgs), q.Cap), false)
 	case BuiltinShm, BuiltinMmap:
 		sn, ok := str(0)
 		size, ok2 := num(1)
@@ -455,9 +416,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if b == BuiltinShm {
 			a := m.Shm(p, sn, size)
 			if a == 0 {
-				return vm.noMemory(th, runtime.CatIPC, name, call, n)
+				return vm.badCall(th, runtime.CatIPC, name, call, vm.noMemory(), n)
 			}
-			return done(mem.PtrValue(a), runtime.CatIPC, fmt.Sprintf("/dev/shm/%s mapped shared at %s", sn, mem.Hex(a)))
+			return done(mem.PtrValue(a), runtime.CatIPC, fmt.Sprintf("/dev/shm/%s mapped shared at %s", sn, mem.Hex(a)), false)
 		}
 		shared := true
 		if n == 3 {
@@ -469,17 +430,17 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		}
 		a := m.Mmap(p, sn, size, shared)
 		if a == 0 {
-			return vm.noMemory(th, runtime.CatIPC, name, call, n)
+			return vm.badCall(th, runtime.CatIPC, name, call, vm.noMemory(), n)
 		}
 		mode := "shared"
 		if !shared {
 			mode = "private (copy on write)"
 		}
-		return done(mem.PtrValue(a), runtime.CatIPC, fmt.Sprintf("file %s mapped %s at %s", sn, mode, mem.Hex(a)))
+		return done(mem.PtrValue(a), runtime.CatIPC, fmt.Sprintf("file %s mapped %s at %s", sn, mode, mem.Hex(a)), false)
 	case BuiltinMutex:
-		return done(m.NewMutex(p), runtime.CatSync, "")
+		return done(m.NewMutex(p), runtime.CatSync, "", false)
 	case BuiltinCond:
-		return done(m.NewCond(p), runtime.CatSync, "")
+		return done(m.NewCond(p), runtime.CatSync, "", false)
 	case BuiltinSem:
 		var sname string
 		var v int64
@@ -497,7 +458,7 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		}
 		h := m.NewSem(p, sname, v)
 		o, _ := p.SyncOf(h, runtime.HandleSem)
-		return done(h, runtime.CatSync, fmt.Sprintf("value %d", o.Sem.Value))
+		return done(h, runtime.CatSync, fmt.Sprintf("value %d", o.Sem.Value), th.takeBlocked())
 	case BuiltinDown, BuiltinUp:
 		o, why := p.SyncOf(args[0], runtime.HandleSem)
 		if why != "" {
@@ -510,16 +471,17 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			if vm.race != nil {
 				vm.race.release(th.rt, o.Sem)
 			}
-			return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value))
+			return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value), th.takeBlocked())
 		}
 		if !m.Down(th.rt, o.Sem, call) {
+			th.blocked = true
 			vm.blockEvent(th, runtime.CatSync, name, call)
 			return runtime.StopBlock, false
 		}
 		if vm.race != nil {
 			vm.race.acquire(th.rt, o.Sem)
 		}
-		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value))
+		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value), th.takeBlocked())
 	case BuiltinCwait:
 		return vm.cwait(th, args, call)
 	case BuiltinSignal, BuiltinBroadcast:
@@ -539,17 +501,21 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			woke = o.Cond.Waiters.Len()
 			m.WakeAll(&o.Cond.Waiters)
 		}
-		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("woke %d", woke))
+		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("woke %d", woke), th.takeBlocked())
 	case BuiltinListen:
 		port, ok := num(0)
 		if !ok || port < 1 || port > 65535 {
 			return vm.typeFault(th, "listen: the port must be an int from 1 to 65535"), false
 		}
-		fd := m.Listen(p, port)
-		if fd < 0 {
-			return vm.badCall(th, runtime.CatIPC, "listen", call, fmt.Sprintf("EADDRINUSE: port %d of host %s is taken", port, p.Host), n)
+		fd, err := m.Listen(th.rt, port)
+		if err != runtime.OK {
+			why := vm.errText(th, err, 0)
+			if err == runtime.EADDRINUSE {
+				why = fmt.Sprintf("EADDRINUSE: port %d of host %s is taken", port, p.Host)
+			}
+			return vm.badCall(th, runtime.CatIPC, "listen", call, why, n)
 		}
-		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("listening on %s:%d", p.Host, port))
+		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("listening on %s:%d", p.Host, port), false)
 	case BuiltinConnect:
 		host, port := p.Host, int64(0)
 		var ok bool
@@ -564,26 +530,32 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if !ok {
 			return vm.typeFault(th, "connect: want connect(port) or connect(host, port)"), false
 		}
-		fd := m.Connect(p, host, port)
-		if fd < 0 {
-			return vm.badCall(th, runtime.CatIPC, "connect", call, fmt.Sprintf("ECONNREFUSED: nobody listens on %s:%d", host, port), n)
+		fd, err := m.Connect(th.rt, host, port)
+		if err != runtime.OK {
+			why := vm.errText(th, err, 0)
+			if err == runtime.ECONNREFUSED {
+				why = fmt.Sprintf("ECONNREFUSED: nobody listens on %s:%d", host, port)
+			}
+			return vm.badCall(th, runtime.CatIPC, "connect", call, why, n)
 		}
-		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("connected to %s:%d", host, port))
+		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("connected to %s:%d", host, port), false)
 	case BuiltinAccept:
-		f, why := vm.fdOf(th, args[0])
-		if why == "" && f.Kind != runtime.FDListener {
-			why = fmt.Sprintf("descriptor %d is the %s, not a listening socket", args[0].N, f.Describe())
-		}
-		if why != "" {
+		if why := notFD(args[0]); why != "" {
 			return vm.badCall(th, runtime.CatIPC, "accept", call, why, n)
 		}
-		fd, ok := m.Accept(p, f.Listener)
-		if !ok {
+		r := m.Accept(th.rt, args[0].N, func() string { return call })
+		if r.Err != runtime.OK {
+			why := vm.errText(th, r.Err, args[0].N)
+			if r.Err == runtime.EINVAL {
+				why = fmt.Sprintf("descriptor %d is the %s, not a listening socket", args[0].N, r.File.Describe())
+			}
+			return vm.badCall(th, runtime.CatIPC, "accept", call, why, n)
+		}
+		if r.Blocked {
 			vm.blockEvent(th, runtime.CatIPC, "accept", call)
-			m.Block(th.rt, fmt.Sprintf("%s: no connection is waiting on port %d", call, f.Listener.Port), &f.Listener.Pending, nil)
 			return runtime.StopBlock, false
 		}
-		return done(mem.IntValue(int64(fd)), runtime.CatIPC, "")
+		return done(mem.IntValue(int64(r.FD)), runtime.CatIPC, "", r.Resumed)
 	}
 	panic("proc: unknown builtin " + name)
 }
@@ -610,6 +582,7 @@ func (vm *VM) cwait(th *threadCtx, args []mem.Value, call string) (runtime.Stop,
 		if vm.race != nil {
 			vm.race.release(th.rt, mu.Mutex)
 		}
+		th.blocked = true
 		vm.blockEvent(th, runtime.CatSync, "cwait", call)
 		m.Block(th.rt, fmt.Sprintf("%s: waiting for a signal on %s", call, args[0]), &c.Cond.Waiters, nil)
 		return runtime.StopBlock, false
@@ -624,7 +597,7 @@ func (vm *VM) cwait(th *threadCtx, args []mem.Value, call string) (runtime.Stop,
 		vm.race.acquire(th.rt, mu.Mutex)
 	}
 	th.sp -= 2
-	vm.ipcEvent(th, runtime.CatSync, "cwait", th.resultText(call, "nil"), 0)
+	vm.ipcEvent(th, runtime.CatSync, "cwait", resultText(call, "nil", th.takeBlocked()), 0)
 	th.push(mem.NilValue)
 	return 0, true
 }

@@ -468,7 +468,7 @@ func (s *Shell) abandon() {
 	s.m.Park(s.t, shellWaiting)
 	deep := th.unwind()
 	th.blocked, th.cwaiting = false, false
-	th.computeLeft, th.sent, th.firstCall = 0, 0, 0
+	th.computeLeft, th.firstCall = 0, 0
 	if deep {
 		s.say("the statement was abandoned: the shell thread is back in main (the frames of its calls are gone)")
 	} else {

@@ -137,9 +137,9 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 // writes to descriptor 1, which close can take away, and which pipe,
 // mqueue or a socket may then reuse.
 func (vm *VM) stdoutClosed(th *threadCtx) string {
-	f, why := vm.fdOf(th, mem.IntValue(1))
-	if why != "" {
-		return why
+	f, ok := th.rt.Proc.FD(1)
+	if !ok {
+		return vm.errText(th, runtime.EBADF, 1)
 	}
 	if f.Kind != runtime.FDStd {
 		return "descriptor 1 is the " + f.Describe() + ", not the terminal: print writes only to the terminal"

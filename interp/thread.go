@@ -40,9 +40,6 @@ type threadCtx struct {
 	// of a thread's first frame, that does not fit the stack: the
 	// thread takes it as soon as it runs.
 	overflow *mem.Fault
-	// sent counts the bytes of a pipe send written so far (a send larger
-	// than the room in the pipe completes in parts).
-	sent int
 	// cwaiting is set between a cwait's release of the mutex and its
 	// return.
 	cwaiting bool

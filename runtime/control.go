@@ -132,8 +132,9 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 }
 
 // Park takes t off the CPU, the ready queue and whatever it waits for,
-// and leaves it blocked on nothing, waiting for what says what: the REPL
-// parks its shell thread this way when it abandons a statement.
+// forgets the system call it was in, and leaves it blocked on nothing,
+// waiting for what says what: the REPL parks its shell thread this way
+// when it abandons a statement.
 func (m *Machine) Park(t *Thread, what string) {
 	if t.State == ThreadDone {
 		return
@@ -141,6 +142,7 @@ func (m *Machine) Park(t *Thread, what string) {
 	m.unready(t)
 	t.slice = 0
 	t.Detail = nil
+	t.call = pendingCall{}
 	m.Block(t, what, nil, nil)
 }
 

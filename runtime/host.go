@@ -82,7 +82,7 @@ func (m *Machine) MoveToHost(p *Process, host string) {
 	}
 	sort.Ints(fds)
 	for _, n := range fds {
-		m.Close(p, n)
+		m.closeFD(p, n)
 	}
 	p.Host = host
 	m.host(host)

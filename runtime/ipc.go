@@ -109,8 +109,36 @@ func (p *Process) FD(n int64) (*File, bool) {
 	return f, ok
 }
 
-// Close closes descriptor n of p. It reports false when n is not open.
-func (m *Machine) Close(p *Process, n int) bool {
+// file returns the open file behind descriptor fd of t's process, when it
+// is of the kind a call takes: EBADF when fd is not open, EINVAL when it
+// is of another kind.
+func file(t *Thread, fd int64, kind FDKind) (*File, Errno) {
+	f, ok := t.Proc.FD(fd)
+	if !ok {
+		return nil, EBADF
+	}
+	if f.Kind != kind {
+		return f, EINVAL
+	}
+	return f, OK
+}
+
+// Close closes descriptor fd of t's process, as close(2). It returns the
+// file the descriptor was (what it is: File.Describe), or EBADF when fd
+// is not open. The last descriptor of a pipe's end wakes the other end:
+// readers see end of file, writers a broken pipe; a socket's last one
+// closes the connection.
+func (m *Machine) Close(t *Thread, fd int64) (*File, Errno) {
+	f, ok := t.Proc.FD(fd)
+	if !ok {
+		return nil, EBADF
+	}
+	m.closeFD(t.Proc, int(fd))
+	return f, OK
+}
+
+// closeFD closes descriptor n of p. It reports false when n is not open.
+func (m *Machine) closeFD(p *Process, n int) bool {
 	f, ok := p.FDs[n]
 	if !ok {
 		return false
@@ -150,7 +178,7 @@ func (m *Machine) closeAll(p *Process) {
 	}
 	sort.Ints(ns)
 	for _, n := range ns {
-		m.Close(p, n)
+		m.closeFD(p, n)
 	}
 }
 
@@ -175,8 +203,23 @@ type Pipe struct {
 	NotFull  WaitQueue
 }
 
-// NewPipe creates a pipe and returns its read and write descriptors in p.
-func (m *Machine) NewPipe(p *Process) (int, int) {
+// NewPipe makes a pipe in t's process, as pipe(2), and returns its read
+// and write descriptors. It fails with EMFILE when the process has no room
+// for two more descriptors, ENOMEM when the machine's memory has none for
+// the pipe.
+func (m *Machine) NewPipe(t *Thread) (r, w int, err Errno) {
+	if !t.Proc.FDRoom(2) {
+		return 0, 0, EMFILE
+	}
+	if !m.ObjectFits(3) {
+		return 0, 0, ENOMEM
+	}
+	r, w = m.newPipe(t.Proc)
+	return r, w, OK
+}
+
+// newPipe creates a pipe and returns its read and write descriptors in p.
+func (m *Machine) newPipe(p *Process) (int, int) {
 	m.pipes++
 	pp := &Pipe{ID: m.pipes, Cap: int(m.Cfg.PipeCap)}
 	r := m.newFD(p, &File{Kind: FDPipeRead, Pipe: pp, refs: 1})
@@ -229,17 +272,18 @@ func (m *Machine) holderThreads(pp *Pipe, kind FDKind) []*Thread {
 	return out
 }
 
-// BlockOnPipe parks t until the pipe has data (read) or room (write).
-func (m *Machine) BlockOnPipe(t *Thread, fd int64, pp *Pipe, read bool) {
+// blockOnPipe parks t in its call until the pipe has data (read) or room
+// (write).
+func (m *Machine) blockOnPipe(t *Thread, fd int64, pp *Pipe, read bool) {
 	if read {
-		m.Block(t, fmt.Sprintf("recv(%d): pipe %d is empty and its write end is open", fd, pp.ID), &pp.NotEmpty,
+		m.parkCall(t, fmt.Sprintf("recv(%d): pipe %d is empty and its write end is open", fd, pp.ID), &pp.NotEmpty,
 			func() []*Thread { return m.holderThreads(pp, FDPipeWrite) })
 		t.Detail = func() []string {
 			return []string{"write end still open in: " + strings.Join(m.Holders(pp, FDPipeWrite), ", ")}
 		}
 		return
 	}
-	m.Block(t, fmt.Sprintf("send(%d): pipe %d is full (%d bytes)", fd, pp.ID, pp.Cap), &pp.NotFull,
+	m.parkCall(t, fmt.Sprintf("send(%d): pipe %d is full (%d bytes)", fd, pp.ID, pp.Cap), &pp.NotFull,
 		func() []*Thread { return m.holderThreads(pp, FDPipeRead) })
 }
 
@@ -266,11 +310,24 @@ type Message struct {
 	seq  int64
 	// Sender is the pid that sent it (for the trace).
 	Sender int
+	// size is the bytes the kernel copies for it, in and out.
+	size int
 }
 
-// OpenMQueue opens or creates the named queue on p's host and returns a
+// OpenMQueue opens the named queue of t's host, as mq_open(3), creating it
+// with room for capacity messages (mqueue_cap when 0), and returns a
+// descriptor for it. It fails with ENOMEM or EMFILE (see Room).
+func (m *Machine) OpenMQueue(t *Thread, name string, capacity int64) (int, *MQueue, Errno) {
+	if err := m.Room(t, 2, 1); err != OK {
+		return 0, nil, err
+	}
+	fd, q := m.openMQueue(t.Proc, name, capacity)
+	return fd, q, OK
+}
+
+// openMQueue opens or creates the named queue on p's host and returns a
 // descriptor for it.
-func (m *Machine) OpenMQueue(p *Process, name string, cap int64) (int, *MQueue) {
+func (m *Machine) openMQueue(p *Process, name string, cap int64) (int, *MQueue) {
 	h := m.host(p.Host)
 	q, ok := h.MQueues[name]
 	if !ok {
@@ -284,8 +341,8 @@ func (m *Machine) OpenMQueue(p *Process, name string, cap int64) (int, *MQueue) 
 	return m.newFD(p, &File{Kind: FDMQueue, MQ: q, refs: 1}), q
 }
 
-// Push adds a message in priority order.
-func (q *MQueue) Push(msg Message) {
+// push adds a message in priority order.
+func (q *MQueue) push(msg Message) {
 	q.meter.Charge(msgCost(msg))
 	q.seq++
 	msg.seq = q.seq
@@ -297,8 +354,8 @@ func (q *MQueue) Push(msg Message) {
 	q.Msgs[i] = msg
 }
 
-// Pop removes the first message.
-func (q *MQueue) Pop() Message {
+// pop removes the first message.
+func (q *MQueue) pop() Message {
 	msg := q.Msgs[0]
 	q.Msgs = q.Msgs[1:]
 	q.meter.Release(msgCost(msg))
@@ -341,25 +398,36 @@ func (s *Socket) Describe() string {
 	return fmt.Sprintf("%d (%s <-> %s, port %d)", s.ID, s.Host, peer, s.Port)
 }
 
-// Listen opens a listener on a port of p's host. It returns -1 when the
-// port is taken.
-func (m *Machine) Listen(p *Process, port int64) int {
+// Listen opens a listening socket on a port of t's host, as socket(2),
+// bind(2) and listen(2) together, and returns its descriptor. It fails
+// with EADDRINUSE when the port is taken, or ENOMEM or EMFILE (see Room).
+func (m *Machine) Listen(t *Thread, port int64) (int, Errno) {
+	if err := m.Room(t, 2, 1); err != OK {
+		return 0, err
+	}
+	p := t.Proc
 	h := m.host(p.Host)
 	if _, taken := h.Listeners[port]; taken {
-		return -1
+		return 0, EADDRINUSE
 	}
 	l := &Listener{Host: p.Host, Port: port}
 	h.Listeners[port] = l
-	return m.newFD(p, &File{Kind: FDListener, Listener: l, refs: 1})
+	return m.newFD(p, &File{Kind: FDListener, Listener: l, refs: 1}), OK
 }
 
-// Connect connects p to a port of a host; it returns -1 when nobody
-// listens there. The server end waits on the listener until accepted.
-func (m *Machine) Connect(p *Process, host string, port int64) int {
+// Connect connects t's process to a port of a host, as connect(2), and
+// returns the descriptor of its end. The server's end waits on the
+// listener until accepted. It fails with ECONNREFUSED when nobody listens
+// there, or ENOMEM or EMFILE (see Room).
+func (m *Machine) Connect(t *Thread, host string, port int64) (int, Errno) {
+	if err := m.Room(t, 2, 1); err != OK {
+		return 0, err
+	}
+	p := t.Proc
 	h := m.host(host)
 	l, ok := h.Listeners[port]
 	if !ok {
-		return -1
+		return 0, ECONNREFUSED
 	}
 	m.sockets += 2
 	c := &Socket{ID: m.sockets - 1, Host: p.Host, EOFAt: -1, Port: port}
@@ -367,33 +435,51 @@ func (m *Machine) Connect(p *Process, host string, port int64) int {
 	c.Peer, s.Peer = s, c
 	l.Queue = append(l.Queue, s)
 	m.WakeAll(&l.Pending)
-	return m.newFD(p, &File{Kind: FDSocket, Sock: c, refs: 1})
+	return m.newFD(p, &File{Kind: FDSocket, Sock: c, refs: 1}), OK
 }
 
-// Accept takes the first waiting connection of a listener, or reports
-// false when there is none.
-func (m *Machine) Accept(p *Process, l *Listener) (int, bool) {
+// AcceptResult is what an accept did.
+type AcceptResult struct {
+	// FD is the descriptor of the connection taken.
+	FD int
+	// File is the listening socket's descriptor's file, when it is open
+	// (for the error of one that is not a listener: File.Describe).
+	File *File
+	// Blocked says no connection is waiting: the thread is parked until
+	// one comes, and makes the call again then.
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is EBADF (fd is not open), EINVAL (it is not a listening
+	// socket), ENOMEM or EMFILE (see Room).
+	Err Errno
+}
+
+// Accept takes the first connection waiting on the listening socket fd
+// of t's process, as accept(2), or parks t until one comes. call is the
+// call as the trace shows it, for what a parked thread waits for.
+func (m *Machine) Accept(t *Thread, fd int64, call func() string) AcceptResult {
+	if err := m.Room(t, 2, 1); err != OK {
+		return AcceptResult{Err: err, Resumed: t.endCall()}
+	}
+	f, err := file(t, fd, FDListener)
+	if err != OK {
+		return AcceptResult{File: f, Err: err, Resumed: t.endCall()}
+	}
+	l := f.Listener
 	if len(l.Queue) == 0 {
-		return 0, false
+		m.parkCall(t, fmt.Sprintf("%s: no connection is waiting on port %d", call(), l.Port), &l.Pending, nil)
+		return AcceptResult{File: f, Blocked: true}
 	}
 	s := l.Queue[0]
 	l.Queue = l.Queue[1:]
-	return m.newFD(p, &File{Kind: FDSocket, Sock: s, refs: 1}), true
+	return AcceptResult{FD: m.newFD(t.Proc, &File{Kind: FDSocket, Sock: s, refs: 1}), File: f, Resumed: t.endCall()}
 }
 
-// SocketSend puts bytes on the wire: the peer can read them net_latency
-// ticks from now.
-func (m *Machine) SocketSend(s *Socket, data string) {
-	at := m.Clock + m.Cfg.NetLatency
-	m.Mem.Charge(MessageCost + int64(len(data)))
-	s.Peer.In = append(s.Peer.In, segment{at, data})
-	m.WakeAt(&s.Peer.Readers, at)
-}
-
-// SocketReady returns the bytes that have arrived (at most max, 0 for
-// all), whether more are in flight (and when the next arrives), and
-// whether the peer's close has arrived (end of file).
-func (m *Machine) SocketRecv(s *Socket, max int) (data string, got bool, eof bool) {
+// socketRecv returns the bytes that have arrived (at most max, 0 for
+// all), whether any did or the end of file did, and whether the peer's
+// close has arrived (end of file).
+func (m *Machine) socketRecv(s *Socket, max int) (data string, got bool, eof bool) {
 	var b strings.Builder
 	for len(s.In) > 0 && s.In[0].at <= m.Clock {
 		seg := s.In[0]
@@ -435,4 +521,193 @@ func (m *Machine) closeSocket(s *Socket) {
 		p.EOFAt = at
 		m.WakeAt(&p.Readers, at)
 	}
+}
+
+// SendResult is what a send did.
+type SendResult struct {
+	// File is the descriptor's file, when it is open: its Kind says which
+	// of the fields below tell what the send did.
+	File *File
+	// Taken is the bytes this try of a write to a pipe took; Total the
+	// bytes of the data that the tries of the call took so far.
+	Taken, Total int
+	// Queued is the number of messages in a queue once the send is done.
+	Queued int
+	// Arrives is the tick the bytes sent on a socket arrive at the peer.
+	Arrives int64
+	// Cost is the ticks the copy through the kernel took: the clock has
+	// moved by them.
+	Cost int64
+	// Blocked says the pipe or the queue is full: the thread is parked
+	// until there is room, and makes the call again then (a pipe write
+	// that took part of the data goes on with the rest).
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is EBADF (fd is not open), EINVAL (it is neither a pipe's
+	// write end, nor a queue, nor a socket) or EPIPE (nobody can read
+	// what it sends: the caller is to die of SIGPIPE).
+	Err Errno
+}
+
+// Send sends to descriptor fd of t's process, as write(2), mq_send(3) or
+// send(2): data to a pipe's write end or a socket, v itself with priority
+// prio to a message queue (data is v's bytes, what the kernel copies).
+// A pipe takes what it has room for, and the thread waits for room for
+// the rest; a full queue makes it wait; a socket's bytes arrive at the
+// peer net_latency ticks later. call is the call as the trace shows it,
+// for what a parked thread waits for.
+func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64, call func() string) SendResult {
+	f, ok := t.Proc.FD(fd)
+	if !ok {
+		return SendResult{Err: EBADF, Resumed: t.endCall()}
+	}
+	r := SendResult{File: f}
+	switch f.Kind {
+	case FDPipeWrite:
+		pp := f.Pipe
+		if pp.Readers == 0 {
+			r.Err = EPIPE
+			t.endCall()
+			return r
+		}
+		rest := data[t.call.sent:]
+		room := pp.Cap - len(pp.Buf)
+		if room == 0 {
+			m.blockOnPipe(t, fd, pp, false)
+			r.Blocked, r.Total = true, t.call.sent
+			return r
+		}
+		k := min(room, len(rest))
+		pp.Buf = append(pp.Buf, rest[:k]...)
+		m.Mem.Charge(int64(k))
+		t.call.sent += k
+		r.Taken, r.Total = k, t.call.sent
+		r.Cost = m.copyThrough(t, k)
+		m.WakeAll(&pp.NotEmpty)
+		if k < len(rest) {
+			// A partial write: the rest waits for room.
+			m.blockOnPipe(t, fd, pp, false)
+			r.Blocked = true
+			return r
+		}
+	case FDMQueue:
+		q := f.MQ
+		if len(q.Msgs) >= q.Cap {
+			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.Cap), &q.NotFull, nil)
+			r.Blocked = true
+			return r
+		}
+		q.push(Message{Val: v, Prio: prio, Sender: t.Proc.PID, size: len(data)})
+		r.Cost = m.copyThrough(t, len(data))
+		m.WakeAll(&q.NotEmpty)
+		r.Queued = len(q.Msgs)
+	case FDSocket:
+		s := f.Sock
+		if s.Peer == nil || s.Peer.Closed {
+			r.Err = EPIPE
+			t.endCall()
+			return r
+		}
+		r.Arrives = m.Clock + m.Cfg.NetLatency
+		m.Mem.Charge(MessageCost + int64(len(data)))
+		s.Peer.In = append(s.Peer.In, segment{r.Arrives, data})
+		m.WakeAt(&s.Peer.Readers, r.Arrives)
+		r.Cost = m.copyThrough(t, len(data))
+	default:
+		r.Err = EINVAL
+	}
+	r.Resumed = t.endCall()
+	return r
+}
+
+// RecvResult is what a recv did.
+type RecvResult struct {
+	// File is the descriptor's file, when it is open: its Kind says which
+	// of the fields below tell what the recv did.
+	File *File
+	// Value is what was received: a queue's message, or the bytes of a
+	// pipe or a socket as a string.
+	Value mem.Value
+	// Bytes is the bytes the kernel copied.
+	Bytes int
+	// Prio and Sender are a message's priority and the pid that sent it.
+	Prio   int64
+	Sender int
+	// EOF says the end of file came: every write end of the pipe is
+	// closed, or the peer's close has arrived on the socket.
+	EOF bool
+	// Cost is the ticks the copy through the kernel took: the clock has
+	// moved by them.
+	Cost int64
+	// Blocked says nothing is there yet: the thread is parked until
+	// something comes, and makes the call again then.
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is EBADF (fd is not open) or EINVAL (it is neither a pipe's
+	// read end, nor a queue, nor a socket).
+	Err Errno
+}
+
+// Recv receives from descriptor fd of t's process, as read(2),
+// mq_receive(3) or recv(2): what a pipe holds or what has arrived on a
+// socket (at most max bytes, all when max is 0), or a queue's first
+// message. call is the call as the trace shows it, for what a parked
+// thread waits for.
+func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvResult {
+	f, ok := t.Proc.FD(fd)
+	if !ok {
+		return RecvResult{Err: EBADF, Resumed: t.endCall()}
+	}
+	r := RecvResult{File: f}
+	switch f.Kind {
+	case FDPipeRead:
+		pp := f.Pipe
+		if len(pp.Buf) == 0 {
+			if pp.Writers > 0 {
+				m.blockOnPipe(t, fd, pp, true)
+				r.Blocked = true
+				return r
+			}
+			r.Value, r.EOF = mem.StrValue(""), true
+			r.Cost = m.copyThrough(t, 0)
+			break
+		}
+		k := len(pp.Buf)
+		if max > 0 && max < k {
+			k = max
+		}
+		data := string(pp.Buf[:k])
+		pp.Buf = pp.Buf[k:]
+		m.Mem.Release(int64(k))
+		r.Value, r.Bytes = mem.StrValue(data), k
+		r.Cost = m.copyThrough(t, k)
+		m.WakeAll(&pp.NotFull)
+	case FDMQueue:
+		q := f.MQ
+		if len(q.Msgs) == 0 {
+			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.NotEmpty, nil)
+			r.Blocked = true
+			return r
+		}
+		msg := q.pop()
+		r.Value, r.Bytes, r.Prio, r.Sender = msg.Val, msg.size, msg.Prio, msg.Sender
+		r.Cost = m.copyThrough(t, msg.size)
+		m.WakeAll(&q.NotFull)
+	case FDSocket:
+		s := f.Sock
+		data, got, eof := m.socketRecv(s, max)
+		if !got {
+			m.parkCall(t, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.Readers, nil)
+			r.Blocked = true
+			return r
+		}
+		r.Value, r.Bytes, r.EOF = mem.StrValue(data), len(data), eof
+		r.Cost = m.copyThrough(t, len(data))
+	default:
+		r.Err = EINVAL
+	}
+	r.Resumed = t.endCall()
+	return r
 }

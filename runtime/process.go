@@ -237,6 +237,8 @@ type Thread struct {
 	// waits for (for the deadlock report).
 	Detail  func() []string
 	granted bool // a semaphore unit was handed to it while it waited
+	// call is the system call it is in the middle of (syscall.go).
+	call pendingCall
 	// slice, when not 0, is the rest of a turn that RunUntil paused: the
 	// next dispatch gives the thread that much instead of a new slice.
 	slice int64

@@ -1,0 +1,108 @@
+package runtime
+
+// The system calls' common ground: how a call fails, what the kernel keeps
+// of a call a thread is in the middle of, and the clock and counters the
+// executor moves through the kernel.
+//
+// A call that must wait parks its thread and reports Blocked; the executor
+// keeps the call's operands and makes the same call again when the thread
+// wakes. What carries over from one try to the next (how much of a pipe
+// write went through, whether a cwait has let go of its mutex, whether the
+// call blocked at all) is the thread's pending call, which only the kernel
+// reads and writes. A call's result says Resumed when the call had blocked
+// before it completed, so that the trace can show its completion the way
+// strace does, as resumed.
+
+// Errno says why a system call failed.
+type Errno uint8
+
+// The ways a system call fails, with the names Linux gives them.
+const (
+	OK           Errno = iota // the call did not fail
+	EBADF                     // the descriptor is not open
+	EINVAL                    // the descriptor or object is not of a kind the call takes
+	EMFILE                    // the process holds MaxFDs descriptors
+	ENOMEM                    // the machine's memory has no room for the object
+	EPIPE                     // a write with no reader left: the writer dies of SIGPIPE
+	EADDRINUSE                // the port is taken
+	ECONNREFUSED              // nobody listens on the port
+	EDEADLK                   // the call would wait for the calling thread itself
+	EPERM                     // the thread does not hold what it gives back
+	EOVERFLOW                 // a semaphore is at SemValueMax
+	ESRCH                     // no such thread
+	ECHILD                    // no such child process
+)
+
+var errnoNames = [...]string{OK: "OK", EBADF: "EBADF", EINVAL: "EINVAL", EMFILE: "EMFILE", ENOMEM: "ENOMEM",
+	EPIPE: "EPIPE", EADDRINUSE: "EADDRINUSE", ECONNREFUSED: "ECONNREFUSED", EDEADLK: "EDEADLK", EPERM: "EPERM",
+	EOVERFLOW: "EOVERFLOW", ESRCH: "ESRCH", ECHILD: "ECHILD"}
+
+// String is the errno's name, as "EBADF".
+func (e Errno) String() string {
+	if int(e) < len(errnoNames) {
+		return errnoNames[e]
+	}
+	return "E?"
+}
+
+// pendingCall is what the kernel keeps of the system call a thread is in
+// the middle of, from one try of it to the next.
+type pendingCall struct {
+	// blocked is set when the call parked the thread: its completion is
+	// traced as resumed.
+	blocked bool
+	// sent counts the bytes of a pipe write taken so far: a write larger
+	// than the room in the pipe completes in parts.
+	sent int
+	// cwait is set between a cwait's release of the mutex and its return.
+	cwait bool
+}
+
+// parkCall parks t in a system call until q wakes it (see Block): the
+// call runs again then, and its completion is traced as resumed.
+func (m *Machine) parkCall(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
+	t.call.blocked = true
+	m.Block(t, what, q, holders)
+}
+
+// endCall ends t's system call, done or failed, and reports whether it
+// had blocked.
+func (t *Thread) endCall() bool {
+	resumed := t.call.blocked
+	t.call = pendingCall{}
+	return resumed
+}
+
+// InCall reports whether t is parked in a system call that will complete
+// when it wakes (its completion is then traced as resumed).
+func (t *Thread) InCall() bool { return t.call.blocked }
+
+// copyThrough moves n bytes through the kernel for t's process: the cost
+// in ticks is paid now, the bytes are counted against the process and
+// against max_copy (past it the run stops after this call). It returns
+// the cost.
+func (m *Machine) copyThrough(t *Thread, n int) int64 {
+	cost := m.CopyCost(n)
+	m.Clock += cost
+	t.Proc.Copied += int64(n)
+	m.Copy(int64(n))
+	return cost
+}
+
+// Room reports whether t's process may make objects more kernel objects,
+// fds of them descriptors: ENOMEM when the machine's memory has no room
+// for them, else EMFILE when the process has no room for the descriptors,
+// else OK. The calls that make them check the same; an executor asks
+// first when a failure for want of room must come before its own checks
+// of the call's arguments. A failure ends the call t was in.
+func (m *Machine) Room(t *Thread, objects, fds int) Errno {
+	if !m.ObjectFits(objects) {
+		t.endCall()
+		return ENOMEM
+	}
+	if !t.Proc.FDRoom(fds) {
+		t.endCall()
+		return EMFILE
+	}
+	return OK
+}
