@@ -34,13 +34,6 @@ func resultText(call, result string, resumed bool) string {
 	return call + " = " + result
 }
 
-// takeBlocked reports whether the thread's call had blocked, and forgets it.
-func (th *threadCtx) takeBlocked() bool {
-	b := th.blocked
-	th.blocked = false
-	return b
-}
-
 // blockEvent traces a call that blocks.
 func (vm *VM) blockEvent(th *threadCtx, cat runtime.Category, ev, call string) {
 	vm.ipcEvent(th, cat, ev, call+" <unfinished ...>", 0, runtime.Field{Key: "blocked", Val: true})
@@ -301,12 +294,12 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 		return vm.typeFault(th, "lock: "+why), false
 	}
 	call := fmt.Sprintf("lock(%s)", v)
-	if o.Mutex.Owner == th.rt && !th.blocked {
+	r := vm.m.Lock(th.rt, o.Mutex, call)
+	if r.Err == runtime.EDEADLK {
 		th.sp--
 		return vm.kill(th, runtime.SIGABRT, "deadlock", fmt.Sprintf("%s: the thread already holds it (a mutex is not recursive)", call), vm.at(th)), false
 	}
-	if !vm.m.Lock(th.rt, o.Mutex, call) {
-		th.blocked = true
+	if r.Blocked {
 		vm.blockEvent(th, runtime.CatSync, "lock", call)
 		return runtime.StopBlock, false
 	}
@@ -314,7 +307,7 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 	if vm.race != nil {
 		vm.race.acquire(th.rt, o.Mutex)
 	}
-	vm.ipcEvent(th, runtime.CatSync, "lock", resultText(call, "0", th.takeBlocked()), 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
+	vm.ipcEvent(th, runtime.CatSync, "lock", resultText(call, "0", r.Resumed), 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
 	return 0, true
 }
 
@@ -328,10 +321,10 @@ func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 		return vm.typeFault(th, "unlock: "+why), false
 	}
 	call := fmt.Sprintf("unlock(%s)", v)
-	owner := o.Mutex.Owner
-	if !vm.m.Unlock(th.rt, o.Mutex) {
+	r := vm.m.Unlock(th.rt, o.Mutex)
+	if r.Err != runtime.OK {
 		held := "nobody holds it"
-		if owner != nil {
+		if owner := r.Holder; owner != nil {
 			held = fmt.Sprintf("it is held by %d/%d", owner.Proc.PID, owner.TID)
 		} else if o.Mutex.LostHolder != "" {
 			held = fmt.Sprintf("it is held by %s, which fork did not copy", o.Mutex.LostHolder)
@@ -342,7 +335,7 @@ func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 		vm.race.release(th.rt, o.Mutex)
 	}
 	text := call + " = 0"
-	if next := o.Mutex.Owner; next != nil {
+	if next := r.Next; next != nil {
 		text += fmt.Sprintf("  handed to %d/%d", next.Proc.PID, next.TID)
 	}
 	vm.ipcEvent(th, runtime.CatSync, "unlock", text, 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
@@ -456,32 +449,32 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if !ok || v < 0 || v > runtime.SemValueMax {
 			return vm.typeFault(th, fmt.Sprintf("sem: want sem(n) or sem(name, n) with 0 <= n <= %d", runtime.SemValueMax)), false
 		}
-		h := m.NewSem(p, sname, v)
-		o, _ := p.SyncOf(h, runtime.HandleSem)
-		return done(h, runtime.CatSync, fmt.Sprintf("value %d", o.Sem.Value), th.takeBlocked())
+		h, sem := m.NewSem(p, sname, v)
+		return done(h, runtime.CatSync, fmt.Sprintf("value %d", sem.Value), false)
 	case BuiltinDown, BuiltinUp:
 		o, why := p.SyncOf(args[0], runtime.HandleSem)
 		if why != "" {
 			return vm.typeFault(th, name+": "+why), false
 		}
 		if b == BuiltinUp {
-			if !m.Up(o.Sem) {
+			r := m.Up(th.rt, o.Sem)
+			if r.Err == runtime.EOVERFLOW {
 				return vm.typeFault(th, fmt.Sprintf("%s: EOVERFLOW: %s is already at its maximum, %d", call, o.Sem.Describe(), runtime.SemValueMax)), false
 			}
 			if vm.race != nil {
 				vm.race.release(th.rt, o.Sem)
 			}
-			return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value), th.takeBlocked())
+			return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), r.Value), r.Resumed)
 		}
-		if !m.Down(th.rt, o.Sem, call) {
-			th.blocked = true
+		r := m.Down(th.rt, o.Sem, call)
+		if r.Blocked {
 			vm.blockEvent(th, runtime.CatSync, name, call)
 			return runtime.StopBlock, false
 		}
 		if vm.race != nil {
 			vm.race.acquire(th.rt, o.Sem)
 		}
-		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), o.Sem.Value), th.takeBlocked())
+		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), r.Value), r.Resumed)
 	case BuiltinCwait:
 		return vm.cwait(th, args, call)
 	case BuiltinSignal, BuiltinBroadcast:
@@ -489,19 +482,16 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if why != "" {
 			return vm.typeFault(th, name+": "+why), false
 		}
-		woke := 0
+		var woke int
 		if b == BuiltinSignal {
 			if vm.race != nil {
 				vm.race.release(th.rt, o.Cond)
 			}
-			if m.WakeOne(&o.Cond.Waiters) != nil {
-				woke = 1
-			}
+			woke = m.CondSignal(th.rt, o.Cond)
 		} else {
-			woke = o.Cond.Waiters.Len()
-			m.WakeAll(&o.Cond.Waiters)
+			woke = m.CondBroadcast(th.rt, o.Cond)
 		}
-		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("woke %d", woke), th.takeBlocked())
+		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("woke %d", woke), false)
 	case BuiltinListen:
 		port, ok := num(0)
 		if !ok || port < 1 || port > 65535 {
@@ -563,7 +553,6 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 // cwait releases the mutex and waits on the condition variable; once
 // signalled, it takes the mutex again before returning.
 func (vm *VM) cwait(th *threadCtx, args []mem.Value, call string) (runtime.Stop, bool) {
-	m := vm.m
 	p := th.rt.Proc
 	c, why := p.SyncOf(args[0], runtime.HandleCond)
 	if why != "" {
@@ -573,31 +562,25 @@ func (vm *VM) cwait(th *threadCtx, args []mem.Value, call string) (runtime.Stop,
 	if why != "" {
 		return vm.typeFault(th, "cwait: "+why), false
 	}
-	if !th.cwaiting {
-		// Phase 1: release the mutex and sleep on the condition.
-		if !m.Unlock(th.rt, mu.Mutex) {
-			return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s without holding %s", call, args[1]), vm.at(th)), false
-		}
-		th.cwaiting = true
+	r := vm.m.CondWait(th.rt, c.Cond, mu.Mutex, call)
+	if r.Err == runtime.EPERM {
+		return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s without holding %s", call, args[1]), vm.at(th)), false
+	}
+	if r.Released {
 		if vm.race != nil {
 			vm.race.release(th.rt, mu.Mutex)
 		}
-		th.blocked = true
 		vm.blockEvent(th, runtime.CatSync, "cwait", call)
-		m.Block(th.rt, fmt.Sprintf("%s: waiting for a signal on %s", call, args[0]), &c.Cond.Waiters, nil)
+	}
+	if r.Blocked {
 		return runtime.StopBlock, false
 	}
-	// Phase 2: signalled; take the mutex back (may wait for it).
-	if !m.Lock(th.rt, mu.Mutex, call+" (taking the mutex back)") {
-		return runtime.StopBlock, false
-	}
-	th.cwaiting = false
 	if vm.race != nil {
 		vm.race.acquire(th.rt, c.Cond)
 		vm.race.acquire(th.rt, mu.Mutex)
 	}
 	th.sp -= 2
-	vm.ipcEvent(th, runtime.CatSync, "cwait", resultText(call, "nil", th.takeBlocked()), 0)
+	vm.ipcEvent(th, runtime.CatSync, "cwait", resultText(call, "nil", r.Resumed), 0)
 	th.push(mem.NilValue)
 	return 0, true
 }

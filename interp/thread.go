@@ -40,9 +40,6 @@ type threadCtx struct {
 	// of a thread's first frame, that does not fit the stack: the
 	// thread takes it as soon as it runs.
 	overflow *mem.Fault
-	// cwaiting is set between a cwait's release of the mutex and its
-	// return.
-	cwaiting bool
 	// shell is set on the REPL's shell thread only (see shell.go).
 	shell *shellHooks
 	// race is what the race detector keeps of the thread, when it runs.

@@ -68,8 +68,9 @@ func (m *Machine) NewCond(p *Process) mem.Value {
 }
 
 // NewSem makes an anonymous semaphore in p, or opens (creating it with n)
-// the named semaphore of p's host.
-func (m *Machine) NewSem(p *Process, name string, n int64) mem.Value {
+// the named semaphore of p's host. It returns its handle and the
+// semaphore.
+func (m *Machine) NewSem(p *Process, name string, n int64) (mem.Value, *Sem) {
 	if name != "" {
 		h := m.host(p.Host)
 		s, ok := h.Sems[name]
@@ -83,13 +84,13 @@ func (m *Machine) NewSem(p *Process, name string, n int64) mem.Value {
 			m.Mem.Charge(ObjectCost)
 		}
 		p.Sync[s.ID] = &SyncObject{Sem: s}
-		return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}
+		return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}, s
 	}
 	m.Mem.Charge(ObjectCost)
 	m.syncIDs++
 	s := &Sem{ID: m.syncIDs, Value: n}
 	p.Sync[s.ID] = &SyncObject{Sem: s}
-	return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}
+	return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}, s
 }
 
 // SyncOf returns the object behind handle v in p, or an error text.
@@ -136,11 +137,37 @@ func cloneSync(parent *Process, t, ct *Thread) map[int]*SyncObject {
 	return out
 }
 
-// Lock acquires mu for t, or parks t (FIFO). It reports whether t holds
-// the lock now.
-func (m *Machine) Lock(t *Thread, mu *Mutex, what string) bool {
+// LockResult is what a lock did.
+type LockResult struct {
+	// Blocked says another thread holds the mutex: the thread is parked
+	// until it is handed the mutex, and makes the call again then.
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is EDEADLK when the thread holds the mutex already (a mutex is
+	// not recursive).
+	Err Errno
+}
+
+// Lock takes mu for t, as pthread_mutex_lock(3), or parks t until the
+// mutex is handed to it: waiters get it in the order they came. call is
+// the call as the trace shows it, for what a parked thread waits for.
+func (m *Machine) Lock(t *Thread, mu *Mutex, call string) LockResult {
+	if mu.Owner == t && !t.call.blocked {
+		t.endCall()
+		return LockResult{Err: EDEADLK}
+	}
+	if !m.lock(t, mu, call) {
+		return LockResult{Blocked: true}
+	}
+	return LockResult{Resumed: t.endCall()}
+}
+
+// lock acquires mu for t, or parks t in its call (FIFO). It reports
+// whether t holds the lock now.
+func (m *Machine) lock(t *Thread, mu *Mutex, what string) bool {
 	if mu.LostHolder != "" {
-		m.Block(t, fmt.Sprintf("%s: mutex#%d is held by %s, which fork did not copy", what, mu.ID, mu.LostHolder), &mu.Waiters, nil)
+		m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %s, which fork did not copy", what, mu.ID, mu.LostHolder), &mu.Waiters, nil)
 		pid := t.Proc.PID
 		t.Detail = func() []string {
 			return []string{fmt.Sprintf("%s called fork while %s held mutex#%d: fork copies only the calling thread, so no thread of process %d holds it, and none can ever unlock it",
@@ -153,7 +180,7 @@ func (m *Machine) Lock(t *Thread, mu *Mutex, what string) bool {
 		return true
 	}
 	owner := mu.Owner
-	m.Block(t, fmt.Sprintf("%s: mutex#%d is held by %d/%d", what, mu.ID, owner.Proc.PID, owner.TID), &mu.Waiters,
+	m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %d/%d", what, mu.ID, owner.Proc.PID, owner.TID), &mu.Waiters,
 		func() []*Thread {
 			if mu.Owner != nil {
 				return []*Thread{mu.Owner}
@@ -163,9 +190,30 @@ func (m *Machine) Lock(t *Thread, mu *Mutex, what string) bool {
 	return false
 }
 
-// Unlock releases mu, handing it to the first waiter. It reports false
+// UnlockResult is what an unlock did.
+type UnlockResult struct {
+	// Next is the waiter the mutex was handed to, if any.
+	Next *Thread
+	// Holder, when Err is EPERM, is the thread that holds the mutex (nil
+	// when none does: see Mutex.LostHolder for one fork did not copy).
+	Holder *Thread
+	// Err is EPERM when t does not hold the mutex.
+	Err Errno
+}
+
+// Unlock releases mu, as pthread_mutex_unlock(3), handing it straight to
+// the first waiter.
+func (m *Machine) Unlock(t *Thread, mu *Mutex) UnlockResult {
+	holder := mu.Owner
+	if !m.unlock(t, mu) {
+		return UnlockResult{Holder: holder, Err: EPERM}
+	}
+	return UnlockResult{Next: mu.Owner}
+}
+
+// unlock releases mu, handing it to the first waiter. It reports false
 // when t does not hold it.
-func (m *Machine) Unlock(t *Thread, mu *Mutex) bool {
+func (m *Machine) unlock(t *Thread, mu *Mutex) bool {
 	if mu.Owner != t {
 		return false
 	}
@@ -188,32 +236,56 @@ func (m *Machine) releaseLocks(t *Thread) {
 	}
 	sort.Ints(held)
 	for _, id := range held {
-		m.Unlock(t, t.Proc.Sync[id].Mutex)
+		m.unlock(t, t.Proc.Sync[id].Mutex)
 	}
 }
 
-// Down decrements s, or parks t until an up hands it a unit.
-func (m *Machine) Down(t *Thread, s *Sem, what string) bool {
-	if t.granted {
+// SemResult is what a down or an up did.
+type SemResult struct {
+	// Value is the semaphore's value once the call is done.
+	Value int64
+	// Blocked says the semaphore is 0: the thread is parked until an up
+	// hands it a unit, and makes the call again then.
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is EOVERFLOW when an up finds the semaphore at SemValueMax.
+	Err Errno
+}
+
+// Down decrements s, as sem_wait(3), or parks t until an up hands it a
+// unit. call is the call as the trace shows it, for what a parked thread
+// waits for.
+func (m *Machine) Down(t *Thread, s *Sem, call string) SemResult {
+	switch {
+	case t.granted:
 		t.granted = false
-		return true
-	}
-	if s.Value > 0 {
+	case s.Value > 0:
 		s.Value--
-		return true
+	default:
+		m.parkCall(t, fmt.Sprintf("%s: %s is 0", call, s.Describe()), &s.Waiters, nil)
+		return SemResult{Value: s.Value, Blocked: true}
 	}
-	m.Block(t, fmt.Sprintf("%s: %s is 0", what, s.Describe()), &s.Waiters, nil)
-	return false
+	return SemResult{Value: s.Value, Resumed: t.endCall()}
 }
 
 // SemValueMax is the largest value a semaphore may hold, SEM_VALUE_MAX of
 // Linux: a count past it would wrap to a negative one.
 const SemValueMax = 1<<31 - 1
 
-// Up increments s, or hands the unit straight to the first waiter. It
-// reports false, changing nothing, when s is already at SemValueMax (as
-// sem_post fails with EOVERFLOW).
-func (m *Machine) Up(s *Sem) bool {
+// Up increments s, as sem_post(3), or hands the unit straight to the
+// first waiter. It fails with EOVERFLOW, changing nothing, when s is
+// already at SemValueMax.
+func (m *Machine) Up(t *Thread, s *Sem) SemResult {
+	if !m.up(s) {
+		return SemResult{Value: s.Value, Err: EOVERFLOW, Resumed: t.endCall()}
+	}
+	return SemResult{Value: s.Value, Resumed: t.endCall()}
+}
+
+// up increments s, or hands the unit straight to the first waiter. It
+// reports false, changing nothing, when s is already at SemValueMax.
+func (m *Machine) up(s *Sem) bool {
 	if next := m.WakeOne(&s.Waiters); next != nil {
 		next.granted = true
 		return true
@@ -223,6 +295,59 @@ func (m *Machine) Up(s *Sem) bool {
 	}
 	s.Value++
 	return true
+}
+
+// CondWaitResult is what a cwait did.
+type CondWaitResult struct {
+	// Released says this try let go of the mutex: the thread is parked
+	// until a signal, and then takes the mutex back.
+	Released bool
+	// Blocked says the thread is parked, waiting for a signal or for the
+	// mutex, and makes the call again when it wakes.
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is EPERM when the thread does not hold the mutex.
+	Err Errno
+}
+
+// CondWait releases mu and waits on c, as pthread_cond_wait(3); once
+// signalled, the thread takes mu back before the call returns (it may
+// wait for it). call is the call as the trace shows it, for what a parked
+// thread waits for.
+func (m *Machine) CondWait(t *Thread, c *Cond, mu *Mutex, call string) CondWaitResult {
+	if !t.call.cwait {
+		// Release the mutex and sleep on the condition.
+		if !m.unlock(t, mu) {
+			t.endCall()
+			return CondWaitResult{Err: EPERM}
+		}
+		t.call.cwait = true
+		m.parkCall(t, fmt.Sprintf("%s: waiting for a signal on cond#%d", call, c.ID), &c.Waiters, nil)
+		return CondWaitResult{Released: true, Blocked: true}
+	}
+	// Signalled: take the mutex back (it may wait for it).
+	if !m.lock(t, mu, call+" (taking the mutex back)") {
+		return CondWaitResult{Blocked: true}
+	}
+	return CondWaitResult{Resumed: t.endCall()}
+}
+
+// CondSignal wakes the first thread waiting on c, as
+// pthread_cond_signal(3), and returns how many woke (0 or 1).
+func (m *Machine) CondSignal(t *Thread, c *Cond) int {
+	if m.WakeOne(&c.Waiters) != nil {
+		return 1
+	}
+	return 0
+}
+
+// CondBroadcast wakes every thread waiting on c, as
+// pthread_cond_broadcast(3), and returns how many woke.
+func (m *Machine) CondBroadcast(t *Thread, c *Cond) int {
+	n := c.Waiters.Len()
+	m.WakeAll(&c.Waiters)
+	return n
 }
 
 // Describe names the semaphore.
