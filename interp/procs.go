@@ -69,61 +69,76 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 		}
 	}
 	th.sp -= nw + s.NArgs
-	parent := th.rt
-	var t *runtime.Thread
-	var cost int64
-	what := "spawn"
+	what, cat := "spawn", runtime.CatProc
+	req := runtime.Spawn{Creator: th.rt, Name: name, Host: host, Sched: attrs}
 	if s.Thread {
-		what = "thread"
-		cost = m.Cfg.CostThread
-		t = m.NewThread(parent.Proc, name, parent)
-		if t != nil {
-			t.Ctx = &threadCtx{rt: t, proc: th.proc, stack: t.Stack, ops: make([]mem.Value, 16)}
-		}
+		what, cat = "thread", runtime.CatThread
 	} else {
-		cost = m.Cfg.CostSpawn
-		p := m.NewProcess(parent.Proc, &vm.prog.Image, name)
-		if p != nil {
-			if host != "" {
-				m.MoveToHost(p, host)
-			}
-			pc := newProcCtx(p)
-			p.Ctx = pc
-			t = m.NewThread(p, name, parent)
-			t.Ctx = &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 16)}
-		}
+		req.Image = &vm.prog.Image
 	}
+	st := vm.newThread(req, fn, args, 16, nil)
 	argText := formatArgs(args)
+	t := st.Thread
 	if t == nil {
-		limit := m.NoRoom(s.Thread)
 		if m.Trace.On(runtime.CatProc | runtime.CatThread) {
 			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc | runtime.CatThread, Ev: what,
-				Text:   fmt.Sprintf("%s %s(%s) = nil  limit reached (%s)", what, fn.Name, argText, limit),
-				Fields: []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "error", Val: "limit " + limit}}})
+				Text:   fmt.Sprintf("%s %s(%s) = nil  limit reached (%s)", what, fn.Name, argText, st.Limit),
+				Fields: []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "error", Val: "limit " + st.Limit}}})
 		}
 		th.push(mem.NilValue)
 		return 0, true
 	}
-	t.Sched.Priority, t.Sched.Tickets, t.Sched.Burst = attrs.Priority, attrs.Tickets, attrs.Burst
-	cat := runtime.CatProc
-	if s.Thread {
-		cat = runtime.CatThread
-	}
 	if m.Trace.On(cat) {
-		m.Emit(th.rt, &runtime.Event{Cat: cat, Ev: what, Cost: cost,
+		m.EmitAt(th.rt, st.At, &runtime.Event{Cat: cat, Ev: what, Cost: st.Cost,
 			Text:   fmt.Sprintf("%s %s(%s) = %d", what, fn.Name, argText, t.TID),
 			Fields: []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "id", Val: t.TID}}})
 	}
-	m.Clock += cost
-	// The new thread's first frame: tick stamps of its call event are the
-	// moment it was created.
 	if vm.race != nil {
 		vm.race.fork(th.rt, t, th.where())
 	}
-	vm.enter(t.Ctx.(*threadCtx), fn, args)
-	m.MakeReady(t)
 	th.push(mem.IntValue(int64(t.TID)))
 	return vm.resched()
+}
+
+// newThread makes a thread through the kernel (Machine.Start) and gives
+// it its context: it returns it ready to run. The main thread of a new
+// process (the first process, the REPL's shell, spawn) and a thread of
+// its creator's process (thread) start in fn with args, with room for ops
+// operands; the copy a fork makes goes on where its creator is. shell is
+// set for the REPL's shell thread.
+func (vm *VM) newThread(req runtime.Spawn, fn *Func, args []mem.Value, ops int, shell *shellHooks) runtime.Started {
+	req.Ctx = func(t *runtime.Thread) (any, any) {
+		if req.Fork {
+			return forkCtx(req.Creator.Ctx.(*threadCtx), t, vm.m.Memory())
+		}
+		var pc *procCtx
+		var newProc any
+		if req.Image != nil {
+			pc = newProcCtx(t.Proc)
+			newProc = pc
+		} else {
+			pc = req.Creator.Ctx.(*threadCtx).proc
+		}
+		th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, ops), shell: shell}
+		vm.enter(th, fn, args)
+		return th, newProc
+	}
+	return vm.m.Start(req)
+}
+
+// forkCtx makes the context of ct, the copy of th that a fork made, and
+// of its process: the same frames and operands, with 0, what fork returns
+// in the child, pushed.
+func forkCtx(th *threadCtx, ct *runtime.Thread, meter *mem.Meter) (*threadCtx, *procCtx) {
+	pc := th.proc.clone(ct.Proc)
+	pc.recharge(meter)
+	cth := &threadCtx{rt: ct, proc: pc, stack: ct.Stack}
+	cth.frames = append([]frame(nil), th.frames...)
+	cth.ops = make([]mem.Value, len(th.ops))
+	copy(cth.ops, th.ops[:th.sp])
+	cth.sp = th.sp
+	cth.push(mem.IntValue(0))
+	return cth, pc
 }
 
 // resched tells the kernel a thread became ready, when the policy may want
@@ -150,35 +165,24 @@ func formatArgs(args []mem.Value) string {
 // fork with 0 on its operand stack; the parent gets the child's pid.
 func (vm *VM) fork(th *threadCtx) (runtime.Stop, bool) {
 	m := vm.m
-	c, ct := m.Fork(th.rt)
-	if c == nil {
+	st := vm.newThread(runtime.Spawn{Creator: th.rt, Fork: true}, nil, nil, 0, nil)
+	if st.Thread == nil {
 		if m.Trace.On(runtime.CatProc) {
-			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Text: fmt.Sprintf("fork() = nil  limit reached (%s)", m.NoRoom(false)),
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Text: fmt.Sprintf("fork() = nil  limit reached (%s)", st.Limit),
 				Fields: []runtime.Field{{Key: "error", Val: "limit"}}})
 		}
 		th.push(mem.NilValue)
 		return 0, true
 	}
-	pc := th.proc.clone(c)
-	pc.recharge(m.Memory())
-	c.Ctx = pc
-	cth := &threadCtx{rt: ct, proc: pc, stack: c.Stack, computeLeft: 0}
-	cth.frames = append([]frame(nil), th.frames...)
-	cth.ops = make([]mem.Value, len(th.ops))
-	copy(cth.ops, th.ops[:th.sp])
-	cth.sp = th.sp
-	ct.Ctx = cth
-	cth.push(mem.IntValue(0))
+	c := st.Thread.Proc
 	if m.Trace.On(runtime.CatProc) {
-		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Cost: m.Cfg.CostFork,
+		m.EmitAt(th.rt, st.At, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Cost: st.Cost,
 			Text:   fmt.Sprintf("fork() = %d", c.PID),
 			Fields: []runtime.Field{{Key: "child", Val: c.PID}}})
 	}
-	m.Clock += m.Cfg.CostFork
 	if vm.race != nil {
-		vm.race.fork(th.rt, ct, th.where())
+		vm.race.fork(th.rt, st.Thread, th.where())
 	}
-	m.MakeReady(ct)
 	th.push(mem.IntValue(int64(c.PID)))
 	return vm.resched()
 }
@@ -198,93 +202,75 @@ func (pc *procCtx) clone(c *runtime.Process) *procCtx {
 
 // join waits for a thread of the same process to end and pushes its result.
 func (vm *VM) join(th *threadCtx) (runtime.Stop, bool) {
-	m := vm.m
 	v := th.ops[th.sp-1]
-	var target *runtime.Thread
-	if v.K == mem.Int {
-		target = m.Thread(int(v.N))
-	}
-	var errText string
-	switch {
-	case v.K != mem.Int:
-		errText = fmt.Sprintf("not a thread id: %s", v.Quote())
-	case target == nil:
-		errText = fmt.Sprintf("no thread %d", v.N)
-	case target.Proc != th.rt.Proc:
-		errText = fmt.Sprintf("thread %d belongs to process %d: join only threads of your own process", v.N, target.Proc.PID)
-	case target == th.rt:
-		errText = "a thread cannot join itself"
-	case target.TID == target.Proc.PID:
-		errText = fmt.Sprintf("thread %d is the main thread: its end is the process's end", v.N)
-	}
-	if errText != "" {
+	if v.K != mem.Int {
 		th.sp--
-		vm.sysResult(th, "join", v.Quote(), "nil", errText)
+		vm.sysResult(th, "join", v.Quote(), "nil", fmt.Sprintf("not a thread id: %s", v.Quote()), false)
 		th.push(mem.NilValue)
 		return 0, true
 	}
-	if target.State != runtime.ThreadDone {
+	r := vm.m.Join(th.rt, v.N)
+	if r.Err != runtime.OK {
+		var errText string
+		switch r.Err {
+		case runtime.ESRCH:
+			errText = fmt.Sprintf("no thread %d", v.N)
+		case runtime.EPERM:
+			errText = fmt.Sprintf("thread %d belongs to process %d: join only threads of your own process", v.N, r.Target.Proc.PID)
+		case runtime.EDEADLK:
+			errText = "a thread cannot join itself"
+		default:
+			errText = fmt.Sprintf("thread %d is the main thread: its end is the process's end", v.N)
+		}
+		th.sp--
+		vm.sysResult(th, "join", v.Quote(), "nil", errText, r.Resumed)
+		th.push(mem.NilValue)
+		return 0, true
+	}
+	if r.Blocked {
 		vm.sysBlock(th, "join", v.Quote())
-		m.Block(th.rt, fmt.Sprintf("join(%d): waiting for thread %d/%d to end", target.TID, target.Proc.PID, target.TID), &target.Ended,
-			func() []*runtime.Thread { return []*runtime.Thread{target} })
 		return runtime.StopBlock, false
 	}
 	th.sp--
 	if vm.race != nil {
-		vm.race.acquire(th.rt, target)
+		vm.race.acquire(th.rt, r.Target)
 	}
-	vm.sysResult(th, "join", v.Quote(), target.Result.Quote(), "")
-	th.push(target.Result)
+	vm.sysResult(th, "join", v.Quote(), r.Value.Quote(), "", r.Resumed)
+	th.push(r.Value)
 	return 0, true
 }
 
 // wait waits for a child process to end, reaps it and pushes its status.
 func (vm *VM) wait(th *threadCtx) (runtime.Stop, bool) {
-	m := vm.m
 	v := th.ops[th.sp-1]
-	var c *runtime.Process
-	if v.K == mem.Int {
-		c = m.Proc(int(v.N))
-	}
-	var errText string
-	switch {
-	case v.K != mem.Int:
-		errText = fmt.Sprintf("not a process id: %s", v.Quote())
-	case c == nil || c.State == runtime.ProcReaped:
-		errText = fmt.Sprintf("no child process %d", v.N)
-	case c.PPID != th.rt.Proc.PID:
-		errText = fmt.Sprintf("process %d is not a child of process %d", v.N, th.rt.Proc.PID)
-	}
-	if errText != "" {
+	if v.K != mem.Int {
 		th.sp--
-		vm.sysResult(th, "wait", v.Quote(), "nil", errText)
+		vm.sysResult(th, "wait", v.Quote(), "nil", fmt.Sprintf("not a process id: %s", v.Quote()), false)
 		th.push(mem.NilValue)
 		return 0, true
 	}
-	if c.State == runtime.ProcRunning {
+	r := vm.m.Wait(th.rt, v.N)
+	if r.Err != runtime.OK {
+		errText := fmt.Sprintf("no child process %d", v.N)
+		if r.Child != nil {
+			errText = fmt.Sprintf("process %d is not a child of process %d", v.N, th.rt.Proc.PID)
+		}
+		th.sp--
+		vm.sysResult(th, "wait", v.Quote(), "nil", errText, r.Resumed)
+		th.push(mem.NilValue)
+		return 0, true
+	}
+	if r.Blocked {
 		vm.sysBlock(th, "wait", v.Quote())
-		m.Block(th.rt, fmt.Sprintf("wait(%d): waiting for child %d to exit", c.PID, c.PID), &c.Exited,
-			func() []*runtime.Thread { return liveThreads(c) })
 		return runtime.StopBlock, false
 	}
 	th.sp--
 	if vm.race != nil {
-		vm.race.acquire(th.rt, c)
+		vm.race.acquire(th.rt, r.Child)
 	}
-	status := m.Reap(th.rt, c)
-	vm.sysResult(th, "wait", v.Quote(), fmt.Sprint(status), "")
-	th.push(mem.IntValue(int64(status)))
+	vm.sysResult(th, "wait", v.Quote(), fmt.Sprint(r.Status), "", r.Resumed)
+	th.push(mem.IntValue(int64(r.Status)))
 	return 0, true
-}
-
-func liveThreads(p *runtime.Process) []*runtime.Thread {
-	var out []*runtime.Thread
-	for _, t := range p.Threads {
-		if t.State != runtime.ThreadDone {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // sleep blocks the thread for n ticks: `sleep n`, or `io n` (a device).
@@ -306,28 +292,25 @@ func (vm *VM) sleep(th *threadCtx, io bool) (runtime.Stop, bool) {
 		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: name, Text: fmt.Sprintf("%s(%d): blocked until tick %d", name, v.N, m.Clock+v.N),
 			Fields: []runtime.Field{{Key: "ticks", Val: v.N}}})
 	}
-	what := fmt.Sprintf("%s(%d) until tick %d", name, v.N, m.Clock+v.N)
 	if io {
-		m.IO(th.rt, v.N, what)
+		m.IO(th.rt, v.N)
 	} else {
-		m.Sleep(th.rt, v.N, what)
+		m.Sleep(th.rt, v.N)
 	}
 	return runtime.StopBlock, false
 }
 
 // sysBlock traces a call that blocks, the way strace shows it.
 func (vm *VM) sysBlock(th *threadCtx, name, arg string) {
-	th.blocked = true
 	if vm.m.Trace.On(runtime.CatProc | runtime.CatThread | runtime.CatSched) {
 		vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc | runtime.CatThread | runtime.CatSched, Ev: name,
 			Text: fmt.Sprintf("%s(%s) <unfinished ...>", name, arg), Fields: []runtime.Field{{Key: "blocked", Val: true}}})
 	}
 }
 
-// sysResult traces a call's result; after a block, as strace's resumed line.
-func (vm *VM) sysResult(th *threadCtx, name, arg, result, errText string) {
-	resumed := th.blocked
-	th.blocked = false
+// sysResult traces a call's result; after a block (resumed), as strace's
+// resumed line.
+func (vm *VM) sysResult(th *threadCtx, name, arg, result, errText string, resumed bool) {
 	if !vm.m.Trace.On(runtime.CatProc | runtime.CatThread | runtime.CatSched) {
 		return
 	}

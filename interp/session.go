@@ -215,27 +215,16 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 func (vm *VM) startMain(shell *shellHooks) (*threadCtx, error) {
 	m := vm.m
 	prog := vm.prog
-	if shell != nil {
-		maxProcs, maxThreads := m.Cfg.MaxProcs, m.Cfg.MaxThreads
-		m.Cfg.MaxProcs, m.Cfg.MaxThreads = 1<<62, 1<<62
-		defer func() { m.Cfg.MaxProcs, m.Cfg.MaxThreads = maxProcs, maxThreads }()
-	}
-	p := m.NewProcess(nil, &prog.Image, "main")
-	if p == nil {
+	st := vm.newThread(runtime.Spawn{Image: &prog.Image, Name: "main", Unlimited: shell != nil}, prog.Funcs[0], nil, 64, shell)
+	t := st.Thread
+	if t == nil {
 		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold process 1", m.Cfg.MaxMemory)
 	}
-	pc := newProcCtx(p)
-	p.Ctx = pc
-	t := m.NewThread(p, "main", nil)
-	th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, 64), shell: shell}
-	t.Ctx = th
 	if m.Trace.On(runtime.CatProc) {
-		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", filepath.Base(prog.File), p.PID),
+		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", filepath.Base(prog.File), t.Proc.PID),
 			Fields: []runtime.Field{{Key: "file", Val: filepath.Base(prog.File)}}})
 	}
-	vm.enter(th, prog.Funcs[0], nil)
-	m.MakeReady(t)
-	return th, nil
+	return t.Ctx.(*threadCtx), nil
 }
 
 // enter starts a thread in fn with the given arguments: its first frame,

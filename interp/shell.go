@@ -467,7 +467,6 @@ func (s *Shell) abandon() {
 	th := s.th
 	s.m.Park(s.t, shellWaiting)
 	deep := th.unwind()
-	th.blocked = false
 	th.computeLeft, th.firstCall = 0, 0
 	if deep {
 		s.say("the statement was abandoned: the shell thread is back in main (the frames of its calls are gone)")

@@ -30,9 +30,6 @@ type threadCtx struct {
 	sp     int
 	// computeLeft is what remains of a `compute n` in progress.
 	computeLeft int64
-	// blocked is set while a blocking call waits, so its completion is
-	// traced as resumed.
-	blocked bool
 	// firstCall, when not 0, is 1 + the number of arguments of the
 	// thread's first frame, still to be traced when it first runs.
 	firstCall int

@@ -186,9 +186,6 @@ func (m *Machine) reaped(p *Process) {
 	}
 }
 
-// NewProcess creates a process from img with no threads yet. Its address
-// space has the layout of x86-64 Linux (docs/LANGUAGE.md, "Values and
-// memory"). It returns nil past max_procs, or when the memory is spent.
 // MmapSlide is how much lower the mmap area of each next pid starts, and
 // MmapSlides how many places it takes in turn.
 const (
@@ -207,8 +204,12 @@ func MmapBase(pid int) uint64 {
 	return mem.MmapTop - uint64((pid-1)%MmapSlides)*MmapSlide
 }
 
-func (m *Machine) NewProcess(parent *Process, img *Image, name string) *Process {
-	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
+// newProcess creates a process from img with no threads yet. Its address
+// space has the layout of x86-64 Linux (docs/LANGUAGE.md, "Values and
+// memory"). It returns nil past max_procs (unless unlimited), or when the
+// memory is spent.
+func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited bool) *Process {
+	if !unlimited && (int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads) {
 		return nil
 	}
 	heapSize := min(m.Cfg.HeapSize, max(m.Cfg.HeapMax, 0))
@@ -307,11 +308,11 @@ func (m *Machine) SyncHeap(p *Process) {
 	}
 }
 
-// NewThread adds a thread to p. The first thread of a process is its main
+// newThread adds a thread to p. The first thread of a process is its main
 // thread: its tid is the pid and it runs on the main stack. Every other
 // thread gets a stack of stack_size bytes in the mmap area, with a guard
 // page below it. It returns nil past max_threads.
-func (m *Machine) NewThread(p *Process, name string, creator *Thread) *Thread {
+func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
 	t := &Thread{Proc: p, Name: name, Created: m.Clock, CreatedBy: creator}
 	t.Sched.Tickets = DefaultTickets
 	if len(p.Threads) == 0 {
@@ -338,12 +339,12 @@ func (m *Machine) NewThread(p *Process, name string, creator *Thread) *Thread {
 	return t
 }
 
-// Fork creates a copy of t's process: its data, bss, heap, mappings and
+// fork creates a copy of t's process: its data, bss, heap, mappings and
 // stacks, all shared copy-on-write, as POSIX fork copies the whole address
 // space. The child has one thread, a copy of t, on the copy of t's stack;
 // the other threads' stacks are there too, with nobody to run on them. It
 // returns nil past max_procs or max_threads.
-func (m *Machine) Fork(t *Thread) (*Process, *Thread) {
+func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	parent := t.Proc
 	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
 		return nil, nil
@@ -466,17 +467,20 @@ func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*
 	}
 }
 
-// Sleep blocks t for n ticks of `sleep`: it waits for nothing but time,
-// which the views call sleeping.
-func (m *Machine) Sleep(t *Thread, n int64, what string) {
-	m.timed(t, n, what)
+// Sleep blocks t for n ticks, as sleep(3): it waits for nothing but
+// time, which the views call sleeping. It returns the tick t wakes at.
+func (m *Machine) Sleep(t *Thread, n int64) int64 {
+	m.timed(t, n, fmt.Sprintf("sleep(%d) until tick %d", n, m.Clock+n))
 	t.asleep = true
+	return t.wakeAt
 }
 
-// IO blocks t for n ticks of `io`: it waits for a device, as a thread
-// blocked on a disk does, so it is blocked and not sleeping.
-func (m *Machine) IO(t *Thread, n int64, what string) {
-	m.timed(t, n, what)
+// IO blocks t for n ticks of a device's work: it waits for a device, as
+// a thread blocked on a disk does, so it is blocked and not sleeping. It
+// returns the tick t wakes at.
+func (m *Machine) IO(t *Thread, n int64) int64 {
+	m.timed(t, n, fmt.Sprintf("io(%d) until tick %d", n, m.Clock+n))
+	return t.wakeAt
 }
 
 // timed blocks t until n ticks from now.
@@ -694,8 +698,8 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 	m.WakeAll(&p.Exited)
 }
 
-// Reap collects a zombie child: its exit status, or 128 + the signal.
-func (m *Machine) Reap(t *Thread, c *Process) int {
+// reap collects a zombie child: its exit status, or 128 + the signal.
+func (m *Machine) reap(t *Thread, c *Process) int {
 	m.reaped(c)
 	if m.Trace.On(CatProc) {
 		m.Emit(t, &Event{Cat: CatProc, Ev: "reap", Text: fmt.Sprintf("reaped zombie %d, status %d", c.PID, c.ExitStatus),

@@ -68,16 +68,14 @@ func newMachine(work int64, sets ...func(*runtime.Config)) *runtime.Machine {
 func populate(b *testing.B, m *runtime.Machine, procs, threads int) {
 	img := &runtime.Image{TextSize: 64}
 	for i := 0; i < procs; i++ {
-		p := m.NewProcess(nil, img, "worker")
-		if p == nil {
+		main := m.Start(runtime.Spawn{Image: img, Name: "worker"}).Thread
+		if main == nil {
 			b.Fatalf("process %d refused", i)
 		}
-		for j := 0; j < threads; j++ {
-			t := m.NewThread(p, "worker", nil)
-			if t == nil {
+		for j := 1; j < threads; j++ {
+			if m.Start(runtime.Spawn{Creator: main, Name: "worker"}).Thread == nil {
 				b.Fatalf("thread %d of process %d refused", j, i)
 			}
-			m.MakeReady(t)
 		}
 	}
 }
@@ -209,12 +207,10 @@ func BenchmarkSinks(b *testing.B) {
 // threads.
 func TestEndedThreadReleasesStack(t *testing.T) {
 	m := newMachine(10)
-	p := m.NewProcess(nil, &runtime.Image{TextSize: 64}, "p")
-	main := m.NewThread(p, "main", nil)
-	worker := m.NewThread(p, "worker", nil)
+	main := m.Start(runtime.Spawn{Image: &runtime.Image{TextSize: 64}, Name: "main"}).Thread
+	worker := m.Start(runtime.Spawn{Creator: main, Name: "worker"}).Thread
 	for _, th := range []*runtime.Thread{main, worker} {
 		th.Stack.Ensure(31)
-		m.MakeReady(th)
 	}
 	m.Run()
 	if worker.Stack.Words != nil {

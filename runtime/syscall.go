@@ -89,6 +89,17 @@ func (m *Machine) copyThrough(t *Thread, n int) int64 {
 	return cost
 }
 
+// EmitAt sends an event stamped with tick at and t's ids. A call that
+// costs time is traced at the tick it was made, though its cost has moved
+// the clock since (the results of such calls say when: Started.At).
+func (m *Machine) EmitAt(t *Thread, at int64, e *Event) {
+	e.T = at
+	if t != nil {
+		e.PID, e.TID = t.Proc.PID, t.TID
+	}
+	m.Trace.Emit(e)
+}
+
 // Room reports whether t's process may make objects more kernel objects,
 // fds of them descriptors: ENOMEM when the machine's memory has no room
 // for them, else EMFILE when the process has no room for the descriptors,

@@ -1,0 +1,195 @@
+package runtime
+
+import (
+	"fmt"
+
+	"proc/runtime/mem"
+)
+
+// The system calls that make, end and wait for processes and threads.
+
+// Spawn says what thread Start makes.
+type Spawn struct {
+	// Creator is the thread whose call makes the new one: a new process
+	// inherits its descriptors, and the call's cost (cost_spawn,
+	// cost_thread, cost_fork) moves the clock. Nil for a process the
+	// machine starts with (it costs nothing).
+	Creator *Thread
+	// Image, when set, makes a new process running it, whose main thread
+	// is the new thread. When nil (and Fork is not set) the new thread
+	// joins its creator's process.
+	Image *Image
+	// Fork makes a copy of the creator's process, as fork(2), whose only
+	// thread is a copy of the creator; Image, Name, Host and Sched are
+	// then not used: the copy takes its creator's.
+	Fork bool
+	// Name names the new thread, and the new process it starts.
+	Name string
+	// Host, when set, is the host a new process runs on: it keeps only
+	// its creator's descriptors that are the terminal (see MoveToHost).
+	Host string
+	// Sched are the new thread's scheduling attributes; Tickets 0 means
+	// DefaultTickets.
+	Sched SchedAttrs
+	// Unlimited makes a new process even past max_procs and max_threads
+	// (the REPL's shell, which a session always has).
+	Unlimited bool
+	// Ctx makes the executor's state of the new thread, and of its
+	// process when the call makes one (nil otherwise), which the kernel
+	// keeps in Thread.Ctx and Process.Ctx. It is called once the thread
+	// exists, before it is made ready.
+	Ctx func(t *Thread) (thread, process any)
+}
+
+// Started is what Start did.
+type Started struct {
+	// Thread is the new thread, ready to run; nil when a limit refused
+	// it.
+	Thread *Thread
+	// Limit names the limit that refused it: "max_procs=256".
+	Limit string
+	// At is the tick the call was made at, and Cost the ticks it cost:
+	// the clock is at At+Cost, where the new thread's life begins.
+	At, Cost int64
+}
+
+// Start makes a thread and returns it ready to run, as spawn (a new
+// process running an image), thread (a thread of the creator's process)
+// or fork (a copy of the creator's process) say. A new process and a
+// thread of one are refused past max_procs and max_threads, and when the
+// machine's memory (or, for a fork, the copy budget) has no room for
+// them.
+func (m *Machine) Start(s Spawn) Started {
+	at := m.Clock
+	var t *Thread
+	var cost int64
+	switch {
+	case s.Fork:
+		_, t = m.fork(s.Creator)
+		cost = m.Cfg.CostFork
+	case s.Image == nil:
+		t = m.newThread(s.Creator.Proc, s.Name, s.Creator)
+		cost = m.Cfg.CostThread
+	default:
+		var parent *Process
+		if s.Creator != nil {
+			parent = s.Creator.Proc
+			cost = m.Cfg.CostSpawn
+		}
+		if p := m.newProcess(parent, s.Image, s.Name, s.Unlimited); p != nil {
+			if s.Host != "" {
+				m.MoveToHost(p, s.Host)
+			}
+			t = m.newThread(p, s.Name, s.Creator)
+		}
+	}
+	if t == nil {
+		return Started{Limit: m.NoRoom(!s.Fork && s.Image == nil), At: at}
+	}
+	if !s.Fork {
+		t.Sched.Priority, t.Sched.Burst = s.Sched.Priority, s.Sched.Burst
+		if s.Sched.Tickets != 0 {
+			t.Sched.Tickets = s.Sched.Tickets
+		}
+	}
+	if s.Ctx != nil {
+		tc, pc := s.Ctx(t)
+		t.Ctx = tc
+		if pc != nil {
+			t.Proc.Ctx = pc
+		}
+	}
+	m.Clock += cost
+	m.MakeReady(t)
+	return Started{Thread: t, At: at, Cost: cost}
+}
+
+// JoinResult is what a join did.
+type JoinResult struct {
+	// Target is the thread joined, when there is one.
+	Target *Thread
+	// Value is what the target's function returned.
+	Value mem.Value
+	// Blocked says the target has not ended: the thread is parked until
+	// it does, and makes the call again then.
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is ESRCH (no thread tid), EPERM (it belongs to another
+	// process), EDEADLK (it is the calling thread) or EINVAL (it is the
+	// main thread: its end is the process's end).
+	Err Errno
+}
+
+// Join waits for thread tid of t's process to end, as pthread_join(3),
+// and returns what its function returned.
+func (m *Machine) Join(t *Thread, tid int64) JoinResult {
+	target := m.Thread(int(tid))
+	var err Errno
+	switch {
+	case target == nil:
+		err = ESRCH
+	case target.Proc != t.Proc:
+		err = EPERM
+	case target == t:
+		err = EDEADLK
+	case target.TID == target.Proc.PID:
+		err = EINVAL
+	}
+	if err != OK {
+		return JoinResult{Target: target, Err: err, Resumed: t.endCall()}
+	}
+	if target.State != ThreadDone {
+		m.parkCall(t, fmt.Sprintf("join(%d): waiting for thread %d/%d to end", target.TID, target.Proc.PID, target.TID), &target.Ended,
+			func() []*Thread { return []*Thread{target} })
+		return JoinResult{Target: target, Blocked: true}
+	}
+	return JoinResult{Target: target, Value: target.Result, Resumed: t.endCall()}
+}
+
+// WaitResult is what a wait did.
+type WaitResult struct {
+	// Child is the process waited for, when it exists and has not been
+	// reaped.
+	Child *Process
+	// Status is its exit status, or 128 + the signal that killed it.
+	Status int
+	// Blocked says the child has not ended: the thread is parked until
+	// it does, and makes the call again then.
+	Blocked bool
+	// Resumed says the call had blocked and completes now.
+	Resumed bool
+	// Err is ECHILD when there is no such process (Child is nil) or it
+	// is not a child of t's process.
+	Err Errno
+}
+
+// Wait waits for child process pid of t's process to end, as waitpid(2),
+// reaps it and returns its status.
+func (m *Machine) Wait(t *Thread, pid int64) WaitResult {
+	c := m.Proc(int(pid))
+	switch {
+	case c == nil || c.State == ProcReaped:
+		return WaitResult{Err: ECHILD, Resumed: t.endCall()}
+	case c.PPID != t.Proc.PID:
+		return WaitResult{Child: c, Err: ECHILD, Resumed: t.endCall()}
+	}
+	if c.State == ProcRunning {
+		m.parkCall(t, fmt.Sprintf("wait(%d): waiting for child %d to exit", c.PID, c.PID), &c.Exited,
+			func() []*Thread { return liveThreads(c) })
+		return WaitResult{Child: c, Blocked: true}
+	}
+	status := m.reap(t, c)
+	return WaitResult{Child: c, Status: status, Resumed: t.endCall()}
+}
+
+// liveThreads lists p's threads that have not ended.
+func liveThreads(p *Process) []*Thread {
+	var out []*Thread
+	for _, t := range p.Threads {
+		if t.State != ThreadDone {
+			out = append(out, t)
+		}
+	}
+	return out
+}
