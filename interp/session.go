@@ -319,7 +319,7 @@ func (vm *VM) processExit(p *runtime.Process) {
 			lostBytes += b.Size
 		}
 	}
-	p.Leaked = lostBytes
+	vm.m.NoteLeak(p, lostBytes)
 	more := []string{}
 	list := func(title string, bs []mem.Block, bytes uint64) {
 		if len(bs) == 0 {

@@ -28,7 +28,7 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	stop, executed := vm.run(t, budget)
 	// Instructions are counted locally and added to the machine's count
 	// when the thread stops (no one reads it while the thread runs).
-	vm.m.Steps += executed
+	vm.m.CountSteps(executed)
 	return stop
 }
 
@@ -78,7 +78,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			n = budget
 		}
 		th.computeLeft -= n
-		m.Clock += n
+		m.AdvanceTo(m.Clock + n)
 		if th.computeLeft > 0 {
 			return runtime.StopPreempt, 0
 		}
@@ -138,7 +138,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if clock-start >= budget && cost > 0 {
 				if !m.Alone() {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopPreempt, executed
 				}
@@ -148,7 +148,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			}
 			if executed >= stepsLeft {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return runtime.StopLimit, executed
 			}
@@ -158,13 +158,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				if points {
 					if ran > 0 && visible(th, code[pc]) {
 						fr.pc = pc
-						m.Clock = clock
+						m.AdvanceTo(clock)
 						th.sp = sp
 						return runtime.StopPoint, executed
 					}
 					ran++
 				}
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				vm.traceInsn(th, fr.fn, pc)
 				limit = executed
 			} else if cost > 0 && cost <= slice && !vm.engine.EagerBudget && m.Alone() {
@@ -211,7 +211,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			// another thread can observe, except the first it runs.
 			if ran > 0 && visible(th, in) {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return runtime.StopPoint, executed
 			}
@@ -247,14 +247,14 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		case OpStoreL:
 			sp--
 			if pctx.space.COWActive() {
-				m.Clock = clock // a copy-on-write event reads it
+				m.AdvanceTo(clock) // a copy-on-write event reads it
 				pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 			}
 			locals[in.A] = ops[sp]
 		case OpLoadG:
 			if vm.race != nil {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				vm.race.access(th, globalAddr(th, in), false)
 			}
 			if in.B == 0 {
@@ -267,7 +267,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			sp--
 			if vm.race != nil {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				vm.race.access(th, globalAddr(th, in), true)
 			}
 			if pctx.space.COWActive() {
@@ -275,7 +275,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				if in.B != 0 {
 					seg = pctx.bss
 				}
-				m.Clock = clock // a copy-on-write event reads it
+				m.AdvanceTo(clock) // a copy-on-write event reads it
 				pctx.space.NoteWrite(seg.Start + 8*uint64(in.A))
 			}
 			if in.B == 0 {
@@ -300,7 +300,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			a := ops[sp-1]
 			if !isNum(a) && a.K != mem.Nil {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K)), executed
 			}
@@ -308,13 +308,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if f != nil {
 				fr.pc = pc
 				clock += cost
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.memFault(th, f), executed
 			}
 			if vm.race != nil {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				vm.race.access(th, uint64(a.N), false)
 			}
 			ops[sp-1] = v
@@ -324,21 +324,21 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			sp -= 2
 			if !isNum(a) && a.K != mem.Nil {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K)), executed
 			}
-			m.Clock = clock // a copy-on-write event reads it
+			m.AdvanceTo(clock) // a copy-on-write event reads it
 			if f := pctx.space.Store(uint64(a.N), v); f != nil {
 				fr.pc = pc
 				clock += cost
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.memFault(th, f), executed
 			}
 			if vm.race != nil {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				vm.race.access(th, uint64(a.N), true)
 			}
 		case OpIndexAddr:
@@ -347,13 +347,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			sp--
 			if !isNum(i) {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K)), executed
 			}
 			if !isNum(p) && p.K != mem.Nil {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K)), executed
 			}
@@ -364,7 +364,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			info, ok := pctx.objects[uint64(o.N)]
 			if !ok || info.shape == nil || !isNum(o) {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.fieldFault(th, o, name, info, ok), executed
 			}
@@ -377,7 +377,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			}
 			if idx < 0 {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", "))), executed
 			}
@@ -403,20 +403,20 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			}
 			if !vm.strWork(x, y) {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return runtime.StopLimit, executed
 			}
 			r, terr, div := binary(in.Op, x, y)
 			if div {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", x, opSymbol(in.Op), y), vm.at(th)), executed
 			}
 			if terr != "" {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.typeFault(th, terr), executed
 			}
@@ -425,7 +425,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				// otherwise exhaust the host's memory.
 				fr.pc = pc
 				m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return runtime.StopLimit, executed
 			}
@@ -434,7 +434,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			x := ops[sp-1]
 			if x.K != mem.Int {
 				fr.pc = pc
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return vm.typeFault(th, "invalid operation: -"+x.K.String()), executed
 			}
@@ -465,14 +465,14 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			} else {
 				if !vm.strWork(x, y) {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
 				}
 				r, terr, _ := binary(Op(in.B), x, y)
 				if terr != "" {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
@@ -494,21 +494,21 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				}
 				if !vm.strWork(*x, mem.Value{}) {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
 				}
 				r, terr, _ := binary(op, *x, mem.IntValue(k))
 				if terr != "" {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
 				if int64(len(r.S)) > m.Cfg.MaxOutput {
 					fr.pc = pc
 					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
 				}
@@ -523,14 +523,14 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			} else {
 				if !vm.strWork(i, end) {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
 				}
 				r, terr, _ := binary(OpLt, i, end)
 				if terr != "" {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
@@ -541,28 +541,28 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		case OpIncJmp:
 			if i := &locals[in.A]; i.K == mem.Int {
 				if pctx.space.COWActive() {
-					m.Clock = clock // a copy-on-write event reads it
+					m.AdvanceTo(clock) // a copy-on-write event reads it
 					pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 				}
 				i.N++
 			} else {
 				if !vm.strWork(*i, mem.Value{}) {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
 				}
 				r, terr, _ := binary(OpAdd, *i, mem.IntValue(1))
 				if terr != "" {
 					fr.pc = pc
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
 				if int64(len(r.S)) > m.Cfg.MaxOutput {
 					fr.pc = pc
 					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
 				}
@@ -582,10 +582,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		case OpCall:
 			fr.pc = pc
 			clock += cost
-			m.Clock = clock
+			m.AdvanceTo(clock)
 			th.sp = sp
 			if stop, ok := vm.call(th, vm.prog.Funcs[in.A], int(in.B)); !ok {
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return stop, executed
 			}
@@ -599,10 +599,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		case OpRet:
 			fr.pc = pc
 			clock += cost
-			m.Clock = clock
+			m.AdvanceTo(clock)
 			th.sp = sp
 			if stop, ok := vm.ret(th); !ok {
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return stop, executed
 			}
@@ -622,24 +622,24 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				lazy = false
 			}
 			fr.pc = pc
-			m.Steps += executed // views (show stats) count instructions
+			m.CountSteps(executed) // views (show stats) count instructions
 			stepsLeft -= executed
 			executed = 0
-			m.Clock = clock
+			m.AdvanceTo(clock)
 			th.sp = sp
 			stop, ok := vm.slow(th, in)
 			sp, ops = th.sp, th.ops
 			// A slow op may have moved the clock itself (spawn's cost).
 			clock = m.Clock + cost
 			if !ok {
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return stop, executed
 			}
 			if m.Over() {
 				// A limit the operation met (max_copy, max_memory,
 				// max_trace): the run stops after it.
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				return runtime.StopLimit, executed
 			}
 			if th.computeLeft > 0 {
@@ -650,13 +650,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				th.computeLeft -= n
 				clock += n
 				if th.computeLeft > 0 {
-					m.Clock = clock
+					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopPreempt, executed
 				}
 			}
 			if in.Op == OpYield {
-				m.Clock = clock
+				m.AdvanceTo(clock)
 				th.sp = sp
 				return runtime.StopYield, executed
 			}

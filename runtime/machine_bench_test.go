@@ -34,8 +34,8 @@ func (x *burner) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		t.Ctx = left
 	}
 	n := min(budget, *left)
-	x.m.Clock += n
-	x.m.Steps += n
+	x.m.AdvanceTo(x.m.Clock + n)
+	x.m.CountSteps(n)
 	*left -= n
 	if *left == 0 {
 		x.m.EndThread(t, mem.Value{}, 0)

@@ -89,6 +89,14 @@ func (m *Machine) copyThrough(t *Thread, n int) int64 {
 	return cost
 }
 
+// AdvanceTo moves the clock to tick now, which is never before it: the
+// executor keeps the time in a register while it runs instructions and
+// hands it back before anything reads it, and when the thread stops.
+func (m *Machine) AdvanceTo(now int64) { m.Clock = now }
+
+// CountSteps adds n instructions the executor ran to the machine's count.
+func (m *Machine) CountSteps(n int64) { m.Steps += n }
+
 // EmitAt sends an event stamped with tick at and t's ids. A call that
 // costs time is traced at the tick it was made, though its cost has moved
 // the clock since (the results of such calls say when: Started.At).
