@@ -407,9 +407,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			return vm.typeFault(th, name+": want a name (string) and a size in bytes (1 to 16 MiB)"), false
 		}
 		if b == BuiltinShm {
-			a := m.Shm(p, sn, size)
-			if a == 0 {
-				return vm.badCall(th, runtime.CatIPC, name, call, vm.noMemory(), n)
+			a, err := m.Shm(th.rt, sn, size)
+			if err != runtime.OK {
+				return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
 			}
 			return done(mem.PtrValue(a), runtime.CatIPC, fmt.Sprintf("/dev/shm/%s mapped shared at %s", sn, mem.Hex(a)), false)
 		}
@@ -421,19 +421,27 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			}
 			shared = mode == "shared"
 		}
-		a := m.Mmap(p, sn, size, shared)
-		if a == 0 {
-			return vm.badCall(th, runtime.CatIPC, name, call, vm.noMemory(), n)
+		a, err := m.Mmap(th.rt, sn, size, shared)
+		if err != runtime.OK {
+			return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
 		}
 		mode := "shared"
 		if !shared {
 			mode = "private (copy on write)"
 		}
 		return done(mem.PtrValue(a), runtime.CatIPC, fmt.Sprintf("file %s mapped %s at %s", sn, mode, mem.Hex(a)), false)
-	case BuiltinMutex:
-		return done(m.NewMutex(p), runtime.CatSync, "", false)
-	case BuiltinCond:
-		return done(m.NewCond(p), runtime.CatSync, "", false)
+	case BuiltinMutex, BuiltinCond:
+		var h mem.Value
+		var err runtime.Errno
+		if b == BuiltinMutex {
+			h, err = m.NewMutex(th.rt)
+		} else {
+			h, err = m.NewCond(th.rt)
+		}
+		if err != runtime.OK {
+			return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
+		}
+		return done(h, runtime.CatSync, "", false)
 	case BuiltinSem:
 		var sname string
 		var v int64
@@ -449,7 +457,10 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if !ok || v < 0 || v > runtime.SemValueMax {
 			return vm.typeFault(th, fmt.Sprintf("sem: want sem(n) or sem(name, n) with 0 <= n <= %d", runtime.SemValueMax)), false
 		}
-		h, sem := m.NewSem(p, sname, v)
+		h, sem, err := m.NewSem(th.rt, sname, v)
+		if err != runtime.OK {
+			return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
+		}
 		return done(h, runtime.CatSync, fmt.Sprintf("value %d", sem.Value), false)
 	case BuiltinDown, BuiltinUp:
 		o, why := p.SyncOf(args[0], runtime.HandleSem)

@@ -59,16 +59,16 @@ type queueTimer struct {
 	q  *WaitQueue
 }
 
-// WakeAt wakes every thread waiting on q at tick t.
-func (m *Machine) WakeAt(q *WaitQueue, t int64) {
+// wakeQueueAt wakes every thread waiting on q at tick t.
+func (m *Machine) wakeQueueAt(q *WaitQueue, t int64) {
 	m.qtimers = append(m.qtimers, queueTimer{t, q})
 }
 
-// MoveToHost puts a new process on another host. Descriptors do not cross
+// moveToHost puts a new process on another host. Descriptors do not cross
 // hosts: it keeps only those that are the terminal, so it can reach the
 // parent's host only over sockets. 0, 1 and 2 are not always the terminal:
 // a pipe made after close 1 is descriptor 1.
-func (m *Machine) MoveToHost(p *Process, host string) {
+func (m *Machine) moveToHost(p *Process, host string) {
 	if host == p.Host {
 		return
 	}

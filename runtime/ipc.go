@@ -89,7 +89,7 @@ const MaxFDs = 1024
 func (p *Process) FDRoom(n int) bool { return len(p.FDs)+n <= MaxFDs }
 
 // newFD installs f at the lowest free descriptor of p. The caller made
-// sure a descriptor fits in memory (ObjectFits).
+// sure a descriptor fits in memory (objectFits).
 func (m *Machine) newFD(p *Process, f *File) int {
 	m.Mem.Charge(ObjectCost)
 	for n := 0; ; n++ {
@@ -150,12 +150,12 @@ func (m *Machine) closeFD(p *Process, n int) bool {
 	case FDPipeRead:
 		f.Pipe.Readers--
 		if f.Pipe.Readers == 0 {
-			m.WakeAll(&f.Pipe.NotFull) // writers now get SIGPIPE
+			m.wakeAll(&f.Pipe.NotFull) // writers now get SIGPIPE
 		}
 	case FDPipeWrite:
 		f.Pipe.Writers--
 		if f.Pipe.Writers == 0 {
-			m.WakeAll(&f.Pipe.NotEmpty) // readers now see end of file
+			m.wakeAll(&f.Pipe.NotEmpty) // readers now see end of file
 		}
 	case FDSocket:
 		if f.refs == 0 {
@@ -164,7 +164,7 @@ func (m *Machine) closeFD(p *Process, n int) bool {
 	case FDListener:
 		if f.refs == 0 {
 			delete(m.host(f.Listener.Host).Listeners, f.Listener.Port)
-			m.WakeAll(&f.Listener.Pending)
+			m.wakeAll(&f.Listener.Pending)
 		}
 	}
 	return true
@@ -182,9 +182,9 @@ func (m *Machine) closeAll(p *Process) {
 	}
 }
 
-// CopyCost is what moving n bytes through the kernel costs: cost_copy
+// copyCost is what moving n bytes through the kernel costs: cost_copy
 // ticks per 64 bytes, at least one unit per operation.
-func (m *Machine) CopyCost(n int) int64 {
+func (m *Machine) copyCost(n int) int64 {
 	units := int64((n + 63) / 64)
 	if units < 1 {
 		units = 1
@@ -211,7 +211,7 @@ func (m *Machine) NewPipe(t *Thread) (r, w int, err Errno) {
 	if !t.Proc.FDRoom(2) {
 		return 0, 0, EMFILE
 	}
-	if !m.ObjectFits(3) {
+	if !m.objectFits(3) {
 		return 0, 0, ENOMEM
 	}
 	r, w = m.newPipe(t.Proc)
@@ -228,10 +228,10 @@ func (m *Machine) newPipe(p *Process) (int, int) {
 	return r, w
 }
 
-// Holders lists the processes (and descriptor numbers) that hold an end
+// holderNames lists the processes (and descriptor numbers) that hold an end
 // of the pipe, for the deadlock report: "write end open in process 1 (fd
 // 4)" is how a forgotten close shows itself.
-func (m *Machine) Holders(pp *Pipe, kind FDKind) []string {
+func (m *Machine) holderNames(pp *Pipe, kind FDKind) []string {
 	var out []string
 	for _, p := range m.procs {
 		if p.State != ProcRunning {
@@ -279,7 +279,7 @@ func (m *Machine) blockOnPipe(t *Thread, fd int64, pp *Pipe, read bool) {
 		m.parkCall(t, fmt.Sprintf("recv(%d): pipe %d is empty and its write end is open", fd, pp.ID), &pp.NotEmpty,
 			func() []*Thread { return m.holderThreads(pp, FDPipeWrite) })
 		t.Detail = func() []string {
-			return []string{"write end still open in: " + strings.Join(m.Holders(pp, FDPipeWrite), ", ")}
+			return []string{"write end still open in: " + strings.Join(m.holderNames(pp, FDPipeWrite), ", ")}
 		}
 		return
 	}
@@ -434,7 +434,7 @@ func (m *Machine) Connect(t *Thread, host string, port int64) (int, Errno) {
 	s := &Socket{ID: m.sockets, Host: host, EOFAt: -1, Port: port}
 	c.Peer, s.Peer = s, c
 	l.Queue = append(l.Queue, s)
-	m.WakeAll(&l.Pending)
+	m.wakeAll(&l.Pending)
 	return m.newFD(p, &File{Kind: FDSocket, Sock: c, refs: 1}), OK
 }
 
@@ -519,7 +519,7 @@ func (m *Machine) closeSocket(s *Socket) {
 			at = p.In[n-1].at
 		}
 		p.EOFAt = at
-		m.WakeAt(&p.Readers, at)
+		m.wakeQueueAt(&p.Readers, at)
 	}
 }
 
@@ -584,7 +584,7 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 		t.call.sent += k
 		r.Taken, r.Total = k, t.call.sent
 		r.Cost = m.copyThrough(t, k)
-		m.WakeAll(&pp.NotEmpty)
+		m.wakeAll(&pp.NotEmpty)
 		if k < len(rest) {
 			// A partial write: the rest waits for room.
 			m.blockOnPipe(t, fd, pp, false)
@@ -600,7 +600,7 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 		}
 		q.push(Message{Val: v, Prio: prio, Sender: t.Proc.PID, size: len(data)})
 		r.Cost = m.copyThrough(t, len(data))
-		m.WakeAll(&q.NotEmpty)
+		m.wakeAll(&q.NotEmpty)
 		r.Queued = len(q.Msgs)
 	case FDSocket:
 		s := f.Sock
@@ -612,7 +612,7 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 		r.Arrives = m.Clock + m.Cfg.NetLatency
 		m.Mem.Charge(MessageCost + int64(len(data)))
 		s.Peer.In = append(s.Peer.In, segment{r.Arrives, data})
-		m.WakeAt(&s.Peer.Readers, r.Arrives)
+		m.wakeQueueAt(&s.Peer.Readers, r.Arrives)
 		r.Cost = m.copyThrough(t, len(data))
 	default:
 		r.Err = EINVAL
@@ -683,7 +683,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 		m.Mem.Release(int64(k))
 		r.Value, r.Bytes = mem.StrValue(data), k
 		r.Cost = m.copyThrough(t, k)
-		m.WakeAll(&pp.NotFull)
+		m.wakeAll(&pp.NotFull)
 	case FDMQueue:
 		q := f.MQ
 		if len(q.Msgs) == 0 {
@@ -694,7 +694,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 		msg := q.pop()
 		r.Value, r.Bytes, r.Prio, r.Sender = msg.Val, msg.size, msg.Prio, msg.Sender
 		r.Cost = m.copyThrough(t, msg.size)
-		m.WakeAll(&q.NotFull)
+		m.wakeAll(&q.NotFull)
 	case FDSocket:
 		s := f.Sock
 		data, got, eof := m.socketRecv(s, max)
@@ -710,4 +710,37 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 	}
 	r.Resumed = t.endCall()
 	return r
+}
+
+// Shm maps the named shared memory segment of t's host into t's process,
+// as shm_open(3) and mmap(2) together, creating it with size bytes, and
+// returns its address there; a segment keeps the size it was created
+// with. Every process that maps it sees the same words, with no copy. It
+// fails with ENOMEM when the machine's memory has no room for it.
+func (m *Machine) Shm(t *Thread, name string, size int64) (uint64, Errno) {
+	if err := m.Room(t, 2, 0); err != OK {
+		return 0, err
+	}
+	a := m.shm(t.Proc, name, size)
+	if a == 0 {
+		return 0, ENOMEM
+	}
+	return a, OK
+}
+
+// Mmap maps a file of t's host's virtual file system into t's process, as
+// mmap(2), creating it zero-filled or growing it to size bytes, and
+// returns its address there. A shared mapping sees the file's words as
+// every other shared one does; a private one starts as a copy and copies
+// each page on its first write. It fails with ENOMEM when the machine's
+// memory has no room for the file or the copy.
+func (m *Machine) Mmap(t *Thread, name string, size int64, shared bool) (uint64, Errno) {
+	if err := m.Room(t, 2, 0); err != OK {
+		return 0, err
+	}
+	a := m.mmap(t.Proc, name, size, shared)
+	if a == 0 {
+		return 0, ENOMEM
+	}
+	return a, OK
 }

@@ -193,14 +193,14 @@ func (m *Machine) releaseMemory(p *Process) {
 	p.Sync = map[int]*SyncObject{}
 }
 
-// ObjectFits reports whether n more kernel objects fit in memory. The
+// objectFits reports whether n more kernel objects fit in memory. The
 // system calls that make them (pipe, mqueue, mutex, sem, cond, listen,
 // connect, accept) fail, returning nil, when they do not.
-func (m *Machine) ObjectFits(n int) bool { return m.Mem.Fits(ObjectCost * int64(n)) }
+func (m *Machine) objectFits(n int) bool { return m.Mem.Fits(ObjectCost * int64(n)) }
 
-// NoRoom names the limit that kept a process (or, with thread, a thread)
+// noRoom names the limit that kept a process (or, with thread, a thread)
 // from being made: "max_procs=256", "max_memory=67108864"...
-func (m *Machine) NoRoom(thread bool) string {
+func (m *Machine) noRoom(thread bool) string {
 	switch {
 	case !thread && int64(m.LiveProcs()) >= m.Cfg.MaxProcs:
 		return fmt.Sprintf("max_procs=%d", m.Cfg.MaxProcs)
@@ -213,7 +213,7 @@ func (m *Machine) NoRoom(thread bool) string {
 }
 
 // refuse notes that a process could not be made for want of memory or
-// of copy budget, for NoRoom, and reports false.
+// of copy budget, for noRoom, and reports false.
 func (m *Machine) refuse(copyFits bool) bool {
 	m.budgets.copyRefused = !copyFits
 	return false

@@ -493,9 +493,9 @@ func (m *Machine) timed(t *Thread, n int64, what string) {
 	m.sleepers.push(t)
 }
 
-// WakeAll makes every thread waiting on q ready (each retries what it was
+// wakeAll makes every thread waiting on q ready (each retries what it was
 // doing). It reports whether any thread woke.
-func (m *Machine) WakeAll(q *WaitQueue) bool {
+func (m *Machine) wakeAll(q *WaitQueue) bool {
 	if len(q.waiters) == 0 {
 		return false
 	}
@@ -509,8 +509,8 @@ func (m *Machine) WakeAll(q *WaitQueue) bool {
 	return true
 }
 
-// WakeOne makes the first thread waiting on q ready and returns it.
-func (m *Machine) WakeOne(q *WaitQueue) *Thread {
+// wakeOne makes the first thread waiting on q ready and returns it.
+func (m *Machine) wakeOne(q *WaitQueue) *Thread {
 	for len(q.waiters) > 0 {
 		t := q.waiters[0]
 		q.waiters = q.waiters[1:]
@@ -596,7 +596,7 @@ func (m *Machine) finishThread(t *Thread) {
 		t.Stack.Release()
 	}
 	t.WaitingFor = ""
-	m.WakeAll(&t.Ended)
+	m.wakeAll(&t.Ended)
 }
 
 // ExitProcess ends p with an exit status, of which only the low 8 bits
@@ -677,7 +677,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 					Fields: []Field{{"child", c.PID}}})
 			}
 			if c.State == ProcZombie {
-				m.WakeAll(&c.Exited)
+				m.wakeAll(&c.Exited)
 			}
 		} else {
 			c.PPID = 0
@@ -695,7 +695,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		m.Emit(t, &Event{Cat: CatProc, Ev: "zombie", Text: fmt.Sprintf("zombie: process %d waits for its parent %d to wait", p.PID, p.PPID),
 			Fields: []Field{{"parent", p.PPID}}})
 	}
-	m.WakeAll(&p.Exited)
+	m.wakeAll(&p.Exited)
 }
 
 // reap collects a zombie child: its exit status, or 128 + the signal.
@@ -745,7 +745,7 @@ func (m *Machine) fireTimers() {
 		}
 		m.qtimers = keep
 		for _, qt := range due {
-			m.WakeAll(qt.q)
+			m.wakeAll(qt.q)
 		}
 	}
 	// The sleepers wake earliest first, in the order they went to sleep

@@ -25,8 +25,9 @@ type Spawn struct {
 	Fork bool
 	// Name names the new thread, and the new process it starts.
 	Name string
-	// Host, when set, is the host a new process runs on: it keeps only
-	// its creator's descriptors that are the terminal (see MoveToHost).
+	// Host, when set, is the host a new process runs on. Descriptors do
+	// not cross hosts: it keeps only those of its creator's that are the
+	// terminal.
 	Host string
 	// Sched are the new thread's scheduling attributes; Tickets 0 means
 	// DefaultTickets.
@@ -78,13 +79,13 @@ func (m *Machine) Start(s Spawn) Started {
 		}
 		if p := m.newProcess(parent, s.Image, s.Name, s.Unlimited); p != nil {
 			if s.Host != "" {
-				m.MoveToHost(p, s.Host)
+				m.moveToHost(p, s.Host)
 			}
 			t = m.newThread(p, s.Name, s.Creator)
 		}
 	}
 	if t == nil {
-		return Started{Limit: m.NoRoom(!s.Fork && s.Image == nil), At: at}
+		return Started{Limit: m.noRoom(!s.Fork && s.Image == nil), At: at}
 	}
 	if !s.Fork {
 		t.Sched.Priority, t.Sched.Burst = s.Sched.Priority, s.Sched.Burst

@@ -49,28 +49,49 @@ const (
 	HandleCond  = "cond"
 )
 
-// NewMutex makes a mutex in p and returns its handle.
-func (m *Machine) NewMutex(p *Process) mem.Value {
+// NewMutex makes a mutex in t's process, as pthread_mutex_init(3), and
+// returns its handle. It fails with ENOMEM when the machine's memory has
+// no room for it.
+func (m *Machine) NewMutex(t *Thread) (mem.Value, Errno) {
+	if err := m.Room(t, 2, 0); err != OK {
+		return mem.NilValue, err
+	}
 	m.Mem.Charge(ObjectCost)
 	m.syncIDs++
 	mu := &Mutex{ID: m.syncIDs}
-	p.Sync[mu.ID] = &SyncObject{Mutex: mu}
-	return mem.Value{K: mem.Handle, N: int64(mu.ID), S: HandleMutex}
+	t.Proc.Sync[mu.ID] = &SyncObject{Mutex: mu}
+	return mem.Value{K: mem.Handle, N: int64(mu.ID), S: HandleMutex}, OK
 }
 
-// NewCond makes a condition variable in p and returns its handle.
-func (m *Machine) NewCond(p *Process) mem.Value {
+// NewCond makes a condition variable in t's process, as
+// pthread_cond_init(3), and returns its handle. It fails with ENOMEM when
+// the machine's memory has no room for it.
+func (m *Machine) NewCond(t *Thread) (mem.Value, Errno) {
+	if err := m.Room(t, 2, 0); err != OK {
+		return mem.NilValue, err
+	}
 	m.Mem.Charge(ObjectCost)
 	m.syncIDs++
 	c := &Cond{ID: m.syncIDs}
-	p.Sync[c.ID] = &SyncObject{Cond: c}
-	return mem.Value{K: mem.Handle, N: int64(c.ID), S: HandleCond}
+	t.Proc.Sync[c.ID] = &SyncObject{Cond: c}
+	return mem.Value{K: mem.Handle, N: int64(c.ID), S: HandleCond}, OK
 }
 
-// NewSem makes an anonymous semaphore in p, or opens (creating it with n)
-// the named semaphore of p's host. It returns its handle and the
-// semaphore.
-func (m *Machine) NewSem(p *Process, name string, n int64) (mem.Value, *Sem) {
+// NewSem makes an anonymous semaphore of value n in t's process, as
+// sem_init(3), or opens the named one of t's host, as sem_open(3),
+// creating it with value n. It returns its handle and the semaphore, or
+// fails with ENOMEM when the machine's memory has no room for it.
+func (m *Machine) NewSem(t *Thread, name string, n int64) (mem.Value, *Sem, Errno) {
+	if err := m.Room(t, 2, 0); err != OK {
+		return mem.NilValue, nil, err
+	}
+	h, s := m.newSem(t.Proc, name, n)
+	return h, s, OK
+}
+
+// newSem makes an anonymous semaphore in p, or opens (creating it with n)
+// the named semaphore of p's host.
+func (m *Machine) newSem(p *Process, name string, n int64) (mem.Value, *Sem) {
 	if name != "" {
 		h := m.host(p.Host)
 		s, ok := h.Sems[name]
@@ -218,7 +239,7 @@ func (m *Machine) unlock(t *Thread, mu *Mutex) bool {
 		return false
 	}
 	mu.Owner = nil
-	if next := m.WakeOne(&mu.Waiters); next != nil {
+	if next := m.wakeOne(&mu.Waiters); next != nil {
 		mu.Owner = next
 	}
 	return true
@@ -286,7 +307,7 @@ func (m *Machine) Up(t *Thread, s *Sem) SemResult {
 // up increments s, or hands the unit straight to the first waiter. It
 // reports false, changing nothing, when s is already at SemValueMax.
 func (m *Machine) up(s *Sem) bool {
-	if next := m.WakeOne(&s.Waiters); next != nil {
+	if next := m.wakeOne(&s.Waiters); next != nil {
 		next.granted = true
 		return true
 	}
@@ -336,7 +357,7 @@ func (m *Machine) CondWait(t *Thread, c *Cond, mu *Mutex, call string) CondWaitR
 // CondSignal wakes the first thread waiting on c, as
 // pthread_cond_signal(3), and returns how many woke (0 or 1).
 func (m *Machine) CondSignal(t *Thread, c *Cond) int {
-	if m.WakeOne(&c.Waiters) != nil {
+	if m.wakeOne(&c.Waiters) != nil {
 		return 1
 	}
 	return 0
@@ -346,7 +367,7 @@ func (m *Machine) CondSignal(t *Thread, c *Cond) int {
 // pthread_cond_broadcast(3), and returns how many woke.
 func (m *Machine) CondBroadcast(t *Thread, c *Cond) int {
 	n := c.Waiters.Len()
-	m.WakeAll(&c.Waiters)
+	m.wakeAll(&c.Waiters)
 	return n
 }
 

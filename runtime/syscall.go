@@ -82,7 +82,7 @@ func (t *Thread) InCall() bool { return t.call.blocked }
 // against max_copy (past it the run stops after this call). It returns
 // the cost.
 func (m *Machine) copyThrough(t *Thread, n int) int64 {
-	cost := m.CopyCost(n)
+	cost := m.copyCost(n)
 	m.Clock += cost
 	t.Proc.Copied += int64(n)
 	m.Copy(int64(n))
@@ -115,7 +115,7 @@ func (m *Machine) EmitAt(t *Thread, at int64, e *Event) {
 // first when a failure for want of room must come before its own checks
 // of the call's arguments. A failure ends the call t was in.
 func (m *Machine) Room(t *Thread, objects, fds int) Errno {
-	if !m.ObjectFits(objects) {
+	if !m.objectFits(objects) {
 		t.endCall()
 		return ENOMEM
 	}

@@ -65,10 +65,10 @@ func (m *Machine) newSharedObject(name string, size uint64) *SharedObject {
 	return &SharedObject{Name: name, Size: size, Shared: &mem.Shared{Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}}
 }
 
-// Shm maps the named shared memory segment of p's host (creating it) and
+// shm maps the named shared memory segment of p's host (creating it) and
 // returns its address in p. A segment keeps the size it was created with.
 // It returns 0 when the memory to make the segment is spent.
-func (m *Machine) Shm(p *Process, name string, size int64) uint64 {
+func (m *Machine) shm(p *Process, name string, size int64) uint64 {
 	h := m.host(p.Host)
 	obj, ok := h.Shm[name]
 	if !ok {
@@ -82,10 +82,10 @@ func (m *Machine) Shm(p *Process, name string, size int64) uint64 {
 	return seg.Start
 }
 
-// Mmap maps a file of p's host's virtual file system (created zero-filled,
+// mmap maps a file of p's host's virtual file system (created zero-filled,
 // or grown, to size bytes), shared or private, and returns its address.
 // It returns 0 when the memory for the file or the private copy is spent.
-func (m *Machine) Mmap(p *Process, name string, size int64, shared bool) uint64 {
+func (m *Machine) mmap(p *Process, name string, size int64, shared bool) uint64 {
 	h := m.host(p.Host)
 	obj, ok := h.Files[name]
 	// A private mapping is a copy of the file.
