@@ -107,7 +107,7 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 // operands; the copy a fork makes goes on where its creator is. shell is
 // set for the REPL's shell thread.
 func (vm *VM) newThread(req runtime.Spawn, fn *Func, args []mem.Value, ops int, shell *shellHooks) runtime.Started {
-	req.Ctx = func(t *runtime.Thread) (any, any) {
+	return vm.m.Start(req, func(t *runtime.Thread) (any, any) {
 		if req.Fork {
 			return forkCtx(req.Creator.Ctx.(*threadCtx), t, vm.m.Memory())
 		}
@@ -122,8 +122,7 @@ func (vm *VM) newThread(req runtime.Spawn, fn *Func, args []mem.Value, ops int, 
 		th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, ops), shell: shell}
 		vm.enter(th, fn, args)
 		return th, newProc
-	}
-	return vm.m.Start(req)
+	})
 }
 
 // forkCtx makes the context of ct, the copy of th that a fork made, and

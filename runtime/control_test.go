@@ -49,7 +49,7 @@ func TestPauseLeavesConfig(t *testing.T) {
 	x := &stepper{work: 1000}
 	m := runtime.NewMachine(cfg, runtime.NewTracer(0, runtime.NewTextSink(io.Discard, io.Discard, true)), x)
 	x.m = m
-	p := m.Start(runtime.Spawn{Image: &runtime.Image{TextSize: 64}, Name: "worker"}).Thread.Proc
+	p := m.Start(runtime.Spawn{Image: &runtime.Image{TextSize: 64}, Name: "worker"}, nil).Thread.Proc
 
 	if end := m.RunUntil(runtime.Leg{Pause: 10}); end != runtime.LegPaused {
 		t.Fatalf("leg ended %v, want paused", end)

@@ -68,12 +68,12 @@ func newMachine(work int64, sets ...func(*runtime.Config)) *runtime.Machine {
 func populate(b *testing.B, m *runtime.Machine, procs, threads int) {
 	img := &runtime.Image{TextSize: 64}
 	for i := 0; i < procs; i++ {
-		main := m.Start(runtime.Spawn{Image: img, Name: "worker"}).Thread
+		main := m.Start(runtime.Spawn{Image: img, Name: "worker"}, nil).Thread
 		if main == nil {
 			b.Fatalf("process %d refused", i)
 		}
 		for j := 1; j < threads; j++ {
-			if m.Start(runtime.Spawn{Creator: main, Name: "worker"}).Thread == nil {
+			if m.Start(runtime.Spawn{Creator: main, Name: "worker"}, nil).Thread == nil {
 				b.Fatalf("thread %d of process %d refused", j, i)
 			}
 		}
@@ -207,8 +207,8 @@ func BenchmarkSinks(b *testing.B) {
 // threads.
 func TestEndedThreadReleasesStack(t *testing.T) {
 	m := newMachine(10)
-	main := m.Start(runtime.Spawn{Image: &runtime.Image{TextSize: 64}, Name: "main"}).Thread
-	worker := m.Start(runtime.Spawn{Creator: main, Name: "worker"}).Thread
+	main := m.Start(runtime.Spawn{Image: &runtime.Image{TextSize: 64}, Name: "main"}, nil).Thread
+	worker := m.Start(runtime.Spawn{Creator: main, Name: "worker"}, nil).Thread
 	for _, th := range []*runtime.Thread{main, worker} {
 		th.Stack.Ensure(31)
 	}

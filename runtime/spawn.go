@@ -35,11 +35,6 @@ type Spawn struct {
 	// Unlimited makes a new process even past max_procs and max_threads
 	// (the REPL's shell, which a session always has).
 	Unlimited bool
-	// Ctx makes the executor's state of the new thread, and of its
-	// process when the call makes one (nil otherwise), which the kernel
-	// keeps in Thread.Ctx and Process.Ctx. It is called once the thread
-	// exists, before it is made ready.
-	Ctx func(t *Thread) (thread, process any)
 }
 
 // Started is what Start did.
@@ -60,7 +55,12 @@ type Started struct {
 // thread of one are refused past max_procs and max_threads, and when the
 // machine's memory (or, for a fork, the copy budget) has no room for
 // them.
-func (m *Machine) Start(s Spawn) Started {
+//
+// ctx, when not nil, makes the executor's state of the new thread, and of
+// its process when the call makes one (nil otherwise), which the kernel
+// keeps in Thread.Ctx and Process.Ctx. It is called once the thread
+// exists, before it is made ready.
+func (m *Machine) Start(s Spawn, ctx func(t *Thread) (thread, process any)) Started {
 	at := m.Clock
 	var t *Thread
 	var cost int64
@@ -93,8 +93,8 @@ func (m *Machine) Start(s Spawn) Started {
 			t.Sched.Tickets = s.Sched.Tickets
 		}
 	}
-	if s.Ctx != nil {
-		tc, pc := s.Ctx(t)
+	if ctx != nil {
+		tc, pc := ctx(t)
 		t.Ctx = tc
 		if pc != nil {
 			t.Proc.Ctx = pc
