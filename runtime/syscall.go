@@ -20,14 +20,14 @@ type Errno uint8
 const (
 	OK           Errno = iota // the call did not fail
 	EBADF                     // the descriptor is not open
-	EINVAL                    // the descriptor or object is not of a kind the call takes
+	EINVAL                    // the descriptor or thread is not of a kind the call takes
 	EMFILE                    // the process holds MaxFDs descriptors
 	ENOMEM                    // the machine's memory has no room for the object
 	EPIPE                     // a write with no reader left: the writer dies of SIGPIPE
 	EADDRINUSE                // the port is taken
 	ECONNREFUSED              // nobody listens on the port
 	EDEADLK                   // the call would wait for the calling thread itself
-	EPERM                     // the thread does not hold what it gives back
+	EPERM                     // not the caller's: a mutex it does not hold, another process's thread
 	EOVERFLOW                 // a semaphore is at SemValueMax
 	ESRCH                     // no such thread
 	ECHILD                    // no such child process
@@ -72,10 +72,6 @@ func (t *Thread) endCall() bool {
 	t.call = pendingCall{}
 	return resumed
 }
-
-// InCall reports whether t is parked in a system call that will complete
-// when it wakes (its completion is then traced as resumed).
-func (t *Thread) InCall() bool { return t.call.blocked }
 
 // copyThrough moves n bytes through the kernel for t's process: the cost
 // in ticks is paid now, the bytes are counted against the process and
