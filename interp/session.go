@@ -191,11 +191,9 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 	m := runtime.NewMachine(cfg, runtime.NewTracer(opts.Trace, sink), vm)
 	vm.m = m
 	s.M, s.VM = m, vm
-	m.RecordSlices = opts.Gantt
-	m.RecordWaits = opts.Gantt
+	m.RecordTimeline(opts.Gantt || opts.Chrome != nil, opts.Gantt)
 	if opts.Chrome != nil {
 		s.chrome = m.RecordChrome()
-		m.RecordSlices = true
 	}
 	if opts.Race && opts.newRace != nil {
 		vm.race = opts.newRace(vm)

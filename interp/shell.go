@@ -418,7 +418,7 @@ type legEnd struct {
 // leg runs the machine with the current settings and reports a stop.
 func (s *Shell) leg(leg runtime.Leg) legEnd {
 	m := s.m
-	m.Cfg = s.cfg
+	m.SetConfig(s.cfg)
 	// max_output, max_ticks, max_slices, max_trace and max_copy count what
 	// one input spends, as max_steps its steps.
 	m.ResetBudgets()
@@ -663,7 +663,7 @@ func (s *Shell) Settings() []string {
 // were not taken.
 func (s *Shell) setConfig(cfg runtime.Config, keys []string, kept map[string]string) {
 	s.cfg = cfg
-	s.m.Cfg = cfg
+	s.m.SetConfig(cfg)
 	said := map[string]bool{}
 	for _, k := range keys {
 		if said[k] {

@@ -59,6 +59,18 @@ func (m *Machine) ResetBudgets() {
 	m.alarm = m.Mem.Over
 }
 
+// RecordTimeline makes the machine keep the timeline of who ran when
+// (Slices), for --gantt and --chrome, and with waits of who waited when,
+// and how (Waits), for --gantt.
+func (m *Machine) RecordTimeline(slices, waits bool) {
+	m.recordSlices, m.recordWaits = slices, waits
+}
+
+// SetConfig makes cfg the machine's settings from now on: the REPL's
+// :set changes them between two stretches of a run. The limits that
+// count per stretch take them at the next ResetBudgets.
+func (m *Machine) SetConfig(cfg Config) { m.Cfg = cfg }
+
 // Memory returns the meter of the machine's memory.
 func (m *Machine) Memory() *mem.Meter { return m.Mem }
 

@@ -80,12 +80,12 @@ type Machine struct {
 	syncIDs   int
 
 	liveProcs, liveThreads int
-	// RecordSlices keeps the timeline of who ran when (Slices), for
+	// recordSlices keeps the timeline of who ran when (Slices), for
 	// --gantt and --chrome.
-	RecordSlices bool
-	// RecordWaits keeps the timeline of who waited when, and how (Waits),
+	recordSlices bool
+	// recordWaits keeps the timeline of who waited when, and how (Waits),
 	// for --gantt.
-	RecordWaits bool
+	recordWaits bool
 	// Waits records who waited when: ready, blocked or asleep.
 	Waits []Wait
 	// timelineCut is set when a stretch did not fit in Slices or Waits;
@@ -872,7 +872,7 @@ func (m *Machine) dispatch(t *Thread) {
 			// end of that instruction, and its life with it.
 			t.EndedAt = m.Clock
 		}
-		if ran > 0 && m.RecordSlices {
+		if ran > 0 && m.recordSlices {
 			if n := len(m.Slices); n > 0 && m.Slices[n-1].TID == t.TID && m.Slices[n-1].End == start {
 				m.Slices[n-1].End = m.Clock // the same thread ran on
 			} else {

@@ -73,7 +73,7 @@ func (m *Machine) waited(t *Thread, s Waiting, now int64) {
 	case WaitSleeping:
 		t.Times.Sleeping += n
 	}
-	if m.RecordWaits {
+	if m.recordWaits {
 		m.recordWait(Wait{TID: t.TID, State: s, Start: t.since, End: now})
 	}
 }
