@@ -1,505 +1,119 @@
-package interp
+package interp_test
+
+// The searches of package explore with and without what only this
+// package's tests can set: the fast path off, the reference race detector.
 
 import (
 	"context"
 	"fmt"
-	goruntime "runtime"
-	"sort"
+	"os"
 	"strings"
 	"testing"
-	"time"
+
+	"proc/interp"
+	"proc/interp/explore"
 )
 
-func explore(t *testing.T, src string, opts ExploreOptions) *ExploreResult {
-	t.Helper()
-	prog, err := Load("e.proc", []byte(src))
+// exploreRun explores prog with or without the fast path and returns what
+// it found: the schedules, each outcome with a schedule that reaches it,
+// and the races.
+func exploreRun(prog *interp.Program, opts explore.Options, fast bool) string {
+	opts.Session.Engine = interp.Engine{NoFastPath: !fast}
+	res, err := explore.Run(context.Background(), prog, opts)
 	if err != nil {
-		t.Fatal(err)
+		return "explore: " + err.Error()
 	}
-	res, err := Explore(context.Background(), prog, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-func outputs(res *ExploreResult) []string {
-	var out []string
+	var b strings.Builder
+	fmt.Fprintf(&b, "schedules %d pruned %d complete %v\n", res.Schedules, res.Pruned, res.Complete)
 	for _, o := range res.Outcomes {
-		out = append(out, strings.TrimSpace(o.Output))
+		fmt.Fprintf(&b, "%q %v %v %v %q %d %s\n", o.Output, o.Exits, o.Faults, o.Deadlock, o.Stopped, o.Schedules, o.Schedule)
 	}
-	sort.Strings(out)
-	return out
+	for _, r := range res.Races {
+		fmt.Fprintf(&b, "race %s\n", r.Schedule)
+	}
+	return b.String()
 }
 
-func counterScript(n int, locked bool) string {
-	body := "counter = counter + 1"
-	if locked {
-		body = "lock m\n        counter = counter + 1\n        unlock m"
-	}
-	return fmt.Sprintf(`global counter = 0
-func inc(m) {
-    for i in 0..%d {
-        %s
-    }
-}
-let m = mutex()
-let a = thread inc(m)
-let b = thread inc(m)
-join a
-join b
-print counter
-`, n, body)
-}
-
-// TestExploreLostUpdate: the classic outcomes of two unlocked increments.
-func TestExploreLostUpdate(t *testing.T) {
+// TestFastPathSameExplore explores the examples written for explore, and
+// the cases of TestFastPathSameTrace, with and without the fast path, and
+// requires the same schedules, outcomes and races: the fast path runs
+// only what no other thread can observe, so the scheduling points are the
+// same.
+func TestFastPathSameExplore(t *testing.T) {
 	t.Parallel()
-	for n := 1; n <= 3; n++ {
-		res := explore(t, counterScript(n, false), ExploreOptions{Preemptions: -1})
-		var want []string
-		lo := 2
-		if n == 1 {
-			lo = 1
-		}
-		for v := lo; v <= 2*n; v++ {
-			want = append(want, fmt.Sprint(v))
-		}
-		sort.Strings(want)
-		if got := outputs(res); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("n=%d: outcomes %v, want %v", n, got, want)
-		}
-		if !res.Complete {
-			t.Errorf("n=%d: search not complete", n)
-		}
-		t.Logf("n=%d: %d schedules, %d pruned", n, res.Schedules, res.Pruned)
+	progs := map[string][]byte{}
+	for name, src := range interp.FastCases {
+		progs[name] = []byte(src)
 	}
-}
-
-// TestExploreCompoundLostUpdate: a compound assignment is a load, the
-// operation and a store, on every kind of target, so two unlocked ones
-// lose updates as the long form does; on a name it is the long form's
-// very code.
-func TestExploreCompoundLostUpdate(t *testing.T) {
-	t.Parallel()
-	script := func(stmt string) string {
-		return fmt.Sprintf(`global counter = 0
-global cell
-global box
-global ptr
-func inc() {
-    for i in 0..2 {
-        %s
-    }
-}
-cell = [0]
-box = {n: 0}
-ptr = &counter
-let a = thread inc()
-let b = thread inc()
-join a
-join b
-print counter + cell[0] + box.n
-free cell
-free box
-`, stmt)
-	}
-	for _, stmt := range []string{"counter += 1", "cell[0] += 1", "box.n += 1", "*ptr += 1"} {
-		res := explore(t, script(stmt), ExploreOptions{Preemptions: -1})
-		if got := outputs(res); fmt.Sprint(got) != "[2 3 4]" || !res.Complete {
-			t.Errorf("%s: outcomes %v (complete %v), want [2 3 4]", stmt, got, res.Complete)
-		}
-	}
-	code := func(stmt string) string {
-		prog, err := Load("e.proc", []byte(script(stmt)))
+	for _, name := range []string{"15-race", "30-dining-philosophers", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+		src, err := os.ReadFile("../examples/" + name + ".proc")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ops []string
-		for _, in := range prog.Funcs[1].Code {
-			ops = append(ops, fmt.Sprint(in))
+		progs[name] = src
+	}
+	limit := 300
+	if testing.Short() {
+		limit = 60
+	}
+	opts := explore.Options{Preemptions: 2, MaxSchedules: limit, Session: interp.Options{Sets: []string{"max_steps=20000"}}}
+	for name, src := range progs {
+		prog, err := interp.Load(name, src)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		return strings.Join(ops, " ")
-	}
-	if short, long := code("counter += 1"), code("counter = counter + 1"); short != long {
-		t.Errorf("counter += 1 compiles to\n%s\nnot to the code of counter = counter + 1\n%s", short, long)
-	}
-}
-
-func TestExploreLocked(t *testing.T) {
-	t.Parallel()
-	for n := 1; n <= 3; n++ {
-		res := explore(t, counterScript(n, true), ExploreOptions{Preemptions: -1})
-		if got := outputs(res); fmt.Sprint(got) != fmt.Sprint([]string{fmt.Sprint(2 * n)}) {
-			t.Errorf("n=%d: outcomes %v", n, got)
+		if slow, fast := exploreRun(prog, opts, false), exploreRun(prog, opts, true); slow != fast {
+			t.Errorf("%s: the fast path changes what explore finds\n%s", name, interp.FirstDiff(slow, fast))
 		}
 	}
 }
 
-const peterson = `global turn = 0
-global inside = 0
-func enter(flags, me) {
-    let other = 1 - me
-    flags[me] = true
-    turn = other
-    while flags[other] && turn == other {
-        yield
-    }
-    inside = inside + 1
-    assert inside == 1, "two threads in the critical section"
-    inside = inside - 1
-    flags[me] = false
-}
-let flags = [false, false]
-let a = thread enter(flags, 0)
-let b = thread enter(flags, 1)
-join a
-join b
-print "done"
-`
-
-const flagLock = `global busy = false
-global inside = 0
-func enter() {
-    while busy {
-        yield
-    }
-    busy = true
-    inside = inside + 1
-    assert inside == 1, "two threads in the critical section"
-    inside = inside - 1
-    busy = false
-}
-let a = thread enter()
-let b = thread enter()
-join a
-join b
-print "done"
-`
-
-func philosophers(ordered bool) string {
-	pick := `    let a = i
-    let b = (i + 1) % 3`
-	if ordered {
-		pick += `
-    if b < a {
-        a = b
-        b = i
-    }`
-	}
-	return `func fork_of(forks, i) { return forks[i] }
-func philosopher(forks, i) {
-` + pick + `
-    lock fork_of(forks, a)
-    lock fork_of(forks, b)
-    unlock fork_of(forks, b)
-    unlock fork_of(forks, a)
-}
-let forks = [mutex(), mutex(), mutex()]
-let p0 = thread philosopher(forks, 0)
-let p1 = thread philosopher(forks, 1)
-let p2 = thread philosopher(forks, 2)
-join p0
-join p1
-join p2
-print "all ate"
-`
-}
-
-func bufferScript(guard string) string {
-	return `global count = 0
-func consumer(m, c) {
-    lock m
-    ` + guard + ` count == 0 {
-        cwait(c, m)
-    }
-    count = count - 1
-    assert count >= 0, "took from an empty buffer"
-    unlock m
-}
-func producer(m, c) {
-    for i in 0..2 {
-        lock m
-        count = count + 1
-        signal(c)
-        unlock m
-    }
-}
-let m = mutex()
-let c = cond()
-let c1 = thread consumer(m, c)
-let c2 = thread consumer(m, c)
-let p = thread producer(m, c)
-join c1
-join c2
-join p
-print "count", count
-`
-}
-
-func failing(res *ExploreResult) []*Outcome {
-	var out []*Outcome
-	for _, o := range res.Outcomes {
-		if o.Failed() {
-			out = append(out, o)
+// FuzzExploreFastPath explores arbitrary source, a few schedules deep, with
+// and without the fast path, and requires the same findings.
+func FuzzExploreFastPath(f *testing.F) {
+	for _, name := range []string{"15-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+		if src, err := os.ReadFile("../examples/" + name + ".proc"); err == nil {
+			f.Add(src)
 		}
 	}
-	return out
-}
-
-// replays runs a schedule and reports whether it reproduces the outcome.
-func replays(t *testing.T, src string, o *Outcome) {
-	t.Helper()
-	prog, err := Load("e.proc", []byte(src))
-	if err != nil {
-		t.Fatal(err)
+	for _, src := range interp.FastCases {
+		f.Add([]byte(src))
 	}
-	choices, err := ParseSchedule(o.Schedule)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := CheckSchedule(prog, nil, choices); err != nil {
-		t.Fatalf("schedule %s: %v", o.Schedule, err)
-	}
-	out, errw, _ := run(t, src, func() []string { return nil }()...)
-	_ = out
-	_ = errw
-	var buf strings.Builder
-	s, err := NewSession(prog, Options{Trace: 0, Stdout: &buf, Stderr: &buf, Schedule: choices})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Run()
-	for _, f := range o.Faults {
-		// The fault text after "pid/tid: " must appear in the replay.
-		if i := strings.Index(f, ": "); i >= 0 && !strings.Contains(buf.String(), f[i+2:]) {
-			t.Errorf("replay of %s does not reproduce %q:\n%s", o.Schedule, f, buf.String())
+	f.Fuzz(func(t *testing.T, src []byte) {
+		prog, err := interp.Load("fuzz.proc", src)
+		if err != nil {
+			return
 		}
-	}
-	if o.Deadlock && !strings.Contains(buf.String(), "deadlock") {
-		t.Errorf("replay of %s does not deadlock:\n%s", o.Schedule, buf.String())
-	}
-}
-
-func TestExploreClassics(t *testing.T) {
-	t.Parallel()
-	if res := explore(t, peterson, ExploreOptions{Preemptions: -1}); len(failing(res)) != 0 || !res.Complete {
-		t.Errorf("peterson: failures %v (complete %v)", failing(res), res.Complete)
-	} else {
-		t.Logf("peterson: %d schedules", res.Schedules)
-	}
-	res := explore(t, flagLock, ExploreOptions{Preemptions: -1})
-	if f := failing(res); len(f) == 0 {
-		t.Errorf("flag lock: no failure found")
-	} else {
-		replays(t, flagLock, f[0])
-	}
-	res = explore(t, philosophers(false), ExploreOptions{Preemptions: -1})
-	if f := failing(res); len(f) == 0 || !f[0].Deadlock {
-		t.Errorf("philosophers: no deadlock found")
-	} else {
-		replays(t, philosophers(false), f[0])
-	}
-	if res := explore(t, philosophers(true), ExploreOptions{Preemptions: -1}); len(failing(res)) != 0 {
-		t.Errorf("ordered philosophers: failures %v", failing(res)[0])
-	}
-	res = explore(t, bufferScript("if"), ExploreOptions{Preemptions: -1})
-	if f := failing(res); len(f) == 0 {
-		t.Errorf("buffer with if: bug not found")
-	} else {
-		replays(t, bufferScript("if"), f[0])
-	}
-	if res := explore(t, bufferScript("while"), ExploreOptions{Preemptions: -1}); len(failing(res)) != 0 {
-		t.Errorf("buffer with while: failures %+v", failing(res)[0])
-	}
-}
-
-func TestExploreBounds(t *testing.T) {
-	t.Parallel()
-	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 10})
-	if res.Complete || res.Schedules != 10 || res.Stop != ExploreMaxSchedules {
-		t.Errorf("max-schedules: complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
-	}
-	res = explore(t, counterScript(3, false), ExploreOptions{Preemptions: 0})
-	if got := outputs(res); fmt.Sprint(got) != "[6]" || res.Complete || res.Stop != ExploreEnded {
-		t.Errorf("0 preemptions: %v complete %v", got, res.Complete)
-	}
-	// A negative bound is no bound.
-	res = explore(t, counterScript(2, false), ExploreOptions{Preemptions: -1, MaxSchedules: -1, MaxSteps: -1, MaxDepth: -1, MaxMemory: -1})
-	if !res.Complete || res.Stop != ExploreEnded {
-		t.Errorf("no bounds: complete %v, stop %d", res.Complete, res.Stop)
-	}
-}
-
-// TestExploreDefaultBounds: a search whose options name no bound still
-// stops, at DefaultMaxSchedules. The full search of this one is some
-// hundred thousand schedules.
-func TestExploreDefaultBounds(t *testing.T) {
-	t.Parallel()
-	res := explore(t, counterScript(6, false), ExploreOptions{Preemptions: -1})
-	if res.Complete || res.Schedules != DefaultMaxSchedules || res.Stop != ExploreMaxSchedules {
-		t.Errorf("complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
-	}
-}
-
-// TestExploreMaxSteps: the instructions of every run count, and the
-// search stops at the first run that reaches the bound.
-func TestExploreMaxSteps(t *testing.T) {
-	t.Parallel()
-	one := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSchedules: 1})
-	res := explore(t, counterScript(3, false), ExploreOptions{Preemptions: -1, MaxSteps: 10 * one.Steps})
-	if res.Complete || res.Stop != ExploreMaxSteps || res.Steps < 10*one.Steps || res.Steps >= 11*one.Steps {
-		t.Errorf("complete %v, stop %d, %d steps (a run makes %d)", res.Complete, res.Stop, res.Steps, one.Steps)
-	}
-}
-
-// TestExploreMaxDepth: past MaxDepth choices a run keeps the running
-// thread, as a replay past the end of its schedule does, so the short
-// schedules explore prints still reproduce what it found.
-func TestExploreMaxDepth(t *testing.T) {
-	t.Parallel()
-	src := counterScript(3, false)
-	prog, err := Load("e.proc", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := explore(t, src, ExploreOptions{Preemptions: -1, MaxDepth: 8})
-	if res.Complete || res.Deep == 0 || res.Stop != ExploreEnded {
-		t.Fatalf("complete %v, %d deep, stop %d", res.Complete, res.Deep, res.Stop)
-	}
-	if got := outputs(res); fmt.Sprint(got) != "[3 4 5 6]" {
-		t.Errorf("outcomes %v, want the lost updates too", got)
-	}
-	for _, o := range res.Outcomes {
-		if n := strings.Count(o.Schedule, ".") + 1; n > 8 {
-			t.Errorf("schedule %s has %d choices", o.Schedule, n)
+		opts := explore.Options{Preemptions: 1, MaxSchedules: 12, Session: interp.Options{Sets: interp.FuzzLimits}}
+		if slow, fast := exploreRun(prog, opts, false), exploreRun(prog, opts, true); slow != fast {
+			t.Fatalf("the fast path changes what explore finds\n%s", interp.FirstDiff(slow, fast))
 		}
-		choices, err := ParseSchedule(o.Schedule)
+	})
+}
+
+// TestRaceMatchesReferenceExplore explores the examples written for
+// explore: every schedule is a run to check.
+func TestRaceMatchesReferenceExplore(t *testing.T) {
+	t.Parallel()
+	limit := 300
+	if testing.Short() {
+		limit = 60
+	}
+	for _, name := range []string{"15-race", "29-bounded-buffer", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+		src, err := os.ReadFile("../examples/" + name + ".proc")
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out strings.Builder
-		s, err := NewSession(prog, Options{Trace: 0, Stdout: &out, Stderr: &out, Schedule: choices})
+		prog, err := interp.Load(name, src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Run()
-		if out.String() != o.Output {
-			t.Errorf("schedule %s replays as %q, explore saw %q", o.Schedule, out.String(), o.Output)
+		for _, every := range []int{interp.CompactMin, 1} {
+			run, diff := interp.WithReference(interp.Options{Sets: []string{"max_steps=20000"}}, every)
+			explore.Run(context.Background(), prog, explore.Options{Preemptions: 2, MaxSchedules: limit, Session: run})
+			if i, d := diff(); d != "" {
+				t.Fatalf("%s, schedule %d, compacting every %d: the detector differs from the reference\n%s", name, i+1, every, d)
+			}
 		}
-	}
-}
-
-// TestExploreMaxMemory: the search stops when what it keeps passes the
-// bound, counted the same way everywhere.
-func TestExploreMaxMemory(t *testing.T) {
-	t.Parallel()
-	src := counterScript(3, false)
-	a := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
-	b := explore(t, src, ExploreOptions{Preemptions: -1, MaxMemory: 2000})
-	if a.Complete || a.Stop != ExploreMaxMemory {
-		t.Errorf("complete %v, stop %d", a.Complete, a.Stop)
-	}
-	if a.Schedules != b.Schedules || len(a.Outcomes) != len(b.Outcomes) {
-		t.Errorf("two searches stopped at %d and %d schedules", a.Schedules, b.Schedules)
-	}
-}
-
-func TestScheduleErrors(t *testing.T) {
-	t.Parallel()
-	prog, _ := Load("e.proc", []byte(counterScript(1, false)))
-	if err := CheckSchedule(prog, nil, []int{99}); err == nil || !strings.Contains(err.Error(), "does not fit") {
-		t.Errorf("bad tid: %v", err)
-	}
-	if _, err := ParseSchedule("2.x"); err == nil {
-		t.Error("bad schedule text accepted")
-	}
-	if err := CheckSchedule(prog, nil, []int{2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3}); err == nil {
-		t.Error("too long a schedule accepted")
-	}
-}
-
-// TestExploreCancel: a search whose context is done stops before the
-// next schedule and returns what it found, marked interrupted.
-func TestExploreCancel(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	prog, err := Load("e.proc", []byte(counterScript(3, false)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	calls := 0
-	res, err := Explore(ctx, prog, ExploreOptions{Preemptions: -1, Progress: func(r *ExploreResult) {
-		calls++
-		if r.Schedules == 25 {
-			cancel()
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Stop != ExploreInterrupted || res.Complete || res.Schedules != 25 || calls != 25 {
-		t.Errorf("stop %d, complete %v, %d schedules, %d progress calls", res.Stop, res.Complete, res.Schedules, calls)
-	}
-	if len(res.Outcomes) == 0 || len(res.Races) == 0 {
-		t.Errorf("%d outcomes and %d races kept", len(res.Outcomes), len(res.Races))
-	}
-}
-
-// TestExploreCancelLongRun: the context is looked at inside a run too, at
-// every scheduling point. This run would go on for a billion instructions
-// (cost_insn=0: no tick either); the search stops and drops it.
-func TestExploreCancelLongRun(t *testing.T) {
-	t.Parallel()
-	prog, err := Load("e.proc", []byte("global g = 0\nwhile true { g = g + 1 }\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		time.Sleep(20 * time.Millisecond)
-		cancel()
-	}()
-	res, err := Explore(ctx, prog, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=1000000000", "cost_insn=0"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Stop != ExploreInterrupted || res.Complete || res.Schedules != 0 || len(res.Outcomes) != 0 {
-		t.Errorf("stop %d, complete %v, %d schedules, %d outcomes", res.Stop, res.Complete, res.Schedules, len(res.Outcomes))
-	}
-	t.Logf("stopped after %d instructions", res.Steps)
-}
-
-// exploreAllocs is how many allocations exploring src makes. It counts
-// those of the whole test binary, so the tests that call it do not run in
-// parallel.
-func exploreAllocs(t *testing.T, src string, opts ExploreOptions) uint64 {
-	t.Helper()
-	prog, err := Load("e.proc", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var before, after goruntime.MemStats
-	goruntime.GC()
-	goruntime.ReadMemStats(&before)
-	if _, err := Explore(context.Background(), prog, opts); err != nil {
-		t.Fatal(err)
-	}
-	goruntime.ReadMemStats(&after)
-	return after.Mallocs - before.Mallocs
-}
-
-// TestExploreLongRunAllocs: a run that makes a million steps alone has
-// nothing to choose, and explore keeps nothing for it. It once kept every
-// scheduling point, a few hundred bytes each: gigabytes by the step limit.
-// (A loop of yields: a loop of stores would count the race detector's
-// allocations too.)
-func TestExploreLongRunAllocs(t *testing.T) {
-	const src = "while true { yield }\n"
-	small := exploreAllocs(t, src, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=2000"}})
-	large := exploreAllocs(t, src, ExploreOptions{Preemptions: -1, Sets: []string{"max_steps=1000000"}})
-	if extra := int64(large) - int64(small); extra > 50 {
-		t.Errorf("a run 500 times as long made %d more allocations (%d against %d)", extra, large, small)
 	}
 }

@@ -2,7 +2,6 @@ package interp
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -146,26 +145,6 @@ func traceRun(prog *Program, sets []string, fast bool) string {
 	return fmt.Sprintf("%s\nexit %d", out.String(), res.ExitCode())
 }
 
-// exploreRun explores prog with or without the fast path and returns what
-// it found: the schedules, each outcome with a schedule that reaches it,
-// and the races.
-func exploreRun(prog *Program, opts ExploreOptions, fast bool) string {
-	opts.Engine = Engine{NoFastPath: !fast}
-	res, err := Explore(context.Background(), prog, opts)
-	if err != nil {
-		return "explore: " + err.Error()
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "schedules %d pruned %d complete %v\n", res.Schedules, res.Pruned, res.Complete)
-	for _, o := range res.Outcomes {
-		fmt.Fprintf(&b, "%q %v %v %v %q %d %s\n", o.Output, o.Exits, o.Faults, o.Deadlock, o.Stopped, o.Schedules, o.Schedule)
-	}
-	for _, r := range res.Races {
-		fmt.Fprintf(&b, "race %s\n", r.Schedule)
-	}
-	return b.String()
-}
-
 // firstDiff shows the first line where a and b differ.
 func firstDiff(a, b string) string {
 	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
@@ -175,37 +154,4 @@ func firstDiff(a, b string) string {
 		}
 	}
 	return fmt.Sprintf("lengths differ: %d and %d lines", len(al), len(bl))
-}
-
-// TestFastPathSameExplore explores the examples written for explore, and
-// the cases above, with and without the fast path, and requires the same
-// schedules, outcomes and races: the fast path runs only what no other
-// thread can observe, so the scheduling points are the same.
-func TestFastPathSameExplore(t *testing.T) {
-	t.Parallel()
-	progs := map[string][]byte{}
-	for name, src := range fastCases {
-		progs[name] = []byte(src)
-	}
-	for _, name := range []string{"15-race", "30-dining-philosophers", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
-		src, err := os.ReadFile("../examples/" + name + ".proc")
-		if err != nil {
-			t.Fatal(err)
-		}
-		progs[name] = src
-	}
-	limit := 300
-	if testing.Short() {
-		limit = 60
-	}
-	opts := ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}}
-	for name, src := range progs {
-		prog, err := Load(name, src)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if slow, fast := exploreRun(prog, opts, false), exploreRun(prog, opts, true); slow != fast {
-			t.Errorf("%s: the fast path changes what explore finds\n%s", name, firstDiff(slow, fast))
-		}
-	}
 }

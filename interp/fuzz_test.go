@@ -72,26 +72,3 @@ func FuzzFastPath(f *testing.F) {
 		}
 	})
 }
-
-// FuzzExploreFastPath explores arbitrary source, a few schedules deep, with
-// and without the fast path, and requires the same findings.
-func FuzzExploreFastPath(f *testing.F) {
-	for _, name := range []string{"15-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
-		if src, err := os.ReadFile("../examples/" + name + ".proc"); err == nil {
-			f.Add(src)
-		}
-	}
-	for _, src := range fastCases {
-		f.Add([]byte(src))
-	}
-	f.Fuzz(func(t *testing.T, src []byte) {
-		prog, err := Load("fuzz.proc", src)
-		if err != nil {
-			return
-		}
-		opts := ExploreOptions{Preemptions: 1, MaxSchedules: 12, Sets: fuzzLimits}
-		if slow, fast := exploreRun(prog, opts, false), exploreRun(prog, opts, true); slow != fast {
-			t.Fatalf("the fast path changes what explore finds\n%s", firstDiff(slow, fast))
-		}
-	})
-}

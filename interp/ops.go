@@ -122,7 +122,7 @@ const (
 
 // sharing is what of an operation another thread can observe. An
 // operation with any is a scheduling point of explore (see visible), and
-// says which others it does not commute with (see VM.peek).
+// says which others it does not commute with (see VM.Next).
 type sharing uint8
 
 const (

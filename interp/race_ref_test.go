@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -340,35 +339,6 @@ func TestRaceMatchesReference(t *testing.T) {
 	}
 	if races < 100 {
 		t.Errorf("only %d races reported in all: the scripts do not test much", races)
-	}
-}
-
-// TestRaceMatchesReferenceExplore explores the examples written for
-// explore: every schedule is a run to check.
-func TestRaceMatchesReferenceExplore(t *testing.T) {
-	t.Parallel()
-	limit := 300
-	if testing.Short() {
-		limit = 60
-	}
-	for _, name := range []string{"15-race", "29-bounded-buffer", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
-		src, err := os.ReadFile("../examples/" + name + ".proc")
-		if err != nil {
-			t.Fatal(err)
-		}
-		prog, err := Load(name, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, every := range []int{compactMin, 1} {
-			newRace, tees := withReference(every)
-			Explore(context.Background(), prog, ExploreOptions{Preemptions: 2, MaxSchedules: limit, Sets: []string{"max_steps=20000"}, newRace: newRace})
-			for i, tee := range *tees {
-				if d := tee.diff(); d != "" {
-					t.Fatalf("%s, schedule %d, compacting every %d: the detector differs from the reference\n%s", name, i+1, every, d)
-				}
-			}
-		}
 	}
 }
 

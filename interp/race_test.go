@@ -6,6 +6,28 @@ import (
 	"testing"
 )
 
+// counterScript is two threads that each add 1 to a global n times,
+// under a mutex when locked (package explore's tests have it too).
+func counterScript(n int, locked bool) string {
+	body := "counter = counter + 1"
+	if locked {
+		body = "lock m\n        counter = counter + 1\n        unlock m"
+	}
+	return fmt.Sprintf(`global counter = 0
+func inc(m) {
+    for i in 0..%d {
+        %s
+    }
+}
+let m = mutex()
+let a = thread inc(m)
+let b = thread inc(m)
+join a
+join b
+print counter
+`, n, body)
+}
+
 func TestRaceDetector(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

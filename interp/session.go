@@ -28,8 +28,10 @@ type Options struct {
 	Stderr io.Writer
 	// Sink, when set, receives the events instead of a text or JSON sink.
 	Sink runtime.Sink
-	// Schedule, when set, replays a schedule printed by explore.
-	Schedule []int
+	// Chooser, when set, picks the thread that runs at each scheduling
+	// point instead of the scheduling policy (runtime.Chooser): the
+	// replay of a schedule printed by explore (explore.Replay).
+	Chooser runtime.Chooser
 	// Race turns on the data race detector.
 	Race bool
 	// Chrome, when set, gets a Chrome trace-event file of the run when it
@@ -200,8 +202,8 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 	} else if opts.Race {
 		vm.race = newRaceDetector(vm)
 	}
-	if opts.Schedule != nil {
-		m.SetChooser(&replayer{choices: opts.Schedule})
+	if opts.Chooser != nil {
+		m.SetChooser(opts.Chooser)
 	}
 	return s
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"proc/interp"
+	"proc/interp/explore"
 	"proc/runtime"
 )
 
@@ -70,13 +71,13 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
 	fs.Usage = func() {}
 	preemptions := fs.Int("preemptions", -1, "")
-	maxSchedules := &boundFlag{n: interp.DefaultMaxSchedules, max: math.MaxInt32}
+	maxSchedules := &boundFlag{n: explore.DefaultMaxSchedules, max: math.MaxInt32}
 	fs.Var(maxSchedules, "max-schedules", "")
-	maxSteps := &boundFlag{n: interp.DefaultMaxSteps, max: math.MaxInt64}
+	maxSteps := &boundFlag{n: explore.DefaultMaxSteps, max: math.MaxInt64}
 	fs.Var(maxSteps, "max-total-steps", "")
-	maxDepth := &boundFlag{n: interp.DefaultMaxDepth, max: math.MaxInt32}
+	maxDepth := &boundFlag{n: explore.DefaultMaxDepth, max: math.MaxInt32}
 	fs.Var(maxDepth, "max-depth", "")
-	maxMemory := &boundFlag{n: interp.DefaultMaxMemory >> 20, max: 1 << 30}
+	maxMemory := &boundFlag{n: explore.DefaultMaxMemory >> 20, max: 1 << 30}
 	fs.Var(maxMemory, "max-memory", "")
 	jsonOut := fs.Bool("json", false, "")
 	var sets setFlag
@@ -121,14 +122,14 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	start := time.Now()
-	opts := interp.ExploreOptions{
+	opts := explore.Options{
 		Preemptions:  *preemptions,
 		MaxSchedules: int(maxSchedules.n),
 		MaxSteps:     maxSteps.n,
 		MaxDepth:     int(maxDepth.n),
 		MaxMemory:    maxMemory.n << 20,
 		// The command line's settings come last: they win.
-		Sets: append(append([]string(nil), hdr.sets...), sets...),
+		Session: interp.Options{Sets: append(append([]string(nil), hdr.sets...), sets...)},
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -140,7 +141,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		bar = &progress{w: stderr, start: start}
 		opts.Progress = bar.show
 	}
-	res, err := interp.Explore(ctx, prog, opts)
+	res, err := explore.Run(ctx, prog, opts)
 	// Before the report: stdout may be the same terminal.
 	bar.clear()
 	if err != nil {
@@ -162,7 +163,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case failed:
 		return 1
-	case res.Stop == interp.ExploreInterrupted:
+	case res.Stop == explore.StopInterrupted:
 		// As a program killed by SIGINT: the search did not say there is
 		// no failure.
 		return 130
@@ -182,7 +183,7 @@ type progress struct {
 
 // show rewrites the line at most five times a second, and only once the
 // search has taken a second: a short one leaves no trace of it.
-func (p *progress) show(res *interp.ExploreResult) {
+func (p *progress) show(res *explore.Result) {
 	now := time.Now()
 	if now.Sub(p.start) < time.Second || now.Sub(p.last) < 200*time.Millisecond {
 		return
@@ -226,7 +227,7 @@ func (b *boundFlag) Set(v string) error {
 // incomplete says why a search did not cover every schedule, a reason
 // each, with the flag that lifts its bound; nil when it did. For text each
 // reason is a phrase, for JSON the flag's name.
-func incomplete(res *interp.ExploreResult, opts interp.ExploreOptions, text bool) []string {
+func incomplete(res *explore.Result, opts explore.Options, text bool) []string {
 	var out []string
 	add := func(flag, arg, why string) {
 		if text {
@@ -236,13 +237,13 @@ func incomplete(res *interp.ExploreResult, opts interp.ExploreOptions, text bool
 		}
 	}
 	switch res.Stop {
-	case interp.ExploreMaxSchedules:
+	case explore.StopMaxSchedules:
 		add("max-schedules", "N", fmt.Sprintf("stopped after %d %s", res.Schedules, plural(res.Schedules, "schedule")))
-	case interp.ExploreMaxSteps:
+	case explore.StopMaxSteps:
 		add("max-total-steps", "N", fmt.Sprintf("stopped after %d instructions", res.Steps))
-	case interp.ExploreMaxMemory:
+	case explore.StopMaxMemory:
 		add("max-memory", "MIB", fmt.Sprintf("stopped when what it keeps reached %d MiB", opts.MaxMemory>>20))
-	case interp.ExploreInterrupted:
+	case explore.StopInterrupted:
 		if text {
 			out = append(out, fmt.Sprintf("interrupted after %d %s", res.Schedules, plural(res.Schedules, "schedule")))
 		} else {
@@ -262,7 +263,7 @@ func incomplete(res *interp.ExploreResult, opts interp.ExploreOptions, text bool
 	return out
 }
 
-func writeExploreText(w io.Writer, file string, res *interp.ExploreResult, opts interp.ExploreOptions, elapsed time.Duration) {
+func writeExploreText(w io.Writer, file string, res *explore.Result, opts explore.Options, elapsed time.Duration) {
 	for i, o := range res.Outcomes {
 		tag := ""
 		if o.Failed() {
@@ -314,7 +315,7 @@ func plural(n int, w string) string {
 	return w + "s"
 }
 
-func writeExploreJSON(w io.Writer, res *interp.ExploreResult, opts interp.ExploreOptions) {
+func writeExploreJSON(w io.Writer, res *explore.Result, opts explore.Options) {
 	for _, o := range res.Outcomes {
 		exit := 0
 		for _, e := range o.Exits {

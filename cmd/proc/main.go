@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"proc/interp"
+	"proc/interp/explore"
 	"proc/runtime"
 )
 
@@ -323,7 +324,7 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 	}
 	var choices []int
 	if schedule != "" {
-		if choices, err = interp.ParseSchedule(schedule); err != nil {
+		if choices, err = explore.ParseSchedule(schedule); err != nil {
 			fmt.Fprintf(stderr, "proc run: --schedule: %v\n", err)
 			return 2
 		}
@@ -351,14 +352,17 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 	}
 	if choices != nil {
 		// Check the schedule fits before anything is printed.
-		if err := interp.CheckSchedule(prog, append(append([]string(nil), hdr.sets...), cli.sets...), choices); err != nil {
+		if err := explore.CheckSchedule(prog, append(append([]string(nil), hdr.sets...), cli.sets...), choices); err != nil {
 			fmt.Fprintf(stderr, "proc run: --schedule: %v\n", err)
 			return 2
 		}
 	}
 	opts := interp.Options{Trace: cats, JSON: on("json", cli.json, hdr.json), Stats: on("stats", cli.stats, hdr.stats),
 		Gantt: on("gantt", cli.gantt, hdr.gantt), ScriptSets: hdr.sets, Sets: cli.sets, Stdout: stdout, Stderr: stderr,
-		Schedule: choices, Race: on("race", cli.race, hdr.race)}
+		Race: on("race", cli.race, hdr.race)}
+	if choices != nil {
+		opts.Chooser = explore.Replay(choices)
+	}
 	var chromeFile *os.File
 	if cli.chrome != "" {
 		// Like FILE, a relative path is taken from the script's folder

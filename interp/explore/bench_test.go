@@ -1,8 +1,10 @@
-package interp
+package explore
 
 import (
 	"context"
 	"testing"
+
+	"proc/interp"
 )
 
 // BenchmarkExplore: a full search with many short runs, and searches of one
@@ -20,14 +22,14 @@ func BenchmarkExplore(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			prog, err := Load("e.proc", []byte(c.src))
+			prog, err := interp.Load("e.proc", []byte(c.src))
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			var steps int64
 			for b.Loop() {
-				res, err := Explore(context.Background(), prog, ExploreOptions{Preemptions: -1, Sets: c.sets})
+				res, err := Run(context.Background(), prog, Options{Preemptions: -1, Session: interp.Options{Sets: c.sets}})
 				if err != nil {
 					b.Fatal(err)
 				}

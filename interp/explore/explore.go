@@ -1,4 +1,4 @@
-package interp
+package explore
 
 import (
 	"context"
@@ -9,15 +9,9 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"proc/interp"
 	"proc/runtime"
-	"proc/runtime/mem"
 )
-
-// Explore runs a program under every distinct schedule: stateless model
-// checking. Each run replays the program from the start with a forced
-// prefix of choices; scheduling points are only the operations another
-// thread can observe (see visible), and sleep sets skip interleavings that
-// differ only in the order of independent operations.
 
 // The bounds of a search whose options leave them 0. The full search of
 // most scripts with threads never ends, so a search always has bounds:
@@ -31,9 +25,9 @@ const (
 	DefaultMaxMemory    int64 = 64 << 20
 )
 
-// ExploreOptions bound the search. In each Max field 0 means the default
+// Options bound the search. In each Max field 0 means the default
 // bound and a negative number no bound.
-type ExploreOptions struct {
+type Options struct {
 	// Preemptions bounds the switches away from a thread that could have
 	// gone on (-1: no bound).
 	Preemptions int
@@ -51,15 +45,15 @@ type ExploreOptions struct {
 	// would pass it goes on without preemption, and the search stops
 	// after it.
 	MaxMemory int64
-	// Sets are config overrides (KEY=VALUE).
-	Sets []string
 	// Progress, when set, is called after each schedule with what the
 	// search has found so far (to read, not to keep: it changes).
-	Progress func(*ExploreResult)
-	// Engine turns off ways the VM runs faster, to compare (see Engine).
-	Engine Engine
-	// newRace is Options.newRace for every run.
-	newRace func(*VM) raceChecker
+	Progress func(*Result)
+	// Session holds the options each run of the program is made with:
+	// its Sets (config overrides, KEY=VALUE) and Engine. The search takes
+	// the events of each run (Sink), turns the race detector on, and
+	// turns off what shows a run (Trace, JSON, Stats, Gantt, Chrome) and
+	// the options' Chooser.
+	Session interp.Options
 }
 
 // bound reads a Max option: 0 asks for the default, a negative number for
@@ -97,8 +91,8 @@ func (o *Outcome) key() string {
 		"\x00" + strconv.FormatBool(o.Deadlock) + "\x00" + o.Stopped
 }
 
-// ExploreResult is what a search found.
-type ExploreResult struct {
+// Result is what a search found.
+type Result struct {
 	Outcomes  []*Outcome // in the order first reached
 	Schedules int
 	Pruned    int // runs cut short because they repeated an explored interleaving
@@ -106,7 +100,7 @@ type ExploreResult struct {
 	// search short.
 	Complete bool
 	// Stop says why the search ended before it ran out of schedules.
-	Stop ExploreStop
+	Stop Stop
 	// Deep counts the schedules that went past MaxDepth choices and were
 	// followed only one way from there.
 	Deep int
@@ -114,169 +108,31 @@ type ExploreResult struct {
 	Steps int64
 	// Races are the data races found in any schedule, each with a
 	// schedule that shows it.
-	Races []FoundRace
+	Races []Race
 }
 
-// ExploreStop says why a search stopped.
-type ExploreStop uint8
+// Stop says why a search stopped.
+type Stop uint8
 
 // The ways a search stops.
 const (
-	ExploreEnded        ExploreStop = iota // it ran out of schedules
-	ExploreMaxSchedules                    // MaxSchedules
-	ExploreMaxSteps                        // MaxSteps
-	ExploreMaxMemory                       // MaxMemory
-	ExploreInterrupted                     // its context was done
+	StopEnded        Stop = iota // it ran out of schedules
+	StopMaxSchedules             // MaxSchedules
+	StopMaxSteps                 // MaxSteps
+	StopMaxMemory                // MaxMemory
+	StopInterrupted              // its context was done
 )
 
-// FoundRace is a data race and a schedule in which it happens.
-type FoundRace struct {
-	Race
+// Race is a data race and a schedule in which it happens.
+type Race struct {
+	interp.Race
 	Schedule string
-}
-
-// footprint is what a thread's next step touches, for the dependency
-// relation of the sleep sets.
-type footprint struct {
-	kind  uint8
-	obj   any // the memory's owner: an address space, or a shared object
-	addr  uint64
-	write bool
-}
-
-const (
-	fpAll   uint8 = iota // depends on everything (unknown, alloc, exit)
-	fpMem                // a load or store, or a kernel call on one object
-	fpLocal              // touches nothing another thread sees
-)
-
-func dependent(a, b footprint) bool {
-	if a.kind == fpAll || b.kind == fpAll {
-		return true
-	}
-	if a.kind == fpLocal || b.kind == fpLocal {
-		return false
-	}
-	return a.obj == b.obj && a.addr == b.addr && (a.write || b.write)
-}
-
-// Objects that order the kernel calls touching them.
-var (
-	keyOutput  = new(int) // program output: its order is observable
-	keyIDs     = new(int) // pid/tid numbers and handle ids
-	keyNames   = new(int) // host names: queues, segments, files, ports
-	keyTime    = new(int) // timers
-	keyUnknown = new(int)
-)
-
-// sysFootprint is a kernel call on one object: dependent with every other
-// call on that object.
-func sysFootprint(obj any) footprint { return footprint{kind: fpMem, obj: obj, write: true} }
-
-// peek returns the footprint of the next operation of a thread stopped
-// before it.
-func (vm *VM) peek(t *runtime.Thread) footprint {
-	th, ok := t.Ctx.(*threadCtx)
-	if !ok || len(th.frames) == 0 || th.overflow != nil {
-		// A first frame that does not fit: the process dies.
-		return footprint{kind: fpAll}
-	}
-	fr := th.top()
-	if fr.pc >= len(fr.fn.Code) {
-		return footprint{kind: fpAll}
-	}
-	in := fr.fn.Code[fr.pc]
-	fdObj := func(v mem.Value) any {
-		if f, ok := t.Proc.FD(v.N); ok && v.K == mem.Int {
-			switch {
-			case f.Pipe != nil:
-				return f.Pipe
-			case f.MQ != nil:
-				return f.MQ
-			case f.Sock != nil:
-				return f.Sock
-			case f.Listener != nil:
-				return f.Listener
-			}
-		}
-		return keyUnknown
-	}
-	syncObj := func(v mem.Value) any {
-		if o, ok := t.Proc.Sync[int(v.N)]; ok && v.K == mem.Handle {
-			switch {
-			case o.Mutex != nil:
-				return o.Mutex
-			case o.Sem != nil:
-				return o.Sem
-			case o.Cond != nil:
-				return o.Cond
-			}
-		}
-		return keyUnknown
-	}
-	f := &opInfo[in.Op]
-	shared := f.shared
-	if shared == shBuiltin {
-		shared = Builtins[in.A].shared
-	}
-	var first mem.Value
-	switch shared {
-	case shMem, shThread, shSync, shFD:
-		// The object it works on is its first operand: the deepest value
-		// it pops.
-		if pop, _ := vm.prog.stackUse(in); pop > 0 && th.sp >= pop {
-			first = th.ops[th.sp-pop]
-		}
-	}
-	switch shared {
-	case shGlobal:
-		return vm.memFootprint(th, globalAddr(th, in), f.writes)
-	case shMem:
-		return vm.memFootprint(th, uint64(first.N), f.writes)
-	case shEnd:
-		if len(th.frames) != 1 {
-			return footprint{kind: fpLocal}
-		}
-		if t.TID == t.Proc.PID {
-			return footprint{kind: fpAll} // the process ends: every thread of it
-		}
-		return sysFootprint(t) // a thread ends: its joiners see it
-	case shThread:
-		if target := vm.m.Thread(int(first.N)); target != nil && first.K == mem.Int {
-			return sysFootprint(target)
-		}
-		return sysFootprint(keyUnknown)
-	case shOutput:
-		return sysFootprint(keyOutput)
-	case shIDs:
-		return sysFootprint(keyIDs)
-	case shNames:
-		return sysFootprint(keyNames)
-	case shTime:
-		return sysFootprint(keyTime)
-	case shSync:
-		return sysFootprint(syncObj(first))
-	case shFD:
-		return sysFootprint(fdObj(first))
-	case shAll:
-		return footprint{kind: fpAll}
-	}
-	return footprint{kind: fpLocal}
-}
-
-func (vm *VM) memFootprint(th *threadCtx, addr uint64, write bool) footprint {
-	seg := th.proc.space.Find(addr)
-	if seg != nil && seg.Shared != nil && len(seg.Words) > 0 {
-		// A shared mapping: the same memory at other addresses elsewhere.
-		return footprint{kind: fpMem, obj: seg.Shared, addr: addr - seg.Start, write: write}
-	}
-	return footprint{kind: fpMem, obj: th.proc.space, addr: addr, write: write}
 }
 
 // cand is one thread that may run at a scheduling point.
 type cand struct {
 	tid   int
-	fp    footprint
+	fp    interp.Footprint
 	done  bool // explored from this point already
 	sleep bool // an equivalent interleaving runs it later
 }
@@ -303,7 +159,7 @@ func (n *node) chosenTID() int { return n.cands[n.chosen].tid }
 
 // explorer is the Chooser of one run of the search.
 type explorer struct {
-	vm     *VM
+	vm     *interp.VM
 	stack  []*node // the points with a choice, in the order the run meets them
 	depth  int     // how many of stack this run has replayed
 	prev   *node   // the point before, where this run goes its own way
@@ -400,12 +256,12 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	}
 	n.only = -1
 	for i, t := range cands {
-		n.cands[i] = cand{tid: t.TID, fp: e.vm.peek(t)}
+		n.cands[i] = cand{tid: t.TID, fp: e.vm.Next(t)}
 	}
 	// A step that touches nothing another thread sees commutes with every
 	// other step: running it first is enough (a persistent set of one).
 	for i := range n.cands {
-		if n.cands[i].fp.kind == fpLocal {
+		if n.cands[i].fp.Local() {
 			n.only = i
 			break
 		}
@@ -417,7 +273,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	if p := e.prev; p != nil {
 		n.preempts = p.preempts
 		c := &p.cands[p.chosen]
-		if p.lastEnabled && c.tid != p.last && c.fp.kind != fpLocal {
+		if p.lastEnabled && c.tid != p.last && !c.fp.Local() {
 			n.preempts++
 		}
 		if e.bound < 0 {
@@ -428,7 +284,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 			j := 0
 			for i := range p.cands {
 				q := &p.cands[i]
-				if i == p.chosen || !(q.sleep || q.done) || dependent(q.fp, c.fp) {
+				if i == p.chosen || !(q.sleep || q.done) || interp.Dependent(q.fp, c.fp) {
 					continue
 				}
 				for j < len(n.cands) && n.cands[j].tid < q.tid {
@@ -465,7 +321,7 @@ func (e *explorer) next(n *node) int {
 		if !n.enabled(i) || c.done || c.sleep {
 			return false
 		}
-		if e.bound >= 0 && n.lastEnabled && c.tid != n.last && n.preempts >= e.bound && c.fp.kind != fpLocal {
+		if e.bound >= 0 && n.lastEnabled && c.tid != n.last && n.preempts >= e.bound && !c.fp.Local() {
 			return false
 		}
 		return true
@@ -536,36 +392,39 @@ func (s *outcomeSink) Emit(e *runtime.Event) {
 
 func (s *outcomeSink) Flush() error { return nil }
 
-// Explore searches the schedules of prog. When ctx is done the search
+// Run searches the schedules of prog. When ctx is done the search
 // stops at the next scheduling point, drops the run it was in, and
-// returns what it found before, with Stop set to ExploreInterrupted.
+// returns what it found before, with Stop set to StopInterrupted.
 // (A run stops only at scheduling points: one without any, a thread
 // computing alone, goes on to max_steps.)
-func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreResult, error) {
-	res := &ExploreResult{}
+func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, error) {
+	res := &Result{}
 	byKey := map[string]*Outcome{}
 	races := map[string]bool{}
 	maxSchedules := bound(opts.MaxSchedules, DefaultMaxSchedules)
 	maxSteps := bound(opts.MaxSteps, DefaultMaxSteps)
 	var stop atomic.Bool
 	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
+	run := opts.Session
+	run.Trace, run.JSON, run.Stats, run.Gantt, run.Chrome, run.Chooser, run.Race = 0, false, false, false, nil, nil, true
 	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop}
 	for {
 		switch {
 		case ctx.Err() != nil:
-			res.Stop = ExploreInterrupted
+			res.Stop = StopInterrupted
 		case int64(res.Schedules) >= maxSchedules:
-			res.Stop = ExploreMaxSchedules
+			res.Stop = StopMaxSchedules
 		case res.Steps >= maxSteps:
-			res.Stop = ExploreMaxSteps
+			res.Stop = StopMaxSteps
 		case e.full || e.held+e.stackBytes >= e.maxMemory:
-			res.Stop = ExploreMaxMemory
+			res.Stop = StopMaxMemory
 		}
-		if res.Stop != ExploreEnded {
+		if res.Stop != StopEnded {
 			return res, nil
 		}
 		sink := &outcomeSink{}
-		s, err := NewSession(prog, Options{Trace: 0, Sets: opts.Sets, Sink: sink, Race: true, Engine: opts.Engine, newRace: opts.newRace})
+		run.Sink = sink
+		s, err := interp.NewSession(prog, run)
 		if err != nil {
 			return nil, err
 		}
@@ -574,7 +433,7 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 		s.M.Run()
 		res.Steps += s.M.Steps
 		if e.cancelled {
-			res.Stop = ExploreInterrupted
+			res.Stop = StopInterrupted
 			return res, nil
 		}
 		if e.deep && !e.full {
@@ -595,10 +454,10 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 					o.Exits = append(o.Exits, fmt.Sprintf("%d=%d", p.PID, p.ExitStatus))
 				}
 			}
-			for _, r := range s.VM.race.reports() {
+			for _, r := range s.VM.Races() {
 				if !races[r.Key] {
 					races[r.Key] = true
-					fr := FoundRace{Race: r, Schedule: e.schedule()}
+					fr := Race{Race: r, Schedule: e.schedule()}
 					res.Races = append(res.Races, fr)
 					e.held += fr.bytes()
 				}
@@ -619,9 +478,9 @@ func Explore(ctx context.Context, prog *Program, opts ExploreOptions) (*ExploreR
 		}
 		if !e.backtrack() {
 			if e.full {
-				res.Stop = ExploreMaxMemory
+				res.Stop = StopMaxMemory
 			}
-			res.Complete = opts.Preemptions < 0 && res.Stop == ExploreEnded && res.Deep == 0
+			res.Complete = opts.Preemptions < 0 && res.Stop == StopEnded && res.Deep == 0
 			return res, nil
 		}
 	}
@@ -641,88 +500,10 @@ func (o *Outcome) bytes() int64 {
 
 // bytes is what a race is taken to hold, its key twice (the race and the
 // set of races seen).
-func (r *FoundRace) bytes() int64 {
+func (r *Race) bytes() int64 {
 	n := 128 + 2*len(r.Key) + len(r.Schedule)
 	for _, s := range r.Text {
 		n += 16 + len(s)
 	}
 	return int64(n)
-}
-
-// replayer is the Chooser of `proc run --schedule`: it follows a schedule
-// printed by explore, then goes on without preemption.
-type replayer struct {
-	choices []int
-	at      int
-	err     string
-}
-
-// ParseSchedule reads a schedule string: tids separated by dots ("-" for
-// the empty schedule).
-func ParseSchedule(s string) ([]int, error) {
-	if s == "-" || s == "" {
-		return nil, nil
-	}
-	var out []int
-	for _, part := range strings.Split(s, ".") {
-		n, err := strconv.Atoi(part)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("schedule %q: %q is not a thread id (want tids separated by dots, as explore prints)", s, part)
-		}
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-// Choose implements runtime.Chooser.
-func (r *replayer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) int {
-	cands := candidates(enabled, last, yielded)
-	index := func(t *runtime.Thread) int {
-		for i, x := range enabled {
-			if x == t {
-				return i
-			}
-		}
-		return -1
-	}
-	if len(cands) == 1 {
-		return index(cands[0])
-	}
-	if r.at < len(r.choices) {
-		want := r.choices[r.at]
-		r.at++
-		for _, t := range cands {
-			if t.TID == want {
-				return index(t)
-			}
-		}
-		var ids []string
-		for _, t := range cands {
-			ids = append(ids, strconv.Itoa(t.TID))
-		}
-		r.err = fmt.Sprintf("the schedule does not fit the script: choice %d wants thread %d, but the runnable threads are %s", r.at, want, strings.Join(ids, ", "))
-		return -1
-	}
-	// Past the end of the schedule: keep the running thread, as explore
-	// does past its depth bound.
-	return index(keepRunning(cands, last))
-}
-
-// CheckSchedule replays a schedule without output and reports whether it
-// fits the program.
-func CheckSchedule(prog *Program, sets []string, schedule []int) error {
-	r := &replayer{choices: schedule}
-	s, err := NewSession(prog, Options{Trace: 0, Sets: sets, Sink: &outcomeSink{}})
-	if err != nil {
-		return err
-	}
-	s.M.SetChooser(r)
-	s.M.Run()
-	if r.err != "" {
-		return fmt.Errorf("%s", r.err)
-	}
-	if r.at < len(r.choices) {
-		return fmt.Errorf("the schedule does not fit the script: it has %d choices, the run made only %d", len(r.choices), r.at)
-	}
-	return nil
 }

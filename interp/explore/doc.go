@@ -1,0 +1,25 @@
+// Package explore is the model checker of `proc explore`: it runs a
+// program under every distinct schedule, a stateless search in the style
+// of dynamic partial-order reduction, and the replay of one schedule it
+// printed (`proc run --schedule`).
+//
+// Each run of a search (Run) starts the program afresh and follows a
+// forced prefix of choices, then goes its own way. The choices are made
+// only at the operations another thread can observe, and a thread's next
+// operation is compared with the others' through the footprints the
+// interpreter gives (interp.VM.Next, interp.Dependent): sleep sets skip
+// the interleavings that differ only in the order of operations that
+// commute, and an operation that touches nothing shared runs first alone.
+//
+// A search always has bounds (Options; DefaultMaxSchedules and the other
+// defaults): schedules, instructions, choices in one schedule, memory
+// kept, and optionally preemptions. Result says whether every schedule
+// was covered, and if not, why the search stopped (Stop).
+//
+// The distinct results of the runs are Outcomes, keyed by the output,
+// the exit statuses, the faults, a deadlock and a limit; each keeps one
+// schedule that reaches it, as does each data race found (the race
+// detector is on in every run). ParseSchedule reads such a schedule,
+// CheckSchedule tells whether it fits a program, and Replay is the
+// chooser that follows it in a run of the interpreter.
+package explore

@@ -1,0 +1,95 @@
+package explore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"proc/interp"
+	"proc/runtime"
+)
+
+// replayer is the Chooser of `proc run --schedule`: it follows a schedule
+// printed by explore, then goes on without preemption.
+type replayer struct {
+	choices []int
+	at      int
+	err     string
+}
+
+// ParseSchedule reads a schedule string: tids separated by dots ("-" for
+// the empty schedule).
+func ParseSchedule(s string) ([]int, error) {
+	if s == "-" || s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, part := range strings.Split(s, ".") {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("schedule %q: %q is not a thread id (want tids separated by dots, as explore prints)", s, part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Replay returns the chooser that replays a schedule read by
+// ParseSchedule (interp.Options.Chooser): at each scheduling point with
+// more than one thread to choose from it runs the next thread of the
+// schedule, and past its end keeps the running thread, as a search does
+// past its depth bound. A run that cannot follow the schedule stops
+// there; CheckSchedule says why.
+func Replay(schedule []int) runtime.Chooser { return &replayer{choices: schedule} }
+
+// Choose implements runtime.Chooser.
+func (r *replayer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) int {
+	cands := candidates(enabled, last, yielded)
+	index := func(t *runtime.Thread) int {
+		for i, x := range enabled {
+			if x == t {
+				return i
+			}
+		}
+		return -1
+	}
+	if len(cands) == 1 {
+		return index(cands[0])
+	}
+	if r.at < len(r.choices) {
+		want := r.choices[r.at]
+		r.at++
+		for _, t := range cands {
+			if t.TID == want {
+				return index(t)
+			}
+		}
+		var ids []string
+		for _, t := range cands {
+			ids = append(ids, strconv.Itoa(t.TID))
+		}
+		r.err = fmt.Sprintf("the schedule does not fit the script: choice %d wants thread %d, but the runnable threads are %s", r.at, want, strings.Join(ids, ", "))
+		return -1
+	}
+	// Past the end of the schedule: keep the running thread, as explore
+	// does past its depth bound.
+	return index(keepRunning(cands, last))
+}
+
+// CheckSchedule replays a schedule without output and reports whether it
+// fits the program.
+func CheckSchedule(prog *interp.Program, sets []string, schedule []int) error {
+	r := &replayer{choices: schedule}
+	s, err := interp.NewSession(prog, interp.Options{Trace: 0, Sets: sets, Sink: &outcomeSink{}, Chooser: r})
+	if err != nil {
+		return err
+	}
+	s.M.Run()
+	if r.err != "" {
+		return fmt.Errorf("%s", r.err)
+	}
+	if r.at < len(r.choices) {
+		return fmt.Errorf("the schedule does not fit the script: it has %d choices, the run made only %d", len(r.choices), r.at)
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package interp
+
+// What a thread's next operation touches, for the search of the schedules
+// (package explore): which operations commute, read off the top frame and
+// the operand stack of a thread stopped at a scheduling point.
+
+import (
+	"proc/runtime"
+	"proc/runtime/mem"
+)
+
+// Footprint is what a thread's next operation touches: which memory or
+// kernel object, and whether it writes. Two operations whose footprints are
+// not Dependent commute: running them in either order gives the same
+// state, which is what lets a search of the schedules (package explore)
+// try only one of the orders.
+type Footprint struct {
+	kind  uint8
+	obj   any // the memory's owner: an address space, or a shared object
+	addr  uint64
+	write bool
+}
+
+const (
+	fpAll   uint8 = iota // depends on everything (unknown, alloc, exit)
+	fpMem                // a load or store, or a kernel call on one object
+	fpLocal              // touches nothing another thread sees
+)
+
+// Local reports whether the operation touches nothing another thread
+// sees: it commutes with every other operation.
+func (f Footprint) Local() bool { return f.kind == fpLocal }
+
+// Dependent reports whether the operations of footprints a and b may not
+// commute: one of them depends on everything, or both touch the same
+// memory or kernel object and one of them writes it.
+func Dependent(a, b Footprint) bool {
+	if a.kind == fpAll || b.kind == fpAll {
+		return true
+	}
+	if a.kind == fpLocal || b.kind == fpLocal {
+		return false
+	}
+	return a.obj == b.obj && a.addr == b.addr && (a.write || b.write)
+}
+
+// Objects that order the kernel calls touching them.
+var (
+	keyOutput  = new(int) // program output: its order is observable
+	keyIDs     = new(int) // pid/tid numbers and handle ids
+	keyNames   = new(int) // host names: queues, segments, files, ports
+	keyTime    = new(int) // timers
+	keyUnknown = new(int)
+)
+
+// sysFootprint is a kernel call on one object: dependent with every other
+// call on that object.
+func sysFootprint(obj any) Footprint { return Footprint{kind: fpMem, obj: obj, write: true} }
+
+// Next returns the footprint of the next operation of t, a thread of vm's
+// machine stopped before it (as threads are at a scheduling point).
+func (vm *VM) Next(t *runtime.Thread) Footprint {
+	th, ok := t.Ctx.(*threadCtx)
+	if !ok || len(th.frames) == 0 || th.overflow != nil {
+		// A first frame that does not fit: the process dies.
+		return Footprint{kind: fpAll}
+	}
+	fr := th.top()
+	if fr.pc >= len(fr.fn.Code) {
+		return Footprint{kind: fpAll}
+	}
+	in := fr.fn.Code[fr.pc]
+	fdObj := func(v mem.Value) any {
+		if f, ok := t.Proc.FD(v.N); ok && v.K == mem.Int {
+			switch {
+			case f.Pipe != nil:
+				return f.Pipe
+			case f.MQ != nil:
+				return f.MQ
+			case f.Sock != nil:
+				return f.Sock
+			case f.Listener != nil:
+				return f.Listener
+			}
+		}
+		return keyUnknown
+	}
+	syncObj := func(v mem.Value) any {
+		if o, ok := t.Proc.Sync[int(v.N)]; ok && v.K == mem.Handle {
+			switch {
+			case o.Mutex != nil:
+				return o.Mutex
+			case o.Sem != nil:
+				return o.Sem
+			case o.Cond != nil:
+				return o.Cond
+			}
+		}
+		return keyUnknown
+	}
+	f := &opInfo[in.Op]
+	shared := f.shared
+	if shared == shBuiltin {
+		shared = Builtins[in.A].shared
+	}
+	var first mem.Value
+	switch shared {
+	case shMem, shThread, shSync, shFD:
+		// The object it works on is its first operand: the deepest value
+		// it pops.
+		if pop, _ := vm.prog.stackUse(in); pop > 0 && th.sp >= pop {
+			first = th.ops[th.sp-pop]
+		}
+	}
+	switch shared {
+	case shGlobal:
+		return vm.memFootprint(th, globalAddr(th, in), f.writes)
+	case shMem:
+		return vm.memFootprint(th, uint64(first.N), f.writes)
+	case shEnd:
+		if len(th.frames) != 1 {
+			return Footprint{kind: fpLocal}
+		}
+		if t.TID == t.Proc.PID {
+			return Footprint{kind: fpAll} // the process ends: every thread of it
+		}
+		return sysFootprint(t) // a thread ends: its joiners see it
+	case shThread:
+		if target := vm.m.Thread(int(first.N)); target != nil && first.K == mem.Int {
+			return sysFootprint(target)
+		}
+		return sysFootprint(keyUnknown)
+	case shOutput:
+		return sysFootprint(keyOutput)
+	case shIDs:
+		return sysFootprint(keyIDs)
+	case shNames:
+		return sysFootprint(keyNames)
+	case shTime:
+		return sysFootprint(keyTime)
+	case shSync:
+		return sysFootprint(syncObj(first))
+	case shFD:
+		return sysFootprint(fdObj(first))
+	case shAll:
+		return Footprint{kind: fpAll}
+	}
+	return Footprint{kind: fpLocal}
+}
+
+func (vm *VM) memFootprint(th *threadCtx, addr uint64, write bool) Footprint {
+	seg := th.proc.space.Find(addr)
+	if seg != nil && seg.Shared != nil && len(seg.Words) > 0 {
+		// A shared mapping: the same memory at other addresses elsewhere.
+		return Footprint{kind: fpMem, obj: seg.Shared, addr: addr - seg.Start, write: write}
+	}
+	return Footprint{kind: fpMem, obj: th.proc.space, addr: addr, write: write}
+}
+
+// Races returns the data races the race detector reported so far, in
+// order: none when the run has no detector (Options.Race).
+func (vm *VM) Races() []Race {
+	if vm.race == nil {
+		return nil
+	}
+	return vm.race.reports()
+}
