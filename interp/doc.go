@@ -11,8 +11,8 @@
 //     the common instructions and slow.go for the rest), calling the
 //     kernel for what a thread asks of the system (procs.go, ipc.go).
 //   - A Session is one run of a program, from the first process to the
-//     closing reports; a Shell keeps a machine alive for the REPL, one
-//     input at a time. Package explore runs a program under every
+//     closing reports; a Prompt keeps a machine alive for the REPL
+//     (package shell), one input at a time (prompt.go). Package explore runs a program under every
 //     schedule, over what footprint.go tells of a thread's next
 //     operation (VM.Next, Dependent).
 //   - race.go is the data race detector of --race; views.go tells the

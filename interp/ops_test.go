@@ -13,7 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"proc/grammar"
 	"proc/runtime"
+	"proc/runtime/mem"
 )
 
 // TestOpTable checks that every operation has its facts and that they
@@ -343,20 +345,58 @@ func TestOpOperands(t *testing.T) {
 		t.Fatalf("only %d programs compiled", compiled)
 	}
 
-	// The REPL compiles each input into a function of its own that ends
-	// in OpHalt, and shows what a bare expression gives with OpEcho.
-	var out strings.Builder
-	sh := NewShell(ShellOptions{Config: runtime.DefaultConfig(), Out: &out})
-	for _, in := range []string{"1 + 2", "let x = 3", "x", "func g(a) { return a * 2 }", "g(x)", "print x; x + 1", "let p = alloc 8"} {
-		sh.Input(in)
+	// The REPL compiles each input into a chunk of main of its own that
+	// ends in OpHalt, and shows what a bare expression gives with OpEcho.
+	var shown []string
+	pr, err := NewPrompt(PromptOptions{Config: runtime.DefaultConfig(), Out: io.Discard,
+		Echo: func(v mem.Value) { shown = append(shown, v.Quote()) }})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, fn := range sh.prog.Funcs {
-		checkOperands(t, sh.prog, fn)
-		checkStack(t, sh.prog, fn)
+	promptInput(t, pr, "")
+	for _, in := range []string{"1 + 2", "let x = 3", "x", "func g(a) { return a * 2 }", "g(x)", "print x; x + 1", "let p = alloc 8"} {
+		promptInput(t, pr, in)
+	}
+	for _, fn := range pr.Program().Funcs {
+		checkOperands(t, pr.Program(), fn)
+		checkStack(t, pr.Program(), fn)
 		checkFused(t, fn)
 	}
-	if !strings.Contains(out.String(), "6") {
-		t.Errorf("the REPL said %q", out.String())
+	if !slices.Contains(shown, "6") {
+		t.Errorf("the REPL showed %q", shown)
+	}
+}
+
+// promptInput compiles an input at the prompt, as the REPL does, and runs
+// it in the shell thread until it parks ("" only runs the shell thread to
+// the prompt). A bare expression is compiled as the REPL does, from
+// "print (EXPR)".
+func promptInput(t *testing.T, pr *Prompt, text string) {
+	t.Helper()
+	var u *Unit
+	if text != "" {
+		o := CompileOptions{Base: pr.Machine().Cfg, End: grammar.Pos{File: PromptFile, Line: 1, Col: 1}}
+		sc, err := grammar.Parse(PromptFile, []byte(text+"\n"))
+		if err != nil {
+			bare, err := grammar.Parse(PromptFile, []byte("print ("+text+"\n)\n"))
+			if err != nil {
+				return // a syntax error at the prompt
+			}
+			o.Bare = bare.Body[0].(*grammar.PrintStmt).Args[0].(*grammar.ParenExpr).X
+			sc = &grammar.Script{File: PromptFile}
+		}
+		var cerr *grammar.Error
+		if u, cerr = pr.Compile(sc, o); cerr != nil {
+			t.Fatal(cerr)
+		}
+		if !u.Runs() {
+			return
+		}
+		pr.Resume(u, 0)
+	}
+	pr.Machine().RunUntil(runtime.Leg{Foreground: pr.Thread(), Limit: 1000000, Done: pr.Parked})
+	if !pr.Parked() {
+		t.Fatalf("%q: the shell thread did not park", text)
 	}
 }
 

@@ -1,12 +1,17 @@
 package interp
 
 import (
+	"io"
+	"sort"
+	"strings"
+
 	"proc/grammar"
 	"proc/runtime"
 	"proc/runtime/mem"
 )
 
-// The interpreter's side of the REPL (shell.go is the REPL itself). Under
+// The interpreter's side of the REPL (package shell is the REPL itself,
+// over Prompt). Under
 // the prompt's policy (promptPolicy) the program grows while it runs: the
 // compiler adds one unit at a time, each with a chunk of main, and process
 // 1's main thread, the shell thread, runs each chunk in main's frame and
@@ -28,7 +33,7 @@ const (
 // shellWaiting is what the parked shell thread waits for.
 const shellWaiting = "the next input at the prompt"
 
-// shellHooks connect the shell thread to its Shell, and hold what it
+// shellHooks connect the shell thread to its Prompt, and hold what it
 // keeps between inputs.
 type shellHooks struct {
 	parked bool              // it reached OpHalt and waits for input
@@ -40,11 +45,11 @@ type shellHooks struct {
 // is only the halt where the shell thread waits for the first, and the
 // image keeps room for the program to grow into.
 func newPromptProgram(cfg runtime.Config) *Program {
-	prog := &Program{File: ShellFile, Config: cfg, Sources: map[string][]byte{}}
+	prog := &Program{File: PromptFile, Config: cfg, Sources: map[string][]byte{}}
 	prog.Image.TextRoom, prog.Image.DataRoom, prog.Image.BssRoom = shellTextRoom, shellDataRoom, shellBssRoom
 	// main's own code is only the first halt; every input adds a chunk.
 	main := &Func{Name: "main", Code: []Instr{{Op: OpHalt}}, Addr: mem.TextBase}
-	main.addLine(grammar.Pos{File: ShellFile})
+	main.addLine(grammar.Pos{File: PromptFile})
 	prog.Funcs = []*Func{main}
 	prog.Image.TextSize = InsnBytes
 	return prog
@@ -223,4 +228,370 @@ func (th *threadCtx) unwind() (deep bool) {
 func (th *threadCtx) mainLocal(k int) (uint64, mem.Value) {
 	a := slotAddr(&th.frames[0], k)
 	return a, th.stack.Get(a)
+}
+
+// PromptFile is the file name of what is typed at the prompt; lines are
+// numbered across the whole session, in the order typed, whether their
+// input ran, failed or was dropped.
+const PromptFile = "<repl>"
+
+// Prompt is a program that grows one input at a time in a machine that
+// stays alive: the interpreter's side of the REPL. It owns the program,
+// the compiler under the prompt's policy, the machine and its VM, and the
+// shell process, whose main thread (the shell thread) runs each input's
+// piece of main and parks at its end until the next. Running the machine
+// and what to say about it are the REPL's (package shell).
+type Prompt struct {
+	prog  *Program
+	c     *compiler
+	vm    *VM
+	m     *runtime.Machine
+	th    *threadCtx // the shell thread
+	hooks shellHooks
+}
+
+// PromptOptions are what a Prompt starts with.
+type PromptOptions struct {
+	Config runtime.Config
+	// Ceiling holds the most each limit may be set to by a script's config
+	// lines; the zero value means the defaults, or Config's value where it
+	// is higher.
+	Ceiling runtime.Config
+	Trace   runtime.Category
+	// Out receives the trace.
+	Out io.Writer
+	// Engine turns off ways the VM runs faster, to compare (see Engine).
+	Engine Engine
+	// Echo is given the value of an expression typed alone at the prompt.
+	Echo func(v mem.Value)
+}
+
+// NewPrompt boots a machine with an empty program, as a run boots one,
+// and makes its shell process (Start). The shell thread has not run yet:
+// it is ready at the halt where main waits for the first input.
+func NewPrompt(o PromptOptions) (*Prompt, error) {
+	prog := newPromptProgram(o.Config)
+	p := &Prompt{prog: prog, c: newCompiler(prog, o.Ceiling, promptPolicy)}
+	if o.Ceiling == (runtime.Config{}) {
+		p.c.ceil = runtime.DefaultConfig()
+		for _, k := range runtime.LimitKeys() {
+			p.Allow(k, o.Config)
+		}
+	}
+	b := boot(prog, o.Config, Options{Trace: o.Trace, Sink: runtime.NewTextSink(o.Out, o.Out, false), Engine: o.Engine})
+	p.vm, p.m = b.VM, b.M
+	p.hooks.echo = o.Echo
+	if err := p.Start(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Start makes a new shell process of the program, as a run makes its
+// first process: every function and global stays declared, main's locals
+// are forgotten. Its shell thread is ready at the start of main. Start
+// fails when the machine's memory cannot hold the process; the shell
+// thread is then still the one before.
+func (p *Prompt) Start() error {
+	p.hooks.parked, p.hooks.slots = false, 0
+	th, err := p.vm.startMain(&p.hooks)
+	if err != nil {
+		return err
+	}
+	p.th = th
+	p.c.forgetMain()
+	return nil
+}
+
+// Machine returns the machine the program runs on.
+func (p *Prompt) Machine() *runtime.Machine { return p.m }
+
+// Program returns the program so far.
+func (p *Prompt) Program() *Program { return p.prog }
+
+// Thread returns the shell thread: the main thread of the shell process.
+func (p *Prompt) Thread() *runtime.Thread { return p.th.rt }
+
+// Parked reports whether the shell thread has reached the end of its
+// input and waits for the next.
+func (p *Prompt) Parked() bool { return p.hooks.parked }
+
+// Ceiling returns the most each limit may be set to by a script.
+func (p *Prompt) Ceiling() runtime.Config { return p.c.ceil }
+
+// Allow raises the ceiling of a limit key to its value in cfg, when that
+// is higher: what the user set, a script may set too.
+func (p *Prompt) Allow(key string, cfg runtime.Config) {
+	v, ok := cfg.Int(key)
+	if top, _ := p.c.ceil.Int(key); ok && runtime.IsLimit(key) && v > top {
+		if err := p.c.ceil.SetInt(key, v); err != nil {
+			// Past what the key can hold (a config made in code, not
+			// through Set): the ceiling goes as high as the key goes.
+			p.c.ceil.Lift(key)
+		}
+	}
+}
+
+// Typed adds the text of an input to the source of PromptFile, whatever
+// becomes of it, so that the lines typed are numbered in the order typed.
+func (p *Prompt) Typed(text string) { p.prog.Src = append(p.prog.Src, text+"\n"...) }
+
+// AddFile keeps the source of a file whose code joined the program, for
+// the reports that quote it.
+func (p *Prompt) AddFile(file string, src []byte) { p.prog.Sources[file] = src }
+
+// CompileOptions are the REPL's choices for one unit.
+type CompileOptions struct {
+	// Base is the current settings: the unit's config lines apply to them.
+	Base runtime.Config
+	// Bare is an expression typed alone at the prompt: its value is shown
+	// (Echo), nil included.
+	Bare grammar.Expr
+	// End is the position of the halt that ends the unit's code, and of
+	// an error about the unit as a whole (no room left).
+	End grammar.Pos
+	// PerStmt ends each top-level statement in a halt of its own: the
+	// statements of a file loaded run one at a time (Unit.Starts).
+	PerStmt bool
+	// Sets are a loaded script's header settings (KEY=VALUE), applied
+	// after its config lines.
+	Sets []string
+	// Pinned are the keys the command line set, for a file loaded: they
+	// keep their value in Base, whatever the file sets them to.
+	Pinned map[string]bool
+}
+
+// Unit is what one input or file added to the program, laid out in the
+// image and mapped into the shell process.
+type Unit struct {
+	main *Func // the unit's chunk of main; nil when it only declares
+	// Starts holds where each top-level statement starts in the unit's
+	// chunk of main (see Resume).
+	Starts []int
+	// Keys are the config keys the unit set, in order (its config lines,
+	// then Sets), and Config the settings they make.
+	Keys   []string
+	Config runtime.Config
+	// Kept holds the values the unit gave to pinned keys, which were not
+	// taken.
+	Kept map[string]string
+	// Globals and Funcs are what the unit declared; Redefined names the
+	// functions among them that replace one of an earlier unit; Again
+	// holds earlier globals declared again, with their new values.
+	Globals   []Var
+	Funcs     []FuncInfo
+	Redefined []string
+	Again     []Var
+}
+
+// Runs reports whether the unit has statements to run.
+func (u *Unit) Runs() bool { return u.main != nil }
+
+// Var is a variable of the shell process: a local of main or a global.
+type Var struct {
+	Name  string
+	Addr  uint64
+	Seg   string // "data" or "bss" for a global, "" for a local
+	Value mem.Value
+}
+
+// FuncInfo is a function of the program.
+type FuncInfo struct {
+	Name   string
+	Params []string
+	Addr   uint64
+	Instrs int // instructions
+}
+
+// Compile adds a parsed input or file to the program, under the prompt's
+// policy: its config lines, globals, functions and a chunk of main for
+// its top-level statements, laid out after what the program has and
+// mapped into the machine. On error nothing changes.
+func (p *Prompt) Compile(sc *grammar.Script, o CompileOptions) (*Unit, *grammar.Error) {
+	u, err := p.c.unit(sc, o.Base, chunkOpts{bare: o.Bare, end: o.End, perStmt: o.PerStmt})
+	if err != nil {
+		return nil, err
+	}
+	r := &Unit{main: u.main, Starts: u.starts, Redefined: u.redefined}
+	if err := p.unitConfig(r, sc, o); err != nil {
+		p.c.discard(u)
+		return nil, err
+	}
+	r.Config = p.prog.Config
+	p.c.layout(u)
+	p.mapUnit()
+	sh := p.th.rt.Proc
+	for _, a := range u.again {
+		seg := sh.Data
+		if a.g.Bss {
+			seg = sh.Bss
+		}
+		addr := seg.Start + 8*uint64(a.g.Index)
+		sh.Space.NoteWrite(addr)
+		seg.Put(addr, a.v)
+		r.Again = append(r.Again, Var{Name: a.g.Name, Addr: addr, Seg: segName(a.g), Value: a.v})
+	}
+	for _, g := range u.globals {
+		r.Globals = append(r.Globals, p.global(g))
+	}
+	for _, fn := range u.funcs {
+		r.Funcs = append(r.Funcs, FuncInfo{Name: fn.Name, Params: fn.Slots[:fn.NParams], Addr: fn.Addr, Instrs: len(fn.Code)})
+	}
+	return r, nil
+}
+
+// unitConfig completes the config a unit's config lines made: a loaded
+// script's header comes after them, and what the command line set stays.
+func (p *Prompt) unitConfig(r *Unit, sc *grammar.Script, o CompileOptions) *grammar.Error {
+	cfg := &p.prog.Config
+	for _, cf := range sc.Configs {
+		r.Keys = append(r.Keys, cf.Key)
+	}
+	// The header comes after the config lines, as under proc run.
+	for _, kv := range o.Sets {
+		k, v, _ := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if err := cfg.Set(k, strings.TrimSpace(v)); err != nil {
+			return grammar.Errorf(o.End, "# args: --set %v", err)
+		}
+		r.Keys = append(r.Keys, k)
+	}
+	// What the command line set stays: a script does not undo it.
+	for _, k := range r.Keys {
+		if o.Pinned[k] {
+			if r.Kept == nil {
+				r.Kept = map[string]string{}
+			}
+			r.Kept[k], _ = cfg.Get(k)
+			v, _ := o.Base.Get(k)
+			if err := cfg.Set(k, v); err != nil {
+				return grammar.Errorf(o.End, "%v", err)
+			}
+		}
+	}
+	return nil
+}
+
+// mapUnit maps what a unit laid out in the image into the machine: every
+// process of the program maps the text it runs from, and the shell
+// process's data and bss grow to hold the new globals.
+func (p *Prompt) mapUnit() {
+	img := &p.prog.Image
+	textEnd := mem.PageUp(mem.TextBase + img.TextSize)
+	for _, proc := range p.m.Procs() {
+		if proc.Image == img && proc.State != runtime.ProcReaped && proc.Text.End < textEnd {
+			proc.Text.End = textEnd
+		}
+	}
+	sh := p.th.rt.Proc
+	grow := func(seg *mem.Segment, words int, init []mem.Value) {
+		end := seg.Start + 8*uint64(words)
+		if end <= seg.End {
+			return
+		}
+		mapped := seg.End > seg.Start
+		for a := seg.End; a < end; a += 8 {
+			sh.Space.NoteWrite(a)
+			v := mem.Value{}
+			if init != nil {
+				v = init[(a-seg.Start)/8]
+			}
+			seg.Put(a, v)
+		}
+		seg.End = end
+		if !mapped {
+			sh.Space.Map(seg)
+		}
+	}
+	grow(sh.Data, len(img.Data), img.Data)
+	grow(sh.Bss, img.BssWords, nil)
+}
+
+// global returns a global of the shell process, with its value.
+func (p *Prompt) global(g *Global) Var {
+	sh := p.th.rt.Proc
+	seg := sh.Data
+	if g.Bss {
+		seg = sh.Bss
+	}
+	a := seg.Start + 8*uint64(g.Index)
+	return Var{Name: g.Name, Addr: a, Seg: segName(g), Value: seg.Get(a)}
+}
+
+// Resume sets the shell thread going at statement pc of a unit's chunk
+// of main (0: its first), ready to run.
+func (p *Prompt) Resume(u *Unit, pc int) {
+	p.th.resume(u.main, pc)
+	p.m.MakeReady(p.th.rt)
+}
+
+// Unwind gives up the statement the shell thread is in: it leaves
+// whatever it waits for and goes back to main's frame, parked at the
+// prompt. It reports whether it was in calls, whose frames are gone.
+func (p *Prompt) Unwind() (deep bool) {
+	th := p.th
+	p.m.Park(th.rt, shellWaiting)
+	deep = th.unwind()
+	th.computeLeft, th.firstCall = 0, 0
+	return deep
+}
+
+// Where tells where thread t is: the function and line ("main, line 2"),
+// and the text of that line. ok is false for a thread of no VM.
+func (p *Prompt) Where(t *runtime.Thread) (at, text string, ok bool) {
+	th, ok := t.Ctx.(*threadCtx)
+	if !ok {
+		return "", "", false
+	}
+	w := th.where()
+	return w.String(), p.prog.sourceLine(w.pos), true
+}
+
+// Frames returns how many frames thread t has on its stack.
+func (p *Prompt) Frames(t *runtime.Thread) int {
+	if th, ok := t.Ctx.(*threadCtx); ok {
+		return len(th.frames)
+	}
+	return 0
+}
+
+// Names lists the names in scope at the prompt: main's locals, the
+// globals and the functions, sorted.
+func (p *Prompt) Names() []string {
+	var out []string
+	for n := range p.c.mainLocals {
+		out = append(out, n)
+	}
+	for n := range p.c.globals {
+		out = append(out, n)
+	}
+	for n := range p.c.funcs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Locals lists main's locals in the shell thread, in slot order; ok is
+// false when the shell thread has no frame to hold them (it ended).
+func (p *Prompt) Locals() (vars []Var, ok bool) {
+	th := p.th
+	if th.rt.State == runtime.ThreadDone || len(th.frames) == 0 {
+		return nil, false
+	}
+	for n, k := range p.c.mainLocals {
+		a, v := th.mainLocal(k)
+		vars = append(vars, Var{Name: n, Addr: a, Value: v})
+	}
+	sort.Slice(vars, func(i, j int) bool { return vars[i].Addr > vars[j].Addr })
+	return vars, true
+}
+
+// Globals lists the globals of the shell process, in the order declared.
+func (p *Prompt) Globals() []Var {
+	var out []Var
+	for _, g := range p.prog.Globals {
+		out = append(out, p.global(g))
+	}
+	return out
 }

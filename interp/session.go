@@ -218,7 +218,12 @@ func (vm *VM) startMain(shell *shellHooks) (*threadCtx, error) {
 	st := vm.newThread(runtime.Spawn{Image: &prog.Image, Name: "main", Unlimited: shell != nil}, prog.Funcs[0], nil, 64, shell)
 	t := st.Thread
 	if t == nil {
-		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold process 1", m.Cfg.MaxMemory)
+		what := "process 1"
+		if len(m.Procs()) > 0 {
+			// A shell process after the first: it would not be process 1.
+			what = "a new process"
+		}
+		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold %s", m.Cfg.MaxMemory, what)
 	}
 	if m.Trace.On(runtime.CatProc) {
 		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", filepath.Base(prog.File), t.Proc.PID),

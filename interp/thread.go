@@ -37,7 +37,7 @@ type threadCtx struct {
 	// of a thread's first frame, that does not fit the stack: the
 	// thread takes it as soon as it runs.
 	overflow *mem.Fault
-	// shell is set on the REPL's shell thread only (see shell.go).
+	// shell is set on the REPL's shell thread only (see prompt.go).
 	shell *shellHooks
 	// race is what the race detector keeps of the thread, when it runs.
 	race *raceThread

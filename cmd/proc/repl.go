@@ -19,6 +19,7 @@ import (
 
 	"proc/grammar"
 	"proc/interp"
+	"proc/interp/shell"
 	"proc/runtime"
 )
 
@@ -231,7 +232,7 @@ func init() {
 
 // repl is one session at the prompt.
 type repl struct {
-	shell atomic.Pointer[interp.Shell] // swapped by :reset; read by the Ctrl-C handler
+	shell atomic.Pointer[shell.Shell] // swapped by :reset; read by the Ctrl-C handler
 	in    lineReader
 	out   io.Writer
 	dir   string // where :load looks for relative names ("" the current directory)
@@ -242,7 +243,7 @@ type repl struct {
 	cliTrace bool
 }
 
-func (r *repl) sh() *interp.Shell { return r.shell.Load() }
+func (r *repl) sh() *shell.Shell { return r.shell.Load() }
 
 func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("repl", flag.ContinueOnError)
@@ -281,7 +282,7 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg := runtime.DefaultConfig()
 	var file string
 	var src []byte
-	var header interp.ScriptArgs
+	var header shell.ScriptArgs
 	var note string
 	if len(pos) == 1 {
 		// The script's config lines and header set up the machine before
@@ -358,7 +359,12 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		r.in = newPlainReader(stdin)
 	}
 	defer r.in.Close()
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: cfg, Trace: cats, Pinned: r.pinned, Out: stdout}))
+	sh, err := shell.New(shell.Options{Config: cfg, Trace: cats, Pinned: r.pinned, Out: stdout})
+	if err != nil {
+		fmt.Fprintf(stderr, "proc repl: --set: %v\n", err)
+		return 2
+	}
+	r.shell.Store(sh)
 	if file != "" {
 		if note != "" {
 			r.say("%s", note)
@@ -617,8 +623,8 @@ func (r *repl) load(arg string) bool {
 // header reads the `# args:` header of a script to load: what of it the
 // REPL applies (what the command line did not give), and a note naming
 // the flags it ignores, which only make sense for one whole run.
-func (r *repl) header(file string, src []byte) (interp.ScriptArgs, string, error) {
-	var args interp.ScriptArgs
+func (r *repl) header(file string, src []byte) (shell.ScriptArgs, string, error) {
+	var args shell.ScriptArgs
 	hdr, err := scriptHeader(file, src)
 	if err != nil {
 		return args, "", err
@@ -648,8 +654,14 @@ func (r *repl) header(file string, src []byte) (interp.ScriptArgs, string, error
 func (r *repl) reset(string) bool {
 	old := r.sh()
 	r.say("reset: a new machine, with nothing declared")
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: old.Config(), Ceiling: old.Ceiling(), Trace: old.Trace(), Pinned: r.pinned, Out: r.out}))
-	r.sh().Flush()
+	sh, err := shell.New(shell.Options{Config: old.Config(), Ceiling: old.Ceiling(), Trace: old.Trace(), Pinned: r.pinned, Out: r.out})
+	if err != nil {
+		// The machine before goes on: the session keeps a shell.
+		r.say("%v: the machine before the reset goes on (:set max_memory=N, then :reset)", err)
+		return true
+	}
+	r.shell.Store(sh)
+	sh.Flush()
 	return true
 }
 

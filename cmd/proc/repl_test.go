@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"proc/interp"
+	"proc/interp/shell"
 	"proc/runtime"
 )
 
@@ -51,7 +51,7 @@ func runFake(t *testing.T, lines ...string) (*fakeReader, string) {
 	f := &fakeReader{lines: lines}
 	var out bytes.Buffer
 	r := &repl{in: f, out: &out}
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: runtime.DefaultConfig(), Trace: runtime.CatAll, Out: &out}))
+	r.shell.Store(newShell(t, shell.Options{Config: runtime.DefaultConfig(), Trace: runtime.CatAll, Out: &out}))
 	r.loop()
 	return f, out.String()
 }
@@ -181,7 +181,7 @@ func TestCompleter(t *testing.T) {
 	t.Parallel()
 	f := &fakeReader{}
 	r := &repl{in: f, out: io.Discard}
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: runtime.DefaultConfig(), Out: io.Discard}))
+	r.shell.Store(newShell(t, shell.Options{Config: runtime.DefaultConfig(), Out: io.Discard}))
 	r.sh().Input("let counter = 1\nglobal limit = 3\nfunc compute_it() { return 1 }")
 	c := &completer{r: r}
 	for _, tc := range []struct {
@@ -266,9 +266,32 @@ func TestReadmeTranscript(t *testing.T) {
 	var out bytes.Buffer
 	f := &fakeReader{lines: typed, echo: &out}
 	r := &repl{in: f, out: &out}
-	r.shell.Store(interp.NewShell(interp.ShellOptions{Config: runtime.DefaultConfig(), Trace: runtime.CatAll, Out: &out}))
+	r.shell.Store(newShell(t, shell.Options{Config: runtime.DefaultConfig(), Trace: runtime.CatAll, Out: &out}))
 	r.loop()
 	if got := out.String(); got != want {
 		t.Errorf("the README's session:\n%s\nproc prints:\n%s", want, got)
+	}
+}
+
+// newShell starts a shell for a test.
+func newShell(t *testing.T, opts shell.Options) *shell.Shell {
+	t.Helper()
+	sh, err := shell.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh
+}
+
+// A machine too small for the shell process is an error of the settings
+// (status 2, as proc run gives), not an internal error.
+func TestReplNoRoom(t *testing.T) {
+	t.Parallel()
+	var out, errw bytes.Buffer
+	if code := cmdRepl([]string{"--set", "max_memory=100"}, strings.NewReader("print 1\n"), &out, &errw); code != 2 || out.Len() != 0 {
+		t.Errorf("status %d, stdout %q", code, out.String())
+	}
+	if want := "proc repl: --set: the machine's memory (max_memory=100 bytes) cannot hold process 1\n"; errw.String() != want {
+		t.Errorf("stderr %q, want %q", errw.String(), want)
 	}
 }

@@ -1,33 +1,20 @@
-package interp
+package shell
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync/atomic"
 
 	"proc/grammar"
+	"proc/interp"
 	"proc/runtime"
 	"proc/runtime/mem"
 )
 
-// The REPL. A Shell keeps one program and one machine alive across
-// inputs: the program grows an input at a time under the compiler's
-// prompt policy, and the machine is booted as a run's is, its first
-// process the shell process (prompt.go has how). Process 1's main thread
-// is the shell thread: every input compiles to a new piece of main (a
-// "chunk", at the end of the text segment) that ends in OpHalt, where the
-// shell thread parks, blocked on nothing, until the next input.
-
-// ShellFile is the file name of what is typed at the prompt; lines are
-// numbered across the whole session, in the order typed, whether their
-// input ran, failed or was dropped.
-const ShellFile = "<repl>"
-
-// ShellOptions are the settings a Shell starts with.
-type ShellOptions struct {
+// Options are the settings a Shell starts with.
+type Options struct {
 	Config runtime.Config
 	// Ceiling holds the most each limit may be set to by a script's config
 	// lines (typed or loaded); the zero value means the defaults, or
@@ -41,8 +28,9 @@ type ShellOptions struct {
 	Pinned []string
 	// Out receives the trace, the views and the REPL's messages.
 	Out io.Writer
-	// Engine turns off ways the VM runs faster, to compare (see Engine).
-	Engine Engine
+	// Engine turns off ways the VM runs faster, to compare (see
+	// interp.Engine).
+	Engine interp.Engine
 }
 
 // ScriptArgs are what the `# args:` header of a loaded script asks of the
@@ -59,32 +47,29 @@ type ScriptArgs struct {
 // the engine of `proc repl`. Every method prints what it has to say to
 // Out; none ends the session, whatever happens in the machine.
 type Shell struct {
-	prog *Program
-	c    *compiler
-	vm   *VM
-	m    *runtime.Machine
-	out  io.Writer
-	cfg  runtime.Config // the settings; m.Cfg follows them between runs
+	p   *interp.Prompt
+	m   *runtime.Machine
+	out io.Writer
+	cfg runtime.Config // the settings; m.Cfg follows them between runs
 
-	t     *runtime.Thread // the shell thread
-	th    *threadCtx
-	hooks shellHooks
+	t      *runtime.Thread   // the shell thread
+	echoes func(v mem.Value) // shows a value typed at the prompt (echo)
 
 	lines int // lines typed so far: the next input starts at line lines+1
 
 	queue       *stmtQueue
 	interrupted atomic.Bool
 
-	pinned map[string]bool // ShellOptions.Pinned
-	// loading holds the header of the script being loaded, while it is
-	// compiled.
-	loading *ScriptArgs
+	pinned map[string]bool // Options.Pinned
+	// orphaned is set when the shell process died and the machine could
+	// not hold a fresh one.
+	orphaned bool
 }
 
 // stmtQueue holds the top-level statements of a loaded file still to run.
 type stmtQueue struct {
 	file  string
-	chunk *Func
+	chunk *interp.Unit
 	stmts []queuedStmt
 	next  int
 }
@@ -95,70 +80,37 @@ type queuedStmt struct {
 	text string
 }
 
-// NewShell boots a machine with an empty program: process 1 runs main,
-// which waits at once for the first input.
-func NewShell(opts ShellOptions) *Shell {
-	prog := newPromptProgram(opts.Config)
-	s := &Shell{
-		prog: prog,
-		c:    newCompiler(prog, opts.Ceiling, promptPolicy),
-		out:  opts.Out,
-		cfg:  opts.Config,
-	}
+// New boots a machine with an empty program: process 1 runs main, which
+// waits at once for the first input. It fails when the machine cannot
+// hold that process (max_memory too low).
+func New(opts Options) (*Shell, error) {
+	s := &Shell{out: opts.Out, cfg: opts.Config}
 	for _, k := range opts.Pinned {
 		if s.pinned == nil {
 			s.pinned = map[string]bool{}
 		}
 		s.pinned[k] = true
 	}
-	if opts.Ceiling == (runtime.Config{}) {
-		s.c.ceil = runtime.DefaultConfig()
-		for _, k := range runtime.LimitKeys() {
-			s.allow(k, opts.Config)
-		}
+	s.echoes = s.echo
+	p, err := interp.NewPrompt(interp.PromptOptions{Config: opts.Config, Ceiling: opts.Ceiling, Trace: opts.Trace, Out: opts.Out,
+		Engine: opts.Engine, Echo: func(v mem.Value) { s.echoes(v) }})
+	if err != nil {
+		return nil, err
 	}
-	b := boot(prog, opts.Config, Options{Trace: opts.Trace, Sink: runtime.NewTextSink(opts.Out, opts.Out, false), Engine: opts.Engine})
-	s.vm, s.m = b.VM, b.M
-	s.hooks.echo = s.echo
-	s.startShell()
-	return s
+	s.p, s.m, s.t = p, p.Machine(), p.Thread()
+	s.runShell()
+	return s, nil
 }
 
 // Config returns the current settings.
 func (s *Shell) Config() runtime.Config { return s.cfg }
 
 // Ceiling returns the most each limit may be set to by a script.
-func (s *Shell) Ceiling() runtime.Config { return s.c.ceil }
-
-// allow raises the ceiling of a limit key to its value in cfg, when that
-// is higher: what the user set, a script may set too.
-func (s *Shell) allow(key string, cfg runtime.Config) {
-	v, ok := cfg.Int(key)
-	if top, _ := s.c.ceil.Int(key); ok && runtime.IsLimit(key) && v > top {
-		if err := s.c.ceil.SetInt(key, v); err != nil {
-			// Past what the key can hold (a config made in code, not
-			// through Set): the ceiling goes as high as the key goes.
-			s.c.ceil.Lift(key)
-		}
-	}
-}
+func (s *Shell) Ceiling() runtime.Config { return s.p.Ceiling() }
 
 // Interrupt asks the machine to stop as soon as it can (Ctrl-C). It is
 // safe to call from another goroutine.
 func (s *Shell) Interrupt() { s.interrupted.Store(true) }
-
-// startShell starts a shell process, the program's first process made
-// as a run makes it, and runs it to its first halt.
-func (s *Shell) startShell() {
-	s.hooks.parked, s.hooks.slots = false, 0
-	th, err := s.vm.startMain(&s.hooks)
-	if err != nil {
-		panic(err)
-	}
-	s.t, s.th = th.rt, th
-	s.c.forgetMain()
-	s.runShell()
-}
 
 // echo shows a value typed at the prompt, as Python's prompt does.
 func (s *Shell) echo(v mem.Value) {
@@ -177,7 +129,7 @@ func (s *Shell) Flush() { s.m.Trace.Flush() }
 // Incomplete reports whether text stops inside a statement: a block, a
 // bracket or a call still open. The REPL then reads another line.
 func (s *Shell) Incomplete(text string) bool {
-	_, err := grammar.Parse(ShellFile, []byte(strings.Repeat("\n", s.lines)+text+"\n"))
+	_, err := grammar.Parse(interp.PromptFile, []byte(strings.Repeat("\n", s.lines)+text+"\n"))
 	var ge *grammar.Error
 	return errors.As(err, &ge) && ge.AtEOF
 }
@@ -194,7 +146,10 @@ func (s *Shell) Input(text string) {
 	pad := strings.Repeat("\n", s.lines)
 	src := pad + text + "\n"
 	s.number(text)
-	sc, perr := grammar.Parse(ShellFile, []byte(src))
+	if !s.alive() {
+		return
+	}
+	sc, perr := grammar.Parse(interp.PromptFile, []byte(src))
 	var bare grammar.Expr
 	if perr != nil {
 		bare = bareExpr(pad, text)
@@ -208,9 +163,9 @@ func (s *Shell) Input(text string) {
 			s.syntaxError(perr, []byte(src))
 			return
 		}
-		sc = &grammar.Script{File: ShellFile}
+		sc = &grammar.Script{File: interp.PromptFile}
 	}
-	u, cerr := s.compile(sc, chunkOpts{bare: bare, end: grammar.Pos{File: ShellFile, Line: first + strings.Count(text, "\n"), Col: 1}})
+	u, cerr := s.compile(sc, interp.CompileOptions{Bare: bare, End: grammar.Pos{File: interp.PromptFile, Line: first + strings.Count(text, "\n"), Col: 1}})
 	if cerr != nil {
 		if bare != nil && cerr.Pos.Line == first && cerr.Pos.Col > len("print (") {
 			// The expression was compiled as "print (EXPR)". An error
@@ -221,8 +176,8 @@ func (s *Shell) Input(text string) {
 		s.syntaxError(cerr, []byte(src))
 		return
 	}
-	if u.main != nil {
-		s.run(u.main, 0)
+	if u.Runs() {
+		s.run(u, 0)
 	}
 }
 
@@ -230,7 +185,7 @@ func (s *Shell) Input(text string) {
 // whatever becomes of the input: an input that failed and left its
 // numbers to the next one made two errors point at the same line number.
 func (s *Shell) number(text string) {
-	s.prog.Src = append(s.prog.Src, text+"\n"...)
+	s.p.Typed(text)
 	s.lines += strings.Count(text, "\n") + 1
 }
 
@@ -245,7 +200,7 @@ func (s *Shell) Drop(text string) { s.number(text) }
 // one expression. The closing parenthesis goes on a line of its own so
 // that a comment at the end of text does not swallow it.
 func bareExpr(pad, text string) grammar.Expr {
-	sc, err := grammar.Parse(ShellFile, []byte(pad+"print ("+text+"\n)\n"))
+	sc, err := grammar.Parse(interp.PromptFile, []byte(pad+"print ("+text+"\n)\n"))
 	if err != nil || len(sc.Body) != 1 || len(sc.Funcs)+len(sc.Globals)+len(sc.Configs) != 0 {
 		return nil
 	}
@@ -275,7 +230,7 @@ func (s *Shell) syntaxError(err error, src []byte) {
 // with an error, or whose names clash with the session's, changes nothing.
 func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
 	// First the script on its own, as proc run would check it.
-	if _, err := Load(file, src); err != nil {
+	if _, err := interp.Load(file, src); err != nil {
 		s.syntaxError(err, src)
 		return
 	}
@@ -285,7 +240,7 @@ func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
 			own = append(own, kv)
 		}
 	}
-	if err := CheckScriptSets(own, s.c.ceil); err != nil {
+	if err := interp.CheckScriptSets(own, s.p.Ceiling()); err != nil {
 		s.say("%s: # args: --set %v", file, err)
 		return
 	}
@@ -300,9 +255,11 @@ func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
 		s.syntaxError(err, src)
 		return
 	}
-	s.loading = &args
-	u, cerr := s.compile(sc, chunkOpts{end: grammar.Pos{File: file, Line: strings.Count(string(src), "\n") + 1, Col: 1}, perStmt: true})
-	s.loading = nil
+	if !s.alive() {
+		return
+	}
+	u, cerr := s.compile(sc, interp.CompileOptions{End: grammar.Pos{File: file, Line: strings.Count(string(src), "\n") + 1, Col: 1}, PerStmt: true,
+		Sets: args.Sets, Pinned: s.pinned})
 	if cerr != nil {
 		s.syntaxError(cerr, src)
 		return
@@ -310,14 +267,14 @@ func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
 	if args.Trace != "" {
 		s.SetTrace(args.Trace)
 	}
-	s.prog.Sources[file] = src
-	q := &stmtQueue{file: file, chunk: u.main}
+	s.p.AddFile(file, src)
+	q := &stmtQueue{file: file, chunk: u}
 	// The file is split into lines once: splitting it for each statement
 	// took minutes and gigabytes for a file of 20,000 statements.
 	lines := strings.Split(string(src), "\n")
 	for i, st := range sc.Body {
 		pos := grammar.StmtPos(st)
-		q.stmts = append(q.stmts, queuedStmt{pc: u.starts[i], pos: pos, text: lineText(lines, pos.Line)})
+		q.stmts = append(q.stmts, queuedStmt{pc: u.Starts[i], pos: pos, text: lineText(lines, pos.Line)})
 	}
 	s.queue = nil
 	msg := fmt.Sprintf("loaded %s: %s, %s", file, plural(len(sc.Globals), "global"), plural(len(sc.Funcs), "function"))
@@ -345,6 +302,9 @@ func (s *Shell) Next(n int) {
 		s.say("nothing queued: :load FILE queues the statements of a script")
 		return
 	}
+	if !s.alive() {
+		return
+	}
 	s.interrupted.Store(false)
 	q := s.queue
 	for i := 0; i < n && s.queue == q && !s.interrupted.Load(); i++ {
@@ -370,10 +330,9 @@ func (s *Shell) sayNext() {
 	s.say("next: %s:%d  %s", q.file, st.pos.Line, st.text)
 }
 
-// run runs the chunk's code from pc in the shell thread until it halts.
-func (s *Shell) run(chunk *Func, pc int) {
-	s.th.resume(chunk, pc)
-	s.m.MakeReady(s.t)
+// run runs the unit's code from pc in the shell thread until it halts.
+func (s *Shell) run(u *interp.Unit, pc int) {
+	s.p.Resume(u, pc)
 	s.runShell()
 }
 
@@ -382,9 +341,9 @@ func (s *Shell) run(chunk *Func, pc int) {
 func (s *Shell) runShell() {
 	s.interrupted.Store(false)
 	end := s.leg(runtime.Leg{Foreground: s.t, Limit: s.cfg.MaxSteps, Done: func() bool {
-		return s.hooks.parked || s.t.State == runtime.ThreadDone || s.interrupted.Load()
+		return s.p.Parked() || s.t.State == runtime.ThreadDone || s.interrupted.Load()
 	}})
-	busy := !s.hooks.parked && s.t.State != runtime.ThreadDone
+	busy := !s.p.Parked() && s.t.State != runtime.ThreadDone
 	switch {
 	case end.end == runtime.LegStuck && busy:
 		// The shell waits for something no thread can give.
@@ -454,9 +413,8 @@ func (s *Shell) sayWhere(t *runtime.Thread) {
 	if t == nil || t.State == runtime.ThreadDone {
 		return
 	}
-	if th, ok := t.Ctx.(*threadCtx); ok {
-		w := th.where()
-		s.say("%d/%d is at %s: %s", t.Proc.PID, t.TID, w, s.prog.sourceLine(w.pos))
+	if at, text, ok := s.p.Where(t); ok {
+		s.say("%d/%d is at %s: %s", t.Proc.PID, t.TID, at, text)
 	}
 }
 
@@ -464,11 +422,7 @@ func (s *Shell) sayWhere(t *runtime.Thread) {
 // limit, Ctrl-C): it leaves whatever it waits for and goes back to main's
 // frame at the prompt. Locks it took stay taken.
 func (s *Shell) abandon() {
-	th := s.th
-	s.m.Park(s.t, shellWaiting)
-	deep := th.unwind()
-	th.computeLeft, th.firstCall = 0, 0
-	if deep {
+	if s.p.Unwind() {
 		s.say("the statement was abandoned: the shell thread is back in main (the frames of its calls are gone)")
 	} else {
 		s.say("the statement was abandoned: the shell thread is back at the prompt")
@@ -482,6 +436,11 @@ func (s *Shell) checkShell() {
 	if s.t.State != runtime.ThreadDone {
 		return
 	}
+	if s.orphaned {
+		// Said already: what ran since may have made room.
+		s.restart()
+		return
+	}
 	p := s.t.Proc
 	how := fmt.Sprintf("exited with status %d", p.ExitStatus)
 	if p.Killed {
@@ -493,142 +452,65 @@ func (s *Shell) checkShell() {
 		s.queue = nil
 	}
 	s.say("the shell (process %d) %s%s", p.PID, how, dropped)
-	s.say("a fresh shell process takes over: functions and globals stay declared, main's locals are gone")
-	s.startShell()
+	s.restart()
 }
 
-// compile adds a parsed input or file to the program (compiler.unit):
+// restart makes a fresh shell process, after the shell process died, and
+// runs it to the prompt. When the machine's memory cannot hold one the
+// session goes on without: the other processes may still run, and end,
+// and a later input tries again.
+func (s *Shell) restart() bool {
+	// The settings as they are now (a :set since the last run may have
+	// made room): the machine takes them up when it runs.
+	s.m.SetConfig(s.cfg)
+	s.m.ResetBudgets()
+	s.m.Trace.Flush()
+	if err := s.p.Start(); err != nil {
+		s.orphaned = true
+		s.say("no fresh shell process can take over: %v; a higher max_memory or a lower heap_size makes room, and the next input tries again", err)
+		return false
+	}
+	s.t, s.orphaned = s.p.Thread(), false
+	// Before the trace of the new process, which waits in the buffer.
+	fmt.Fprintln(s.out, "a fresh shell process takes over: functions and globals stay declared, main's locals are gone")
+	s.runShell()
+	return true
+}
+
+// alive reports whether there is a shell process to run an input in,
+// making one if the last could not be replaced.
+func (s *Shell) alive() bool {
+	return s.t.State != runtime.ThreadDone || s.restart()
+}
+
+// compile adds a parsed input or file to the program (Prompt.Compile):
 // its config lines, globals, functions, and a chunk of main for its
 // top-level statements. What it adds joins the running machine, and the
 // REPL says what changed. On error nothing changes.
-func (s *Shell) compile(sc *grammar.Script, o chunkOpts) (*unit, *grammar.Error) {
-	u, err := s.c.unit(sc, s.cfg, o)
+func (s *Shell) compile(sc *grammar.Script, o interp.CompileOptions) (*interp.Unit, *grammar.Error) {
+	o.Base = s.cfg
+	u, err := s.p.Compile(sc, o)
 	if err != nil {
 		return nil, err
 	}
-	keys, kept, err := s.unitConfig(sc, o.end)
-	if err != nil {
-		s.c.discard(u)
-		return nil, err
+	if len(u.Keys) > 0 {
+		s.setConfig(u.Config, u.Keys, u.Kept)
 	}
-	s.c.layout(u)
-	s.mapUnit(u)
-	if len(keys) > 0 {
-		s.setConfig(s.prog.Config, keys, kept)
+	for _, g := range u.Again {
+		s.say("global %s declared again: the same variable at %s (%s), set to %s", g.Name, mem.Hex(g.Addr), g.Seg, g.Value.Quote())
 	}
-	s.reinit(u.again)
-	for _, name := range u.redefined {
+	for _, name := range u.Redefined {
 		s.say("func %s redefined: what is compiled from now on calls the new one", name)
 	}
-	if !o.perStmt {
-		s.sayDeclared(u.globals, u.funcs)
+	if !o.PerStmt {
+		for _, g := range u.Globals {
+			s.say("global %s at %s (%s) = %s", g.Name, mem.Hex(g.Addr), g.Seg, g.Value.Quote())
+		}
+		for _, fn := range u.Funcs {
+			s.say("func %s(%s) at %s (%s)", fn.Name, strings.Join(fn.Params, ", "), mem.Hex(fn.Addr), plural(fn.Instrs, "instruction"))
+		}
 	}
 	return u, nil
-}
-
-// unitConfig completes the config a unit's config lines made: a loaded
-// script's header comes after them, and what the command line set stays.
-// It returns the keys set, and the values the unit gave to keys the
-// command line set, which were not taken.
-func (s *Shell) unitConfig(sc *grammar.Script, at grammar.Pos) (keys []string, kept map[string]string, err *grammar.Error) {
-	p := s.prog
-	for _, cf := range sc.Configs {
-		keys = append(keys, cf.Key)
-	}
-	if s.loading == nil {
-		return keys, nil, nil
-	}
-	// The header comes after the config lines, as under proc run; it was
-	// checked against the ceiling by Load.
-	for _, kv := range s.loading.Sets {
-		k, v, _ := strings.Cut(kv, "=")
-		k = strings.TrimSpace(k)
-		if err := p.Config.Set(k, strings.TrimSpace(v)); err != nil {
-			return nil, nil, grammar.Errorf(at, "# args: --set %v", err)
-		}
-		keys = append(keys, k)
-	}
-	// What the command line set stays: a script does not undo it.
-	for _, k := range keys {
-		if s.pinned[k] {
-			if kept == nil {
-				kept = map[string]string{}
-			}
-			kept[k], _ = p.Config.Get(k)
-			v, _ := s.cfg.Get(k)
-			if err := p.Config.Set(k, v); err != nil {
-				return nil, nil, grammar.Errorf(at, "%v", err)
-			}
-		}
-	}
-	return keys, kept, nil
-}
-
-// mapUnit maps what a unit laid out in the image into the machine: every
-// process of the program maps the text it runs from, and the shell
-// process's data and bss grow to hold the new globals.
-func (s *Shell) mapUnit(u *unit) {
-	img := &s.prog.Image
-	textEnd := mem.PageUp(mem.TextBase + img.TextSize)
-	for _, proc := range s.m.Procs() {
-		if proc.Image == img && proc.State != runtime.ProcReaped && proc.Text.End < textEnd {
-			proc.Text.End = textEnd
-		}
-	}
-	sh := s.t.Proc
-	grow := func(seg *mem.Segment, words int, init []mem.Value) {
-		end := seg.Start + 8*uint64(words)
-		if end <= seg.End {
-			return
-		}
-		mapped := seg.End > seg.Start
-		for a := seg.End; a < end; a += 8 {
-			sh.Space.NoteWrite(a)
-			v := mem.Value{}
-			if init != nil {
-				v = init[(a-seg.Start)/8]
-			}
-			seg.Put(a, v)
-		}
-		seg.End = end
-		if !mapped {
-			sh.Space.Map(seg)
-		}
-	}
-	grow(sh.Data, len(img.Data), img.Data)
-	grow(sh.Bss, img.BssWords, nil)
-}
-
-// reinit gives globals declared again their new initial values in the
-// shell process (the image later processes start from has them).
-func (s *Shell) reinit(rs []reinit) {
-	sh := s.t.Proc
-	for _, r := range rs {
-		seg := sh.Data
-		if r.g.Bss {
-			seg = sh.Bss
-		}
-		a := seg.Start + 8*uint64(r.g.Index)
-		sh.Space.NoteWrite(a)
-		seg.Put(a, r.v)
-		s.say("global %s declared again: the same variable at %s (%s), set to %s", r.g.Name, mem.Hex(a), segName(r.g), r.v.Quote())
-	}
-}
-
-// sayDeclared tells where the new globals and functions of an input are.
-func (s *Shell) sayDeclared(globals []*Global, funcs []*Func) {
-	sh := s.t.Proc
-	for _, g := range globals {
-		seg, kind := sh.Data, "data"
-		if g.Bss {
-			seg, kind = sh.Bss, "bss"
-		}
-		a := seg.Start + 8*uint64(g.Index)
-		s.say("global %s at %s (%s) = %s", g.Name, mem.Hex(a), kind, seg.Get(a).Quote())
-	}
-	for _, fn := range funcs {
-		s.say("func %s(%s) at %s (%s)", fn.Name, strings.Join(fn.Slots[:fn.NParams], ", "), mem.Hex(fn.Addr), plural(len(fn.Code), "instruction"))
-	}
 }
 
 // Set changes a config key for what comes next: "KEY=VALUE".
@@ -644,7 +526,7 @@ func (s *Shell) Set(kv string) {
 		s.say("%v", err)
 		return
 	}
-	s.allow(k, cfg)
+	s.p.Allow(k, cfg)
 	s.setConfig(cfg, []string{k}, nil)
 }
 
@@ -805,57 +687,31 @@ func (s *Shell) afterOthers(end legEnd, idle, where bool) {
 
 // Names lists the names in scope at the prompt: main's locals, the
 // globals and the functions, sorted.
-func (s *Shell) Names() []string {
-	var out []string
-	for n := range s.c.mainLocals {
-		out = append(out, n)
-	}
-	for n := range s.c.globals {
-		out = append(out, n)
-	}
-	for n := range s.c.funcs {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
+func (s *Shell) Names() []string { return s.p.Names() }
 
 // Vars lists main's locals and the globals, with addresses and values.
 func (s *Shell) Vars() []string {
+	if !s.alive() {
+		return nil
+	}
 	var out []string
-	th := s.th
-	if s.t.State != runtime.ThreadDone && len(th.frames) > 0 {
-		type local struct {
-			name string
-			slot int
-		}
-		var ls []local
-		for n, k := range s.c.mainLocals {
-			ls = append(ls, local{n, k})
-		}
-		sort.Slice(ls, func(i, j int) bool { return ls[i].slot < ls[j].slot })
+	if ls, ok := s.p.Locals(); ok {
 		if len(ls) == 0 {
 			out = append(out, "main has no locals")
 		} else {
 			out = append(out, fmt.Sprintf("locals of main (thread %d/%d):", s.t.Proc.PID, s.t.TID))
 		}
 		for _, l := range ls {
-			a, v := th.mainLocal(l.slot)
-			out = append(out, fmt.Sprintf("  %-12s %s  %s", l.name, mem.Hex(a), v.Quote()))
+			out = append(out, fmt.Sprintf("  %-12s %s  %s", l.Name, mem.Hex(l.Addr), l.Value.Quote()))
 		}
 	}
-	if len(s.prog.Globals) == 0 {
+	gs := s.p.Globals()
+	if len(gs) == 0 {
 		return append(out, "no globals")
 	}
-	p := s.t.Proc
-	out = append(out, fmt.Sprintf("globals (process %d):", p.PID))
-	for _, g := range s.prog.Globals {
-		seg, kind := p.Data, "data"
-		if g.Bss {
-			seg, kind = p.Bss, "bss"
-		}
-		a := seg.Start + 8*uint64(g.Index)
-		out = append(out, fmt.Sprintf("  %-12s %s  %-4s  %s", g.Name, mem.Hex(a), kind, seg.Get(a).Quote()))
+	out = append(out, fmt.Sprintf("globals (process %d):", s.t.Proc.PID))
+	for _, g := range gs {
+		out = append(out, fmt.Sprintf("  %-12s %s  %-4s  %s", g.Name, mem.Hex(g.Addr), g.Seg, g.Value.Quote()))
 	}
 	return out
 }
@@ -882,10 +738,7 @@ func (s *Shell) Stack(tid int) (string, []string, error) {
 	if t.State == runtime.ThreadDone {
 		return "", nil, fmt.Errorf("thread %d has ended: its stack is gone", t.TID)
 	}
-	n := 0
-	if th, ok := t.Ctx.(*threadCtx); ok {
-		n = len(th.frames)
-	}
+	n := s.p.Frames(t)
 	return fmt.Sprintf("stack of thread %d/%d (%s, innermost first)", t.Proc.PID, t.TID, plural(n, "frame")), s.m.StackView(t), nil
 }
 
@@ -922,4 +775,20 @@ func (s *Shell) Maps(pid int) (string, []string, error) {
 		return "", nil, err
 	}
 	return fmt.Sprintf("address space of process %d", p.PID), s.m.MapsView(p), nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// lineText returns line n (1-based) of a source split into lines,
+// trimmed, or "".
+func lineText(lines []string, n int) string {
+	if n < 1 || n > len(lines) {
+		return ""
+	}
+	return strings.TrimSpace(lines[n-1])
 }

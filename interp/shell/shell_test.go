@@ -1,4 +1,4 @@
-package interp
+package shell
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/interp"
 	"proc/runtime"
 	"proc/runtime/mem"
 )
@@ -18,11 +19,15 @@ import (
 func newTestShell(t *testing.T, sets ...string) (*Shell, *bytes.Buffer) {
 	t.Helper()
 	cfg := runtime.DefaultConfig()
-	if err := ApplySets(&cfg, sets); err != nil {
+	if err := interp.ApplySets(&cfg, sets); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	return NewShell(ShellOptions{Config: cfg, Trace: runtime.CatAll, Out: &out}), &out
+	s, err := New(Options{Config: cfg, Trace: runtime.CatAll, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &out
 }
 
 // traceLines keeps the lines of the trace, leaving out what the REPL says
@@ -146,7 +151,7 @@ func TestShellErrorChangesNothing(t *testing.T) {
 	t.Parallel()
 	s, out := newTestShell(t)
 	s.Input("let a = 1")
-	text, names, funcs := s.prog.Image.TextSize, strings.Join(s.Names(), ","), len(s.prog.Funcs)
+	text, names, funcs := s.p.Program().Image.TextSize, strings.Join(s.Names(), ","), len(s.p.Program().Funcs)
 	for _, in := range []string{
 		"let b = 2; print nosuch",
 		"global g = 1\nfunc f() { return nosuch }",
@@ -157,7 +162,7 @@ func TestShellErrorChangesNothing(t *testing.T) {
 		if got := strings.Join(s.Names(), ","); got != names {
 			t.Errorf("%q: names %s, want %s", in, got, names)
 		}
-		if s.prog.Image.TextSize != text || len(s.prog.Funcs) != funcs {
+		if s.p.Program().Image.TextSize != text || len(s.p.Program().Funcs) != funcs {
 			t.Errorf("%q: the program changed", in)
 		}
 	}
@@ -203,7 +208,11 @@ func TestShellMainFrame(t *testing.T) {
 	t.Parallel()
 	s, out := newTestShell(t, "stack_size=4096")
 	letsOn := func(prefix string, n int) string {
-		return strings.Join(strings.Split(strings.TrimSuffix(lets(prefix, n), "\n"), "\n"), "; ")
+		var lets []string
+		for i := 0; i < n; i++ {
+			lets = append(lets, fmt.Sprintf("let %s%d = %d", prefix, i, i))
+		}
+		return strings.Join(lets, "; ")
 	}
 	s.Input(letsOn("a", 500))
 	s.Input("print *(&a499)")
@@ -255,12 +264,12 @@ func TestShellInterrupt(t *testing.T) {
 	out.Reset()
 	// The value shown at the prompt stands for the key pressed while the
 	// loop runs.
-	s.hooks.echo = func(mem.Value) { s.Interrupt() }
+	s.echoes = func(mem.Value) { s.Interrupt() }
 	s.Input("one()\nwhile true { }")
 	if !strings.HasPrefix(out.String(), "\n ") || !strings.Contains(out.String(), "\ninterrupted\n1/1 is at main, line 2: one()\nthe statement was abandoned") {
 		t.Fatalf("not interrupted, or not from a new line:\n%q", out)
 	}
-	s.hooks.echo = s.echo
+	s.echoes = s.echo
 	out.Reset()
 	s.Input("one()")
 	if !strings.HasSuffix(out.String(), "= 1\n") {
@@ -297,7 +306,7 @@ func TestShellGrowth(t *testing.T) {
 	if !strings.Contains(out.String(), "| 300\n") {
 		t.Fatalf("f299 did not run:\n%s", out)
 	}
-	end := s.prog.Image.TextSize + 0x400000
+	end := s.p.Program().Image.TextSize + 0x400000
 	for _, p := range s.m.Procs() {
 		if p.Text.End < end {
 			t.Errorf("process %d maps text to %#x, the code ends at %#x", p.PID, p.Text.End, end)
@@ -324,7 +333,7 @@ func TestShellGrowth(t *testing.T) {
 // statement, without breaking the session.
 func TestShellLoadsEveryExample(t *testing.T) {
 	t.Parallel()
-	files, err := filepath.Glob("../examples/*.proc")
+	files, err := filepath.Glob("../../examples/*.proc")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples: %v", err)
 	}
@@ -334,12 +343,15 @@ func TestShellLoadsEveryExample(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prog, err := Load(f, src)
+			prog, err := interp.Load(f, src)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			s := NewShell(ShellOptions{Config: prog.Config, Trace: runtime.CatAll, Out: &out})
+			s, err := New(Options{Config: prog.Config, Trace: runtime.CatAll, Out: &out})
+			if err != nil {
+				t.Fatal(err)
+			}
 			s.Load(filepath.Base(f), src, ScriptArgs{})
 			n := s.Pending()
 			s.Next(n + 1)
@@ -492,4 +504,12 @@ func TestShellThreadsAligned(t *testing.T) {
 			t.Errorf("no WAITING FOR in %q", l)
 		}
 	}
+}
+
+// chainScript returns head, then link repeated to fill a mebibyte with
+// tail, then tail: the longest single line a script may have (as interp's
+// tests make it).
+func chainScript(head, link, tail string) (src string, n int) {
+	n = (1<<20 - len(head) - len(tail)) / len(link)
+	return head + strings.Repeat(link, n) + tail, n
 }
