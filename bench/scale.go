@@ -326,8 +326,9 @@ func runWorkers(f *figures, src string, procs int) error {
 	res := sess.Run()
 	t4 := time.Now()
 	f.ParseMS, f.CompileMS, f.BootMS, f.RunMS = msf(t1.Sub(t0)), msf(t2.Sub(t1)), msf(t3.Sub(t2)), msf(t4.Sub(t3))
-	f.Steps, f.Ticks = sess.M.Steps, sess.M.Clock
-	f.Switches = sess.M.Switches[0] + sess.M.Switches[1]
+	f.Steps, f.Ticks = sess.M.Steps(), sess.M.Now()
+	th, ps := sess.M.Switches()
+	f.Switches = th + ps
 	f.ResultText = strings.TrimSpace(out.String())
 	if res.ExitCode() != 0 {
 		f.ResultText += fmt.Sprintf(" exit %d %s %s", res.ExitCode(), res.Stopped, strings.TrimSpace(errw.String()))

@@ -130,7 +130,7 @@ join w
 		if o.String() != "3\n" {
 			t.Fatalf("stdout %q, stderr %q", o.String(), e.String())
 		}
-		return s.M.Mem.Used
+		return s.M.Memory().Used
 	}
 	small := strings.Replace(src, lets.String(), "", 1)
 	if a, b := used(src), used(small); a != b {

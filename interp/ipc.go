@@ -17,7 +17,7 @@ import (
 
 // ipcEvent traces an IPC or sync event, with its cost.
 func (vm *VM) ipcEvent(th *threadCtx, cat runtime.Category, ev, text string, cost int64, fields ...runtime.Field) {
-	if vm.m.Trace.On(cat) {
+	if vm.m.Tracer().On(cat) {
 		vm.m.Emit(th.rt, &runtime.Event{Cat: cat, Ev: ev, Text: text, Cost: cost, Fields: fields})
 	}
 }
@@ -46,7 +46,7 @@ var tooManyFiles = fmt.Sprintf("EMFILE: the process has %d descriptors open, the
 // noMemory is why a call that would make a kernel object the machine has
 // no memory left for fails.
 func (vm *VM) noMemory() string {
-	return fmt.Sprintf("ENOMEM: the machine's memory is spent (max_memory=%d bytes)", vm.m.Cfg.MaxMemory)
+	return fmt.Sprintf("ENOMEM: the machine's memory is spent (max_memory=%d bytes)", vm.m.Config().MaxMemory)
 }
 
 // errText says why a call failed for want of room (ENOMEM, EMFILE) or
@@ -142,7 +142,7 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		th.sp--
 		return stop, ok
 	}
-	traced := m.Trace.On(runtime.CatIPC)
+	traced := m.Tracer().On(runtime.CatIPC)
 	switch r.File.Kind {
 	case runtime.FDPipeWrite:
 		pp := r.File.Pipe
@@ -225,7 +225,7 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		vm.blockEvent(th, runtime.CatIPC, "recv", call())
 		return runtime.StopBlock, false
 	}
-	traced := m.Trace.On(runtime.CatIPC)
+	traced := m.Tracer().On(runtime.CatIPC)
 	switch r.File.Kind {
 	case runtime.FDPipeRead:
 		if r.EOF {

@@ -375,7 +375,7 @@ func promptInput(t *testing.T, pr *Prompt, text string) {
 	t.Helper()
 	var u *Unit
 	if text != "" {
-		o := CompileOptions{Base: pr.Machine().Cfg, End: grammar.Pos{File: PromptFile, Line: 1, Col: 1}}
+		o := CompileOptions{Base: pr.Machine().Config(), End: grammar.Pos{File: PromptFile, Line: 1, Col: 1}}
 		sc, err := grammar.Parse(PromptFile, []byte(text+"\n"))
 		if err != nil {
 			bare, err := grammar.Parse(PromptFile, []byte("print ("+text+"\n)\n"))
@@ -569,14 +569,16 @@ func TestOpStackUse(t *testing.T) {
 				}
 				fr := th.top()
 				in, fn, sp, depth := fr.fn.Code[fr.pc], fr.fn, th.sp, len(th.frames)
-				before := m.Steps
+				before := m.Steps()
 				// One instruction: the step limit is the next one.
-				m.Cfg.MaxSteps = m.Steps + 1
+				cfg := m.Config()
+				cfg.MaxSteps = m.Steps() + 1
+				m.SetConfig(cfg)
 				stop := s.VM.Run(main, 1<<40)
 				if stop != runtime.StopLimit && stop != runtime.StopYield && stop != runtime.StopResched {
 					break
 				}
-				if m.Steps != before+1 || in.Op == OpCall || in.Op == OpRet || len(th.frames) != depth || th.top().fn != fn {
+				if m.Steps() != before+1 || in.Op == OpCall || in.Op == OpRet || len(th.frames) != depth || th.top().fn != fn {
 					continue
 				}
 				pop, push := prog.stackUse(in)

@@ -80,7 +80,7 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 	argText := formatArgs(args)
 	t := st.Thread
 	if t == nil {
-		if m.Trace.On(runtime.CatProc | runtime.CatThread) {
+		if m.Tracer().On(runtime.CatProc | runtime.CatThread) {
 			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc | runtime.CatThread, Ev: what,
 				Text:   fmt.Sprintf("%s %s(%s) = nil  limit reached (%s)", what, fn.Name, argText, st.Limit),
 				Fields: []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "error", Val: "limit " + st.Limit}}})
@@ -88,7 +88,7 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 		th.push(mem.NilValue)
 		return 0, true
 	}
-	if m.Trace.On(cat) {
+	if m.Tracer().On(cat) {
 		m.EmitAt(th.rt, st.At, &runtime.Event{Cat: cat, Ev: what, Cost: st.Cost,
 			Text:   fmt.Sprintf("%s %s(%s) = %d", what, fn.Name, argText, t.TID),
 			Fields: []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "id", Val: t.TID}}})
@@ -166,7 +166,7 @@ func (vm *VM) fork(th *threadCtx) (runtime.Stop, bool) {
 	m := vm.m
 	st := vm.newThread(runtime.Spawn{Creator: th.rt, Fork: true}, nil, nil, 0, nil)
 	if st.Thread == nil {
-		if m.Trace.On(runtime.CatProc) {
+		if m.Tracer().On(runtime.CatProc) {
 			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Text: fmt.Sprintf("fork() = nil  limit reached (%s)", st.Limit),
 				Fields: []runtime.Field{{Key: "error", Val: "limit"}}})
 		}
@@ -174,7 +174,7 @@ func (vm *VM) fork(th *threadCtx) (runtime.Stop, bool) {
 		return 0, true
 	}
 	c := st.Thread.Proc
-	if m.Trace.On(runtime.CatProc) {
+	if m.Tracer().On(runtime.CatProc) {
 		m.EmitAt(th.rt, st.At, &runtime.Event{Cat: runtime.CatProc, Ev: "fork", Cost: st.Cost,
 			Text:   fmt.Sprintf("fork() = %d", c.PID),
 			Fields: []runtime.Field{{Key: "child", Val: c.PID}}})
@@ -287,8 +287,8 @@ func (vm *VM) sleep(th *threadCtx, io bool) (runtime.Stop, bool) {
 	if v.N == 0 {
 		return 0, true
 	}
-	if m.Trace.On(runtime.CatSched) {
-		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: name, Text: fmt.Sprintf("%s(%d): blocked until tick %d", name, v.N, m.Clock+v.N),
+	if m.Tracer().On(runtime.CatSched) {
+		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: name, Text: fmt.Sprintf("%s(%d): blocked until tick %d", name, v.N, m.Now()+v.N),
 			Fields: []runtime.Field{{Key: "ticks", Val: v.N}}})
 	}
 	if io {
@@ -301,7 +301,7 @@ func (vm *VM) sleep(th *threadCtx, io bool) (runtime.Stop, bool) {
 
 // sysBlock traces a call that blocks, the way strace shows it.
 func (vm *VM) sysBlock(th *threadCtx, name, arg string) {
-	if vm.m.Trace.On(runtime.CatProc | runtime.CatThread | runtime.CatSched) {
+	if vm.m.Tracer().On(runtime.CatProc | runtime.CatThread | runtime.CatSched) {
 		vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatProc | runtime.CatThread | runtime.CatSched, Ev: name,
 			Text: fmt.Sprintf("%s(%s) <unfinished ...>", name, arg), Fields: []runtime.Field{{Key: "blocked", Val: true}}})
 	}
@@ -310,7 +310,7 @@ func (vm *VM) sysBlock(th *threadCtx, name, arg string) {
 // sysResult traces a call's result; after a block (resumed), as strace's
 // resumed line.
 func (vm *VM) sysResult(th *threadCtx, name, arg, result, errText string, resumed bool) {
-	if !vm.m.Trace.On(runtime.CatProc | runtime.CatThread | runtime.CatSched) {
+	if !vm.m.Tracer().On(runtime.CatProc | runtime.CatThread | runtime.CatSched) {
 		return
 	}
 	text := fmt.Sprintf("%s(%s) = %s", name, arg, result)

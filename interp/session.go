@@ -223,9 +223,9 @@ func (vm *VM) startMain(shell *shellHooks) (*threadCtx, error) {
 			// A shell process after the first: it would not be process 1.
 			what = "a new process"
 		}
-		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold %s", m.Cfg.MaxMemory, what)
+		return nil, fmt.Errorf("the machine's memory (max_memory=%d bytes) cannot hold %s", m.Config().MaxMemory, what)
 	}
-	if m.Trace.On(runtime.CatProc) {
+	if m.Tracer().On(runtime.CatProc) {
 		m.Emit(t, &runtime.Event{Cat: runtime.CatProc, Ev: "exec", Text: fmt.Sprintf("exec %s (pid %d)", filepath.Base(prog.File), t.Proc.PID),
 			Fields: []runtime.Field{{Key: "file", Val: filepath.Base(prog.File)}}})
 	}
@@ -270,18 +270,18 @@ func (s *Session) Run() Result {
 	// The closing reports say what happened, so they are written even
 	// when the trace budget is spent; each is bounded by itself.
 	halt, why := m.Halted()
-	if halt != runtime.NotHalted && m.Deadlock == nil {
+	if halt != runtime.NotHalted && !m.DeadlockReported() {
 		text := "run stopped: " + why
-		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: text,
+		m.Tracer().EmitFinal(&runtime.Event{T: m.Now(), Cat: runtime.CatOutput, Ev: "stop", Text: text,
 			Fields: []runtime.Field{{Key: "reason", Val: why}}})
 	}
 	if s.opts.Gantt && !s.opts.JSON {
-		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "timeline", More: m.Gantt(72)})
+		m.Tracer().EmitFinal(&runtime.Event{T: m.Now(), Cat: runtime.CatOutput, Ev: "show", Text: "timeline", More: m.Gantt(72)})
 	}
 	if s.opts.Stats && !s.opts.JSON {
-		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "show", Text: "statistics", More: m.StatsTable()})
+		m.Tracer().EmitFinal(&runtime.Event{T: m.Now(), Cat: runtime.CatOutput, Ev: "show", Text: "statistics", More: m.StatsTable()})
 	}
-	m.Trace.Flush()
+	m.Tracer().Flush()
 	if s.json != nil {
 		s.json.WriteRaw(m.StatsJSON())
 		s.json.Flush()
@@ -306,7 +306,7 @@ func (vm *VM) processExit(p *runtime.Process) {
 	defer pc.release(vm.m.Memory())
 	live := p.Heap.Live()
 	if len(live) == 0 {
-		if pc.allocs > 0 && vm.m.Trace.On(runtime.CatMem) {
+		if pc.allocs > 0 && vm.m.Tracer().On(runtime.CatMem) {
 			vm.m.Emit(p.Threads[0], &runtime.Event{Cat: runtime.CatMem, Ev: "leak", Text: allFreed(pc.allocs),
 				Fields: []runtime.Field{{Key: "lost", Val: 0}, {Key: "reachable", Val: 0}}})
 		}

@@ -85,7 +85,7 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		m.ExitProcess(th.rt, status)
 		return runtime.StopDead, false
 	case OpYield:
-		if m.Trace.On(runtime.CatSched) {
+		if m.Tracer().On(runtime.CatSched) {
 			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: "yield", Text: "yield"})
 		}
 	case OpCompute:
@@ -95,7 +95,7 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 			return vm.typeFault(th, why), false
 		}
 		if v.N > 0 {
-			if m.Trace.On(runtime.CatSched) {
+			if m.Tracer().On(runtime.CatSched) {
 				m.Emit(th.rt, &runtime.Event{Cat: runtime.CatSched, Ev: "compute", Text: fmt.Sprintf("compute %d", v.N),
 					Fields: []runtime.Field{{Key: "ticks", Val: v.N}}})
 			}
@@ -193,7 +193,7 @@ func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	case BuiltinGettid:
 		r = mem.IntValue(int64(th.rt.TID))
 	case BuiltinNow:
-		r = mem.IntValue(vm.m.Clock)
+		r = mem.IntValue(vm.m.Now())
 	default:
 		panic("proc: builtin not supported: " + Builtins[b].Name)
 	}
@@ -210,18 +210,18 @@ func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj boo
 	if n < 0 {
 		// malloc takes a size_t: a negative size is a huge one, which no
 		// heap can give.
-		if m.Trace.On(runtime.CatMem) {
-			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  negative size (as malloc's size_t it is %d bytes, beyond heap_max %d)", what, n, uint64(n), m.Cfg.HeapMax),
+		if m.Tracer().On(runtime.CatMem) {
+			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  negative size (as malloc's size_t it is %d bytes, beyond heap_max %d)", what, n, uint64(n), m.Config().HeapMax),
 				Fields: []runtime.Field{{Key: "size", Val: n}, {Key: "addr", Val: nil}, {Key: "error", Val: "negative size"}}})
 		}
 		return mem.NilValue
 	}
 	blk, ok := pc.heap.Alloc(uint64(n))
 	if !ok {
-		if m.Trace.On(runtime.CatMem) {
-			why := fmt.Sprintf("heap %d/%d, heap_max %d", pc.heap.InUse(), pc.heap.Size(), m.Cfg.HeapMax)
+		if m.Tracer().On(runtime.CatMem) {
+			why := fmt.Sprintf("heap %d/%d, heap_max %d", pc.heap.InUse(), pc.heap.Size(), m.Config().HeapMax)
 			if pc.heap.MeterRefused() {
-				why = fmt.Sprintf("the machine's memory is spent: max_memory %d", m.Cfg.MaxMemory)
+				why = fmt.Sprintf("the machine's memory is spent: max_memory %d", m.Config().MaxMemory)
 			}
 			m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "alloc", Text: fmt.Sprintf("%s(%d) = nil  out of memory (%s)", what, n, why),
 				Fields: []runtime.Field{{Key: "size", Val: n}, {Key: "addr", Val: nil}}})
@@ -262,7 +262,7 @@ func (vm *VM) alloc(th *threadCtx, n int64, what string, info objInfo, isObj boo
 		pc.objects[blk.Addr] = info
 	}
 	pc.recharge(m.Memory())
-	if m.Trace.On(runtime.CatMem) {
+	if m.Tracer().On(runtime.CatMem) {
 		text := fmt.Sprintf("%s(%d) = %s", what, n, mem.Hex(blk.Addr))
 		if isObj && info.shape != nil {
 			text = fmt.Sprintf("object {%s} = %s (%d bytes)", strings.Join(info.shape.Fields, ", "), mem.Hex(blk.Addr), n)
@@ -338,7 +338,7 @@ func (vm *VM) free(th *threadCtx, p mem.Value) (runtime.Stop, bool) {
 	pc.freeAt.put(blk.ID, th)
 	delete(pc.objects, addr)
 	pc.recharge(vm.m.Memory())
-	if m.Trace.On(runtime.CatMem) {
+	if m.Tracer().On(runtime.CatMem) {
 		m.Emit(th.rt, &runtime.Event{Cat: runtime.CatMem, Ev: "free", Text: pad(fmt.Sprintf("free(%s)", mem.Hex(addr)), 44) + heapUse(pc.heap),
 			Fields: []runtime.Field{{Key: "addr", Val: runtime.Addr(addr)}, {Key: "size", Val: blk.Size}, {Key: "heap_used", Val: pc.heap.InUse()}, {Key: "heap_size", Val: pc.heap.Size()}}})
 	}

@@ -54,9 +54,9 @@ func (vm *VM) Burn(t *runtime.Thread, n int64) {
 func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	th := t.Ctx.(*threadCtx)
 	m := vm.m
-	cost := m.Cfg.CostInsn
+	cost := m.CostInsn()
 	maxSteps := m.StepBound()
-	start := m.Clock
+	start := m.Now()
 	if f := th.overflow; f != nil {
 		// A frame that did not fit: the fault is at the first
 		// instruction, which where() finds one before pc.
@@ -65,7 +65,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		return vm.memFault(th, f), 0
 	}
 	if th.firstCall != 0 {
-		if m.Trace.On(runtime.CatCall) {
+		if m.Tracer().On(runtime.CatCall) {
 			vm.traceCall(th, th.frames[0].fn, th.firstCall-1)
 		}
 		th.firstCall = 0
@@ -78,7 +78,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			n = budget
 		}
 		th.computeLeft -= n
-		m.AdvanceTo(m.Clock + n)
+		m.AdvanceTo(m.Now() + n)
 		if th.computeLeft > 0 {
 			return runtime.StopPreempt, 0
 		}
@@ -96,19 +96,19 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// pushed); a call or return does, and refreshes them.
 	locals := th.stack.Words[fr.base:]
 	consts := vm.prog.Consts
-	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, calls: !m.Trace.On(runtime.CatCall)}
+	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, calls: !m.Tracer().On(runtime.CatCall)}
 	pctx := th.proc
-	traceInsn := m.Trace.On(runtime.CatInsn)
+	traceInsn := m.Tracer().On(runtime.CatInsn)
 	// Under a chooser (explore, replay) the thread stops before each
 	// operation another thread can observe, except the first it runs.
 	points := m.Choosing()
 	ran := 0
-	stepsLeft := maxSteps - m.Steps
+	stepsLeft := maxSteps - m.Steps()
 	var executed int64
 
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
-	clock := m.Clock
+	clock := m.Now()
 	// One more quantum each time the thread runs on alone, so that a
 	// thread it makes ready is seen at the very boundary a round trip
 	// through the scheduler would have stopped at.
@@ -420,11 +420,11 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				th.sp = sp
 				return vm.typeFault(th, terr), executed
 			}
-			if r.K == mem.Str && int64(len(r.S)) > m.Cfg.MaxOutput {
+			if r.K == mem.Str && int64(len(r.S)) > m.MaxOutput() {
 				// Strings live whole in a slot; a doubling loop would
 				// otherwise exhaust the host's memory.
 				fr.pc = pc
-				m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
+				m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.MaxOutput()))
 				m.AdvanceTo(clock)
 				th.sp = sp
 				return runtime.StopLimit, executed
@@ -505,9 +505,9 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
-				if int64(len(r.S)) > m.Cfg.MaxOutput {
+				if int64(len(r.S)) > m.MaxOutput() {
 					fr.pc = pc
-					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
+					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.MaxOutput()))
 					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
@@ -559,9 +559,9 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
-				if int64(len(r.S)) > m.Cfg.MaxOutput {
+				if int64(len(r.S)) > m.MaxOutput() {
 					fr.pc = pc
-					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.Cfg.MaxOutput))
+					m.Halt(runtime.HaltString, fmt.Sprintf("string limit reached: a string of %d bytes (strings are at most max_output=%d bytes)", len(r.S), m.MaxOutput()))
 					m.AdvanceTo(clock)
 					th.sp = sp
 					return runtime.StopLimit, executed
@@ -630,7 +630,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			stop, ok := vm.slow(th, in)
 			sp, ops = th.sp, th.ops
 			// A slow op may have moved the clock itself (spawn's cost).
-			clock = m.Clock + cost
+			clock = m.Now() + cost
 			if !ok {
 				m.AdvanceTo(clock)
 				th.sp = sp
@@ -721,7 +721,7 @@ func (vm *VM) call(th *threadCtx, fn *Func, n int) (runtime.Stop, bool) {
 		th.growOps(fn.MaxStack + 4)
 	}
 	th.frames = append(th.frames, frame{fn: fn, base: base, fp: fp, ret: ret, opBase: th.sp})
-	if vm.m.Trace.On(runtime.CatCall) {
+	if vm.m.Tracer().On(runtime.CatCall) {
 		vm.traceCall(th, fn, n)
 	}
 	return 0, true
@@ -746,7 +746,7 @@ func (vm *VM) traceCall(th *threadCtx, fn *Func, n int) {
 	b = append(b, " ret=0x"...)
 	b = strconv.AppendUint(b, fr.ret, 16)
 	e := &runtime.Event{Cat: runtime.CatCall, Ev: "call", Text: string(b)}
-	if vm.m.Trace.Fields() {
+	if vm.m.Tracer().Fields() {
 		e.Fields = []runtime.Field{{Key: "func", Val: fn.Name}, {Key: "frame", Val: runtime.Addr(fr.fp)}, {Key: "ret", Val: runtime.Addr(fr.ret)}}
 	}
 	vm.m.Emit(th.rt, e)
@@ -759,9 +759,9 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 	th.sp--
 	v := th.ops[th.sp]
 	fr := th.top()
-	if vm.m.Trace.On(runtime.CatCall) {
+	if vm.m.Tracer().On(runtime.CatCall) {
 		e := &runtime.Event{Cat: runtime.CatCall, Ev: "return", Text: "return " + fr.fn.Name + " = " + v.Quote()}
-		if vm.m.Trace.Fields() {
+		if vm.m.Tracer().Fields() {
 			e.Fields = []runtime.Field{{Key: "func", Val: fr.fn.Name}, {Key: "value", Val: v.String()}}
 		}
 		vm.m.Emit(th.rt, e)

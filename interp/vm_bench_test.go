@@ -76,7 +76,7 @@ func benchProgram(b *testing.B, prog *interp.Program, sets []string, want string
 		if out != want {
 			b.Fatalf("output %q, want %q", out, want)
 		}
-		steps += m.Steps
+		steps += m.Steps()
 	}
 	reportRate(b, float64(steps), "insn/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(steps), "ns/insn")
@@ -260,7 +260,8 @@ print r1 + r2
 				if out != want {
 					b.Fatalf("output %q, want %q", out, want)
 				}
-				switches += m.Switches[0] + m.Switches[1]
+				th, ps := m.Switches()
+				switches += th + ps
 			}
 			reportRate(b, float64(switches), "switch/s")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(switches), "ns/switch")
@@ -380,7 +381,7 @@ func TestHotLoopAllocs(t *testing.T) {
 	for _, c := range schedConfigs {
 		m0, _ := runOnce(t, small, c.sets)
 		m1, _ := runOnce(t, large, c.sets)
-		insns := float64(m1.Steps - m0.Steps)
+		insns := float64(m1.Steps() - m0.Steps())
 		a0 := hotLoopAllocs(t, small, c.sets)
 		a1 := hotLoopAllocs(t, large, c.sets)
 		if extra := a1 - a0; extra > 4 {

@@ -117,7 +117,7 @@ type chromeMsg struct {
 // (ChromeCategories) whatever the trace shows.
 func (m *Machine) RecordChrome() *ChromeSink {
 	c := &ChromeSink{m: m, streams: map[any]*chromeStream{}, queues: map[*MQueue][]chromeMsg{}}
-	m.Trace.Tee(ChromeCategories, c)
+	m.trace.Tee(ChromeCategories, c)
 	return c
 }
 
@@ -225,7 +225,7 @@ func appendArgs(b []byte, e *Event) []byte {
 }
 
 func (c *ChromeSink) add(ts int64, kind int, dur int64, json []byte) {
-	if c.bytes += int64(len(json)) + 2; c.bytes > c.m.Cfg.MaxTrace {
+	if c.bytes += int64(len(json)) + 2; c.bytes > c.m.cfg.MaxTrace {
 		c.cut = true
 		return
 	}
@@ -377,8 +377,8 @@ func (c *ChromeSink) WriteTrace(w io.Writer) error {
 	// Each run of a thread, on the CPU track and on the thread's own, as
 	// many as max_trace has room for.
 	var runBytes int64
-	for _, s := range m.Slices {
-		if runBytes > m.Cfg.MaxTrace {
+	for _, s := range m.slices {
+		if runBytes > m.cfg.MaxTrace {
 			c.cut = true
 			break
 		}
@@ -435,8 +435,8 @@ func (c *ChromeSink) WriteTrace(w io.Writer) error {
 		line(events[i].json)
 	}
 	bw.WriteString("\n],\n\"otherData\":{\"generator\":\"proc\",\"time unit\":\"1 tick = 1 us\",\"ticks\":")
-	bw.WriteString(strconv.FormatInt(m.Clock, 10))
-	if c.cut || m.SlicesCut {
+	bw.WriteString(strconv.FormatInt(m.clock, 10))
+	if c.cut || m.slicesCut {
 		// The run was longer than the trace may be: what it holds is the
 		// beginning of it.
 		bw.WriteString(",\"cut\":\"max_trace: the trace holds the beginning of the run\"")

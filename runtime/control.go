@@ -68,10 +68,10 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 	const never = int64(1) << 62
 	pauseAt, limitAt := never, never
 	if leg.Pause > 0 {
-		pauseAt = m.Steps + leg.Pause
+		pauseAt = m.steps + leg.Pause
 	}
 	if leg.Limit > 0 {
-		limitAt = m.Steps + leg.Limit
+		limitAt = m.steps + leg.Limit
 	}
 	fg := leg.Foreground
 	if c := m.cur; fg != nil && c != nil && c != fg && c.State == ThreadRunning {
@@ -87,7 +87,7 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 		if leg.Done != nil && leg.Done() {
 			return LegDone
 		}
-		if m.Steps >= pauseAt {
+		if m.steps >= pauseAt {
 			return LegPaused
 		}
 		var t *Thread
@@ -111,14 +111,14 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 				return LegStuck
 			}
 		}
-		target := min(pauseAt, limitAt, m.Steps+legChunk)
+		target := min(pauseAt, limitAt, m.steps+legChunk)
 		m.stepBound = target
-		steps := m.Steps
+		steps := m.steps
 		m.dispatch(t)
 		if leg.OnTurn != nil {
-			leg.OnTurn(t, m.Steps-steps)
+			leg.OnTurn(t, m.steps-steps)
 		}
-		if m.halt != NotHalted || m.Steps < target || t.State != ThreadRunning {
+		if m.halt != NotHalted || m.steps < target || t.State != ThreadRunning {
 			continue
 		}
 		// The executor stopped at target steps: a pause, the end of a
@@ -180,7 +180,7 @@ func (m *Machine) ReportBlocked(idle *Thread) bool {
 	default:
 		more = append(more, "no cycle: only the shell could still release them, if anything can")
 	}
-	m.Trace.Emit(&Event{T: m.Clock, Cat: CatOutput, Ev: "blocked", Text: text, More: more})
+	m.trace.Emit(&Event{T: m.clock, Cat: CatOutput, Ev: "blocked", Text: text, More: more})
 	return len(cycle) > 0
 }
 

@@ -25,11 +25,11 @@ func (x *stepper) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		t.Ctx = left
 	}
 	for n := int64(0); n < budget; n++ {
-		if x.m.Steps >= x.m.StepBound() {
+		if x.m.Steps() >= x.m.StepBound() {
 			return runtime.StopLimit
 		}
-		x.m.Clock++
-		x.m.Steps++
+		x.m.AdvanceTo(x.m.Now() + 1)
+		x.m.CountSteps(1)
 		if *left--; *left == 0 {
 			x.m.EndThread(t, mem.Value{}, 0)
 			return runtime.StopDead
@@ -54,8 +54,8 @@ func TestPauseLeavesConfig(t *testing.T) {
 	if end := m.RunUntil(runtime.Leg{Pause: 10}); end != runtime.LegPaused {
 		t.Fatalf("leg ended %v, want paused", end)
 	}
-	if m.Steps != 10 || m.Cfg.MaxSteps != cfg.MaxSteps || m.StepBound() != cfg.MaxSteps {
-		t.Errorf("after a pause: steps %d, max_steps %d, bound %d", m.Steps, m.Cfg.MaxSteps, m.StepBound())
+	if m.Steps() != 10 || m.Config().MaxSteps != cfg.MaxSteps || m.StepBound() != cfg.MaxSteps {
+		t.Errorf("after a pause: steps %d, max_steps %d, bound %d", m.Steps(), m.Config().MaxSteps, m.StepBound())
 	}
 	if h, why := m.Halted(); h != runtime.NotHalted {
 		t.Errorf("a pause halted the machine: %v %q", h, why)
@@ -65,14 +65,14 @@ func TestPauseLeavesConfig(t *testing.T) {
 		t.Fatalf("leg ended %v, want stopped", end)
 	}
 	h, why := m.Halted()
-	if h != runtime.HaltSteps || why != "step limit reached (max_steps=5) while 1/1 was running" || m.Steps != 15 {
-		t.Errorf("after a limit: %v %q at %d steps", h, why, m.Steps)
+	if h != runtime.HaltSteps || why != "step limit reached (max_steps=5) while 1/1 was running" || m.Steps() != 15 {
+		t.Errorf("after a limit: %v %q at %d steps", h, why, m.Steps())
 	}
 	m.ClearHalt()
 	if end := m.RunUntil(runtime.Leg{}); end != runtime.LegStuck || p.State == runtime.ProcRunning {
 		t.Errorf("the rest of the run ended %v with process %v", end, p.State)
 	}
-	if m.Steps != 1000 {
-		t.Errorf("the run took %d steps, want 1000", m.Steps)
+	if m.Steps() != 1000 {
+		t.Errorf("the run took %d steps, want 1000", m.Steps())
 	}
 }

@@ -30,7 +30,7 @@ func (m *Machine) Gantt(width int) []string {
 	if width < 10 {
 		width = 10
 	}
-	total := m.Clock
+	total := m.clock
 	if total <= 0 {
 		return []string{"timeline: nothing ran"}
 	}
@@ -92,11 +92,11 @@ func (m *Machine) Gantt(width int) []string {
 			}
 		}
 		for _, k := range byRow[i] {
-			if k < len(m.Slices) {
-				s := m.Slices[k]
+			if k < len(m.slices) {
+				s := m.slices[k]
 				add(ganttRun, s.Start, s.End)
 			} else {
-				w := m.Waits[k-len(m.Slices)]
+				w := m.waits[k-len(m.slices)]
 				add(ganttReady+int(w.State), w.Start, w.End)
 			}
 		}
@@ -104,13 +104,13 @@ func (m *Machine) Gantt(width int) []string {
 		if t.State != ThreadDone && t.started {
 			switch {
 			case t.State == ThreadRunning:
-				add(ganttRun, t.since, m.Clock)
+				add(ganttRun, t.since, m.clock)
 			case t.State == ThreadReady:
-				add(ganttReady, t.since, m.Clock)
+				add(ganttReady, t.since, m.clock)
 			case t.asleep:
-				add(ganttSleeping, t.since, m.Clock)
+				add(ganttSleeping, t.since, m.clock)
 			default:
-				add(ganttBlocked, t.since, m.Clock)
+				add(ganttBlocked, t.since, m.clock)
 			}
 		}
 		for c := range row {
@@ -174,7 +174,7 @@ func (m *Machine) ganttOwners(bucket int64, cols int, shown int64) []int {
 		order = order[:0]
 		clear(ran)
 	}
-	for _, s := range m.Slices {
+	for _, s := range m.slices {
 		start, end := s.Start, min(s.End, shown)
 		for start < end {
 			c := int(start / bucket)
@@ -208,11 +208,11 @@ func (m *Machine) ganttIndex(rows []*Thread) [][]int {
 	}
 	count := make([]int, len(rows))
 	each := func(f func(k, tid int)) {
-		for k, s := range m.Slices {
+		for k, s := range m.slices {
 			f(k, s.TID)
 		}
-		for k, w := range m.Waits {
-			f(len(m.Slices)+k, w.TID)
+		for k, w := range m.waits {
+			f(len(m.slices)+k, w.TID)
 		}
 	}
 	each(func(_, tid int) {
@@ -220,7 +220,7 @@ func (m *Machine) ganttIndex(rows []*Thread) [][]int {
 			count[i]++
 		}
 	})
-	flat := make([]int, 0, len(m.Slices)+len(m.Waits))
+	flat := make([]int, 0, len(m.slices)+len(m.waits))
 	byRow := make([][]int, len(rows))
 	for i, n := range count {
 		byRow[i] = flat[len(flat) : len(flat) : len(flat)+n]

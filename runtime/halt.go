@@ -58,5 +58,5 @@ func (m *Machine) Halted() (Halt, string) { return m.halt, m.haltText }
 // met it, not the session.
 func (m *Machine) ClearHalt() {
 	m.halt, m.haltText = NotHalted, ""
-	m.Deadlock = nil
+	m.deadlockEvent = nil
 }

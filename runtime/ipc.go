@@ -67,7 +67,7 @@ func (m *Machine) inheritFDs(parent *Process) FDTable {
 		m.openEnd(f)
 		t[n] = f
 	}
-	m.Mem.Charge(ObjectCost * int64(len(t)))
+	m.meter.Charge(ObjectCost * int64(len(t)))
 	return t
 }
 
@@ -91,7 +91,7 @@ func (p *Process) FDRoom(n int) bool { return len(p.FDs)+n <= MaxFDs }
 // newFD installs f at the lowest free descriptor of p. The caller made
 // sure a descriptor fits in memory (objectFits).
 func (m *Machine) newFD(p *Process, f *File) int {
-	m.Mem.Charge(ObjectCost)
+	m.meter.Charge(ObjectCost)
 	for n := 0; ; n++ {
 		if _, used := p.FDs[n]; !used {
 			p.FDs[n] = f
@@ -144,7 +144,7 @@ func (m *Machine) closeFD(p *Process, n int) bool {
 		return false
 	}
 	delete(p.FDs, n)
-	m.Mem.Release(ObjectCost)
+	m.meter.Release(ObjectCost)
 	f.refs--
 	switch f.Kind {
 	case FDPipeRead:
@@ -189,7 +189,7 @@ func (m *Machine) copyCost(n int) int64 {
 	if units < 1 {
 		units = 1
 	}
-	return units * m.Cfg.CostCopy
+	return units * m.cfg.CostCopy
 }
 
 // Pipe is a byte stream of pipe_cap bytes between descriptors.
@@ -221,7 +221,7 @@ func (m *Machine) NewPipe(t *Thread) (r, w int, err Errno) {
 // newPipe creates a pipe and returns its read and write descriptors in p.
 func (m *Machine) newPipe(p *Process) (int, int) {
 	m.pipes++
-	pp := &Pipe{ID: m.pipes, Cap: int(m.Cfg.PipeCap)}
+	pp := &Pipe{ID: m.pipes, Cap: int(m.cfg.PipeCap)}
 	r := m.newFD(p, &File{Kind: FDPipeRead, Pipe: pp, refs: 1})
 	w := m.newFD(p, &File{Kind: FDPipeWrite, Pipe: pp, refs: 1})
 	pp.Readers, pp.Writers = 1, 1
@@ -332,10 +332,10 @@ func (m *Machine) openMQueue(p *Process, name string, cap int64) (int, *MQueue) 
 	q, ok := h.MQueues[name]
 	if !ok {
 		if cap <= 0 {
-			cap = m.Cfg.MQCap
+			cap = m.cfg.MQCap
 		}
-		m.Mem.Charge(ObjectCost) // the host keeps it
-		q = &MQueue{Name: name, Host: p.Host, Cap: int(cap), meter: m.Mem}
+		m.meter.Charge(ObjectCost) // the host keeps it
+		q = &MQueue{Name: name, Host: p.Host, Cap: int(cap), meter: m.meter}
 		h.MQueues[name] = q
 	}
 	return m.newFD(p, &File{Kind: FDMQueue, MQ: q, refs: 1}), q
@@ -481,18 +481,18 @@ func (m *Machine) Accept(t *Thread, fd int64, call func() string) AcceptResult {
 // close has arrived (end of file).
 func (m *Machine) socketRecv(s *Socket, max int) (data string, got bool, eof bool) {
 	var b strings.Builder
-	for len(s.In) > 0 && s.In[0].at <= m.Clock {
+	for len(s.In) > 0 && s.In[0].at <= m.clock {
 		seg := s.In[0]
 		if max > 0 && b.Len()+len(seg.data) > max {
 			take := max - b.Len()
 			b.WriteString(seg.data[:take])
 			s.In[0].data = seg.data[take:]
-			m.Mem.Release(int64(take))
+			m.meter.Release(int64(take))
 			break
 		}
 		b.WriteString(seg.data)
 		s.In = s.In[1:]
-		m.Mem.Release(MessageCost + int64(len(seg.data)))
+		m.meter.Release(MessageCost + int64(len(seg.data)))
 		if max > 0 && b.Len() == max {
 			break
 		}
@@ -500,7 +500,7 @@ func (m *Machine) socketRecv(s *Socket, max int) (data string, got bool, eof boo
 	if b.Len() > 0 {
 		return b.String(), true, false
 	}
-	if len(s.In) == 0 && s.EOFAt >= 0 && s.EOFAt <= m.Clock {
+	if len(s.In) == 0 && s.EOFAt >= 0 && s.EOFAt <= m.clock {
 		return "", true, true
 	}
 	return "", false, false
@@ -514,7 +514,7 @@ func (m *Machine) closeSocket(s *Socket) {
 	}
 	s.Closed = true
 	if p := s.Peer; p != nil {
-		at := m.Clock + m.Cfg.NetLatency
+		at := m.clock + m.cfg.NetLatency
 		if n := len(p.In); n > 0 && p.In[n-1].at > at {
 			at = p.In[n-1].at
 		}
@@ -580,7 +580,7 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 		}
 		k := min(room, len(rest))
 		pp.Buf = append(pp.Buf, rest[:k]...)
-		m.Mem.Charge(int64(k))
+		m.meter.Charge(int64(k))
 		t.call.sent += k
 		r.Taken, r.Total = k, t.call.sent
 		r.Cost = m.copyThrough(t, k)
@@ -609,8 +609,8 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 			t.endCall()
 			return r
 		}
-		r.Arrives = m.Clock + m.Cfg.NetLatency
-		m.Mem.Charge(MessageCost + int64(len(data)))
+		r.Arrives = m.clock + m.cfg.NetLatency
+		m.meter.Charge(MessageCost + int64(len(data)))
 		s.Peer.In = append(s.Peer.In, segment{r.Arrives, data})
 		m.wakeQueueAt(&s.Peer.Readers, r.Arrives)
 		r.Cost = m.copyThrough(t, len(data))
@@ -680,7 +680,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 		}
 		data := string(pp.Buf[:k])
 		pp.Buf = pp.Buf[k:]
-		m.Mem.Release(int64(k))
+		m.meter.Release(int64(k))
 		r.Value, r.Bytes = mem.StrValue(data), k
 		r.Cost = m.copyThrough(t, k)
 		m.wakeAll(&pp.NotFull)

@@ -51,12 +51,12 @@ type budgets struct {
 // ResetBudgets starts a new stretch of the run for the limits that count
 // per stretch (the REPL's inputs): output, time, slices, trace, copies.
 func (m *Machine) ResetBudgets() {
-	m.Output = 0
-	m.budgets = budgets{tickBase: m.Clock, tickEnd: m.Clock + m.Cfg.MaxTicks, slicesLeft: m.Cfg.MaxSlices}
-	m.Trace.ResetBudget(m.Cfg.MaxTrace)
-	m.Mem.Max = m.Cfg.MaxMemory
-	m.Mem.Over = m.Mem.Used > m.Mem.Max
-	m.alarm = m.Mem.Over
+	m.output = 0
+	m.budgets = budgets{tickBase: m.clock, tickEnd: m.clock + m.cfg.MaxTicks, slicesLeft: m.cfg.MaxSlices}
+	m.trace.ResetBudget(m.cfg.MaxTrace)
+	m.meter.Max = m.cfg.MaxMemory
+	m.meter.Over = m.meter.Used > m.meter.Max
+	m.alarm = m.meter.Over
 }
 
 // RecordTimeline makes the machine keep the timeline of who ran when
@@ -69,28 +69,28 @@ func (m *Machine) RecordTimeline(slices, waits bool) {
 // SetConfig makes cfg the machine's settings from now on: the REPL's
 // :set changes them between two stretches of a run. The limits that
 // count per stretch take them at the next ResetBudgets.
-func (m *Machine) SetConfig(cfg Config) { m.Cfg = cfg }
+func (m *Machine) SetConfig(cfg Config) { m.cfg = cfg }
 
 // Memory returns the meter of the machine's memory.
-func (m *Machine) Memory() *mem.Meter { return m.Mem }
+func (m *Machine) Memory() *mem.Meter { return m.meter }
 
 // Fits reports whether n more bytes of memory fit in max_memory.
-func (m *Machine) Fits(n int64) bool { return m.Mem.Fits(n) }
+func (m *Machine) Fits(n int64) bool { return m.meter.Fits(n) }
 
 // Copy counts n bytes that the run copies (a string built, an address
 // space forked, data moved through the kernel). It reports false, and
 // stops the run, once max_copy is spent.
 func (m *Machine) Copy(n int64) bool {
 	m.budgets.copied += n
-	if m.budgets.copied > m.Cfg.MaxCopy {
-		m.Halt(HaltCopy, fmt.Sprintf("copy limit reached (max_copy=%d bytes): the run built or copied more than that", m.Cfg.MaxCopy))
+	if m.budgets.copied > m.cfg.MaxCopy {
+		m.Halt(HaltCopy, fmt.Sprintf("copy limit reached (max_copy=%d bytes): the run built or copied more than that", m.cfg.MaxCopy))
 		return false
 	}
 	return true
 }
 
 // CopyFits reports whether n more bytes may be copied.
-func (m *Machine) CopyFits(n int64) bool { return m.budgets.copied+n <= m.Cfg.MaxCopy }
+func (m *Machine) CopyFits(n int64) bool { return m.budgets.copied+n <= m.cfg.MaxCopy }
 
 // Copied returns the bytes copied so far.
 func (m *Machine) Copied() int64 { return m.budgets.copied }
@@ -100,7 +100,7 @@ func (m *Machine) Copied() int64 { return m.budgets.copied }
 // run is stopped. It is asked at every turn of the scheduler, so the
 // common answer is a few comparisons the compiler inlines.
 func (m *Machine) overLimit() bool {
-	if !m.alarm && m.Clock <= m.budgets.tickEnd && m.halt == NotHalted {
+	if !m.alarm && m.clock <= m.budgets.tickEnd && m.halt == NotHalted {
 		return false
 	}
 	return m.stopAtLimit()
@@ -109,12 +109,12 @@ func (m *Machine) overLimit() bool {
 func (m *Machine) stopAtLimit() bool {
 	switch {
 	case m.halt != NotHalted:
-	case m.Mem.Over:
-		m.Halt(HaltMemory, fmt.Sprintf("memory limit reached (max_memory=%d bytes): the machine holds %d", m.Cfg.MaxMemory, m.Mem.Used))
-	case m.Clock > m.budgets.tickEnd:
-		m.Halt(HaltTicks, fmt.Sprintf("tick limit reached (max_ticks=%d)", m.Cfg.MaxTicks))
-	case m.Trace.Full():
-		m.Halt(HaltTrace, fmt.Sprintf("trace limit reached (max_trace=%d bytes)", m.Cfg.MaxTrace))
+	case m.meter.Over:
+		m.Halt(HaltMemory, fmt.Sprintf("memory limit reached (max_memory=%d bytes): the machine holds %d", m.cfg.MaxMemory, m.meter.Used))
+	case m.clock > m.budgets.tickEnd:
+		m.Halt(HaltTicks, fmt.Sprintf("tick limit reached (max_ticks=%d)", m.cfg.MaxTicks))
+	case m.trace.Full():
+		m.Halt(HaltTrace, fmt.Sprintf("trace limit reached (max_trace=%d bytes)", m.cfg.MaxTrace))
 	}
 	return m.halt != NotHalted
 }
@@ -133,33 +133,33 @@ func (m *Machine) sliceEnded() {
 }
 
 func (m *Machine) slicesSpent() {
-	m.Halt(HaltSlices, fmt.Sprintf("slice limit reached (max_slices=%d): the scheduler took the CPU back that many times", m.Cfg.MaxSlices))
+	m.Halt(HaltSlices, fmt.Sprintf("slice limit reached (max_slices=%d): the scheduler took the CPU back that many times", m.cfg.MaxSlices))
 }
 
 // ticksLeft is how many more ticks the stretch may run.
 func (m *Machine) ticksLeft() int64 {
-	return m.budgets.tickEnd - m.Clock
+	return m.budgets.tickEnd - m.clock
 }
 
 // recordSlice adds a stretch of a thread's time to the timeline, while it
 // has room.
 func (m *Machine) recordSlice(s Slice) {
-	if len(m.Slices) >= MaxSlicesRecorded {
-		m.SlicesCut = true
+	if len(m.slices) >= MaxSlicesRecorded {
+		m.slicesCut = true
 		m.cutTimeline(s.Start)
 		return
 	}
-	m.Slices = append(m.Slices, s)
+	m.slices = append(m.slices, s)
 }
 
 // recordWait adds a stretch of a thread's waiting to the timeline, while
 // it has room (as many as of runs).
 func (m *Machine) recordWait(w Wait) {
-	if len(m.Waits) >= MaxSlicesRecorded {
+	if len(m.waits) >= MaxSlicesRecorded {
 		m.cutTimeline(w.Start)
 		return
 	}
-	m.Waits = append(m.Waits, w)
+	m.waits = append(m.waits, w)
 }
 
 // cutTimeline notes that a stretch from tick at on is missing from the
@@ -201,27 +201,27 @@ func (m *Machine) releaseMemory(p *Process) {
 		s.Release()
 	}
 	p.Heap.Release()
-	m.Mem.Release(ObjectCost * int64(len(p.Sync)))
+	m.meter.Release(ObjectCost * int64(len(p.Sync)))
 	p.Sync = map[int]*SyncObject{}
 }
 
 // objectFits reports whether n more kernel objects fit in memory. The
 // system calls that make them (pipe, mqueue, mutex, sem, cond, listen,
 // connect, accept) fail, returning nil, when they do not.
-func (m *Machine) objectFits(n int) bool { return m.Mem.Fits(ObjectCost * int64(n)) }
+func (m *Machine) objectFits(n int) bool { return m.meter.Fits(ObjectCost * int64(n)) }
 
 // noRoom names the limit that kept a process (or, with thread, a thread)
 // from being made: "max_procs=256", "max_memory=67108864"...
 func (m *Machine) noRoom(thread bool) string {
 	switch {
-	case !thread && int64(m.LiveProcs()) >= m.Cfg.MaxProcs:
-		return fmt.Sprintf("max_procs=%d", m.Cfg.MaxProcs)
-	case int64(m.LiveThreads()) >= m.Cfg.MaxThreads:
-		return fmt.Sprintf("max_threads=%d", m.Cfg.MaxThreads)
+	case !thread && int64(m.LiveProcs()) >= m.cfg.MaxProcs:
+		return fmt.Sprintf("max_procs=%d", m.cfg.MaxProcs)
+	case int64(m.LiveThreads()) >= m.cfg.MaxThreads:
+		return fmt.Sprintf("max_threads=%d", m.cfg.MaxThreads)
 	case m.budgets.copyRefused:
-		return fmt.Sprintf("max_copy=%d", m.Cfg.MaxCopy)
+		return fmt.Sprintf("max_copy=%d", m.cfg.MaxCopy)
 	}
-	return fmt.Sprintf("max_memory=%d", m.Cfg.MaxMemory)
+	return fmt.Sprintf("max_memory=%d", m.cfg.MaxMemory)
 }
 
 // refuse notes that a process could not be made for want of memory or

@@ -36,7 +36,8 @@ type Chooser interface {
 
 // Executor runs a thread's code: the interpreter implements it. Run executes
 // instructions of t until budget ticks are used, the thread blocks, yields or
-// ends, or Steps reaches StepBound; it advances Clock and Steps as it goes.
+// ends, or Steps reaches StepBound; it moves the clock (AdvanceTo) and the
+// count of steps (CountSteps) as it goes.
 type Executor interface {
 	Run(t *Thread, budget int64) Stop
 }
@@ -50,16 +51,16 @@ type Slice struct {
 // Machine is the simulated computer: clock, processes, threads and the
 // scheduler, with a trace of everything that happens.
 type Machine struct {
-	Cfg         Config
-	Trace       *Tracer
-	Clock       int64 // current tick
-	Steps       int64 // instructions executed
-	Busy        int64 // ticks a thread ran
-	Idle        int64 // ticks no thread could run
-	SwitchTicks int64
-	Switches    [2]int64 // [thread, process]
-	// Slices records who ran when, for the timeline.
-	Slices []Slice
+	cfg         Config
+	trace       *Tracer
+	clock       int64 // current tick
+	steps       int64 // instructions executed
+	busyTicks   int64 // ticks a thread ran
+	idleTicks   int64 // ticks no thread could run
+	switchTicks int64
+	switches    [2]int64 // [thread, process]
+	// slices records who ran when, for the timeline.
+	slices []Slice
 
 	procs    []*Process // by pid (pids and tids share one number space)
 	running  []*Process // the processes that have not ended, by pid
@@ -80,15 +81,15 @@ type Machine struct {
 	syncIDs   int
 
 	liveProcs, liveThreads int
-	// recordSlices keeps the timeline of who ran when (Slices), for
+	// recordSlices keeps the timeline of who ran when (slices), for
 	// --gantt and --chrome.
 	recordSlices bool
-	// recordWaits keeps the timeline of who waited when, and how (Waits),
+	// recordWaits keeps the timeline of who waited when, and how (waits),
 	// for --gantt.
 	recordWaits bool
-	// Waits records who waited when: ready, blocked or asleep.
-	Waits []Wait
-	// timelineCut is set when a stretch did not fit in Slices or Waits;
+	// waits records who waited when: ready, blocked or asleep.
+	waits []Wait
+	// timelineCut is set when a stretch did not fit in slices or waits;
 	// timelineCutAt is the earliest tick such a stretch began.
 	timelineCut   bool
 	timelineCutAt int64
@@ -97,14 +98,14 @@ type Machine struct {
 	// (Halt, Halted).
 	halt     Halt
 	haltText string
-	// Deadlock holds the report of a deadlock.
-	Deadlock *Event
-	// Output counts bytes of program output.
-	Output int64
-	// Mem counts the memory the machine holds, against max_memory.
-	Mem *mem.Meter
-	// SlicesCut is set when the timeline (Slices) ran out of room.
-	SlicesCut bool
+	// deadlockEvent holds the report of a deadlock.
+	deadlockEvent *Event
+	// output counts bytes of program output.
+	output int64
+	// meter counts the memory the machine holds, against max_memory.
+	meter *mem.Meter
+	// slicesCut is set when the timeline (slices) ran out of room.
+	slicesCut bool
 	budgets   budgets
 	// alarm is set when the memory meter or the trace passes its limit,
 	// so that the scheduler watches one flag.
@@ -130,14 +131,42 @@ type Machine struct {
 // NewMachine returns a machine with no processes, that runs the threads'
 // code with lang.
 func NewMachine(cfg Config, tr *Tracer, lang Lang) *Machine {
-	m := &Machine{Cfg: cfg, Trace: tr, lang: lang, byID: map[int]*Thread{}}
+	m := &Machine{cfg: cfg, trace: tr, lang: lang, byID: map[int]*Thread{}}
 	m.rng = prng{s: uint64(cfg.Seed)}
 	m.nextBoost = cfg.MLFQBoost
-	m.Mem = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
+	m.meter = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
 	tr.alarm = &m.alarm
 	m.ResetBudgets()
 	return m
 }
+
+// Now returns the current tick.
+func (m *Machine) Now() int64 { return m.clock }
+
+// Steps returns the count of instructions executed.
+func (m *Machine) Steps() int64 { return m.steps }
+
+// Config returns the machine's settings (SetConfig changes them).
+func (m *Machine) Config() Config { return m.cfg }
+
+// CostInsn returns the ticks one instruction costs (cost_insn): the
+// executor reads it each time it runs a thread.
+func (m *Machine) CostInsn() int64 { return m.cfg.CostInsn }
+
+// MaxOutput returns the bound on a run's output and on a string's length
+// (max_output).
+func (m *Machine) MaxOutput() int64 { return m.cfg.MaxOutput }
+
+// Tracer returns the trace the machine writes its events to.
+func (m *Machine) Tracer() *Tracer { return m.trace }
+
+// Switches returns the count of context switches: between threads of one
+// process, and between processes.
+func (m *Machine) Switches() (thread, process int64) { return m.switches[0], m.switches[1] }
+
+// DeadlockReported tells whether the machine reported a deadlock (and
+// halted for it) since it last ran on (ClearHalt).
+func (m *Machine) DeadlockReported() bool { return m.deadlockEvent != nil }
 
 // Procs returns every process ever created, by pid.
 func (m *Machine) Procs() []*Process { return m.procs }
@@ -209,22 +238,22 @@ func MmapBase(pid int) uint64 {
 // memory"). It returns nil past max_procs (unless unlimited), or when the
 // memory is spent.
 func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited bool) *Process {
-	if !unlimited && (int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads) {
+	if !unlimited && (int64(m.LiveProcs()) >= m.cfg.MaxProcs || int64(m.LiveThreads()) >= m.cfg.MaxThreads) {
 		return nil
 	}
-	heapSize := min(m.Cfg.HeapSize, max(m.Cfg.HeapMax, 0))
+	heapSize := min(m.cfg.HeapSize, max(m.cfg.HeapMax, 0))
 	need := int64(ProcessCost) + 8*int64(len(img.Data)+img.BssWords) + heapSize + 3*ObjectCost
 	if parent != nil {
 		need += ObjectCost * int64(len(parent.FDs))
 	}
-	if !m.Mem.Fits(need) || !m.CopyFits(8*int64(len(img.Data))) {
+	if !m.meter.Fits(need) || !m.CopyFits(8*int64(len(img.Data))) {
 		m.refuse(m.CopyFits(8 * int64(len(img.Data))))
 		return nil
 	}
-	m.Mem.Charge(ProcessCost)
+	m.meter.Charge(ProcessCost)
 	m.Copy(8 * int64(len(img.Data)))
 	pid := m.nextID()
-	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.Clock, FirstRun: -1, Image: img, MmapNext: MmapBase(pid)}
+	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.clock, FirstRun: -1, Image: img, MmapNext: MmapBase(pid)}
 	p.Sync = map[int]*SyncObject{}
 	if parent != nil {
 		p.PPID = parent.PID
@@ -233,9 +262,9 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 		p.FDs = m.inheritFDs(parent)
 	} else {
 		p.FDs = initFDs()
-		m.Mem.Charge(ObjectCost * int64(len(p.FDs)))
+		m.meter.Charge(ObjectCost * int64(len(p.FDs)))
 	}
-	p.Space = &mem.AddressSpace{Meter: m.Mem}
+	p.Space = &mem.AddressSpace{Meter: m.meter}
 	p.Space.OnCOW = m.cowTracer(p)
 	textEnd := mem.TextBase + img.TextSize
 	p.Text = &mem.Segment{Kind: mem.SegText, Name: "[text]", Start: mem.TextBase, End: mem.PageUp(textEnd), Perm: mem.PermR | mem.PermX}
@@ -246,31 +275,31 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	dataStart := max(p.Text.End, mem.PageUp(mem.TextBase+img.TextRoom))
 	p.Data = &mem.Segment{Kind: mem.SegData, Name: "[data]", Start: dataStart, End: dataStart + 8*uint64(len(img.Data)), Perm: mem.PermR | mem.PermW}
 	p.Data.Words = append([]mem.Value(nil), img.Data...)
-	p.Data.SetMeter(m.Mem)
+	p.Data.SetMeter(m.meter)
 	if len(img.Data) > 0 {
 		p.Space.Map(p.Data)
 	}
 	bssStart := max(p.Data.End, dataStart+img.DataRoom)
 	p.Bss = &mem.Segment{Kind: mem.SegBss, Name: "[bss]", Start: bssStart, End: bssStart + 8*uint64(img.BssWords), Perm: mem.PermR | mem.PermW}
 	p.Bss.Words = make([]mem.Value, img.BssWords)
-	p.Bss.SetMeter(m.Mem)
+	p.Bss.SetMeter(m.meter)
 	if img.BssWords > 0 {
 		p.Space.Map(p.Bss)
 	}
 	heapBase := mem.PageUp(max(p.Bss.End, bssStart+img.BssRoom))
 	p.Heap = mem.NewHeap(mem.HeapConfig{
-		Base: heapBase, Policy: m.Cfg.HeapPolicy, Align: uint64(m.Cfg.HeapAlign), Header: uint64(m.Cfg.HeapHeader),
-		Coalesce: m.Cfg.HeapCoalesce, Size: uint64(heapSize), Grow: m.Cfg.HeapGrow, Max: uint64(m.Cfg.HeapMax),
+		Base: heapBase, Policy: m.cfg.HeapPolicy, Align: uint64(m.cfg.HeapAlign), Header: uint64(m.cfg.HeapHeader),
+		Coalesce: m.cfg.HeapCoalesce, Size: uint64(heapSize), Grow: m.cfg.HeapGrow, Max: uint64(m.cfg.HeapMax),
 	})
-	p.Heap.SetMeter(m.Mem)
+	p.Heap.SetMeter(m.meter)
 	hs := &mem.Segment{Kind: mem.SegHeap, Name: "[heap]", Start: heapBase, End: p.Heap.Top(), Perm: mem.PermR | mem.PermW}
-	hs.SetMeter(m.Mem)
+	hs.SetMeter(m.meter)
 	p.Space.Heap = p.Heap
 	p.Space.HeapSeg = hs
 	if hs.End > hs.Start {
 		p.Space.Map(hs)
 	}
-	size := uint64(m.Cfg.StackSize)
+	size := uint64(m.cfg.StackSize)
 	p.Stack = &mem.Segment{Kind: mem.SegStack, Name: "[stack]", Start: mem.StackTop - size, End: mem.StackTop, Perm: mem.PermR | mem.PermW, Down: true, SP: mem.StackTop, TID: pid}
 	p.Guard = &mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: p.Stack.Start - mem.PageSize, End: p.Stack.Start}
 	p.Space.Map(p.Guard)
@@ -284,7 +313,7 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 func (m *Machine) cowTracer(p *Process) func(uint64) {
 	return func(page uint64) {
 		p.COW++
-		if m.Trace.On(CatMem) && m.cur != nil && m.cur.Proc == p {
+		if m.trace.On(CatMem) && m.cur != nil && m.cur.Proc == p {
 			m.Emit(m.cur, &Event{Cat: CatMem, Ev: "cow", Text: fmt.Sprintf("copy-on-write: page %s copied (first write to a shared page)", mem.Hex(page)),
 				Fields: []Field{{"page", Addr(page)}}})
 		}
@@ -313,17 +342,17 @@ func (m *Machine) SyncHeap(p *Process) {
 // thread gets a stack of stack_size bytes in the mmap area, with a guard
 // page below it. It returns nil past max_threads.
 func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
-	t := &Thread{Proc: p, Name: name, Created: m.Clock, CreatedBy: creator}
+	t := &Thread{Proc: p, Name: name, Created: m.clock, CreatedBy: creator}
 	t.Sched.Tickets = DefaultTickets
 	if len(p.Threads) == 0 {
 		t.TID = p.PID
 		t.Stack, t.Guard = p.Stack, p.Guard
 	} else {
-		if int64(m.LiveThreads()) >= m.Cfg.MaxThreads || !m.Mem.Fits(ThreadCost) {
+		if int64(m.LiveThreads()) >= m.cfg.MaxThreads || !m.meter.Fits(ThreadCost) {
 			return nil
 		}
 		t.TID = m.nextID()
-		size := uint64(m.Cfg.StackSize)
+		size := uint64(m.cfg.StackSize)
 		top := p.MmapNext
 		t.Stack = &mem.Segment{Kind: mem.SegStack, Name: fmt.Sprintf("[stack:%d]", t.TID), Start: top - size, End: top, Perm: mem.PermR | mem.PermW, Down: true, SP: top, TID: t.TID}
 		t.Guard = &mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: t.Stack.Start - mem.PageSize, End: t.Stack.Start}
@@ -331,7 +360,7 @@ func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
 		p.Space.Map(t.Guard)
 		p.Space.Map(t.Stack)
 	}
-	m.Mem.Charge(ThreadCost)
+	m.meter.Charge(ThreadCost)
 	p.Threads = append(p.Threads, t)
 	m.threads = append(m.threads, t)
 	m.liveThreads++
@@ -346,25 +375,25 @@ func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
 // returns nil past max_procs or max_threads.
 func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	parent := t.Proc
-	if int64(m.LiveProcs()) >= m.Cfg.MaxProcs || int64(m.LiveThreads()) >= m.Cfg.MaxThreads {
+	if int64(m.LiveProcs()) >= m.cfg.MaxProcs || int64(m.LiveThreads()) >= m.cfg.MaxThreads {
 		return nil, nil
 	}
 	// The child's memory is a copy of the parent's: it must fit, and it
 	// counts as copied.
 	words := m.forkFootprint(t)
 	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(len(parent.FDs)+len(parent.Sync))
-	if !m.Mem.Fits(need) || !m.CopyFits(words) {
+	if !m.meter.Fits(need) || !m.CopyFits(words) {
 		m.refuse(m.CopyFits(words))
 		return nil, nil
 	}
 	m.Copy(words)
-	m.Mem.Charge(ProcessCost + ThreadCost + ObjectCost*int64(len(parent.Sync)))
+	m.meter.Charge(ProcessCost + ThreadCost + ObjectCost*int64(len(parent.Sync)))
 	pid := m.nextID()
-	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, Arrival: m.Clock, FirstRun: -1,
+	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, Arrival: m.clock, FirstRun: -1,
 		Image: parent.Image, MmapNext: parent.MmapNext}
 	parent.Children = append(parent.Children, c)
 	c.FDs = m.inheritFDs(parent)
-	c.Space = &mem.AddressSpace{Meter: m.Mem}
+	c.Space = &mem.AddressSpace{Meter: m.meter}
 	c.Space.OnCOW = m.cowTracer(c)
 	for _, s := range parent.Space.Segments() {
 		cs := s
@@ -419,7 +448,7 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	m.procs = append(m.procs, c)
 	m.running = append(m.running, c)
 	m.liveProcs++
-	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, Created: m.Clock, CreatedBy: t, Sched: t.Sched}
+	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, Created: m.clock, CreatedBy: t, Sched: t.Sched}
 	ct.Sched.Used, ct.Sched.LevelUsed = 0, 0
 	c.Sync = cloneSync(parent, t, ct)
 	c.Threads = append(c.Threads, ct)
@@ -431,7 +460,7 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 
 // MakeReady puts t at the tail of the ready queue.
 func (m *Machine) MakeReady(t *Thread) {
-	m.makeReadyAt(t, m.Clock)
+	m.makeReadyAt(t, m.clock)
 }
 
 func (m *Machine) makeReadyAt(t *Thread, since int64) {
@@ -457,7 +486,7 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 // waits for; holders lists the threads that could release it, for the
 // deadlock report.
 func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
-	m.settle(t, m.Clock)
+	m.settle(t, m.clock)
 	t.State = ThreadBlocked
 	t.asleep = false
 	t.WaitingFor = what
@@ -470,7 +499,7 @@ func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*
 // Sleep blocks t for n ticks, as sleep(3): it waits for nothing but
 // time, which the views call sleeping. It returns the tick t wakes at.
 func (m *Machine) Sleep(t *Thread, n int64) int64 {
-	m.timed(t, n, fmt.Sprintf("sleep(%d) until tick %d", n, m.Clock+n))
+	m.timed(t, n, fmt.Sprintf("sleep(%d) until tick %d", n, m.clock+n))
 	t.asleep = true
 	return t.wakeAt
 }
@@ -479,7 +508,7 @@ func (m *Machine) Sleep(t *Thread, n int64) int64 {
 // a thread blocked on a disk does, so it is blocked and not sleeping. It
 // returns the tick t wakes at.
 func (m *Machine) IO(t *Thread, n int64) int64 {
-	m.timed(t, n, fmt.Sprintf("io(%d) until tick %d", n, m.Clock+n))
+	m.timed(t, n, fmt.Sprintf("io(%d) until tick %d", n, m.clock+n))
 	return t.wakeAt
 }
 
@@ -487,7 +516,7 @@ func (m *Machine) IO(t *Thread, n int64) int64 {
 func (m *Machine) timed(t *Thread, n int64, what string) {
 	m.Block(t, what, nil, nil)
 	t.sleeping = true
-	t.wakeAt = m.Clock + n
+	t.wakeAt = m.clock + n
 	m.seq++
 	t.sleepSeq = m.seq
 	m.sleepers.push(t)
@@ -524,19 +553,19 @@ func (m *Machine) wakeOne(q *WaitQueue) *Thread {
 
 // Emit sends an event stamped with the current tick and t's ids.
 func (m *Machine) Emit(t *Thread, e *Event) {
-	e.T = m.Clock
+	e.T = m.clock
 	if t != nil {
 		e.PID, e.TID = t.Proc.PID, t.TID
 	}
-	m.Trace.Emit(e)
+	m.trace.Emit(e)
 }
 
 // Print writes a line of program output for t. It reports false when the
 // output limit is reached (the run then stops).
 func (m *Machine) Print(t *Thread, text string) bool {
-	m.Output += int64(len(text)) + 1
-	if m.Output > m.Cfg.MaxOutput {
-		m.Halt(HaltOutput, fmt.Sprintf("output limit reached (max_output=%d bytes)", m.Cfg.MaxOutput))
+	m.output += int64(len(text)) + 1
+	if m.output > m.cfg.MaxOutput {
+		m.Halt(HaltOutput, fmt.Sprintf("output limit reached (max_output=%d bytes)", m.cfg.MaxOutput))
 		return false
 	}
 	m.Emit(t, &Event{Cat: CatOutput, Ev: "print", Text: text})
@@ -552,7 +581,7 @@ func (m *Machine) EndThread(t *Thread, result mem.Value, status int) {
 	}
 	t.Result = result
 	m.finishThread(t)
-	if m.Trace.On(CatThread) {
+	if m.trace.On(CatThread) {
 		m.Emit(t, &Event{Cat: CatThread, Ev: "thread_end", Text: fmt.Sprintf("thread end = %s", result.Quote()),
 			Fields: []Field{{"value", result.String()}}})
 	}
@@ -578,12 +607,12 @@ func (m *Machine) finishThread(t *Thread) {
 	m.unready(t)
 	m.releaseLocks(t)
 	if !t.started {
-		t.start(m.Clock)
+		t.start(m.clock)
 	}
-	m.settle(t, m.Clock)
+	m.settle(t, m.clock)
 	t.State = ThreadDone
 	m.liveThreads--
-	t.EndedAt = m.Clock
+	t.EndedAt = m.clock
 	if t.TID != t.Proc.PID && t.Stack != nil {
 		// A thread's stack is unmapped when it ends (its frames are gone).
 		t.Proc.Space.Unmap(t.Stack)
@@ -613,7 +642,7 @@ func (m *Machine) ExitProcess(t *Thread, status int) {
 	status &= 0xff
 	p.ExitStatus = status
 	var e *Event
-	if m.Trace.On(CatProc) {
+	if m.trace.On(CatProc) {
 		text := fmt.Sprintf("+++ exited with %d +++", status)
 		if asked != status {
 			text += fmt.Sprintf("  (%d & 0xff: an exit status is 8 bits)", asked)
@@ -651,7 +680,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 	for _, th := range p.Threads {
 		m.finishThread(th)
 	}
-	p.Finish = m.Clock
+	p.Finish = m.clock
 	m.closeAll(p)
 	m.unmapShared(p)
 	m.lang.ProcessExit(p)
@@ -672,7 +701,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		if init != nil && init.State == ProcRunning && init != p {
 			c.PPID = 1
 			init.Children = append(init.Children, c)
-			if m.Trace.On(CatProc) {
+			if m.trace.On(CatProc) {
 				m.Emit(t, &Event{Cat: CatProc, Ev: "adopt", Text: fmt.Sprintf("orphan %d adopted by process 1", c.PID),
 					Fields: []Field{{"child", c.PID}}})
 			}
@@ -691,7 +720,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		m.reaped(p)
 		return
 	}
-	if m.Trace.On(CatProc) {
+	if m.trace.On(CatProc) {
 		m.Emit(t, &Event{Cat: CatProc, Ev: "zombie", Text: fmt.Sprintf("zombie: process %d waits for its parent %d to wait", p.PID, p.PPID),
 			Fields: []Field{{"parent", p.PPID}}})
 	}
@@ -701,7 +730,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 // reap collects a zombie child: its exit status, or 128 + the signal.
 func (m *Machine) reap(t *Thread, c *Process) int {
 	m.reaped(c)
-	if m.Trace.On(CatProc) {
+	if m.trace.On(CatProc) {
 		m.Emit(t, &Event{Cat: CatProc, Ev: "reap", Text: fmt.Sprintf("reaped zombie %d, status %d", c.PID, c.ExitStatus),
 			Fields: []Field{{"child", c.PID}, {"status", c.ExitStatus}}})
 	}
@@ -737,7 +766,7 @@ func (m *Machine) fireTimers() {
 		keep := m.qtimers[:0]
 		var due []queueTimer
 		for _, qt := range m.qtimers {
-			if qt.at <= m.Clock {
+			if qt.at <= m.clock {
 				due = append(due, qt)
 			} else {
 				keep = append(keep, qt)
@@ -750,12 +779,12 @@ func (m *Machine) fireTimers() {
 	}
 	// The sleepers wake earliest first, in the order they went to sleep
 	// when they wake at one tick.
-	for len(m.sleepers) > 0 && m.sleepers[0].wakeAt <= m.Clock {
+	for len(m.sleepers) > 0 && m.sleepers[0].wakeAt <= m.clock {
 		t := m.sleepers[0]
 		m.sleepers.remove(0)
 		t.sleeping = false
-		if m.Trace.On(CatSched) {
-			m.Trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.WaitingFor + " is over"})
+		if m.trace.On(CatSched) {
+			m.trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.WaitingFor + " is over"})
 		}
 		m.makeReadyAt(t, t.wakeAt)
 	}
@@ -812,12 +841,12 @@ func (m *Machine) idle() bool {
 	if next < 0 {
 		return false
 	}
-	if m.Trace.On(CatSched) {
-		m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "idle", Text: fmt.Sprintf("idle: no thread is ready until tick %d", next),
+	if m.trace.On(CatSched) {
+		m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "idle", Text: fmt.Sprintf("idle: no thread is ready until tick %d", next),
 			Fields: []Field{{"until", next}}})
 	}
-	m.Idle += next - m.Clock
-	m.Clock = next
+	m.idleTicks += next - m.clock
+	m.clock = next
 	return true
 }
 
@@ -849,34 +878,34 @@ func (m *Machine) dispatch(t *Thread) {
 	m.cur = t
 	// Its wait ends once the switch to it is paid; a thread paused in
 	// its turn (RunUntil) is still running and waited for nothing.
-	m.settle(t, m.Clock)
+	m.settle(t, m.clock)
 	t.State = ThreadRunning
 	p := t.Proc
 	if p.FirstRun < 0 {
-		p.FirstRun = m.Clock
+		p.FirstRun = m.clock
 	}
 	slice := m.sliceFor(t)
 	if m.chooser != nil {
 		slice = 1 << 62
 	}
 	m.yielded = false
-	start := m.Clock
+	start := m.clock
 	defer func() {
-		ran := m.Clock - start
-		m.Busy += ran
+		ran := m.clock - start
+		m.busyTicks += ran
 		t.Times.CPU += ran
-		t.since = m.Clock
+		t.since = m.clock
 		if t.State == ThreadDone {
 			// An exit or a fault is written, and ends the process, as
 			// its instruction starts; the thread holds the CPU to the
 			// end of that instruction, and its life with it.
-			t.EndedAt = m.Clock
+			t.EndedAt = m.clock
 		}
 		if ran > 0 && m.recordSlices {
-			if n := len(m.Slices); n > 0 && m.Slices[n-1].TID == t.TID && m.Slices[n-1].End == start {
-				m.Slices[n-1].End = m.Clock // the same thread ran on
+			if n := len(m.slices); n > 0 && m.slices[n-1].TID == t.TID && m.slices[n-1].End == start {
+				m.slices[n-1].End = m.clock // the same thread ran on
 			} else {
-				m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.Clock})
+				m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.clock})
 			}
 		}
 	}()
@@ -888,14 +917,14 @@ func (m *Machine) dispatch(t *Thread) {
 		}
 		m.fireTimers()
 		budget := slice
-		if next := m.nextTimer(); next > m.Clock && next-m.Clock < budget {
-			budget = next - m.Clock
+		if next := m.nextTimer(); next > m.clock && next-m.clock < budget {
+			budget = next - m.clock
 		}
 		// Past max_ticks the run stops: a long compute stops there too.
 		budget = max(min(budget, m.ticksLeft()+1), 1)
-		s0 := m.Clock
+		s0 := m.clock
 		stop := m.lang.Run(t, budget)
-		used := m.Clock - s0
+		used := m.clock - s0
 		slice -= used
 		m.charge(t, used)
 		m.fireTimers()
@@ -934,8 +963,8 @@ func (m *Machine) dispatch(t *Thread) {
 				return
 			}
 			if m.shouldPreempt(t) {
-				if m.Trace.On(CatSched) {
-					m.Emit(t, &Event{Cat: CatSched, Ev: "preempt", Text: "preempted by a thread the " + m.Cfg.Sched.String() + " policy prefers"})
+				if m.trace.On(CatSched) {
+					m.Emit(t, &Event{Cat: CatSched, Ev: "preempt", Text: "preempted by a thread the " + m.cfg.Sched.String() + " policy prefers"})
 				}
 				m.MakeReady(t)
 				return
@@ -950,7 +979,7 @@ func (m *Machine) dispatch(t *Thread) {
 			if m.halt == NotHalted && m.stepBound == 0 {
 				// Not halted: the thread reached max_steps. (At a
 				// stepBound of RunUntil's, RunUntil says what it was.)
-				m.Halt(HaltSteps, fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", m.Cfg.MaxSteps, p.PID, t.TID))
+				m.Halt(HaltSteps, fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", m.cfg.MaxSteps, p.PID, t.TID))
 			}
 			// The rest of the turn, for RunUntil to resume a paused run.
 			t.slice = max(slice, 1)
@@ -965,12 +994,12 @@ func (m *Machine) dispatch(t *Thread) {
 // another: a thread switch within a process, a process switch otherwise
 // (the address space changes).
 func (m *Machine) contextSwitch(from, to *Thread) {
-	kind, cost, idx := "thread", m.Cfg.CostSwitchThread, 0
+	kind, cost, idx := "thread", m.cfg.CostSwitchThread, 0
 	if from.Proc != to.Proc {
-		kind, cost, idx = "process", m.Cfg.CostSwitchProcess, 1
+		kind, cost, idx = "process", m.cfg.CostSwitchProcess, 1
 	}
-	m.Switches[idx]++
-	if m.Trace.On(CatSched) {
+	m.switches[idx]++
+	if m.trace.On(CatSched) {
 		b := make([]byte, 0, 48)
 		b = append(b, "switch "...)
 		b = strconv.AppendInt(b, int64(from.Proc.PID), 10)
@@ -983,16 +1012,16 @@ func (m *Machine) contextSwitch(from, to *Thread) {
 		b = append(b, " ("...)
 		b = append(b, kind...)
 		b = append(b, ')')
-		e := &Event{T: m.Clock, Cat: CatSched, Ev: "switch", Cost: cost, Text: string(b)}
-		if m.Trace.Fields() {
+		e := &Event{T: m.clock, Cat: CatSched, Ev: "switch", Cost: cost, Text: string(b)}
+		if m.trace.Fields() {
 			f := strconv.Itoa(from.Proc.PID) + "/" + strconv.Itoa(from.TID)
 			g := strconv.Itoa(to.Proc.PID) + "/" + strconv.Itoa(to.TID)
 			e.Fields = []Field{{"from", f}, {"to", g}, {"kind", kind}}
 		}
-		m.Trace.Emit(e)
+		m.trace.Emit(e)
 	}
-	m.Clock += cost
-	m.SwitchTicks += cost
+	m.clock += cost
+	m.switchTicks += cost
 }
 
 // deadlock stops the run: every remaining thread is blocked and none can be
@@ -1025,12 +1054,12 @@ func (m *Machine) deadlock() {
 	} else {
 		more = append(more, "no cycle: each waits for something no running thread can give")
 	}
-	e := &Event{T: m.Clock, Cat: CatOutput, Ev: "deadlock",
+	e := &Event{T: m.clock, Cat: CatOutput, Ev: "deadlock",
 		Text:   fmt.Sprintf("deadlock: %d %s blocked and none can ever run", len(blocked), pluralThreads(len(blocked))),
 		More:   more,
 		Fields: []Field{{"blocked", list}, {"cycle", cyc}}}
-	m.Deadlock = e
-	m.Trace.Emit(e)
+	m.deadlockEvent = e
+	m.trace.Emit(e)
 }
 
 // blockedLines are the lines of a report on blocked threads: each thread,

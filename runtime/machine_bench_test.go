@@ -34,7 +34,7 @@ func (x *burner) Run(t *runtime.Thread, budget int64) runtime.Stop {
 		t.Ctx = left
 	}
 	n := min(budget, *left)
-	x.m.AdvanceTo(x.m.Clock + n)
+	x.m.AdvanceTo(x.m.Now() + n)
 	x.m.CountSteps(n)
 	*left -= n
 	if *left == 0 {
@@ -132,7 +132,8 @@ func BenchmarkMachineSwitch(b *testing.B) {
 				m := newMachine(100000)
 				populate(b, m, c.procs, c.threads)
 				m.Run()
-				switches += m.Switches[0] + m.Switches[1]
+				th, ps := m.Switches()
+				switches += th + ps
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(switches), "ns/switch")
 			b.ReportMetric(float64(switches)/b.Elapsed().Seconds(), "switch/s")
@@ -152,8 +153,9 @@ func BenchmarkMachineSwitchTraced(b *testing.B) {
 		x.m = m
 		populate(b, m, 1, 2)
 		m.Run()
-		m.Trace.Flush()
-		switches += m.Switches[0] + m.Switches[1]
+		m.Tracer().Flush()
+		th, ps := m.Switches()
+		switches += th + ps
 	}
 	b.ReportMetric(float64(switches)/b.Elapsed().Seconds(), "events/s")
 }
@@ -219,10 +221,10 @@ func TestEndedThreadReleasesStack(t *testing.T) {
 	if main.Stack.Words != nil {
 		t.Errorf("the ended process still holds %d stack words", len(main.Stack.Words))
 	}
-	if want := int64(runtime.ProcessCost + 2*runtime.ThreadCost); m.Mem.Used != want {
-		t.Errorf("memory held after the run: %d bytes, want %d (the records)", m.Mem.Used, want)
+	if want := int64(runtime.ProcessCost + 2*runtime.ThreadCost); m.Memory().Used != want {
+		t.Errorf("memory held after the run: %d bytes, want %d (the records)", m.Memory().Used, want)
 	}
-	if m.Mem.Peak < 2*32*8 {
-		t.Errorf("peak memory %d: the stacks were not counted", m.Mem.Peak)
+	if m.Memory().Peak < 2*32*8 {
+		t.Errorf("peak memory %d: the stacks were not counted", m.Memory().Peak)
 	}
 }

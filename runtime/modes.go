@@ -21,5 +21,5 @@ func (m *Machine) StepBound() int64 {
 	if m.stepBound != 0 {
 		return m.stepBound
 	}
-	return m.Cfg.MaxSteps
+	return m.cfg.MaxSteps
 }

@@ -80,7 +80,7 @@ func (r *prng) next() uint64 {
 // Preemptive reports whether the policy takes the CPU away when a better
 // thread becomes ready.
 func (m *Machine) Preemptive() bool {
-	switch m.Cfg.Sched {
+	switch m.cfg.Sched {
 	case SchedSTCF, SchedPriority, SchedMLFQ:
 		return true
 	}
@@ -95,17 +95,17 @@ func (m *Machine) sliceFor(t *Thread) int64 {
 		t.slice = 0
 		return s
 	}
-	switch m.Cfg.Sched {
+	switch m.cfg.Sched {
 	case SchedFIFO, SchedSJF, SchedSTCF:
 		return 1 << 62
 	case SchedMLFQ:
-		q := m.Cfg.Quantum << uint(t.Sched.Level)
+		q := m.cfg.Quantum << uint(t.Sched.Level)
 		if left := q - t.Sched.LevelUsed; left > 0 {
 			return left
 		}
 		return q
 	}
-	return m.Cfg.Quantum
+	return m.cfg.Quantum
 }
 
 // remaining is stcf's time to completion.
@@ -124,7 +124,7 @@ func remaining(t *Thread) int64 {
 // to the thread that became ready first, which the caller handles by
 // scanning the ready queue in order).
 func (m *Machine) better(a, b *Thread) bool {
-	switch m.Cfg.Sched {
+	switch m.cfg.Sched {
 	case SchedSJF:
 		return a.Sched.Burst < b.Sched.Burst
 	case SchedSTCF:
@@ -143,7 +143,7 @@ func (m *Machine) pick() *Thread {
 		return nil
 	}
 	best := 0
-	switch m.Cfg.Sched {
+	switch m.cfg.Sched {
 	case SchedLottery:
 		var total uint64
 		for _, t := range m.ready {
@@ -225,16 +225,16 @@ func (m *Machine) charge(t *Thread, used int64) {
 
 // demote moves t one MLFQ level down once it used its whole allotment.
 func (m *Machine) demote(t *Thread) {
-	if m.Cfg.Sched != SchedMLFQ {
+	if m.cfg.Sched != SchedMLFQ {
 		return
 	}
-	q := m.Cfg.Quantum << uint(t.Sched.Level)
+	q := m.cfg.Quantum << uint(t.Sched.Level)
 	if t.Sched.LevelUsed < q {
 		return
 	}
-	if t.Sched.Level < int(m.Cfg.MLFQLevels)-1 {
+	if t.Sched.Level < int(m.cfg.MLFQLevels)-1 {
 		t.Sched.Level++
-		if m.Trace.On(CatSched) {
+		if m.trace.On(CatSched) {
 			m.Emit(t, &Event{Cat: CatSched, Ev: "demote", Text: "mlfq: used its quantum, down to level " + itoa(t.Sched.Level),
 				Fields: []Field{{"level", t.Sched.Level}}})
 		}
@@ -244,13 +244,13 @@ func (m *Machine) demote(t *Thread) {
 
 // boost moves every thread to the top MLFQ level every mlfq_boost ticks.
 func (m *Machine) boost() {
-	if m.Cfg.Sched != SchedMLFQ || m.Cfg.MLFQBoost <= 0 {
+	if m.cfg.Sched != SchedMLFQ || m.cfg.MLFQBoost <= 0 {
 		return
 	}
-	if m.Clock >= m.nextBoost {
+	if m.clock >= m.nextBoost {
 		// However many boost ticks have passed since the last look, no
 		// thread ran in between: one boost does what all of them would.
-		m.nextBoost += ((m.Clock-m.nextBoost)/m.Cfg.MLFQBoost + 1) * m.Cfg.MLFQBoost
+		m.nextBoost += ((m.clock-m.nextBoost)/m.cfg.MLFQBoost + 1) * m.cfg.MLFQBoost
 		moved := 0
 		for _, t := range m.threads {
 			if t.State != ThreadDone && t.Sched.Level != 0 {
@@ -258,8 +258,8 @@ func (m *Machine) boost() {
 				moved++
 			}
 		}
-		if moved > 0 && m.Trace.On(CatSched) {
-			m.Trace.Emit(&Event{T: m.Clock, Cat: CatSched, Ev: "boost", Text: "mlfq: priority boost, every thread back to level 0",
+		if moved > 0 && m.trace.On(CatSched) {
+			m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "boost", Text: "mlfq: priority boost, every thread back to level 0",
 				Fields: []Field{{"threads", moved}}})
 		}
 	}
@@ -283,7 +283,7 @@ type Computer interface {
 func (m *Machine) computeAlone(t *Thread, q int64) {
 	c, ok := m.lang.(Computer)
 	if !ok || q <= 0 || len(m.ready) > 0 || len(m.sleepers) > 0 || len(m.qtimers) > 0 ||
-		m.chooser != nil || m.Cfg.Sched == SchedMLFQ || t.slice > 0 {
+		m.chooser != nil || m.cfg.Sched == SchedMLFQ || t.slice > 0 {
 		return
 	}
 	left := c.ComputeLeft(t)
@@ -294,7 +294,7 @@ func (m *Machine) computeAlone(t *Thread, q int64) {
 	}
 	n := k * q
 	c.Burn(t, n)
-	m.Clock += n
+	m.clock += n
 	m.charge(t, n)
 }
 
@@ -305,5 +305,5 @@ func (m *Machine) computeAlone(t *Thread, q int64) {
 // through the scheduler.
 func (m *Machine) Alone() bool {
 	return len(m.ready) == 0 && len(m.sleepers) == 0 && len(m.qtimers) == 0 && m.chooser == nil &&
-		m.Cfg.Sched != SchedMLFQ && m.Cfg.Sched != SchedLottery && m.halt == NotHalted
+		m.cfg.Sched != SchedMLFQ && m.cfg.Sched != SchedLottery && m.halt == NotHalted
 }

@@ -61,21 +61,21 @@ type Started struct {
 // keeps in Thread.Ctx and Process.Ctx. It is called once the thread
 // exists, before it is made ready.
 func (m *Machine) Start(s Spawn, ctx func(t *Thread) (thread, process any)) Started {
-	at := m.Clock
+	at := m.clock
 	var t *Thread
 	var cost int64
 	switch {
 	case s.Fork:
 		_, t = m.fork(s.Creator)
-		cost = m.Cfg.CostFork
+		cost = m.cfg.CostFork
 	case s.Image == nil:
 		t = m.newThread(s.Creator.Proc, s.Name, s.Creator)
-		cost = m.Cfg.CostThread
+		cost = m.cfg.CostThread
 	default:
 		var parent *Process
 		if s.Creator != nil {
 			parent = s.Creator.Proc
-			cost = m.Cfg.CostSpawn
+			cost = m.cfg.CostSpawn
 		}
 		if p := m.newProcess(parent, s.Image, s.Name, s.Unlimited); p != nil {
 			if s.Host != "" {
@@ -100,7 +100,7 @@ func (m *Machine) Start(s Spawn, ctx func(t *Thread) (thread, process any)) Star
 			t.Proc.Ctx = pc
 		}
 	}
-	m.Clock += cost
+	m.clock += cost
 	m.MakeReady(t)
 	return Started{Thread: t, At: at, Cost: cost}
 }

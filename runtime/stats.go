@@ -49,7 +49,7 @@ func (m *Machine) Stats() []ProcStats {
 		}
 		finish := p.Finish
 		if p.State == ProcRunning {
-			finish = m.Clock
+			finish = m.clock
 		}
 		first := p.FirstRun
 		if first < 0 {
@@ -74,9 +74,9 @@ func (m *Machine) Stats() []ProcStats {
 // threads' CPU at any time.
 func (m *Machine) BusyNow() int64 {
 	if t := m.cur; t != nil && t.State == ThreadRunning {
-		return m.Busy + max(m.Clock-t.since, 0)
+		return m.busyTicks + max(m.clock-t.since, 0)
 	}
-	return m.Busy
+	return m.busyTicks
 }
 
 // Deadlocked reports whether the run stopped on a deadlock.
@@ -85,19 +85,19 @@ func (m *Machine) Deadlocked() bool { return m.halt == HaltDeadlock }
 // StatsJSON returns the stats record (the last line of --json) as one JSON line.
 func (m *Machine) StatsJSON() []byte {
 	b := []byte(`{"ev":"stats","ticks":`)
-	b = strconv.AppendInt(b, m.Clock, 10)
+	b = strconv.AppendInt(b, m.clock, 10)
 	b = append(b, `,"busy":`...)
 	b = strconv.AppendInt(b, m.BusyNow(), 10)
 	b = append(b, `,"idle":`...)
-	b = strconv.AppendInt(b, m.Idle, 10)
+	b = strconv.AppendInt(b, m.idleTicks, 10)
 	b = append(b, `,"switch_ticks":`...)
-	b = strconv.AppendInt(b, m.SwitchTicks, 10)
+	b = strconv.AppendInt(b, m.switchTicks, 10)
 	b = append(b, `,"steps":`...)
-	b = strconv.AppendInt(b, m.Steps, 10)
+	b = strconv.AppendInt(b, m.steps, 10)
 	b = append(b, `,"switches":{"process":`...)
-	b = strconv.AppendInt(b, m.Switches[1], 10)
+	b = strconv.AppendInt(b, m.switches[1], 10)
 	b = append(b, `,"thread":`...)
-	b = strconv.AppendInt(b, m.Switches[0], 10)
+	b = strconv.AppendInt(b, m.switches[0], 10)
 	b = append(b, `},"deadlock":`...)
 	b = strconv.AppendBool(b, m.Deadlocked())
 	b = append(b, `,"procs":[`...)

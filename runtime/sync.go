@@ -56,7 +56,7 @@ func (m *Machine) NewMutex(t *Thread) (mem.Value, Errno) {
 	if err := m.Room(t, 2, 0); err != OK {
 		return mem.NilValue, err
 	}
-	m.Mem.Charge(ObjectCost)
+	m.meter.Charge(ObjectCost)
 	m.syncIDs++
 	mu := &Mutex{ID: m.syncIDs}
 	t.Proc.Sync[mu.ID] = &SyncObject{Mutex: mu}
@@ -70,7 +70,7 @@ func (m *Machine) NewCond(t *Thread) (mem.Value, Errno) {
 	if err := m.Room(t, 2, 0); err != OK {
 		return mem.NilValue, err
 	}
-	m.Mem.Charge(ObjectCost)
+	m.meter.Charge(ObjectCost)
 	m.syncIDs++
 	c := &Cond{ID: m.syncIDs}
 	t.Proc.Sync[c.ID] = &SyncObject{Cond: c}
@@ -96,18 +96,18 @@ func (m *Machine) newSem(p *Process, name string, n int64) (mem.Value, *Sem) {
 		h := m.host(p.Host)
 		s, ok := h.Sems[name]
 		if !ok {
-			m.Mem.Charge(ObjectCost) // the host keeps it
+			m.meter.Charge(ObjectCost) // the host keeps it
 			m.syncIDs++
 			s = &Sem{ID: m.syncIDs, Name: name, Value: n}
 			h.Sems[name] = s
 		}
 		if _, had := p.Sync[s.ID]; !had {
-			m.Mem.Charge(ObjectCost)
+			m.meter.Charge(ObjectCost)
 		}
 		p.Sync[s.ID] = &SyncObject{Sem: s}
 		return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}, s
 	}
-	m.Mem.Charge(ObjectCost)
+	m.meter.Charge(ObjectCost)
 	m.syncIDs++
 	s := &Sem{ID: m.syncIDs, Value: n}
 	p.Sync[s.ID] = &SyncObject{Sem: s}

@@ -79,7 +79,7 @@ func (t *Thread) endCall() bool {
 // the cost.
 func (m *Machine) copyThrough(t *Thread, n int) int64 {
 	cost := m.copyCost(n)
-	m.Clock += cost
+	m.clock += cost
 	t.Proc.Copied += int64(n)
 	m.Copy(int64(n))
 	return cost
@@ -88,10 +88,10 @@ func (m *Machine) copyThrough(t *Thread, n int) int64 {
 // AdvanceTo moves the clock to tick now, which is never before it: the
 // executor keeps the time in a register while it runs instructions and
 // hands it back before anything reads it, and when the thread stops.
-func (m *Machine) AdvanceTo(now int64) { m.Clock = now }
+func (m *Machine) AdvanceTo(now int64) { m.clock = now }
 
 // CountSteps adds n instructions the executor ran to the machine's count.
-func (m *Machine) CountSteps(n int64) { m.Steps += n }
+func (m *Machine) CountSteps(n int64) { m.steps += n }
 
 // EmitAt sends an event stamped with tick at and t's ids. A call that
 // costs time is traced at the tick it was made, though its cost has moved
@@ -101,7 +101,7 @@ func (m *Machine) EmitAt(t *Thread, at int64, e *Event) {
 	if t != nil {
 		e.PID, e.TID = t.Proc.PID, t.TID
 	}
-	m.Trace.Emit(e)
+	m.trace.Emit(e)
 }
 
 // Room reports whether t's process may make objects more kernel objects,

@@ -88,7 +88,7 @@ func (m *Machine) TimesNow(t *Thread) (ThreadTimes, int64) {
 	if t.State == ThreadDone {
 		return tt, t.EndedAt
 	}
-	n := max(m.Clock-t.since, 0)
+	n := max(m.clock-t.since, 0)
 	switch {
 	case t.State == ThreadRunning:
 		// In the middle of its turn, or paused at its end (since is then
@@ -101,5 +101,5 @@ func (m *Machine) TimesNow(t *Thread) (ThreadTimes, int64) {
 	default:
 		tt.Blocked += n
 	}
-	return tt, m.Clock
+	return tt, m.clock
 }

@@ -61,7 +61,7 @@ func (m *Machine) unmapShared(p *Process) {
 
 func (m *Machine) newSharedObject(name string, size uint64) *SharedObject {
 	words := (size + 7) / 8
-	m.Mem.Charge(ObjectCost + 8*int64(words)) // the host keeps it
+	m.meter.Charge(ObjectCost + 8*int64(words)) // the host keeps it
 	return &SharedObject{Name: name, Size: size, Shared: &mem.Shared{Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}}
 }
 
@@ -72,7 +72,7 @@ func (m *Machine) shm(p *Process, name string, size int64) uint64 {
 	h := m.host(p.Host)
 	obj, ok := h.Shm[name]
 	if !ok {
-		if !m.Mem.Fits(ObjectCost + size + 8) {
+		if !m.meter.Fits(ObjectCost + size + 8) {
 			return 0
 		}
 		obj = m.newSharedObject(name, uint64(size))
@@ -97,7 +97,7 @@ func (m *Machine) mmap(p *Process, name string, size int64, shared bool) uint64 
 		}
 	}
 	if !ok {
-		if !m.Mem.Fits(ObjectCost+size+8+need) || !m.CopyFits(need) {
+		if !m.meter.Fits(ObjectCost+size+8+need) || !m.CopyFits(need) {
 			return 0
 		}
 		obj = m.newSharedObject(name, uint64(size))
@@ -108,10 +108,10 @@ func (m *Machine) mmap(p *Process, name string, size int64, shared bool) uint64 
 			size = int64(obj.Size)
 		} else {
 			more := (uint64(size)+7)/8 - uint64(len(obj.Words))
-			if !m.Mem.Fits(8*int64(more)+need) || !m.CopyFits(need) {
+			if !m.meter.Fits(8*int64(more)+need) || !m.CopyFits(need) {
 				return 0
 			}
-			m.Mem.Charge(8 * int64(more))
+			m.meter.Charge(8 * int64(more))
 			if more > 0 {
 				// New words, and so new memory: a mapping that
 				// still has the old ones (a forked child's, which
@@ -120,7 +120,7 @@ func (m *Machine) mmap(p *Process, name string, size int64, shared bool) uint64 
 			}
 			obj.Size = uint64(size)
 		}
-	} else if !m.Mem.Fits(need) || !m.CopyFits(need) {
+	} else if !m.meter.Fits(need) || !m.CopyFits(need) {
 		return 0
 	}
 	seg := m.mapShared(p, obj, mem.SegFile, name, shared)

@@ -176,7 +176,7 @@ func retNote(ret uint64, lang ViewLang) string {
 // fragmented the free space is.
 func (m *Machine) HeapView(p *Process) []string {
 	h := p.Heap
-	cfg := m.Cfg
+	cfg := m.cfg
 	coal := "on"
 	if !cfg.HeapCoalesce {
 		coal = "off"
@@ -356,12 +356,12 @@ func (m *Machine) StatsTable() []string {
 	out = append(out, "a process's WAIT and CPU add up its threads' READY and CPU; a thread's LIFE = END - START = CPU + READY + BLOCKED + SLEEPING")
 	busy := m.BusyNow()
 	util := 0.0
-	if m.Clock > 0 {
-		util = 100 * float64(busy) / float64(m.Clock)
+	if m.clock > 0 {
+		util = 100 * float64(busy) / float64(m.clock)
 	}
 	out = append(out,
-		fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.Clock, busy, util, m.Idle, m.SwitchTicks),
-		fmt.Sprintf("switches: %d process (cost %d each), %d thread (cost %d each); %d instructions", m.Switches[1], m.Cfg.CostSwitchProcess, m.Switches[0], m.Cfg.CostSwitchThread, m.Steps))
+		fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.clock, busy, util, m.idleTicks, m.switchTicks),
+		fmt.Sprintf("switches: %d process (cost %d each), %d thread (cost %d each); %d instructions", m.switches[1], m.cfg.CostSwitchProcess, m.switches[0], m.cfg.CostSwitchThread, m.steps))
 	return out
 }
 

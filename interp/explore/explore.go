@@ -431,7 +431,7 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 		e.vm, e.depth, e.prev, e.pruned, e.deep = s.VM, 0, nil, false, false
 		s.M.SetChooser(e)
 		s.M.Run()
-		res.Steps += s.M.Steps
+		res.Steps += s.M.Steps()
 		if e.cancelled {
 			res.Stop = StopInterrupted
 			return res, nil

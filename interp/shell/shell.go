@@ -50,7 +50,7 @@ type Shell struct {
 	p   *interp.Prompt
 	m   *runtime.Machine
 	out io.Writer
-	cfg runtime.Config // the settings; m.Cfg follows them between runs
+	cfg runtime.Config // the settings; the machine's Config follows them between runs
 
 	t      *runtime.Thread   // the shell thread
 	echoes func(v mem.Value) // shows a value typed at the prompt (echo)
@@ -119,12 +119,12 @@ func (s *Shell) echo(v mem.Value) {
 
 // say prints a message of the REPL after the trace so far.
 func (s *Shell) say(format string, args ...any) {
-	s.m.Trace.Flush()
+	s.m.Tracer().Flush()
 	fmt.Fprintf(s.out, format+"\n", args...)
 }
 
 // Flush writes out the trace so far.
-func (s *Shell) Flush() { s.m.Trace.Flush() }
+func (s *Shell) Flush() { s.m.Tracer().Flush() }
 
 // Incomplete reports whether text stops inside a statement: a block, a
 // bracket or a call still open. The REPL then reads another line.
@@ -217,7 +217,7 @@ func bareExpr(pad, text string) grammar.Expr {
 func (s *Shell) syntaxError(err error, src []byte) {
 	var ge *grammar.Error
 	if errors.As(err, &ge) {
-		s.m.Trace.Flush()
+		s.m.Tracer().Flush()
 		io.WriteString(s.out, ge.Snippet(src))
 		return
 	}
@@ -400,11 +400,11 @@ func (s *Shell) leg(leg runtime.Leg) legEnd {
 	}
 	if halt, why := m.Halted(); halt != runtime.NotHalted {
 		r.stepLimit = r.end == runtime.LegStopped && halt == runtime.HaltSteps
-		m.Trace.EmitFinal(&runtime.Event{T: m.Clock, Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + why,
+		m.Tracer().EmitFinal(&runtime.Event{T: m.Now(), Cat: runtime.CatOutput, Ev: "stop", Text: "run stopped: " + why,
 			Fields: []runtime.Field{{Key: "reason", Val: why}}})
 		m.ClearHalt()
 	}
-	m.Trace.Flush()
+	m.Tracer().Flush()
 	return r
 }
 
@@ -464,7 +464,7 @@ func (s *Shell) restart() bool {
 	// made room): the machine takes them up when it runs.
 	s.m.SetConfig(s.cfg)
 	s.m.ResetBudgets()
-	s.m.Trace.Flush()
+	s.m.Tracer().Flush()
 	if err := s.p.Start(); err != nil {
 		s.orphaned = true
 		s.say("no fresh shell process can take over: %v; a higher max_memory or a lower heap_size makes room, and the next input tries again", err)
@@ -590,12 +590,12 @@ func (s *Shell) SetTrace(cats string) {
 		s.say("%v", err)
 		return
 	}
-	s.m.Trace.SetMask(c)
+	s.m.Tracer().SetMask(c)
 	s.say("trace: %s", s.TraceText())
 }
 
 // Trace returns the categories shown.
-func (s *Shell) Trace() runtime.Category { return s.m.Trace.Mask() &^ runtime.CatOutput }
+func (s *Shell) Trace() runtime.Category { return s.m.Tracer().Mask() &^ runtime.CatOutput }
 
 // TraceText names the categories shown, as --trace takes them.
 func (s *Shell) TraceText() string { return runtime.FormatCategories(s.Trace()) }
@@ -619,7 +619,7 @@ func (s *Shell) Step(n int64) {
 		steps int64
 	}
 	var turns []turn
-	clock, steps := s.m.Clock, s.m.Steps
+	clock, steps := s.m.Now(), s.m.Steps()
 	s.interrupted.Store(false)
 	end := s.leg(runtime.Leg{Pause: n, Limit: s.cfg.MaxSteps,
 		Done: func() bool { return s.others() == 0 || s.interrupted.Load() },
@@ -637,9 +637,9 @@ func (s *Shell) Step(n int64) {
 	for _, tn := range turns {
 		parts = append(parts, fmt.Sprintf("%d/%d ran %d", tn.t.Proc.PID, tn.t.TID, tn.steps))
 	}
-	ran := s.m.Steps - steps
+	ran := s.m.Steps() - steps
 	if ran > 0 {
-		s.say("stepped %s, tick %d -> %d: %s", plural(int(ran), "instruction"), clock, s.m.Clock, strings.Join(parts, ", "))
+		s.say("stepped %s, tick %d -> %d: %s", plural(int(ran), "instruction"), clock, s.m.Now(), strings.Join(parts, ", "))
 		s.sayWhere(end.last)
 	}
 	s.afterOthers(end, ran == 0, false)
@@ -648,12 +648,12 @@ func (s *Shell) Step(n int64) {
 // Run runs the other threads until only the shell thread is left, or no
 // thread can run.
 func (s *Shell) Run() {
-	clock, steps := s.m.Clock, s.m.Steps
+	clock, steps := s.m.Now(), s.m.Steps()
 	s.interrupted.Store(false)
 	end := s.leg(runtime.Leg{Limit: s.cfg.MaxSteps,
 		Done: func() bool { return s.others() == 0 || s.interrupted.Load() }})
-	if ran := s.m.Steps - steps; ran > 0 || s.m.Clock != clock {
-		s.say("ran %s, tick %d -> %d", plural(int(ran), "instruction"), clock, s.m.Clock)
+	if ran := s.m.Steps() - steps; ran > 0 || s.m.Now() != clock {
+		s.say("ran %s, tick %d -> %d", plural(int(ran), "instruction"), clock, s.m.Now())
 	}
 	s.afterOthers(end, false, true)
 }
@@ -681,7 +681,7 @@ func (s *Shell) afterOthers(end legEnd, idle, where bool) {
 	case idle:
 		s.say("nothing ran")
 	}
-	s.m.Trace.Flush()
+	s.m.Tracer().Flush()
 	s.checkShell()
 }
 
