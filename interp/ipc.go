@@ -172,12 +172,12 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 			vm.race.release(th.rt, q)
 		}
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "send", resultText(call(), "0", r.Resumed)+fmt.Sprintf("  mqueue /%s: %d/%d", q.Name, r.Queued, q.Cap), r.Cost,
+			vm.ipcEvent(th, runtime.CatIPC, "send", resultText(call(), "0", r.Resumed)+fmt.Sprintf("  mqueue /%s: %d/%d", q.Name, r.Queued, q.Capacity()), r.Cost,
 				runtime.Field{Key: "mqueue", Val: q.Name}, runtime.Field{Key: "bytes", Val: len(data)}, runtime.Field{Key: "prio", Val: prio})
 		}
 	case runtime.FDSocket:
 		if vm.race != nil {
-			vm.race.release(th.rt, r.File.Sock.Peer)
+			vm.race.release(th.rt, r.File.Sock.Peer())
 		}
 		if traced {
 			vm.ipcEvent(th, runtime.CatIPC, "send", resultText(call(), fmt.Sprint(len(data)), r.Resumed)+fmt.Sprintf("  arrives at tick %d", r.Arrives), r.Cost,
@@ -326,8 +326,8 @@ func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 		held := "nobody holds it"
 		if owner := r.Holder; owner != nil {
 			held = fmt.Sprintf("it is held by %d/%d", owner.Proc.PID, owner.TID)
-		} else if o.Mutex.LostHolder != "" {
-			held = fmt.Sprintf("it is held by %s, which fork did not copy", o.Mutex.LostHolder)
+		} else if o.Mutex.LostHolder() != "" {
+			held = fmt.Sprintf("it is held by %s, which fork did not copy", o.Mutex.LostHolder())
 		}
 		return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s by %d/%d, but %s", call, th.rt.Proc.PID, th.rt.TID, held), vm.at(th)), false
 	}
@@ -399,7 +399,7 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if err != runtime.OK {
 			return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
 		}
-		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("mqueue /%s on host %s, %d/%d messages", q.Name, q.Host, len(q.Msgs), q.Cap), false)
+		return done(mem.IntValue(int64(fd)), runtime.CatIPC, fmt.Sprintf("mqueue /%s on host %s, %d/%d messages", q.Name, q.Host, q.Len(), q.Capacity()), false)
 	case BuiltinShm, BuiltinMmap:
 		sn, ok := str(0)
 		size, ok2 := num(1)

@@ -289,13 +289,13 @@ func (c *ChromeSink) pair(e *Event) bool {
 	switch {
 	case f.Kind == FDPipeWrite || f.Kind == FDPipeRead:
 		key, name = f.Pipe, "pipe "+strconv.Itoa(f.Pipe.ID)
-	case f.Kind == FDSocket && e.Ev == "send" && f.Sock.Peer != nil:
+	case f.Kind == FDSocket && e.Ev == "send" && f.Sock.peer != nil:
 		// Bytes sent on one end are read at the other.
-		key, name = f.Sock.Peer, "socket "+strconv.Itoa(f.Sock.ID)
+		key, name = f.Sock.peer, "socket "+strconv.Itoa(f.Sock.ID)
 	case f.Kind == FDSocket && e.Ev == "recv":
 		key = f.Sock
-		if f.Sock.Peer != nil {
-			name = "socket " + strconv.Itoa(f.Sock.Peer.ID)
+		if f.Sock.peer != nil {
+			name = "socket " + strconv.Itoa(f.Sock.peer.ID)
 		}
 	default:
 		return false
@@ -323,7 +323,7 @@ func (c *ChromeSink) pair(e *Event) bool {
 // queueHolds reports whether the message with sequence number seq is still
 // in q.
 func queueHolds(q *MQueue, seq int64) bool {
-	for _, msg := range q.Msgs {
+	for _, msg := range q.msgs {
 		if msg.seq == seq {
 			return true
 		}

@@ -141,7 +141,7 @@ func (m *Machine) Park(t *Thread, what string) {
 	}
 	m.unready(t)
 	t.slice = 0
-	t.Detail = nil
+	t.detail = nil
 	t.call = pendingCall{}
 	m.Block(t, what, nil, nil)
 }

@@ -8,4 +8,12 @@
 // NewMachine as a Lang: it runs a thread's code, says where a thread is
 // in the source, and tells the views what a thread's frames and a heap
 // block are.
+//
+// The machine's state is runtime's own: other packages read it through
+// methods (Now, Steps, Config, Tracer, the views) and change it only
+// through the kernel's calls. A Process's or Thread's exported fields are
+// the facts that name and place it (PID, TID, Name, State, its segments,
+// the executor's Ctx); the kernel objects (pipes, queues, sockets, sync
+// objects) keep their mechanism unexported and answer what a trace needs
+// by method or in a call's result.
 package runtime

@@ -75,7 +75,7 @@ func (m *Machine) moveToHost(p *Process, host string) {
 	// In descriptor order: closing may wake threads, and the order they
 	// become ready in is the order they run in.
 	var fds []int
-	for n, f := range p.FDs {
+	for n, f := range p.fds {
 		if f.Kind != FDStd {
 			fds = append(fds, n)
 		}

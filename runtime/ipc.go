@@ -45,7 +45,7 @@ func (f *File) Describe() string {
 	case FDMQueue:
 		return "mqueue /" + f.MQ.Name
 	case FDListener:
-		return fmt.Sprintf("socket listening on port %d", f.Listener.Port)
+		return fmt.Sprintf("socket listening on port %d", f.Listener.port)
 	case FDSocket:
 		return fmt.Sprintf("socket %s", f.Sock.Describe())
 	}
@@ -62,7 +62,7 @@ func initFDs() FDTable {
 // processes then share the open files.
 func (m *Machine) inheritFDs(parent *Process) FDTable {
 	t := FDTable{}
-	for n, f := range parent.FDs {
+	for n, f := range parent.fds {
 		f.refs++
 		m.openEnd(f)
 		t[n] = f
@@ -75,9 +75,9 @@ func (m *Machine) inheritFDs(parent *Process) FDTable {
 func (m *Machine) openEnd(f *File) {
 	switch f.Kind {
 	case FDPipeRead:
-		f.Pipe.Readers++
+		f.Pipe.readers++
 	case FDPipeWrite:
-		f.Pipe.Writers++
+		f.Pipe.writers++
 	}
 }
 
@@ -86,15 +86,15 @@ func (m *Machine) openEnd(f *File) {
 const MaxFDs = 1024
 
 // FDRoom reports whether p may open n more descriptors.
-func (p *Process) FDRoom(n int) bool { return len(p.FDs)+n <= MaxFDs }
+func (p *Process) FDRoom(n int) bool { return len(p.fds)+n <= MaxFDs }
 
 // newFD installs f at the lowest free descriptor of p. The caller made
 // sure a descriptor fits in memory (objectFits).
 func (m *Machine) newFD(p *Process, f *File) int {
 	m.meter.Charge(ObjectCost)
 	for n := 0; ; n++ {
-		if _, used := p.FDs[n]; !used {
-			p.FDs[n] = f
+		if _, used := p.fds[n]; !used {
+			p.fds[n] = f
 			return n
 		}
 	}
@@ -105,7 +105,7 @@ func (p *Process) FD(n int64) (*File, bool) {
 	if n < 0 || n > 1<<20 {
 		return nil, false
 	}
-	f, ok := p.FDs[int(n)]
+	f, ok := p.fds[int(n)]
 	return f, ok
 }
 
@@ -139,23 +139,23 @@ func (m *Machine) Close(t *Thread, fd int64) (*File, Errno) {
 
 // closeFD closes descriptor n of p. It reports false when n is not open.
 func (m *Machine) closeFD(p *Process, n int) bool {
-	f, ok := p.FDs[n]
+	f, ok := p.fds[n]
 	if !ok {
 		return false
 	}
-	delete(p.FDs, n)
+	delete(p.fds, n)
 	m.meter.Release(ObjectCost)
 	f.refs--
 	switch f.Kind {
 	case FDPipeRead:
-		f.Pipe.Readers--
-		if f.Pipe.Readers == 0 {
-			m.wakeAll(&f.Pipe.NotFull) // writers now get SIGPIPE
+		f.Pipe.readers--
+		if f.Pipe.readers == 0 {
+			m.wakeAll(&f.Pipe.notFull) // writers now get SIGPIPE
 		}
 	case FDPipeWrite:
-		f.Pipe.Writers--
-		if f.Pipe.Writers == 0 {
-			m.wakeAll(&f.Pipe.NotEmpty) // readers now see end of file
+		f.Pipe.writers--
+		if f.Pipe.writers == 0 {
+			m.wakeAll(&f.Pipe.notEmpty) // readers now see end of file
 		}
 	case FDSocket:
 		if f.refs == 0 {
@@ -163,7 +163,7 @@ func (m *Machine) closeFD(p *Process, n int) bool {
 		}
 	case FDListener:
 		if f.refs == 0 {
-			delete(m.host(f.Listener.Host).Listeners, f.Listener.Port)
+			delete(m.host(f.Listener.Host).Listeners, f.Listener.port)
 			m.wakeAll(&f.Listener.Pending)
 		}
 	}
@@ -173,7 +173,7 @@ func (m *Machine) closeFD(p *Process, n int) bool {
 // closeAll closes every descriptor of p (at exit).
 func (m *Machine) closeAll(p *Process) {
 	var ns []int
-	for n := range p.FDs {
+	for n := range p.fds {
 		ns = append(ns, n)
 	}
 	sort.Ints(ns)
@@ -195,12 +195,12 @@ func (m *Machine) copyCost(n int) int64 {
 // Pipe is a byte stream of pipe_cap bytes between descriptors.
 type Pipe struct {
 	ID       int
-	Buf      []byte
-	Cap      int
-	Readers  int // open read descriptors
-	Writers  int // open write descriptors
-	NotEmpty WaitQueue
-	NotFull  WaitQueue
+	buf      []byte
+	capacity int
+	readers  int // open read descriptors
+	writers  int // open write descriptors
+	notEmpty WaitQueue
+	notFull  WaitQueue
 }
 
 // NewPipe makes a pipe in t's process, as pipe(2), and returns its read
@@ -221,10 +221,10 @@ func (m *Machine) NewPipe(t *Thread) (r, w int, err Errno) {
 // newPipe creates a pipe and returns its read and write descriptors in p.
 func (m *Machine) newPipe(p *Process) (int, int) {
 	m.pipes++
-	pp := &Pipe{ID: m.pipes, Cap: int(m.cfg.PipeCap)}
+	pp := &Pipe{ID: m.pipes, capacity: int(m.cfg.PipeCap)}
 	r := m.newFD(p, &File{Kind: FDPipeRead, Pipe: pp, refs: 1})
 	w := m.newFD(p, &File{Kind: FDPipeWrite, Pipe: pp, refs: 1})
-	pp.Readers, pp.Writers = 1, 1
+	pp.readers, pp.writers = 1, 1
 	return r, w
 }
 
@@ -238,7 +238,7 @@ func (m *Machine) holderNames(pp *Pipe, kind FDKind) []string {
 			continue
 		}
 		var fds []int
-		for n, f := range p.FDs {
+		for n, f := range p.fds {
 			if f.Kind == kind && f.Pipe == pp {
 				fds = append(fds, n)
 			}
@@ -258,7 +258,7 @@ func (m *Machine) holderThreads(pp *Pipe, kind FDKind) []*Thread {
 		if p.State != ProcRunning {
 			continue
 		}
-		for _, f := range p.FDs {
+		for _, f := range p.fds {
 			if f.Kind == kind && f.Pipe == pp {
 				for _, t := range p.Threads {
 					if t.State != ThreadDone {
@@ -276,14 +276,14 @@ func (m *Machine) holderThreads(pp *Pipe, kind FDKind) []*Thread {
 // (write).
 func (m *Machine) blockOnPipe(t *Thread, fd int64, pp *Pipe, read bool) {
 	if read {
-		m.parkCall(t, fmt.Sprintf("recv(%d): pipe %d is empty and its write end is open", fd, pp.ID), &pp.NotEmpty,
+		m.parkCall(t, fmt.Sprintf("recv(%d): pipe %d is empty and its write end is open", fd, pp.ID), &pp.notEmpty,
 			func() []*Thread { return m.holderThreads(pp, FDPipeWrite) })
-		t.Detail = func() []string {
+		t.detail = func() []string {
 			return []string{"write end still open in: " + strings.Join(m.holderNames(pp, FDPipeWrite), ", ")}
 		}
 		return
 	}
-	m.parkCall(t, fmt.Sprintf("send(%d): pipe %d is full (%d bytes)", fd, pp.ID, pp.Cap), &pp.NotFull,
+	m.parkCall(t, fmt.Sprintf("send(%d): pipe %d is full (%d bytes)", fd, pp.ID, pp.capacity), &pp.notFull,
 		func() []*Thread { return m.holderThreads(pp, FDPipeRead) })
 }
 
@@ -292,10 +292,10 @@ func (m *Machine) blockOnPipe(t *Thread, fd int64, pp *Pipe, read bool) {
 type MQueue struct {
 	Name     string
 	Host     string
-	Cap      int
-	Msgs     []Message
-	NotEmpty WaitQueue
-	NotFull  WaitQueue
+	capacity int
+	msgs     []Message
+	notEmpty WaitQueue
+	notFull  WaitQueue
 	seq      int64
 	meter    *mem.Meter
 }
@@ -335,7 +335,7 @@ func (m *Machine) openMQueue(p *Process, name string, cap int64) (int, *MQueue) 
 			cap = m.cfg.MQCap
 		}
 		m.meter.Charge(ObjectCost) // the host keeps it
-		q = &MQueue{Name: name, Host: p.Host, Cap: int(cap), meter: m.meter}
+		q = &MQueue{Name: name, Host: p.Host, capacity: int(cap), meter: m.meter}
 		h.MQueues[name] = q
 	}
 	return m.newFD(p, &File{Kind: FDMQueue, MQ: q, refs: 1}), q
@@ -346,18 +346,18 @@ func (q *MQueue) push(msg Message) {
 	q.meter.Charge(msgCost(msg))
 	q.seq++
 	msg.seq = q.seq
-	i := sort.Search(len(q.Msgs), func(i int) bool {
-		return q.Msgs[i].Prio < msg.Prio
+	i := sort.Search(len(q.msgs), func(i int) bool {
+		return q.msgs[i].Prio < msg.Prio
 	})
-	q.Msgs = append(q.Msgs, Message{})
-	copy(q.Msgs[i+1:], q.Msgs[i:])
-	q.Msgs[i] = msg
+	q.msgs = append(q.msgs, Message{})
+	copy(q.msgs[i+1:], q.msgs[i:])
+	q.msgs[i] = msg
 }
 
 // pop removes the first message.
 func (q *MQueue) pop() Message {
-	msg := q.Msgs[0]
-	q.Msgs = q.Msgs[1:]
+	msg := q.msgs[0]
+	q.msgs = q.msgs[1:]
 	q.meter.Release(msgCost(msg))
 	return msg
 }
@@ -365,22 +365,31 @@ func (q *MQueue) pop() Message {
 // Listener is a socket listening on a port of a host.
 type Listener struct {
 	Host    string
-	Port    int64
-	Queue   []*Socket // connections waiting for accept (the server ends)
+	port    int64
+	queue   []*Socket // connections waiting for accept (the server ends)
 	Pending WaitQueue
 }
+
+// Capacity returns how many messages the queue holds at most.
+func (q *MQueue) Capacity() int { return q.capacity }
+
+// Len returns how many messages wait in the queue.
+func (q *MQueue) Len() int { return len(q.msgs) }
+
+// Peer returns the other end of the connection.
+func (s *Socket) Peer() *Socket { return s.peer }
 
 // Socket is one end of a connection: a byte stream both ways; bytes sent
 // arrive at the peer net_latency ticks later.
 type Socket struct {
 	ID      int
 	Host    string
-	Peer    *Socket
-	In      []segment // bytes in flight or arrived, in order
-	Closed  bool      // this end was closed
-	EOFAt   int64     // tick the peer's close arrives (-1: not closed)
-	Readers WaitQueue
-	Port    int64
+	peer    *Socket
+	in      []segment // bytes in flight or arrived, in order
+	closed  bool      // this end was closed
+	eofAt   int64     // tick the peer's close arrives (-1: not closed)
+	readers WaitQueue
+	port    int64
 }
 
 // segment is bytes that arrive at a tick.
@@ -392,10 +401,10 @@ type segment struct {
 // Describe names the connection.
 func (s *Socket) Describe() string {
 	peer := "?"
-	if s.Peer != nil {
-		peer = s.Peer.Host
+	if s.peer != nil {
+		peer = s.peer.Host
 	}
-	return fmt.Sprintf("%d (%s <-> %s, port %d)", s.ID, s.Host, peer, s.Port)
+	return fmt.Sprintf("%d (%s <-> %s, port %d)", s.ID, s.Host, peer, s.port)
 }
 
 // Listen opens a listening socket on a port of t's host, as socket(2),
@@ -410,7 +419,7 @@ func (m *Machine) Listen(t *Thread, port int64) (int, Errno) {
 	if _, taken := h.Listeners[port]; taken {
 		return 0, EADDRINUSE
 	}
-	l := &Listener{Host: p.Host, Port: port}
+	l := &Listener{Host: p.Host, port: port}
 	h.Listeners[port] = l
 	return m.newFD(p, &File{Kind: FDListener, Listener: l, refs: 1}), OK
 }
@@ -430,10 +439,10 @@ func (m *Machine) Connect(t *Thread, host string, port int64) (int, Errno) {
 		return 0, ECONNREFUSED
 	}
 	m.sockets += 2
-	c := &Socket{ID: m.sockets - 1, Host: p.Host, EOFAt: -1, Port: port}
-	s := &Socket{ID: m.sockets, Host: host, EOFAt: -1, Port: port}
-	c.Peer, s.Peer = s, c
-	l.Queue = append(l.Queue, s)
+	c := &Socket{ID: m.sockets - 1, Host: p.Host, eofAt: -1, port: port}
+	s := &Socket{ID: m.sockets, Host: host, eofAt: -1, port: port}
+	c.peer, s.peer = s, c
+	l.queue = append(l.queue, s)
 	m.wakeAll(&l.Pending)
 	return m.newFD(p, &File{Kind: FDSocket, Sock: c, refs: 1}), OK
 }
@@ -467,12 +476,12 @@ func (m *Machine) Accept(t *Thread, fd int64, call func() string) AcceptResult {
 		return AcceptResult{File: f, Err: err, Resumed: t.endCall()}
 	}
 	l := f.Listener
-	if len(l.Queue) == 0 {
-		m.parkCall(t, fmt.Sprintf("%s: no connection is waiting on port %d", call(), l.Port), &l.Pending, nil)
+	if len(l.queue) == 0 {
+		m.parkCall(t, fmt.Sprintf("%s: no connection is waiting on port %d", call(), l.port), &l.Pending, nil)
 		return AcceptResult{File: f, Blocked: true}
 	}
-	s := l.Queue[0]
-	l.Queue = l.Queue[1:]
+	s := l.queue[0]
+	l.queue = l.queue[1:]
 	return AcceptResult{FD: m.newFD(t.Proc, &File{Kind: FDSocket, Sock: s, refs: 1}), File: f, Resumed: t.endCall()}
 }
 
@@ -481,17 +490,17 @@ func (m *Machine) Accept(t *Thread, fd int64, call func() string) AcceptResult {
 // close has arrived (end of file).
 func (m *Machine) socketRecv(s *Socket, max int) (data string, got bool, eof bool) {
 	var b strings.Builder
-	for len(s.In) > 0 && s.In[0].at <= m.clock {
-		seg := s.In[0]
+	for len(s.in) > 0 && s.in[0].at <= m.clock {
+		seg := s.in[0]
 		if max > 0 && b.Len()+len(seg.data) > max {
 			take := max - b.Len()
 			b.WriteString(seg.data[:take])
-			s.In[0].data = seg.data[take:]
+			s.in[0].data = seg.data[take:]
 			m.meter.Release(int64(take))
 			break
 		}
 		b.WriteString(seg.data)
-		s.In = s.In[1:]
+		s.in = s.in[1:]
 		m.meter.Release(MessageCost + int64(len(seg.data)))
 		if max > 0 && b.Len() == max {
 			break
@@ -500,7 +509,7 @@ func (m *Machine) socketRecv(s *Socket, max int) (data string, got bool, eof boo
 	if b.Len() > 0 {
 		return b.String(), true, false
 	}
-	if len(s.In) == 0 && s.EOFAt >= 0 && s.EOFAt <= m.clock {
+	if len(s.in) == 0 && s.eofAt >= 0 && s.eofAt <= m.clock {
 		return "", true, true
 	}
 	return "", false, false
@@ -509,17 +518,17 @@ func (m *Machine) socketRecv(s *Socket, max int) (data string, got bool, eof boo
 // closeSocket closes one end: the peer sees end of file once the bytes in
 // flight have arrived.
 func (m *Machine) closeSocket(s *Socket) {
-	if s.Closed {
+	if s.closed {
 		return
 	}
-	s.Closed = true
-	if p := s.Peer; p != nil {
+	s.closed = true
+	if p := s.peer; p != nil {
 		at := m.clock + m.cfg.NetLatency
-		if n := len(p.In); n > 0 && p.In[n-1].at > at {
-			at = p.In[n-1].at
+		if n := len(p.in); n > 0 && p.in[n-1].at > at {
+			at = p.in[n-1].at
 		}
-		p.EOFAt = at
-		m.wakeQueueAt(&p.Readers, at)
+		p.eofAt = at
+		m.wakeQueueAt(&p.readers, at)
 	}
 }
 
@@ -566,25 +575,25 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 	switch f.Kind {
 	case FDPipeWrite:
 		pp := f.Pipe
-		if pp.Readers == 0 {
+		if pp.readers == 0 {
 			r.Err = EPIPE
 			t.endCall()
 			return r
 		}
 		rest := data[t.call.sent:]
-		room := pp.Cap - len(pp.Buf)
+		room := pp.capacity - len(pp.buf)
 		if room == 0 {
 			m.blockOnPipe(t, fd, pp, false)
 			r.Blocked, r.Total = true, t.call.sent
 			return r
 		}
 		k := min(room, len(rest))
-		pp.Buf = append(pp.Buf, rest[:k]...)
+		pp.buf = append(pp.buf, rest[:k]...)
 		m.meter.Charge(int64(k))
 		t.call.sent += k
 		r.Taken, r.Total = k, t.call.sent
 		r.Cost = m.copyThrough(t, k)
-		m.wakeAll(&pp.NotEmpty)
+		m.wakeAll(&pp.notEmpty)
 		if k < len(rest) {
 			// A partial write: the rest waits for room.
 			m.blockOnPipe(t, fd, pp, false)
@@ -593,26 +602,26 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 		}
 	case FDMQueue:
 		q := f.MQ
-		if len(q.Msgs) >= q.Cap {
-			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.Cap), &q.NotFull, nil)
+		if len(q.msgs) >= q.capacity {
+			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.capacity), &q.notFull, nil)
 			r.Blocked = true
 			return r
 		}
 		q.push(Message{Val: v, Prio: prio, Sender: t.Proc.PID, size: len(data)})
 		r.Cost = m.copyThrough(t, len(data))
-		m.wakeAll(&q.NotEmpty)
-		r.Queued = len(q.Msgs)
+		m.wakeAll(&q.notEmpty)
+		r.Queued = len(q.msgs)
 	case FDSocket:
 		s := f.Sock
-		if s.Peer == nil || s.Peer.Closed {
+		if s.peer == nil || s.peer.closed {
 			r.Err = EPIPE
 			t.endCall()
 			return r
 		}
 		r.Arrives = m.clock + m.cfg.NetLatency
 		m.meter.Charge(MessageCost + int64(len(data)))
-		s.Peer.In = append(s.Peer.In, segment{r.Arrives, data})
-		m.wakeQueueAt(&s.Peer.Readers, r.Arrives)
+		s.peer.in = append(s.peer.in, segment{r.Arrives, data})
+		m.wakeQueueAt(&s.peer.readers, r.Arrives)
 		r.Cost = m.copyThrough(t, len(data))
 	default:
 		r.Err = EINVAL
@@ -664,8 +673,8 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 	switch f.Kind {
 	case FDPipeRead:
 		pp := f.Pipe
-		if len(pp.Buf) == 0 {
-			if pp.Writers > 0 {
+		if len(pp.buf) == 0 {
+			if pp.writers > 0 {
 				m.blockOnPipe(t, fd, pp, true)
 				r.Blocked = true
 				return r
@@ -674,32 +683,32 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 			r.Cost = m.copyThrough(t, 0)
 			break
 		}
-		k := len(pp.Buf)
+		k := len(pp.buf)
 		if max > 0 && max < k {
 			k = max
 		}
-		data := string(pp.Buf[:k])
-		pp.Buf = pp.Buf[k:]
+		data := string(pp.buf[:k])
+		pp.buf = pp.buf[k:]
 		m.meter.Release(int64(k))
 		r.Value, r.Bytes = mem.StrValue(data), k
 		r.Cost = m.copyThrough(t, k)
-		m.wakeAll(&pp.NotFull)
+		m.wakeAll(&pp.notFull)
 	case FDMQueue:
 		q := f.MQ
-		if len(q.Msgs) == 0 {
-			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.NotEmpty, nil)
+		if len(q.msgs) == 0 {
+			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.notEmpty, nil)
 			r.Blocked = true
 			return r
 		}
 		msg := q.pop()
 		r.Value, r.Bytes, r.Prio, r.Sender = msg.Val, msg.size, msg.Prio, msg.Sender
 		r.Cost = m.copyThrough(t, msg.size)
-		m.wakeAll(&q.NotFull)
+		m.wakeAll(&q.notFull)
 	case FDSocket:
 		s := f.Sock
 		data, got, eof := m.socketRecv(s, max)
 		if !got {
-			m.parkCall(t, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.Readers, nil)
+			m.parkCall(t, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.readers, nil)
 			r.Blocked = true
 			return r
 		}

@@ -244,7 +244,7 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	heapSize := min(m.cfg.HeapSize, max(m.cfg.HeapMax, 0))
 	need := int64(ProcessCost) + 8*int64(len(img.Data)+img.BssWords) + heapSize + 3*ObjectCost
 	if parent != nil {
-		need += ObjectCost * int64(len(parent.FDs))
+		need += ObjectCost * int64(len(parent.fds))
 	}
 	if !m.meter.Fits(need) || !m.CopyFits(8*int64(len(img.Data))) {
 		m.refuse(m.CopyFits(8 * int64(len(img.Data))))
@@ -253,16 +253,16 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	m.meter.Charge(ProcessCost)
 	m.Copy(8 * int64(len(img.Data)))
 	pid := m.nextID()
-	p := &Process{PID: pid, Name: name, Host: "local", Arrival: m.clock, FirstRun: -1, Image: img, MmapNext: MmapBase(pid)}
+	p := &Process{PID: pid, Name: name, Host: "local", arrival: m.clock, firstRun: -1, Image: img, mmapNext: MmapBase(pid)}
 	p.Sync = map[int]*SyncObject{}
 	if parent != nil {
 		p.PPID = parent.PID
 		p.Host = parent.Host
-		parent.Children = append(parent.Children, p)
-		p.FDs = m.inheritFDs(parent)
+		parent.children = append(parent.children, p)
+		p.fds = m.inheritFDs(parent)
 	} else {
-		p.FDs = initFDs()
-		m.meter.Charge(ObjectCost * int64(len(p.FDs)))
+		p.fds = initFDs()
+		m.meter.Charge(ObjectCost * int64(len(p.fds)))
 	}
 	p.Space = &mem.AddressSpace{Meter: m.meter}
 	p.Space.OnCOW = m.cowTracer(p)
@@ -312,7 +312,7 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 
 func (m *Machine) cowTracer(p *Process) func(uint64) {
 	return func(page uint64) {
-		p.COW++
+		p.cow++
 		if m.trace.On(CatMem) && m.cur != nil && m.cur.Proc == p {
 			m.Emit(m.cur, &Event{Cat: CatMem, Ev: "cow", Text: fmt.Sprintf("copy-on-write: page %s copied (first write to a shared page)", mem.Hex(page)),
 				Fields: []Field{{"page", Addr(page)}}})
@@ -323,8 +323,8 @@ func (m *Machine) cowTracer(p *Process) func(uint64) {
 // SyncHeap makes the [heap] segment follow the heap's top after an alloc.
 func (m *Machine) SyncHeap(p *Process) {
 	hs := p.Space.HeapSeg
-	if in := p.Heap.InUse(); in > p.HeapPeak {
-		p.HeapPeak = in
+	if in := p.Heap.InUse(); in > p.heapPeak {
+		p.heapPeak = in
 	}
 	top := p.Heap.Top()
 	if top == hs.End {
@@ -342,8 +342,8 @@ func (m *Machine) SyncHeap(p *Process) {
 // thread gets a stack of stack_size bytes in the mmap area, with a guard
 // page below it. It returns nil past max_threads.
 func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
-	t := &Thread{Proc: p, Name: name, Created: m.clock, CreatedBy: creator}
-	t.Sched.Tickets = DefaultTickets
+	t := &Thread{Proc: p, Name: name, created: m.clock, CreatedBy: creator}
+	t.sched.Tickets = DefaultTickets
 	if len(p.Threads) == 0 {
 		t.TID = p.PID
 		t.Stack, t.Guard = p.Stack, p.Guard
@@ -353,10 +353,10 @@ func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
 		}
 		t.TID = m.nextID()
 		size := uint64(m.cfg.StackSize)
-		top := p.MmapNext
+		top := p.mmapNext
 		t.Stack = &mem.Segment{Kind: mem.SegStack, Name: fmt.Sprintf("[stack:%d]", t.TID), Start: top - size, End: top, Perm: mem.PermR | mem.PermW, Down: true, SP: top, TID: t.TID}
 		t.Guard = &mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: t.Stack.Start - mem.PageSize, End: t.Stack.Start}
-		p.MmapNext = t.Guard.Start
+		p.mmapNext = t.Guard.Start
 		p.Space.Map(t.Guard)
 		p.Space.Map(t.Stack)
 	}
@@ -381,7 +381,7 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	// The child's memory is a copy of the parent's: it must fit, and it
 	// counts as copied.
 	words := m.forkFootprint(t)
-	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(len(parent.FDs)+len(parent.Sync))
+	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(len(parent.fds)+len(parent.Sync))
 	if !m.meter.Fits(need) || !m.CopyFits(words) {
 		m.refuse(m.CopyFits(words))
 		return nil, nil
@@ -389,10 +389,10 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	m.Copy(words)
 	m.meter.Charge(ProcessCost + ThreadCost + ObjectCost*int64(len(parent.Sync)))
 	pid := m.nextID()
-	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, Arrival: m.clock, FirstRun: -1,
-		Image: parent.Image, MmapNext: parent.MmapNext}
-	parent.Children = append(parent.Children, c)
-	c.FDs = m.inheritFDs(parent)
+	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, arrival: m.clock, firstRun: -1,
+		Image: parent.Image, mmapNext: parent.mmapNext}
+	parent.children = append(parent.children, c)
+	c.fds = m.inheritFDs(parent)
 	c.Space = &mem.AddressSpace{Meter: m.meter}
 	c.Space.OnCOW = m.cowTracer(c)
 	for _, s := range parent.Space.Segments() {
@@ -428,7 +428,7 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	c.Heap = parent.Heap.Clone()
 	c.Space.Heap = c.Heap
 	c.Stack.TID = pid
-	c.HeapPeak = c.Heap.InUse()
+	c.heapPeak = c.Heap.InUse()
 	// Share every private page written so far, copy-on-write.
 	for _, s := range []*mem.Segment{c.Data, c.Bss, c.Space.HeapSeg} {
 		if s.End > s.Start {
@@ -448,8 +448,8 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	m.procs = append(m.procs, c)
 	m.running = append(m.running, c)
 	m.liveProcs++
-	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, Created: m.clock, CreatedBy: t, Sched: t.Sched}
-	ct.Sched.Used, ct.Sched.LevelUsed = 0, 0
+	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, created: m.clock, CreatedBy: t, sched: t.sched}
+	ct.sched.Used, ct.sched.LevelUsed = 0, 0
 	c.Sync = cloneSync(parent, t, ct)
 	c.Threads = append(c.Threads, ct)
 	m.threads = append(m.threads, ct)
@@ -474,8 +474,8 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	}
 	t.since = since
 	t.State = ThreadReady
-	t.WaitingFor = ""
-	t.queue, t.holders, t.Detail = nil, nil, nil
+	t.waitingFor = ""
+	t.queue, t.holders, t.detail = nil, nil, nil
 	m.seq++
 	t.seq = m.seq
 	t.inReady = true
@@ -489,7 +489,7 @@ func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*
 	m.settle(t, m.clock)
 	t.State = ThreadBlocked
 	t.asleep = false
-	t.WaitingFor = what
+	t.waitingFor = what
 	t.queue, t.holders = q, holders
 	if q != nil {
 		q.waiters = append(q.waiters, t)
@@ -612,7 +612,7 @@ func (m *Machine) finishThread(t *Thread) {
 	m.settle(t, m.clock)
 	t.State = ThreadDone
 	m.liveThreads--
-	t.EndedAt = m.clock
+	t.endedAt = m.clock
 	if t.TID != t.Proc.PID && t.Stack != nil {
 		// A thread's stack is unmapped when it ends (its frames are gone).
 		t.Proc.Space.Unmap(t.Stack)
@@ -624,8 +624,8 @@ func (m *Machine) finishThread(t *Thread) {
 		// pointer left in them keeps no heap block reachable.
 		t.Stack.Release()
 	}
-	t.WaitingFor = ""
-	m.wakeAll(&t.Ended)
+	t.waitingFor = ""
+	m.wakeAll(&t.ended)
 }
 
 // ExitProcess ends p with an exit status, of which only the low 8 bits
@@ -680,7 +680,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 	for _, th := range p.Threads {
 		m.finishThread(th)
 	}
-	p.Finish = m.clock
+	p.finish = m.clock
 	m.closeAll(p)
 	m.unmapShared(p)
 	m.lang.ProcessExit(p)
@@ -694,19 +694,19 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		m.running = slices.Delete(m.running, i, i+1)
 	}
 	init := m.Proc(1)
-	for _, c := range p.Children {
+	for _, c := range p.children {
 		if c.State == ProcReaped || c.PPID != p.PID {
 			continue
 		}
 		if init != nil && init.State == ProcRunning && init != p {
 			c.PPID = 1
-			init.Children = append(init.Children, c)
+			init.children = append(init.children, c)
 			if m.trace.On(CatProc) {
 				m.Emit(t, &Event{Cat: CatProc, Ev: "adopt", Text: fmt.Sprintf("orphan %d adopted by process 1", c.PID),
 					Fields: []Field{{"child", c.PID}}})
 			}
 			if c.State == ProcZombie {
-				m.wakeAll(&c.Exited)
+				m.wakeAll(&c.exited)
 			}
 		} else {
 			c.PPID = 0
@@ -724,7 +724,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		m.Emit(t, &Event{Cat: CatProc, Ev: "zombie", Text: fmt.Sprintf("zombie: process %d waits for its parent %d to wait", p.PID, p.PPID),
 			Fields: []Field{{"parent", p.PPID}}})
 	}
-	m.wakeAll(&p.Exited)
+	m.wakeAll(&p.exited)
 }
 
 // reap collects a zombie child: its exit status, or 128 + the signal.
@@ -784,7 +784,7 @@ func (m *Machine) fireTimers() {
 		m.sleepers.remove(0)
 		t.sleeping = false
 		if m.trace.On(CatSched) {
-			m.trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.WaitingFor + " is over"})
+			m.trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.waitingFor + " is over"})
 		}
 		m.makeReadyAt(t, t.wakeAt)
 	}
@@ -873,7 +873,7 @@ func (m *Machine) choose() *Thread {
 func (m *Machine) dispatch(t *Thread) {
 	if m.cur != nil && m.cur != t {
 		m.contextSwitch(m.cur, t)
-		t.Times.Switches++
+		t.times.Switches++
 	}
 	m.cur = t
 	// Its wait ends once the switch to it is paid; a thread paused in
@@ -881,8 +881,8 @@ func (m *Machine) dispatch(t *Thread) {
 	m.settle(t, m.clock)
 	t.State = ThreadRunning
 	p := t.Proc
-	if p.FirstRun < 0 {
-		p.FirstRun = m.clock
+	if p.firstRun < 0 {
+		p.firstRun = m.clock
 	}
 	slice := m.sliceFor(t)
 	if m.chooser != nil {
@@ -893,13 +893,13 @@ func (m *Machine) dispatch(t *Thread) {
 	defer func() {
 		ran := m.clock - start
 		m.busyTicks += ran
-		t.Times.CPU += ran
+		t.times.CPU += ran
 		t.since = m.clock
 		if t.State == ThreadDone {
 			// An exit or a fault is written, and ends the process, as
 			// its instruction starts; the thread holds the CPU to the
 			// end of that instruction, and its life with it.
-			t.EndedAt = m.clock
+			t.endedAt = m.clock
 		}
 		if ran > 0 && m.recordSlices {
 			if n := len(m.slices); n > 0 && m.slices[n-1].TID == t.TID && m.slices[n-1].End == start {
@@ -1071,9 +1071,9 @@ func (m *Machine) blockedLines(blocked []*Thread) []string {
 		if w := m.lang.Where(t); w != "" {
 			where = " at " + w
 		}
-		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.WaitingFor))
-		if t.Detail != nil {
-			for _, d := range t.Detail() {
+		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.waitingFor))
+		if t.detail != nil {
+			for _, d := range t.detail() {
 				more = append(more, "    "+d)
 			}
 		}

@@ -90,27 +90,27 @@ type Process struct {
 	Killed     bool // ended by a signal
 
 	// Statistics (--stats and the stats record).
-	Arrival  int64
-	FirstRun int64 // -1 until a thread of it runs
-	Finish   int64
-	HeapPeak uint64
-	Leaked   uint64
-	Copied   int64
-	COW      int64
+	arrival  int64
+	firstRun int64 // -1 until a thread of it runs
+	finish   int64
+	heapPeak uint64
+	leaked   uint64
+	copied   int64
+	cow      int64
 
 	// Ctx is the interpreter's per-process state (allocation sites, object
 	// shapes); the kernel only carries it.
 	Ctx any
 
-	// Exited is the queue of parents waiting for this process to end.
-	Exited WaitQueue
-	// Children are the processes this one created (or adopted).
-	Children []*Process
-	// MmapNext is where the next mapping of the mmap area ends (it grows
+	// exited is the queue of parents waiting for this process to end.
+	exited WaitQueue
+	// children are the processes this one created (or adopted).
+	children []*Process
+	// mmapNext is where the next mapping of the mmap area ends (it grows
 	// down from MmapBase, or from where the parent's was at a fork).
-	MmapNext uint64
-	// FDs is the descriptor table.
-	FDs FDTable
+	mmapNext uint64
+	// fds is the descriptor table.
+	fds FDTable
 	// Sync holds the process's mutexes, semaphores and condition
 	// variables, by handle id.
 	Sync map[int]*SyncObject
@@ -202,26 +202,26 @@ type Thread struct {
 	// stack): explicit data, so the thread can stop after any instruction.
 	Ctx any
 
-	// WaitingFor says what a blocked thread waits for, in words.
-	WaitingFor string
-	// Sched holds the scheduling attributes (priority, tickets, burst,
+	// waitingFor says what a blocked thread waits for, in words.
+	waitingFor string
+	// sched holds the scheduling attributes (priority, tickets, burst,
 	// MLFQ level) and the CPU used.
-	Sched SchedAttrs
-	// Ended is the queue of threads joining this one.
-	Ended WaitQueue
+	sched SchedAttrs
+	// ended is the queue of threads joining this one.
+	ended WaitQueue
 	// Result is the value the thread's function returned (for join).
 	Result mem.Value
-	// Created is the tick the thread was created; CreatedBy the thread that
+	// created is the tick the thread was created; CreatedBy the thread that
 	// created it (nil for process 1's main thread).
-	Created   int64
+	created   int64
 	CreatedBy *Thread
-	// EndedAt is the tick the thread ended.
-	EndedAt int64
+	// endedAt is the tick the thread ended.
+	endedAt int64
 
-	// Times are where its life went (--stats); since is when the stretch
+	// times are where its life went (--stats); since is when the stretch
 	// it is in (ready, running, blocked) began; started is set once it
 	// was first made ready, the start of its life.
-	Times    ThreadTimes
+	times    ThreadTimes
 	since    int64
 	started  bool
 	seq      int64 // order in which it became ready, for ties
@@ -233,9 +233,9 @@ type Thread struct {
 	inReady  bool             // in Machine.ready
 	queue    *WaitQueue       // the queue a blocked thread is on
 	holders  func() []*Thread // who could release it (deadlock report)
-	// Detail, when set, gives more lines about what a blocked thread
+	// detail, when set, gives more lines about what a blocked thread
 	// waits for (for the deadlock report).
-	Detail  func() []string
+	detail  func() []string
 	granted bool // a semaphore unit was handed to it while it waited
 	// call is the system call it is in the middle of (syscall.go).
 	call pendingCall

@@ -99,8 +99,8 @@ func (m *Machine) sliceFor(t *Thread) int64 {
 	case SchedFIFO, SchedSJF, SchedSTCF:
 		return 1 << 62
 	case SchedMLFQ:
-		q := m.cfg.Quantum << uint(t.Sched.Level)
-		if left := q - t.Sched.LevelUsed; left > 0 {
+		q := m.cfg.Quantum << uint(t.sched.Level)
+		if left := q - t.sched.LevelUsed; left > 0 {
 			return left
 		}
 		return q
@@ -110,10 +110,10 @@ func (m *Machine) sliceFor(t *Thread) int64 {
 
 // remaining is stcf's time to completion.
 func remaining(t *Thread) int64 {
-	if t.Sched.Burst == 0 {
+	if t.sched.Burst == 0 {
 		return 0
 	}
-	r := t.Sched.Burst - t.Sched.Used
+	r := t.sched.Burst - t.sched.Used
 	if r < 0 {
 		r = 0
 	}
@@ -126,13 +126,13 @@ func remaining(t *Thread) int64 {
 func (m *Machine) better(a, b *Thread) bool {
 	switch m.cfg.Sched {
 	case SchedSJF:
-		return a.Sched.Burst < b.Sched.Burst
+		return a.sched.Burst < b.sched.Burst
 	case SchedSTCF:
 		return remaining(a) < remaining(b)
 	case SchedPriority:
-		return a.Sched.Priority > b.Sched.Priority
+		return a.sched.Priority > b.sched.Priority
 	case SchedMLFQ:
-		return a.Sched.Level < b.Sched.Level
+		return a.sched.Level < b.sched.Level
 	}
 	return false
 }
@@ -147,11 +147,11 @@ func (m *Machine) pick() *Thread {
 	case SchedLottery:
 		var total uint64
 		for _, t := range m.ready {
-			total += uint64(max(t.Sched.Tickets, 1))
+			total += uint64(max(t.sched.Tickets, 1))
 		}
 		win := m.rng.next() % total
 		for i, t := range m.ready {
-			w := uint64(max(t.Sched.Tickets, 1))
+			w := uint64(max(t.sched.Tickets, 1))
 			if win < w {
 				best = i
 				break
@@ -160,10 +160,10 @@ func (m *Machine) pick() *Thread {
 		}
 	case SchedFIFO, SchedRR:
 	case SchedSJF:
-		b := m.ready[0].Sched.Burst
+		b := m.ready[0].sched.Burst
 		for i, t := range m.ready {
-			if t.Sched.Burst < b {
-				best, b = i, t.Sched.Burst
+			if t.sched.Burst < b {
+				best, b = i, t.sched.Burst
 			}
 		}
 	case SchedSTCF:
@@ -174,17 +174,17 @@ func (m *Machine) pick() *Thread {
 			}
 		}
 	case SchedPriority:
-		b := m.ready[0].Sched.Priority
+		b := m.ready[0].sched.Priority
 		for i, t := range m.ready {
-			if t.Sched.Priority > b {
-				best, b = i, t.Sched.Priority
+			if t.sched.Priority > b {
+				best, b = i, t.sched.Priority
 			}
 		}
 	case SchedMLFQ:
-		b := m.ready[0].Sched.Level
+		b := m.ready[0].sched.Level
 		for i, t := range m.ready {
-			if t.Sched.Level < b {
-				best, b = i, t.Sched.Level
+			if t.sched.Level < b {
+				best, b = i, t.sched.Level
 			}
 		}
 	}
@@ -219,8 +219,8 @@ func (m *Machine) shouldPreempt(t *Thread) bool {
 
 // charge records that t ran for used ticks.
 func (m *Machine) charge(t *Thread, used int64) {
-	t.Sched.Used += used
-	t.Sched.LevelUsed += used
+	t.sched.Used += used
+	t.sched.LevelUsed += used
 }
 
 // demote moves t one MLFQ level down once it used its whole allotment.
@@ -228,18 +228,18 @@ func (m *Machine) demote(t *Thread) {
 	if m.cfg.Sched != SchedMLFQ {
 		return
 	}
-	q := m.cfg.Quantum << uint(t.Sched.Level)
-	if t.Sched.LevelUsed < q {
+	q := m.cfg.Quantum << uint(t.sched.Level)
+	if t.sched.LevelUsed < q {
 		return
 	}
-	if t.Sched.Level < int(m.cfg.MLFQLevels)-1 {
-		t.Sched.Level++
+	if t.sched.Level < int(m.cfg.MLFQLevels)-1 {
+		t.sched.Level++
 		if m.trace.On(CatSched) {
-			m.Emit(t, &Event{Cat: CatSched, Ev: "demote", Text: "mlfq: used its quantum, down to level " + itoa(t.Sched.Level),
-				Fields: []Field{{"level", t.Sched.Level}}})
+			m.Emit(t, &Event{Cat: CatSched, Ev: "demote", Text: "mlfq: used its quantum, down to level " + itoa(t.sched.Level),
+				Fields: []Field{{"level", t.sched.Level}}})
 		}
 	}
-	t.Sched.LevelUsed = 0
+	t.sched.LevelUsed = 0
 }
 
 // boost moves every thread to the top MLFQ level every mlfq_boost ticks.
@@ -253,8 +253,8 @@ func (m *Machine) boost() {
 		m.nextBoost += ((m.clock-m.nextBoost)/m.cfg.MLFQBoost + 1) * m.cfg.MLFQBoost
 		moved := 0
 		for _, t := range m.threads {
-			if t.State != ThreadDone && t.Sched.Level != 0 {
-				t.Sched.Level, t.Sched.LevelUsed = 0, 0
+			if t.State != ThreadDone && t.sched.Level != 0 {
+				t.sched.Level, t.sched.LevelUsed = 0, 0
 				moved++
 			}
 		}

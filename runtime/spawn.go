@@ -88,9 +88,9 @@ func (m *Machine) Start(s Spawn, ctx func(t *Thread) (thread, process any)) Star
 		return Started{Limit: m.noRoom(!s.Fork && s.Image == nil), At: at}
 	}
 	if !s.Fork {
-		t.Sched.Priority, t.Sched.Burst = s.Sched.Priority, s.Sched.Burst
+		t.sched.Priority, t.sched.Burst = s.Sched.Priority, s.Sched.Burst
 		if s.Sched.Tickets != 0 {
-			t.Sched.Tickets = s.Sched.Tickets
+			t.sched.Tickets = s.Sched.Tickets
 		}
 	}
 	if ctx != nil {
@@ -141,7 +141,7 @@ func (m *Machine) Join(t *Thread, tid int64) JoinResult {
 		return JoinResult{Target: target, Err: err, Resumed: t.endCall()}
 	}
 	if target.State != ThreadDone {
-		m.parkCall(t, fmt.Sprintf("join(%d): waiting for thread %d/%d to end", target.TID, target.Proc.PID, target.TID), &target.Ended,
+		m.parkCall(t, fmt.Sprintf("join(%d): waiting for thread %d/%d to end", target.TID, target.Proc.PID, target.TID), &target.ended,
 			func() []*Thread { return []*Thread{target} })
 		return JoinResult{Target: target, Blocked: true}
 	}
@@ -176,7 +176,7 @@ func (m *Machine) Wait(t *Thread, pid int64) WaitResult {
 		return WaitResult{Child: c, Err: ECHILD, Resumed: t.endCall()}
 	}
 	if c.State == ProcRunning {
-		m.parkCall(t, fmt.Sprintf("wait(%d): waiting for child %d to exit", c.PID, c.PID), &c.Exited,
+		m.parkCall(t, fmt.Sprintf("wait(%d): waiting for child %d to exit", c.PID, c.PID), &c.exited,
 			func() []*Thread { return liveThreads(c) })
 		return WaitResult{Child: c, Blocked: true}
 	}
@@ -186,7 +186,7 @@ func (m *Machine) Wait(t *Thread, pid int64) WaitResult {
 
 // NoteLeak records that p ended with n bytes of heap that nothing pointed
 // at any more (its leak report's "definitely lost"), for the statistics.
-func (m *Machine) NoteLeak(p *Process, n uint64) { p.Leaked = n }
+func (m *Machine) NoteLeak(p *Process, n uint64) { p.leaked = n }
 
 // liveThreads lists p's threads that have not ended.
 func liveThreads(p *Process) []*Thread {

@@ -47,23 +47,23 @@ func (m *Machine) Stats() []ProcStats {
 			cpu += tt.CPU
 			wait += tt.Ready
 		}
-		finish := p.Finish
+		finish := p.finish
 		if p.State == ProcRunning {
 			finish = m.clock
 		}
-		first := p.FirstRun
+		first := p.firstRun
 		if first < 0 {
-			first = p.Arrival
+			first = p.arrival
 		}
-		peak := p.HeapPeak
+		peak := p.heapPeak
 		if p.Heap != nil && p.Heap.Peak() > peak {
 			peak = p.Heap.Peak()
 		}
 		out = append(out, ProcStats{
 			PID: p.PID, Threads: len(p.Threads), Name: p.Name, Host: p.Host, Signal: p.Signal.String(),
-			Exit: p.ExitStatus, Arrival: p.Arrival, FirstRun: first, Finish: finish,
-			Turnaround: finish - p.Arrival, Response: first - p.Arrival, Wait: wait, CPU: cpu,
-			HeapPeak: peak, Leaked: p.Leaked, Copied: p.Copied, COW: p.COW,
+			Exit: p.ExitStatus, Arrival: p.arrival, FirstRun: first, Finish: finish,
+			Turnaround: finish - p.arrival, Response: first - p.arrival, Wait: wait, CPU: cpu,
+			HeapPeak: peak, Leaked: p.leaked, Copied: p.copied, COW: p.cow,
 		})
 	}
 	return out

@@ -11,14 +11,19 @@ import (
 // first waiter, so no thread can overtake one that waits.
 type Mutex struct {
 	ID      int
-	Owner   *Thread
-	Waiters WaitQueue
-	// LostHolder, when set, is the thread ("1/2") that held the mutex when
-	// LostFork ("1/3") forked the process this copy belongs to: fork did
+	owner   *Thread
+	waiters WaitQueue
+	// lostHolder, when set, is the thread ("1/2") that held the mutex when
+	// lostFork ("1/3") forked the process this copy belongs to: fork did
 	// not copy the holder, so the copy stays locked with no thread to
 	// unlock it.
-	LostHolder, LostFork string
+	lostHolder, lostFork string
 }
+
+// LostHolder returns the thread ("1/2") that held the mutex when a
+// thread forked the process this copy belongs to, or "": the copy stays
+// locked with no thread to unlock it.
+func (mu *Mutex) LostHolder() string { return mu.lostHolder }
 
 // Sem is a counting semaphore. Named ones are shared by every process of a
 // host; anonymous ones belong to the process that made them.
@@ -26,13 +31,13 @@ type Sem struct {
 	ID      int
 	Name    string
 	Value   int64
-	Waiters WaitQueue
+	waiters WaitQueue
 }
 
 // Cond is a condition variable.
 type Cond struct {
 	ID      int
-	Waiters WaitQueue
+	waiters WaitQueue
 }
 
 // SyncObject is what a handle value refers to.
@@ -138,13 +143,13 @@ func cloneSync(parent *Process, t, ct *Thread) map[int]*SyncObject {
 	for id, o := range parent.Sync {
 		switch {
 		case o.Mutex != nil:
-			mu := &Mutex{ID: o.Mutex.ID, LostHolder: o.Mutex.LostHolder, LostFork: o.Mutex.LostFork}
-			switch owner := o.Mutex.Owner; {
+			mu := &Mutex{ID: o.Mutex.ID, lostHolder: o.Mutex.lostHolder, lostFork: o.Mutex.lostFork}
+			switch owner := o.Mutex.owner; {
 			case owner == t:
-				mu.Owner = ct
+				mu.owner = ct
 			case owner != nil:
-				mu.LostHolder = fmt.Sprintf("%d/%d", owner.Proc.PID, owner.TID)
-				mu.LostFork = fmt.Sprintf("%d/%d", t.Proc.PID, t.TID)
+				mu.lostHolder = fmt.Sprintf("%d/%d", owner.Proc.PID, owner.TID)
+				mu.lostFork = fmt.Sprintf("%d/%d", t.Proc.PID, t.TID)
 			}
 			out[id] = &SyncObject{Mutex: mu}
 		case o.Cond != nil:
@@ -174,7 +179,7 @@ type LockResult struct {
 // mutex is handed to it: waiters get it in the order they came. call is
 // the call as the trace shows it, for what a parked thread waits for.
 func (m *Machine) Lock(t *Thread, mu *Mutex, call string) LockResult {
-	if mu.Owner == t && !t.call.blocked {
+	if mu.owner == t && !t.call.blocked {
 		t.endCall()
 		return LockResult{Err: EDEADLK}
 	}
@@ -187,24 +192,24 @@ func (m *Machine) Lock(t *Thread, mu *Mutex, call string) LockResult {
 // lock acquires mu for t, or parks t in its call (FIFO). It reports
 // whether t holds the lock now.
 func (m *Machine) lock(t *Thread, mu *Mutex, what string) bool {
-	if mu.LostHolder != "" {
-		m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %s, which fork did not copy", what, mu.ID, mu.LostHolder), &mu.Waiters, nil)
+	if mu.lostHolder != "" {
+		m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %s, which fork did not copy", what, mu.ID, mu.lostHolder), &mu.waiters, nil)
 		pid := t.Proc.PID
-		t.Detail = func() []string {
+		t.detail = func() []string {
 			return []string{fmt.Sprintf("%s called fork while %s held mutex#%d: fork copies only the calling thread, so no thread of process %d holds it, and none can ever unlock it",
-				mu.LostFork, mu.LostHolder, mu.ID, pid)}
+				mu.lostFork, mu.lostHolder, mu.ID, pid)}
 		}
 		return false
 	}
-	if mu.Owner == nil || mu.Owner == t {
-		mu.Owner = t
+	if mu.owner == nil || mu.owner == t {
+		mu.owner = t
 		return true
 	}
-	owner := mu.Owner
-	m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %d/%d", what, mu.ID, owner.Proc.PID, owner.TID), &mu.Waiters,
+	owner := mu.owner
+	m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %d/%d", what, mu.ID, owner.Proc.PID, owner.TID), &mu.waiters,
 		func() []*Thread {
-			if mu.Owner != nil {
-				return []*Thread{mu.Owner}
+			if mu.owner != nil {
+				return []*Thread{mu.owner}
 			}
 			return nil
 		})
@@ -216,7 +221,7 @@ type UnlockResult struct {
 	// Next is the waiter the mutex was handed to, if any.
 	Next *Thread
 	// Holder, when Err is EPERM, is the thread that holds the mutex (nil
-	// when none does: see Mutex.LostHolder for one fork did not copy).
+	// when none does: see Mutex.lostHolder for one fork did not copy).
 	Holder *Thread
 	// Err is EPERM when t does not hold the mutex.
 	Err Errno
@@ -225,22 +230,22 @@ type UnlockResult struct {
 // Unlock releases mu, as pthread_mutex_unlock(3), handing it straight to
 // the first waiter.
 func (m *Machine) Unlock(t *Thread, mu *Mutex) UnlockResult {
-	holder := mu.Owner
+	holder := mu.owner
 	if !m.unlock(t, mu) {
 		return UnlockResult{Holder: holder, Err: EPERM}
 	}
-	return UnlockResult{Next: mu.Owner}
+	return UnlockResult{Next: mu.owner}
 }
 
 // unlock releases mu, handing it to the first waiter. It reports false
 // when t does not hold it.
 func (m *Machine) unlock(t *Thread, mu *Mutex) bool {
-	if mu.Owner != t {
+	if mu.owner != t {
 		return false
 	}
-	mu.Owner = nil
-	if next := m.wakeOne(&mu.Waiters); next != nil {
-		mu.Owner = next
+	mu.owner = nil
+	if next := m.wakeOne(&mu.waiters); next != nil {
+		mu.owner = next
 	}
 	return true
 }
@@ -251,7 +256,7 @@ func (m *Machine) releaseLocks(t *Thread) {
 	// and the order they become ready in is the order they run in.
 	var held []int
 	for id, o := range t.Proc.Sync {
-		if o.Mutex != nil && o.Mutex.Owner == t {
+		if o.Mutex != nil && o.Mutex.owner == t {
 			held = append(held, id)
 		}
 	}
@@ -284,7 +289,7 @@ func (m *Machine) Down(t *Thread, s *Sem, call string) SemResult {
 	case s.Value > 0:
 		s.Value--
 	default:
-		m.parkCall(t, fmt.Sprintf("%s: %s is 0", call, s.Describe()), &s.Waiters, nil)
+		m.parkCall(t, fmt.Sprintf("%s: %s is 0", call, s.Describe()), &s.waiters, nil)
 		return SemResult{Value: s.Value, Blocked: true}
 	}
 	return SemResult{Value: s.Value, Resumed: t.endCall()}
@@ -307,7 +312,7 @@ func (m *Machine) Up(t *Thread, s *Sem) SemResult {
 // up increments s, or hands the unit straight to the first waiter. It
 // reports false, changing nothing, when s is already at SemValueMax.
 func (m *Machine) up(s *Sem) bool {
-	if next := m.wakeOne(&s.Waiters); next != nil {
+	if next := m.wakeOne(&s.waiters); next != nil {
 		next.granted = true
 		return true
 	}
@@ -344,7 +349,7 @@ func (m *Machine) CondWait(t *Thread, c *Cond, mu *Mutex, call string) CondWaitR
 			return CondWaitResult{Err: EPERM}
 		}
 		t.call.cwait = true
-		m.parkCall(t, fmt.Sprintf("%s: waiting for a signal on cond#%d", call, c.ID), &c.Waiters, nil)
+		m.parkCall(t, fmt.Sprintf("%s: waiting for a signal on cond#%d", call, c.ID), &c.waiters, nil)
 		return CondWaitResult{Released: true, Blocked: true}
 	}
 	// Signalled: take the mutex back (it may wait for it).
@@ -357,7 +362,7 @@ func (m *Machine) CondWait(t *Thread, c *Cond, mu *Mutex, call string) CondWaitR
 // CondSignal wakes the first thread waiting on c, as
 // pthread_cond_signal(3), and returns how many woke (0 or 1).
 func (m *Machine) CondSignal(t *Thread, c *Cond) int {
-	if m.wakeOne(&c.Waiters) != nil {
+	if m.wakeOne(&c.waiters) != nil {
 		return 1
 	}
 	return 0
@@ -366,8 +371,8 @@ func (m *Machine) CondSignal(t *Thread, c *Cond) int {
 // CondBroadcast wakes every thread waiting on c, as
 // pthread_cond_broadcast(3), and returns how many woke.
 func (m *Machine) CondBroadcast(t *Thread, c *Cond) int {
-	n := c.Waiters.Len()
-	m.wakeAll(&c.Waiters)
+	n := c.waiters.Len()
+	m.wakeAll(&c.waiters)
 	return n
 }
 

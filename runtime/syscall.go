@@ -80,7 +80,7 @@ func (t *Thread) endCall() bool {
 func (m *Machine) copyThrough(t *Thread, n int) int64 {
 	cost := m.copyCost(n)
 	m.clock += cost
-	t.Proc.Copied += int64(n)
+	t.Proc.copied += int64(n)
 	m.Copy(int64(n))
 	return cost
 }

@@ -42,7 +42,7 @@ type Wait struct {
 // start marks the first time t is made ready: its life begins.
 func (t *Thread) start(at int64) {
 	t.started = true
-	t.Times.Start = at
+	t.times.Start = at
 }
 
 // settle ends t's current stretch of waiting at tick now and adds it to
@@ -67,11 +67,11 @@ func (m *Machine) waited(t *Thread, s Waiting, now int64) {
 	n := now - t.since
 	switch s {
 	case WaitReady:
-		t.Times.Ready += n
+		t.times.Ready += n
 	case WaitBlocked:
-		t.Times.Blocked += n
+		t.times.Blocked += n
 	case WaitSleeping:
-		t.Times.Sleeping += n
+		t.times.Sleeping += n
 	}
 	if m.recordWaits {
 		m.recordWait(Wait{TID: t.TID, State: s, Start: t.since, End: now})
@@ -81,12 +81,12 @@ func (m *Machine) waited(t *Thread, s Waiting, now int64) {
 // TimesNow returns t's times as of now, with the stretch it is in counted
 // up to now, and the tick its life ends (now for a thread still alive).
 func (m *Machine) TimesNow(t *Thread) (ThreadTimes, int64) {
-	tt := t.Times
+	tt := t.times
 	if !t.started {
-		return ThreadTimes{Start: t.Created}, t.Created
+		return ThreadTimes{Start: t.created}, t.created
 	}
 	if t.State == ThreadDone {
-		return tt, t.EndedAt
+		return tt, t.endedAt
 	}
 	n := max(m.clock-t.since, 0)
 	switch {

@@ -13,7 +13,7 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 	if size == 0 {
 		size = mem.PageSize
 	}
-	top := p.MmapNext
+	top := p.mmapNext
 	seg := &mem.Segment{Kind: kind, Name: name, Start: top - size, End: top, Perm: mem.PermR | mem.PermW}
 	if shared {
 		seg.Perm |= mem.PermShared
@@ -34,7 +34,7 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 		var file mem.AddressSpace
 		p.Space.ShareCOW(&file, seg.Start, seg.Start+obj.Size)
 	}
-	p.MmapNext = seg.Start - mem.PageSize // a gap page between mappings
+	p.mmapNext = seg.Start - mem.PageSize // a gap page between mappings
 	p.Space.Map(seg)
 	return seg
 }

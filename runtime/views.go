@@ -235,8 +235,8 @@ func (m *Machine) PsView() []string {
 		switch {
 		case p.State == ProcZombie:
 			why = fmt.Sprintf("its parent %d to wait", p.PPID)
-		case by != nil && by.WaitingFor != "" && (state == "blocked" || state == "sleeping"):
-			why = by.WaitingFor
+		case by != nil && by.waitingFor != "" && (state == "blocked" || state == "sleeping"):
+			why = by.waitingFor
 			if live > 1 {
 				// The others wait too: show threads lists them.
 				why = fmt.Sprintf("thread %d: %s", by.TID, why)
@@ -272,7 +272,7 @@ func (m *Machine) ThreadsView() []string {
 		if t.Stack != nil {
 			stack = fmt.Sprintf("%s-%s", mem.Hex(t.Stack.Start), mem.Hex(t.Stack.End))
 		}
-		rows = append(rows, []string{fmt.Sprint(t.Proc.PID), fmt.Sprint(t.TID), t.Status(), line, stack, t.WaitingFor})
+		rows = append(rows, []string{fmt.Sprint(t.Proc.PID), fmt.Sprint(t.TID), t.Status(), line, stack, t.waitingFor})
 	}
 	// The narrow columns keep the widths show ps has; a stack range is
 	// wider than any fixed width would guess (a thread's stack sits at
