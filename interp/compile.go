@@ -517,10 +517,10 @@ func (c *compiler) tryConst(e grammar.Expr) (mem.Value, bool) {
 		}
 		if e.Op == "+" && concatenable(x) && concatenable(y) && (inCat || x.K == mem.Str || y.K == mem.Str) {
 			if !inCat {
-				cat = append(cat[:0], x.String()...)
+				cat = append(cat[:0], format(x)...)
 				inCat = true
 			}
-			cat = append(cat, y.String()...)
+			cat = append(cat, format(y)...)
 			continue
 		}
 		if inCat {
@@ -567,7 +567,7 @@ func (c *compiler) constOperand(e grammar.Expr) (mem.Value, bool) {
 				return mem.IntValue(-x.N), true
 			}
 		case "!":
-			return mem.BoolValue(!x.Truth()), true
+			return mem.BoolValue(!truth(x)), true
 		}
 		return x, false
 	}
@@ -577,9 +577,9 @@ func (c *compiler) constOperand(e grammar.Expr) (mem.Value, bool) {
 // fold applies a binary operator to two constants.
 func (c *compiler) fold(e *grammar.BinaryExpr, x, y mem.Value) mem.Value {
 	if e.Op == "&&" || e.Op == "||" {
-		t := x.Truth() && y.Truth()
+		t := truth(x) && truth(y)
 		if e.Op == "||" {
-			t = x.Truth() || y.Truth()
+			t = truth(x) || truth(y)
 		}
 		return mem.BoolValue(t)
 	}

@@ -424,21 +424,21 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 			}
 			x.N = -x.N
 		case OpNot:
-			ops[sp-1] = mem.BoolValue(!ops[sp-1].Truth())
+			ops[sp-1] = mem.BoolValue(!truth(ops[sp-1]))
 		case OpJmp:
 			pc = int(in.A)
 			n--
 			continue
 		case OpJmpF:
 			sp--
-			if !ops[sp].Truth() {
+			if !truth(ops[sp]) {
 				pc = int(in.A)
 				n--
 				continue
 			}
 		case OpJmpT:
 			sp--
-			if ops[sp].Truth() {
+			if truth(ops[sp]) {
 				pc = int(in.A)
 				n--
 				continue

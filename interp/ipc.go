@@ -66,7 +66,7 @@ func (vm *VM) errText(th *threadCtx, err runtime.Errno, fd int64) string {
 // notFD says why v is not a descriptor, or returns "".
 func notFD(v mem.Value) string {
 	if v.K != mem.Int {
-		return fmt.Sprintf("%s is not a descriptor", v.Quote())
+		return fmt.Sprintf("%s is not a descriptor", quote(v))
 	}
 	return ""
 }
@@ -114,16 +114,16 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 	// of them needs it.
 	call := func() string {
 		if hasPrio {
-			return fmt.Sprintf("send(%s, %s, %d)", target.Quote(), val.Quote(), prio)
+			return fmt.Sprintf("send(%s, %s, %d)", quote(target), quote(val), prio)
 		}
-		return fmt.Sprintf("send(%s, %s)", target.Quote(), val.Quote())
+		return fmt.Sprintf("send(%s, %s)", quote(target), quote(val))
 	}
 	if why := notFD(target); why != "" {
 		stop, ok := vm.badCall(th, runtime.CatIPC, "send", call(), why, n)
 		th.sp-- // a statement: drop the nil
 		return stop, ok
 	}
-	data := val.String()
+	data := format(val)
 	r := m.Send(th.rt, target.N, data, val, prio, call)
 	switch r.Err {
 	case runtime.OK:
@@ -197,7 +197,7 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 		n = 2
 		mv := th.ops[th.sp-1]
 		if mv.K != mem.Int || mv.N < 1 {
-			return vm.typeFault(th, fmt.Sprintf("recv: the byte count must be a positive int, not %s", mv.Quote())), false
+			return vm.typeFault(th, fmt.Sprintf("recv: the byte count must be a positive int, not %s", quote(mv))), false
 		}
 		max = int(mv.N)
 	}
@@ -206,9 +206,9 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 	// of them needs it.
 	call := func() string {
 		if hasMax {
-			return fmt.Sprintf("recv(%s, %d)", src.Quote(), max)
+			return fmt.Sprintf("recv(%s, %d)", quote(src), max)
 		}
-		return fmt.Sprintf("recv(%s)", src.Quote())
+		return fmt.Sprintf("recv(%s)", quote(src))
 	}
 	if why := notFD(src); why != "" {
 		return vm.badCall(th, runtime.CatIPC, "recv", call(), why, n)
@@ -236,7 +236,7 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 			vm.race.acquire(th.rt, r.File.Pipe)
 		}
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "recv", resultText(call(), r.Value.Quote(), r.Resumed), r.Cost,
+			vm.ipcEvent(th, runtime.CatIPC, "recv", resultText(call(), quote(r.Value), r.Resumed), r.Cost,
 				runtime.Field{Key: "fd", Val: src.N}, runtime.Field{Key: "bytes", Val: r.Bytes})
 		}
 	case runtime.FDMQueue:
@@ -244,7 +244,7 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 			vm.race.acquire(th.rt, r.File.MQ)
 		}
 		if traced {
-			vm.ipcEvent(th, runtime.CatIPC, "recv", resultText(call(), r.Value.Quote(), r.Resumed)+fmt.Sprintf("  prio %d, from process %d", r.Prio, r.Sender), r.Cost,
+			vm.ipcEvent(th, runtime.CatIPC, "recv", resultText(call(), quote(r.Value), r.Resumed)+fmt.Sprintf("  prio %d, from process %d", r.Prio, r.Sender), r.Cost,
 				runtime.Field{Key: "mqueue", Val: r.File.MQ.Name}, runtime.Field{Key: "bytes", Val: r.Bytes}, runtime.Field{Key: "from", Val: r.Sender})
 		}
 	case runtime.FDSocket:
@@ -252,7 +252,7 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 			vm.race.acquire(th.rt, r.File.Sock)
 		}
 		if traced {
-			text := resultText(call(), r.Value.Quote(), r.Resumed)
+			text := resultText(call(), quote(r.Value), r.Resumed)
 			if r.EOF {
 				text += "  end of file: the peer closed"
 			}
@@ -268,7 +268,7 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 func (vm *VM) closeFD(th *threadCtx) (runtime.Stop, bool) {
 	th.sp--
 	v := th.ops[th.sp]
-	call := fmt.Sprintf("close(%s)", v.Quote())
+	call := fmt.Sprintf("close(%s)", quote(v))
 	why := notFD(v)
 	var f *runtime.File
 	if why == "" {
@@ -288,12 +288,12 @@ func (vm *VM) closeFD(th *threadCtx) (runtime.Stop, bool) {
 // lock acquires a mutex (FIFO; may block).
 func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 	v := th.ops[th.sp-1]
-	o, why := th.rt.Proc.SyncOf(v, runtime.HandleMutex)
+	o, why := vm.m.SyncOf(th.rt.Proc, v, runtime.HandleMutex)
 	if why != "" {
 		th.sp--
 		return vm.typeFault(th, "lock: "+why), false
 	}
-	call := fmt.Sprintf("lock(%s)", v)
+	call := fmt.Sprintf("lock(%s)", format(v))
 	r := vm.m.Lock(th.rt, o.Mutex, call)
 	if r.Err == runtime.EDEADLK {
 		th.sp--
@@ -316,11 +316,11 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 	th.sp--
 	v := th.ops[th.sp]
-	o, why := th.rt.Proc.SyncOf(v, runtime.HandleMutex)
+	o, why := vm.m.SyncOf(th.rt.Proc, v, runtime.HandleMutex)
 	if why != "" {
 		return vm.typeFault(th, "unlock: "+why), false
 	}
-	call := fmt.Sprintf("unlock(%s)", v)
+	call := fmt.Sprintf("unlock(%s)", format(v))
 	r := vm.m.Unlock(th.rt, o.Mutex)
 	if r.Err != runtime.OK {
 		held := "nobody holds it"
@@ -352,7 +352,7 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	call := name + "(" + argText + ")"
 	done := func(r mem.Value, cat runtime.Category, note string, resumed bool) (runtime.Stop, bool) {
 		th.sp -= n
-		text := resultText(call, r.Quote(), resumed)
+		text := resultText(call, quote(r), resumed)
 		if note != "" {
 			text += "  " + note
 		}
@@ -463,7 +463,7 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		}
 		return done(h, runtime.CatSync, fmt.Sprintf("value %d", sem.Value), false)
 	case BuiltinDown, BuiltinUp:
-		o, why := p.SyncOf(args[0], runtime.HandleSem)
+		o, why := vm.m.SyncOf(p, args[0], runtime.HandleSem)
 		if why != "" {
 			return vm.typeFault(th, name+": "+why), false
 		}
@@ -489,7 +489,7 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	case BuiltinCwait:
 		return vm.cwait(th, args, call)
 	case BuiltinSignal, BuiltinBroadcast:
-		o, why := p.SyncOf(args[0], runtime.HandleCond)
+		o, why := vm.m.SyncOf(p, args[0], runtime.HandleCond)
 		if why != "" {
 			return vm.typeFault(th, name+": "+why), false
 		}
@@ -565,17 +565,17 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 // signalled, it takes the mutex again before returning.
 func (vm *VM) cwait(th *threadCtx, args []mem.Value, call string) (runtime.Stop, bool) {
 	p := th.rt.Proc
-	c, why := p.SyncOf(args[0], runtime.HandleCond)
+	c, why := vm.m.SyncOf(p, args[0], runtime.HandleCond)
 	if why != "" {
 		return vm.typeFault(th, "cwait: "+why), false
 	}
-	mu, why := p.SyncOf(args[1], runtime.HandleMutex)
+	mu, why := vm.m.SyncOf(p, args[1], runtime.HandleMutex)
 	if why != "" {
 		return vm.typeFault(th, "cwait: "+why), false
 	}
 	r := vm.m.CondWait(th.rt, c.Cond, mu.Mutex, call)
 	if r.Err == runtime.EPERM {
-		return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s without holding %s", call, args[1]), vm.at(th)), false
+		return vm.kill(th, runtime.SIGABRT, "bad-unlock", fmt.Sprintf("bad unlock: %s without holding %s", call, format(args[1])), vm.at(th)), false
 	}
 	if r.Released {
 		if vm.race != nil {

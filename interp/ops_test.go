@@ -349,7 +349,7 @@ func TestOpOperands(t *testing.T) {
 	// ends in OpHalt, and shows what a bare expression gives with OpEcho.
 	var shown []string
 	pr, err := NewPrompt(PromptOptions{Config: runtime.DefaultConfig(), Out: io.Discard,
-		Echo: func(v mem.Value) { shown = append(shown, v.Quote()) }})
+		Echo: func(v mem.Value) { shown = append(shown, quote(v)) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 			// A name labels rows of views and reports; one that is empty
 			// or holds a newline would leave a row blank or break it.
 			if v.S == "" || strings.IndexFunc(v.S, unicode.IsControl) >= 0 {
-				return vm.typeFault(th, fmt.Sprintf("with %s: want a non-empty string without control characters, not %s", k, v.Quote())), false
+				return vm.typeFault(th, fmt.Sprintf("with %s: want a non-empty string without control characters, not %s", k, quote(v))), false
 			}
 			// It labels a row of every table: a long one would make each
 			// row as long (a kernel keeps only 15 bytes of a name).
@@ -155,7 +155,7 @@ const maxNameBytes = 64
 func formatArgs(args []mem.Value) string {
 	parts := make([]string, len(args))
 	for i, a := range args {
-		parts[i] = a.Quote()
+		parts[i] = quote(a)
 	}
 	return strings.Join(parts, ", ")
 }
@@ -204,7 +204,7 @@ func (vm *VM) join(th *threadCtx) (runtime.Stop, bool) {
 	v := th.ops[th.sp-1]
 	if v.K != mem.Int {
 		th.sp--
-		vm.sysResult(th, "join", v.Quote(), "nil", fmt.Sprintf("not a thread id: %s", v.Quote()), false)
+		vm.sysResult(th, "join", quote(v), "nil", fmt.Sprintf("not a thread id: %s", quote(v)), false)
 		th.push(mem.NilValue)
 		return 0, true
 	}
@@ -222,19 +222,19 @@ func (vm *VM) join(th *threadCtx) (runtime.Stop, bool) {
 			errText = fmt.Sprintf("thread %d is the main thread: its end is the process's end", v.N)
 		}
 		th.sp--
-		vm.sysResult(th, "join", v.Quote(), "nil", errText, r.Resumed)
+		vm.sysResult(th, "join", quote(v), "nil", errText, r.Resumed)
 		th.push(mem.NilValue)
 		return 0, true
 	}
 	if r.Blocked {
-		vm.sysBlock(th, "join", v.Quote())
+		vm.sysBlock(th, "join", quote(v))
 		return runtime.StopBlock, false
 	}
 	th.sp--
 	if vm.race != nil {
 		vm.race.acquire(th.rt, r.Target)
 	}
-	vm.sysResult(th, "join", v.Quote(), r.Value.Quote(), "", r.Resumed)
+	vm.sysResult(th, "join", quote(v), quote(r.Value), "", r.Resumed)
 	th.push(r.Value)
 	return 0, true
 }
@@ -244,7 +244,7 @@ func (vm *VM) wait(th *threadCtx) (runtime.Stop, bool) {
 	v := th.ops[th.sp-1]
 	if v.K != mem.Int {
 		th.sp--
-		vm.sysResult(th, "wait", v.Quote(), "nil", fmt.Sprintf("not a process id: %s", v.Quote()), false)
+		vm.sysResult(th, "wait", quote(v), "nil", fmt.Sprintf("not a process id: %s", quote(v)), false)
 		th.push(mem.NilValue)
 		return 0, true
 	}
@@ -255,19 +255,19 @@ func (vm *VM) wait(th *threadCtx) (runtime.Stop, bool) {
 			errText = fmt.Sprintf("process %d is not a child of process %d", v.N, th.rt.Proc.PID)
 		}
 		th.sp--
-		vm.sysResult(th, "wait", v.Quote(), "nil", errText, r.Resumed)
+		vm.sysResult(th, "wait", quote(v), "nil", errText, r.Resumed)
 		th.push(mem.NilValue)
 		return 0, true
 	}
 	if r.Blocked {
-		vm.sysBlock(th, "wait", v.Quote())
+		vm.sysBlock(th, "wait", quote(v))
 		return runtime.StopBlock, false
 	}
 	th.sp--
 	if vm.race != nil {
 		vm.race.acquire(th.rt, r.Child)
 	}
-	vm.sysResult(th, "wait", v.Quote(), fmt.Sprint(r.Status), "", r.Resumed)
+	vm.sysResult(th, "wait", quote(v), fmt.Sprint(r.Status), "", r.Resumed)
 	th.push(mem.IntValue(int64(r.Status)))
 	return 0, true
 }

@@ -22,14 +22,14 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		n := int(in.A)
 		parts := make([]string, n)
 		for i, v := range th.ops[th.sp-n : th.sp] {
-			parts[i] = v.String()
+			parts[i] = format(v)
 		}
 		th.sp -= n
 		text := strings.Join(parts, " ")
 		if why := vm.stdoutClosed(th); why != "" {
 			// A write to a closed descriptor fails with EBADF and writes
 			// nothing; only the trace tells.
-			vm.ipcEvent(th, runtime.CatIPC, "write", "write(1, "+mem.StrValue(text+"\n").Quote()+") = nil  ("+why+")", 0,
+			vm.ipcEvent(th, runtime.CatIPC, "write", "write(1, "+quote(mem.StrValue(text+"\n"))+") = nil  ("+why+")", 0,
 				runtime.Field{Key: "fd", Val: 1}, runtime.Field{Key: "error", Val: why})
 			return 0, true
 		}
@@ -40,10 +40,10 @@ func (vm *VM) slow(th *threadCtx, in Instr) (runtime.Stop, bool) {
 		var msg string
 		if in.A == 1 {
 			th.sp--
-			msg = th.ops[th.sp].String()
+			msg = format(th.ops[th.sp])
 		}
 		th.sp--
-		if th.ops[th.sp].Truth() {
+		if truth(th.ops[th.sp]) {
 			return 0, true
 		}
 		what := "assertion failed"
@@ -181,13 +181,13 @@ func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			} else if blk, st := th.proc.heap.Find(uint64(x.N)); st == mem.AddrLive && blk.Addr == uint64(x.N) {
 				r = mem.IntValue(int64(blk.Size / 8))
 			} else {
-				return vm.typeFault(th, fmt.Sprintf("len: %s is not the start of an array, object or heap block", x)), false
+				return vm.typeFault(th, fmt.Sprintf("len: %s is not the start of an array, object or heap block", format(x))), false
 			}
 		default:
 			return vm.typeFault(th, fmt.Sprintf("len of %s", x.K)), false
 		}
 	case BuiltinStr:
-		r = mem.StrValue(args[0].String())
+		r = mem.StrValue(format(args[0]))
 	case BuiltinGetpid:
 		r = mem.IntValue(int64(th.rt.Proc.PID))
 	case BuiltinGettid:
@@ -468,9 +468,9 @@ func (vm *VM) fieldFault(th *threadCtx, o mem.Value, name string, info objInfo, 
 		}
 	}
 	if known && info.shape == nil {
-		return vm.typeFault(th, fmt.Sprintf("%s is an array, not an object: it has no field %s", o, name))
+		return vm.typeFault(th, fmt.Sprintf("%s is an array, not an object: it has no field %s", format(o), name))
 	}
-	return vm.typeFault(th, fmt.Sprintf("%s is not an object: it has no field %s", o.Quote(), name))
+	return vm.typeFault(th, fmt.Sprintf("%s is not an object: it has no field %s", quote(o), name))
 }
 
 // memFault kills the process for an illegal memory access.

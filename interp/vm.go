@@ -412,7 +412,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", x, opSymbol(in.Op), y), vm.at(th)), executed
+				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", format(x), opSymbol(in.Op), format(y)), vm.at(th)), executed
 			}
 			if terr != "" {
 				fr.pc = pc
@@ -440,7 +440,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			}
 			ops[sp-1].N = -x.N
 		case OpNot:
-			ops[sp-1] = mem.BoolValue(!ops[sp-1].Truth())
+			ops[sp-1] = mem.BoolValue(!truth(ops[sp-1]))
 		case OpJmp:
 			pc = int(in.A)
 		case OpCmpJmpF:
@@ -476,7 +476,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
-				ok = r.Truth()
+				ok = truth(r)
 			}
 			if !ok {
 				pc = int(in.A)
@@ -534,7 +534,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					th.sp = sp
 					return vm.typeFault(th, terr), executed
 				}
-				if !r.Truth() {
+				if !truth(r) {
 					pc = int(in.B)
 				}
 			}
@@ -571,12 +571,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			pc = int(in.B)
 		case OpJmpF:
 			sp--
-			if !ops[sp].Truth() {
+			if !truth(ops[sp]) {
 				pc = int(in.A)
 			}
 		case OpJmpT:
 			sp--
-			if ops[sp].Truth() {
+			if truth(ops[sp]) {
 				pc = int(in.A)
 			}
 		case OpCall:
@@ -739,7 +739,7 @@ func (vm *VM) traceCall(th *threadCtx, fn *Func, n int) {
 		}
 		b = append(b, fn.Slots[k]...)
 		b = append(b, '=')
-		b = append(b, th.stack.Words[fr.base+k].Quote()...)
+		b = append(b, quote(th.stack.Words[fr.base+k])...)
 	}
 	b = append(b, ") frame=0x"...)
 	b = strconv.AppendUint(b, fr.fp, 16)
@@ -760,9 +760,9 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 	v := th.ops[th.sp]
 	fr := th.top()
 	if vm.m.Tracer().On(runtime.CatCall) {
-		e := &runtime.Event{Cat: runtime.CatCall, Ev: "return", Text: "return " + fr.fn.Name + " = " + v.Quote()}
+		e := &runtime.Event{Cat: runtime.CatCall, Ev: "return", Text: "return " + fr.fn.Name + " = " + quote(v)}
 		if vm.m.Tracer().Fields() {
-			e.Fields = []runtime.Field{{Key: "func", Val: fr.fn.Name}, {Key: "value", Val: v.String()}}
+			e.Fields = []runtime.Field{{Key: "func", Val: fr.fn.Name}, {Key: "value", Val: format(v)}}
 		}
 		vm.m.Emit(th.rt, e)
 	}
@@ -794,7 +794,7 @@ func (vm *VM) traceInsn(th *threadCtx, fn *Func, pc int) {
 	if f := &opInfo[in.Op]; f.traceA {
 		switch f.a {
 		case oConst:
-			text += " " + vm.prog.Consts[in.A].Quote()
+			text += " " + quote(vm.prog.Consts[in.A])
 		case oSlot:
 			name := fn.Slots[in.A]
 			if name == "" {

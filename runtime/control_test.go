@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"io"
+	"strconv"
 	"testing"
 
 	"proc/runtime"
@@ -40,6 +41,8 @@ func (x *stepper) Run(t *runtime.Thread, budget int64) runtime.Stop {
 
 func (x *stepper) Where(t *runtime.Thread) string { return "" }
 func (x *stepper) ProcessExit(p *runtime.Process) {}
+func (x *stepper) Format(v mem.Value) string      { return strconv.FormatInt(v.N, 10) }
+func (x *stepper) Quote(v mem.Value) string       { return x.Format(v) }
 
 // TestPauseLeavesConfig checks that pausing the machine is its own
 // operation: a paused leg leaves max_steps and the halt as they were, and

@@ -6,8 +6,8 @@
 //
 // The language that runs on the machine is another package's, passed to
 // NewMachine as a Lang: it runs a thread's code, says where a thread is
-// in the source, and tells the views what a thread's frames and a heap
-// block are.
+// in the source, prints a value, and tells the views what a thread's
+// frames and a heap block are.
 //
 // The machine's state is runtime's own: other packages read it through
 // methods (Now, Steps, Config, Tracer, the views) and change it only

@@ -582,8 +582,8 @@ func (m *Machine) EndThread(t *Thread, result mem.Value, status int) {
 	t.Result = result
 	m.finishThread(t)
 	if m.trace.On(CatThread) {
-		m.Emit(t, &Event{Cat: CatThread, Ev: "thread_end", Text: fmt.Sprintf("thread end = %s", result.Quote()),
-			Fields: []Field{{"value", result.String()}}})
+		m.Emit(t, &Event{Cat: CatThread, Ev: "thread_end", Text: fmt.Sprintf("thread end = %s", m.lang.Quote(result)),
+			Fields: []Field{{"value", m.lang.Format(result)}}})
 	}
 	if m.allThreadsDone(t.Proc) {
 		m.ExitProcess(t, 0)

@@ -9,6 +9,7 @@ package runtime_test
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"testing"
 
 	"proc/runtime"
@@ -44,10 +45,13 @@ func (x *burner) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	return runtime.StopPreempt
 }
 
-// Where and ProcessExit complete runtime.Lang: a burner has no source to
-// point into and nothing to report when a process ends.
+// Where, ProcessExit, Format and Quote complete runtime.Lang: a burner
+// has no source to point into, nothing to report when a process ends and
+// only numbers to print.
 func (x *burner) Where(t *runtime.Thread) string { return "" }
 func (x *burner) ProcessExit(p *runtime.Process) {}
+func (x *burner) Format(v mem.Value) string      { return strconv.FormatInt(v.N, 10) }
+func (x *burner) Quote(v mem.Value) string       { return x.Format(v) }
 
 // newMachine returns a machine with the default config, limits raised,
 // no trace, and a burner of work ticks a thread.

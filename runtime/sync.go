@@ -120,13 +120,13 @@ func (m *Machine) newSem(p *Process, name string, n int64) (mem.Value, *Sem) {
 }
 
 // SyncOf returns the object behind handle v in p, or an error text.
-func (p *Process) SyncOf(v mem.Value, kind string) (*SyncObject, string) {
+func (m *Machine) SyncOf(p *Process, v mem.Value, kind string) (*SyncObject, string) {
 	if v.K != mem.Handle || v.S != kind {
-		return nil, fmt.Sprintf("%s is not a %s", v.Quote(), kind)
+		return nil, fmt.Sprintf("%s is not a %s", m.lang.Quote(v), kind)
 	}
 	o, ok := p.Sync[int(v.N)]
 	if !ok {
-		return nil, fmt.Sprintf("%s does not exist in process %d (handles are per process; share named semaphores, or threads)", v.Quote(), p.PID)
+		return nil, fmt.Sprintf("%s does not exist in process %d (handles are per process; share named semaphores, or threads)", m.lang.Quote(v), p.PID)
 	}
 	return o, ""
 }

@@ -154,9 +154,9 @@ func (m *Machine) stackLines(t *Thread, frames []Frame) []string {
 	for depth, fr := range frames {
 		out = append(out, fmt.Sprintf("#%d %s  frame=%s  line %d", depth, fr.Func, mem.Hex(fr.FP), fr.Line))
 		out = append(out, fmt.Sprintf("   %s  return address  %s", mem.Hex(fr.FP+8), retNote(fr.Ret, m.lang)))
-		out = append(out, fmt.Sprintf("   %s  saved fp        %s", mem.Hex(fr.FP), w.Get(fr.FP).String()))
+		out = append(out, fmt.Sprintf("   %s  saved fp        %s", mem.Hex(fr.FP), m.lang.Format(w.Get(fr.FP))))
 		for _, s := range fr.Slots {
-			out = append(out, fmt.Sprintf("   %s  %-14s  %s", mem.Hex(s.Addr), s.Name, w.Get(s.Addr).Quote()))
+			out = append(out, fmt.Sprintf("   %s  %-14s  %s", mem.Hex(s.Addr), s.Name, m.lang.Quote(w.Get(s.Addr))))
 		}
 	}
 	return out
@@ -308,7 +308,7 @@ func (m *Machine) FilesView() []string {
 					line += " ..."
 					break
 				}
-				line += fmt.Sprintf(" [%d]=%s", i*8, w.Quote())
+				line += fmt.Sprintf(" [%d]=%s", i*8, m.lang.Quote(w))
 				shown++
 			}
 			// Looking through a mostly empty file is work its few lines

@@ -114,7 +114,7 @@ func (s *Shell) Interrupt() { s.interrupted.Store(true) }
 
 // echo shows a value typed at the prompt, as Python's prompt does.
 func (s *Shell) echo(v mem.Value) {
-	s.say("= %s", v.Quote())
+	s.say("= %s", interp.Quote(v))
 }
 
 // say prints a message of the REPL after the trace so far.
@@ -497,14 +497,14 @@ func (s *Shell) compile(sc *grammar.Script, o interp.CompileOptions) (*interp.Un
 		s.setConfig(u.Config, u.Keys, u.Kept)
 	}
 	for _, g := range u.Again {
-		s.say("global %s declared again: the same variable at %s (%s), set to %s", g.Name, mem.Hex(g.Addr), g.Seg, g.Value.Quote())
+		s.say("global %s declared again: the same variable at %s (%s), set to %s", g.Name, mem.Hex(g.Addr), g.Seg, interp.Quote(g.Value))
 	}
 	for _, name := range u.Redefined {
 		s.say("func %s redefined: what is compiled from now on calls the new one", name)
 	}
 	if !o.PerStmt {
 		for _, g := range u.Globals {
-			s.say("global %s at %s (%s) = %s", g.Name, mem.Hex(g.Addr), g.Seg, g.Value.Quote())
+			s.say("global %s at %s (%s) = %s", g.Name, mem.Hex(g.Addr), g.Seg, interp.Quote(g.Value))
 		}
 		for _, fn := range u.Funcs {
 			s.say("func %s(%s) at %s (%s)", fn.Name, strings.Join(fn.Params, ", "), mem.Hex(fn.Addr), plural(fn.Instrs, "instruction"))
@@ -702,7 +702,7 @@ func (s *Shell) Vars() []string {
 			out = append(out, fmt.Sprintf("locals of main (thread %d/%d):", s.t.Proc.PID, s.t.TID))
 		}
 		for _, l := range ls {
-			out = append(out, fmt.Sprintf("  %-12s %s  %s", l.Name, mem.Hex(l.Addr), l.Value.Quote()))
+			out = append(out, fmt.Sprintf("  %-12s %s  %s", l.Name, mem.Hex(l.Addr), interp.Quote(l.Value)))
 		}
 	}
 	gs := s.p.Globals()
@@ -711,7 +711,7 @@ func (s *Shell) Vars() []string {
 	}
 	out = append(out, fmt.Sprintf("globals (process %d):", s.t.Proc.PID))
 	for _, g := range gs {
-		out = append(out, fmt.Sprintf("  %-12s %s  %-4s  %s", g.Name, mem.Hex(g.Addr), g.Seg, g.Value.Quote()))
+		out = append(out, fmt.Sprintf("  %-12s %s  %-4s  %s", g.Name, mem.Hex(g.Addr), g.Seg, interp.Quote(g.Value)))
 	}
 	return out
 }

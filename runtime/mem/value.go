@@ -2,7 +2,6 @@ package mem
 
 import (
 	"strconv"
-	"unicode/utf8"
 )
 
 // Kind is the type tag of a Value. The zero Kind is Int, so zeroed memory
@@ -33,7 +32,8 @@ func (k Kind) String() string {
 
 // Value is what one word (8 bytes) of simulated memory holds. A primitive is
 // stored whole in its slot; strings too (a documented simplification). A
-// pointer is an integer that prints in hex.
+// Value is data: how it prints and what counts as true are the language's
+// (the Lang a machine runs).
 type Value struct {
 	K Kind
 	N int64  // Int, Ptr, and Bool (0 or 1)
@@ -63,63 +63,6 @@ func BoolValue(b bool) Value {
 
 // StrValue returns a string value.
 func StrValue(s string) Value { return Value{K: Str, S: s} }
-
-// Truth reports whether v counts as true in a condition: false, nil, 0 and
-// the empty string are false, everything else is true.
-func (v Value) Truth() bool {
-	switch v.K {
-	case Str:
-		return v.S != ""
-	case Nil:
-		return false
-	default:
-		return v.N != 0
-	}
-}
-
-// String formats v the way print writes it: ints in decimal, pointers in
-// lower-case hex with 0x, true/false, nil, strings as they are.
-func (v Value) String() string {
-	switch v.K {
-	case Int:
-		return strconv.FormatInt(v.N, 10)
-	case Bool:
-		if v.N != 0 {
-			return "true"
-		}
-		return "false"
-	case Str:
-		return v.S
-	case Nil:
-		return "nil"
-	case Ptr:
-		return Hex(uint64(v.N))
-	case Handle:
-		return v.S + "#" + strconv.FormatInt(v.N, 10)
-	}
-	return "?"
-}
-
-// Quote formats v as it appears in a trace: strings quoted, others as String.
-func (v Value) Quote() string {
-	if v.K == Str {
-		if len(v.S) > QuoteMax {
-			// As strace does: the start of a long string, and its length.
-			cut := QuoteMax
-			for cut > 0 && !utf8.RuneStart(v.S[cut]) {
-				cut--
-			}
-			return strconv.Quote(v.S[:cut]) + "... (" + strconv.Itoa(len(v.S)) + " bytes)"
-		}
-		return strconv.Quote(v.S)
-	}
-	return v.String()
-}
-
-// QuoteMax is the longest string Quote shows whole: a trace line, a view
-// or a report shows the first QuoteMax bytes of a longer one and its
-// length, so that a megabyte string costs a line, not a megabyte.
-const QuoteMax = 100
 
 // Hex formats an address: 0x and lower-case hex, no padding.
 func Hex(a uint64) string { return "0x" + strconv.FormatUint(a, 16) }
