@@ -86,7 +86,7 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 		return keyUnknown
 	}
 	syncObj := func(v mem.Value) any {
-		if o, ok := t.Proc.Sync[int(v.N)]; ok && v.K == mem.Handle {
+		if o, ok := t.Proc.SyncObject(int(v.N)); ok && v.K == mem.Handle {
 			switch {
 			case o.Mutex != nil:
 				return o.Mutex

@@ -461,7 +461,7 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if err != runtime.OK {
 			return vm.badCall(th, runtime.CatIPC, name, call, vm.errText(th, err, 0), n)
 		}
-		return done(h, runtime.CatSync, fmt.Sprintf("value %d", sem.Value), false)
+		return done(h, runtime.CatSync, fmt.Sprintf("value %d", sem.Count()), false)
 	case BuiltinDown, BuiltinUp:
 		o, why := vm.m.SyncOf(p, args[0], runtime.HandleSem)
 		if why != "" {

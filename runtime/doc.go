@@ -12,8 +12,9 @@
 // The machine's state is runtime's own: other packages read it through
 // methods (Now, Steps, Config, Tracer, the views) and change it only
 // through the kernel's calls. A Process's or Thread's exported fields are
-// the facts that name and place it (PID, TID, Name, State, its segments,
-// the executor's Ctx); the kernel objects (pipes, queues, sockets, sync
-// objects) keep their mechanism unexported and answer what a trace needs
-// by method or in a call's result.
+// plain facts that name and place it or say how it ended (PID, TID, Name,
+// State, its segments, ExitStatus, the executor's Ctx), read-only outside
+// runtime; the kernel objects (pipes, queues, sockets, sync objects) keep
+// their mechanism unexported and answer what a trace needs by method or
+// in a call's result.
 package runtime

@@ -15,7 +15,7 @@ type Host struct {
 	Shm       map[string]*SharedObject
 	Files     map[string]*SharedObject
 	Sems      map[string]*Sem
-	Listeners map[int64]*Listener
+	listeners map[int64]*Listener
 }
 
 // host returns the host with the given name, creating it.
@@ -26,7 +26,7 @@ func (m *Machine) host(name string) *Host {
 	h, ok := m.hosts[name]
 	if !ok {
 		h = &Host{Name: name, MQueues: map[string]*MQueue{}, Shm: map[string]*SharedObject{},
-			Files: map[string]*SharedObject{}, Sems: map[string]*Sem{}, Listeners: map[int64]*Listener{}}
+			Files: map[string]*SharedObject{}, Sems: map[string]*Sem{}, listeners: map[int64]*Listener{}}
 		m.hosts[name] = h
 	}
 	return h
@@ -49,8 +49,8 @@ type SharedObject struct {
 	Size uint64
 	// Shared holds the words; its mappings point to it.
 	*mem.Shared
-	// Maps counts the mappings of it that exist.
-	Maps int
+	// maps counts the mappings of it that exist.
+	maps int
 }
 
 // queueTimer wakes a queue's waiters at a tick (socket deliveries).

@@ -163,8 +163,8 @@ func (m *Machine) closeFD(p *Process, n int) bool {
 		}
 	case FDListener:
 		if f.refs == 0 {
-			delete(m.host(f.Listener.Host).Listeners, f.Listener.port)
-			m.wakeAll(&f.Listener.Pending)
+			delete(m.host(f.Listener.Host).listeners, f.Listener.port)
+			m.wakeAll(&f.Listener.pending)
 		}
 	}
 	return true
@@ -367,7 +367,7 @@ type Listener struct {
 	Host    string
 	port    int64
 	queue   []*Socket // connections waiting for accept (the server ends)
-	Pending WaitQueue
+	pending WaitQueue
 }
 
 // Capacity returns how many messages the queue holds at most.
@@ -416,11 +416,11 @@ func (m *Machine) Listen(t *Thread, port int64) (int, Errno) {
 	}
 	p := t.Proc
 	h := m.host(p.Host)
-	if _, taken := h.Listeners[port]; taken {
+	if _, taken := h.listeners[port]; taken {
 		return 0, EADDRINUSE
 	}
 	l := &Listener{Host: p.Host, port: port}
-	h.Listeners[port] = l
+	h.listeners[port] = l
 	return m.newFD(p, &File{Kind: FDListener, Listener: l, refs: 1}), OK
 }
 
@@ -434,7 +434,7 @@ func (m *Machine) Connect(t *Thread, host string, port int64) (int, Errno) {
 	}
 	p := t.Proc
 	h := m.host(host)
-	l, ok := h.Listeners[port]
+	l, ok := h.listeners[port]
 	if !ok {
 		return 0, ECONNREFUSED
 	}
@@ -443,7 +443,7 @@ func (m *Machine) Connect(t *Thread, host string, port int64) (int, Errno) {
 	s := &Socket{ID: m.sockets, Host: host, eofAt: -1, port: port}
 	c.peer, s.peer = s, c
 	l.queue = append(l.queue, s)
-	m.wakeAll(&l.Pending)
+	m.wakeAll(&l.pending)
 	return m.newFD(p, &File{Kind: FDSocket, Sock: c, refs: 1}), OK
 }
 
@@ -477,7 +477,7 @@ func (m *Machine) Accept(t *Thread, fd int64, call func() string) AcceptResult {
 	}
 	l := f.Listener
 	if len(l.queue) == 0 {
-		m.parkCall(t, fmt.Sprintf("%s: no connection is waiting on port %d", call(), l.port), &l.Pending, nil)
+		m.parkCall(t, fmt.Sprintf("%s: no connection is waiting on port %d", call(), l.port), &l.pending, nil)
 		return AcceptResult{File: f, Blocked: true}
 	}
 	s := l.queue[0]

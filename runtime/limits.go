@@ -201,8 +201,8 @@ func (m *Machine) releaseMemory(p *Process) {
 		s.Release()
 	}
 	p.Heap.Release()
-	m.meter.Release(ObjectCost * int64(len(p.Sync)))
-	p.Sync = map[int]*SyncObject{}
+	m.meter.Release(ObjectCost * int64(len(p.syncObjs)))
+	p.syncObjs = map[int]*SyncObject{}
 }
 
 // objectFits reports whether n more kernel objects fit in memory. The

@@ -254,7 +254,7 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	m.Copy(8 * int64(len(img.Data)))
 	pid := m.nextID()
 	p := &Process{PID: pid, Name: name, Host: "local", arrival: m.clock, firstRun: -1, Image: img, mmapNext: MmapBase(pid)}
-	p.Sync = map[int]*SyncObject{}
+	p.syncObjs = map[int]*SyncObject{}
 	if parent != nil {
 		p.PPID = parent.PID
 		p.Host = parent.Host
@@ -381,13 +381,13 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	// The child's memory is a copy of the parent's: it must fit, and it
 	// counts as copied.
 	words := m.forkFootprint(t)
-	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(len(parent.fds)+len(parent.Sync))
+	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(len(parent.fds)+len(parent.syncObjs))
 	if !m.meter.Fits(need) || !m.CopyFits(words) {
 		m.refuse(m.CopyFits(words))
 		return nil, nil
 	}
 	m.Copy(words)
-	m.meter.Charge(ProcessCost + ThreadCost + ObjectCost*int64(len(parent.Sync)))
+	m.meter.Charge(ProcessCost + ThreadCost + ObjectCost*int64(len(parent.syncObjs)))
 	pid := m.nextID()
 	c := &Process{PID: pid, PPID: parent.PID, Name: parent.Name, Host: parent.Host, arrival: m.clock, firstRun: -1,
 		Image: parent.Image, mmapNext: parent.mmapNext}
@@ -450,7 +450,7 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	m.liveProcs++
 	ct := &Thread{TID: pid, Proc: c, Name: t.Name, Stack: c.Stack, Guard: c.Guard, created: m.clock, CreatedBy: t, sched: t.sched}
 	ct.sched.Used, ct.sched.LevelUsed = 0, 0
-	c.Sync = cloneSync(parent, t, ct)
+	c.syncObjs = cloneSync(parent, t, ct)
 	c.Threads = append(c.Threads, ct)
 	m.threads = append(m.threads, ct)
 	m.liveThreads++

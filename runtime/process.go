@@ -111,9 +111,16 @@ type Process struct {
 	mmapNext uint64
 	// fds is the descriptor table.
 	fds FDTable
-	// Sync holds the process's mutexes, semaphores and condition
+	// syncObjs holds the process's mutexes, semaphores and condition
 	// variables, by handle id.
-	Sync map[int]*SyncObject
+	syncObjs map[int]*SyncObject
+}
+
+// SyncObject returns the mutex, semaphore or condition variable behind
+// handle id in p, and whether there is one.
+func (p *Process) SyncObject(id int) (*SyncObject, bool) {
+	o, ok := p.syncObjs[id]
+	return o, ok
 }
 
 // Live reports whether the process still has running threads.

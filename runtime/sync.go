@@ -30,9 +30,13 @@ func (mu *Mutex) LostHolder() string { return mu.lostHolder }
 type Sem struct {
 	ID      int
 	Name    string
-	Value   int64
+	count   int64
 	waiters WaitQueue
 }
+
+// Count returns the semaphore's value: how many downs it grants before one
+// blocks.
+func (s *Sem) Count() int64 { return s.count }
 
 // Cond is a condition variable.
 type Cond struct {
@@ -64,7 +68,7 @@ func (m *Machine) NewMutex(t *Thread) (mem.Value, Errno) {
 	m.meter.Charge(ObjectCost)
 	m.syncIDs++
 	mu := &Mutex{ID: m.syncIDs}
-	t.Proc.Sync[mu.ID] = &SyncObject{Mutex: mu}
+	t.Proc.syncObjs[mu.ID] = &SyncObject{Mutex: mu}
 	return mem.Value{K: mem.Handle, N: int64(mu.ID), S: HandleMutex}, OK
 }
 
@@ -78,7 +82,7 @@ func (m *Machine) NewCond(t *Thread) (mem.Value, Errno) {
 	m.meter.Charge(ObjectCost)
 	m.syncIDs++
 	c := &Cond{ID: m.syncIDs}
-	t.Proc.Sync[c.ID] = &SyncObject{Cond: c}
+	t.Proc.syncObjs[c.ID] = &SyncObject{Cond: c}
 	return mem.Value{K: mem.Handle, N: int64(c.ID), S: HandleCond}, OK
 }
 
@@ -103,19 +107,19 @@ func (m *Machine) newSem(p *Process, name string, n int64) (mem.Value, *Sem) {
 		if !ok {
 			m.meter.Charge(ObjectCost) // the host keeps it
 			m.syncIDs++
-			s = &Sem{ID: m.syncIDs, Name: name, Value: n}
+			s = &Sem{ID: m.syncIDs, Name: name, count: n}
 			h.Sems[name] = s
 		}
-		if _, had := p.Sync[s.ID]; !had {
+		if _, had := p.syncObjs[s.ID]; !had {
 			m.meter.Charge(ObjectCost)
 		}
-		p.Sync[s.ID] = &SyncObject{Sem: s}
+		p.syncObjs[s.ID] = &SyncObject{Sem: s}
 		return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}, s
 	}
 	m.meter.Charge(ObjectCost)
 	m.syncIDs++
-	s := &Sem{ID: m.syncIDs, Value: n}
-	p.Sync[s.ID] = &SyncObject{Sem: s}
+	s := &Sem{ID: m.syncIDs, count: n}
+	p.syncObjs[s.ID] = &SyncObject{Sem: s}
 	return mem.Value{K: mem.Handle, N: int64(s.ID), S: HandleSem}, s
 }
 
@@ -124,7 +128,7 @@ func (m *Machine) SyncOf(p *Process, v mem.Value, kind string) (*SyncObject, str
 	if v.K != mem.Handle || v.S != kind {
 		return nil, fmt.Sprintf("%s is not a %s", m.lang.Quote(v), kind)
 	}
-	o, ok := p.Sync[int(v.N)]
+	o, ok := p.syncObjs[int(v.N)]
 	if !ok {
 		return nil, fmt.Sprintf("%s does not exist in process %d (handles are per process; share named semaphores, or threads)", m.lang.Quote(v), p.PID)
 	}
@@ -140,7 +144,7 @@ func (m *Machine) SyncOf(p *Process, v mem.Value, kind string) (*SyncObject, str
 // Named semaphores stay shared.
 func cloneSync(parent *Process, t, ct *Thread) map[int]*SyncObject {
 	out := map[int]*SyncObject{}
-	for id, o := range parent.Sync {
+	for id, o := range parent.syncObjs {
 		switch {
 		case o.Mutex != nil:
 			mu := &Mutex{ID: o.Mutex.ID, lostHolder: o.Mutex.lostHolder, lostFork: o.Mutex.lostFork}
@@ -157,7 +161,7 @@ func cloneSync(parent *Process, t, ct *Thread) map[int]*SyncObject {
 		case o.Sem != nil && o.Sem.Name != "":
 			out[id] = o
 		case o.Sem != nil:
-			out[id] = &SyncObject{Sem: &Sem{ID: o.Sem.ID, Value: o.Sem.Value}}
+			out[id] = &SyncObject{Sem: &Sem{ID: o.Sem.ID, count: o.Sem.count}}
 		}
 	}
 	return out
@@ -255,14 +259,14 @@ func (m *Machine) releaseLocks(t *Thread) {
 	// In the order the mutexes were made: each unlock may wake a thread,
 	// and the order they become ready in is the order they run in.
 	var held []int
-	for id, o := range t.Proc.Sync {
+	for id, o := range t.Proc.syncObjs {
 		if o.Mutex != nil && o.Mutex.owner == t {
 			held = append(held, id)
 		}
 	}
 	sort.Ints(held)
 	for _, id := range held {
-		m.unlock(t, t.Proc.Sync[id].Mutex)
+		m.unlock(t, t.Proc.syncObjs[id].Mutex)
 	}
 }
 
@@ -286,13 +290,13 @@ func (m *Machine) Down(t *Thread, s *Sem, call string) SemResult {
 	switch {
 	case t.granted:
 		t.granted = false
-	case s.Value > 0:
-		s.Value--
+	case s.count > 0:
+		s.count--
 	default:
 		m.parkCall(t, fmt.Sprintf("%s: %s is 0", call, s.Describe()), &s.waiters, nil)
-		return SemResult{Value: s.Value, Blocked: true}
+		return SemResult{Value: s.count, Blocked: true}
 	}
-	return SemResult{Value: s.Value, Resumed: t.endCall()}
+	return SemResult{Value: s.count, Resumed: t.endCall()}
 }
 
 // SemValueMax is the largest value a semaphore may hold, SEM_VALUE_MAX of
@@ -304,9 +308,9 @@ const SemValueMax = 1<<31 - 1
 // already at SemValueMax.
 func (m *Machine) Up(t *Thread, s *Sem) SemResult {
 	if !m.up(s) {
-		return SemResult{Value: s.Value, Err: EOVERFLOW, Resumed: t.endCall()}
+		return SemResult{Value: s.count, Err: EOVERFLOW, Resumed: t.endCall()}
 	}
-	return SemResult{Value: s.Value, Resumed: t.endCall()}
+	return SemResult{Value: s.count, Resumed: t.endCall()}
 }
 
 // up increments s, or hands the unit straight to the first waiter. It
@@ -316,10 +320,10 @@ func (m *Machine) up(s *Sem) bool {
 		next.granted = true
 		return true
 	}
-	if s.Value >= SemValueMax {
+	if s.count >= SemValueMax {
 		return false
 	}
-	s.Value++
+	s.count++
 	return true
 }
 

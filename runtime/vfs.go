@@ -22,7 +22,7 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 		seg.Shared = obj.Shared
 		seg.Words = obj.Words
 		seg.Odd = obj.Odd
-		obj.Maps++
+		obj.maps++
 	} else {
 		m.Copy(8 * int64(len(obj.Words)))
 		seg.Words = append([]mem.Value(nil), obj.Words...)
@@ -48,12 +48,12 @@ func (m *Machine) unmapShared(p *Process) {
 		h := m.host(p.Host)
 		for _, o := range h.Shm {
 			if s.Shared == o.Shared {
-				o.Maps--
+				o.maps--
 			}
 		}
 		for _, o := range h.Files {
 			if s.Shared == o.Shared {
-				o.Maps--
+				o.maps--
 			}
 		}
 	}
@@ -103,7 +103,7 @@ func (m *Machine) mmap(p *Process, name string, size int64, shared bool) uint64 
 		obj = m.newSharedObject(name, uint64(size))
 		h.Files[name] = obj
 	} else if uint64(size) > obj.Size {
-		if obj.Maps > 0 {
+		if obj.maps > 0 {
 			// Mappings share the words: the file cannot move now.
 			size = int64(obj.Size)
 		} else {

@@ -293,10 +293,10 @@ func (m *Machine) FilesView() []string {
 		for _, n := range names {
 			f := h.Files[n]
 			maps := "mappings"
-			if f.Maps == 1 {
+			if f.maps == 1 {
 				maps = "mapping"
 			}
-			out = append(out, fmt.Sprintf("%s:%s  %d bytes, %d shared %s", h.Name, n, f.Size, f.Maps, maps))
+			out = append(out, fmt.Sprintf("%s:%s  %d bytes, %d shared %s", h.Name, n, f.Size, f.maps, maps))
 			line := ""
 			shown, scanned := 0, 0
 			for i, w := range f.Words {
