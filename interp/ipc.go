@@ -124,7 +124,8 @@ func (vm *VM) send(th *threadCtx, hasPrio bool) (runtime.Stop, bool) {
 		return stop, ok
 	}
 	data := format(val)
-	r := m.Send(th.rt, target.N, data, val, prio, call)
+	var r runtime.SendResult
+	m.Send(th.rt, target.N, data, val, prio, call, &r)
 	switch r.Err {
 	case runtime.OK:
 	case runtime.EPIPE:
@@ -213,7 +214,8 @@ func (vm *VM) recv(th *threadCtx, hasMax bool) (runtime.Stop, bool) {
 	if why := notFD(src); why != "" {
 		return vm.badCall(th, runtime.CatIPC, "recv", call(), why, n)
 	}
-	r := m.Recv(th.rt, src.N, max, call)
+	var r runtime.RecvResult
+	m.Recv(th.rt, src.N, max, call, &r)
 	if r.Err != runtime.OK {
 		why := vm.errText(th, r.Err, src.N)
 		if r.Err == runtime.EINVAL {

@@ -310,8 +310,6 @@ type Message struct {
 	seq  int64
 	// Sender is the pid that sent it (for the trace).
 	Sender int
-	// size is the bytes the kernel copies for it, in and out.
-	size int
 }
 
 // OpenMQueue opens the named queue of t's host, as mq_open(3), creating it
@@ -566,26 +564,27 @@ type SendResult struct {
 // the rest; a full queue makes it wait; a socket's bytes arrive at the
 // peer net_latency ticks later. call is the call as the trace shows it,
 // for what a parked thread waits for.
-func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64, call func() string) SendResult {
+func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64, call func() string, r *SendResult) {
 	f, ok := t.Proc.FD(fd)
 	if !ok {
-		return SendResult{Err: EBADF, Resumed: t.endCall()}
+		*r = SendResult{Err: EBADF, Resumed: t.endCall()}
+		return
 	}
-	r := SendResult{File: f}
+	*r = SendResult{File: f}
 	switch f.Kind {
 	case FDPipeWrite:
 		pp := f.Pipe
 		if pp.readers == 0 {
 			r.Err = EPIPE
 			t.endCall()
-			return r
+			return
 		}
 		rest := data[t.call.sent:]
 		room := pp.capacity - len(pp.buf)
 		if room == 0 {
 			m.blockOnPipe(t, fd, pp, false)
 			r.Blocked, r.Total = true, t.call.sent
-			return r
+			return
 		}
 		k := min(room, len(rest))
 		pp.buf = append(pp.buf, rest[:k]...)
@@ -598,16 +597,16 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 			// A partial write: the rest waits for room.
 			m.blockOnPipe(t, fd, pp, false)
 			r.Blocked = true
-			return r
+			return
 		}
 	case FDMQueue:
 		q := f.MQ
 		if len(q.msgs) >= q.capacity {
 			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.capacity), &q.notFull, nil)
 			r.Blocked = true
-			return r
+			return
 		}
-		q.push(Message{Val: v, Prio: prio, Sender: t.Proc.PID, size: len(data)})
+		q.push(Message{Val: v, Prio: prio, Sender: t.Proc.PID})
 		r.Cost = m.copyThrough(t, len(data))
 		m.wakeAll(&q.notEmpty)
 		r.Queued = len(q.msgs)
@@ -616,7 +615,7 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 		if s.peer == nil || s.peer.closed {
 			r.Err = EPIPE
 			t.endCall()
-			return r
+			return
 		}
 		r.Arrives = m.clock + m.cfg.NetLatency
 		m.meter.Charge(MessageCost + int64(len(data)))
@@ -627,7 +626,7 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 		r.Err = EINVAL
 	}
 	r.Resumed = t.endCall()
-	return r
+	return
 }
 
 // RecvResult is what a recv did.
@@ -664,12 +663,13 @@ type RecvResult struct {
 // socket (at most max bytes, all when max is 0), or a queue's first
 // message. call is the call as the trace shows it, for what a parked
 // thread waits for.
-func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvResult {
+func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string, r *RecvResult) {
 	f, ok := t.Proc.FD(fd)
 	if !ok {
-		return RecvResult{Err: EBADF, Resumed: t.endCall()}
+		*r = RecvResult{Err: EBADF, Resumed: t.endCall()}
+		return
 	}
-	r := RecvResult{File: f}
+	*r = RecvResult{File: f}
 	switch f.Kind {
 	case FDPipeRead:
 		pp := f.Pipe
@@ -677,7 +677,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 			if pp.writers > 0 {
 				m.blockOnPipe(t, fd, pp, true)
 				r.Blocked = true
-				return r
+				return
 			}
 			r.Value, r.EOF = mem.StrValue(""), true
 			r.Cost = m.copyThrough(t, 0)
@@ -698,11 +698,14 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 		if len(q.msgs) == 0 {
 			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.notEmpty, nil)
 			r.Blocked = true
-			return r
+			return
 		}
 		msg := q.pop()
-		r.Value, r.Bytes, r.Prio, r.Sender = msg.Val, msg.size, msg.Prio, msg.Sender
-		r.Cost = m.copyThrough(t, msg.size)
+		// The bytes copied out are the message as the language writes
+		// it, as they were on the way in.
+		size := len(m.lang.Format(msg.Val))
+		r.Value, r.Bytes, r.Prio, r.Sender = msg.Val, size, msg.Prio, msg.Sender
+		r.Cost = m.copyThrough(t, size)
 		m.wakeAll(&q.notFull)
 	case FDSocket:
 		s := f.Sock
@@ -710,7 +713,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 		if !got {
 			m.parkCall(t, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.readers, nil)
 			r.Blocked = true
-			return r
+			return
 		}
 		r.Value, r.Bytes, r.EOF = mem.StrValue(data), len(data), eof
 		r.Cost = m.copyThrough(t, len(data))
@@ -718,7 +721,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string) RecvRes
 		r.Err = EINVAL
 	}
 	r.Resumed = t.endCall()
-	return r
+	return
 }
 
 // Shm maps the named shared memory segment of t's host into t's process,
