@@ -11,10 +11,13 @@
 //     the common instructions and slow.go for the rest), calling the
 //     kernel for what a thread asks of the system (procs.go, ipc.go).
 //   - A Session is one run of a program, from the first process to the
-//     closing reports; a Prompt keeps a machine alive for the REPL
-//     (package shell), one input at a time (prompt.go). Package explore runs a program under every
-//     schedule, over what footprint.go tells of a thread's next
-//     operation (VM.Next, Dependent).
+//     closing reports (session.go). A Prompt keeps a machine alive for
+//     the REPL of package shell, one input at a time (prompt.go).
+//     Package explore runs a program under every schedule, over what
+//     footprint.go tells of a thread's next operation (VM.Next,
+//     Dependent).
+//   - ops.go holds the facts of every operation of the VM, which the
+//     compiler, the loops, the insn trace and the footprints read.
 //   - race.go is the data race detector of --race; views.go tells the
 //     kernel's views (show, the REPL's :ps, :stack, ...) what only the
 //     language knows.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"proc/interp/internal/testkit"
 )
 
 // ganttRows runs src with --gantt and --stats and returns the timeline's
@@ -112,17 +114,17 @@ join d
 	if !strings.Contains(head[0], "one column = 1 tick;") {
 		t.Fatalf("the run should fit 72 columns of one tick:\n%s", out)
 	}
-	tb := parseStats(t, out)[0]
-	if len(tb.threads) != len(labels) {
-		t.Fatalf("%d rows in the timeline, %d threads in the table:\n%s", len(labels), len(tb.threads), out)
+	tb := testkit.ParseStats(t, out)[0]
+	if len(tb.Threads) != len(labels) {
+		t.Fatalf("%d rows in the timeline, %d threads in the table:\n%s", len(labels), len(tb.Threads), out)
 	}
-	for i, th := range tb.threads {
+	for i, th := range tb.Threads {
 		row := rows[labels[i]]
 		if !strings.HasPrefix(labels[i], th["PID"]+"/"+th["TID"]+" "+th["NAME"]) {
 			t.Fatalf("row %q is not thread %v", labels[i], th)
 		}
 		for mark, col := range map[string]string{"#": "CPU", "-": "READY", ".": "BLOCKED", "z": "SLEEPING"} {
-			if got := strings.Count(row, mark); atoi(t, th[col]) != int64(got) {
+			if got := strings.Count(row, mark); testkit.Atoi(t, th[col]) != int64(got) {
 				t.Errorf("thread %s: %d %q in its row %q, %s %s", th["TID"], got, mark, row, col, th[col])
 			}
 		}
@@ -178,19 +180,19 @@ join t4
 			if _, err := fmt.Sscanf(head[0][strings.Index(head[0], "one column = "):], "one column = %d", &bucket); err != nil || bucket < 2 {
 				t.Fatalf("want coarse columns: %q", head[0])
 			}
-			tb := parseStats(t, out)
+			tb := testkit.ParseStats(t, out)
 			main := rows[labels[0]]
 			if strings.Count(main, ".") < len(main)*8/10 {
 				t.Errorf("main waits in join nearly all the time, so its row should be blocked: %q", main)
 			}
 			var cpu, marks int64
 			for i, l := range labels {
-				cpu += atoi(t, tb[0].threads[i]["CPU"])
+				cpu += testkit.Atoi(t, tb[0].Threads[i]["CPU"])
 				marks += int64(strings.Count(rows[l], "#"))
 			}
 			for i, l := range labels[1:] {
-				th := tb[0].threads[i+1]
-				share := float64(atoi(t, th["CPU"])*marks) / float64(cpu)
+				th := tb[0].Threads[i+1]
+				share := float64(testkit.Atoi(t, th["CPU"])*marks) / float64(cpu)
 				got := float64(strings.Count(rows[l], "#"))
 				if got < share-2 || got > share+2 {
 					t.Errorf("thread %s had %s of %d ticks of CPU, so %.1f of the %d columns with a #, and has %v:\n%s", th["TID"], th["CPU"], cpu, share, marks, got, out)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"proc/interp/internal/testkit"
 )
 
 // Every limit (README, Limits), and what a script sees when it hits it.
@@ -191,13 +193,6 @@ func TestMainFrameOnStack(t *testing.T) {
 	}
 }
 
-// chainScript returns head, then link repeated to fill a mebibyte with
-// tail, then tail: the longest single line a script may have.
-func chainScript(head, link, tail string) (src string, n int) {
-	n = (1<<20 - len(head) - len(tail)) / len(link)
-	return head + strings.Repeat(link, n) + tail, n
-}
-
 // TestLongChains compiles and runs chains of a mebibyte on one line of
 // every kind: operators, calls, indexes, fields, assignment and address
 // targets, constants, else-if arms. The AST nests each as deep as it is
@@ -232,7 +227,7 @@ func TestLongChains(t *testing.T) {
 		{"else if", "let x = 2\nif x == 0 { print 0 }", " else if x == 1 { print 1 }", " else { print x }\n", "2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src, n := chainScript(tc.head, tc.link, tc.tail)
+			src, n := testkit.ChainScript(tc.head, tc.link, tc.tail)
 			out, errw, res := run(t, src)
 			want := strings.ReplaceAll(tc.want, "N+1", strconv.Itoa(n+1)) + "\n"
 			if out != want || res.ExitCode() != 0 {
@@ -261,7 +256,7 @@ func TestChainMemory(t *testing.T) {
 		{"sum", "print 1", "+1", 1536},
 		{"global string", `global g = "a"`, `+"a"`, 1536},
 	} {
-		src, n := chainScript(tc.head, tc.link, "\n")
+		src, n := testkit.ChainScript(tc.head, tc.link, "\n")
 		runtime.GC()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)

@@ -102,7 +102,7 @@ const (
 	oBuiltin                // an index into Builtins
 	oShape                  // an index into Program.Shapes: its fields' values are popped
 	oSite                   // an index into Program.Spawns: its arguments and with-values are popped
-	oView                   // the view to show (see showViews)
+	oView                   // the view to show: an index into grammar.ShowTargets
 	oTarget                 // a jump target: an instruction of the same function
 	oCount                  // a number of values popped
 	oMore                   // 1: one more value is popped (an optional operand), else 0

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 	"proc/runtime/mem"
 )
@@ -314,7 +315,7 @@ func TestRaceMatchesReference(t *testing.T) {
 	for name, src := range fastCases {
 		progs["fast:"+name] = []byte(src)
 	}
-	progs["counter"] = []byte(counterScript(3, false))
+	progs["counter"] = []byte(testkit.CounterScript(3, false))
 	progs["mutex"] = []byte(mutexScript(20, 3))
 	n := 300
 	if testing.Short() {

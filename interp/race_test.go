@@ -4,29 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-)
 
-// counterScript is two threads that each add 1 to a global n times,
-// under a mutex when locked (package explore's tests have it too).
-func counterScript(n int, locked bool) string {
-	body := "counter = counter + 1"
-	if locked {
-		body = "lock m\n        counter = counter + 1\n        unlock m"
-	}
-	return fmt.Sprintf(`global counter = 0
-func inc(m) {
-    for i in 0..%d {
-        %s
-    }
-}
-let m = mutex()
-let a = thread inc(m)
-let b = thread inc(m)
-join a
-join b
-print counter
-`, n, body)
-}
+	"proc/interp/internal/testkit"
+)
 
 func TestRaceDetector(t *testing.T) {
 	t.Parallel()
@@ -35,8 +15,8 @@ func TestRaceDetector(t *testing.T) {
 		race      bool
 		want      []string
 	}{
-		{"unlocked counter", counterScript(2, false), true, []string{"data race on global counter", "by thread 1/3", "previous write", "created by 1/1 at main"}},
-		{"mutex", counterScript(2, true), false, nil},
+		{"unlocked counter", testkit.CounterScript(2, false), true, []string{"data race on global counter", "by thread 1/3", "previous write", "created by 1/1 at main"}},
+		{"mutex", testkit.CounterScript(2, true), false, nil},
 		{"ordered by join", `global g = 0
 func w() { g = 1 }
 let t = thread w()

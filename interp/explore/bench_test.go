@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"proc/interp"
+	"proc/interp/internal/testkit"
 )
 
 // BenchmarkExplore: a full search with many short runs, and searches of one
@@ -16,7 +17,7 @@ func BenchmarkExplore(b *testing.B) {
 		src  string
 		sets []string
 	}{
-		{"lost-update", counterScript(3, false), nil},
+		{"lost-update", testkit.CounterScript(3, false), nil},
 		{"alone-store", "global g = 0\nwhile true { g = g + 1 }\n", []string{"max_steps=1000000"}},
 		{"alone-yield", "while true { yield }\n", []string{"max_steps=1000000"}},
 	}

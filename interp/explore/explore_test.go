@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"proc/interp"
+	"proc/interp/internal/testkit"
 )
 
 func explore(t *testing.T, src string, opts Options) *Result {
@@ -34,31 +35,11 @@ func outputs(res *Result) []string {
 	return out
 }
 
-func counterScript(n int, locked bool) string {
-	body := "counter = counter + 1"
-	if locked {
-		body = "lock m\n        counter = counter + 1\n        unlock m"
-	}
-	return fmt.Sprintf(`global counter = 0
-func inc(m) {
-    for i in 0..%d {
-        %s
-    }
-}
-let m = mutex()
-let a = thread inc(m)
-let b = thread inc(m)
-join a
-join b
-print counter
-`, n, body)
-}
-
 // TestExploreLostUpdate: the classic outcomes of two unlocked increments.
 func TestExploreLostUpdate(t *testing.T) {
 	t.Parallel()
 	for n := 1; n <= 3; n++ {
-		res := explore(t, counterScript(n, false), Options{Preemptions: -1})
+		res := explore(t, testkit.CounterScript(n, false), Options{Preemptions: -1})
 		var want []string
 		lo := 2
 		if n == 1 {
@@ -131,7 +112,7 @@ free box
 func TestExploreLocked(t *testing.T) {
 	t.Parallel()
 	for n := 1; n <= 3; n++ {
-		res := explore(t, counterScript(n, true), Options{Preemptions: -1})
+		res := explore(t, testkit.CounterScript(n, true), Options{Preemptions: -1})
 		if got := outputs(res); fmt.Sprint(got) != fmt.Sprint([]string{fmt.Sprint(2 * n)}) {
 			t.Errorf("n=%d: outcomes %v", n, got)
 		}
@@ -315,16 +296,16 @@ func TestExploreClassics(t *testing.T) {
 
 func TestExploreBounds(t *testing.T) {
 	t.Parallel()
-	res := explore(t, counterScript(3, false), Options{Preemptions: -1, MaxSchedules: 10})
+	res := explore(t, testkit.CounterScript(3, false), Options{Preemptions: -1, MaxSchedules: 10})
 	if res.Complete || res.Schedules != 10 || res.Stop != StopMaxSchedules {
 		t.Errorf("max-schedules: complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
 	}
-	res = explore(t, counterScript(3, false), Options{Preemptions: 0})
+	res = explore(t, testkit.CounterScript(3, false), Options{Preemptions: 0})
 	if got := outputs(res); fmt.Sprint(got) != "[6]" || res.Complete || res.Stop != StopEnded {
 		t.Errorf("0 preemptions: %v complete %v", got, res.Complete)
 	}
 	// A negative bound is no bound.
-	res = explore(t, counterScript(2, false), Options{Preemptions: -1, MaxSchedules: -1, MaxSteps: -1, MaxDepth: -1, MaxMemory: -1})
+	res = explore(t, testkit.CounterScript(2, false), Options{Preemptions: -1, MaxSchedules: -1, MaxSteps: -1, MaxDepth: -1, MaxMemory: -1})
 	if !res.Complete || res.Stop != StopEnded {
 		t.Errorf("no bounds: complete %v, stop %d", res.Complete, res.Stop)
 	}
@@ -335,7 +316,7 @@ func TestExploreBounds(t *testing.T) {
 // hundred thousand schedules.
 func TestExploreDefaultBounds(t *testing.T) {
 	t.Parallel()
-	res := explore(t, counterScript(6, false), Options{Preemptions: -1})
+	res := explore(t, testkit.CounterScript(6, false), Options{Preemptions: -1})
 	if res.Complete || res.Schedules != DefaultMaxSchedules || res.Stop != StopMaxSchedules {
 		t.Errorf("complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
 	}
@@ -345,8 +326,8 @@ func TestExploreDefaultBounds(t *testing.T) {
 // search stops at the first run that reaches the bound.
 func TestStopMaxSteps(t *testing.T) {
 	t.Parallel()
-	one := explore(t, counterScript(3, false), Options{Preemptions: -1, MaxSchedules: 1})
-	res := explore(t, counterScript(3, false), Options{Preemptions: -1, MaxSteps: 10 * one.Steps})
+	one := explore(t, testkit.CounterScript(3, false), Options{Preemptions: -1, MaxSchedules: 1})
+	res := explore(t, testkit.CounterScript(3, false), Options{Preemptions: -1, MaxSteps: 10 * one.Steps})
 	if res.Complete || res.Stop != StopMaxSteps || res.Steps < 10*one.Steps || res.Steps >= 11*one.Steps {
 		t.Errorf("complete %v, stop %d, %d steps (a run makes %d)", res.Complete, res.Stop, res.Steps, one.Steps)
 	}
@@ -357,7 +338,7 @@ func TestStopMaxSteps(t *testing.T) {
 // schedules explore prints still reproduce what it found.
 func TestExploreMaxDepth(t *testing.T) {
 	t.Parallel()
-	src := counterScript(3, false)
+	src := testkit.CounterScript(3, false)
 	prog, err := interp.Load("e.proc", []byte(src))
 	if err != nil {
 		t.Fatal(err)
@@ -393,7 +374,7 @@ func TestExploreMaxDepth(t *testing.T) {
 // bound, counted the same way everywhere.
 func TestStopMaxMemory(t *testing.T) {
 	t.Parallel()
-	src := counterScript(3, false)
+	src := testkit.CounterScript(3, false)
 	a := explore(t, src, Options{Preemptions: -1, MaxMemory: 2000})
 	b := explore(t, src, Options{Preemptions: -1, MaxMemory: 2000})
 	if a.Complete || a.Stop != StopMaxMemory {
@@ -406,7 +387,7 @@ func TestStopMaxMemory(t *testing.T) {
 
 func TestScheduleErrors(t *testing.T) {
 	t.Parallel()
-	prog, _ := interp.Load("e.proc", []byte(counterScript(1, false)))
+	prog, _ := interp.Load("e.proc", []byte(testkit.CounterScript(1, false)))
 	if err := CheckSchedule(prog, nil, []int{99}); err == nil || !strings.Contains(err.Error(), "does not fit") {
 		t.Errorf("bad tid: %v", err)
 	}
@@ -424,7 +405,7 @@ func TestExploreCancel(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	prog, err := interp.Load("e.proc", []byte(counterScript(3, false)))
+	prog, err := interp.Load("e.proc", []byte(testkit.CounterScript(3, false)))
 	if err != nil {
 		t.Fatal(err)
 	}

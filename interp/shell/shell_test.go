@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"proc/interp"
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 	"proc/runtime/mem"
 )
@@ -421,7 +422,7 @@ func TestShellLongChains(t *testing.T) {
 		}
 		goesOn(what)
 	}
-	long, _ := chainScript("print 1", "+1", "")
+	long, _ := testkit.ChainScript("print 1", "+1", "")
 	if s.Incomplete(long) {
 		t.Errorf("a chain of a mebibyte is incomplete")
 	}
@@ -504,12 +505,4 @@ func TestShellThreadsAligned(t *testing.T) {
 			t.Errorf("no WAITING FOR in %q", l)
 		}
 	}
-}
-
-// chainScript returns head, then link repeated to fill a mebibyte with
-// tail, then tail: the longest single line a script may have (as interp's
-// tests make it).
-func chainScript(head, link, tail string) (src string, n int) {
-	n = (1<<20 - len(head) - len(tail)) / len(link)
-	return head + strings.Repeat(link, n) + tail, n
 }

@@ -1,0 +1,164 @@
+// Package testkit holds what the tests of interp and of the packages over
+// it (interp/shell, interp/explore) share: scripts they all run and the
+// reader of the statistics table. Only tests import it.
+package testkit
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// CounterScript is two threads that each add 1 to a global n times,
+// under a mutex when locked.
+func CounterScript(n int, locked bool) string {
+	body := "counter = counter + 1"
+	if locked {
+		body = "lock m\n        counter = counter + 1\n        unlock m"
+	}
+	return fmt.Sprintf(`global counter = 0
+func inc(m) {
+    for i in 0..%d {
+        %s
+    }
+}
+let m = mutex()
+let a = thread inc(m)
+let b = thread inc(m)
+join a
+join b
+print counter
+`, n, body)
+}
+
+// ChainScript returns head, then link repeated to fill a mebibyte with
+// tail, then tail: the longest single line a script may have.
+func ChainScript(head, link, tail string) (src string, n int) {
+	n = (1<<20 - len(head) - len(tail)) / len(link)
+	return head + strings.Repeat(link, n) + tail, n
+}
+
+// StatsTable is the statistics table as a reader sees it: the process
+// rows, the thread rows and the totals, by column name.
+type StatsTable struct {
+	Procs, Threads []map[string]string
+	Busy           int64
+	Switches       int64
+}
+
+// ParseStats reads every statistics table in out (a run's closing table
+// and the tables of show stats); it fails the test when a table has no
+// thread rows.
+func ParseStats(t testing.TB, out string) []StatsTable {
+	t.Helper()
+	var tables []StatsTable
+	var cur *StatsTable
+	var head []string
+	var rows *[]map[string]string
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 2 && f[0] == "PID" && f[1] == "NAME":
+			tables = append(tables, StatsTable{})
+			cur = &tables[len(tables)-1]
+			head, rows = f, &cur.Procs
+		case cur != nil && len(f) > 2 && f[0] == "TID":
+			head, rows = f, &cur.Threads
+		case cur != nil && rows != nil && len(f) == len(head) && isNumber(f[0]):
+			row := map[string]string{}
+			for i, h := range head {
+				row[h] = f[i]
+			}
+			*rows = append(*rows, row)
+		case cur != nil && len(f) > 3 && f[0] == "ticks":
+			// ticks N: busy B (P% CPU utilization), idle I, switching S
+			cur.Busy = Atoi(t, f[3])
+			if ticks, idle, sw := Atoi(t, f[1]), Atoi(t, f[len(f)-3]), Atoi(t, f[len(f)-1]); cur.Busy+idle+sw != ticks {
+				t.Errorf("busy + idle + switching is not the ticks: %s", line)
+			}
+			rows = nil
+		case cur != nil && len(f) > 6 && f[0] == "switches:":
+			// switches: P process (cost C each), T thread (cost C each); ...
+			cur.Switches = Atoi(t, f[1]) + Atoi(t, f[6])
+			cur = nil
+		}
+	}
+	for _, tb := range tables {
+		if len(tb.Threads) == 0 {
+			t.Fatalf("a statistics table has no thread rows:\n%s", out)
+		}
+	}
+	return tables
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseInt(s, 10, 64)
+	return err == nil
+}
+
+// Atoi reads a number of the statistics table, with the punctuation
+// that follows it there; it fails the test when s is none.
+func Atoi(t testing.TB, s string) int64 {
+	t.Helper()
+	n, err := strconv.ParseInt(strings.TrimRight(s, ",;:"), 10, 64)
+	if err != nil {
+		t.Fatalf("not a number in the statistics: %q", s)
+	}
+	return n
+}
+
+// CheckAddsUp checks what the documentation promises a reader can check:
+// each thread's LIFE is END - START and CPU + READY + BLOCKED + SLEEPING;
+// a process's WAIT and CPU are the sums of its threads' READY and CPU;
+// the threads' CPU adds up to the busy ticks and their switches to the
+// machine's.
+func CheckAddsUp(t testing.TB, name string, tb StatsTable) {
+	t.Helper()
+	n := func(row map[string]string, col string) int64 {
+		v, ok := row[col]
+		if !ok {
+			t.Fatalf("%s: no column %s in %v", name, col, row)
+		}
+		return Atoi(t, v)
+	}
+	ready, cpu, count := map[string]int64{}, map[string]int64{}, map[string]int{}
+	var busy, switches int64
+	for _, r := range tb.Threads {
+		life := n(r, "LIFE")
+		if n(r, "END")-n(r, "START") != life {
+			t.Errorf("%s: thread %s: END - START = %d, LIFE %d", name, r["TID"], n(r, "END")-n(r, "START"), life)
+		}
+		if sum := n(r, "CPU") + n(r, "READY") + n(r, "BLOCKED") + n(r, "SLEEPING"); sum != life {
+			t.Errorf("%s: thread %s: CPU + READY + BLOCKED + SLEEPING = %d, LIFE %d: %v", name, r["TID"], sum, life, r)
+		}
+		pid := r["PID"]
+		ready[pid] += n(r, "READY")
+		cpu[pid] += n(r, "CPU")
+		count[pid]++
+		busy += n(r, "CPU")
+		switches += n(r, "SWITCHES")
+	}
+	for _, p := range tb.Procs {
+		pid := p["PID"]
+		if count[pid] == 0 {
+			t.Errorf("%s: process %s has no thread rows", name, pid)
+			continue
+		}
+		if n(p, "WAIT") != ready[pid] {
+			t.Errorf("%s: process %s: WAIT %d, its threads' READY add up to %d", name, pid, n(p, "WAIT"), ready[pid])
+		}
+		if n(p, "CPU") != cpu[pid] {
+			t.Errorf("%s: process %s: CPU %d, its threads' CPU add up to %d", name, pid, n(p, "CPU"), cpu[pid])
+		}
+		if n(p, "TURN") != n(p, "FINISH")-n(p, "ARRIVAL") || n(p, "RESP") != n(p, "FIRST")-n(p, "ARRIVAL") {
+			t.Errorf("%s: process %s: TURN or RESP is not measured from ARRIVAL: %v", name, pid, p)
+		}
+	}
+	if busy != tb.Busy {
+		t.Errorf("%s: the threads' CPU adds up to %d, busy %d", name, busy, tb.Busy)
+	}
+	if switches != tb.Switches {
+		t.Errorf("%s: the threads' SWITCHES add up to %d, the machine switched %d times", name, switches, tb.Switches)
+	}
+}
