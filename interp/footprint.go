@@ -70,34 +70,6 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 		return Footprint{kind: fpAll}
 	}
 	in := fr.fn.Code[fr.pc]
-	fdObj := func(v mem.Value) any {
-		if f, ok := t.Proc.FD(v.N); ok && v.K == mem.Int {
-			switch {
-			case f.Pipe != nil:
-				return f.Pipe
-			case f.MQ != nil:
-				return f.MQ
-			case f.Sock != nil:
-				return f.Sock
-			case f.Listener != nil:
-				return f.Listener
-			}
-		}
-		return keyUnknown
-	}
-	syncObj := func(v mem.Value) any {
-		if o, ok := t.Proc.SyncObject(int(v.N)); ok && v.K == mem.Handle {
-			switch {
-			case o.Mutex != nil:
-				return o.Mutex
-			case o.Sem != nil:
-				return o.Sem
-			case o.Cond != nil:
-				return o.Cond
-			}
-		}
-		return keyUnknown
-	}
 	f := &opInfo[in.Op]
 	shared := f.shared
 	if shared == shBuiltin {
@@ -139,13 +111,47 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 	case shTime:
 		return sysFootprint(keyTime)
 	case shSync:
-		return sysFootprint(syncObj(first))
+		return sysFootprint(syncObject(t.Proc, first))
 	case shFD:
-		return sysFootprint(fdObj(first))
+		return sysFootprint(fdObject(t.Proc, first))
 	case shAll:
 		return Footprint{kind: fpAll}
 	}
 	return Footprint{kind: fpLocal}
+}
+
+// fdObject is the kernel object behind descriptor v of p, keyUnknown when
+// v is none.
+func fdObject(p *runtime.Process, v mem.Value) any {
+	if f, ok := p.FD(v.N); ok && v.K == mem.Int {
+		switch {
+		case f.Pipe != nil:
+			return f.Pipe
+		case f.MQ != nil:
+			return f.MQ
+		case f.Sock != nil:
+			return f.Sock
+		case f.Listener != nil:
+			return f.Listener
+		}
+	}
+	return keyUnknown
+}
+
+// syncObject is the sync object behind handle v of p, keyUnknown when v
+// is none.
+func syncObject(p *runtime.Process, v mem.Value) any {
+	if o, ok := p.SyncObject(int(v.N)); ok && v.K == mem.Handle {
+		switch {
+		case o.Mutex != nil:
+			return o.Mutex
+		case o.Sem != nil:
+			return o.Sem
+		case o.Cond != nil:
+			return o.Cond
+		}
+	}
+	return keyUnknown
 }
 
 func (vm *VM) memFootprint(th *threadCtx, addr uint64, write bool) Footprint {
