@@ -563,7 +563,9 @@ type SendResult struct {
 // A pipe takes what it has room for, and the thread waits for room for
 // the rest; a full queue makes it wait; a socket's bytes arrive at the
 // peer net_latency ticks later. call is the call as the trace shows it,
-// for what a parked thread waits for.
+// for what a parked thread waits for. What happened is written to *r
+// (the caller's variable: a send is hot, and a result this size costs
+// more returned than written in place).
 func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64, call func() string, r *SendResult) {
 	f, ok := t.Proc.FD(fd)
 	if !ok {
@@ -662,7 +664,7 @@ type RecvResult struct {
 // mq_receive(3) or recv(2): what a pipe holds or what has arrived on a
 // socket (at most max bytes, all when max is 0), or a queue's first
 // message. call is the call as the trace shows it, for what a parked
-// thread waits for.
+// thread waits for. What happened is written to *r, as for Send.
 func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string, r *RecvResult) {
 	f, ok := t.Proc.FD(fd)
 	if !ok {
