@@ -29,12 +29,12 @@ const (
 
 // Local reports whether the operation touches nothing another thread
 // sees: it commutes with every other operation.
-func (f Footprint) Local() bool { return f.kind == fpLocal }
+func (f *Footprint) Local() bool { return f.kind == fpLocal }
 
 // Dependent reports whether the operations of footprints a and b may not
 // commute: one of them depends on everything, or both touch the same
 // memory or kernel object and one of them writes it.
-func Dependent(a, b Footprint) bool {
+func Dependent(a, b *Footprint) bool {
 	if a.kind == fpAll || b.kind == fpAll {
 		return true
 	}
@@ -75,20 +75,11 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 	if shared == shBuiltin {
 		shared = Builtins[in.A].shared
 	}
-	var first mem.Value
-	switch shared {
-	case shMem, shThread, shSync, shFD:
-		// The object it works on is its first operand: the deepest value
-		// it pops.
-		if pop, _ := vm.prog.stackUse(in); pop > 0 && th.sp >= pop {
-			first = th.ops[th.sp-pop]
-		}
-	}
 	switch shared {
 	case shGlobal:
 		return vm.memFootprint(th, globalAddr(th, in), f.writes)
 	case shMem:
-		return vm.memFootprint(th, uint64(first.N), f.writes)
+		return vm.memFootprint(th, uint64(vm.firstOperand(th, in).N), f.writes)
 	case shEnd:
 		if len(th.frames) != 1 {
 			return Footprint{kind: fpLocal}
@@ -98,6 +89,7 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 		}
 		return sysFootprint(t) // a thread ends: its joiners see it
 	case shThread:
+		first := vm.firstOperand(th, in)
 		if target := vm.m.Thread(int(first.N)); target != nil && first.K == mem.Int {
 			return sysFootprint(target)
 		}
@@ -111,13 +103,22 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 	case shTime:
 		return sysFootprint(keyTime)
 	case shSync:
-		return sysFootprint(syncObject(t.Proc, first))
+		return sysFootprint(syncObject(t.Proc, vm.firstOperand(th, in)))
 	case shFD:
-		return sysFootprint(fdObject(t.Proc, first))
+		return sysFootprint(fdObject(t.Proc, vm.firstOperand(th, in)))
 	case shAll:
 		return Footprint{kind: fpAll}
 	}
 	return Footprint{kind: fpLocal}
+}
+
+// firstOperand is the object an operation works on: its first operand,
+// the deepest value it pops (nil when the stack does not hold it).
+func (vm *VM) firstOperand(th *threadCtx, in Instr) mem.Value {
+	if pop, _ := vm.prog.stackUse(in); pop > 0 && th.sp >= pop {
+		return th.ops[th.sp-pop]
+	}
+	return mem.Value{}
 }
 
 // fdObject is the kernel object behind descriptor v of p, keyUnknown when

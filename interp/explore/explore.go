@@ -284,7 +284,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 			j := 0
 			for i := range p.cands {
 				q := &p.cands[i]
-				if i == p.chosen || !(q.sleep || q.done) || interp.Dependent(q.fp, c.fp) {
+				if i == p.chosen || !(q.sleep || q.done) || interp.Dependent(&q.fp, &c.fp) {
 					continue
 				}
 				for j < len(n.cands) && n.cands[j].tid < q.tid {
