@@ -66,10 +66,14 @@ func (vm *VM) errText(th *threadCtx, err runtime.Errno, fd int64) string {
 // notFD says why v is not a descriptor, or returns "".
 func notFD(v mem.Value) string {
 	if v.K != mem.Int {
-		return fmt.Sprintf("%s is not a descriptor", quote(v))
+		return notFDText(v)
 	}
 	return ""
 }
+
+// notFDText says why v is not a descriptor; kept out of notFD so that
+// the check inlines into every call that takes a descriptor.
+func notFDText(v mem.Value) string { return quote(v) + " is not a descriptor" }
 
 // badCall finishes a call that failed: nil result and the reason in the
 // trace.
