@@ -334,3 +334,24 @@ print "parent:", shm("other", 8)
 		t.Errorf("a forked child maps a new segment at %s, its parent at %s", child, parent)
 	}
 }
+
+// TestForkCountsSharedMappings: a forked child maps what its parent
+// maps shared, so each of its mappings counts until it exits.
+func TestForkCountsSharedMappings(t *testing.T) {
+	t.Parallel()
+	out, errw, _ := run(t, `let a = mmap("f.dat", 8, "shared")
+let pid = fork()
+if pid == 0 {
+    sleep 20
+    show files
+    exit 0
+}
+show files
+exit 0
+`)
+	both := strings.Index(out, "f.dat  8 bytes, 2 shared mappings")
+	child := strings.Index(out, "f.dat  8 bytes, 1 shared mapping\n")
+	if both < 0 || child < both {
+		t.Errorf("want 2 shared mappings while both run, then 1 once the parent exits; stdout:\n%s\nstderr:\n%s", out, errw)
+	}
+}

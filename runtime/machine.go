@@ -445,6 +445,8 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 			parent.Space.ShareCOW(c.Space, s.Start, s.End)
 		}
 	}
+	// The child maps the parent's shared objects too.
+	m.countShared(c, +1)
 	m.procs = append(m.procs, c)
 	m.running = append(m.running, c)
 	m.liveProcs++

@@ -41,6 +41,13 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 
 // unmapShared drops p's shared mappings (at exit).
 func (m *Machine) unmapShared(p *Process) {
+	m.countShared(p, -1)
+}
+
+// countShared adds d to the mapping count of each shared object that p
+// maps shared: +1 for each of a forked child's, which inherits them,
+// and -1 for each at exit.
+func (m *Machine) countShared(p *Process, d int) {
 	for _, s := range p.Space.Segments() {
 		if s.Perm&mem.PermShared == 0 {
 			continue
@@ -48,12 +55,12 @@ func (m *Machine) unmapShared(p *Process) {
 		h := m.host(p.Host)
 		for _, o := range h.Shm {
 			if s.Shared == o.Shared {
-				o.maps--
+				o.maps += d
 			}
 		}
 		for _, o := range h.Files {
 			if s.Shared == o.Shared {
-				o.maps--
+				o.maps += d
 			}
 		}
 	}
@@ -113,9 +120,8 @@ func (m *Machine) mmap(p *Process, name string, size int64, shared bool) uint64 
 			}
 			m.meter.Charge(8 * int64(more))
 			if more > 0 {
-				// New words, and so new memory: a mapping that
-				// still has the old ones (a forked child's, which
-				// Maps does not count) keeps them and their name.
+				// New words, and so new memory: no mapping has
+				// the old ones (maps is 0).
 				obj.Shared = &mem.Shared{Words: append(obj.Words, make([]mem.Value, more)...), Odd: obj.Odd}
 			}
 			obj.Size = uint64(size)
