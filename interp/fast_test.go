@@ -78,13 +78,10 @@ thread deep(0)
 `,
 }
 
-// TestFastPathSameTrace runs every example, every exercise and the cases
-// above under several configurations with and without the VM's fast path
-// (fastRun, fused sequences, calls and returns run there, and a thread
-// alone passing its quantum boundaries in one step), and requires the
-// same bytes: the full trace, the statistics and the exit status.
-func TestFastPathSameTrace(t *testing.T) {
-	t.Parallel()
+// corpus returns the sources of the examples, the exercises and the
+// fast path cases, by name.
+func corpus(t *testing.T) map[string][]byte {
+	t.Helper()
 	progs := map[string][]byte{}
 	for name, src := range fastCases {
 		progs[name] = []byte(src)
@@ -102,6 +99,17 @@ func TestFastPathSameTrace(t *testing.T) {
 			progs[f] = src
 		}
 	}
+	return progs
+}
+
+// TestFastPathSameTrace runs every example, every exercise and the cases
+// above under several configurations with and without the VM's fast path
+// (fastRun, fused sequences, calls and returns run there, and a thread
+// alone passing its quantum boundaries in one step), and requires the
+// same bytes: the full trace, the statistics and the exit status.
+func TestFastPathSameTrace(t *testing.T) {
+	t.Parallel()
+	progs := corpus(t)
 	if len(progs) < 40 {
 		t.Fatalf("only %d programs found", len(progs))
 	}

@@ -6,8 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -634,22 +632,7 @@ exit 0
 // path cases and everyOp, by name.
 func opPrograms(t *testing.T) map[string][]byte {
 	t.Helper()
-	progs := map[string][]byte{"every op": []byte(everyOp)}
-	for name, src := range fastCases {
-		progs[name] = []byte(src)
-	}
-	for _, pat := range []string{"../examples/*.proc", "../exercises/*/*.proc"} {
-		files, err := filepath.Glob(pat)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			progs[f] = src
-		}
-	}
+	progs := corpus(t)
+	progs["every op"] = []byte(everyOp)
 	return progs
 }
