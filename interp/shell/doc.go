@@ -6,9 +6,10 @@
 // a time (Next). Between inputs the machine is paused: Step and Run let
 // the other threads go on while the shell thread waits, and Vars, Ps,
 // Threads, Stack, Heap and Maps show the machine's state. Settings change
-// with Set and SetTrace; the limits count per input. Every method says
-// what it has to say to Options.Out, and none ends the session, whatever
-// happens in the machine.
+// with Set and SetTrace; the limits count per input. Back goes back a
+// number of instructions by running the session again on a new machine.
+// Every method says what it has to say to Options.Out, and none ends the
+// session, whatever happens in the machine.
 //
 // The interpreter's side lives in package interp (interp.Prompt): the
 // program grows one unit at a time under the compiler's prompt policy,

@@ -64,6 +64,12 @@ type Shell struct {
 	// orphaned is set when the shell process died and the machine could
 	// not hold a fresh one.
 	orphaned bool
+
+	// What Back needs to run the session again (back.go).
+	opts  Options // what New was given, Out aside
+	gate  *gate   // where everything said goes: Out, or nowhere while replaying
+	start int64   // the machine's steps once booted: Back goes no further
+	hist  history
 }
 
 // stmtQueue holds the top-level statements of a loaded file still to run.
@@ -84,7 +90,12 @@ type queuedStmt struct {
 // waits at once for the first input. It fails when the machine cannot
 // hold that process (max_memory too low).
 func New(opts Options) (*Shell, error) {
-	s := &Shell{out: opts.Out, cfg: opts.Config}
+	return newShell(opts, &gate{w: opts.Out})
+}
+
+// newShell boots a shell that says everything through g.
+func newShell(opts Options, g *gate) (*Shell, error) {
+	s := &Shell{out: g, cfg: opts.Config, opts: opts, gate: g}
 	for _, k := range opts.Pinned {
 		if s.pinned == nil {
 			s.pinned = map[string]bool{}
@@ -92,13 +103,14 @@ func New(opts Options) (*Shell, error) {
 		s.pinned[k] = true
 	}
 	s.echoes = s.echo
-	p, err := interp.NewPrompt(interp.PromptOptions{Config: opts.Config, Ceiling: opts.Ceiling, Trace: opts.Trace, Out: opts.Out,
+	p, err := interp.NewPrompt(interp.PromptOptions{Config: opts.Config, Ceiling: opts.Ceiling, Trace: opts.Trace, Out: g,
 		Engine: opts.Engine, Echo: func(v mem.Value) { s.echoes(v) }})
 	if err != nil {
 		return nil, err
 	}
 	s.p, s.m, s.t = p, p.Machine(), p.Thread()
 	s.runShell()
+	s.start = s.m.Steps()
 	return s, nil
 }
 
@@ -120,6 +132,11 @@ func (s *Shell) echo(v mem.Value) {
 // say prints a message of the REPL after the trace so far.
 func (s *Shell) say(format string, args ...any) {
 	s.m.Tracer().Flush()
+	if s.hist.replay != nil {
+		// Back runs the session again without a word: formatting what
+		// nobody reads took a third of the time of 10,000 :step.
+		return
+	}
 	fmt.Fprintf(s.out, format+"\n", args...)
 }
 
@@ -143,6 +160,8 @@ func (s *Shell) Input(text string) {
 		return
 	}
 	first := s.lines + 1
+	a := s.begin(act{kind: actInput, text: text, line: first})
+	defer s.end(a)
 	pad := strings.Repeat("\n", s.lines)
 	src := pad + text + "\n"
 	s.number(text)
@@ -176,6 +195,11 @@ func (s *Shell) Input(text string) {
 		s.syntaxError(cerr, []byte(src))
 		return
 	}
+	if a != nil {
+		// What :back names as undone: an input that only held a comment
+		// undoes nothing.
+		a.took = u.Runs() || len(u.Globals)+len(u.Funcs)+len(u.Again)+len(u.Keys) > 0
+	}
 	if u.Runs() {
 		s.run(u, 0)
 	}
@@ -192,7 +216,10 @@ func (s *Shell) number(text string) {
 // Drop takes the lines of an input left unfinished (Ctrl-C): they never
 // run, but they were typed, and the lines typed are numbered in the order
 // typed.
-func (s *Shell) Drop(text string) { s.number(text) }
+func (s *Shell) Drop(text string) {
+	defer s.end(s.begin(act{kind: actDrop, text: text}))
+	s.number(text)
+}
 
 // bareExpr parses text as an expression standing alone, or returns nil.
 // The grammar has no expression statement that is not a call, so a bare
@@ -229,6 +256,7 @@ func (s *Shell) syntaxError(err error, src []byte) {
 // statements wait in a queue, to run one at a time with Next. A script
 // with an error, or whose names clash with the session's, changes nothing.
 func (s *Shell) Load(file string, src []byte, args ScriptArgs) {
+	defer s.end(s.begin(act{kind: actLoad, file: file, src: src, args: args}))
 	// First the script on its own, as proc run would check it.
 	if _, err := interp.Load(file, src); err != nil {
 		s.syntaxError(err, src)
@@ -298,6 +326,7 @@ func (s *Shell) Pending() int {
 // Next runs the next n statements of the loaded file in the shell thread,
 // each as if it had been typed, then shows the one after.
 func (s *Shell) Next(n int) {
+	defer s.end(s.begin(act{kind: actNext, n: int64(n)}))
 	if s.queue == nil {
 		s.say("nothing queued: :load FILE queues the statements of a script")
 		return
@@ -305,15 +334,18 @@ func (s *Shell) Next(n int) {
 	if !s.alive() {
 		return
 	}
+	s.mark()
 	s.interrupted.Store(false)
 	q := s.queue
-	for i := 0; i < n && s.queue == q && !s.interrupted.Load(); i++ {
+	for i := 0; i < n && s.queue == q && !s.stopAsked(); i++ {
 		st := q.stmts[q.next]
 		q.next++
 		if q.next == len(q.stmts) {
 			s.queue = nil
 		}
+		s.note(fmt.Sprintf("the statement at %s:%d (%s)", q.file, st.pos.Line, st.text))
 		s.run(q.chunk, st.pc)
+		s.mark()
 		if s.queue == nil && q.next == len(q.stmts) {
 			s.say("end of %s: every statement ran", q.file)
 		}
@@ -341,7 +373,7 @@ func (s *Shell) run(u *interp.Unit, pc int) {
 func (s *Shell) runShell() {
 	s.interrupted.Store(false)
 	end := s.leg(runtime.Leg{Foreground: s.t, Limit: s.cfg.MaxSteps, Done: func() bool {
-		return s.p.Parked() || s.t.State == runtime.ThreadDone || s.interrupted.Load()
+		return s.p.Parked() || s.t.State == runtime.ThreadDone || s.stopAsked()
 	}})
 	busy := !s.p.Parked() && s.t.State != runtime.ThreadDone
 	switch {
@@ -392,7 +424,7 @@ func (s *Shell) leg(leg runtime.Leg) legEnd {
 		}
 	}
 	r.end = m.RunUntil(leg)
-	if s.interrupted.Load() {
+	if s.stopAsked() {
 		// The terminal echoed ^C where its cursor was, and the trace
 		// since waits in a buffer: a new line first, so that nothing
 		// goes on after the ^C.
@@ -410,7 +442,7 @@ func (s *Shell) leg(leg runtime.Leg) legEnd {
 
 // sayWhere tells where t is: the function, the line and its text.
 func (s *Shell) sayWhere(t *runtime.Thread) {
-	if t == nil || t.State == runtime.ThreadDone {
+	if t == nil || t.State == runtime.ThreadDone || s.hist.replay != nil {
 		return
 	}
 	if at, text, ok := s.p.Where(t); ok {
@@ -515,6 +547,7 @@ func (s *Shell) compile(sc *grammar.Script, o interp.CompileOptions) (*interp.Un
 
 // Set changes a config key for what comes next: "KEY=VALUE".
 func (s *Shell) Set(kv string) {
+	defer s.end(s.begin(act{kind: actSet, text: kv}))
 	k, v, ok := strings.Cut(kv, "=")
 	if !ok {
 		s.say(":set wants KEY=VALUE (:set alone lists the keys)")
@@ -585,6 +618,7 @@ func configNote(key string) string {
 // SetTrace changes the trace categories shown: all, none, or a comma
 // list.
 func (s *Shell) SetTrace(cats string) {
+	defer s.end(s.begin(act{kind: actTrace, text: cats}))
 	c, err := runtime.ParseCategories(cats)
 	if err != nil {
 		s.say("%v", err)
@@ -618,12 +652,15 @@ func (s *Shell) Step(n int64) {
 		t     *runtime.Thread
 		steps int64
 	}
+	defer s.end(s.begin(act{kind: actStep, n: n}))
 	var turns []turn
 	clock, steps := s.m.Now(), s.m.Steps()
 	s.interrupted.Store(false)
+	watch := s.watchShell()
 	end := s.leg(runtime.Leg{Pause: n, Limit: s.cfg.MaxSteps,
-		Done: func() bool { return s.others() == 0 || s.interrupted.Load() },
+		Done: func() bool { return s.others() == 0 || s.stopAsked() },
 		OnTurn: func(t *runtime.Thread, k int64) {
+			watch()
 			if k == 0 {
 				return
 			}
@@ -648,10 +685,13 @@ func (s *Shell) Step(n int64) {
 // Run runs the other threads until only the shell thread is left, or no
 // thread can run.
 func (s *Shell) Run() {
+	defer s.end(s.begin(act{kind: actRun}))
 	clock, steps := s.m.Now(), s.m.Steps()
 	s.interrupted.Store(false)
+	watch := s.watchShell()
 	end := s.leg(runtime.Leg{Limit: s.cfg.MaxSteps,
-		Done: func() bool { return s.others() == 0 || s.interrupted.Load() }})
+		Done:   func() bool { return s.others() == 0 || s.stopAsked() },
+		OnTurn: func(*runtime.Thread, int64) { watch() }})
 	if ran := s.m.Steps() - steps; ran > 0 || s.m.Now() != clock {
 		s.say("ran %s, tick %d -> %d", plural(int(ran), "instruction"), clock, s.m.Now())
 	}
@@ -668,7 +708,7 @@ func (s *Shell) afterOthers(end legEnd, idle, where bool) {
 		s.say("only the shell is left")
 	case end.end == runtime.LegStuck:
 		s.m.ReportBlocked(s.t)
-	case end.end == runtime.LegDone && s.interrupted.Load():
+	case end.end == runtime.LegDone && s.stopAsked():
 		s.say("interrupted")
 		if where {
 			s.sayWhere(end.last)
@@ -691,6 +731,11 @@ func (s *Shell) Names() []string { return s.p.Names() }
 
 // Vars lists main's locals and the globals, with addresses and values.
 func (s *Shell) Vars() []string {
+	if s.t.State == runtime.ThreadDone {
+		// alive makes a fresh shell process, which runs: Back must do it
+		// again.
+		defer s.end(s.begin(act{kind: actAlive}))
+	}
 	if !s.alive() {
 		return nil
 	}
