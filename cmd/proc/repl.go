@@ -221,6 +221,7 @@ func init() {
 		{":step", "[N]", "run N instructions (default 1) of the other threads, and say which ran", (*repl).step},
 		{":run", "", "run the other threads until only the shell is left (or none can run)", func(r *repl, _ string) bool { r.sh().Run(); return true }},
 		{":next", "[N]", "run the next N statements (default 1) of a loaded file; Enter runs one", (*repl).next},
+		{":back", "[N]", "go back N instructions (default 1) to the machine as it was; what was typed since is undone", (*repl).back},
 		{":trace", "[CATS]", "the trace categories shown: all, none, or a list of " + strings.Join(runtime.CategoryNames(), ","), (*repl).trace},
 		{":set", "[KEY=VALUE]", "change a config key for what comes next (alone: list them)", (*repl).set},
 		{":load", "FILE", "declare a script's globals and functions, queue its statements", (*repl).load},
@@ -572,6 +573,15 @@ func (r *repl) step(arg string) bool {
 func (r *repl) next(arg string) bool {
 	if n, ok := r.number(arg, 1); ok {
 		r.sh().Next(int(min(n, 1<<30)))
+	}
+	return true
+}
+
+// back goes back in the machine's time: the shell it returns (a new
+// machine, unless it could not go back) takes over, as after :reset.
+func (r *repl) back(arg string) bool {
+	if n, ok := r.number(arg, 1); ok {
+		r.shell.Store(r.sh().Back(n))
 	}
 	return true
 }
