@@ -123,3 +123,23 @@ func TestBrowserCallTakesObject(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserServedPolicy: the page proc web serves cannot reach another
+// site, whatever its scripts try: the browser refuses by the server's
+// content policy, before any name is resolved.
+func TestBrowserServedPolicy(t *testing.T) {
+	p := openPage(t, servePage(t, nil))
+	p.allowErrors("Content Security Policy")
+	var got string
+	p.mustEval(`fetch("http://example.com/").then(() => "reached", (err) => "refused")`, &got)
+	if got != "refused" {
+		t.Errorf("a request to another site was %s", got)
+	}
+	found := false
+	for _, e := range p.errors() {
+		found = found || strings.Contains(e, "Content Security Policy") && strings.Contains(e, "example.com")
+	}
+	if !found {
+		t.Errorf("the request was not refused by the content policy: %q", p.errors())
+	}
+}
