@@ -263,6 +263,38 @@ func (vm *VM) enter(th *threadCtx, fn *Func, args []mem.Value) {
 	th.firstCall = len(args) + 1
 }
 
+// RunTo runs the machine until it is at step (runtime.Machine.Watch: step
+// instructions have run and the next is about to) and stops it there, to
+// look at it: Machine.Snapshot, the views. It reports whether the run got
+// there; when it ended first (after step instructions or fewer: its last
+// thread ended, a deadlock, a limit), the machine is as the run left it
+// at its end, and RunTo reports false.
+//
+// Up to the step, the run is the very run Run makes: the same schedule,
+// trace and state, so re-running a script to a step shows the machine as
+// it was at that step of the whole run (time travel). After RunTo has
+// reached its step the machine stays stopped there (Halted says
+// runtime.HaltWatch) and writes no closing reports: to see the rest of
+// the run, run the script again, or watch the step instead
+// (Machine.Watch) and let Run go on to the end, as proc run
+// --snapshot-at does. A step the machine has passed is never reached
+// again: RunTo reports false and does nothing.
+func (s *Session) RunTo(step int64) bool {
+	m := s.M
+	if step < m.Steps() {
+		// The machine never goes back.
+		return false
+	}
+	reached := false
+	m.Watch(step, func() {
+		reached = true
+		m.Halt(runtime.HaltWatch, fmt.Sprintf("stopped at step %d to look at it", step))
+	})
+	m.Run()
+	m.Watch(0, nil)
+	return reached
+}
+
 // Run runs the machine to its end and writes the closing reports.
 func (s *Session) Run() Result {
 	m := s.M

@@ -150,7 +150,18 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return runtime.StopLimit, executed
+				if !m.AtWatch(executed) {
+					return runtime.StopLimit, executed
+				}
+				// A watch looked at the machine at this step (it counted
+				// the instructions run so far); the turn goes on as if it
+				// had not, unless the watch stopped the run.
+				executed, limit = 0, 0
+				stepsLeft = m.StepBound() - m.Steps()
+				if h, _ := m.Halted(); h != runtime.NotHalted {
+					return runtime.StopLimit, 0
+				}
+				continue
 			}
 			limit = stepsLeft
 			if traceInsn {

@@ -94,12 +94,12 @@ func TestPolicyKeys(t *testing.T) {
 
 // TestHaltNames checks that every reason a run stops has a name.
 func TestHaltNames(t *testing.T) {
-	for h := NotHalted; h <= HaltCopy; h++ {
+	for h := NotHalted; h <= HaltWatch; h++ {
 		if s := h.String(); s == "" || strings.HasPrefix(s, "halt(") {
 			t.Errorf("Halt(%d) has no name", h)
 		}
 	}
-	if s := (HaltCopy + 1).String(); !strings.HasPrefix(s, "halt(") {
+	if s := (HaltWatch + 1).String(); !strings.HasPrefix(s, "halt(") {
 		t.Errorf("Halt past the last = %q", s)
 	}
 }

@@ -22,13 +22,14 @@ const (
 	HaltTrace                // max_trace: bytes of trace
 	HaltMemory               // max_memory: the memory the machine holds
 	HaltCopy                 // max_copy: bytes built or copied
+	HaltWatch                // a watch stopped the run at its step to look at it (Watch)
 )
 
 var haltNames = [...]string{
 	NotHalted: "not halted", HaltDeadlock: "deadlock", HaltSchedule: "schedule",
 	HaltSteps: "step limit", HaltTicks: "tick limit", HaltSlices: "slice limit",
 	HaltOutput: "output limit", HaltString: "string limit", HaltTrace: "trace limit",
-	HaltMemory: "memory limit", HaltCopy: "copy limit",
+	HaltMemory: "memory limit", HaltCopy: "copy limit", HaltWatch: "watch",
 }
 
 // String names the reason: "deadlock", "step limit"...

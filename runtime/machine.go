@@ -120,6 +120,10 @@ type Machine struct {
 	// foreground, when set, is a thread that RunUntil runs whenever it is
 	// ready, with no time slice, and that no policy preempts (Leg).
 	foreground *Thread
+	// watch, when set, is called once when the machine is at step
+	// watchAt (Watch).
+	watch   func()
+	watchAt int64
 	// chooser, when set, replaces the scheduling policy (SetChooser).
 	chooser Chooser
 	yielded bool

@@ -15,11 +15,15 @@ func (m *Machine) SetChooser(c Chooser) { m.chooser = c }
 func (m *Machine) Choosing() bool { return m.chooser != nil }
 
 // StepBound is the count of instructions (Steps) at which the executor
-// must hand the running thread back, returning StopLimit: max_steps, or
-// where RunUntil pauses the machine or ends its stretch.
+// must stop and look: max_steps, where RunUntil pauses the machine or ends
+// its stretch (it hands the running thread back, returning StopLimit), or
+// the step of a watch (AtWatch says so, and it runs on).
 func (m *Machine) StepBound() int64 {
 	if m.stepBound != 0 {
 		return m.stepBound
+	}
+	if m.watch != nil && m.watchAt < m.cfg.MaxSteps {
+		return m.watchAt
 	}
 	return m.cfg.MaxSteps
 }
