@@ -344,7 +344,7 @@ func (vm *VM) processExit(p *runtime.Process) {
 		}
 		return
 	}
-	reach := reachable(p, live)
+	reach := reachable(p, live, nil)
 	var lost, still []mem.Block
 	var lostBytes, stillBytes uint64
 	for _, b := range live {
@@ -395,10 +395,10 @@ func plural1(n int, w string) string {
 }
 
 // reachable marks the live blocks reachable from the roots: the globals
-// (data and bss) and the live frames of every stack mapped (none are left
-// in main's once it has returned), following pointers stored in reachable
-// blocks.
-func reachable(p *runtime.Process, live []mem.Block) map[uint64]bool {
+// (data and bss), the live frames of every stack mapped (none are left in
+// main's once it has returned) and the values in regs, following pointers
+// stored in reachable blocks.
+func reachable(p *runtime.Process, live []mem.Block, regs []mem.Value) map[uint64]bool {
 	sort.Slice(live, func(i, j int) bool { return live[i].Addr < live[j].Addr })
 	find := func(a uint64) int {
 		i := sort.Search(len(live), func(i int) bool { return live[i].Addr+live[i].Size > a })
@@ -425,6 +425,9 @@ func reachable(p *runtime.Process, live []mem.Block) map[uint64]bool {
 		for _, v := range seg.Odd {
 			mark(v)
 		}
+	}
+	for _, v := range regs {
+		mark(v)
 	}
 	// Every stack still mapped: a thread's, and in a child forked by a
 	// thread, the copies of the other threads' stacks, which nothing runs

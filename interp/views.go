@@ -1,8 +1,11 @@
 package interp
 
 import (
+	"fmt"
+
 	"proc/grammar"
 	"proc/runtime"
+	"proc/runtime/mem"
 )
 
 // The views live in runtime; the VM tells them what only the language
@@ -77,4 +80,71 @@ func (vm *VM) AllocSite(p *runtime.Process, block uint64) string {
 		}
 	}
 	return ""
+}
+
+// Globals returns p's globals with their addresses, in the order
+// declared (runtime.ViewLang).
+func (vm *VM) Globals(p *runtime.Process) []runtime.Slot {
+	var out []runtime.Slot
+	for _, g := range vm.prog.Globals {
+		seg := p.Data
+		if g.Bss {
+			seg = p.Bss
+		}
+		if seg == nil {
+			continue
+		}
+		a := seg.Start + 8*uint64(g.Index)
+		if a+8 > seg.End {
+			// Declared (in the REPL) after p's segments were made: p
+			// has no word for it.
+			continue
+		}
+		out = append(out, runtime.Slot{Name: g.Name, Addr: a})
+	}
+	return out
+}
+
+// BlockFields names the words of heap block b of p as the language lays
+// them out: an object literal's fields in the order written, an array
+// literal's elements, and an alloc's words as p[0], p[1]... index them,
+// 8 bytes each from the block's address (runtime.ViewLang).
+func (vm *VM) BlockFields(p *runtime.Process, b mem.Block, max int) (string, []runtime.Slot, int) {
+	kind, n := "block", int(b.Size/8)
+	var names []string
+	if pc, ok := p.Ctx.(*procCtx); ok {
+		if info, ok := pc.objects[b.Addr]; ok {
+			kind, n = "array", info.n
+			if info.shape != nil {
+				kind, names = "object", info.shape.Fields
+			}
+		}
+	}
+	out := make([]runtime.Slot, 0, min(n, max))
+	for i := 0; i < n && i < max; i++ {
+		name := fmt.Sprintf("[%d]", i)
+		if i < len(names) {
+			name = names[i]
+		}
+		out = append(out, runtime.Slot{Name: name, Addr: b.Addr + 8*uint64(i)})
+	}
+	return kind, out, n
+}
+
+// Reachable returns the ids of p's live blocks reachable from its roots:
+// those the leak report counts, and the values its threads hold on their
+// operand stacks, for a block just made is held there before it is
+// stored anywhere (runtime.ViewLang).
+func (vm *VM) Reachable(p *runtime.Process) map[uint64]bool {
+	live := p.Heap.Live()
+	if len(live) == 0 {
+		return nil
+	}
+	var regs []mem.Value
+	for _, t := range p.Threads {
+		if th, ok := t.Ctx.(*threadCtx); ok && t.State != runtime.ThreadDone {
+			regs = append(regs, th.ops[:th.sp]...)
+		}
+	}
+	return reachable(p, live, regs)
 }

@@ -31,6 +31,20 @@ type ViewLang interface {
 	// AllocSite returns where in the source p allocated the heap block
 	// with the given id, "" when that is not known.
 	AllocSite(p *Process, block uint64) string
+	// Globals returns p's globals, in the order declared: each one's
+	// name and the address of its word in data or bss.
+	Globals(p *Process) []Slot
+	// BlockFields says what p's live heap block b holds: kind is
+	// "object" (its fields by name), "array" (its elements "[0]",
+	// "[1]"...) or "block" (the words of an alloc, named as an array's).
+	// It returns the first max of them, with their addresses, and how
+	// many there are in all.
+	BlockFields(p *Process, b mem.Block, max int) (kind string, fields []Slot, total int)
+	// Reachable returns the ids of p's live heap blocks that a chain of
+	// pointers reaches from a root (a global, a word of a stack, a value
+	// a thread of p holds in the middle of an expression); the others
+	// are leaked. nil when p has no live block.
+	Reachable(p *Process) map[uint64]bool
 }
 
 // Frame is one activation on a thread's stack as the language lays it

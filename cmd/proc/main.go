@@ -7,6 +7,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -125,6 +126,11 @@ Flags:
   --schedule S       replay the exact interleaving S printed by proc explore
   --race             report data races: accesses of two threads to one address,
                      one a write, that no lock, join, message or semaphore orders
+  --snapshot-at N    with --json: after the run, one more record, the machine
+                     as it was after N instructions (processes, memory,
+                     threads, kernel objects; docs/snapshot.md). N at or past
+                     the end of the run gives the machine at its end, with
+                     "ended": true and the step it had
 
 FILE's own '# args:' header applies, as under proc test: the script runs
 with those flags first, and each flag the command line gives wins over
@@ -194,6 +200,8 @@ type runFlags struct {
 	chrome   string
 	schedule string
 	race     bool
+	// snapshotAt is the step of --snapshot-at.
+	snapshotAt int64
 	// given holds the names of the flags that were given.
 	given map[string]bool
 }
@@ -214,6 +222,7 @@ func (f *runFlags) flagSet(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.chrome, "chrome", "", "")
 	fs.StringVar(&f.schedule, "schedule", "", "")
 	fs.BoolVar(&f.race, "race", false, "")
+	fs.Int64Var(&f.snapshotAt, "snapshot-at", 0, "")
 	return fs
 }
 
@@ -326,6 +335,24 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 		}
 		return hdrOn
 	}
+	// --snapshot-at: the step, -1 when no snapshot is asked for.
+	snapAt := int64(-1)
+	switch {
+	case cli.given["snapshot-at"]:
+		snapAt = cli.snapshotAt
+	case hdr.given["snapshot-at"]:
+		snapAt = hdr.snapshotAt
+	}
+	if cli.given["snapshot-at"] || hdr.given["snapshot-at"] {
+		if snapAt < 0 {
+			fmt.Fprintf(stderr, "proc run: --snapshot-at: want a step of 0 or more, got %d\n", snapAt)
+			return 2
+		}
+		if !on("json", cli.json, hdr.json) {
+			fmt.Fprintln(stderr, "proc run: --snapshot-at needs --json: the snapshot is a JSON record, the last of the run's")
+			return 2
+		}
+	}
 	var choices []int
 	if schedule != "" {
 		if choices, err = explore.ParseSchedule(schedule); err != nil {
@@ -390,8 +417,25 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "proc run: --set: %v\n", err)
 		return 2
 	}
+	var snap *runtime.Snapshot
+	if snapAt >= 0 {
+		// The machine is looked at from inside the run, which goes on
+		// unchanged: the trace is the one without --snapshot-at.
+		sess.M.Watch(snapAt, func() { snap = sess.M.Snapshot() })
+	}
 	res := sess.Run()
 	code = res.ExitCode()
+	if snapAt >= 0 {
+		if snap == nil {
+			// The run ended after snapAt instructions or fewer: the
+			// machine at its end.
+			snap = sess.M.Snapshot()
+		}
+		if err := writeJSONLine(stdout, snap); err != nil {
+			fmt.Fprintf(stderr, "proc run: --snapshot-at: %v\n", err)
+			code = max(code, 1)
+		}
+	}
 	if chromeFile != nil {
 		err := res.ChromeErr
 		if cerr := chromeFile.Close(); err == nil {
@@ -413,5 +457,15 @@ func friendlyFileError(err error) error {
 		}
 		return fmt.Errorf("%s: %v", pe.Path, pe.Err)
 	}
+	return err
+}
+
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
 	return err
 }

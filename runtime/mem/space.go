@@ -1,6 +1,7 @@
 package mem
 
 import (
+	"slices"
 	"sort"
 )
 
@@ -439,6 +440,21 @@ func (as *AddressSpace) NoteWrite(addr uint64) {
 // COWActive reports whether any page is still shared copy-on-write; the VM
 // checks it before its direct stores to globals and stack slots.
 func (as *AddressSpace) COWActive() bool { return len(as.cow) > 0 }
+
+// SharedCOWPages returns, in address order, the pages of this space still
+// shared copy-on-write with another holder (a process forked from it or
+// that it was forked from, or the file of a private mapping): the first
+// write to one of them copies it.
+func (as *AddressSpace) SharedCOWPages() []uint64 {
+	var out []uint64
+	for pg, cp := range as.cow {
+		if cp.refs > 1 {
+			out = append(out, pg)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // ReleaseCOWRange drops this space's share of the pages of [start, end)
 // (a segment it unmaps), so the other holders write them in place.
