@@ -14,8 +14,15 @@ import (
 // a watch at step at (none when at < 0) that takes a snapshot of the
 // machine. It returns the run's output and the snapshot's JSON.
 func watchedRun(prog *Program, sets []string, at int64) (string, string) {
+	return watchedRunWith(prog, Options{Sets: sets}, at)
+}
+
+// watchedRunWith is watchedRun with more options: the race detector, a
+// chooser.
+func watchedRunWith(prog *Program, opts Options, at int64) (string, string) {
 	var out bytes.Buffer
-	s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Gantt: true, Sets: sets, Stdout: &out, Stderr: &out})
+	opts.Trace, opts.Stats, opts.Gantt, opts.Stdout, opts.Stderr = runtime.CatAll, true, true, &out, &out
+	s, err := NewSession(prog, opts)
 	if err != nil {
 		return "session: " + err.Error(), ""
 	}
@@ -63,6 +70,47 @@ func TestWatchChangesNothing(t *testing.T) {
 				}
 				if (snap != "") != (at < total) {
 					t.Errorf("%s with %s watched at %d of %d: snapshot %t", name, strings.Join(sets, " "), at, total, snap != "")
+				}
+			}
+		}
+	}
+}
+
+// takeTurns is a chooser that runs the enabled threads in turn, as a
+// replayed schedule of explore would pick them.
+type takeTurns struct{ n int }
+
+func (c *takeTurns) Choose(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) int {
+	c.n++
+	return c.n % len(enabled)
+}
+
+// TestWatchChangesNothingRaceChooser watches runs with the race detector
+// on, and runs whose every scheduling point a chooser decides: a watch
+// changes neither.
+func TestWatchChangesNothingRaceChooser(t *testing.T) {
+	t.Parallel()
+	for name, src := range corpus(t) {
+		prog, err := Load(name, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets := []string{"max_steps=100000"}
+		for _, mode := range []string{"race", "chooser"} {
+			opts := func() Options {
+				if mode == "race" {
+					return Options{Sets: sets, Race: true}
+				}
+				return Options{Sets: sets, Chooser: &takeTurns{}}
+			}
+			want, _ := watchedRunWith(prog, opts(), -1)
+			var total int64
+			if i := strings.LastIndex(want, "steps "); i >= 0 {
+				fmt.Sscan(want[i+len("steps "):], &total)
+			}
+			for _, at := range []int64{0, 1, total / 3, total / 2, total - 1} {
+				if got, snap := watchedRunWith(prog, opts(), at); got != want || snap == "" {
+					t.Errorf("%s under %s watched at %d: the run changes or no snapshot\n%s", name, mode, at, firstDiff(want, got))
 				}
 			}
 		}
