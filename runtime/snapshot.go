@@ -97,8 +97,9 @@ type SnapProcess struct {
 	Exit   *int   `json:"exit"`  // its exit status, once it ended
 	Signal string `json:"signal,omitempty"`
 	Zombie bool   `json:"zombie"`
-	// Threads are the tids of its live threads.
+	// Threads are the tids of its live threads, the first SnapMaxThreads.
 	Threads         []int         `json:"threads"`
+	ThreadsOmitted  int           `json:"threads_omitted,omitempty"`
 	Segments        []SnapSegment `json:"segments"`
 	SegmentsOmitted int           `json:"segments_omitted,omitempty"`
 	Globals         []SnapGlobal  `json:"globals"`
@@ -401,6 +402,9 @@ type snapper struct {
 	waits map[*WaitQueue]string
 	// syncIDs names the kernel object behind each listed sync object.
 	syncIDs map[any]string
+	// sharedIDs names the shared object behind the words of a shared
+	// mapping.
+	sharedIDs map[*mem.Shared]string
 }
 
 // snapProc is what the values of one process resolve against.
@@ -430,7 +434,16 @@ func (b *snapper) take(n, limit int) int {
 // (Watch).
 func (m *Machine) Snapshot() *Snapshot {
 	s := &Snapshot{Ev: "snapshot", Step: m.steps, Tick: m.clock, Running: []int{}}
-	b := &snapper{m: m, s: s, left: SnapMaxRecords, waits: map[*WaitQueue]string{}, syncIDs: map[any]string{}}
+	b := &snapper{m: m, s: s, left: SnapMaxRecords, waits: map[*WaitQueue]string{}, syncIDs: map[any]string{},
+		sharedIDs: map[*mem.Shared]string{}}
+	for _, h := range m.Hosts() {
+		for name, o := range h.Shm {
+			b.sharedIDs[o.Shared] = "shm:" + h.Name + ":" + name
+		}
+		for name, o := range h.Files {
+			b.sharedIDs[o.Shared] = "file:" + h.Name + ":" + name
+		}
+	}
 	if m.halt != NotHalted && m.halt != HaltWatch {
 		s.Stopped = m.haltText
 	}
@@ -442,17 +455,29 @@ func (m *Machine) Snapshot() *Snapshot {
 	for i, p := range living[:n] {
 		b.process(p, &s.Processes[i])
 	}
+	// The live threads of the processes listed: a thread's values are
+	// read in its process.
+	listed := map[*Process]bool{}
+	for _, p := range living[:n] {
+		listed[p] = true
+	}
 	var live []*Thread
 	for _, t := range m.threads {
-		if t.State != ThreadDone {
-			live = append(live, t)
+		if t.State == ThreadDone {
+			continue
 		}
 		if t.State == ThreadRunning {
 			s.Running = append(s.Running, t.TID)
 		}
+		if listed[t.Proc] {
+			live = append(live, t)
+		} else {
+			s.ThreadsOmitted++
+			s.Cut = true
+		}
 	}
 	n = b.take(len(live), SnapMaxThreads)
-	s.ThreadsOmitted = len(live) - n
+	s.ThreadsOmitted += len(live) - n
 	s.Threads = make([]SnapThread, n)
 	for i, t := range live[:n] {
 		b.thread(t, &s.Threads[i])
@@ -504,9 +529,15 @@ func (b *snapper) process(p *Process, out *SnapProcess) {
 	b.procs = append(b.procs, sp)
 	b.waits[&p.exited] = out.ID
 	for _, t := range p.Threads {
-		if t.State != ThreadDone {
-			out.Threads = append(out.Threads, t.TID)
+		if t.State == ThreadDone {
+			continue
 		}
+		if len(out.Threads) == SnapMaxThreads {
+			out.ThreadsOmitted++
+			b.s.Cut = true
+			continue
+		}
+		out.Threads = append(out.Threads, t.TID)
 	}
 	if p.State != ProcRunning {
 		// Its memory was released when it ended.
@@ -579,7 +610,6 @@ func (b *snapper) segments(sp *snapProc) {
 	n := b.take(len(segs), SnapMaxSegs)
 	out.SegmentsOmitted = len(segs) - n
 	cow := p.Space.SharedCOWPages()
-	h := m.host(p.Host)
 	for i, s := range segs[:n] {
 		name := s.Name
 		if s.Kind == mem.SegStack && s.End != mem.StackTop {
@@ -596,7 +626,12 @@ func (b *snapper) segments(sp *snapProc) {
 				e.TID = segs[i+1].TID
 			}
 		case mem.SegShm, mem.SegFile:
-			e.Shared, e.CopyOf = sharedOf(h, s)
+			e.Shared = b.sharedIDs[s.Shared]
+			if s.Shared == nil && s.Kind == mem.SegFile {
+				if h, ok := m.hosts[p.Host]; ok && h.Files[s.Name] != nil {
+					e.CopyOf = "file:" + h.Name + ":" + s.Name
+				}
+			}
 			b.mappingWords(s, &e)
 		}
 		// The pages of cow in this segment, cow being in address order.
@@ -611,30 +646,6 @@ func (b *snapper) segments(sp *snapProc) {
 		}
 		out.Segments = append(out.Segments, e)
 	}
-}
-
-// sharedOf names the shared object a shm or file segment shows (shared),
-// or the file a private mapping of one copies (copyOf).
-func sharedOf(h *Host, s *mem.Segment) (shared, copyOf string) {
-	if s.Shared != nil {
-		for _, name := range sortedKeys(h.Shm) {
-			if h.Shm[name].Shared == s.Shared {
-				return "shm:" + h.Name + ":" + name, ""
-			}
-		}
-		for _, name := range sortedKeys(h.Files) {
-			if h.Files[name].Shared == s.Shared {
-				return "file:" + h.Name + ":" + name, ""
-			}
-		}
-		return "", ""
-	}
-	if s.Kind == mem.SegFile {
-		if _, ok := h.Files[s.Name]; ok {
-			return "", "file:" + h.Name + ":" + s.Name
-		}
-	}
-	return "", ""
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -1004,6 +1015,16 @@ func (b *snapper) kernel() {
 	}
 
 	// Shared memory and files, with the processes that map them shared.
+	mappedBy := map[*mem.Shared][]int{}
+	for _, p := range living {
+		for _, s := range p.Space.Segments() {
+			if s.Shared != nil && p.State == ProcRunning {
+				if pids := mappedBy[s.Shared]; len(pids) < SnapMaxItems && !slices.Contains(pids, p.PID) {
+					mappedBy[s.Shared] = append(pids, p.PID)
+				}
+			}
+		}
+	}
 	sharedList := func(kind string, h *Host, objs map[string]*SharedObject) []SnapShared {
 		var out []SnapShared
 		names := sortedKeys(objs)
@@ -1011,19 +1032,8 @@ func (b *snapper) kernel() {
 		k.Omitted += len(names) - n
 		for _, name := range names[:n] {
 			o := objs[name]
-			e := SnapShared{ID: kind + ":" + h.Name + ":" + name, Host: h.Name, Name: name, Size: o.Size, Mappings: o.maps, MappedBy: []int{}}
-			for _, p := range living {
-				if p.Host != h.Name || p.State != ProcRunning {
-					continue
-				}
-				for _, s := range p.Space.Segments() {
-					if s.Shared != nil && s.Shared == o.Shared {
-						if len(e.MappedBy) < SnapMaxItems && !slices.Contains(e.MappedBy, p.PID) {
-							e.MappedBy = append(e.MappedBy, p.PID)
-						}
-					}
-				}
-			}
+			e := SnapShared{ID: kind + ":" + h.Name + ":" + name, Host: h.Name, Name: name, Size: o.Size, Mappings: o.maps,
+				MappedBy: append([]int{}, mappedBy[o.Shared]...)}
 			out = append(out, e)
 		}
 		return out
