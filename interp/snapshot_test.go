@@ -28,7 +28,7 @@ func snapSession(t *testing.T, prog *Program, sets []string, step int64) (*Sessi
 }
 
 // loadExample compiles examples/NAME.proc.
-func loadExample(t *testing.T, name string) *Program {
+func loadExample(t testing.TB, name string) *Program {
 	t.Helper()
 	path := filepath.Join("..", "examples", name+".proc")
 	src, err := os.ReadFile(path)
@@ -621,27 +621,7 @@ func TestSnapshotDeterministic(t *testing.T) {
 // list cut short saying how much it left out.
 func TestSnapshotBounded(t *testing.T) {
 	t.Parallel()
-	src := `
-let big = alloc 400000
-big[1000] = 7
-for i in 0..2000 {
-    let b = alloc 8
-    b[0] = i
-}
-let gate = sem(0)
-func deep(n, gate) {
-    if n == 0 {
-        down(gate)
-        return 0
-    }
-    return deep(n - 1, gate) + 1
-}
-for i in 0..300 {
-    thread deep(100, gate)
-}
-down(gate)
-`
-	prog, err := Load("bounded.proc", []byte(src))
+	prog, err := Load("bounded.proc", []byte(boundedSrc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,3 +652,64 @@ down(gate)
 	}
 	checkIDs(t, "bounded", s.M, snap)
 }
+
+// BenchmarkSnapshot takes and encodes the snapshot of example 29 in the
+// middle of its run, and of a machine that fills every bound
+// (TestSnapshotBounded's).
+func BenchmarkSnapshot(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		src  string
+		step int64
+	}{
+		{"example29", "", 300},
+		{"bounded", boundedSrc, 1 << 40},
+	} {
+		var prog *Program
+		var err error
+		if c.src == "" {
+			prog = loadExample(b, "29-bounded-buffer")
+		} else if prog, err = Load(c.name+".proc", []byte(c.src)); err != nil {
+			b.Fatal(err)
+		}
+		s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.RunTo(c.step)
+		b.Run(c.name, func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				out, err := json.Marshal(s.M.Snapshot())
+				if err != nil {
+					b.Fatal(err)
+				}
+				n = len(out)
+			}
+			b.ReportMetric(float64(n), "bytes")
+		})
+	}
+}
+
+// boundedSrc is a program with a huge array, thousands of blocks and
+// hundreds of deep threads, which ends in a deadlock with them all alive.
+const boundedSrc = `
+let big = alloc 400000
+big[1000] = 7
+for i in 0..2000 {
+    let b = alloc 8
+    b[0] = i
+}
+let gate = sem(0)
+func deep(n, gate) {
+    if n == 0 {
+        down(gate)
+        return 0
+    }
+    return deep(n - 1, gate) + 1
+}
+for i in 0..300 {
+    thread deep(100, gate)
+}
+down(gate)
+`
