@@ -778,29 +778,46 @@ func (b *snapper) waiters(q *WaitQueue, id string) []int {
 // kernel lists the kernel's objects: those the living processes hold by
 // descriptor or handle, and those their hosts keep by name.
 func (b *snapper) kernel() {
-	m := b.m
 	k := &b.s.Kernel
 	*k = SnapKernel{Pipes: []SnapPipe{}, Queues: []SnapQueue{}, Mutexes: []SnapMutex{}, Semaphores: []SnapSem{},
 		Conds: []SnapCond{}, Sockets: []SnapSocket{}, Listeners: []SnapListener{}, Shm: []SnapShared{}, Files: []SnapShared{}}
-	living := m.Living()
+	living := b.m.Living()
+	h := b.descriptors(living)
+	b.pipes(h)
+	b.queues(h)
+	b.syncObjects(living)
+	b.sockets(h)
+	b.shared(living)
+}
 
-	// What the descriptors hold, and who holds it.
-	pipeEnds := map[*Pipe]*[2][]SnapEnd{}
-	var pipes []*Pipe
-	sockHeld := map[*Socket][]SnapEnd{}
-	var socks []*Socket
-	lisHeld := map[*Listener][]SnapEnd{}
-	var listeners []*Listener
-	mqHeld := map[*MQueue][]SnapEnd{}
-	addSock := func(s *Socket) {
-		if s == nil {
-			return
-		}
-		if _, ok := sockHeld[s]; !ok {
-			sockHeld[s] = nil
-			socks = append(socks, s)
-		}
+// holders is what the descriptors of the living processes hold, in the
+// order first met (by pid, then descriptor), and which descriptors hold
+// each object.
+type holders struct {
+	pipes     []*Pipe
+	pipeEnds  map[*Pipe]*[2][]SnapEnd // read ends, write ends
+	socks     []*Socket
+	sockHeld  map[*Socket][]SnapEnd
+	listeners []*Listener
+	lisHeld   map[*Listener][]SnapEnd
+	mqHeld    map[*MQueue][]SnapEnd
+}
+
+// addSock notes a socket, held or not.
+func (h *holders) addSock(s *Socket) {
+	if s == nil {
+		return
 	}
+	if _, ok := h.sockHeld[s]; !ok {
+		h.sockHeld[s] = nil
+		h.socks = append(h.socks, s)
+	}
+}
+
+// descriptors collects what the descriptors of the living processes hold.
+func (b *snapper) descriptors(living []*Process) *holders {
+	h := &holders{pipeEnds: map[*Pipe]*[2][]SnapEnd{}, sockHeld: map[*Socket][]SnapEnd{},
+		lisHeld: map[*Listener][]SnapEnd{}, mqHeld: map[*MQueue][]SnapEnd{}}
 	for _, p := range living {
 		fds := make([]int, 0, len(p.fds))
 		for fd := range p.fds {
@@ -812,11 +829,11 @@ func (b *snapper) kernel() {
 			end := SnapEnd{PID: p.PID, FD: fd}
 			switch f.Kind {
 			case FDPipeRead, FDPipeWrite:
-				e, ok := pipeEnds[f.Pipe]
+				e, ok := h.pipeEnds[f.Pipe]
 				if !ok {
 					e = &[2][]SnapEnd{}
-					pipeEnds[f.Pipe] = e
-					pipes = append(pipes, f.Pipe)
+					h.pipeEnds[f.Pipe] = e
+					h.pipes = append(h.pipes, f.Pipe)
 				}
 				i := 0
 				if f.Kind == FDPipeWrite {
@@ -824,54 +841,65 @@ func (b *snapper) kernel() {
 				}
 				e[i] = append(e[i], end)
 			case FDSocket:
-				addSock(f.Sock)
-				sockHeld[f.Sock] = append(sockHeld[f.Sock], end)
+				h.addSock(f.Sock)
+				h.sockHeld[f.Sock] = append(h.sockHeld[f.Sock], end)
 			case FDListener:
-				if _, ok := lisHeld[f.Listener]; !ok {
-					listeners = append(listeners, f.Listener)
+				if _, ok := h.lisHeld[f.Listener]; !ok {
+					h.listeners = append(h.listeners, f.Listener)
 				}
-				lisHeld[f.Listener] = append(lisHeld[f.Listener], end)
+				h.lisHeld[f.Listener] = append(h.lisHeld[f.Listener], end)
 			case FDMQueue:
-				mqHeld[f.MQ] = append(mqHeld[f.MQ], end)
+				h.mqHeld[f.MQ] = append(h.mqHeld[f.MQ], end)
 			}
 		}
 	}
-	capEnds := func(ends []SnapEnd) []SnapEnd {
-		if len(ends) > SnapMaxItems {
-			b.s.Cut = true
-			ends = ends[:SnapMaxItems]
-		}
-		if ends == nil {
-			ends = []SnapEnd{}
-		}
-		return ends
-	}
+	return h
+}
 
-	sort.Slice(pipes, func(i, j int) bool { return pipes[i].ID < pipes[j].ID })
-	n := b.take(len(pipes), SnapMaxObjects)
-	k.Omitted += len(pipes) - n
-	for _, pp := range pipes[:n] {
+// ends bounds a list of descriptors at SnapMaxItems.
+func (b *snapper) ends(ends []SnapEnd) []SnapEnd {
+	if len(ends) > SnapMaxItems {
+		b.s.Cut = true
+		ends = ends[:SnapMaxItems]
+	}
+	if ends == nil {
+		ends = []SnapEnd{}
+	}
+	return ends
+}
+
+// pipes lists the pipes, by id.
+func (b *snapper) pipes(h *holders) {
+	k := &b.s.Kernel
+	sort.Slice(h.pipes, func(i, j int) bool { return h.pipes[i].ID < h.pipes[j].ID })
+	n := b.take(len(h.pipes), SnapMaxObjects)
+	k.Omitted += len(h.pipes) - n
+	for _, pp := range h.pipes[:n] {
 		id := pipeID(pp)
-		e := pipeEnds[pp]
+		e := h.pipeEnds[pp]
 		k.Pipes = append(k.Pipes, SnapPipe{ID: id, Bytes: len(pp.buf), Capacity: pp.capacity,
-			Data: m.lang.Quote(mem.StrValue(string(pp.buf))), Readers: capEnds(e[0]), Writers: capEnds(e[1]),
+			Data: b.m.lang.Quote(mem.StrValue(string(pp.buf))), Readers: b.ends(e[0]), Writers: b.ends(e[1]),
 			ReadWaiters: b.waiters(&pp.notEmpty, id), WriteWaiters: b.waiters(&pp.notFull, id)})
 	}
+}
 
+// queues lists the message queues of every host, by host and name.
+func (b *snapper) queues(h *holders) {
+	k := &b.s.Kernel
 	var queues []*MQueue
-	for _, h := range m.Hosts() {
-		for _, name := range sortedKeys(h.MQueues) {
-			queues = append(queues, h.MQueues[name])
+	for _, host := range b.m.Hosts() {
+		for _, name := range sortedKeys(host.MQueues) {
+			queues = append(queues, host.MQueues[name])
 		}
 	}
-	n = b.take(len(queues), SnapMaxObjects)
+	n := b.take(len(queues), SnapMaxObjects)
 	k.Omitted += len(queues) - n
 	for _, q := range queues[:n] {
 		id := mqID(q)
 		e := SnapQueue{ID: id, Name: q.Name, Host: q.Host, Capacity: q.capacity, Messages: []SnapMessage{},
 			RecvWaiters: b.waiters(&q.notEmpty, id), SendWaiters: b.waiters(&q.notFull, id)}
-		held := mqHeld[q]
-		e.OpenedBy = capEnds(held)
+		held := h.mqHeld[q]
+		e.OpenedBy = b.ends(held)
 		e.OpenedByOmitted = len(held) - len(e.OpenedBy)
 		c := b.take(len(q.msgs), SnapMaxItems)
 		e.MessagesOmitted = len(q.msgs) - c
@@ -880,15 +908,19 @@ func (b *snapper) kernel() {
 		}
 		k.Queues = append(k.Queues, e)
 	}
+}
 
-	// The sync objects of the processes, by process and id; a named
-	// semaphore once, as its host's.
+// syncObjects lists the mutexes, semaphores and condition variables: a
+// process's own by process and id, a named semaphore once, as its
+// host's.
+func (b *snapper) syncObjects(living []*Process) {
+	k := &b.s.Kernel
 	type procSync struct {
-		p  *Process
-		id int
-		o  *SyncObject
+		p *Process
+		o *SyncObject
 	}
-	var syncs []procSync
+	var mus, conds, anon []procSync
+	openers := map[*Sem][]int{}
 	for _, p := range living {
 		ids := make([]int, 0, len(p.syncObjs))
 		for id := range p.syncObjs {
@@ -896,55 +928,53 @@ func (b *snapper) kernel() {
 		}
 		sort.Ints(ids)
 		for _, id := range ids {
-			syncs = append(syncs, procSync{p, id, p.syncObjs[id]})
+			ps := procSync{p, p.syncObjs[id]}
+			switch o := ps.o; {
+			case o.Mutex != nil:
+				mus = append(mus, ps)
+			case o.Cond != nil:
+				conds = append(conds, ps)
+			case o.Sem != nil && o.Sem.Name == "":
+				anon = append(anon, ps)
+			case o.Sem != nil:
+				if len(openers[o.Sem]) < SnapMaxItems {
+					openers[o.Sem] = append(openers[o.Sem], p.PID)
+				}
+			}
 		}
 	}
-	var mus, conds, anon []procSync
-	for _, s := range syncs {
-		switch {
-		case s.o.Mutex != nil:
-			mus = append(mus, s)
-		case s.o.Cond != nil:
-			conds = append(conds, s)
-		case s.o.Sem != nil && s.o.Sem.Name == "":
-			anon = append(anon, s)
-		}
-	}
-	n = b.take(len(mus), SnapMaxObjects)
+	n := b.take(len(mus), SnapMaxObjects)
 	k.Omitted += len(mus) - n
-	for _, s := range mus[:n] {
-		mu := s.o.Mutex
-		id := fmt.Sprintf("p%d:mutex:%d", s.p.PID, mu.ID)
-		b.syncIDs[s.o] = id
+	for _, ps := range mus[:n] {
+		mu := ps.o.Mutex
+		id := fmt.Sprintf("p%d:mutex:%d", ps.p.PID, mu.ID)
+		b.syncIDs[ps.o] = id
 		owner := 0
 		if mu.owner != nil {
 			owner = mu.owner.TID
 		}
-		k.Mutexes = append(k.Mutexes, SnapMutex{ID: id, PID: s.p.PID, Handle: fmt.Sprintf("%s#%d", HandleMutex, mu.ID),
+		k.Mutexes = append(k.Mutexes, SnapMutex{ID: id, PID: ps.p.PID, Handle: fmt.Sprintf("%s#%d", HandleMutex, mu.ID),
 			Owner: owner, LostHolder: mu.lostHolder, Waiters: b.waiters(&mu.waiters, id)})
 	}
 	// Named semaphores first, by host and name; then anonymous ones.
-	var named []*Sem
-	var namedHost []string
-	for _, h := range m.Hosts() {
+	type namedSem struct {
+		host string
+		s    *Sem
+	}
+	var named []namedSem
+	for _, h := range b.m.Hosts() {
 		for _, name := range sortedKeys(h.Sems) {
-			named = append(named, h.Sems[name])
-			namedHost = append(namedHost, h.Name)
+			named = append(named, namedSem{h.Name, h.Sems[name]})
 		}
 	}
 	n = b.take(len(named), SnapMaxObjects)
 	k.Omitted += len(named) - n
-	for i, s := range named[:n] {
-		id := "sem:" + namedHost[i] + ":" + s.Name
+	for _, ns := range named[:n] {
+		s := ns.s
+		id := "sem:" + ns.host + ":" + s.Name
 		b.syncIDs[s] = id
-		var openers []int
-		for _, ps := range syncs {
-			if ps.o.Sem == s && ps.p.Host == namedHost[i] && len(openers) < SnapMaxItems {
-				openers = append(openers, ps.p.PID)
-			}
-		}
-		k.Semaphores = append(k.Semaphores, SnapSem{ID: id, Name: s.Name, Host: namedHost[i], Handle: fmt.Sprintf("%s#%d", HandleSem, s.ID),
-			Count: s.count, Waiters: b.waiters(&s.waiters, id), OpenedBy: openers})
+		k.Semaphores = append(k.Semaphores, SnapSem{ID: id, Name: s.Name, Host: ns.host, Handle: fmt.Sprintf("%s#%d", HandleSem, s.ID),
+			Count: s.count, Waiters: b.waiters(&s.waiters, id), OpenedBy: openers[s]})
 	}
 	n = b.take(len(anon), SnapMaxObjects)
 	k.Omitted += len(anon) - n
@@ -957,41 +987,47 @@ func (b *snapper) kernel() {
 	}
 	n = b.take(len(conds), SnapMaxObjects)
 	k.Omitted += len(conds) - n
-	for _, s := range conds[:n] {
-		c := s.o.Cond
-		id := fmt.Sprintf("p%d:cond:%d", s.p.PID, c.ID)
-		b.syncIDs[s.o] = id
-		k.Conds = append(k.Conds, SnapCond{ID: id, PID: s.p.PID, Handle: fmt.Sprintf("%s#%d", HandleCond, c.ID), Waiters: b.waiters(&c.waiters, id)})
+	for _, ps := range conds[:n] {
+		c := ps.o.Cond
+		id := fmt.Sprintf("p%d:cond:%d", ps.p.PID, c.ID)
+		b.syncIDs[ps.o] = id
+		k.Conds = append(k.Conds, SnapCond{ID: id, PID: ps.p.PID, Handle: fmt.Sprintf("%s#%d", HandleCond, c.ID), Waiters: b.waiters(&c.waiters, id)})
 	}
+}
 
-	// Sockets: those held, those waiting on a listener to be accepted,
-	// and the other end of each.
-	sort.Slice(listeners, func(i, j int) bool {
-		if listeners[i].Host != listeners[j].Host {
-			return listeners[i].Host < listeners[j].Host
+// sockets lists the sockets (those held, those waiting on a listener to
+// be accepted, and the other end of each), by id, then the listeners, by
+// host and port.
+func (b *snapper) sockets(h *holders) {
+	k := &b.s.Kernel
+	clock := b.m.clock
+	sort.Slice(h.listeners, func(i, j int) bool {
+		if h.listeners[i].Host != h.listeners[j].Host {
+			return h.listeners[i].Host < h.listeners[j].Host
 		}
-		return listeners[i].port < listeners[j].port
+		return h.listeners[i].port < h.listeners[j].port
 	})
-	for _, l := range listeners {
+	for _, l := range h.listeners {
 		for _, s := range l.queue {
-			addSock(s)
+			h.addSock(s)
 		}
 	}
-	for i := 0; i < len(socks); i++ {
-		addSock(socks[i].peer)
+	for i := 0; i < len(h.socks); i++ {
+		h.addSock(h.socks[i].peer)
 	}
+	socks := h.socks
 	sort.Slice(socks, func(i, j int) bool { return socks[i].ID < socks[j].ID })
-	n = b.take(len(socks), SnapMaxObjects)
+	n := b.take(len(socks), SnapMaxObjects)
 	k.Omitted += len(socks) - n
 	for _, s := range socks[:n] {
 		id := socketID(s)
-		e := SnapSocket{ID: id, Host: s.Host, Port: s.port, Closed: s.closed, HeldBy: capEnds(sockHeld[s]),
-			EOF: len(s.in) == 0 && s.eofAt >= 0 && s.eofAt <= m.clock, Waiters: b.waiters(&s.readers, id)}
+		e := SnapSocket{ID: id, Host: s.Host, Port: s.port, Closed: s.closed, HeldBy: b.ends(h.sockHeld[s]),
+			EOF: len(s.in) == 0 && s.eofAt >= 0 && s.eofAt <= clock, Waiters: b.waiters(&s.readers, id)}
 		if s.peer != nil {
 			e.Peer, e.PeerHost = socketID(s.peer), s.peer.Host
 		}
 		for _, seg := range s.in {
-			if seg.at <= m.clock {
+			if seg.at <= clock {
 				e.Bytes += len(seg.data)
 			} else {
 				e.InFlight += len(seg.data)
@@ -999,11 +1035,11 @@ func (b *snapper) kernel() {
 		}
 		k.Sockets = append(k.Sockets, e)
 	}
-	n = b.take(len(listeners), SnapMaxObjects)
-	k.Omitted += len(listeners) - n
-	for _, l := range listeners[:n] {
+	n = b.take(len(h.listeners), SnapMaxObjects)
+	k.Omitted += len(h.listeners) - n
+	for _, l := range h.listeners[:n] {
 		id := listenerID(l)
-		e := SnapListener{ID: id, Host: l.Host, Port: l.port, Pending: []string{}, Waiters: b.waiters(&l.pending, id), HeldBy: capEnds(lisHeld[l])}
+		e := SnapListener{ID: id, Host: l.Host, Port: l.port, Pending: []string{}, Waiters: b.waiters(&l.pending, id), HeldBy: b.ends(h.lisHeld[l])}
 		for _, s := range l.queue {
 			if len(e.Pending) == SnapMaxItems {
 				b.s.Cut = true
@@ -1013,34 +1049,38 @@ func (b *snapper) kernel() {
 		}
 		k.Listeners = append(k.Listeners, e)
 	}
+}
 
-	// Shared memory and files, with the processes that map them shared.
+// shared lists the shared memory segments and the files of every host,
+// by host and name, with the processes that map them shared.
+func (b *snapper) shared(living []*Process) {
+	k := &b.s.Kernel
 	mappedBy := map[*mem.Shared][]int{}
 	for _, p := range living {
+		if p.State != ProcRunning {
+			continue
+		}
 		for _, s := range p.Space.Segments() {
-			if s.Shared != nil && p.State == ProcRunning {
-				if pids := mappedBy[s.Shared]; len(pids) < SnapMaxItems && !slices.Contains(pids, p.PID) {
-					mappedBy[s.Shared] = append(pids, p.PID)
-				}
+			if pids := mappedBy[s.Shared]; s.Shared != nil && len(pids) < SnapMaxItems && !slices.Contains(pids, p.PID) {
+				mappedBy[s.Shared] = append(pids, p.PID)
 			}
 		}
 	}
-	sharedList := func(kind string, h *Host, objs map[string]*SharedObject) []SnapShared {
+	list := func(kind string, h *Host, objs map[string]*SharedObject) []SnapShared {
 		var out []SnapShared
 		names := sortedKeys(objs)
 		n := b.take(len(names), SnapMaxObjects)
 		k.Omitted += len(names) - n
 		for _, name := range names[:n] {
 			o := objs[name]
-			e := SnapShared{ID: kind + ":" + h.Name + ":" + name, Host: h.Name, Name: name, Size: o.Size, Mappings: o.maps,
-				MappedBy: append([]int{}, mappedBy[o.Shared]...)}
-			out = append(out, e)
+			out = append(out, SnapShared{ID: kind + ":" + h.Name + ":" + name, Host: h.Name, Name: name, Size: o.Size,
+				Mappings: o.maps, MappedBy: append([]int{}, mappedBy[o.Shared]...)})
 		}
 		return out
 	}
-	for _, h := range m.Hosts() {
-		k.Shm = append(k.Shm, sharedList("shm", h, h.Shm)...)
-		k.Files = append(k.Files, sharedList("file", h, h.Files)...)
+	for _, h := range b.m.Hosts() {
+		k.Shm = append(k.Shm, list("shm", h, h.Shm)...)
+		k.Files = append(k.Files, list("file", h, h.Files)...)
 	}
 }
 
