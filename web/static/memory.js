@@ -1,0 +1,1205 @@
+// memory.js draws the machine at one moment, from a snapshot (the JSON of
+// `proc run --json --snapshot-at=N`, documented in docs/snapshot.md):
+//
+//   ProcMemory.draw(container, snapshot, opts)  the memory: one column per
+//       process, its segments in address order with their words, and SVG
+//       arrows from every pointer to what it points into.
+//   ProcKernel.draw(container, snapshot, opts)  the threads and the kernel's
+//       objects: pipes, queues, mutexes, semaphores, condition variables,
+//       sockets, shared memory, files, zombies.
+//
+// Everything is HTML text (selectable, searchable, read by screen readers);
+// only the arrows are SVG. Colours come from CSS variables in memory.css so
+// that body.dark and body.large restyle without a redraw.
+//
+// opts (all optional):
+//   colors    {tid: css colour}   each thread's colour, chosen by the page
+//   previous  snapshot            the one drawn before: changed values flash
+//   order     "high" | "low"      which addresses are drawn at the top
+//                                 (default "high": the stack on top, growing
+//                                 down towards the heap, as textbooks draw it)
+(function (global) {
+  'use strict';
+
+  const SVGNS = 'http://www.w3.org/2000/svg';
+
+  // What one draw shows at most, so that a huge array or heap cannot make
+  // the page unresponsive. What is left out is counted ("... and K more").
+  const LIMITS = {
+    fields: 16,     // words of one heap block
+    heapItems: 240, // blocks and free chunks of one heap
+    globals: 120,   // globals of one data or bss segment
+    frames: 48,     // frames of one stack
+    slots: 24,      // slots of one frame
+    words: 32,      // words of a shared mapping
+    text: 160,      // characters of one value
+    queue: 48,      // cells of a pipe's or socket's buffer
+    messages: 24,   // messages of one queue
+  };
+
+  // A palette for what the page must colour but the app does not choose:
+  // threads without opts.colors, and shared objects (one colour per object,
+  // the same in every process that maps it).
+  const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e',
+    '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
+  const SHARED_PALETTE = ['#c2255c', '#7048e8', '#0c8599', '#d9480f', '#2f9e44', '#1971c2', '#ae3ec9', '#e67700'];
+
+  let drawCount = 0; // makes the SVG marker ids of each drawing unique
+
+  // ---- small helpers -------------------------------------------------
+
+  function h(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function svg(tag, attrs) {
+    const e = document.createElementNS(SVGNS, tag);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    return e;
+  }
+
+  // num reads an address: "0x401000" (as the snapshot writes them) or a
+  // number. Addresses stay below 2^53, so a Number holds them exactly.
+  function num(a) {
+    if (typeof a === 'number') return a;
+    if (typeof a !== 'string' || a === '') return NaN;
+    return parseInt(a, 16);
+  }
+
+  function hex(n) {
+    return '0x' + n.toString(16);
+  }
+
+  // canon writes an address the one way ids and data-addr use.
+  function canon(a) {
+    const n = num(a);
+    return Number.isFinite(n) ? hex(n) : String(a || '');
+  }
+
+  // normId makes "p1:var:0x00401000" and "p1:var:0x401000" the same key.
+  function normId(id) {
+    return String(id).replace(/0x[0-9a-fA-F]+$/, (m) => hex(parseInt(m, 16)));
+  }
+
+  function sizeText(n) {
+    if (!Number.isFinite(n)) return '';
+    if (n < 10240) return n + (n === 1 ? ' byte' : ' bytes');
+    const units = ['KB', 'MB', 'GB', 'TB', 'PB'];
+    let v = n / 1024;
+    let u = 0;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return (v >= 100 ? Math.round(v) : Math.round(v * 10) / 10) + ' ' + units[u];
+  }
+
+  function hashColor(key) {
+    let x = 0;
+    const s = String(key);
+    for (let i = 0; i < s.length; i++) x = (x * 31 + s.charCodeAt(i)) >>> 0;
+    return SHARED_PALETTE[x % SHARED_PALETTE.length];
+  }
+
+  function threadColor(opts, tid) {
+    const c = opts && opts.colors && (opts.colors[tid] || opts.colors[String(tid)]);
+    return c || PALETTE[(Number(tid) - 1 + PALETTE.length) % PALETTE.length] || PALETTE[0];
+  }
+
+  function clip(s, n) {
+    s = String(s);
+    if (s.length <= n) return s;
+    return s.slice(0, n) + '\u2026';
+  }
+
+  function list(a) {
+    return Array.isArray(a) ? a : [];
+  }
+
+  function plural(n, one, many) {
+    return n + ' ' + (n === 1 ? one : many);
+  }
+
+  function srOnly(text) {
+    return h('span', 'pm-sr', text);
+  }
+
+  // sharedLabel names a shared object for people: "shm buffer",
+  // "file local:counter.dat".
+  function sharedLabel(id) {
+    const s = String(id || '');
+    if (s.startsWith('shm:')) return 'shm ' + s.slice(4);
+    if (s.startsWith('file:')) return 'file ' + s.slice(5);
+    return s;
+  }
+
+  // ---- values ----------------------------------------------------------
+
+  // valueEl draws one value into its row. The text the snapshot gives (as
+  // show stack prints it) is the whole text of .pm-val, so a test can
+  // compare it with the CLI's views; a dangling pointer's mark is a
+  // sibling after it.
+  function valueEl(row, v, ctx, pid) {
+    const s = h('span', 'pm-val');
+    row.appendChild(s);
+    if (v === null || v === undefined) return s;
+    if (typeof v !== 'object') {
+      s.textContent = clip(v, LIMITS.text);
+      return s;
+    }
+    const text = v.v !== undefined && v.v !== null ? String(v.v) : '';
+    s.textContent = clip(text, LIMITS.text);
+    if (text.length > LIMITS.text) s.title = text.length + ' characters; the first ' + LIMITS.text + ' are shown';
+    if (v.k) s.dataset.k = v.k;
+    if (v.k === 'ptr' || v.ptr) {
+      s.classList.add('pm-ptr');
+      if (v.ptr) s.dataset.ptr = canon(v.ptr);
+      if (v.dangling) {
+        s.classList.add('pm-dangling');
+        s.dataset.dangling = 'true';
+        s.title = 'dangling pointer: ' + (v.ptr || text) + ' is not live memory of process ' + pid +
+          ' (unmapped here, a freed block, or a popped stack slot). In this process it points at nothing.';
+        const mark = h('span', 'pm-broken', '\u219b');
+        mark.setAttribute('aria-hidden', 'true');
+        mark.title = s.title;
+        row.appendChild(mark);
+        row.appendChild(srOnly('dangling pointer'));
+        ctx.dangling++;
+      } else if (v.to) {
+        s.dataset.to = v.to;
+        ctx.sources.push({ el: s, to: v.to, pid: pid });
+        s.title = (v.ptr || text) + ' points into ' + describeTarget(v.to);
+      }
+    }
+    return s;
+  }
+
+  function describeTarget(id) {
+    const m = /^p(\d+):(block|var):(.*)$/.exec(String(id));
+    if (m) return (m[2] === 'block' ? 'the heap block at ' : 'the variable at ') + m[3] + ' of process ' + m[1];
+    return sharedLabel(id);
+  }
+
+  // ---- the memory ------------------------------------------------------
+
+  // rowEl draws one word with a name: a global, a block's field, a frame's
+  // slot, a shared mapping's word. data-addr carries the word's address.
+  function rowEl(cls, addr, name, value, ctx, pid, key) {
+    const r = h('div', 'pm-row ' + cls);
+    const a = canon(addr);
+    r.dataset.addr = a;
+    if (name !== undefined && name !== null) r.dataset.name = String(name);
+    r.appendChild(h('span', 'pm-addr', a));
+    r.appendChild(h('span', 'pm-name', name));
+    valueEl(r, value, ctx, pid);
+    ctx.register('p' + pid + ':var:' + a, r, pid);
+    if (key) ctx.register(key, r, pid);
+    ctx.rows.push({ el: r, pid: pid, addr: a, name: String(name), text: valueText(value) });
+    return r;
+  }
+
+  function valueText(v) {
+    if (v === null || v === undefined) return '';
+    if (typeof v !== 'object') return String(v);
+    return v.v === undefined || v.v === null ? '' : String(v.v);
+  }
+
+  function moreEl(n, what, start, end, ctx, pid) {
+    const m = h('div', 'pm-more', '\u2026 and ' + n + ' more ' + what);
+    if (start !== undefined) {
+      m.dataset.start = canon(start);
+      m.dataset.end = canon(end);
+      ctx.ranges.push({ pid: pid, start: num(start), end: num(end), el: m });
+    }
+    return m;
+  }
+
+  function segTitle(seg, proc, snap) {
+    switch (seg.kind) {
+      case 'text': return 'text (code)';
+      case 'data': return 'data (initialized globals)';
+      case 'bss': return 'bss (zeroed globals)';
+      case 'heap': return 'heap';
+      case 'guard': return 'guard page';
+      case 'stack': {
+        const t = stackThread(seg, proc, snap);
+        if (t) return 'stack of thread ' + t.tid + (t.name ? ' (' + t.name + ')' : '');
+        return 'stack' + (seg.tid ? ' of thread ' + seg.tid : '') + ' (no thread runs on it)';
+      }
+      case 'shm': return 'shared memory ' + (seg.name || sharedLabel(seg.shared));
+      case 'file': return 'mapped file ' + (seg.name || sharedLabel(seg.shared));
+    }
+    return seg.name || seg.kind || 'segment';
+  }
+
+  // stackThread finds the live thread that runs on a stack segment, by its
+  // owner tid or, failing that, by where the thread's stack lies.
+  function stackThread(seg, proc, snap) {
+    const ths = list(snap.threads).filter((t) => t.pid === proc.pid && t.state !== 'done');
+    const s = num(seg.start);
+    const e = num(seg.end);
+    for (const t of ths) {
+      if (t.stack && num(t.stack.start) >= s && num(t.stack.start) < e) return t;
+    }
+    if (seg.tid) {
+      for (const t of ths) if (t.tid === seg.tid && !t.stack) return t;
+    }
+    return null;
+  }
+
+  function drawSegment(seg, proc, snap, ctx, opts) {
+    const pid = proc.pid;
+    const kind = seg.kind || 'other';
+    const box = h('section', 'pm-seg pm-seg-' + kind);
+    box.dataset.kind = kind;
+    box.dataset.start = canon(seg.start);
+    box.dataset.end = canon(seg.end);
+    if (seg.perm) box.dataset.perm = seg.perm;
+    if (seg.name) box.dataset.name = seg.name;
+    if (seg.tid) box.dataset.tid = String(seg.tid);
+    ctx.ranges.push({ pid: pid, start: num(seg.start), end: num(seg.end), el: box, seg: true });
+
+    const head = h('div', 'pm-seg-head');
+    head.appendChild(h('span', 'pm-seg-name', segTitle(seg, proc, snap)));
+    const range = h('span', 'pm-range', canon(seg.start) + '\u2013' + canon(seg.end));
+    head.appendChild(range);
+    if (seg.perm) head.appendChild(h('span', 'pm-perm', seg.perm));
+    box.appendChild(head);
+    if (seg.note) box.appendChild(h('div', 'pm-note', seg.note));
+
+    if (kind === 'stack') {
+      const t = stackThread(seg, proc, snap);
+      const color = threadColor(opts, t ? t.tid : seg.tid);
+      box.style.setProperty('--pm-thread', color);
+      if (t) box.dataset.thread = String(t.tid);
+    }
+    if (seg.shared) {
+      box.dataset.shared = seg.shared;
+      box.classList.add('pm-shared');
+      box.style.setProperty('--pm-obj', hashColor(seg.shared));
+      const badge = h('div', 'pm-shared-badge');
+      badge.appendChild(h('span', 'pm-shared-label', sharedLabel(seg.shared)));
+      const others = [];
+      for (const q of list(snap.processes)) {
+        if (q.pid === pid) continue;
+        for (const s2 of list(q.segments)) {
+          if (s2.shared === seg.shared) others.push('process ' + q.pid + ' at ' + canon(s2.start));
+        }
+      }
+      badge.appendChild(h('span', 'pm-shared-also', others.length ?
+        'the same object is mapped by ' + others.join(', ') :
+        'mapped by this process only'));
+      box.appendChild(badge);
+      ctx.shared.push({ id: seg.shared, pid: pid, el: head });
+    }
+    const cow = list(seg.cow_pages).map(canon);
+    if (cow.length) {
+      box.classList.add('pm-has-cow');
+      const c = h('div', 'pm-cow-note');
+      c.appendChild(h('span', 'pm-cow-tag', 'copy-on-write'));
+      c.appendChild(document.createTextNode(' ' + plural(cow.length, 'page', 'pages') +
+        ' still shared with another process, read-only, until the first write copies ' +
+        (cow.length === 1 ? 'it' : 'each') + ': ' + clip(cow.join(' '), 200)));
+      box.appendChild(c);
+      for (const p of cow) ctx.cowPages.add(pid + '|' + num(p));
+    }
+
+    const body = h('div', 'pm-seg-body');
+    box.appendChild(body);
+    switch (kind) {
+      case 'data':
+      case 'bss':
+        drawGlobals(body, seg, proc, ctx);
+        break;
+      case 'heap':
+        drawHeap(body, proc, ctx);
+        break;
+      case 'stack':
+        drawStack(body, seg, proc, snap, ctx, opts);
+        break;
+      case 'shm':
+      case 'file':
+        drawWords(body, seg, proc, ctx);
+        break;
+    }
+    if (!body.firstChild) box.removeChild(body);
+    return box;
+  }
+
+  function inSeg(addr, seg) {
+    const a = num(addr);
+    return a >= num(seg.start) && a < num(seg.end);
+  }
+
+  function drawGlobals(body, seg, proc, ctx) {
+    const gs = list(proc.globals).filter((g) => (g.seg ? g.seg === seg.kind : inSeg(g.addr, seg)));
+    sortByAddr(gs, (g) => g.addr, ctx.order);
+    const shown = gs.slice(0, LIMITS.globals);
+    for (const g of shown) body.appendChild(rowEl('pm-global', g.addr, g.name, g.value, ctx, proc.pid, g.id));
+    if (gs.length > shown.length) {
+      const rest = gs.slice(shown.length);
+      body.appendChild(moreEl(rest.length, 'globals', rest[0].addr, seg.end, ctx, proc.pid));
+    }
+  }
+
+  function sortByAddr(a, key, order) {
+    const sign = order === 'low' ? 1 : -1;
+    a.sort((x, y) => sign * (num(key(x)) - num(key(y))));
+  }
+
+  function drawHeap(body, proc, ctx) {
+    const heap = proc.heap;
+    if (!heap) return;
+    const pid = proc.pid;
+    const sum = h('div', 'pm-heap-sum');
+    const parts = [];
+    if (heap.in_use !== undefined) parts.push(heap.in_use + ' of ' + heap.size + ' bytes in use');
+    if (heap.policy) parts.push('policy ' + heap.policy);
+    sum.textContent = parts.join(', ');
+    if (parts.length) body.appendChild(sum);
+
+    const items = [];
+    for (const b of list(heap.blocks)) items.push({ at: num(b.start !== undefined ? b.start : b.addr), block: b });
+    for (const f of list(heap.free)) items.push({ at: num(f.start), free: f });
+    const sign = ctx.order === 'low' ? 1 : -1;
+    items.sort((x, y) => sign * (x.at - y.at));
+    // A cap keeps the blocks around the middle of the list out; the ones at
+    // both ends of the heap are usually the ones a lesson talks about, but
+    // the newest blocks are at the high end, so we keep address order and
+    // cut the tail.
+    const shown = items.slice(0, LIMITS.heapItems);
+    for (const it of shown) {
+      body.appendChild(it.block ? drawBlock(it.block, proc, ctx) : drawFree(it.free));
+    }
+    if (items.length > shown.length) {
+      const rest = items.slice(shown.length);
+      const lo = Math.min(...rest.map((r) => r.at));
+      let hi = lo;
+      for (const r of rest) {
+        const end = r.block ? num(r.block.end) : r.at + Number(r.free.size || 0);
+        if (end > hi) hi = end;
+      }
+      const nb = rest.filter((r) => r.block).length;
+      body.appendChild(moreEl(rest.length, '(' + plural(nb, 'block', 'blocks') + ', ' +
+        plural(rest.length - nb, 'free chunk', 'free chunks') + ')', hex(lo), hex(hi), ctx, pid));
+    }
+  }
+
+  function leakOf(b) {
+    // The snapshot marks a block lost at the end of the run; accept a
+    // string ("definitely lost", "still reachable") or a bare true.
+    const l = b.leak !== undefined ? b.leak : b.leaked;
+    if (!l) return '';
+    return typeof l === 'string' ? l : 'leaked';
+  }
+
+  function drawBlock(b, proc, ctx) {
+    const pid = proc.pid;
+    const box = h('div', 'pm-block');
+    const addr = canon(b.addr);
+    box.dataset.addr = addr;
+    if (b.start !== undefined) box.dataset.start = canon(b.start);
+    if (b.end !== undefined) box.dataset.end = canon(b.end);
+    if (b.size !== undefined) box.dataset.size = String(b.size);
+    const id = b.id || 'p' + pid + ':block:' + addr;
+    box.dataset.id = id;
+    const leak = leakOf(b);
+    if (leak) {
+      box.classList.add('pm-leak');
+      box.dataset.leak = leak;
+    }
+    const head = h('div', 'pm-block-head');
+    head.appendChild(h('span', 'pm-addr', addr));
+    head.appendChild(h('span', 'pm-block-size', plural(Number(b.size), 'byte', 'bytes')));
+    if (b.site) head.appendChild(h('span', 'pm-site', 'allocated at ' + b.site));
+    if (leak) head.appendChild(h('span', 'pm-leak-tag', leak));
+    box.appendChild(head);
+    ctx.register(id, head, pid);
+    ctx.register('p' + pid + ':block:' + addr, head, pid);
+    ctx.blocks.push({ pid: pid, addr: addr, el: box });
+    const lo = num(b.start !== undefined ? b.start : b.addr);
+    const hi = num(b.end !== undefined ? b.end : b.addr);
+    ctx.ranges.push({ pid: pid, start: lo, end: hi, el: head });
+
+    const fields = list(b.fields);
+    const shown = fields.slice(0, LIMITS.fields);
+    for (const f of shown) box.appendChild(rowEl('pm-field', f.addr, f.name, f.value, ctx, pid, f.id));
+    if (fields.length > shown.length) {
+      const rest = fields.slice(shown.length);
+      box.appendChild(moreEl(rest.length, 'words', rest[0].addr, b.end, ctx, pid));
+    }
+    return box;
+  }
+
+  function drawFree(f) {
+    const box = h('div', 'pm-free');
+    box.dataset.start = canon(f.start);
+    box.dataset.size = String(f.size);
+    box.appendChild(h('span', 'pm-addr', canon(f.start)));
+    box.appendChild(h('span', 'pm-free-text', 'free, ' + plural(Number(f.size), 'byte', 'bytes')));
+    return box;
+  }
+
+  function drawStack(body, seg, proc, snap, ctx, opts) {
+    const pid = proc.pid;
+    const t = stackThread(seg, proc, snap);
+    if (!t) {
+      body.appendChild(h('div', 'pm-orphan-stack', 'no thread runs on this stack; its words are a copy'));
+      return;
+    }
+    const frames = list(t.frames);
+    const color = threadColor(opts, t.tid);
+    // The frames arrive innermost first, as show stack lists them. The
+    // innermost frame has the lowest addresses.
+    const idx = frames.map((f, i) => i);
+    const shownIdx = idx.slice(0, LIMITS.frames);
+    const hidden = frames.length - shownIdx.length;
+    const drawn = [];
+    for (const i of shownIdx) drawn.push(drawFrame(frames[i], i, frames[i + 1], t, pid, ctx, color));
+    let hiddenEl = null;
+    if (hidden > 0) {
+      const outer = frames[frames.length - 1];
+      hiddenEl = moreEl(hidden, 'outer frames', frames[shownIdx.length].fp, seg.end, ctx, pid);
+      hiddenEl.classList.add('pm-frames-more');
+      if (outer) hiddenEl.title = 'the outermost is ' + outer.func;
+    }
+    const sp = t.stack && t.stack.sp;
+    const free = h('div', 'pm-stack-free');
+    if (sp !== undefined) {
+      free.dataset.sp = canon(sp);
+      const unused = num(sp) - num(seg.start);
+      free.appendChild(h('span', 'pm-addr', 'sp ' + canon(sp)));
+      free.appendChild(h('span', 'pm-free-text', 'below sp: ' + sizeText(unused) + ' unused, the stack grows down into it'));
+    }
+    // High addresses on top: outermost frame first, the unused space last.
+    if (ctx.order === 'low') {
+      if (sp !== undefined) body.appendChild(free);
+      for (const d of drawn) body.appendChild(d);
+      if (hiddenEl) body.appendChild(hiddenEl);
+    } else {
+      if (hiddenEl) body.appendChild(hiddenEl);
+      for (let i = drawn.length - 1; i >= 0; i--) body.appendChild(drawn[i]);
+      if (sp !== undefined) body.appendChild(free);
+    }
+  }
+
+  function drawFrame(f, depth, caller, t, pid, ctx, color) {
+    const box = h('div', 'pm-frame');
+    box.style.setProperty('--pm-thread', color);
+    box.dataset.func = f.func || '';
+    box.dataset.fp = canon(f.fp);
+    box.dataset.tid = String(t.tid);
+    box.dataset.depth = String(depth);
+    if (f.line !== undefined) box.dataset.line = String(f.line);
+    const head = h('div', 'pm-frame-head');
+    head.appendChild(h('span', 'pm-depth', '#' + depth));
+    head.appendChild(h('span', 'pm-func', (f.func || '?') + '()'));
+    if (f.line) head.appendChild(h('span', 'pm-line', 'line ' + f.line));
+    head.appendChild(h('span', 'pm-fp', 'frame ' + canon(f.fp)));
+    box.appendChild(head);
+
+    const fp = num(f.fp);
+    const rows = [];
+    const retText = f.ret_note || (f.ret !== undefined ? canon(f.ret) : '');
+    const ret = rowEl('pm-slot pm-ret', hex(fp + 8), 'return address', { k: 'ret', v: retText }, ctx, pid);
+    rows.push({ at: fp + 8, el: ret });
+    // The saved frame pointer is the caller's frame, or 0 in a thread's
+    // first frame, as show stack prints it.
+    let saved = f.saved_fp !== undefined ? canon(f.saved_fp) : caller ? canon(caller.fp) : '0x0';
+    const sv = rowEl('pm-slot pm-savedfp', hex(fp), 'saved fp', { k: 'fp', v: saved }, ctx, pid);
+    rows.push({ at: fp, el: sv });
+    const slots = list(f.slots);
+    const shown = slots.slice(0, LIMITS.slots);
+    for (const s of shown) {
+      rows.push({ at: num(s.addr), el: rowEl('pm-slot', s.addr, s.name, s.value, ctx, pid, s.id) });
+    }
+    const sign = ctx.order === 'low' ? 1 : -1;
+    rows.sort((x, y) => sign * (x.at - y.at));
+    for (const r of rows) box.appendChild(r.el);
+    if (slots.length > shown.length) {
+      const rest = slots.slice(shown.length);
+      const addrs = rest.map((s) => num(s.addr));
+      box.appendChild(moreEl(rest.length, 'slots', hex(Math.min(...addrs)), hex(Math.max(...addrs) + 8), ctx, pid));
+    }
+    ctx.frames.push({ pid: pid, tid: t.tid, el: box });
+    return box;
+  }
+
+  // drawWords draws a shared or file mapping's words, when the snapshot
+  // gives them (seg.words); each is also a target by the shared object's
+  // offset id ("shm:buffer:8").
+  function drawWords(body, seg, proc, ctx) {
+    const words = list(seg.words);
+    const shown = words.slice(0, LIMITS.words);
+    const base = num(seg.start);
+    for (const w of shown) {
+      let addr = w.addr;
+      if (addr === undefined && w.offset !== undefined) addr = hex(base + Number(w.offset));
+      const off = w.offset !== undefined ? Number(w.offset) : num(addr) - base;
+      const name = w.name !== undefined ? w.name : '[' + off + ']';
+      const key = w.id || (seg.shared ? seg.shared + ':' + off : undefined);
+      body.appendChild(rowEl('pm-word', addr, name, w.value, ctx, proc.pid, key));
+    }
+    if (words.length > shown.length) {
+      const rest = words.slice(shown.length);
+      body.appendChild(moreEl(rest.length, 'words', rest[0].addr || seg.start, seg.end, ctx, proc.pid));
+    }
+  }
+
+  function gapEl(lo, hi) {
+    const g = h('div', 'pm-gap');
+    g.dataset.start = hex(lo);
+    g.dataset.end = hex(hi);
+    g.appendChild(h('span', 'pm-gap-dots', '\u22ee'));
+    g.appendChild(document.createTextNode(' unmapped: ' + sizeText(hi - lo) + ' (' + hex(lo) + '\u2013' + hex(hi) + ')'));
+    return g;
+  }
+
+  function drawProcess(proc, snap, ctx, opts) {
+    const col = h('div', 'pm-proc');
+    col.dataset.pid = String(proc.pid);
+    if (proc.host) col.dataset.host = proc.host;
+    const head = h('div', 'pm-proc-head');
+    head.appendChild(h('span', 'pm-proc-title', 'process ' + proc.pid));
+    if (proc.name) head.appendChild(h('span', 'pm-proc-name', proc.name));
+    const meta = [];
+    if (proc.host) meta.push('host ' + proc.host);
+    if (proc.ppid !== undefined) meta.push('parent ' + proc.ppid);
+    if (proc.state) meta.push(proc.state);
+    head.appendChild(h('span', 'pm-proc-meta', meta.join(' \u00b7 ')));
+    col.appendChild(head);
+    const segs = list(proc.segments).slice();
+    if (proc.zombie || (!segs.length && proc.state === 'zombie')) {
+      col.classList.add('pm-zombie');
+      col.appendChild(h('div', 'pm-zombie-note', 'zombie' + (proc.exit !== null && proc.exit !== undefined ? ', exit status ' + proc.exit : '') +
+        ': its memory is already freed; only its exit status is left, until its parent waits for it'));
+      return col;
+    }
+    const content = h('div', 'pm-proc-body');
+    col.appendChild(content);
+    const order = ctx.order;
+    content.appendChild(h('div', 'pm-axis', order === 'low' ? 'low addresses \u2193 high' : 'high addresses \u2191 on top'));
+    sortByAddr(segs, (s) => s.start, order);
+    let prev = null;
+    for (const s of segs) {
+      if (prev) {
+        const a = order === 'low' ? num(prev.end) : num(s.end);
+        const b = order === 'low' ? num(s.start) : num(prev.start);
+        if (b > a) content.appendChild(gapEl(a, b));
+      }
+      content.appendChild(drawSegment(s, proc, snap, ctx, opts));
+      prev = s;
+    }
+    return col;
+  }
+
+  // newContext collects, while the DOM is built, what the arrows and the
+  // highlights need afterwards.
+  function newContext(order) {
+    const targets = new Map();
+    return {
+      order: order,
+      targets: targets,
+      sources: [],
+      dangling: 0,
+      ranges: [],
+      rows: [],
+      blocks: [],
+      frames: [],
+      shared: [],
+      cowPages: new Set(),
+      register(id, el, pid) {
+        const k = normId(id);
+        let a = targets.get(k);
+        if (!a) targets.set(k, (a = []));
+        a.push({ el: el, pid: pid });
+      },
+    };
+  }
+
+  // resolve finds the element a pointer of process pid points into. A
+  // pointer only ever leads into its own process: a target drawn in
+  // another column (a shared object's other copy) is never chosen.
+  function resolve(ctx, to, pid) {
+    const c = ctx.targets.get(normId(to));
+    if (c) {
+      for (const t of c) if (t.pid === pid) return t.el;
+    }
+    // Not drawn (cut by a limit): the smallest drawn range holding it.
+    const m = /0x[0-9a-fA-F]+$/.exec(String(to));
+    if (!m) return null;
+    const a = parseInt(m[0], 16);
+    let best = null;
+    for (const r of ctx.ranges) {
+      if (r.pid !== pid || a < r.start || a >= r.end) continue;
+      if (!best || r.end - r.start < best.end - best.start) best = r;
+    }
+    return best ? best.el : null;
+  }
+
+  // markSame marks words whose address is also drawn in another process:
+  // every row learns it on hover, and when the values differ the row says
+  // so at once ("the same address holds different values").
+  function markSame(ctx) {
+    const byAddr = new Map();
+    for (const r of ctx.rows) {
+      let a = byAddr.get(r.addr);
+      if (!a) byAddr.set(r.addr, (a = []));
+      a.push(r);
+    }
+    for (const b of ctx.blocks) {
+      let a = byAddr.get(b.addr);
+      if (!a) byAddr.set(b.addr, (a = []));
+      a.push({ el: b.el, pid: b.pid, addr: b.addr, block: true });
+    }
+    for (const [, rs] of byAddr) {
+      const pids = new Set(rs.map((r) => r.pid));
+      if (pids.size < 2) continue;
+      for (const r of rs) {
+        r.el.classList.add('pm-multi');
+        if (r.block) continue;
+        const others = rs.filter((o) => o.pid !== r.pid && !o.block);
+        const diff = others.filter((o) => o.text !== r.text);
+        if (!diff.length) continue;
+        r.el.classList.add('pm-differ');
+        const badge = h('span', 'pm-differ-tag', '\u2260 ' + diff.map((o) => 'pid ' + o.pid + ': ' + clip(o.text, 24)).join(', '));
+        badge.title = 'the same address ' + r.addr + ' holds a different value in ' +
+          diff.map((o) => 'process ' + o.pid + ' (' + o.text + ')').join(', ') +
+          ': each process has its own memory';
+        r.el.appendChild(badge);
+      }
+    }
+  }
+
+  // markCow marks the words that sit on a page still shared copy-on-write.
+  function markCow(ctx) {
+    if (!ctx.cowPages.size) return;
+    for (const r of ctx.rows) {
+      const page = Math.floor(num(r.addr) / 4096) * 4096;
+      if (ctx.cowPages.has(r.pid + '|' + page)) {
+        r.el.classList.add('pm-cow');
+        r.el.title = 'on page ' + hex(page) + ', still shared copy-on-write: the first write to it copies the page';
+      }
+    }
+  }
+
+  // valuesOf lists a snapshot's words as pid|addr -> name and value text,
+  // to compare with the previous snapshot drawn.
+  function valuesOf(snap) {
+    const out = new Map();
+    const put = (pid, addr, name, v) => out.set(pid + '|' + canon(addr), { name: String(name), text: valueText(v) });
+    for (const p of list(snap && snap.processes)) {
+      for (const g of list(p.globals)) put(p.pid, g.addr, g.name, g.value);
+      for (const b of list(p.heap && p.heap.blocks)) for (const f of list(b.fields)) put(p.pid, f.addr, f.name, f.value);
+      for (const s of list(p.segments)) {
+        const base = num(s.start);
+        for (const w of list(s.words)) {
+          const addr = w.addr !== undefined ? w.addr : hex(base + Number(w.offset || 0));
+          put(p.pid, addr, w.name !== undefined ? w.name : '[' + (num(addr) - base) + ']', w.value);
+        }
+      }
+    }
+    for (const t of list(snap && snap.threads)) {
+      for (const f of list(t.frames)) for (const s of list(f.slots)) put(t.pid, s.addr, s.name, s.value);
+    }
+    return out;
+  }
+
+  function markChanged(ctx, previous) {
+    if (!previous) return;
+    const before = valuesOf(previous);
+    const pidsBefore = new Set(list(previous.processes).map((p) => p.pid));
+    for (const r of ctx.rows) {
+      const b = before.get(r.pid + '|' + r.addr);
+      if (b && b.name === r.name && b.text !== r.text) {
+        r.el.classList.add('pm-changed');
+        r.el.dataset.was = b.text;
+        const v = r.el.querySelector('.pm-val');
+        if (v) v.title = (v.title ? v.title + '\n' : '') + 'was ' + b.text;
+      } else if (!b && pidsBefore.has(r.pid)) {
+        r.el.classList.add('pm-new');
+      }
+    }
+    const blocksBefore = new Set();
+    for (const p of list(previous.processes)) for (const b of list(p.heap && p.heap.blocks)) blocksBefore.add(p.pid + '|' + canon(b.addr));
+    for (const b of ctx.blocks) {
+      if (pidsBefore.has(b.pid) && !blocksBefore.has(b.pid + '|' + b.addr)) b.el.classList.add('pm-new');
+    }
+  }
+
+  // ---- arrows ------------------------------------------------------------
+
+  function makeSvg(id) {
+    const s = svg('svg', { class: 'pm-arrows', 'aria-hidden': 'true' });
+    const defs = svg('defs', {});
+    for (const [name, cls] of [['a', 'pm-head'], ['h', 'pm-head pm-head-hot'], ['l', 'pm-head pm-head-link']]) {
+      const m = svg('marker', {
+        id: 'pm-' + name + id, viewBox: '0 0 10 10', refX: '9', refY: '5',
+        markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse',
+      });
+      m.appendChild(svg('path', { d: 'M0,0 L10,5 L0,10 z', class: cls }));
+      defs.appendChild(m);
+    }
+    s.appendChild(defs);
+    return s;
+  }
+
+  // route lays every arrow out again from where its ends are now drawn.
+  // Arrows run in the gutter at the right of their process's column: a
+  // pointer never leaves its process.
+  function route(state) {
+    const { canvas, layer, ctx, id } = state;
+    if (!canvas.isConnected) return;
+    const base = canvas.getBoundingClientRect();
+    if (!base.width && !base.height) return;
+    layer.setAttribute('width', String(canvas.scrollWidth));
+    layer.setAttribute('height', String(canvas.scrollHeight));
+    while (layer.childNodes.length > 1) layer.removeChild(layer.lastChild);
+    const colRight = new Map();
+    for (const col of canvas.querySelectorAll('.pm-proc-body')) {
+      const r = col.getBoundingClientRect();
+      colRight.set(col.parentNode.dataset.pid, r.right - base.left);
+    }
+    const frag = document.createDocumentFragment();
+    state.paths = [];
+    for (const s of ctx.sources) {
+      const target = s.target;
+      if (!target) continue;
+      const a = s.el.getBoundingClientRect();
+      const b = target.getBoundingClientRect();
+      if (!a.height || !b.height) continue;
+      const x0 = colRight.get(String(s.pid));
+      if (x0 === undefined) continue;
+      const sx = a.right - base.left;
+      const sy = a.top + a.height / 2 - base.top;
+      const ty = b.top + Math.min(b.height / 2, 10) - base.top;
+      const bulge = 12 + Math.min(44, Math.abs(ty - sy) * 0.06);
+      const d = 'M' + f1(sx) + ',' + f1(sy) + ' L' + f1(x0) + ',' + f1(sy) +
+        ' C' + f1(x0 + bulge) + ',' + f1(sy) + ' ' + f1(x0 + bulge) + ',' + f1(ty) + ' ' + f1(x0 + 1) + ',' + f1(ty);
+      const p = svg('path', { d: d, class: 'pm-arrow', 'marker-end': 'url(#pm-a' + id + ')' });
+      p.dataset.from = s.el.closest('[data-addr]') ? s.el.closest('[data-addr]').dataset.addr : '';
+      p.dataset.to = s.to;
+      p.dataset.pid = String(s.pid);
+      s.path = p;
+      frag.appendChild(p);
+      const dot = svg('circle', { cx: f1(sx), cy: f1(sy), r: '2.5', class: 'pm-arrow-dot' });
+      frag.appendChild(dot);
+    }
+    // A shared object's copies, linked column to column.
+    const byId = new Map();
+    for (const s of ctx.shared) {
+      let a = byId.get(s.id);
+      if (!a) byId.set(s.id, (a = []));
+      a.push(s);
+    }
+    for (const [sid, copies] of byId) {
+      const placed = copies.map((c) => ({ c: c, r: c.el.getBoundingClientRect() })).filter((x) => x.r.height);
+      placed.sort((x, y) => x.r.left - y.r.left);
+      for (let i = 1; i < placed.length; i++) {
+        const a = placed[i - 1].r;
+        const b = placed[i].r;
+        const sx = a.right - base.left;
+        const sy = a.top + a.height / 2 - base.top;
+        const tx = b.left - base.left;
+        const ty = b.top + b.height / 2 - base.top;
+        const mx = (sx + tx) / 2;
+        const d = 'M' + f1(sx) + ',' + f1(sy) + ' C' + f1(mx) + ',' + f1(sy) + ' ' + f1(mx) + ',' + f1(ty) + ' ' + f1(tx) + ',' + f1(ty);
+        const p = svg('path', { d: d, class: 'pm-link', 'marker-end': 'url(#pm-l' + id + ')', 'marker-start': 'url(#pm-l' + id + ')' });
+        p.style.stroke = hashColor(sid);
+        p.dataset.shared = sid;
+        frag.appendChild(p);
+      }
+    }
+    layer.appendChild(frag);
+  }
+
+  function f1(x) {
+    return Math.round(x * 10) / 10;
+  }
+
+  function attach(container, state) {
+    const old = container.__procMemory;
+    if (old) old.detach();
+    let queued = false;
+    const again = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        route(state);
+      });
+    };
+    const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(again) : null;
+    if (ro) {
+      ro.observe(state.canvas);
+      for (const c of state.canvas.querySelectorAll('.pm-proc')) ro.observe(c);
+    }
+    window.addEventListener('resize', again);
+    // Something inside may scroll (a column the page limits in height).
+    state.canvas.addEventListener('scroll', again, true);
+    state.again = again;
+    state.detach = () => {
+      if (ro) ro.disconnect();
+      window.removeEventListener('resize', again);
+      state.canvas.removeEventListener('scroll', again, true);
+    };
+    container.__procMemory = state;
+  }
+
+  // hover: a pointer lights up its arrow and its target; a word lights up
+  // the words at the same address in the other processes.
+  function hover(state) {
+    const { canvas, ctx, id } = state;
+    let undo = [];
+    const clear = () => {
+      for (const f of undo) f();
+      undo = [];
+    };
+    const light = (e) => {
+      e.classList.add('pm-hot');
+      undo.push(() => e.classList.remove('pm-hot'));
+    };
+    const byAddr = new Map();
+    for (const r of ctx.rows) {
+      let a = byAddr.get(r.addr);
+      if (!a) byAddr.set(r.addr, (a = []));
+      a.push(r.el);
+    }
+    const bySrc = new Map();
+    for (const s of ctx.sources) bySrc.set(s.el, s);
+    canvas.addEventListener('mouseover', (ev) => {
+      clear();
+      const t = ev.target;
+      if (!t || !t.closest) return;
+      const s = bySrc.get(t.closest('.pm-ptr'));
+      if (s && s.path) {
+        const p = s.path;
+        light(p);
+        p.setAttribute('marker-end', 'url(#pm-h' + id + ')');
+        undo.push(() => p.setAttribute('marker-end', 'url(#pm-a' + id + ')'));
+      }
+      if (s && s.target) light(s.target);
+      const row = t.closest('.pm-row');
+      if (row) {
+        for (const e of byAddr.get(row.dataset.addr) || []) if (e !== row) light(e);
+      }
+    });
+    canvas.addEventListener('mouseleave', clear);
+  }
+
+  // legend explains the marks this drawing uses, and only those.
+  function legend(ctx, root) {
+    const items = [];
+    if (ctx.sources.some((s) => s.target)) items.push(['pm-lg-arrow', '\u2192', 'a pointer: the arrow leads to what it points into']);
+    if (ctx.dangling) items.push(['pm-lg-dangling', '\u219b', 'a dangling pointer: it points at nothing live in its process']);
+    if (root.querySelector('.pm-differ')) items.push(['pm-lg-differ', '\u2260', 'the same address holds a different value in another process']);
+    if (ctx.cowPages.size) items.push(['pm-lg-cow', 'cow', 'a page still shared copy-on-write: the first write copies it']);
+    if (ctx.shared.length) items.push(['pm-lg-shared', '- -', 'one shared object, mapped by several processes']);
+    if (root.querySelector('.pm-leak')) items.push(['pm-lg-leak', 'leak', 'a block no one freed before its process ended']);
+    if (root.querySelector('.pm-changed')) items.push(['pm-lg-changed', 'new value', 'changed since the step drawn before']);
+    if (!items.length) return null;
+    const l = h('div', 'pm-legend');
+    for (const [cls, mark, text] of items) {
+      const i = h('span', 'pm-lg ' + cls);
+      const m = h('span', 'pm-lg-mark', mark);
+      m.setAttribute('aria-hidden', 'true');
+      i.appendChild(m);
+      i.appendChild(document.createTextNode(' ' + text));
+      l.appendChild(i);
+    }
+    return l;
+  }
+
+  function drawMemory(container, snap, opts) {
+    opts = opts || {};
+    const id = ++drawCount;
+    const ctx = newContext(opts.order === 'low' ? 'low' : 'high');
+    const root = h('div', 'pm-root');
+    root.dataset.step = snap && snap.step !== undefined ? String(snap.step) : '';
+    const canvas = h('div', 'pm-canvas');
+    root.appendChild(canvas);
+    const procs = list(snap && snap.processes);
+    if (!procs.length) canvas.appendChild(h('div', 'pm-empty', 'no process is alive at this step'));
+    for (const p of procs) canvas.appendChild(drawProcess(p, snap, ctx, opts));
+    for (const s of ctx.sources) s.target = resolve(ctx, s.to, s.pid);
+    markSame(ctx);
+    markCow(ctx);
+    markChanged(ctx, opts.previous);
+    const lg = legend(ctx, root);
+    if (lg) root.insertBefore(lg, canvas);
+    const layer = makeSvg(id);
+    canvas.appendChild(layer);
+    container.replaceChildren(root);
+    const state = { canvas, layer, ctx, id };
+    route(state);
+    attach(container, state);
+    hover(state);
+    return { arrows: ctx.sources.filter((s) => s.target).length, reroute: () => route(state) };
+  }
+
+  // ---- threads and the kernel --------------------------------------------
+
+  function tidChip(tid, snap, opts) {
+    const t = list(snap.threads).find((x) => x.tid === tid);
+    const c = h('span', 'pk-tid', t ? t.pid + '/' + tid : 'thread ' + tid);
+    c.dataset.tid = String(tid);
+    c.style.setProperty('--pk-thread', threadColor(opts, tid));
+    c.title = 'thread ' + tid + (t ? ' of process ' + t.pid + (t.name ? ' (' + t.name + ')' : '') + ', ' + t.state : '');
+    return c;
+  }
+
+  function chips(label, tids, snap, opts, empty) {
+    const w = h('span', 'pk-chips');
+    w.appendChild(h('span', 'pk-label', label));
+    const a = list(tids);
+    if (!a.length) w.appendChild(h('span', 'pk-none', empty || 'none'));
+    for (const t of a) w.appendChild(tidChip(t, snap, opts));
+    return w;
+  }
+
+  function card(kind, title, id) {
+    const c = h('div', 'pk-obj pk-' + kind);
+    c.dataset.kind = kind;
+    if (id !== undefined && id !== null) c.dataset.id = String(id);
+    c.appendChild(h('div', 'pk-obj-head', title));
+    return c;
+  }
+
+  function drawThreads(box, snap, opts) {
+    const running = new Set(list(snap.running));
+    const procs = list(snap.processes);
+    const threads = list(snap.threads);
+    const sec = h('section', 'pk-sec pk-threads');
+    sec.appendChild(h('h3', 'pk-sec-head', 'Processes and threads'));
+    const seen = new Set();
+    const byPid = new Map();
+    for (const t of threads) {
+      let a = byPid.get(t.pid);
+      if (!a) byPid.set(t.pid, (a = []));
+      a.push(t);
+    }
+    const order = procs.map((p) => p.pid);
+    for (const pid of byPid.keys()) if (!order.includes(pid)) order.push(pid);
+    for (const pid of order) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const p = procs.find((x) => x.pid === pid) || { pid: pid };
+      const pr = h('div', 'pk-proc');
+      pr.dataset.pid = String(pid);
+      const head = h('div', 'pk-proc-head');
+      head.appendChild(h('span', 'pk-proc-title', 'process ' + pid + (p.name ? ' ' + p.name : '')));
+      const meta = [];
+      if (p.ppid !== undefined) meta.push('parent ' + p.ppid);
+      if (p.host) meta.push('host ' + p.host);
+      head.appendChild(h('span', 'pk-proc-meta', meta.join(' \u00b7 ')));
+      pr.appendChild(head);
+      if (p.zombie || p.state === 'zombie') {
+        pr.classList.add('pk-zombie');
+        pr.dataset.state = 'zombie';
+        const z = h('div', 'pk-zombie-note');
+        z.appendChild(h('span', 'pk-state pk-state-zombie', 'zombie'));
+        z.appendChild(document.createTextNode(' exited' + (p.exit !== null && p.exit !== undefined ? ' with status ' + p.exit : '') +
+          '; waits for its parent ' + (p.ppid !== undefined ? p.ppid + ' ' : '') + 'to wait (reap) it'));
+        pr.appendChild(z);
+      } else if (p.state) {
+        pr.dataset.state = p.state;
+      }
+      for (const t of byPid.get(pid) || []) {
+        if (t.state === 'done') continue;
+        const onCpu = running.has(t.tid);
+        const row = h('div', 'pk-thread');
+        row.dataset.tid = String(t.tid);
+        row.dataset.pid = String(t.pid);
+        const state = onCpu ? 'running' : t.state || '';
+        row.dataset.state = state;
+        row.style.setProperty('--pk-thread', threadColor(opts, t.tid));
+        row.appendChild(h('span', 'pk-swatch'));
+        row.appendChild(h('span', 'pk-thread-name', 'thread ' + t.tid + (t.name ? ' ' + t.name : '')));
+        row.appendChild(h('span', 'pk-state pk-state-' + state, state + (onCpu ? ' (on a CPU)' : '')));
+        const line = h('span', 'pk-line', t.line ? 'line ' + t.line : '');
+        if (t.line) line.dataset.line = String(t.line);
+        row.appendChild(line);
+        if (t.waiting_for) row.appendChild(h('span', 'pk-wait', 'waits for ' + t.waiting_for));
+        pr.appendChild(row);
+      }
+      sec.appendChild(pr);
+    }
+    box.appendChild(sec);
+  }
+
+  // queueCells draws buffered bytes or messages as a row of cells, the
+  // oldest at the left, where the reader takes them.
+  function queueCells(items, limit, cls) {
+    const q = h('div', 'pk-queue');
+    const shown = items.slice(0, limit);
+    for (const it of shown) q.appendChild(h('span', 'pk-cell ' + (cls || ''), it));
+    if (items.length > shown.length) q.appendChild(h('span', 'pk-more', '+' + (items.length - shown.length)));
+    if (!items.length) q.appendChild(h('span', 'pk-empty', 'empty'));
+    return q;
+  }
+
+  function bytesOf(data) {
+    if (data === undefined || data === null) return [];
+    if (typeof data === 'string') return Array.from(data);
+    if (Array.isArray(data)) {
+      // Values of a pipe's buffer: each is a chunk of text.
+      return data.flatMap((v) => Array.from(valueText(v).replace(/^"|"$/g, '')));
+    }
+    return Array.from(String(data));
+  }
+
+  function visibleChar(c) {
+    if (c === ' ') return '\u2423';
+    if (c === '\n') return '\u21b5';
+    if (c < ' ') return '\u00b7';
+    return c;
+  }
+
+  function drawPipes(grid, snap, opts) {
+    for (const p of list(snap.kernel && snap.kernel.pipes)) {
+      const c = card('pipe', 'pipe ' + (p.name || p.id), p.id);
+      const bytes = bytesOf(p.data);
+      const n = p.bytes !== undefined ? p.bytes : bytes.length;
+      c.dataset.bytes = String(n);
+      c.appendChild(h('div', 'pk-obj-sub', n + (p.capacity ? ' / ' + p.capacity : '') + ' bytes buffered'));
+      const flow = h('div', 'pk-flow');
+      flow.appendChild(chips('writers', p.writers, snap, opts, 'none (closed)'));
+      flow.appendChild(h('span', 'pk-dir', '\u2192'));
+      flow.appendChild(queueCells(bytes.map(visibleChar), LIMITS.queue, 'pk-byte'));
+      flow.appendChild(h('span', 'pk-dir', '\u2192'));
+      flow.appendChild(chips('readers', p.readers, snap, opts, 'none (closed)'));
+      c.appendChild(flow);
+      if (p.waiters) c.appendChild(chips('blocked', p.waiters, snap, opts));
+      grid.appendChild(c);
+    }
+  }
+
+  function drawQueues(grid, snap, opts) {
+    for (const q of list(snap.kernel && snap.kernel.queues)) {
+      const c = card('mqueue', 'message queue ' + (q.name || q.id), q.id);
+      const msgs = list(q.messages);
+      c.dataset.messages = String(msgs.length);
+      c.appendChild(h('div', 'pk-obj-sub', msgs.length + (q.capacity ? ' / ' + q.capacity : '') + ' messages' + (q.host ? ' on host ' + q.host : '')));
+      const items = msgs.map((m) => {
+        if (m && typeof m === 'object') {
+          const t = m.text !== undefined ? m.text : valueText(m.value || m);
+          return clip(t, 40) + (m.prio !== undefined ? ' \u00b7 prio ' + m.prio : '');
+        }
+        return clip(m, 40);
+      });
+      const qd = queueCells(items, LIMITS.messages, 'pk-msg');
+      qd.classList.add('pk-msgs');
+      c.appendChild(qd);
+      c.appendChild(chips('waiting', q.waiters, snap, opts));
+      grid.appendChild(c);
+    }
+  }
+
+  function drawMutexes(grid, snap, opts) {
+    for (const m of list(snap.kernel && snap.kernel.mutexes)) {
+      const c = card('mutex', 'mutex ' + (m.name || m.id), m.id);
+      c.dataset.owner = String(m.owner || 0);
+      const own = h('div', 'pk-row');
+      own.appendChild(h('span', 'pk-label', 'owner'));
+      if (m.owner) own.appendChild(tidChip(m.owner, snap, opts));
+      else own.appendChild(h('span', 'pk-none', 'unlocked'));
+      c.appendChild(own);
+      c.appendChild(chips('waiting', m.waiters, snap, opts));
+      grid.appendChild(c);
+    }
+  }
+
+  function drawSems(grid, snap, opts) {
+    for (const s of list(snap.kernel && snap.kernel.semaphores)) {
+      const c = card('sem', 'semaphore ' + (s.name || s.id), s.id);
+      c.dataset.count = String(s.count);
+      const row = h('div', 'pk-row');
+      row.appendChild(h('span', 'pk-label', 'count'));
+      row.appendChild(h('span', 'pk-count', String(s.count)));
+      const tokens = h('span', 'pk-tokens');
+      tokens.setAttribute('aria-hidden', 'true');
+      tokens.textContent = '\u25cf'.repeat(Math.max(0, Math.min(12, Number(s.count) || 0))) + (s.count > 12 ? '\u2026' : '');
+      row.appendChild(tokens);
+      c.appendChild(row);
+      c.appendChild(chips('waiting', s.waiters, snap, opts));
+      grid.appendChild(c);
+    }
+  }
+
+  function drawConds(grid, snap, opts) {
+    for (const cv of list(snap.kernel && snap.kernel.conds)) {
+      const c = card('cond', 'condition variable ' + (cv.name || cv.id), cv.id);
+      c.appendChild(chips('waiting', cv.waiters, snap, opts));
+      grid.appendChild(c);
+    }
+  }
+
+  function drawSockets(grid, snap, opts) {
+    for (const s of list(snap.kernel && snap.kernel.sockets)) {
+      const here = (s.host || '?') + (s.port !== undefined ? ':' + s.port : '');
+      const c = card('socket', 'socket ' + (s.name || s.id), s.id);
+      const row = h('div', 'pk-flow');
+      row.appendChild(h('span', 'pk-end', here));
+      row.appendChild(h('span', 'pk-dir', s.peer ? '\u2194' : ''));
+      row.appendChild(h('span', 'pk-end', s.peer ? String(s.peer) : s.listening ? 'listening' : 'not connected'));
+      c.appendChild(row);
+      if (s.bytes !== undefined || s.data !== undefined) {
+        const bytes = bytesOf(s.data);
+        c.appendChild(h('div', 'pk-obj-sub', (s.bytes !== undefined ? s.bytes : bytes.length) + ' bytes in flight or buffered'));
+        if (bytes.length) c.appendChild(queueCells(bytes.map(visibleChar), LIMITS.queue, 'pk-byte'));
+      }
+      if (s.waiters) c.appendChild(chips('waiting', s.waiters, snap, opts));
+      grid.appendChild(c);
+    }
+  }
+
+  function drawShared(grid, snap) {
+    for (const s of list(snap.kernel && snap.kernel.shm)) {
+      const c = card('shm', 'shared memory ' + (s.name || s.id), s.id);
+      c.style.setProperty('--pm-obj', hashColor(s.id));
+      c.classList.add('pk-shared');
+      c.appendChild(h('div', 'pk-obj-sub', (s.size !== undefined ? s.size + ' bytes, ' : '') +
+        'mapped by ' + (list(s.mapped_by).length ? list(s.mapped_by).map((p) => 'process ' + p).join(', ') : 'nobody')));
+      grid.appendChild(c);
+    }
+    for (const f of list(snap.kernel && snap.kernel.files)) {
+      const c = card('file', 'file ' + (f.host ? f.host + ':' : '') + (f.name || f.id), f.id);
+      c.style.setProperty('--pm-obj', hashColor(f.id));
+      c.classList.add('pk-shared');
+      const maps = f.mappings !== undefined ? ', ' + plural(Number(f.mappings), 'shared mapping', 'shared mappings') : '';
+      c.appendChild(h('div', 'pk-obj-sub', (f.size !== undefined ? f.size + ' bytes' : '') + maps));
+      grid.appendChild(c);
+    }
+  }
+
+  function drawKernel(container, snap, opts) {
+    opts = opts || {};
+    const root = h('div', 'pk-root');
+    root.dataset.step = snap && snap.step !== undefined ? String(snap.step) : '';
+    if (!snap) {
+      container.replaceChildren(root);
+      return;
+    }
+    drawThreads(root, snap, opts);
+    const sec = h('section', 'pk-sec pk-objects');
+    sec.appendChild(h('h3', 'pk-sec-head', 'Kernel objects'));
+    const grid = h('div', 'pk-grid');
+    drawPipes(grid, snap, opts);
+    drawQueues(grid, snap, opts);
+    drawMutexes(grid, snap, opts);
+    drawSems(grid, snap, opts);
+    drawConds(grid, snap, opts);
+    drawSockets(grid, snap, opts);
+    drawShared(grid, snap);
+    if (!grid.firstChild) grid.appendChild(h('div', 'pk-none', 'no pipes, queues, locks, sockets or shared objects yet'));
+    sec.appendChild(grid);
+    root.appendChild(sec);
+    container.replaceChildren(root);
+  }
+
+  global.ProcMemory = { draw: drawMemory, limits: LIMITS, sharedColor: hashColor };
+  global.ProcKernel = { draw: drawKernel };
+})(window);
