@@ -154,6 +154,7 @@
     s.textContent = clip(text, LIMITS.text);
     if (text.length > LIMITS.text) s.title = text.length + ' characters; the first ' + LIMITS.text + ' are shown';
     if (v.k) s.dataset.k = v.k;
+    if (v.obj) s.dataset.obj = v.obj;
     if (v.k === 'ptr' || v.ptr) {
       s.classList.add('pm-ptr');
       if (v.ptr) s.dataset.ptr = canon(v.ptr);
@@ -170,7 +171,7 @@
         ctx.dangling++;
       } else if (v.to) {
         s.dataset.to = v.to;
-        ctx.sources.push({ el: s, to: v.to, pid: pid });
+        ctx.sources.push({ el: s, to: v.to, pid: pid, ptr: v.ptr ? canon(v.ptr) : '' });
         s.title = (v.ptr || text) + ' points into ' + describeTarget(v.to);
       }
     }
@@ -227,7 +228,7 @@
       case 'stack': {
         const t = stackThread(seg, proc, snap);
         if (t) return 'stack of thread ' + t.tid + (t.name ? ' (' + t.name + ')' : '');
-        return 'stack' + (seg.tid ? ' of thread ' + seg.tid : '') + ' (no thread runs on it)';
+        return seg.tid ? 'copy of thread ' + seg.tid + '\'s stack' : 'stack (no thread runs on it)';
       }
       case 'shm': return 'shared memory ' + (seg.name || sharedLabel(seg.shared));
       case 'file': return 'mapped file ' + (seg.name || sharedLabel(seg.shared));
@@ -261,6 +262,7 @@
     if (seg.name) box.dataset.name = seg.name;
     if (seg.tid) box.dataset.tid = String(seg.tid);
     ctx.ranges.push({ pid: pid, start: num(seg.start), end: num(seg.end), el: box, seg: true });
+    if (seg.id) ctx.register(seg.id, box, pid);
 
     const head = h('div', 'pm-seg-head');
     head.appendChild(h('span', 'pm-seg-name', segTitle(seg, proc, snap)));
@@ -271,10 +273,15 @@
     if (seg.note) box.appendChild(h('div', 'pm-note', seg.note));
 
     if (kind === 'stack') {
+      // A stack no thread runs on (copied by fork from another thread)
+      // keeps a neutral colour: the thread it was copied from is not here.
       const t = stackThread(seg, proc, snap);
-      const color = threadColor(opts, t ? t.tid : seg.tid);
-      box.style.setProperty('--pm-thread', color);
-      if (t) box.dataset.thread = String(t.tid);
+      if (t) {
+        box.style.setProperty('--pm-thread', threadColor(opts, t.tid));
+        box.dataset.thread = String(t.tid);
+      } else {
+        box.classList.add('pm-orphan');
+      }
     }
     if (seg.shared) {
       box.dataset.shared = seg.shared;
@@ -294,15 +301,26 @@
         'mapped by this process only'));
       box.appendChild(badge);
       ctx.shared.push({ id: seg.shared, pid: pid, el: head });
+    } else if (seg.copy_of) {
+      // A private mapping: the file's colour, but no link, since its
+      // writes stay in this process.
+      box.dataset.copyOf = seg.copy_of;
+      box.classList.add('pm-private');
+      box.style.setProperty('--pm-obj', hashColor(seg.copy_of));
+      const badge = h('div', 'pm-shared-badge');
+      badge.appendChild(h('span', 'pm-shared-label', sharedLabel(seg.copy_of)));
+      badge.appendChild(h('span', 'pm-shared-also', 'a private copy: what this process writes here stays here'));
+      box.appendChild(badge);
     }
     const cow = list(seg.cow_pages).map(canon);
     if (cow.length) {
       box.classList.add('pm-has-cow');
       const c = h('div', 'pm-cow-note');
       c.appendChild(h('span', 'pm-cow-tag', 'copy-on-write'));
-      c.appendChild(document.createTextNode(' ' + plural(cow.length, 'page', 'pages') +
-        ' still shared with another process, read-only, until the first write copies ' +
-        (cow.length === 1 ? 'it' : 'each') + ': ' + clip(cow.join(' '), 200)));
+      const more = Number(seg.cow_omitted) || 0;
+      c.appendChild(document.createTextNode(' ' + plural(cow.length + more, 'page', 'pages') +
+        ' still shared, read-only, until the first write copies ' +
+        (cow.length + more === 1 ? 'it' : 'each') + ': ' + clip(cow.join(' '), 200) + (more ? ' \u2026' : '')));
       box.appendChild(c);
       for (const p of cow) ctx.cowPages.add(pid + '|' + num(p));
     }
@@ -343,6 +361,12 @@
       const rest = gs.slice(shown.length);
       body.appendChild(moreEl(rest.length, 'globals', rest[0].addr, seg.end, ctx, proc.pid));
     }
+    // The snapshot lists globals in address order and leaves the last out;
+    // they all sit in the last segment of globals.
+    const left = Number(proc.globals_omitted) || 0;
+    if (left && (seg.kind === 'bss' || !list(proc.segments).some((x) => x.kind === 'bss'))) {
+      body.appendChild(moreEl(left, 'globals, not in the snapshot'));
+    }
   }
 
   function sortByAddr(a, key, order) {
@@ -354,11 +378,16 @@
     const heap = proc.heap;
     if (!heap) return;
     const pid = proc.pid;
+    // What show heap's last line says, from the snapshot's own figures.
     const sum = h('div', 'pm-heap-sum');
     const parts = [];
-    if (heap.in_use !== undefined) parts.push(heap.in_use + ' of ' + heap.size + ' bytes in use');
     if (heap.policy) parts.push('policy ' + heap.policy);
-    sum.textContent = parts.join(', ');
+    if (heap.free_bytes !== undefined) {
+      parts.push(heap.free_bytes + ' bytes free in ' + plural(list(heap.free).length + (Number(heap.free_omitted) || 0), 'chunk', 'chunks') +
+        ', largest ' + heap.largest_free);
+    }
+    if (heap.fragmentation !== undefined) parts.push('fragmentation ' + heap.fragmentation + '%');
+    sum.textContent = parts.join('; ');
     if (parts.length) body.appendChild(sum);
 
     const items = [];
@@ -386,14 +415,25 @@
       body.appendChild(moreEl(rest.length, '(' + plural(nb, 'block', 'blocks') + ', ' +
         plural(rest.length - nb, 'free chunk', 'free chunks') + ')', hex(lo), hex(hi), ctx, pid));
     }
+    // Blocks and chunks the snapshot itself left out: those past the
+    // last it lists, up to the top of the heap.
+    const bo = Number(heap.blocks_omitted) || 0;
+    const fo = Number(heap.free_omitted) || 0;
+    if (bo || fo) {
+      let hi = num(heap.base);
+      for (const it of items) hi = Math.max(hi, it.block ? num(it.block.end) : it.at + Number(it.free.size || 0));
+      const m = moreEl(bo + fo, '(' + plural(bo, 'block', 'blocks') + ', ' + plural(fo, 'free chunk', 'free chunks') +
+        ') the snapshot leaves out', hex(hi), heap.top, ctx, pid);
+      if (ctx.order === 'low') body.appendChild(m);
+      else body.insertBefore(m, sum.nextSibling);
+    }
   }
 
+  // leakOf says whether a block is lost: the snapshot sets leaked when no
+  // chain of pointers from a global, a stack slot or a register reaches
+  // it, so nothing can ever free it.
   function leakOf(b) {
-    // The snapshot marks a block lost at the end of the run; accept a
-    // string ("definitely lost", "still reachable") or a bare true.
-    const l = b.leak !== undefined ? b.leak : b.leaked;
-    if (!l) return '';
-    return typeof l === 'string' ? l : 'leaked';
+    return b.leaked ? 'leaked' : '';
   }
 
   function drawBlock(b, proc, ctx) {
@@ -415,7 +455,11 @@
     head.appendChild(h('span', 'pm-addr', addr));
     head.appendChild(h('span', 'pm-block-size', plural(Number(b.size), 'byte', 'bytes')));
     if (b.site) head.appendChild(h('span', 'pm-site', 'allocated at ' + b.site));
-    if (leak) head.appendChild(h('span', 'pm-leak-tag', leak));
+    if (leak) {
+      const tag = h('span', 'pm-leak-tag', 'leaked');
+      tag.title = 'no pointer reaches this block any more: nothing can free it';
+      head.appendChild(tag);
+    }
     box.appendChild(head);
     ctx.register(id, head, pid);
     ctx.register('p' + pid + ':block:' + addr, head, pid);
@@ -427,9 +471,10 @@
     const fields = list(b.fields);
     const shown = fields.slice(0, LIMITS.fields);
     for (const f of shown) box.appendChild(rowEl('pm-field', f.addr, f.name, f.value, ctx, pid, f.id));
-    if (fields.length > shown.length) {
-      const rest = fields.slice(shown.length);
-      box.appendChild(moreEl(rest.length, 'words', rest[0].addr, b.end, ctx, pid));
+    const left = fields.length - shown.length + (Number(b.fields_omitted) || 0);
+    if (left > 0) {
+      const from = fields.length > shown.length ? fields[shown.length].addr : hex(num(fields[fields.length - 1].addr) + 8);
+      box.appendChild(moreEl(left, 'words', from, b.end, ctx, pid));
     }
     return box;
   }
@@ -447,24 +492,24 @@
     const pid = proc.pid;
     const t = stackThread(seg, proc, snap);
     if (!t) {
-      body.appendChild(h('div', 'pm-orphan-stack', 'no thread runs on this stack; its words are a copy'));
+      if (!seg.note) body.appendChild(h('div', 'pm-orphan-stack', 'no thread runs on this stack'));
       return;
     }
     const frames = list(t.frames);
     const color = threadColor(opts, t.tid);
     // The frames arrive innermost first, as show stack lists them. The
     // innermost frame has the lowest addresses.
-    const idx = frames.map((f, i) => i);
-    const shownIdx = idx.slice(0, LIMITS.frames);
-    const hidden = frames.length - shownIdx.length;
+    const shownN = Math.min(frames.length, LIMITS.frames);
+    // The snapshot keeps the innermost frames; the outer ones it leaves
+    // out are counted with those cut here.
+    const hidden = frames.length - shownN + (Number(t.frames_omitted) || 0);
     const drawn = [];
-    for (const i of shownIdx) drawn.push(drawFrame(frames[i], i, frames[i + 1], t, pid, ctx, color));
+    for (let i = 0; i < shownN; i++) drawn.push(drawFrame(frames[i], i, frames[i + 1], t, pid, ctx, color));
     let hiddenEl = null;
     if (hidden > 0) {
-      const outer = frames[frames.length - 1];
-      hiddenEl = moreEl(hidden, 'outer frames', frames[shownIdx.length].fp, seg.end, ctx, pid);
+      const from = shownN < frames.length ? frames[shownN].fp : hex(num(frames[shownN - 1].fp) + 16);
+      hiddenEl = moreEl(hidden, 'outer frames', from, seg.end, ctx, pid);
       hiddenEl.classList.add('pm-frames-more');
-      if (outer) hiddenEl.title = 'the outermost is ' + outer.func;
     }
     const sp = t.stack && t.stack.sp;
     const free = h('div', 'pm-stack-free');
@@ -511,6 +556,13 @@
     let saved = f.saved_fp !== undefined ? canon(f.saved_fp) : caller ? canon(caller.fp) : '0x0';
     const sv = rowEl('pm-slot pm-savedfp', hex(fp), 'saved fp', { k: 'fp', v: saved }, ctx, pid);
     rows.push({ at: fp, el: sv });
+    // The saved frame pointer links a frame to its caller's: a dotted
+    // arrow shows the chain a debugger walks.
+    if (num(saved)) {
+      const v = sv.querySelector('.pm-val');
+      ctx.sources.push({ el: v, to: 'p' + pid + ':frame:' + saved, pid: pid, chain: true });
+    }
+    ctx.register('p' + pid + ':frame:' + canon(f.fp), head, pid);
     const slots = list(f.slots);
     const shown = slots.slice(0, LIMITS.slots);
     for (const s of shown) {
@@ -519,10 +571,12 @@
     const sign = ctx.order === 'low' ? 1 : -1;
     rows.sort((x, y) => sign * (x.at - y.at));
     for (const r of rows) box.appendChild(r.el);
-    if (slots.length > shown.length) {
+    const left = slots.length - shown.length + (Number(f.slots_omitted) || 0);
+    if (left > 0) {
       const rest = slots.slice(shown.length);
-      const addrs = rest.map((s) => num(s.addr));
-      box.appendChild(moreEl(rest.length, 'slots', hex(Math.min(...addrs)), hex(Math.max(...addrs) + 8), ctx, pid));
+      const m = rest.length ? moreEl(left, 'slots', hex(Math.min(...rest.map((s) => num(s.addr)))), hex(Math.max(...rest.map((s) => num(s.addr))) + 8), ctx, pid) :
+        moreEl(left, 'slots');
+      box.appendChild(m);
     }
     ctx.frames.push({ pid: pid, tid: t.tid, el: box });
     return box;
@@ -536,17 +590,20 @@
     const shown = words.slice(0, LIMITS.words);
     const base = num(seg.start);
     for (const w of shown) {
+      const o = w.off !== undefined ? w.off : w.offset;
       let addr = w.addr;
-      if (addr === undefined && w.offset !== undefined) addr = hex(base + Number(w.offset));
-      const off = w.offset !== undefined ? Number(w.offset) : num(addr) - base;
+      if (addr === undefined && o !== undefined) addr = hex(base + Number(o));
+      const off = o !== undefined ? Number(o) : num(addr) - base;
       const name = w.name !== undefined ? w.name : '[' + off + ']';
       const key = w.id || (seg.shared ? seg.shared + ':' + off : undefined);
       body.appendChild(rowEl('pm-word', addr, name, w.value, ctx, proc.pid, key));
     }
-    if (words.length > shown.length) {
+    const left = words.length - shown.length + (Number(seg.words_omitted) || 0);
+    if (left > 0) {
       const rest = words.slice(shown.length);
-      body.appendChild(moreEl(rest.length, 'words', rest[0].addr || seg.start, seg.end, ctx, proc.pid));
+      body.appendChild(moreEl(left, 'non-zero words', rest.length && rest[0].addr ? rest[0].addr : seg.start, seg.end, ctx, proc.pid));
     }
+    if (!words.length && !left) body.appendChild(h('div', 'pm-more', 'all zero'));
   }
 
   function gapEl(lo, hi) {
@@ -593,6 +650,7 @@
       content.appendChild(drawSegment(s, proc, snap, ctx, opts));
       prev = s;
     }
+    if (proc.segments_omitted) content.appendChild(moreEl(proc.segments_omitted, 'segments the snapshot leaves out'));
     return col;
   }
 
@@ -623,7 +681,13 @@
   // resolve finds the element a pointer of process pid points into. A
   // pointer only ever leads into its own process: a target drawn in
   // another column (a shared object's other copy) is never chosen.
-  function resolve(ctx, to, pid) {
+  function resolve(ctx, to, pid, ptr) {
+    // A pointer into a mapping leads to the word it points at when that
+    // word is drawn, else to the mapping.
+    if (ptr && /:seg:/.test(String(to))) {
+      const w = ctx.targets.get('p' + pid + ':var:' + ptr);
+      if (w) for (const t of w) if (t.pid === pid) return t.el;
+    }
     const c = ctx.targets.get(normId(to));
     if (c) {
       for (const t of c) if (t.pid === pid) return t.el;
@@ -661,7 +725,9 @@
       for (const r of rs) {
         r.el.classList.add('pm-multi');
         if (r.block) continue;
-        const others = rs.filter((o) => o.pid !== r.pid && !o.block);
+        // Only the same variable counts: a stack slot at the same address
+        // in another process may be another function's local.
+        const others = rs.filter((o) => o.pid !== r.pid && !o.block && o.name === r.name);
         const diff = others.filter((o) => o.text !== r.text);
         if (!diff.length) continue;
         r.el.classList.add('pm-differ');
@@ -697,13 +763,18 @@
       for (const s of list(p.segments)) {
         const base = num(s.start);
         for (const w of list(s.words)) {
-          const addr = w.addr !== undefined ? w.addr : hex(base + Number(w.offset || 0));
+          const addr = w.addr !== undefined ? w.addr : hex(base + Number(w.off || w.offset || 0));
           put(p.pid, addr, w.name !== undefined ? w.name : '[' + (num(addr) - base) + ']', w.value);
         }
       }
     }
     for (const t of list(snap && snap.threads)) {
-      for (const f of list(t.frames)) for (const s of list(f.slots)) put(t.pid, s.addr, s.name, s.value);
+      for (const f of list(t.frames)) {
+        const fp = num(f.fp);
+        put(t.pid, hex(fp + 8), 'return address', f.ret_note || f.ret);
+        put(t.pid, hex(fp), 'saved fp', f.saved_fp);
+        for (const s of list(f.slots)) put(t.pid, s.addr, s.name, s.value);
+      }
     }
     return out;
   }
@@ -735,7 +806,7 @@
   function makeSvg(id) {
     const s = svg('svg', { class: 'pm-arrows', 'aria-hidden': 'true' });
     const defs = svg('defs', {});
-    for (const [name, cls] of [['a', 'pm-head'], ['h', 'pm-head pm-head-hot'], ['l', 'pm-head pm-head-link']]) {
+    for (const [name, cls] of [['a', 'pm-head'], ['h', 'pm-head pm-head-hot']]) {
       const m = svg('marker', {
         id: 'pm-' + name + id, viewBox: '0 0 10 10', refX: '9', refY: '5',
         markerWidth: '7', markerHeight: '7', orient: 'auto-start-reverse',
@@ -779,13 +850,13 @@
       const bulge = 12 + Math.min(44, Math.abs(ty - sy) * 0.06);
       const d = 'M' + f1(sx) + ',' + f1(sy) + ' L' + f1(x0) + ',' + f1(sy) +
         ' C' + f1(x0 + bulge) + ',' + f1(sy) + ' ' + f1(x0 + bulge) + ',' + f1(ty) + ' ' + f1(x0 + 1) + ',' + f1(ty);
-      const p = svg('path', { d: d, class: 'pm-arrow', 'marker-end': 'url(#pm-a' + id + ')' });
+      const p = svg('path', { d: d, class: s.chain ? 'pm-arrow pm-chain' : 'pm-arrow', 'marker-end': 'url(#pm-a' + id + ')' });
       p.dataset.from = s.el.closest('[data-addr]') ? s.el.closest('[data-addr]').dataset.addr : '';
       p.dataset.to = s.to;
       p.dataset.pid = String(s.pid);
       s.path = p;
       frag.appendChild(p);
-      const dot = svg('circle', { cx: f1(sx), cy: f1(sy), r: '2.5', class: 'pm-arrow-dot' });
+      const dot = svg('circle', { cx: f1(sx), cy: f1(sy), r: '2.5', class: s.chain ? 'pm-arrow-dot pm-chain' : 'pm-arrow-dot' });
       frag.appendChild(dot);
     }
     // A shared object's copies, linked column to column.
@@ -807,7 +878,7 @@
         const ty = b.top + b.height / 2 - base.top;
         const mx = (sx + tx) / 2;
         const d = 'M' + f1(sx) + ',' + f1(sy) + ' C' + f1(mx) + ',' + f1(sy) + ' ' + f1(mx) + ',' + f1(ty) + ' ' + f1(tx) + ',' + f1(ty);
-        const p = svg('path', { d: d, class: 'pm-link', 'marker-end': 'url(#pm-l' + id + ')', 'marker-start': 'url(#pm-l' + id + ')' });
+        const p = svg('path', { d: d, class: 'pm-link' });
         p.style.stroke = hashColor(sid);
         p.dataset.shared = sid;
         frag.appendChild(p);
@@ -893,12 +964,13 @@
   // legend explains the marks this drawing uses, and only those.
   function legend(ctx, root) {
     const items = [];
-    if (ctx.sources.some((s) => s.target)) items.push(['pm-lg-arrow', '\u2192', 'a pointer: the arrow leads to what it points into']);
+    if (ctx.sources.some((s) => s.target && !s.chain)) items.push(['pm-lg-arrow', '\u2192', 'a pointer: the arrow leads to what it points into']);
+    if (ctx.sources.some((s) => s.target && s.chain)) items.push(['pm-lg-chain', '\u2508', 'a saved frame pointer: the caller\'s frame']);
     if (ctx.dangling) items.push(['pm-lg-dangling', '\u219b', 'a dangling pointer: it points at nothing live in its process']);
     if (root.querySelector('.pm-differ')) items.push(['pm-lg-differ', '\u2260', 'the same address holds a different value in another process']);
-    if (ctx.cowPages.size) items.push(['pm-lg-cow', 'cow', 'a page still shared copy-on-write: the first write copies it']);
+    if (ctx.cowPages.size) items.push(['pm-lg-cow', '\u258c', 'striped words: on a page still shared copy-on-write; the first write copies the page']);
     if (ctx.shared.length) items.push(['pm-lg-shared', '- -', 'one shared object, mapped by several processes']);
-    if (root.querySelector('.pm-leak')) items.push(['pm-lg-leak', 'leak', 'a block no one freed before its process ended']);
+    if (root.querySelector('.pm-leak')) items.push(['pm-lg-leak', 'leaked', 'no pointer reaches the block any more, so nothing can free it']);
     if (root.querySelector('.pm-changed')) items.push(['pm-lg-changed', 'new value', 'changed since the step drawn before']);
     if (!items.length) return null;
     const l = h('div', 'pm-legend');
@@ -922,9 +994,13 @@
     const canvas = h('div', 'pm-canvas');
     root.appendChild(canvas);
     const procs = list(snap && snap.processes);
-    if (!procs.length) canvas.appendChild(h('div', 'pm-empty', 'no process is alive at this step'));
+    if (!procs.length) {
+      canvas.appendChild(h('div', 'pm-empty', snap && snap.ended ? 'the run has ended: every process has exited and its memory is gone' :
+        'no process is alive at this step'));
+    }
     for (const p of procs) canvas.appendChild(drawProcess(p, snap, ctx, opts));
-    for (const s of ctx.sources) s.target = resolve(ctx, s.to, s.pid);
+    if (snap && snap.processes_omitted) canvas.appendChild(moreEl(snap.processes_omitted, 'processes the snapshot leaves out'));
+    for (const s of ctx.sources) s.target = resolve(ctx, s.to, s.pid, s.ptr);
     markSame(ctx);
     markCow(ctx);
     markChanged(ctx, opts.previous);
@@ -937,26 +1013,45 @@
     route(state);
     attach(container, state);
     hover(state);
-    return { arrows: ctx.sources.filter((s) => s.target).length, reroute: () => route(state) };
+    return { arrows: ctx.sources.filter((s) => s.target && !s.chain).length, reroute: () => route(state) };
   }
 
   // ---- threads and the kernel --------------------------------------------
 
+  function threadOf(snap, tid) {
+    return list(snap.threads).find((x) => x.tid === tid);
+  }
+
   function tidChip(tid, snap, opts) {
-    const t = list(snap.threads).find((x) => x.tid === tid);
-    const c = h('span', 'pk-tid', t ? t.pid + '/' + tid : 'thread ' + tid);
+    const t = threadOf(snap, tid);
+    const c = h('span', 'pk-tid', 'thread ' + tid);
     c.dataset.tid = String(tid);
     c.style.setProperty('--pk-thread', threadColor(opts, tid));
     c.title = 'thread ' + tid + (t ? ' of process ' + t.pid + (t.name ? ' (' + t.name + ')' : '') + ', ' + t.state : '');
     return c;
   }
 
-  function chips(label, tids, snap, opts, empty) {
-    const w = h('span', 'pk-chips');
+  // endChip draws a descriptor that holds an object: process and fd.
+  function endChip(e) {
+    if (typeof e === 'number') return h('span', 'pk-pid', 'process ' + e);
+    const c = h('span', 'pk-end-chip', 'process ' + e.pid + ' fd ' + e.fd);
+    c.dataset.pid = String(e.pid);
+    c.dataset.fd = String(e.fd);
+    return c;
+  }
+
+  function labelled(label, items, draw, empty) {
+    const w = h('div', 'pk-chips');
     w.appendChild(h('span', 'pk-label', label));
-    const a = list(tids);
+    const a = list(items);
     if (!a.length) w.appendChild(h('span', 'pk-none', empty || 'none'));
-    for (const t of a) w.appendChild(tidChip(t, snap, opts));
+    for (const x of a) w.appendChild(draw(x));
+    return w;
+  }
+
+  function waiters(label, tids, snap, opts, empty) {
+    const w = labelled(label, tids, (t) => tidChip(t, snap, opts), empty);
+    w.classList.add('pk-waiters');
     return w;
   }
 
@@ -964,8 +1059,16 @@
     const c = h('div', 'pk-obj pk-' + kind);
     c.dataset.kind = kind;
     if (id !== undefined && id !== null) c.dataset.id = String(id);
-    c.appendChild(h('div', 'pk-obj-head', title));
+    const head = h('div', 'pk-obj-head');
+    head.appendChild(h('span', 'pk-obj-kind', kind === 'mqueue' ? 'message queue' : kind === 'sem' ? 'semaphore' :
+      kind === 'cond' ? 'condition variable' : kind === 'shm' ? 'shared memory' : kind));
+    head.appendChild(h('span', 'pk-obj-name', title));
+    c.appendChild(head);
     return c;
+  }
+
+  function sub(text) {
+    return h('div', 'pk-obj-sub', text);
   }
 
   function drawThreads(box, snap, opts) {
@@ -974,7 +1077,6 @@
     const threads = list(snap.threads);
     const sec = h('section', 'pk-sec pk-threads');
     sec.appendChild(h('h3', 'pk-sec-head', 'Processes and threads'));
-    const seen = new Set();
     const byPid = new Map();
     for (const t of threads) {
       let a = byPid.get(t.pid);
@@ -983,9 +1085,8 @@
     }
     const order = procs.map((p) => p.pid);
     for (const pid of byPid.keys()) if (!order.includes(pid)) order.push(pid);
+    if (!order.length) sec.appendChild(h('div', 'pk-none', snap.ended ? 'the run has ended: every process is gone' : 'no process'));
     for (const pid of order) {
-      if (seen.has(pid)) continue;
-      seen.add(pid);
       const p = procs.find((x) => x.pid === pid) || { pid: pid };
       const pr = h('div', 'pk-proc');
       pr.dataset.pid = String(pid);
@@ -996,13 +1097,15 @@
       if (p.host) meta.push('host ' + p.host);
       head.appendChild(h('span', 'pk-proc-meta', meta.join(' \u00b7 ')));
       pr.appendChild(head);
-      if (p.zombie || p.state === 'zombie') {
+      if (p.zombie) {
         pr.classList.add('pk-zombie');
         pr.dataset.state = 'zombie';
         const z = h('div', 'pk-zombie-note');
         z.appendChild(h('span', 'pk-state pk-state-zombie', 'zombie'));
-        z.appendChild(document.createTextNode(' exited' + (p.exit !== null && p.exit !== undefined ? ' with status ' + p.exit : '') +
-          '; waits for its parent ' + (p.ppid !== undefined ? p.ppid + ' ' : '') + 'to wait (reap) it'));
+        const how = p.signal ? 'killed by ' + p.signal + (p.exit !== null && p.exit !== undefined ? ' (status ' + p.exit + ')' : '') :
+          'exited' + (p.exit !== null && p.exit !== undefined ? ' with status ' + p.exit : '');
+        z.appendChild(document.createTextNode(' ' + how + '; it stays until its parent ' +
+          (p.ppid !== undefined ? p.ppid + ' ' : '') + 'waits for it (reaps it)'));
         pr.appendChild(z);
       } else if (p.state) {
         pr.dataset.state = p.state;
@@ -1013,165 +1116,197 @@
         const row = h('div', 'pk-thread');
         row.dataset.tid = String(t.tid);
         row.dataset.pid = String(t.pid);
-        const state = onCpu ? 'running' : t.state || '';
+        const state = t.state || (onCpu ? 'running' : '');
         row.dataset.state = state;
+        if (t.waits_on) row.dataset.waitsOn = t.waits_on;
         row.style.setProperty('--pk-thread', threadColor(opts, t.tid));
-        row.appendChild(h('span', 'pk-swatch'));
+        const sw = h('span', 'pk-swatch');
+        sw.setAttribute('aria-hidden', 'true');
+        row.appendChild(sw);
         row.appendChild(h('span', 'pk-thread-name', 'thread ' + t.tid + (t.name ? ' ' + t.name : '')));
         row.appendChild(h('span', 'pk-state pk-state-' + state, state + (onCpu ? ' (on a CPU)' : '')));
         const line = h('span', 'pk-line', t.line ? 'line ' + t.line : '');
         if (t.line) line.dataset.line = String(t.line);
+        if (t.where) line.title = t.where;
         row.appendChild(line);
-        if (t.waiting_for) row.appendChild(h('span', 'pk-wait', 'waits for ' + t.waiting_for));
+        if (t.waiting_for) row.appendChild(h('span', 'pk-wait', t.waiting_for));
         pr.appendChild(row);
       }
       sec.appendChild(pr);
     }
+    if (snap.threads_omitted) sec.appendChild(h('div', 'pk-more', '\u2026 and ' + snap.threads_omitted + ' more threads the snapshot leaves out'));
     box.appendChild(sec);
   }
 
+  // quotedCells splits a string quoted as the trace quotes it ("item1;\n")
+  // into one cell per byte, an escape staying one cell ("\n"); a string
+  // cut by the trace ("..." (N bytes)) leaves the rest uncounted here.
+  function quotedCells(q) {
+    const s = String(q === undefined || q === null ? '' : q);
+    if (s[0] !== '"') return Array.from(s);
+    const out = [];
+    for (let i = 1; i < s.length; i++) {
+      const c = s[i];
+      if (c === '"') break;
+      if (c !== '\\') {
+        out.push(c === ' ' ? '\u2423' : c);
+        continue;
+      }
+      const n = s[i + 1];
+      const len = n === 'x' ? 4 : n === 'u' ? 6 : n === 'U' ? 10 : 2;
+      const esc = s.slice(i, i + len);
+      out.push(esc === '\\"' ? '"' : esc === '\\\\' ? '\\' : esc);
+      i += len - 1;
+    }
+    return out;
+  }
+
   // queueCells draws buffered bytes or messages as a row of cells, the
-  // oldest at the left, where the reader takes them.
-  function queueCells(items, limit, cls) {
+  // next one out at the left.
+  function queueCells(items, total, limit, cls) {
     const q = h('div', 'pk-queue');
     const shown = items.slice(0, limit);
-    for (const it of shown) q.appendChild(h('span', 'pk-cell ' + (cls || ''), it));
-    if (items.length > shown.length) q.appendChild(h('span', 'pk-more', '+' + (items.length - shown.length)));
-    if (!items.length) q.appendChild(h('span', 'pk-empty', 'empty'));
-    return q;
-  }
-
-  function bytesOf(data) {
-    if (data === undefined || data === null) return [];
-    if (typeof data === 'string') return Array.from(data);
-    if (Array.isArray(data)) {
-      // Values of a pipe's buffer: each is a chunk of text.
-      return data.flatMap((v) => Array.from(valueText(v).replace(/^"|"$/g, '')));
+    for (const it of shown) {
+      const c = h('span', 'pk-cell ' + (cls || ''), it);
+      if (it.length > 1 && it[0] === '\\') c.classList.add('pk-esc');
+      q.appendChild(c);
     }
-    return Array.from(String(data));
-  }
-
-  function visibleChar(c) {
-    if (c === ' ') return '\u2423';
-    if (c === '\n') return '\u21b5';
-    if (c < ' ') return '\u00b7';
-    return c;
+    const rest = Math.max(total - shown.length, items.length - shown.length);
+    if (rest > 0) q.appendChild(h('span', 'pk-more', '+' + rest));
+    if (!total && !items.length) q.appendChild(h('span', 'pk-empty', 'empty'));
+    return q;
   }
 
   function drawPipes(grid, snap, opts) {
     for (const p of list(snap.kernel && snap.kernel.pipes)) {
-      const c = card('pipe', 'pipe ' + (p.name || p.id), p.id);
-      const bytes = bytesOf(p.data);
-      const n = p.bytes !== undefined ? p.bytes : bytes.length;
+      const c = card('pipe', String(p.id).replace(/^pipe:/, ''), p.id);
+      const n = Number(p.bytes) || 0;
       c.dataset.bytes = String(n);
-      c.appendChild(h('div', 'pk-obj-sub', n + (p.capacity ? ' / ' + p.capacity : '') + ' bytes buffered'));
+      c.appendChild(sub(n + (p.capacity ? ' of ' + p.capacity : '') + ' bytes buffered'));
+      // The reader takes the oldest byte first: it is drawn at the left,
+      // next to the read ends, so the buffered text reads in its order.
       const flow = h('div', 'pk-flow');
-      flow.appendChild(chips('writers', p.writers, snap, opts, 'none (closed)'));
-      flow.appendChild(h('span', 'pk-dir', '\u2192'));
-      flow.appendChild(queueCells(bytes.map(visibleChar), LIMITS.queue, 'pk-byte'));
-      flow.appendChild(h('span', 'pk-dir', '\u2192'));
-      flow.appendChild(chips('readers', p.readers, snap, opts, 'none (closed)'));
+      flow.appendChild(labelled('read ends', p.readers, endChip, 'all closed'));
+      flow.appendChild(h('span', 'pk-dir', '\u2190'));
+      flow.appendChild(queueCells(quotedCells(p.data), n, LIMITS.queue, 'pk-byte'));
+      flow.appendChild(h('span', 'pk-dir', '\u2190'));
+      flow.appendChild(labelled('write ends', p.writers, endChip, 'all closed (end of file once empty)'));
       c.appendChild(flow);
-      if (p.waiters) c.appendChild(chips('blocked', p.waiters, snap, opts));
+      if (list(p.read_waiters).length) c.appendChild(waiters('waiting to read', p.read_waiters, snap, opts));
+      if (list(p.write_waiters).length) c.appendChild(waiters('waiting for room', p.write_waiters, snap, opts));
       grid.appendChild(c);
     }
   }
 
   function drawQueues(grid, snap, opts) {
     for (const q of list(snap.kernel && snap.kernel.queues)) {
-      const c = card('mqueue', 'message queue ' + (q.name || q.id), q.id);
+      const c = card('mqueue', '/' + (q.name || q.id) + (q.host ? ' on ' + q.host : ''), q.id);
       const msgs = list(q.messages);
-      c.dataset.messages = String(msgs.length);
-      c.appendChild(h('div', 'pk-obj-sub', msgs.length + (q.capacity ? ' / ' + q.capacity : '') + ' messages' + (q.host ? ' on host ' + q.host : '')));
+      const total = msgs.length + (Number(q.messages_omitted) || 0);
+      c.dataset.messages = String(total);
+      c.appendChild(sub(total + (q.capacity ? ' of ' + q.capacity : '') + ' messages, the next one out first'));
       const items = msgs.map((m) => {
         if (m && typeof m === 'object') {
-          const t = m.text !== undefined ? m.text : valueText(m.value || m);
-          return clip(t, 40) + (m.prio !== undefined ? ' \u00b7 prio ' + m.prio : '');
+          const t = m.value ? valueText(m.value) : m.text !== undefined ? m.text : '';
+          return clip(t, 40) + (m.prio !== undefined ? '  prio ' + m.prio : '');
         }
         return clip(m, 40);
       });
-      const qd = queueCells(items, LIMITS.messages, 'pk-msg');
+      const qd = queueCells(items, total, LIMITS.messages, 'pk-msg');
       qd.classList.add('pk-msgs');
       c.appendChild(qd);
-      c.appendChild(chips('waiting', q.waiters, snap, opts));
+      if (list(q.recv_waiters).length) c.appendChild(waiters('waiting for a message', q.recv_waiters, snap, opts));
+      if (list(q.send_waiters).length) c.appendChild(waiters('waiting for room', q.send_waiters, snap, opts));
+      if (q.opened_by) c.appendChild(labelled('open in', q.opened_by, endChip));
       grid.appendChild(c);
     }
   }
 
   function drawMutexes(grid, snap, opts) {
     for (const m of list(snap.kernel && snap.kernel.mutexes)) {
-      const c = card('mutex', 'mutex ' + (m.name || m.id), m.id);
+      const c = card('mutex', (m.handle || m.id) + (m.pid ? ' of process ' + m.pid : ''), m.id);
       c.dataset.owner = String(m.owner || 0);
-      const own = h('div', 'pk-row');
-      own.appendChild(h('span', 'pk-label', 'owner'));
+      const own = h('div', 'pk-chips');
+      own.appendChild(h('span', 'pk-label', 'held by'));
       if (m.owner) own.appendChild(tidChip(m.owner, snap, opts));
-      else own.appendChild(h('span', 'pk-none', 'unlocked'));
+      else if (m.lost_holder) own.appendChild(h('span', 'pk-lost', 'nobody: thread ' + m.lost_holder + ' held it at the fork, so it stays locked for ever'));
+      else own.appendChild(h('span', 'pk-none', 'nobody (unlocked)'));
       c.appendChild(own);
-      c.appendChild(chips('waiting', m.waiters, snap, opts));
+      c.appendChild(waiters('waiting', m.waiters, snap, opts));
       grid.appendChild(c);
     }
   }
 
   function drawSems(grid, snap, opts) {
     for (const s of list(snap.kernel && snap.kernel.semaphores)) {
-      const c = card('sem', 'semaphore ' + (s.name || s.id), s.id);
+      const title = s.name ? '"' + s.name + '"' + (s.handle ? ' (' + s.handle + ')' : '') : (s.handle || s.id) + (s.pid ? ' of process ' + s.pid : '');
+      const c = card('sem', title, s.id);
       c.dataset.count = String(s.count);
-      const row = h('div', 'pk-row');
+      const row = h('div', 'pk-chips');
       row.appendChild(h('span', 'pk-label', 'count'));
       row.appendChild(h('span', 'pk-count', String(s.count)));
       const tokens = h('span', 'pk-tokens');
       tokens.setAttribute('aria-hidden', 'true');
-      tokens.textContent = '\u25cf'.repeat(Math.max(0, Math.min(12, Number(s.count) || 0))) + (s.count > 12 ? '\u2026' : '');
+      const n = Math.max(0, Number(s.count) || 0);
+      tokens.textContent = '\u25cf'.repeat(Math.min(12, n)) + (n > 12 ? '\u2026' : '');
       row.appendChild(tokens);
       c.appendChild(row);
-      c.appendChild(chips('waiting', s.waiters, snap, opts));
+      c.appendChild(waiters('waiting', s.waiters, snap, opts));
+      if (s.opened_by) c.appendChild(labelled('opened by', s.opened_by, endChip));
       grid.appendChild(c);
     }
   }
 
   function drawConds(grid, snap, opts) {
     for (const cv of list(snap.kernel && snap.kernel.conds)) {
-      const c = card('cond', 'condition variable ' + (cv.name || cv.id), cv.id);
-      c.appendChild(chips('waiting', cv.waiters, snap, opts));
+      const c = card('cond', (cv.handle || cv.id) + (cv.pid ? ' of process ' + cv.pid : ''), cv.id);
+      c.appendChild(waiters('waiting', cv.waiters, snap, opts));
       grid.appendChild(c);
     }
   }
 
   function drawSockets(grid, snap, opts) {
-    for (const s of list(snap.kernel && snap.kernel.sockets)) {
-      const here = (s.host || '?') + (s.port !== undefined ? ':' + s.port : '');
-      const c = card('socket', 'socket ' + (s.name || s.id), s.id);
+    const k = snap.kernel || {};
+    for (const l of list(k.listeners)) {
+      const c = card('listener', (l.host || '?') + ':' + l.port, l.id);
+      c.appendChild(sub('listening; ' + plural(list(l.pending).length, 'connection waits', 'connections wait') + ' for accept'));
+      if (list(l.waiters).length) c.appendChild(waiters('in accept', l.waiters, snap, opts));
+      c.appendChild(labelled('held by', l.held_by, endChip));
+      grid.appendChild(c);
+    }
+    for (const s of list(k.sockets)) {
+      const c = card('socket', String(s.id).replace(/^socket:/, '') + ' on ' + (s.host || '?'), s.id);
+      if (s.peer) c.dataset.peer = s.peer;
       const row = h('div', 'pk-flow');
-      row.appendChild(h('span', 'pk-end', here));
-      row.appendChild(h('span', 'pk-dir', s.peer ? '\u2194' : ''));
-      row.appendChild(h('span', 'pk-end', s.peer ? String(s.peer) : s.listening ? 'listening' : 'not connected'));
+      row.appendChild(h('span', 'pk-end', (s.host || '?')));
+      row.appendChild(h('span', 'pk-dir', s.closed ? '\u2715' : '\u2194'));
+      row.appendChild(h('span', 'pk-end', s.peer ? (s.peer_host || '?') + ' (' + String(s.peer).replace(/^socket:/, 'socket ') + ')' : 'nobody'));
+      row.appendChild(h('span', 'pk-label', 'port ' + s.port));
       c.appendChild(row);
-      if (s.bytes !== undefined || s.data !== undefined) {
-        const bytes = bytesOf(s.data);
-        c.appendChild(h('div', 'pk-obj-sub', (s.bytes !== undefined ? s.bytes : bytes.length) + ' bytes in flight or buffered'));
-        if (bytes.length) c.appendChild(queueCells(bytes.map(visibleChar), LIMITS.queue, 'pk-byte'));
-      }
-      if (s.waiters) c.appendChild(chips('waiting', s.waiters, snap, opts));
+      const st = [];
+      st.push(plural(Number(s.bytes) || 0, 'byte', 'bytes') + ' arrived, unread');
+      if (s.in_flight) st.push(plural(Number(s.in_flight), 'byte', 'bytes') + ' still on the way');
+      if (s.closed) st.push('closed');
+      if (s.eof) st.push('the peer closed: end of file');
+      c.appendChild(sub(st.join('; ')));
+      if (list(s.waiters).length) c.appendChild(waiters('waiting', s.waiters, snap, opts));
+      c.appendChild(labelled('held by', s.held_by, endChip, 'nobody'));
       grid.appendChild(c);
     }
   }
 
   function drawShared(grid, snap) {
-    for (const s of list(snap.kernel && snap.kernel.shm)) {
-      const c = card('shm', 'shared memory ' + (s.name || s.id), s.id);
-      c.style.setProperty('--pm-obj', hashColor(s.id));
-      c.classList.add('pk-shared');
-      c.appendChild(h('div', 'pk-obj-sub', (s.size !== undefined ? s.size + ' bytes, ' : '') +
-        'mapped by ' + (list(s.mapped_by).length ? list(s.mapped_by).map((p) => 'process ' + p).join(', ') : 'nobody')));
-      grid.appendChild(c);
-    }
-    for (const f of list(snap.kernel && snap.kernel.files)) {
-      const c = card('file', 'file ' + (f.host ? f.host + ':' : '') + (f.name || f.id), f.id);
-      c.style.setProperty('--pm-obj', hashColor(f.id));
-      c.classList.add('pk-shared');
-      const maps = f.mappings !== undefined ? ', ' + plural(Number(f.mappings), 'shared mapping', 'shared mappings') : '';
-      c.appendChild(h('div', 'pk-obj-sub', (f.size !== undefined ? f.size + ' bytes' : '') + maps));
-      grid.appendChild(c);
+    const k = snap.kernel || {};
+    for (const [kind, items] of [['shm', k.shm], ['file', k.files]]) {
+      for (const s of list(items)) {
+        const c = card(kind, (s.host ? s.host + ':' : '') + (s.name || s.id), s.id);
+        c.style.setProperty('--pm-obj', hashColor(s.id));
+        c.classList.add('pk-shared');
+        const by = list(s.mapped_by);
+        c.appendChild(sub((s.size !== undefined ? s.size + ' bytes; ' : '') +
+          (by.length ? 'mapped shared by ' + by.map((p) => 'process ' + p).join(', ') : 'no shared mapping')));
+        grid.appendChild(c);
+      }
     }
   }
 
@@ -1194,9 +1329,20 @@
     drawConds(grid, snap, opts);
     drawSockets(grid, snap, opts);
     drawShared(grid, snap);
-    if (!grid.firstChild) grid.appendChild(h('div', 'pk-none', 'no pipes, queues, locks, sockets or shared objects yet'));
+    if (!grid.firstChild) grid.appendChild(h('div', 'pk-none', 'no pipes, queues, locks, sockets or shared objects'));
+    if (snap.kernel && snap.kernel.omitted) grid.appendChild(h('div', 'pk-more', '\u2026 and ' + snap.kernel.omitted + ' more objects'));
     sec.appendChild(grid);
     root.appendChild(sec);
+    // A thread's wait names the object it waits on: hovering either shows
+    // the other.
+    root.addEventListener('mouseover', (ev) => {
+      for (const e of root.querySelectorAll('.pk-hot')) e.classList.remove('pk-hot');
+      const t = ev.target.closest && ev.target.closest('.pk-thread[data-waits-on]');
+      if (!t) return;
+      for (const o of root.querySelectorAll('.pk-obj')) {
+        if (o.dataset.id === t.dataset.waitsOn) o.classList.add('pk-hot');
+      }
+    });
     container.replaceChildren(root);
   }
 
