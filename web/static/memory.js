@@ -35,6 +35,9 @@
     text: 160,      // characters of one value
     queue: 48,      // cells of a pipe's or socket's buffer
     messages: 24,   // messages of one queue
+    rows: 6000,     // words of one drawing, shared by its processes
+    procRows: 400,  // ... but at least this many for each process
+    procs: 24,      // process columns
   };
 
   // A palette for what the page must colour but the app does not choose:
@@ -355,7 +358,7 @@
   function drawGlobals(body, seg, proc, ctx) {
     const gs = list(proc.globals).filter((g) => (g.seg ? g.seg === seg.kind : inSeg(g.addr, seg)));
     sortByAddr(gs, (g) => g.addr, ctx.order);
-    const shown = gs.slice(0, LIMITS.globals);
+    const shown = gs.slice(0, ctx.take(Math.min(gs.length, LIMITS.globals)));
     for (const g of shown) body.appendChild(rowEl('pm-global', g.addr, g.name, g.value, ctx, proc.pid, g.id));
     if (gs.length > shown.length) {
       const rest = gs.slice(shown.length);
@@ -395,37 +398,43 @@
     for (const f of list(heap.free)) items.push({ at: num(f.start), free: f });
     const sign = ctx.order === 'low' ? 1 : -1;
     items.sort((x, y) => sign * (x.at - y.at));
-    // A cap keeps the blocks around the middle of the list out; the ones at
-    // both ends of the heap are usually the ones a lesson talks about, but
-    // the newest blocks are at the high end, so we keep address order and
-    // cut the tail.
-    const shown = items.slice(0, LIMITS.heapItems);
-    for (const it of shown) {
-      body.appendChild(it.block ? drawBlock(it.block, proc, ctx) : drawFree(it.free));
-    }
-    if (items.length > shown.length) {
-      const rest = items.slice(shown.length);
-      const lo = Math.min(...rest.map((r) => r.at));
-      let hi = lo;
-      for (const r of rest) {
-        const end = r.block ? num(r.block.end) : r.at + Number(r.free.size || 0);
-        if (end > hi) hi = end;
-      }
-      const nb = rest.filter((r) => r.block).length;
-      body.appendChild(moreEl(rest.length, '(' + plural(nb, 'block', 'blocks') + ', ' +
-        plural(rest.length - nb, 'free chunk', 'free chunks') + ')', hex(lo), hex(hi), ctx, pid));
-    }
-    // Blocks and chunks the snapshot itself left out: those past the
-    // last it lists, up to the top of the heap.
+    // Blocks and chunks the snapshot itself left out are those past the
+    // last block it lists: their place in address order gets a note.
+    let omitted = null;
+    let hi = num(heap.base);
     const bo = Number(heap.blocks_omitted) || 0;
     const fo = Number(heap.free_omitted) || 0;
     if (bo || fo) {
-      let hi = num(heap.base);
-      for (const it of items) hi = Math.max(hi, it.block ? num(it.block.end) : it.at + Number(it.free.size || 0));
-      const m = moreEl(bo + fo, '(' + plural(bo, 'block', 'blocks') + ', ' + plural(fo, 'free chunk', 'free chunks') +
-        ') the snapshot leaves out', hex(hi), heap.top, ctx, pid);
-      if (ctx.order === 'low') body.appendChild(m);
-      else body.insertBefore(m, sum.nextSibling);
+      for (const b of list(heap.blocks)) hi = Math.max(hi, num(b.end));
+      const what = [];
+      if (bo) what.push(plural(bo, 'block', 'blocks'));
+      if (fo) what.push(plural(fo, 'free chunk', 'free chunks'));
+      omitted = h('div', 'pm-more', '\u2026 and ' + what.join(' and ') + ' more, not in the snapshot');
+      omitted.dataset.start = hex(hi);
+      omitted.dataset.end = canon(heap.top);
+      ctx.ranges.push({ pid: pid, start: hi, end: num(heap.top), el: omitted });
+    }
+    let n = 0;
+    while (n < items.length && n < LIMITS.heapItems && ctx.left > 0) {
+      const it = items[n++];
+      if (omitted && (ctx.order === 'low' ? it.at >= hi : it.at < hi)) {
+        body.appendChild(omitted);
+        omitted = null;
+      }
+      body.appendChild(it.block ? drawBlock(it.block, proc, ctx) : drawFree(it.free, ctx));
+    }
+    if (omitted) body.appendChild(omitted);
+    // What this drawing's own caps left out: the end of the list.
+    if (n < items.length) {
+      const rest = items.slice(n);
+      const lo = Math.min(...rest.map((r) => r.at));
+      let top = lo;
+      for (const r of rest) top = Math.max(top, r.block ? num(r.block.end) : r.at + Number(r.free.size || 0));
+      const nb = rest.filter((r) => r.block).length;
+      const what = [];
+      if (nb) what.push(plural(nb, 'block', 'blocks'));
+      if (rest.length - nb) what.push(plural(rest.length - nb, 'free chunk', 'free chunks'));
+      body.appendChild(moreEl(rest.length, '(' + what.join(', ') + ')', hex(lo), hex(top), ctx, pid));
     }
   }
 
@@ -469,7 +478,8 @@
     ctx.ranges.push({ pid: pid, start: lo, end: hi, el: head });
 
     const fields = list(b.fields);
-    const shown = fields.slice(0, LIMITS.fields);
+    ctx.take(1);
+    const shown = fields.slice(0, ctx.take(Math.min(fields.length, LIMITS.fields)));
     for (const f of shown) box.appendChild(rowEl('pm-field', f.addr, f.name, f.value, ctx, pid, f.id));
     const left = fields.length - shown.length + (Number(b.fields_omitted) || 0);
     if (left > 0) {
@@ -479,7 +489,8 @@
     return box;
   }
 
-  function drawFree(f) {
+  function drawFree(f, ctx) {
+    ctx.take(1);
     const box = h('div', 'pm-free');
     box.dataset.start = canon(f.start);
     box.dataset.size = String(f.size);
@@ -499,12 +510,17 @@
     const color = threadColor(opts, t.tid);
     // The frames arrive innermost first, as show stack lists them. The
     // innermost frame has the lowest addresses.
-    const shownN = Math.min(frames.length, LIMITS.frames);
+    let shownN = 0;
+    while (shownN < frames.length && shownN < LIMITS.frames && (shownN === 0 || ctx.left > 0)) {
+      ctx.take(2 + list(frames[shownN].slots).length);
+      shownN++;
+    }
     // The snapshot keeps the innermost frames; the outer ones it leaves
     // out are counted with those cut here.
     const hidden = frames.length - shownN + (Number(t.frames_omitted) || 0);
     const drawn = [];
     for (let i = 0; i < shownN; i++) drawn.push(drawFrame(frames[i], i, frames[i + 1], t, pid, ctx, color));
+
     let hiddenEl = null;
     if (hidden > 0) {
       const from = shownN < frames.length ? frames[shownN].fp : hex(num(frames[shownN - 1].fp) + 16);
@@ -587,7 +603,7 @@
   // offset id ("shm:buffer:8").
   function drawWords(body, seg, proc, ctx) {
     const words = list(seg.words);
-    const shown = words.slice(0, LIMITS.words);
+    const shown = words.slice(0, ctx.take(Math.min(words.length, LIMITS.words)));
     const base = num(seg.start);
     for (const w of shown) {
       const o = w.off !== undefined ? w.off : w.offset;
@@ -637,6 +653,7 @@
     }
     const content = h('div', 'pm-proc-body');
     col.appendChild(content);
+    ctx.left = ctx.perProc;
     const order = ctx.order;
     content.appendChild(h('div', 'pm-axis', order === 'low' ? 'low addresses \u2193 high' : 'high addresses \u2191 on top'));
     sortByAddr(segs, (s) => s.start, order);
@@ -669,6 +686,13 @@
       frames: [],
       shared: [],
       cowPages: new Set(),
+      // left counts the words the process being drawn may still show.
+      left: 0,
+      take(n) {
+        const k = Math.max(0, Math.min(n, this.left));
+        this.left -= n;
+        return k;
+      },
       register(id, el, pid) {
         const k = normId(id);
         let a = targets.get(k);
@@ -682,20 +706,26 @@
   // pointer only ever leads into its own process: a target drawn in
   // another column (a shared object's other copy) is never chosen.
   function resolve(ctx, to, pid, ptr) {
-    // A pointer into a mapping leads to the word it points at when that
-    // word is drawn, else to the mapping.
+    // A pointer into a mapping or a heap (the snapshot names the segment
+    // when no listed block holds the address) leads to the word it points
+    // at when that word is drawn, else to the narrowest drawn thing that
+    // holds the address.
     if (ptr && /:seg:/.test(String(to))) {
       const w = ctx.targets.get('p' + pid + ':var:' + ptr);
       if (w) for (const t of w) if (t.pid === pid) return t.el;
+      const r = narrowest(ctx, pid, num(ptr));
+      if (r) return r;
     }
     const c = ctx.targets.get(normId(to));
     if (c) {
       for (const t of c) if (t.pid === pid) return t.el;
     }
-    // Not drawn (cut by a limit): the smallest drawn range holding it.
+    // Not drawn (cut by a limit): the narrowest drawn range holding it.
     const m = /0x[0-9a-fA-F]+$/.exec(String(to));
-    if (!m) return null;
-    const a = parseInt(m[0], 16);
+    return m ? narrowest(ctx, pid, parseInt(m[0], 16)) : null;
+  }
+
+  function narrowest(ctx, pid, a) {
     let best = null;
     for (const r of ctx.ranges) {
       if (r.pid !== pid || a < r.start || a >= r.end) continue;
@@ -993,12 +1023,18 @@
     root.dataset.step = snap && snap.step !== undefined ? String(snap.step) : '';
     const canvas = h('div', 'pm-canvas');
     root.appendChild(canvas);
-    const procs = list(snap && snap.processes);
+    const all = list(snap && snap.processes);
+    const want = Array.isArray(opts.pids) ? new Set(opts.pids) : null;
+    const picked = want ? all.filter((p) => want.has(p.pid)) : all;
+    const procs = picked.slice(0, LIMITS.procs);
+    const live = procs.filter((p) => !p.zombie).length || 1;
+    ctx.perProc = Math.max(LIMITS.procRows, Math.floor(LIMITS.rows / live));
     if (!procs.length) {
       canvas.appendChild(h('div', 'pm-empty', snap && snap.ended ? 'the run has ended: every process has exited and its memory is gone' :
         'no process is alive at this step'));
     }
     for (const p of procs) canvas.appendChild(drawProcess(p, snap, ctx, opts));
+    if (picked.length > procs.length) canvas.appendChild(moreEl(picked.length - procs.length, 'processes'));
     if (snap && snap.processes_omitted) canvas.appendChild(moreEl(snap.processes_omitted, 'processes the snapshot leaves out'));
     for (const s of ctx.sources) s.target = resolve(ctx, s.to, s.pid, s.ptr);
     markSame(ctx);
