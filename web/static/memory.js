@@ -76,15 +76,18 @@
     return '0x' + n.toString(16);
   }
 
-  // canon writes an address the one way ids and data-addr use.
+  // canon writes an address the one way ids and data-addr use: lower-case
+  // hex without leading zeros, as the trace prints it. It works on the
+  // text, so a 64-bit value past 2^53 keeps every digit.
   function canon(a) {
-    const n = num(a);
-    return Number.isFinite(n) ? hex(n) : String(a || '');
+    if (typeof a === 'number') return hex(a);
+    const m = /^0x0*([0-9a-fA-F]+)$/.exec(String(a === undefined || a === null ? '' : a));
+    return m ? '0x' + m[1].toLowerCase() : String(a === undefined || a === null ? '' : a);
   }
 
   // normId makes "p1:var:0x00401000" and "p1:var:0x401000" the same key.
   function normId(id) {
-    return String(id).replace(/0x[0-9a-fA-F]+$/, (m) => hex(parseInt(m, 16)));
+    return String(id).replace(/0x[0-9a-fA-F]+$/, canon);
   }
 
   function sizeText(n) {
@@ -164,8 +167,8 @@
       if (v.dangling) {
         s.classList.add('pm-dangling');
         s.dataset.dangling = 'true';
-        s.title = 'dangling pointer: ' + (v.ptr || text) + ' is not live memory of process ' + pid +
-          ' (unmapped here, a freed block, or a popped stack slot). In this process it points at nothing.';
+        s.title = 'dangling pointer: ' + (v.ptr || text) + ' ' + whyDangling(ctx.proc, num(v.ptr || text)) +
+          '. In process ' + pid + ' it points at nothing: a load through it would fault.';
         const mark = h('span', 'pm-broken', '\u219b');
         mark.setAttribute('aria-hidden', 'true');
         mark.title = s.title;
@@ -179,6 +182,19 @@
       }
     }
     return s;
+  }
+
+  // whyDangling says, from the process's own map, why an address holds
+  // nothing live: the snapshot says only that it does not.
+  function whyDangling(proc, a) {
+    const seg = proc && list(proc.segments).find((x) => a >= num(x.start) && a < num(x.end));
+    if (!seg) return 'is in no segment of this process (not mapped here)';
+    switch (seg.kind) {
+      case 'guard': return 'is in a guard page';
+      case 'heap': return 'is heap memory in no live block (freed, never allocated, or a block\'s header)';
+      case 'stack': return 'is below the live frames of its stack (a slot of a frame that returned)';
+    }
+    return 'is not live memory of this process';
   }
 
   function describeTarget(id) {
@@ -328,6 +344,20 @@
       for (const p of cow) ctx.cowPages.add(pid + '|' + num(p));
     }
 
+    // Pages that were shared copy-on-write at the step drawn before and no
+    // longer are: a write just copied them.
+    const before = ctx.prevCow.get(pid + '|' + canon(seg.start));
+    if (before) {
+      const now = new Set(cow);
+      const copied = before.filter((p) => !now.has(p));
+      if (copied.length) {
+        const c = h('div', 'pm-cow-copied');
+        c.appendChild(h('span', 'pm-cow-tag', 'copied'));
+        c.appendChild(document.createTextNode(' the first write since the step drawn before copied ' +
+          plural(copied.length, 'page', 'pages') + ': ' + clip(copied.join(' '), 200) + '; this process has its own copy now'));
+        box.appendChild(c);
+      }
+    }
     const body = h('div', 'pm-seg-body');
     box.appendChild(body);
     switch (kind) {
@@ -654,6 +684,7 @@
     const content = h('div', 'pm-proc-body');
     col.appendChild(content);
     ctx.left = ctx.perProc;
+    ctx.proc = proc;
     const order = ctx.order;
     content.appendChild(h('div', 'pm-axis', order === 'low' ? 'low addresses \u2193 high' : 'high addresses \u2191 on top'));
     sortByAddr(segs, (s) => s.start, order);
@@ -686,8 +717,10 @@
       frames: [],
       shared: [],
       cowPages: new Set(),
+      prevCow: new Map(), // pid|segment start -> its cow pages, at opts.previous
       // left counts the words the process being drawn may still show.
       left: 0,
+      proc: null, // the process being drawn
       take(n) {
         const k = Math.max(0, Math.min(n, this.left));
         this.left -= n;
@@ -1029,6 +1062,13 @@
     const procs = picked.slice(0, LIMITS.procs);
     const live = procs.filter((p) => !p.zombie).length || 1;
     ctx.perProc = Math.max(LIMITS.procRows, Math.floor(LIMITS.rows / live));
+    if (opts.previous) {
+      for (const p of list(opts.previous.processes)) {
+        for (const sg of list(p.segments)) {
+          if (list(sg.cow_pages).length) ctx.prevCow.set(p.pid + '|' + canon(sg.start), list(sg.cow_pages).map(canon));
+        }
+      }
+    }
     if (!procs.length) {
       canvas.appendChild(h('div', 'pm-empty', snap && snap.ended ? 'the run has ended: every process has exited and its memory is gone' :
         'no process is alive at this step'));
@@ -1145,6 +1185,22 @@
         pr.appendChild(z);
       } else if (p.state) {
         pr.dataset.state = p.state;
+      }
+      // Its open descriptors, past the terminal's three: which ends of
+      // which pipes a process still holds is half of a pipe's story.
+      const fds = list(p.files).filter((f) => f.kind !== 'tty');
+      if (fds.length || p.files_omitted) {
+        const row = h('div', 'pk-chips pk-fds');
+        row.appendChild(h('span', 'pk-label', 'open files'));
+        for (const f of fds) {
+          const c = h('span', 'pk-fd', 'fd ' + f.fd + ': ' + (f.text || f.kind));
+          c.dataset.fd = String(f.fd);
+          c.dataset.kind = f.kind || '';
+          if (f.object) c.dataset.object = f.object;
+          row.appendChild(c);
+        }
+        if (p.files_omitted) row.appendChild(h('span', 'pk-more', '+' + p.files_omitted));
+        pr.appendChild(row);
       }
       for (const t of byPid.get(pid) || []) {
         if (t.state === 'done') continue;
@@ -1354,6 +1410,7 @@
       container.replaceChildren(root);
       return;
     }
+    if (snap.stopped) root.appendChild(h('div', 'pk-stopped', 'the run stopped here: ' + snap.stopped));
     drawThreads(root, snap, opts);
     const sec = h('section', 'pk-sec pk-objects');
     sec.appendChild(h('h3', 'pk-sec-head', 'Kernel objects'));
@@ -1373,10 +1430,11 @@
     // the other.
     root.addEventListener('mouseover', (ev) => {
       for (const e of root.querySelectorAll('.pk-hot')) e.classList.remove('pk-hot');
-      const t = ev.target.closest && ev.target.closest('.pk-thread[data-waits-on]');
+      const t = ev.target.closest && ev.target.closest('.pk-thread[data-waits-on], .pk-fd[data-object]');
       if (!t) return;
+      const id = t.dataset.waitsOn || t.dataset.object;
       for (const o of root.querySelectorAll('.pk-obj')) {
-        if (o.dataset.id === t.dataset.waitsOn) o.classList.add('pk-hot');
+        if (o.dataset.id === id) o.classList.add('pk-hot');
       }
     });
     container.replaceChildren(root);
