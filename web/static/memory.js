@@ -18,6 +18,48 @@
 //   order     "high" | "low"      which addresses are drawn at the top
 //                                 (default "high": the stack on top, growing
 //                                 down towards the heap, as textbooks draw it)
+//   pids      [pid...]            the processes to draw (default: all)
+//
+// ProcMemory.draw returns {arrows, reroute}: how many pointer arrows it
+// drew, and a function that lays them out again (it does so by itself when
+// the drawing changes size). ProcMemory.sharedColor(id) is the colour a
+// shared object has in the drawing, for a page that shows it elsewhere.
+//
+// What a test can read (these names stay): addresses as the trace prints
+// them ("0x401000"), values as show stack prints them.
+//   .pm-proc[data-pid]                   a process's column (.pm-zombie: one)
+//   .pm-seg[data-kind][data-start][data-end][data-perm][data-name]
+//        a segment as show maps lists it; its note is .pm-note; a shared
+//        mapping has data-shared (the object's id), a private file copy
+//        data-copy-of; a stack data-tid (its owner) and data-thread (the
+//        thread running on it)
+//   .pm-row[data-addr][data-name]        a word: .pm-global, .pm-field (of a
+//        heap block), .pm-slot (of a frame: .pm-ret for the return
+//        address, .pm-savedfp for the saved frame pointer), .pm-word (of a
+//        shared or file mapping). Its value is the text of .pm-val, which
+//        has data-k, and for a pointer data-ptr plus data-to (the target's
+//        id) or data-dangling="true"; .pm-cow marks a word on a page still
+//        shared copy-on-write, .pm-differ one whose address holds another
+//        value in another process, .pm-changed one changed since
+//        opts.previous (data-was: the value before)
+//   .pm-block[data-addr][data-start][data-end][data-size][data-id]
+//        a live heap block (data-leak="leaked" when lost); .pm-site holds
+//        "allocated at main, line 13"
+//   .pm-free[data-start][data-size]      a free chunk
+//   .pm-frame[data-tid][data-depth][data-func][data-fp][data-line]
+//        a frame; depth 0 is the innermost, as in show stack
+//   .pm-stack-free[data-sp]              a stack's unused part, below sp
+//   .pm-more[data-start][data-end]       what a limit left out
+//   svg.pm-arrows path.pm-arrow[data-pid][data-from][data-to]  a pointer's
+//        arrow (.pm-chain: a saved frame pointer's); path.pm-link[data-shared]
+//        links the copies of one shared object
+//   .pk-proc[data-pid][data-state], .pk-thread[data-tid][data-pid][data-state]
+//        [data-waits-on] with .pk-line[data-line] and .pk-wait (show
+//        threads' WAITING FOR), .pk-fd[data-fd][data-kind][data-object]
+//   .pk-obj[data-kind][data-id]          a kernel object: pipe (data-bytes),
+//        mqueue (data-messages), mutex (data-owner), sem (data-count),
+//        cond, socket (data-peer), listener, shm, file; .pk-tid[data-tid]
+//        is a thread in it, .pk-end-chip[data-pid][data-fd] a descriptor
 (function (global) {
   'use strict';
 
@@ -835,7 +877,7 @@
       for (const f of list(t.frames)) {
         const fp = num(f.fp);
         put(t.pid, hex(fp + 8), 'return address', f.ret_note || f.ret);
-        put(t.pid, hex(fp), 'saved fp', f.saved_fp);
+        if (f.saved_fp !== undefined) put(t.pid, hex(fp), 'saved fp', canon(f.saved_fp));
         for (const s of list(f.slots)) put(t.pid, s.addr, s.name, s.value);
       }
     }
