@@ -297,8 +297,15 @@ func (s *Session) RunTo(step int64) bool {
 
 // Run runs the machine to its end and writes the closing reports.
 func (s *Session) Run() Result {
+	s.M.Run()
+	return s.Finish()
+}
+
+// Finish writes the closing reports of a run that has ended, as Run
+// does after it, and says how the run ended: for a caller that ran the
+// machine itself (Machine.RunUntil, reporting a deadlock as Run would).
+func (s *Session) Finish() Result {
 	m := s.M
-	m.Run()
 	// The closing reports say what happened, so they are written even
 	// when the trace budget is spent; each is bounded by itself.
 	halt, why := m.Halted()

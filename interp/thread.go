@@ -41,6 +41,24 @@ type threadCtx struct {
 	shell *shellHooks
 	// race is what the race detector keeps of the thread, when it runs.
 	race *raceThread
+	// paused is what the executor kept of a turn that stopped at the
+	// machine's step bound, for the turn to go on if the machine
+	// resumes it (runtime.Thread.Resuming).
+	paused pausedTurn
+}
+
+// pausedTurn is the executor's part of a turn paused at a step bound:
+// where its time slices fall and whether it already passed a
+// scheduling point, so that resuming runs on exactly as the turn would
+// have without the pause.
+type pausedTurn struct {
+	set bool
+	// budget is the ticks left to the next slice boundary (zero or
+	// less when the turn is past it), slice the length of a slice.
+	budget, slice int64
+	// ran counts the operations run in the turn (explore's scheduling
+	// points come after the first).
+	ran int
 }
 
 // site is a place in the source where something happened.

@@ -84,6 +84,22 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		}
 	}
 
+	// One more quantum each time the thread runs on alone, so that a
+	// thread it makes ready is seen at the very boundary a round trip
+	// through the scheduler would have stopped at.
+	slice := budget
+	ran := 0
+	// resumed is set when the turn goes on after a pause: its budget was
+	// looked at before it paused, and is not looked at again for the
+	// instruction it paused in front of.
+	resumed := false
+	if p := th.paused; p.set {
+		th.paused = pausedTurn{}
+		if t.Resuming() {
+			budget, slice, ran, resumed = p.budget, p.slice, p.ran, true
+		}
+	}
+
 	fr := th.top()
 	if len(th.ops)-th.sp < fr.fn.MaxStack+4 {
 		th.growOps(fr.fn.MaxStack + 4)
@@ -102,17 +118,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// Under a chooser (explore, replay) the thread stops before each
 	// operation another thread can observe, except the first it runs.
 	points := m.Choosing()
-	ran := 0
 	stepsLeft := maxSteps - m.Steps()
 	var executed int64
 
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
 	clock := m.Now()
-	// One more quantum each time the thread runs on alone, so that a
-	// thread it makes ready is seen at the very boundary a round trip
-	// through the scheduler would have stopped at.
-	slice := budget
 	// The operand stack pointer and slice stay in locals too; they are
 	// written back before any call that reads them and reloaded after one
 	// that may move them.
@@ -135,7 +146,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			// past the budget; free instructions (cost_insn=0) run on, so
 			// that with every cost 0 but compute a job ends exactly when
 			// its work does.
-			if clock-start >= budget && cost > 0 {
+			if clock-start >= budget && cost > 0 && !resumed {
 				if !m.Alone() {
 					fr.pc = pc
 					m.AdvanceTo(clock)
@@ -146,22 +157,33 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				// the scheduler would give it straight back, so run on.
 				budget += slice
 			}
+			resumed = false
 			if executed >= stepsLeft {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				if !m.AtWatch(executed) {
-					return runtime.StopLimit, executed
+				if m.AtWatch(executed) {
+					// A watch looked at the machine at this step (it
+					// counted the instructions run so far); the turn goes
+					// on as if it had not, unless the watch stopped the
+					// run, its budget already looked at.
+					executed, limit, resumed = 0, 0, true
+					stepsLeft = m.StepBound() - m.Steps()
+					if h, _ := m.Halted(); h != runtime.NotHalted {
+						return runtime.StopLimit, 0
+					}
+					continue
 				}
-				// A watch looked at the machine at this step (it counted
-				// the instructions run so far); the turn goes on as if it
-				// had not, unless the watch stopped the run.
-				executed, limit = 0, 0
-				stepsLeft = m.StepBound() - m.Steps()
-				if h, _ := m.Halted(); h != runtime.NotHalted {
-					return runtime.StopLimit, 0
+				// At a pause of the machine (or a limit), keep what
+				// the turn goes on with if it is resumed: the budget
+				// brought up to date as an operation would.
+				if lazy {
+					if c := clock - start; c >= budget {
+						budget += ((c-budget)/slice + 1) * slice
+					}
 				}
-				continue
+				th.paused = pausedTurn{set: true, budget: budget - (clock - start), slice: slice, ran: ran}
+				return runtime.StopLimit, executed
 			}
 			limit = stepsLeft
 			if traceInsn {

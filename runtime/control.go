@@ -5,15 +5,17 @@ import (
 	"strings"
 )
 
-// Running the machine a stretch at a time, for the REPL: until a condition
-// holds, for a number of instructions, with one thread in the foreground.
-// Between two stretches the machine is simply paused: the thread that had
-// the CPU keeps it and the rest of its turn, so stepping through a run
-// shows the same schedule as running it in one go.
+// Running the machine a stretch at a time, for the REPL and for time
+// travel: until a condition holds, for a number of instructions, with one
+// thread in the foreground. Between two stretches the machine is simply
+// paused: the thread that had the CPU keeps it and the rest of its turn,
+// and the executor what it knows of that turn, so stepping through a run
+// shows the same schedule, the same trace, as running it in one go.
 //
-// Only the REPL uses the methods of this file (RunUntil, Park,
-// ReportDeadlock, ReportBlocked), and ClearHalt and ResetBudgets besides:
-// a script runs with Run, once.
+// The REPL uses the methods of this file (RunUntil, Park, ReportDeadlock,
+// ReportBlocked), and ClearHalt and ResetBudgets besides; time travel
+// uses RunUntil and ReportDeadlock to run a script to a step. A script
+// otherwise runs with Run, once.
 
 // Leg says how far RunUntil runs the machine.
 type Leg struct {
@@ -25,8 +27,17 @@ type Leg struct {
 	// RunUntil returns LegPaused, and the next RunUntil resumes the run
 	// where it paused.
 	Pause int64
+	// Before moves the pause to just before the next instruction: what
+	// the kernel does between the last instruction of Pause and the one
+	// after (a switch, a wake-up, the next thread's first call) has then
+	// happened, or, when no instruction follows, the run has ended. An
+	// event of the run is then before the pause exactly when the count
+	// of instructions was at most the pause's when it was written. With
+	// Before, a Pause of 0 pauses in front of the next instruction.
+	Before bool
 	// Limit, when not 0, stops the machine after that many instructions,
 	// as max_steps stops a run; it takes max_steps' place for the leg.
+	// With Limit 0, max_steps bounds the leg as it bounds Run.
 	Limit int64
 	// Done is asked before every scheduling decision; RunUntil returns as
 	// soon as it reports true.
@@ -50,34 +61,36 @@ const (
 // legChunk bounds how many instructions run between two checks of Done,
 // so that a Done that watches for Ctrl-C answers quickly even under a
 // policy without time slices. Pausing and resuming is invisible in the
-// trace.
+// trace: the paused thread resumes its turn where it was (Resuming).
 const legChunk = 1 << 16
 
 // RunUntil runs the machine until leg.Done reports true, leg.Pause
-// instructions have run, no thread can run, or the machine halts (leg.Limit,
-// the output limit). Unlike Run it does not call "no thread can run" a
-// deadlock: the REPL's shell thread waits for input blocked, and the caller
-// knows what that means (ReportDeadlock). The REPL runs the machine this
-// way; a script runs with Run.
+// instructions have run, no thread can run, or the machine halts
+// (leg.Limit or max_steps, the output limit). Unlike Run it does not call
+// "no thread can run" a deadlock: the REPL's shell thread waits for input
+// blocked, and the caller knows what that means (ReportDeadlock). Under
+// a chooser (SetChooser) the chooser picks who runs, as under Run.
 func (m *Machine) RunUntil(leg Leg) LegEnd {
 	m.foreground = leg.Foreground
+	if leg.Limit > 0 {
+		m.legLimit, m.legLimitAt = leg.Limit, m.steps+leg.Limit
+	}
 	defer func() {
-		m.stepBound = 0
+		m.stepBound, m.bounded = 0, false
 		m.foreground = nil
+		m.legLimit, m.legLimitAt = 0, 0
 	}()
 	const never = int64(1) << 62
-	pauseAt, limitAt := never, never
-	if leg.Pause > 0 {
+	pauseAt := never
+	if leg.Pause > 0 || leg.Before {
 		pauseAt = m.steps + leg.Pause
 	}
-	if leg.Limit > 0 {
-		limitAt = m.steps + leg.Limit
-	}
+	limitAt, _ := m.stepLimit()
 	fg := leg.Foreground
 	if c := m.cur; fg != nil && c != nil && c != fg && c.State == ThreadRunning {
 		// A thread paused mid-turn gives the CPU to the foreground, as if
-		// preempted.
-		c.slice = 0
+		// preempted: its turn ends here.
+		c.slice, c.paused = 0, false
 		m.MakeReady(c)
 	}
 	for m.halt == NotHalted {
@@ -87,7 +100,10 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 		if leg.Done != nil && leg.Done() {
 			return LegDone
 		}
-		if m.steps >= pauseAt {
+		if m.steps >= pauseAt && (!leg.Before || m.cur != nil && m.cur.State == ThreadRunning) {
+			// (Before: the thread that runs the next instruction holds
+			// the CPU, stopped in front of it; until then the kernel
+			// goes on, and the executor stops at once.)
 			return LegPaused
 		}
 		var t *Thread
@@ -103,7 +119,15 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 		default:
 			m.fireTimers()
 			m.boost()
-			t = m.pick()
+			if m.chooser != nil {
+				// As Run: the chooser, not the policy, picks.
+				t = m.choose()
+				if m.halt != NotHalted {
+					return LegStopped
+				}
+			} else {
+				t = m.pick()
+			}
 			if t == nil {
 				if m.idle() {
 					continue
@@ -111,24 +135,29 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 				return LegStuck
 			}
 		}
-		target := min(pauseAt, limitAt, m.steps+legChunk)
-		m.stepBound = target
+		// The executor stops at the pause, at the limit (dispatch then
+		// halts the run), and with a Done to ask, every legChunk steps.
+		target := min(pauseAt, limitAt)
+		if leg.Done != nil {
+			target = min(target, m.steps+legChunk)
+		}
+		m.stepBound, m.bounded = target, true
 		steps := m.steps
 		m.dispatch(t)
 		if leg.OnTurn != nil {
 			leg.OnTurn(t, m.steps-steps)
 		}
-		if m.halt != NotHalted || m.steps < target || t.State != ThreadRunning {
-			continue
-		}
-		// The executor stopped at target steps: a pause, the end of a
-		// chunk, or the limit.
-		if target == limitAt {
-			m.Halt(HaltSteps, fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", leg.Limit, t.Proc.PID, t.TID))
-			return LegStopped
-		}
 	}
 	return LegStopped
+}
+
+// stepLimit returns the count of Steps at which the run stops, and the
+// max_steps its report names: max_steps, or the Limit of RunUntil's leg.
+func (m *Machine) stepLimit() (at, said int64) {
+	if m.legLimit != 0 {
+		return m.legLimitAt, m.legLimit
+	}
+	return m.cfg.MaxSteps, m.cfg.MaxSteps
 }
 
 // Park takes t off the CPU, the ready queue and whatever it waits for,
@@ -140,7 +169,7 @@ func (m *Machine) Park(t *Thread, what string) {
 		return
 	}
 	m.unready(t)
-	t.slice = 0
+	t.slice, t.paused = 0, false
 	t.detail = nil
 	t.call = pendingCall{}
 	m.Block(t, what, nil, nil)

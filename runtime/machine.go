@@ -113,10 +113,16 @@ type Machine struct {
 
 	// lang runs the threads' code and answers for the language (Lang).
 	lang Lang
-	// stepBound, when not 0, is the count of Steps at which the executor
-	// hands the running thread back, in place of max_steps: where
-	// RunUntil pauses the machine or ends its stretch (StepBound).
+	// stepBound, when bounded is set, is the count of Steps at which the
+	// executor hands the running thread back, in place of max_steps:
+	// where RunUntil pauses the machine or ends its stretch (StepBound).
+	// It may be 0: a pause in front of the first instruction.
 	stepBound int64
+	bounded   bool
+	// legLimit, when not 0, is the Limit of RunUntil's leg, and
+	// legLimitAt the count of Steps where it stops the run: they take
+	// max_steps' place for the leg (stepLimit).
+	legLimit, legLimitAt int64
 	// foreground, when set, is a thread that RunUntil runs whenever it is
 	// ready, with no time slice, and that no policy preempts (Leg).
 	foreground *Thread
@@ -921,7 +927,12 @@ func (m *Machine) dispatch(t *Thread) {
 			t.slice = max(slice, 1)
 			return
 		}
-		m.fireTimers()
+		if !t.resuming {
+			// A turn that RunUntil paused looked at the timers when it
+			// began, and an unpaused run would not look again until it
+			// ends: firing one now would wake a sleeper mid-turn.
+			m.fireTimers()
+		}
 		budget := slice
 		if next := m.nextTimer(); next > m.clock && next-m.clock < budget {
 			budget = next - m.clock
@@ -930,10 +941,17 @@ func (m *Machine) dispatch(t *Thread) {
 		budget = max(min(budget, m.ticksLeft()+1), 1)
 		s0 := m.clock
 		stop := m.lang.Run(t, budget)
+		t.resuming = false
 		used := m.clock - s0
 		slice -= used
 		m.charge(t, used)
-		m.fireTimers()
+		limit, said := m.stepLimit()
+		// The executor stopped at RunUntil's pause, not at a limit: the
+		// turn goes on when the run resumes, as if it had never stopped.
+		paused := stop == StopLimit && m.halt == NotHalted && m.steps < limit
+		if !paused {
+			m.fireTimers()
+		}
 		if stop != StopLimit {
 			// At a limit the run ends, or RunUntil pauses it; a boost
 			// checked here would come earlier than in an unpaused run.
@@ -982,12 +1000,19 @@ func (m *Machine) dispatch(t *Thread) {
 			m.yielded = true
 			return
 		case StopLimit:
-			if m.halt == NotHalted && m.stepBound == 0 {
-				// Not halted: the thread reached max_steps. (At a
-				// stepBound of RunUntil's, RunUntil says what it was.)
-				m.Halt(HaltSteps, fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", m.cfg.MaxSteps, p.PID, t.TID))
+			if paused {
+				// Exactly what is left of the slice, even none or less
+				// (a thread alone runs past its slice): resuming goes on
+				// with it.
+				t.paused, t.pausedSlice = true, slice
+				return
 			}
-			// The rest of the turn, for RunUntil to resume a paused run.
+			if m.halt == NotHalted {
+				// Not halted: the thread reached max_steps (or the limit
+				// of RunUntil's leg).
+				m.Halt(HaltSteps, fmt.Sprintf("step limit reached (max_steps=%d) while %d/%d was running", said, p.PID, t.TID))
+			}
+			// The rest of the turn, for the REPL to run on after the stop.
 			t.slice = max(slice, 1)
 			return
 		default:

@@ -19,7 +19,7 @@ func (m *Machine) Choosing() bool { return m.chooser != nil }
 // its stretch (it hands the running thread back, returning StopLimit), or
 // the step of a watch (AtWatch says so, and it runs on).
 func (m *Machine) StepBound() int64 {
-	if m.stepBound != 0 {
+	if m.bounded {
 		return m.stepBound
 	}
 	if m.watch != nil && m.watchAt < m.cfg.MaxSteps {

@@ -246,10 +246,25 @@ type Thread struct {
 	granted bool // a semaphore unit was handed to it while it waited
 	// call is the system call it is in the middle of (syscall.go).
 	call pendingCall
-	// slice, when not 0, is the rest of a turn that RunUntil paused: the
+	// slice, when not 0, is the rest of a turn that a stop left (the
+	// REPL runs on after one), or the foreground's unbounded turn: the
 	// next dispatch gives the thread that much instead of a new slice.
 	slice int64
+	// paused is set when RunUntil paused the thread in its turn, with
+	// pausedSlice what was left of its slice (none or less when it ran
+	// alone past it); resuming is set while the next dispatch resumes
+	// that turn, so that the executor goes on as if it had never stopped
+	// (Resuming).
+	paused      bool
+	pausedSlice int64
+	resuming    bool
 }
+
+// Resuming reports whether the executor's Run continues a turn of t that
+// RunUntil paused at a step bound: the executor then goes on with what it
+// kept of that turn (its budget, where its time slice falls), and the
+// pause is invisible in the run.
+func (t *Thread) Resuming() bool { return t.resuming }
 
 // WaitQueue is a list of threads blocked on one object.
 type WaitQueue struct {

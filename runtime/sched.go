@@ -89,8 +89,13 @@ func (m *Machine) Preemptive() bool {
 
 // sliceFor is how many ticks t may run before the scheduler looks again.
 func (m *Machine) sliceFor(t *Thread) int64 {
+	if t.paused {
+		// The rest of a turn that RunUntil paused, resumed.
+		t.paused, t.resuming = false, true
+		return t.pausedSlice
+	}
 	if t.slice > 0 {
-		// The rest of a turn that RunUntil paused.
+		// The rest of a turn a stop left, or the foreground's turn.
 		s := t.slice
 		t.slice = 0
 		return s

@@ -1,11 +1,9 @@
 package runtime
 
 // A watch looks at the machine at one step of a run without changing the
-// run. Pausing the machine (RunUntil) and going on would not do: a thread
-// paused in the middle of its turn starts the rest of it afresh, and the
-// quantum boundaries, the timers it meets and so the schedule that
-// follows can move. A watch is called from inside the turn, between two
-// instructions, and the turn goes on where it was.
+// run, and without leaving Run: it is called from inside the turn,
+// between two instructions, and the turn goes on where it was. (RunUntil
+// pauses the machine instead, and resumes it as if it had not paused.)
 
 // Watch asks the machine to call fn once, when it is at step: step
 // instructions have run (Steps() == step) and the next one is about to
@@ -34,7 +32,7 @@ func (m *Machine) Watch(step int64, fn func()) {
 // on, unless the machine halted (the watch stopped the run). Otherwise it
 // reports false, having done nothing: the executor returns StopLimit.
 func (m *Machine) AtWatch(executed int64) bool {
-	if m.watch == nil || m.steps+executed != m.watchAt || m.stepBound != 0 {
+	if m.watch == nil || m.steps+executed != m.watchAt || m.bounded {
 		return false
 	}
 	m.steps += executed
