@@ -97,3 +97,76 @@ func TestPauseSameRun(t *testing.T) {
 		}
 	}
 }
+
+// stepSink counts the events and notes the count of instructions at
+// which each was written.
+type stepSink struct {
+	m     *runtime.Machine
+	steps []int64
+}
+
+func (s *stepSink) Emit(e *runtime.Event) {
+	var n int64
+	if s.m != nil {
+		n = s.m.Steps()
+	}
+	s.steps = append(s.steps, n)
+}
+
+func (s *stepSink) Flush() error { return nil }
+
+// TestEventSteps checks that an event is written when the machine's
+// count of instructions says: the events of a run paused in front of
+// instruction k+1 (Leg.Before) are exactly those written at step k or
+// before, whichever instruction wrote them (a call, a return, a fault, a
+// copy on write, a race, a system call) or the kernel between two.
+func TestEventSteps(t *testing.T) {
+	t.Parallel()
+	progs := corpus(t)
+	for name, src := range progs {
+		prog, err := Load(name, src)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, race := range []bool{false, true} {
+			run := func(pause int64) []int64 {
+				sink := &stepSink{}
+				s, err := NewSession(prog, Options{Trace: runtime.CatAll, Sets: []string{"max_steps=20000"}, Sink: sink, Race: race})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				sink.m = s.M
+				if pause < 0 {
+					s.Run()
+				} else if s.M.RunUntil(runtime.Leg{Pause: pause, Before: true}) == runtime.LegStuck && s.M.LiveThreads() > 0 {
+					// The end of the run: its deadlock, as Run reports it.
+					s.M.ReportDeadlock()
+				}
+				return sink.steps
+			}
+			all := run(-1)
+			for i := 1; i < len(all); i++ {
+				if all[i] < all[i-1] {
+					t.Fatalf("%s: event %d at step %d after one at step %d", name, i, all[i], all[i-1])
+				}
+			}
+			// Every step an event was written at, and the one before.
+			seen := map[int64]bool{}
+			for _, k := range all {
+				for _, p := range []int64{k, k - 1} {
+					if p < 0 || seen[p] {
+						continue
+					}
+					seen[p] = true
+					want := 0
+					for want < len(all) && all[want] <= p {
+						want++
+					}
+					if got := len(run(p)); got != want {
+						t.Errorf("%s (race %v): paused in front of instruction %d, the run wrote %d events, want %d", name, race, p+1, got, want)
+					}
+				}
+			}
+		}
+	}
+}

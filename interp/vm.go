@@ -198,6 +198,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					ran++
 				}
 				m.AdvanceTo(clock)
+				// The line is at the step before this instruction.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				vm.traceInsn(th, fr.fn, pc)
 				limit = executed
 			} else if cost > 0 && cost <= slice && !vm.engine.EagerBudget && m.Alone() {
@@ -281,6 +283,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			sp--
 			if pctx.space.COWActive() {
 				m.AdvanceTo(clock) // a copy-on-write event reads it
+				// The copy is reported at this instruction's step.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 			}
 			locals[in.A] = ops[sp]
@@ -288,6 +292,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if vm.race != nil {
 				fr.pc = pc
 				m.AdvanceTo(clock)
+				// A race is reported at this instruction's step.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				vm.race.access(th, globalAddr(th, in), false)
 			}
 			if in.B == 0 {
@@ -301,6 +307,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if vm.race != nil {
 				fr.pc = pc
 				m.AdvanceTo(clock)
+				// A race is reported at this instruction's step.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				vm.race.access(th, globalAddr(th, in), true)
 			}
 			if pctx.space.COWActive() {
@@ -309,6 +317,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					seg = pctx.bss
 				}
 				m.AdvanceTo(clock) // a copy-on-write event reads it
+				// The copy is reported at this instruction's step.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				pctx.space.NoteWrite(seg.Start + 8*uint64(in.A))
 			}
 			if in.B == 0 {
@@ -335,7 +345,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K)), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K)), 0
 			}
 			v, f := pctx.space.Load(uint64(a.N))
 			if f != nil {
@@ -343,11 +354,14 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				clock += cost
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.memFault(th, f), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.memFault(th, f), 0
 			}
 			if vm.race != nil {
 				fr.pc = pc
 				m.AdvanceTo(clock)
+				// A race is reported at this instruction's step.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				vm.race.access(th, uint64(a.N), false)
 			}
 			ops[sp-1] = v
@@ -359,19 +373,27 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K)), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.typeFault(th, fmt.Sprintf("cannot store through a %s (want a pointer)", a.K)), 0
 			}
 			m.AdvanceTo(clock) // a copy-on-write event reads it
+			if pctx.space.COWActive() {
+				// The copy is reported at this instruction's step.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
+			}
 			if f := pctx.space.Store(uint64(a.N), v); f != nil {
 				fr.pc = pc
 				clock += cost
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.memFault(th, f), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.memFault(th, f), 0
 			}
 			if vm.race != nil {
 				fr.pc = pc
 				m.AdvanceTo(clock)
+				// A race is reported at this instruction's step.
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				vm.race.access(th, uint64(a.N), true)
 			}
 		case OpIndexAddr:
@@ -382,13 +404,15 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K)), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.typeFault(th, fmt.Sprintf("index must be an int, not %s", i.K)), 0
 			}
 			if !isNum(p) && p.K != mem.Nil {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K)), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.typeFault(th, fmt.Sprintf("cannot index a %s", p.K)), 0
 			}
 			ops[sp-1] = mem.PtrValue(uint64(p.N + 8*i.N))
 		case OpFieldAddr:
@@ -399,7 +423,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.fieldFault(th, o, name, info, ok), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.fieldFault(th, o, name, info, ok), 0
 			}
 			idx := -1
 			for k, f := range info.shape.Fields {
@@ -412,7 +437,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", "))), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.typeFault(th, fmt.Sprintf("the object at %s has no field %s (its fields: %s)", mem.Hex(uint64(o.N)), name, strings.Join(info.shape.Fields, ", "))), 0
 			}
 			ops[sp-1] = mem.PtrValue(uint64(o.N) + 8*uint64(idx))
 		case OpAdd, OpSub, OpMul, OpDiv, OpMod, OpEq, OpNe, OpLt, OpLe, OpGt, OpGe:
@@ -445,13 +471,15 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", format(x), opSymbol(in.Op), format(y)), vm.at(th)), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.kill(th, runtime.SIGFPE, "div-by-zero", fmt.Sprintf("integer divide by zero: %s %s %s", format(x), opSymbol(in.Op), format(y)), vm.at(th)), 0
 			}
 			if terr != "" {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.typeFault(th, terr), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.typeFault(th, terr), 0
 			}
 			if r.K == mem.Str && int64(len(r.S)) > m.MaxOutput() {
 				// Strings live whole in a slot; a doubling loop would
@@ -469,7 +497,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
-				return vm.typeFault(th, "invalid operation: -"+x.K.String()), executed
+				m.CountSteps(executed) // the fault is reported at this step
+				return vm.typeFault(th, "invalid operation: -"+x.K.String()), 0
 			}
 			ops[sp-1].N = -x.N
 		case OpNot:
@@ -507,7 +536,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					fr.pc = pc
 					m.AdvanceTo(clock)
 					th.sp = sp
-					return vm.typeFault(th, terr), executed
+					m.CountSteps(executed) // the fault is reported at this step
+					return vm.typeFault(th, terr), 0
 				}
 				ok = truth(r)
 			}
@@ -536,7 +566,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					fr.pc = pc
 					m.AdvanceTo(clock)
 					th.sp = sp
-					return vm.typeFault(th, terr), executed
+					m.CountSteps(executed) // the fault is reported at this step
+					return vm.typeFault(th, terr), 0
 				}
 				if int64(len(r.S)) > m.MaxOutput() {
 					fr.pc = pc
@@ -565,7 +596,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					fr.pc = pc
 					m.AdvanceTo(clock)
 					th.sp = sp
-					return vm.typeFault(th, terr), executed
+					m.CountSteps(executed) // the fault is reported at this step
+					return vm.typeFault(th, terr), 0
 				}
 				if !truth(r) {
 					pc = int(in.B)
@@ -575,6 +607,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if i := &locals[in.A]; i.K == mem.Int {
 				if pctx.space.COWActive() {
 					m.AdvanceTo(clock) // a copy-on-write event reads it
+					// The copy is reported at this instruction's step.
+					executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 					pctx.space.NoteWrite(slotAddr(fr, int(in.A)))
 				}
 				i.N++
@@ -590,7 +624,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 					fr.pc = pc
 					m.AdvanceTo(clock)
 					th.sp = sp
-					return vm.typeFault(th, terr), executed
+					m.CountSteps(executed) // the fault is reported at this step
+					return vm.typeFault(th, terr), 0
 				}
 				if int64(len(r.S)) > m.MaxOutput() {
 					fr.pc = pc
@@ -617,6 +652,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			clock += cost
 			m.AdvanceTo(clock)
 			th.sp = sp
+			// Its trace line (and a thread's end) is at this step.
+			executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 			if stop, ok := vm.call(th, vm.prog.Funcs[in.A], int(in.B)); !ok {
 				m.AdvanceTo(clock)
 				th.sp = sp
@@ -634,6 +671,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			clock += cost
 			m.AdvanceTo(clock)
 			th.sp = sp
+			// Its trace line (and a thread's end) is at this step.
+			executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 			if stop, ok := vm.ret(th); !ok {
 				m.AdvanceTo(clock)
 				th.sp = sp
@@ -704,6 +743,16 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		}
 		clock += cost
 	}
+}
+
+// counted adds the instructions run so far in a turn to the machine's
+// count, and returns the turn's counters from there (run's executed,
+// stepsLeft and limit): before an event is written, so that the event
+// is written at the step that wrote it. run keeps its count in a local
+// and adds it only when the thread stops, or an event needs it.
+func (vm *VM) counted(executed, stepsLeft, limit int64) (int64, int64, int64) {
+	vm.m.CountSteps(executed)
+	return 0, stepsLeft - executed, limit - executed
 }
 
 // fastCode returns fn's code for fastRun, or nil if it has none or the
