@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -59,6 +60,18 @@ func LoadLimited(filename string, src []byte, ceil runtime.Config) (*Program, er
 		return nil, err
 	}
 	return compileLimited(s, runtime.DefaultConfig(), ceil)
+}
+
+// ErrorText is what proc prints on stderr when a script read from file
+// does not compile: a syntax or name error (*grammar.Error) as its line
+// and a caret under its column, another error after the file's name.
+// The page shows the same text.
+func ErrorText(file string, src []byte, err error) string {
+	var ge *grammar.Error
+	if errors.As(err, &ge) {
+		return ge.Snippet(src)
+	}
+	return fmt.Sprintf("%s: %v\n", file, err)
 }
 
 // Ceiling returns the most each limit may be under the command line's

@@ -44,6 +44,25 @@ func (vm *VM) Line(t *runtime.Thread) int {
 	return 0
 }
 
+// NextOp says what thread t runs next, as a thread stopped at a
+// scheduling point is, in front of its next operation: the source line
+// of that operation and the operation as the insn trace names it ("loadg
+// counter"). ok is false when t has nothing more to run.
+func (vm *VM) NextOp(t *runtime.Thread) (line int, op string, ok bool) {
+	th, isVM := t.Ctx.(*threadCtx)
+	if !isVM || len(th.frames) == 0 || t.State == runtime.ThreadDone {
+		return 0, "", false
+	}
+	fr := th.top()
+	if fr.pc >= len(fr.fn.Code) {
+		return 0, "", false
+	}
+	if pos, found := fr.fn.PosAt(fr.pc); found {
+		line = pos.Line
+	}
+	return line, vm.insnText(fr.fn, fr.pc), true
+}
+
 // Frames returns t's frames, innermost first, with the names and
 // addresses of their slots (runtime.ViewLang).
 func (vm *VM) Frames(t *runtime.Thread) []runtime.Frame {

@@ -872,7 +872,21 @@ func (vm *VM) ret(th *threadCtx) (runtime.Stop, bool) {
 // traceInsn emits one instruction about to run (the insn category).
 func (vm *VM) traceInsn(th *threadCtx, fn *Func, pc int) {
 	in := fn.Code[pc]
-	text := fmt.Sprintf("insn %s %s.%d %s", mem.Hex(fn.Addr+uint64(pc)*InsnBytes), fn.Name, pc, in.Op)
+	text := fmt.Sprintf("insn %s %s.%d %s", mem.Hex(fn.Addr+uint64(pc)*InsnBytes), fn.Name, pc, vm.insnText(fn, pc))
+	line := 0
+	if pos, ok := fn.PosAt(pc); ok {
+		line = pos.Line
+	}
+	vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatInsn, Ev: "insn", Text: text,
+		Fields: []runtime.Field{{Key: "pc", Val: runtime.Addr(fn.Addr + uint64(pc)*InsnBytes)}, {Key: "op", Val: in.Op.String()}, {Key: "line", Val: line}}})
+}
+
+// insnText is instruction pc of fn as the insn trace names it: the
+// operation and, when it has one worth naming, its operand ("loadg
+// counter", "int 100").
+func (vm *VM) insnText(fn *Func, pc int) string {
+	in := fn.Code[pc]
+	text := in.Op.String()
 	if f := &opInfo[in.Op]; f.traceA {
 		switch f.a {
 		case oConst:
@@ -897,12 +911,7 @@ func (vm *VM) traceInsn(th *threadCtx, fn *Func, pc int) {
 			text += fmt.Sprintf(" %d", in.A)
 		}
 	}
-	line := 0
-	if pos, ok := fn.PosAt(pc); ok {
-		line = pos.Line
-	}
-	vm.m.Emit(th.rt, &runtime.Event{Cat: runtime.CatInsn, Ev: "insn", Text: text,
-		Fields: []runtime.Field{{Key: "pc", Val: runtime.Addr(fn.Addr + uint64(pc)*InsnBytes)}, {Key: "op", Val: in.Op.String()}, {Key: "line", Val: line}}})
+	return text
 }
 
 // at returns the report lines that say where the thread is: the function

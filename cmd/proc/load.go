@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
-	"proc/grammar"
 	"proc/interp"
 	"proc/runtime"
 )
@@ -120,12 +118,7 @@ func readScriptIn(dir, file string, follow bool) ([]byte, error) {
 func compileScript(file string, src []byte, ceil runtime.Config, stderr io.Writer) *interp.Program {
 	prog, err := interp.LoadLimited(file, src, ceil)
 	if err != nil {
-		var ge *grammar.Error
-		if errors.As(err, &ge) {
-			fmt.Fprint(stderr, ge.Snippet(src))
-		} else {
-			fmt.Fprintf(stderr, "%s: %v\n", file, err)
-		}
+		fmt.Fprint(stderr, interp.ErrorText(file, src, err))
 		return nil
 	}
 	return prog
