@@ -85,6 +85,12 @@ func CheckSchedule(prog *interp.Program, sets []string, schedule []int) error {
 		return err
 	}
 	s.M.Run()
+	return r.fit()
+}
+
+// fit says why the schedule did not fit the run that replayed it, nil
+// when it did: a choice it could not make, or choices left over.
+func (r *replayer) fit() error {
 	if r.err != "" {
 		return fmt.Errorf("%s", r.err)
 	}
@@ -92,4 +98,60 @@ func CheckSchedule(prog *interp.Program, sets []string, schedule []int) error {
 		return fmt.Errorf("the schedule does not fit the script: it has %d choices, the run made only %d", len(r.choices), r.at)
 	}
 	return nil
+}
+
+// Stepper is the chooser of a schedule made by hand, one choice at a
+// time: it replays a schedule as Replay does and then, instead of going
+// on, stops the run at the first scheduling point where more than one
+// thread could run. Adding the thread picked there to the schedule and
+// running again moves on to the next such point; the schedule so made
+// replays with Replay (proc run --schedule) to the same run.
+type Stepper struct {
+	r replayer
+	// cands are the threads that could run where the run stopped, and
+	// last the one that ran before when it could go on.
+	cands []*runtime.Thread
+	last  *runtime.Thread
+}
+
+// NewStepper returns the chooser that replays schedule (ParseSchedule)
+// and stops at the next choice after it.
+func NewStepper(schedule []int) *Stepper { return &Stepper{r: replayer{choices: schedule}} }
+
+// Choose implements runtime.Chooser.
+func (s *Stepper) Choose(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) int {
+	cands := candidates(enabled, last, yielded)
+	if len(cands) > 1 && s.r.at >= len(s.r.choices) && s.r.err == "" {
+		s.cands = append([]*runtime.Thread(nil), cands...)
+		if k := keepRunning(cands, last); k == last {
+			s.last = k
+		}
+		return -1
+	}
+	return s.r.Choose(enabled, last, yielded)
+}
+
+// Choice returns the threads, by tid, that could run at the point where
+// the run stopped, and the one of them that ran before it (nil when it
+// was not among them): none when the run ended without another choice.
+func (s *Stepper) Choice() (cands []*runtime.Thread, last *runtime.Thread) { return s.cands, s.last }
+
+// Err says why the schedule does not fit the program, nil when it does.
+// A run that ended before the schedule's last choice does not fit either.
+func (s *Stepper) Err() error { return s.r.fit() }
+
+// FormatSchedule writes a schedule as ParseSchedule reads it and explore
+// prints it: tids separated by dots, "-" for the empty schedule.
+func FormatSchedule(schedule []int) string {
+	if len(schedule) == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	for i, tid := range schedule {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strconv.Itoa(tid))
+	}
+	return b.String()
 }

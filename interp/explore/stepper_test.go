@@ -1,0 +1,86 @@
+package explore
+
+import (
+	"slices"
+	"testing"
+
+	"proc/interp"
+	"proc/interp/internal/testkit"
+)
+
+// TestFormatSchedule: a schedule written and read again is the same.
+func TestFormatSchedule(t *testing.T) {
+	for _, s := range [][]int{{}, {2}, {1, 3, 2, 2}} {
+		text := FormatSchedule(s)
+		back, err := ParseSchedule(text)
+		if err != nil || !slices.Equal(back, s) {
+			t.Errorf("%v written %q, read back %v, %v", s, text, back, err)
+		}
+	}
+	if got := FormatSchedule(nil); got != "-" {
+		t.Errorf("the empty schedule is written %q, want -", got)
+	}
+}
+
+// TestStepper builds a schedule one choice at a time, always taking the
+// highest tid that could run, and checks that every choice comes with
+// the threads that could run, that the run ends with no choice left, and
+// that the schedule so built replays to the same output, with every
+// choice used.
+func TestStepper(t *testing.T) {
+	prog, err := interp.Load("c.proc", []byte(testkit.CounterScript(2, false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schedule []int
+	var out string
+	for step := 0; ; step++ {
+		if step > 1000 {
+			t.Fatal("no end to the choices")
+		}
+		st := NewStepper(schedule)
+		sink := &outcomeSink{}
+		s, err := interp.NewSession(prog, interp.Options{Sink: sink, Chooser: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.M.Run()
+		if err := st.Err(); err != nil {
+			t.Fatalf("schedule %s: %v", FormatSchedule(schedule), err)
+		}
+		cands, last := st.Choice()
+		if cands == nil {
+			out = sink.out.String()
+			break
+		}
+		if len(cands) < 2 {
+			t.Fatalf("schedule %s: a choice of %d threads", FormatSchedule(schedule), len(cands))
+		}
+		if last != nil && !slices.Contains(cands, last) {
+			t.Fatalf("schedule %s: the thread that ran before, %d, is not among the choices", FormatSchedule(schedule), last.TID)
+		}
+		schedule = append(schedule, cands[len(cands)-1].TID)
+	}
+	if len(schedule) == 0 {
+		t.Fatal("no choice was made")
+	}
+	if err := CheckSchedule(prog, nil, schedule); err != nil {
+		t.Fatalf("schedule %s: %v", FormatSchedule(schedule), err)
+	}
+	sink := &outcomeSink{}
+	s, err := interp.NewSession(prog, interp.Options{Sink: sink, Chooser: Replay(schedule)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.M.Run()
+	if got := sink.out.String(); got != out {
+		t.Errorf("schedule %s replays to %q, the choices ran to %q", FormatSchedule(schedule), got, out)
+	}
+	// Too long a schedule does not fit.
+	st := NewStepper(append(slices.Clone(schedule), 2))
+	s, _ = interp.NewSession(prog, interp.Options{Sink: &outcomeSink{}, Chooser: st})
+	s.M.Run()
+	if st.Err() == nil {
+		t.Errorf("a schedule one choice too long fits")
+	}
+}
