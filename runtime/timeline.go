@@ -1,7 +1,5 @@
 package runtime
 
-import "sort"
-
 // The timeline as data, for a page to draw: what Gantt draws as text,
 // span by span instead of column by column.
 
@@ -40,42 +38,48 @@ func (m *Machine) Timeline() (rows []TimelineRow, cutAt int64) {
 	rows = make([]TimelineRow, 0, len(m.threads))
 	for i, t := range m.threads {
 		row := TimelineRow{TID: t.TID, PID: t.Proc.PID, Name: t.Name}
-		var spans []Span
-		add := func(kind int, from, to int64) {
-			to = min(to, shown)
-			if to > from {
-				spans = append(spans, Span{From: from, To: to, State: spanStates[kind]})
-			}
-		}
+		// The thread's runs and its waits are each in time order (a
+		// run is recorded when it ends, a wait too, and neither
+		// overlaps another of the thread's): merged, they are the row.
+		var runs, waits []Span
 		for _, k := range byRow[i] {
 			if k < len(m.slices) {
-				s := m.slices[k]
-				add(ganttRun, s.Start, s.End)
-			} else {
-				w := m.waits[k-len(m.slices)]
-				add(ganttReady+int(w.State), w.Start, w.End)
+				if s := m.slices[k]; min(s.End, shown) > s.Start {
+					runs = append(runs, Span{From: s.Start, To: min(s.End, shown), State: spanStates[ganttRun]})
+				}
+			} else if w := m.waits[k-len(m.slices)]; min(w.End, shown) > w.Start {
+				waits = append(waits, Span{From: w.Start, To: min(w.End, shown), State: spanStates[ganttReady+int(w.State)]})
 			}
 		}
-		if t.State != ThreadDone && t.started {
-			switch {
-			case t.State == ThreadRunning:
-				add(ganttRun, t.since, m.clock)
-			case t.State == ThreadReady:
-				add(ganttReady, t.since, m.clock)
-			case t.asleep:
-				add(ganttSleeping, t.since, m.clock)
-			default:
-				add(ganttBlocked, t.since, m.clock)
-			}
-		}
-		// Runs and waits are recorded apart: put them in time order.
-		sort.SliceStable(spans, func(a, b int) bool { return spans[a].From < spans[b].From })
-		for _, s := range spans {
+		row.Spans = make([]Span, 0, len(runs)+len(waits)+1)
+		add := func(s Span) {
 			if n := len(row.Spans); n > 0 && row.Spans[n-1].State == s.State && row.Spans[n-1].To == s.From {
 				row.Spans[n-1].To = s.To
-				continue
+				return
 			}
 			row.Spans = append(row.Spans, s)
+		}
+		for len(runs) > 0 || len(waits) > 0 {
+			if len(waits) == 0 || len(runs) > 0 && runs[0].From < waits[0].From {
+				add(runs[0])
+				runs = runs[1:]
+			} else {
+				add(waits[0])
+				waits = waits[1:]
+			}
+		}
+		// The stretch it is in now, up to now.
+		if t.State != ThreadDone && t.started && min(m.clock, shown) > t.since {
+			kind := ganttBlocked
+			switch {
+			case t.State == ThreadRunning:
+				kind = ganttRun
+			case t.State == ThreadReady:
+				kind = ganttReady
+			case t.asleep:
+				kind = ganttSleeping
+			}
+			add(Span{From: t.since, To: min(m.clock, shown), State: spanStates[kind]})
 		}
 		rows = append(rows, row)
 	}

@@ -259,13 +259,24 @@ func (t *Tracer) Tee(mask Category, s Sink) {
 
 // Fields reports whether some sink reads the events' Fields (JSON, and
 // the Chrome trace): the text sink needs only Text, so hot events skip
-// building them.
+// building them (TextOnlySink).
 func (t *Tracer) Fields() bool {
 	if len(t.tees) > 0 {
 		return true
 	}
-	_, text := t.sink.(*TextSink)
-	return !text
+	switch t.sink.(type) {
+	case *TextSink, TextOnlySink:
+		return false
+	}
+	return true
+}
+
+// TextOnlySink is a sink that reads the events' text (Text, More, Cost)
+// and never their Fields, as the text sink does: the hot events then skip
+// building them.
+type TextOnlySink interface {
+	Sink
+	TextOnly()
 }
 
 // On reports whether events of category c would be printed by some sink.
