@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -164,6 +165,9 @@ type wireOption struct {
 	Name string `json:"name"`
 	Line int    `json:"line"`
 	Next string `json:"next"`
+	// Schedule is the schedule that picks this thread here: the one to
+	// load next.
+	Schedule string `json:"schedule"`
 }
 
 type wireChoice struct {
@@ -214,8 +218,12 @@ func (e *Engine) load(r *request) []byte {
 //	          "spans":[{"from","to","state"}]}],"marks":[[step,tick]]},
 //	 "stats","output","exit","stopped","schedule","choice","truncated"}
 //
-// An event's "more" and "cost" are left out when it has none; "choice"
-// is null but in scheduler mode at a choice.
+// A schedule is written as explore prints it ("-" for the empty one); a
+// choice's options each carry the schedule that picks them, the one to
+// load next. An event's "more" and "cost" are left out when it has none;
+// "choice" is null but in scheduler mode at a choice:
+// {"step","schedule","last","options":[{"tid","pid","name","line","next",
+// "schedule"}]}, "last" the thread that ran before when it could go on.
 func loadResponse(tp *tape.Tape) []byte {
 	w := &jsonWriter{b: make([]byte, 0, 256+160*tp.NumEvents())}
 	w.raw(`{"ok":true`)
@@ -322,7 +330,8 @@ func loadResponse(tp *tape.Tape) []byte {
 	if c := tp.Choice(); c != nil {
 		wc := wireChoice{Step: c.Step, Schedule: c.Schedule, Last: c.Last, Options: make([]wireOption, len(c.Options))}
 		for i, o := range c.Options {
-			wc.Options[i] = wireOption{TID: o.TID, PID: o.PID, Name: o.Name, Line: o.Line, Next: o.Next}
+			next := explore.FormatSchedule(append(slices.Clone(tp.ScheduleTIDs()), o.TID))
+			wc.Options[i] = wireOption{TID: o.TID, PID: o.PID, Name: o.Name, Line: o.Line, Next: o.Next, Schedule: next}
 		}
 		b, err := json.Marshal(wc)
 		if err != nil {

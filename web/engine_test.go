@@ -322,10 +322,14 @@ func TestChoose(t *testing.T) {
 		if last["next"] == "" || last["line"].(float64) < 1 || last["name"] == "" {
 			t.Fatalf("option %v", last)
 		}
+		want := fmt.Sprint(last["tid"])
 		if schedule != "" {
-			schedule += "."
+			want = schedule + "." + want
 		}
-		schedule += fmt.Sprint(last["tid"])
+		if last["schedule"] != want {
+			t.Fatalf("option %v: its schedule is not %q", last, want)
+		}
+		schedule = want
 	}
 	replay := call(t, e, map[string]any{"op": "load", "file": "c.proc", "source": src, "schedule": schedule}, true)
 	if replay["output"] != resp["output"] || replay["steps"] != resp["steps"] || resp["schedule"] != schedule {

@@ -244,6 +244,10 @@ func (tp *Tape) Schedule() string {
 	return explore.FormatSchedule(tp.opts.Schedule)
 }
 
+// ScheduleTIDs returns the schedule the run followed, nil when the
+// policy chose.
+func (tp *Tape) ScheduleTIDs() []int { return tp.opts.Schedule }
+
 // Truncated reports whether the tape kept only the beginning of the
 // events, the output or the timeline (MaxEvents, MaxOutputBytes,
 // MaxSpans).
