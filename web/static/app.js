@@ -120,6 +120,7 @@ assert counter == 6, "an update was lost"
   function setStatus(text, kind) {
     const s = $("status");
     s.textContent = text;
+    s.title = text; // the line may be cut short: the whole of it on hover
     s.dataset.kind = kind || "";
   }
   function colorOf(tid) {
@@ -128,22 +129,6 @@ assert counter == 6, "an update was lost"
   function threadLabel(tid) {
     const t = S.threads.find((x) => x.tid === tid);
     return t ? t.pid + "/" + t.tid + " " + t.name : "thread " + tid;
-  }
-
-  // base64url of UTF-8 text, both ways, for #src= links.
-  function toB64url(text) {
-    const bytes = new TextEncoder().encode(text);
-    let bin = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-  function fromB64url(s) {
-    s = s.replace(/-/g, "+").replace(/_/g, "/");
-    while (s.length % 4) s += "=";
-    const bin = atob(s);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   }
 
   async function copyText(text, button) {
@@ -1188,39 +1173,15 @@ assert counter == 6, "an update was lost"
 
   // ---- The script to open ----------------------------------------------
 
-  // initialScript finds what to show: a #src= link, a ?script= file of
-  // this site, the script the server was started with (initial.json), or
-  // the default example.
+  // initialScript finds what to open: what engine.js finds (a #src= link,
+  // a ?script= file, the script the server was started with), else the
+  // default example. A script named but not found is an error to show,
+  // not a reason to run something else.
   async function initialScript() {
-    const hash = new URLSearchParams(location.hash.replace(/^#/, ""));
-    if (hash.get("src")) {
-      try {
-        return { file: hash.get("file") || "script.proc", source: fromB64url(hash.get("src")) };
-      } catch (e) {
-        setStatus("The link's script is damaged (#src= is not base64url UTF-8)", "error");
-      }
-    }
-    const q = new URLSearchParams(location.search);
-    const url = q.get("script");
-    if (url) {
-      try {
-        const u = new URL(url, location.href);
-        if (u.origin !== location.origin) throw new Error("only a script of this site can be opened: " + url);
-        const r = await fetch(u, { cache: "no-store" });
-        if (!r.ok) throw new Error(url + ": " + r.status + " " + r.statusText);
-        return { file: decodeURIComponent(u.pathname.split("/").pop() || "script.proc"), source: await r.text() };
-      } catch (e) {
-        setStatus("Cannot open the script: " + e.message, "error");
-      }
-    }
-    try {
-      const r = await fetch("initial.json", { cache: "no-store" });
-      if (r.ok) {
-        const j = await r.json();
-        if (j && typeof j.source === "string") return { file: j.file || "script.proc", source: j.source };
-      }
-    } catch (e) {
-      /* no server script: the default example */
+    const eng = window.ProcEngine;
+    if (eng && typeof eng.initialScript === "function") {
+      const s = await eng.initialScript();
+      if (s && typeof s.source === "string") return { file: s.file || "script.proc", source: s.source };
     }
     return { file: DEFAULT_FILE, source: DEFAULT_SOURCE };
   }
@@ -1250,6 +1211,12 @@ assert counter == 6, "an update was lost"
         if (e.altKey) lineBy(1);
         else if (e.shiftKey) eventBy(1);
         else stepBy(1);
+        break;
+      case "ArrowUp":
+      case "ArrowDown":
+        // In the trace list, up and down go from event to event.
+        if (t && t.id === "trace") eventBy(e.key === "ArrowUp" ? -1 : 1);
+        else handled = false;
         break;
       case "Home":
         setStep(0, { ev: 0 });
@@ -1355,7 +1322,9 @@ assert counter == 6, "an update was lost"
     $("schedule-copy").addEventListener("click", (e) => copyText(S.schedule, e.currentTarget));
     $("schedule-cmd-copy").addEventListener("click", (e) => copyText($("schedule-cmd").textContent, e.currentTarget));
     $("share").addEventListener("click", (e) => {
-      const link = location.origin + location.pathname + "#file=" + encodeURIComponent(S.file) + "&src=" + toB64url(editor.getValue());
+      const eng = window.ProcEngine;
+      if (!eng || typeof eng.link !== "function") return;
+      const link = eng.link(S.file, editor.getValue());
       history.replaceState(null, "", link);
       copyText(link, e.currentTarget);
     });
@@ -1402,7 +1371,15 @@ assert counter == 6, "an update was lost"
       }, 100);
     }).observe($("gantt"));
 
-    const init = await initialScript();
+    let init;
+    try {
+      init = await initialScript();
+    } catch (e) {
+      setStatus("Cannot open the script: " + e.message, "error");
+      showError({ text: "Cannot open the script: " + e.message });
+      document.body.dataset.state = "error";
+      return;
+    }
     setFile(init.file);
     editor.setValue(init.source);
 
