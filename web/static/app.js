@@ -446,8 +446,12 @@ assert counter == 6, "an update was lost"
 
   function drawSnapshot(snap) {
     if (!snap) return;
+    // The snapshot drawn before, of this run, lets the picture flash what
+    // changed.
+    const previous = S.snap && S.snapGen === S.loadGen ? S.snap : null;
     S.snap = snap;
-    const opts = { colors: S.colors };
+    S.snapGen = S.loadGen;
+    const opts = { colors: S.colors, previous };
     drawPart("memory", window.ProcMemory, snap, opts);
     drawPart("kernel", window.ProcKernel, snap, opts);
     const running = new Set(snap.running || []);
@@ -922,7 +926,7 @@ assert counter == 6, "an update was lost"
     if (mode === S.mode) return;
     const was = S.mode;
     S.mode = mode;
-    for (const b of document.querySelectorAll(".modes [data-mode]")) b.setAttribute("aria-checked", String(b.dataset.mode === mode));
+    for (const b of document.querySelectorAll(".modes [data-mode]")) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
     document.body.dataset.mode = mode;
     if (mode === "sched") {
       S.schedHistory = [];
@@ -1128,7 +1132,7 @@ assert counter == 6, "an update was lost"
       b.append(head);
       b.append(el("pre", "oc-out", (o.output || "").replace(/\n$/, "") || "(no output)"));
       const info = [];
-      if (o.exits && o.exits.length) info.push("exit " + o.exits.join(" "));
+      if (o.exits && o.exits.length) info.push("exit: " + o.exits.join(" "));
       if (o.faults && o.faults.length) info.push(o.faults.join("; "));
       if (o.stopped) info.push("stopped: " + o.stopped);
       if (info.length) b.append(el("div", "oc-info", info.join(" · ")));
@@ -1242,6 +1246,9 @@ assert counter == 6, "an update was lost"
 
   function syncToggles() {
     const dark = root.dataset.theme === "dark";
+    // memory.css restyles the picture by classes of the body.
+    document.body.classList.toggle("dark", dark);
+    document.body.classList.toggle("large", root.classList.contains("large"));
     $("theme").setAttribute("aria-pressed", String(dark));
     $("theme").textContent = dark ? "◑ Light" : "◐ Dark";
     $("theme").title = dark ? "Light theme" : "Dark theme";
@@ -1279,6 +1286,7 @@ assert counter == 6, "an update was lost"
       },
     });
     syncToggles();
+    updateButtons();
 
     $("run").addEventListener("click", () => run());
     for (const b of document.querySelectorAll(".modes [data-mode]")) b.addEventListener("click", () => setMode(b.dataset.mode));

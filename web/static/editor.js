@@ -173,7 +173,8 @@
       scroll.style.scrollPaddingLeft = gutter.offsetWidth + "px";
 
       // The bands behind the text: one per line that a thread is at,
-      // split between its threads' colours.
+      // split between its threads' colours in stripes one above the other,
+      // so every colour shows however far the line is scrolled.
       const bfrag = document.createDocumentFragment();
       for (const [line, list] of at) {
         const b = el("div", "ed-band" + (list.some((t) => t.running) ? " running" : ""));
@@ -186,7 +187,7 @@
             const z = (((i + 1) * 100) / list.length).toFixed(2);
             return t.color + " " + a + "% " + z + "%";
           });
-          b.style.setProperty("--stripes", "linear-gradient(90deg, " + stops.join(", ") + ")");
+          b.style.setProperty("--stripes", "linear-gradient(180deg, " + stops.join(", ") + ")");
           b.classList.add("multi");
         }
         b.title = list.map((t) => t.label).join(", ");
