@@ -1142,7 +1142,7 @@ assert counter == 6, "an update was lost"
     });
     const races = Array.isArray(r.races) ? r.races : [];
     const raceList = $("races-list");
-    list.replaceChildren();
+    raceList.replaceChildren();
     $("races").hidden = !races.length;
     $("races-title").textContent = races.length === 1 ? "1 data race" : races.length + " data races";
     for (const rc of races) {
