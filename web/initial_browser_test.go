@@ -77,6 +77,8 @@ func TestBrowserInitialExport(t *testing.T) {
 func TestBrowserLink(t *testing.T) {
 	site := serveFolder(t, exportPage(t, nil))
 	p := openPage(t, site+"?script=nosuch.proc")
+	// The page tries to open the script its address names.
+	p.allowErrors("nosuch.proc")
 	var link string
 	p.mustEval(`ProcEngine.link(`+jsString(tricky.File)+`, `+jsString(tricky.Source)+`)`, &link)
 	if !strings.HasPrefix(link, site+"#") {
