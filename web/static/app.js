@@ -92,9 +92,12 @@ assert counter == 6, "an update was lost"
     outcomes: null, // explore's response
     outcome: -1, // the outcome shown
     dirty: false, // the script changed since its run
-    loadGen: 0, // counts loads, so a late answer of an old run is dropped
+    loadGen: 0, // counts loads, so the answer of a load overtaken by another is dropped
+    runGen: 0, // counts the runs shown, so a late answer about an old run is dropped
     printIdx: [], // indexes of the output events
     busy: 0, // requests in flight
+    snapGen: 0, // the run of the snapshot drawn
+    revealed: "", // "tid:line" the editor last scrolled to
   };
 
   let editor = null;
@@ -257,6 +260,7 @@ assert counter == 6, "an update was lost"
 
   function applyRun(r) {
     S.run = r;
+    S.runGen++;
     S.events = Array.isArray(r.events) ? r.events : [];
     S.snap = null;
     S.printIdx = [];
@@ -386,7 +390,7 @@ assert counter == 6, "an update was lost"
   }
   async function lineBy(dir) {
     if (!S.run || !S.lineTid) return;
-    const gen = S.loadGen;
+    const gen = S.runGen;
     let resp;
     try {
       resp = await call({ op: "seek", step: S.step, by: "line", tid: S.lineTid, dir });
@@ -394,7 +398,7 @@ assert counter == 6, "an update was lost"
       setStatus("The engine failed: " + e.message, "error");
       return;
     }
-    if (gen !== S.loadGen) return;
+    if (gen !== S.runGen) return;
     if (!resp.ok) {
       setStatus((resp.error && resp.error.message) || "cannot step by line", "warn");
       return;
@@ -411,17 +415,19 @@ assert counter == 6, "an update was lost"
   let snapWant = null;
   let snapPumping = false;
   function requestSnapshot(step) {
-    snapWant = step;
+    snapWant = { step, gen: S.runGen };
     if (!snapPumping) pumpSnapshots();
   }
   async function pumpSnapshots() {
     snapPumping = true;
     try {
       while (snapWant !== null) {
+        // The engine holds one run: while another loads, wait, and ask
+        // nothing about the run that is going away.
         if (loading) await loading.catch(() => {});
-        const step = snapWant;
+        const { step, gen } = snapWant;
         snapWant = null;
-        const gen = S.loadGen;
+        if (gen !== S.runGen) continue;
         let resp;
         try {
           resp = await call({ op: "snapshot", step });
@@ -429,7 +435,7 @@ assert counter == 6, "an update was lost"
           setStatus("The engine failed: " + e.message, "error");
           continue;
         }
-        if (gen !== S.loadGen) continue;
+        if (gen !== S.runGen) continue;
         if (!resp.ok) {
           setStatus("No snapshot at step " + step + ": " + ((resp.error && resp.error.message) || "error"), "error");
           continue;
@@ -448,9 +454,9 @@ assert counter == 6, "an update was lost"
     if (!snap) return;
     // The snapshot drawn before, of this run, lets the picture flash what
     // changed.
-    const previous = S.snap && S.snapGen === S.loadGen ? S.snap : null;
+    const previous = S.snap && S.snapGen === S.runGen ? S.snap : null;
     S.snap = snap;
-    S.snapGen = S.loadGen;
+    S.snapGen = S.runGen;
     const opts = { colors: S.colors, previous };
     drawPart("memory", window.ProcMemory, snap, opts);
     drawPart("kernel", window.ProcKernel, snap, opts);
@@ -469,8 +475,12 @@ assert counter == 6, "an update was lost"
       });
     }
     editor.setThreads(marks);
+    // The editor follows the chosen thread (or the one running) when its
+    // line changes, and leaves alone a reader who scrolled it meanwhile.
     const followed = marks.find((m) => m.tid === S.lineTid) || marks.find((m) => m.running);
-    if (followed && !S.dirty) editor.revealLine(followed.line);
+    const at = followed ? followed.tid + ":" + followed.line : "";
+    if (followed && !S.dirty && at !== S.revealed) editor.revealLine(followed.line);
+    S.revealed = at;
     moveGanttCursor();
   }
 
