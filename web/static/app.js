@@ -282,7 +282,8 @@ assert counter == 6, "an update was lost"
     let status = num(r.steps) + " instructions, " + num(r.ticks) + " ticks";
     if (r.stopped) status += " — stopped: " + r.stopped;
     else if (r.choice) status += " so far — your turn: choose a thread";
-    else if (r.exit !== undefined && r.exit !== null) status += " — exit " + r.exit;
+    else if (r.exit !== undefined && r.exit !== null) status += " — exit status " + r.exit;
+    if (!r.choice && r.steps > 0) status += ". Step through it with → or the slider.";
     setStatus(status, r.stopped ? "warn" : "");
 
     // In scheduler mode the machine is shown where the choice is to be
