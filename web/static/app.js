@@ -281,6 +281,7 @@ assert counter == 6, "an update was lost"
 
     let status = num(r.steps) + " instructions, " + num(r.ticks) + " ticks";
     if (r.stopped) status += " — stopped: " + r.stopped;
+    if (r.truncated) status += " (the trace kept is only the run's beginning)";
     else if (r.choice) status += " so far — your turn: choose a thread";
     else if (r.exit !== undefined && r.exit !== null) status += " — exit status " + r.exit;
     if (!r.choice && r.steps > 0) status += ". Step through it with → or the slider.";
@@ -648,6 +649,8 @@ assert counter == 6, "an update was lost"
       '<span class="lg"><svg width="22" height="12" aria-hidden="true"><line x1="1" x2="21" y1="6" y2="6" class="g-blocked" style="--c:var(--fg-dim)"/></svg>blocked</span>' +
       '<span class="lg"><svg width="22" height="12" aria-hidden="true"><line x1="1" x2="21" y1="6" y2="6" class="g-sleeping" style="--c:var(--fg-dim)"/></svg>sleeping</span>' +
       '<span class="lg"><svg width="22" height="12" aria-hidden="true"><line x1="11" x2="11" y1="0" y2="12" class="g-cursor"/></svg>now</span>';
+    const bucket = S.run.gantt && S.run.gantt.bucket > 1 ? S.run.gantt.bucket : 0;
+    if (bucket) legend.append(el("span", "lg", "each mark is at least " + num(bucket) + " ticks: what the thread did most of them"));
     box.append(legend);
     if (!rows.length) {
       box.append(el("p", "hint", "No timeline for this run."));
@@ -713,6 +716,16 @@ assert counter == 6, "an update was lost"
       s.append(g);
     });
 
+    // Past the cut the machine kept no more stretches: the rows are
+    // partial there, and the timeline says so rather than show them idle.
+    const cut = S.run.gantt && typeof S.run.gantt.cut === "number" ? S.run.gantt.cut : -1;
+    if (cut >= 0 && cut < ticks) {
+      const r = svg("rect", { x: x(cut), y: axisH, width: Math.max(1, x(ticks) - x(cut)), height: rows.length * rowH, class: "g-cut" });
+      const t = svg("title", {});
+      t.textContent = "from tick " + cut + " on, the timeline was not recorded: the run had too many stretches to keep";
+      r.append(t);
+      s.append(r);
+    }
     G.cursor = svg("line", { x1: labelW, x2: labelW, y1: 0, y2: height, class: "g-cursor" });
     G.cursorLabel = svg("text", { x: labelW + 3, y: height - 4, class: "g-cursor-label" });
     s.append(G.cursor, G.cursorLabel);
@@ -792,6 +805,8 @@ assert counter == 6, "an update was lost"
   // this step, else the current event's.
   function currentTick() {
     if (S.snap && S.snap.step === S.step && typeof S.snap.tick === "number") return S.snap.tick;
+    const t = tickAtStep(S.step);
+    if (t !== null) return t;
     const e = S.events[S.ev];
     return e ? e.t : 0;
   }
@@ -808,23 +823,47 @@ assert counter == 6, "an update was lost"
     G.cursorLabel.textContent = "tick " + t;
   }
 
-  // gotoTick goes to the last step whose clock is at or before tick: the
-  // timeline's own map of steps to ticks when the run has one, else the
-  // events'.
+  // marks are the timeline's [step, tick] pairs, both increasing: between
+  // two, steps and ticks go on together closely enough for a cursor.
+  function marks() {
+    const m = S.run && S.run.gantt && S.run.gantt.marks;
+    return Array.isArray(m) && m.length ? m : null;
+  }
+
+  // tickAtStep reads the clock at a step off the marks (the snapshot's
+  // own tick replaces it once it comes).
+  function tickAtStep(step) {
+    const m = marks();
+    if (!m) return null;
+    let lo = 0,
+      hi = m.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (m[mid][0] <= step) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return Math.min(step, m[0][1]);
+    const [s0, t0] = m[lo - 1];
+    const next = m[lo];
+    return next ? Math.min(t0 + (step - s0), next[1]) : t0;
+  }
+
+  // gotoTick goes to the step the clock was at at tick t: off the marks,
+  // or the events' when the run has none.
   function gotoTick(t) {
-    const map = S.run && S.run.gantt && Array.isArray(S.run.gantt.steps) ? S.run.gantt.steps : null;
-    if (map && map.length) {
-      // [[step, tick], ...] or [{step, tick}, ...], in step order.
-      const tickOf = (m) => (Array.isArray(m) ? m[1] : m.tick);
-      const stepOf = (m) => (Array.isArray(m) ? m[0] : m.step);
+    const m = marks();
+    if (m) {
       let lo = 0,
-        hi = map.length;
+        hi = m.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (tickOf(map[mid]) <= t) lo = mid + 1;
+        if (m[mid][1] <= t) lo = mid + 1;
         else hi = mid;
       }
-      return setStep(lo > 0 ? stepOf(map[lo - 1]) : 0);
+      if (lo === 0) return setStep(0);
+      const [s0, t0] = m[lo - 1];
+      const next = m[lo];
+      return setStep(next ? Math.min(s0 + Math.floor(t - t0), next[0]) : s0);
     }
     const ev = S.events;
     let lo = 0,
@@ -1011,8 +1050,12 @@ assert counter == 6, "an update was lost"
       const head = el("span", "sc-name");
       const dot = el("span", "dot");
       head.append(dot, name);
+      // The thread that ran last goes on with no switch; any other is a
+      // preemption or a switch.
+      const goesOn = c.last && o.tid === c.last;
       b.append(head, el("span", "sc-line", "line " + o.line), el("code", "sc-next", o.next || ""));
-      b.setAttribute("aria-label", "Run thread " + name + " next: line " + o.line + ", " + (o.next || ""));
+      b.append(el("span", "sc-kind", goesOn ? "goes on: no switch" : c.last ? "switch to it (a preemption)" : "switch to it"));
+      b.setAttribute("aria-label", "Run thread " + name + " next: line " + o.line + ", " + (o.next || "") + (goesOn ? "; it goes on, no switch" : "; a switch"));
       b.title = "Keyboard: " + (i + 1);
       b.addEventListener("click", () => choose(o.tid));
       box.append(b);
@@ -1105,7 +1148,9 @@ assert counter == 6, "an update was lost"
     const n = (resp.outcomes || []).length;
     st.textContent =
       num(resp.schedules) + " schedules, " + n + " outcome" + (n === 1 ? "" : "s") +
-      (resp.complete ? "; every schedule was covered." : "; the search stopped at a bound: not every schedule was covered (raise the bounds above).");
+      (resp.complete
+        ? "; every schedule" + (req.preemptions !== undefined ? " with at most " + req.preemptions + " preemptions" : "") + " was covered."
+        : "; the search stopped" + (resp.stop ? " at " + resp.stop : "") + ": not every schedule was covered" + (resp.stop === "max_schedules" ? " (raise “schedules at most”)." : "."));
     setStatus("Explored " + num(resp.schedules) + " schedules: " + n + " outcome" + (n === 1 ? "" : "s"), "");
     return resp;
   }
