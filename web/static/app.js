@@ -1012,7 +1012,7 @@ assert counter == 6, "an update was lost"
     const box = $("schedule-box");
     const show = S.mode !== "step" && !!S.run && (S.mode === "sched" || S.outcome >= 0);
     box.hidden = !show;
-    const s = S.schedule;
+    const s = noChoices(S.schedule) ? "" : S.schedule;
     $("schedule").textContent = s || "(no choice made yet)";
     $("schedule-copy").disabled = !s;
     $("schedule-cmd").textContent = "proc run --schedule=" + (s || "S") + " " + shellWord(S.file);
@@ -1062,8 +1062,13 @@ assert counter == 6, "an update was lost"
     });
   }
 
+  // noChoices: the schedule is empty ("-" as explore writes it).
+  function noChoices(s) {
+    return !s || s === "-";
+  }
+
   function extendSchedule(s, tid) {
-    return s ? s + "." + tid : String(tid);
+    return noChoices(s) ? String(tid) : s + "." + tid;
   }
 
   async function choose(tid) {
