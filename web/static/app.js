@@ -194,8 +194,9 @@ assert counter == 6, "an update was lost"
     return S.busy === 0 && !snapPumping && !paintFrame ? Promise.resolve() : new Promise((r) => idleWaiters.push(r));
   }
 
-  // A load replaces the run; requests of the old run still in flight are
-  // ignored when they come back (loadGen).
+  // load runs the editor's script and shows the run. A load overtaken by
+  // a later one is dropped when it answers (loadGen); what was asked about
+  // the run it replaces is dropped too (runGen).
   let loading = null;
   async function load(opts) {
     opts = opts || {};
@@ -282,7 +283,7 @@ assert counter == 6, "an update was lost"
     let status = num(r.steps) + " instructions, " + num(r.ticks) + " ticks";
     if (r.stopped) status += " — stopped: " + r.stopped;
     if (r.truncated) status += " (the trace kept is only the run's beginning)";
-    else if (r.choice) status += " so far — your turn: choose a thread";
+    if (r.choice) status += " so far — your turn: choose a thread";
     else if (r.exit !== undefined && r.exit !== null) status += " — exit status " + r.exit;
     if (!r.choice && r.steps > 0) status += ". Step through it with → or the slider.";
     setStatus(status, r.stopped ? "warn" : "");
