@@ -1068,7 +1068,12 @@ assert counter == 6, "an update was lost"
     return !s || s === "-";
   }
 
-  function extendSchedule(s, tid) {
+  // nextSchedule is the schedule that picks tid at this choice: the
+  // engine's own word for it, which each option carries.
+  function nextSchedule(choice, tid) {
+    const o = (choice.options || []).find((x) => x.tid === tid);
+    if (o && typeof o.schedule === "string" && o.schedule) return o.schedule;
+    const s = choice.schedule || "";
     return noChoices(s) ? String(tid) : s + "." + tid;
   }
 
@@ -1079,7 +1084,7 @@ assert counter == 6, "an update was lost"
     S.schedHistory.push(before);
     S.schedNote = "";
     for (const b of document.querySelectorAll(".sched-choice")) b.disabled = true;
-    const resp = await load({ choose: true, schedule: extendSchedule(before, tid) });
+    const resp = await load({ choose: true, schedule: nextSchedule(r.choice, tid) });
     if (!resp) S.schedHistory.pop();
     drawModePanel();
   }
