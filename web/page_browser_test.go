@@ -51,9 +51,10 @@ type wireLoad struct {
 		Step     int64  `json:"step"`
 		Schedule string `json:"schedule"`
 		Options  []struct {
-			TID  int    `json:"tid"`
-			Line int    `json:"line"`
-			Next string `json:"next"`
+			TID      int    `json:"tid"`
+			Line     int    `json:"line"`
+			Next     string `json:"next"`
+			Schedule string `json:"schedule"`
 		} `json:"options"`
 	} `json:"choice"`
 	Error *struct {
@@ -309,11 +310,7 @@ func TestPageScheduler(t *testing.T) {
 	}
 	pick := tids[len(tids)-1]
 	p.click(`#sched-choices .sched-choice[data-tid="` + pick + `"]`)
-	schedule := first.Choice.Schedule
-	if schedule != "" {
-		schedule += "."
-	}
-	schedule += pick
+	schedule := first.Choice.Options[len(tids)-1].Schedule
 	var next wireLoad
 	native(t, eng, loadReq(s.File, s.Source, schedule, true), &next)
 	got := state(p)
