@@ -183,15 +183,26 @@ assert counter == 6, "an update was lost"
       S.busy--;
       if (S.busy === 0) {
         document.body.dataset.busy = "";
-        if (!snapPumping && !paintFrame) idleWaiters.splice(0).forEach((f) => f());
+        notifyIdle();
       }
     }
   }
   const idleWaiters = [];
+  function idleNow() {
+    return S.busy === 0 && !snapPumping && !paintFrame;
+  }
   // idle resolves once no request is in flight and the last move is
   // drawn.
   function idle() {
-    return S.busy === 0 && !snapPumping && !paintFrame ? Promise.resolve() : new Promise((r) => idleWaiters.push(r));
+    return idleNow() ? Promise.resolve() : new Promise((r) => idleWaiters.push(r));
+  }
+  // notifyIdle tells the waiters, after a task: an answer often leads to
+  // the next request (an explore to the load of its outcome) only once
+  // the code awaiting it has run, and that is not idle.
+  function notifyIdle() {
+    setTimeout(() => {
+      if (idleNow()) idleWaiters.splice(0).forEach((f) => f());
+    }, 0);
   }
 
   // load runs the editor's script and shows the run. A load overtaken by
@@ -364,7 +375,7 @@ assert counter == 6, "an update was lost"
     drawEventDetail();
     drawOutput();
     moveGanttCursor();
-    if (S.busy === 0 && !snapPumping) idleWaiters.splice(0).forEach((f) => f());
+    notifyIdle();
   }
 
   function updateButtons() {
@@ -449,7 +460,7 @@ assert counter == 6, "an update was lost"
       }
     } finally {
       snapPumping = false;
-      if (S.busy === 0 && !paintFrame) idleWaiters.splice(0).forEach((f) => f());
+      notifyIdle();
     }
   }
 
