@@ -67,7 +67,7 @@ func chromiumPath() string {
 
 // browser returns the context of the test binary's browser, starting it
 // the first time; it skips t when there is no Chromium.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	b := &theBrowser
 	b.once.Do(func() {
@@ -134,7 +134,7 @@ func stopBrowser() {
 // wrote to its console and the requests it made. Its errors fail the test
 // when it ends, unless allowed.
 type page struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	origin string
 
@@ -148,7 +148,7 @@ type page struct {
 const pageTimeout = 90 * time.Second
 
 // openPage opens a new tab at address and waits for its load.
-func openPage(t *testing.T, address string) *page {
+func openPage(t testing.TB, address string) *page {
 	t.Helper()
 	tab, closeTab := chromedp.NewContext(browser(t))
 	ctx, cancel := context.WithTimeout(tab, pageTimeout)
@@ -352,7 +352,7 @@ func (p *page) screenshot(name string) {
 
 // servePage serves the page as `proc web` does, with initial (nil for
 // none), on 127.0.0.1, and returns its address.
-func servePage(t *testing.T, initial *Script) string {
+func servePage(t testing.TB, initial *Script) string {
 	t.Helper()
 	return serveSite(t, Handler(initial)).URL
 }
@@ -388,7 +388,7 @@ type site struct {
 
 // serveSite serves h on 127.0.0.1 (a port of its own) until the test
 // ends.
-func serveSite(t *testing.T, h http.Handler) *site {
+func serveSite(t testing.TB, h http.Handler) *site {
 	t.Helper()
 	s := &site{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
