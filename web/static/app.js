@@ -83,6 +83,7 @@ assert counter == 6, "an update was lost"
     step: 0,
     ev: -1, // index of the current event: the last one at or before step
     snap: null, // the snapshot drawn
+    snapBefore: null, // the snapshot of the step before it, when known
     colors: {}, // tid -> colour
     threads: [], // [{tid, pid, name}] in tid order
     lineTid: 0, // the thread line-stepping follows
@@ -454,9 +455,28 @@ assert counter == 6, "an update was lost"
           setStatus("No snapshot at step " + step + ": " + ((resp.error && resp.error.message) || "error"), "error");
           continue;
         }
+        // The values that changed are those the step's last instruction
+        // changed: compared with the step before it, whichever way the
+        // reader came, so that a step shows the same going back as going
+        // forward. The step before is most often the one just drawn; when
+        // a newer step is already wanted (a drag), it is not fetched.
+        let before = null;
+        if (step > 0) {
+          if (S.snap && S.snapGen === gen && S.snap.step === step - 1) before = S.snap;
+          else if (snapWant === null) {
+            let pr = null;
+            try {
+              pr = await call({ op: "snapshot", step: step - 1 });
+            } catch (e) {
+              pr = null; // drawn without the changes marked
+            }
+            if (gen !== S.runGen) continue;
+            if (pr && pr.ok) before = pr.snapshot;
+          }
+        }
         // A newer step is wanted: draw this one anyway, so a drag of the
         // slider shows something, and fetch the newer next.
-        drawSnapshot(resp.snapshot);
+        drawSnapshot(resp.snapshot, before);
       }
     } finally {
       snapPumping = false;
@@ -464,12 +484,13 @@ assert counter == 6, "an update was lost"
     }
   }
 
-  function drawSnapshot(snap) {
+  // drawSnapshot draws the machine at a step; before, the machine at the
+  // step before it (or null), lets the picture flash what changed.
+  function drawSnapshot(snap, before) {
     if (!snap) return;
-    // The snapshot drawn before, of this run, lets the picture flash what
-    // changed.
-    const previous = S.snap && S.snapGen === S.runGen ? S.snap : null;
+    const previous = before && before.step === snap.step - 1 ? before : null;
     S.snap = snap;
+    S.snapBefore = previous;
     S.snapGen = S.runGen;
     const opts = { colors: S.colors, previous };
     drawPart("memory", window.ProcMemory, snap, opts);
@@ -1346,7 +1367,7 @@ assert counter == 6, "an update was lost"
     drawStats(S.run.stats);
     fillLineTid();
     drawModePanel();
-    if (S.snap) drawSnapshot(S.snap);
+    if (S.snap) drawSnapshot(S.snap, S.snapBefore);
   }
 
   // ---- Start -----------------------------------------------------------

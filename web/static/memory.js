@@ -14,7 +14,7 @@
 //
 // opts (all optional):
 //   colors    {tid: css colour}   each thread's colour, chosen by the page
-//   previous  snapshot            the one drawn before: changed values flash
+//   previous  snapshot            the step before: changed values flash
 //   order     "high" | "low"      which addresses are drawn at the top
 //                                 (default "high": the stack on top, growing
 //                                 down towards the heap, as textbooks draw it)
@@ -386,8 +386,8 @@
       for (const p of cow) ctx.cowPages.add(pid + '|' + num(p));
     }
 
-    // Pages that were shared copy-on-write at the step drawn before and no
-    // longer are: a write just copied them.
+    // Pages that were shared copy-on-write at opts.previous and no longer
+    // are: a write just copied them.
     const before = ctx.prevCow.get(pid + '|' + canon(seg.start));
     if (before) {
       const now = new Set(cow);
@@ -395,7 +395,7 @@
       if (copied.length) {
         const c = h('div', 'pm-cow-copied');
         c.appendChild(h('span', 'pm-cow-tag', 'copied'));
-        c.appendChild(document.createTextNode(' the first write since the step drawn before copied ' +
+        c.appendChild(document.createTextNode(' the last instruction wrote to it first and copied ' +
           plural(copied.length, 'page', 'pages') + ': ' + clip(copied.join(' '), 200) + '; this process has its own copy now'));
         box.appendChild(c);
       }
@@ -1076,7 +1076,7 @@
     if (ctx.cowPages.size) items.push(['pm-lg-cow', '\u258c', 'striped words: on a page still shared copy-on-write; the first write copies the page']);
     if (ctx.shared.length) items.push(['pm-lg-shared', '- -', 'one shared object, mapped by several processes']);
     if (root.querySelector('.pm-leak')) items.push(['pm-lg-leak', 'leaked', 'no pointer reaches the block any more, so nothing can free it']);
-    if (root.querySelector('.pm-changed')) items.push(['pm-lg-changed', 'new value', 'changed since the step drawn before']);
+    if (root.querySelector('.pm-changed')) items.push(['pm-lg-changed', 'new value', 'changed by the last instruction']);
     if (!items.length) return null;
     const l = h('div', 'pm-legend');
     for (const [cls, mark, text] of items) {
