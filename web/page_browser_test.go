@@ -4,9 +4,12 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -356,6 +359,51 @@ func TestPageScheduler(t *testing.T) {
 	if g := state(p); g.Schedule != want {
 		t.Errorf("the failing schedule loaded is %q, want %q", g.Schedule, want)
 	}
+
+	// The command the page gives replays the run it shows: the same
+	// output, the same exit status.
+	g := moveTo(p, state(p).Steps)
+	var output string
+	p.mustEval(`document.getElementById("output").textContent`, &output)
+	m := regexp.MustCompile(`exit status (\d+)`).FindStringSubmatch(p.text("#status"))
+	if m == nil {
+		t.Fatalf("the page does not say how the run of schedule %q ended: %q", g.Schedule, p.text("#status"))
+	}
+	args := strings.Fields(p.text("#schedule-cmd"))
+	if len(args) != 4 || args[0] != "proc" || args[1] != "run" || args[2] != "--schedule="+g.Schedule || args[3] != s.File {
+		t.Fatalf("the command shown is %q", args)
+	}
+	cmd := exec.Command(procCommand(t), args[1:]...)
+	cmd.Dir = filepath.Join("..", "examples")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	code := 0
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			t.Fatalf("%s: %v", args, err)
+		}
+		code = exit.ExitCode()
+	}
+	if stdout.String() != output+"\n" || fmt.Sprint(code) != m[1] {
+		t.Errorf("%s prints %q and exits with %d (stderr %q); the page shows %q and exit status %s",
+			strings.Join(args, " "), stdout.String(), code, stderr.String(), output, m[1])
+	}
+}
+
+// procCommand builds the proc command into the test's folder and returns
+// its path; it skips the test when there is no go command to build it.
+func procCommand(t *testing.T) string {
+	t.Helper()
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("no go command to build proc with: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "proc")
+	if out, err := exec.Command(goCmd, "build", "-o", bin, "../cmd/proc").CombinedOutput(); err != nil {
+		t.Fatalf("building proc: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // TestPageExplore: explore lists the outcomes; a click on one loads a
