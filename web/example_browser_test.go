@@ -154,6 +154,23 @@ func showRow(p *page, i int) {
 	}
 }
 
+// clickRow brings the trace's row of event i into view and clicks it, in
+// one go: the list draws only the rows in view and draws them again as it
+// pleases, so a row found first and clicked after may be gone by then.
+func clickRow(p *page, i int) {
+	p.t.Helper()
+	showRow(p, i)
+	var ok bool
+	p.mustEval(fmt.Sprintf(`(() => {
+		const row = document.querySelector('#trace .trace-row[data-i="%d"]');
+		if (row) row.click();
+		return !!row;
+	})()`, i), &ok)
+	if !ok {
+		p.t.Fatalf("the row of event %d is not drawn", i)
+	}
+}
+
 // TestPageEventMatchesViews: a click on an event's row of the trace
 // shows the machine of that event's step, as show maps, show heap and
 // show stack print it.
@@ -181,8 +198,7 @@ func TestPageEventMatchesViews(t *testing.T) {
 			t.Fatalf("%s has %d events, not %d", c.name, len(run.Events), c.event+1)
 		}
 		runInPage(p, src.Source)
-		showRow(p, c.event)
-		p.click(fmt.Sprintf(`#trace .trace-row[data-i="%d"]`, c.event))
+		clickRow(p, c.event)
 		step := run.Events[c.event].Step
 		if g := state(p); g.Event != c.event || g.Step != step || g.SnapshotStep == nil || *g.SnapshotStep != step {
 			t.Errorf("%s: a click on event %d: %+v, want step %d", c.name, c.event, g, step)

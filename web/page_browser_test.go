@@ -233,8 +233,7 @@ func TestPageMoves(t *testing.T) {
 
 	// A trace row: its event becomes the current one. Only the rows in
 	// view exist: the list goes back to its top first.
-	p.mustEval(`document.getElementById("trace").scrollTop = 0, new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, nil)
-	p.click(`#trace .trace-row[data-i="5"]`)
+	clickRow(p, 5)
 	if g := state(p); g.Event != 5 || g.Step != run.Events[5].Step {
 		t.Errorf("a click on event 5: %+v, want step %d", g, run.Events[5].Step)
 	}
