@@ -1,4 +1,4 @@
-package main
+package grammar
 
 import (
 	"fmt"
@@ -21,7 +21,7 @@ import (
 //
 // Whatever a header says is the script's own word: it may choose how the
 // run is shown and lower a limit, never write a file or raise a limit (see
-// headerFlags).
+// parseHeaderFlags in cmd/proc).
 type Header struct {
 	Args []string
 	Exit int

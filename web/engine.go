@@ -39,7 +39,9 @@ import (
 // A failed request answers {"ok":false,"error":{...}}: file, line and col
 // (0 when it has none), message, and text, what proc run or proc explore
 // prints on stderr for it. Fields a request does not need are ignored. A
-// load that fails leaves the run loaded before.
+// load that fails leaves the run loaded before. Load and explore apply the
+// --set settings of the script's `# args:` header, as proc run does, before
+// the request's sets.
 type Engine struct {
 	mu sync.Mutex
 	tp *tape.Tape
@@ -200,6 +202,11 @@ func (e *Engine) load(r *request) []byte {
 		opts.Schedule = []int{}
 	}
 	src := []byte(*r.Source)
+	sets, f := scriptSets(file, src)
+	if f != nil {
+		return failed(f)
+	}
+	opts.ScriptSets = sets
 	tp, err := tape.Load(file, src, opts)
 	if err != nil {
 		// The run loaded before, if any, stays: the page may go on
@@ -421,6 +428,14 @@ func explorer(r *request) []byte {
 	if err != nil {
 		return failed(&failure{File: file, Message: err.Error(), Text: fmt.Sprintf("proc explore: --set: %v\n", err)})
 	}
+	sets, f := scriptSets(file, src)
+	if f != nil {
+		return failed(f)
+	}
+	if err := interp.CheckScriptSets(sets, ceil); err != nil {
+		text := fmt.Sprintf("%s: # args: --set: %v\n", file, err)
+		return failed(&failure{File: file, Message: strings.TrimSuffix(text, "\n"), Text: text})
+	}
 	prog, err := interp.LoadLimited(file, src, ceil)
 	if err != nil {
 		return failed(loadFailure(file, src, err))
@@ -437,7 +452,7 @@ func explorer(r *request) []byte {
 	res, err := explore.Run(context.Background(), prog, explore.Options{
 		Preemptions:  preemptions,
 		MaxSchedules: maxSchedules,
-		Session:      interp.Options{Sets: r.Sets},
+		Session:      interp.Options{Sets: r.Sets, ScriptSets: sets},
 	})
 	if err != nil {
 		return failed(&failure{File: file, Message: err.Error(), Text: fmt.Sprintf("proc explore: --set: %v\n", err)})
@@ -481,4 +496,33 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// scriptSets returns the settings a script's `# args:` header gives with
+// --set, which proc run applies too, so that the page runs a script as
+// proc run FILE does. The header's other flags choose how a run is shown
+// or checked, which the page chooses itself.
+func scriptSets(file string, src []byte) ([]string, *failure) {
+	h, err := grammar.ParseHeader(src)
+	if err != nil {
+		text := fmt.Sprintf("%s: %v\n", file, err)
+		return nil, &failure{File: file, Message: strings.TrimSuffix(text, "\n"), Text: text}
+	}
+	var sets []string
+	for i := 0; i < len(h.Args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(h.Args[i], "-"), "=")
+		if name != "set" || !strings.HasPrefix(h.Args[i], "-") {
+			continue
+		}
+		if !hasValue {
+			if i+1 == len(h.Args) {
+				text := fmt.Sprintf("%s: # args: flag needs an argument: -set\n", file)
+				return nil, &failure{File: file, Message: strings.TrimSuffix(text, "\n"), Text: text}
+			}
+			i++
+			value = h.Args[i]
+		}
+		sets = append(sets, value)
+	}
+	return sets, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"proc/interp"
 	"proc/interp/tape"
 )
 
@@ -388,5 +389,51 @@ func TestNoHostFiles(t *testing.T) {
 	resp := call(t, e, map[string]any{"op": "load", "file": "../examples/01-hello.proc", "source": "print 7\n"}, true)
 	if resp["output"] != "7\n" {
 		t.Errorf("output %q", resp["output"])
+	}
+}
+
+// TestScriptHeader: the page runs a script as proc run FILE does, with
+// the settings of its `# args:` header, which may lower a limit but never
+// raise one; explore takes them too.
+func TestScriptHeader(t *testing.T) {
+	e := NewEngine()
+	loop := "# args: --trace=none --set max_steps=50\nlet i = 0\nwhile true {\n    i = i + 1\n}\n"
+	r := call(t, e, map[string]any{"op": "load", "file": "loop.proc", "source": loop}, true)
+	if stopped, _ := r["stopped"].(string); !strings.Contains(stopped, "max_steps=50") {
+		t.Errorf("stopped %q: the header's max_steps=50 was not applied", stopped)
+	}
+	// The form with = and one dash reads the same.
+	r = call(t, e, map[string]any{"op": "load", "file": "loop.proc", "source": strings.Replace(loop, "--set max_steps=50", "-set=max_steps=50", 1)}, true)
+	if stopped, _ := r["stopped"].(string); !strings.Contains(stopped, "max_steps=50") {
+		t.Errorf("stopped %q with -set=", stopped)
+	}
+	raise := "# args: --set max_steps=999999999999\nprint 1\n"
+	r = call(t, e, map[string]any{"op": "load", "file": "raise.proc", "source": raise}, false)
+	if text := r["error"].(map[string]any)["text"].(string); !strings.Contains(text, "raise.proc: # args: --set") {
+		t.Errorf("a header that raises a limit: %q", text)
+	}
+	call(t, e, map[string]any{"op": "explore", "file": "raise.proc", "source": raise}, false)
+	bad := "# args: --set\nprint 1\n"
+	call(t, e, map[string]any{"op": "load", "file": "bad.proc", "source": bad}, false)
+	call(t, e, map[string]any{"op": "load", "file": "bad.proc", "source": "#args: --stats\nprint 1\n"}, false)
+
+	// Example 35 asks for a long quantum: the page's run is proc run's.
+	src := source(t, "35-explore-lost-update.proc")
+	r = call(t, e, map[string]any{"op": "load", "file": "35-explore-lost-update.proc", "source": src}, true)
+	prog, err := interp.Load("35-explore-lost-update.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s, err := interp.NewSession(prog, interp.Options{ScriptSets: []string{"quantum=100"}, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	if got, want := int64(r["steps"].(float64)), s.M.Steps(); got != want {
+		t.Errorf("the page ran %d instructions, proc run %d", got, want)
+	}
+	if got, want := int64(r["ticks"].(float64)), s.M.Now(); got != want {
+		t.Errorf("the page's run took %d ticks, proc run's %d", got, want)
 	}
 }

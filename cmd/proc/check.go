@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"proc/grammar"
 )
 
 // maxCapture bounds the stdout kept of one run. A golden file is a trace a
@@ -27,7 +29,7 @@ type checkOptions struct {
 	sets []string
 	// header, when set, replaces every script's own header (the
 	// --header-from file).
-	header *Header
+	header *grammar.Header
 }
 
 // now is the clock that times each script. Tests of proc test replace it
@@ -114,7 +116,7 @@ func checkScript(s goldenScript, opts checkOptions) (r testResult) {
 	}
 	h := opts.header
 	if h == nil {
-		own, err := ParseHeader(src)
+		own, err := grammar.ParseHeader(src)
 		if err != nil {
 			r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", s.File, err))
 			return r

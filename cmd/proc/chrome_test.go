@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"proc/grammar"
 )
 
 // chromeFile is a Chrome trace as the Trace Event Format's JSON Object
@@ -38,7 +40,7 @@ func runChrome(t *testing.T, path string, extra ...string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := ParseHeader(src)
+	h, err := grammar.ParseHeader(src)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"proc/grammar"
 )
 
 // update rewrites golden files instead of comparing with them. It is set by
@@ -21,7 +23,7 @@ func runGolden(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := ParseHeader(src)
+	h, err := grammar.ParseHeader(src)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
@@ -103,7 +105,7 @@ func TestDeterminism(t *testing.T) {
 	files = append(files, more...)
 	for _, f := range files {
 		src, _ := os.ReadFile(f)
-		h, _ := ParseHeader(src)
+		h, _ := grammar.ParseHeader(src)
 		for _, extra := range [][]string{nil, {"--json"}} {
 			args := append(append([]string{"run", f}, h.Args...), extra...)
 			var first []byte

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/grammar"
 	"proc/interp"
 )
 
@@ -47,7 +48,7 @@ func TestExercisesDeterministic(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, _ := ParseHeader(src)
+		h, _ := grammar.ParseHeader(src)
 		var out [2]bytes.Buffer
 		for i := range out {
 			Main(append([]string{"run", f}, h.Args...), nil, &out[i], &bytes.Buffer{})
@@ -94,12 +95,12 @@ func TestExerciseStarters(t *testing.T) {
 			if _, err := interp.Load("starter.proc", src); err != nil {
 				t.Fatalf("%s does not load: %v", path, err)
 			}
-			h, err := ParseHeader(src)
+			h, err := grammar.ParseHeader(src)
 			if err != nil {
 				t.Fatal(err)
 			}
 			solSrc, _ := os.ReadFile(filepath.Join(d, "solution.proc"))
-			sh, _ := ParseHeader(solSrc)
+			sh, _ := grammar.ParseHeader(solSrc)
 			if strings.Join(h.Args, " ") != strings.Join(sh.Args, " ") || h.Exit != sh.Exit {
 				t.Errorf("starter header %v, exit %d; solution header %v, exit %d", h.Args, h.Exit, sh.Args, sh.Exit)
 			}

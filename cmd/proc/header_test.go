@@ -6,23 +6,25 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"proc/grammar"
 )
 
 func TestParseHeader(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		src  string
-		want Header
+		want grammar.Header
 		err  string
 	}{
-		{src: "# args: --trace=none\n# exit: 1\nprint 1\n", want: Header{Args: []string{"--trace=none"}, Exit: 1, HasExit: true}},
-		{src: "\n# a comment\n# args: --set \"sched = rr\"\n\n# args: --stats\nprint 1\n", want: Header{Args: []string{"--set", "sched = rr", "--stats"}}},
+		{src: "# args: --trace=none\n# exit: 1\nprint 1\n", want: grammar.Header{Args: []string{"--trace=none"}, Exit: 1, HasExit: true}},
+		{src: "\n# a comment\n# args: --set \"sched = rr\"\n\n# args: --stats\nprint 1\n", want: grammar.Header{Args: []string{"--set", "sched = rr", "--stats"}}},
 		// CRLF line endings are read as LF.
-		{src: "# args: --trace=none\r\n# exit: 2\r\nprint 1\r\n", want: Header{Args: []string{"--trace=none"}, Exit: 2, HasExit: true}},
+		{src: "# args: --trace=none\r\n# exit: 2\r\nprint 1\r\n", want: grammar.Header{Args: []string{"--trace=none"}, Exit: 2, HasExit: true}},
 		// After the first statement nothing is a header line.
-		{src: "print 1\n# args: --chrome x\n#args: --stats\n", want: Header{}},
+		{src: "print 1\n# args: --chrome x\n#args: --stats\n", want: grammar.Header{}},
 		// A comment that only mentions a header is a comment.
-		{src: "# '# args:' gives the flags\nprint 1\n", want: Header{}},
+		{src: "# '# args:' gives the flags\nprint 1\n", want: grammar.Header{}},
 		{src: "#args: --stats\n", err: `line 1: a header line is written "# args:"`},
 		{src: "# x\n  # args: --stats\n", err: `line 2: a header line is written "# args:"`},
 		{src: "#  args: --stats\n", err: `line 1: a header line is written "# args:"`},
@@ -33,7 +35,7 @@ func TestParseHeader(t *testing.T) {
 		{src: "# args: --set \"a\n", err: `line 1: # args: unterminated quote`},
 	}
 	for _, c := range cases {
-		h, err := ParseHeader([]byte(c.src))
+		h, err := grammar.ParseHeader([]byte(c.src))
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%q: error %v, want %q", c.src, err, c.err)
@@ -63,7 +65,7 @@ func TestScriptSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h, err := ParseHeader(src); err != nil || len(h.Args) != 2 {
+	if h, err := grammar.ParseHeader(src); err != nil || len(h.Args) != 2 {
 		t.Errorf("long header: %+v, %v", h, err)
 	}
 	big := filepath.Join(dir, "big.proc")

@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"proc/grammar"
 	"proc/interp"
 	"proc/interp/explore"
 	"proc/runtime"
@@ -291,7 +292,7 @@ func parseHeaderFlags(file string, args []string) (*runFlags, error) {
 // scriptHeader reads the `# args:` header of a script: the flags the
 // script asks to be run with, under the same rules as under proc test.
 func scriptHeader(file string, src []byte) (*runFlags, error) {
-	h, err := ParseHeader(src)
+	h, err := grammar.ParseHeader(src)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", file, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/grammar"
 	"proc/runtime"
 )
 
@@ -28,7 +29,7 @@ func TestSnapshotAtKeepsTheRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h, err := ParseHeader(src)
+		h, err := grammar.ParseHeader(src)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	goruntime "runtime"
 
+	"proc/grammar"
 	"proc/interp"
 )
 
@@ -100,7 +101,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "proc test: --header-from: %v\n", err)
 			return 2
 		}
-		h, err := ParseHeader(src)
+		h, err := grammar.ParseHeader(src)
 		if err != nil {
 			fmt.Fprintf(stderr, "proc test: --header-from: %s: %v\n", *headerFrom, err)
 			return 2

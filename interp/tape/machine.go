@@ -44,11 +44,11 @@ func (tp *Tape) boot(record bool) (*machine, error) {
 	case record:
 		text := runtime.NewTextSink(io.Discard, io.Discard, tp.mask == 0)
 		mc.rec = &recorder{tp: tp, text: text, stride: 1}
-		opts = interp.Options{Trace: tp.mask, Sets: tp.opts.Sets, Sink: mc.rec}
+		opts = interp.Options{Trace: tp.mask, Sets: tp.opts.Sets, ScriptSets: tp.opts.ScriptSets, Sink: mc.rec}
 	case tp.res.Halt == runtime.HaltTrace:
-		opts = interp.Options{Trace: tp.mask, Sets: tp.opts.Sets, Sink: runtime.NewTextSink(io.Discard, io.Discard, tp.mask == 0)}
+		opts = interp.Options{Trace: tp.mask, Sets: tp.opts.Sets, ScriptSets: tp.opts.ScriptSets, Sink: runtime.NewTextSink(io.Discard, io.Discard, tp.mask == 0)}
 	default:
-		opts = interp.Options{Trace: 0, Sets: tp.opts.Sets, Sink: nowhere{}}
+		opts = interp.Options{Trace: 0, Sets: tp.opts.Sets, ScriptSets: tp.opts.ScriptSets, Sink: nowhere{}}
 	}
 	switch {
 	case tp.opts.Choose:

@@ -38,6 +38,10 @@ type Options struct {
 	// Sets are KEY=VALUE settings, as proc run's --set gives them: they
 	// win over the script's config lines and may raise a limit.
 	Sets []string
+	// ScriptSets are KEY=VALUE settings of the script's own `# args:`
+	// header, as proc run applies them: after the script's config lines
+	// and before Sets, and they may lower a limit, never raise it.
+	ScriptSets []string
 	// Schedule, when not nil, is a schedule to replay as --schedule does
 	// (ParseSchedule; empty: the empty schedule). Nil leaves the choice
 	// of who runs to the scheduling policy.
@@ -141,6 +145,9 @@ func Load(file string, src []byte, opts Options) (*Tape, error) {
 	if err != nil {
 		return nil, &Error{Text: fmt.Sprintf("proc run: --set: %v\n", err)}
 	}
+	if err := interp.CheckScriptSets(opts.ScriptSets, ceil); err != nil {
+		return nil, &Error{Text: fmt.Sprintf("%s: # args: --set: %v\n", file, err)}
+	}
 	prog, err := interp.LoadLimited(file, src, ceil)
 	if err != nil {
 		var ge *grammar.Error
@@ -150,7 +157,7 @@ func Load(file string, src []byte, opts Options) (*Tape, error) {
 		return nil, &Error{Text: interp.ErrorText(file, src, err)}
 	}
 	if opts.Schedule != nil && !opts.Choose {
-		if err := explore.CheckSchedule(prog, opts.Sets, opts.Schedule); err != nil {
+		if err := explore.CheckSchedule(prog, append(append([]string(nil), opts.ScriptSets...), opts.Sets...), opts.Schedule); err != nil {
 			return nil, &Error{Text: fmt.Sprintf("proc run: --schedule: %v\n", err)}
 		}
 	}
