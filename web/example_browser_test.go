@@ -344,3 +344,34 @@ func firstDiff(got, want string) string {
 	}
 	return "the same lines"
 }
+
+// TestPageLeaksAtEnd: at the end of a run every process is gone, so the
+// memory pane says what their heaps held at exit, as the leak checker
+// reported it: the block lost, where it was allocated.
+func TestPageLeaksAtEnd(t *testing.T) {
+	p := openScript(t, example(t, "06-leak.proc"))
+	p.click("#to-end")
+	settle(p)
+	var got struct {
+		Lost  []string
+		Other []string
+	}
+	p.mustEval(`({
+		Lost: [...document.querySelectorAll('#memory .pm-exit[data-lost="true"]')].map((e) => e.textContent),
+		Other: [...document.querySelectorAll('#memory .pm-exit:not([data-lost])')].map((e) => e.textContent),
+	})`, &got)
+	if len(got.Lost) != 1 || !strings.Contains(got.Lost[0], "100 bytes at 0x402050, allocated at main, line 17") {
+		t.Errorf("the lost block at the end: %q", got.Lost)
+	}
+	if len(got.Other) != 0 {
+		t.Errorf("reports that lose nothing: %q", got.Other)
+	}
+	// One step back, the process is there with the block marked leaked.
+	p.click("#step-back")
+	settle(p)
+	var leaked []string
+	p.mustEval(`[...document.querySelectorAll('#memory .pm-block[data-leak="leaked"]')].map((e) => e.dataset.addr)`, &leaked)
+	if len(leaked) != 1 || leaked[0] != "0x402050" {
+		t.Errorf("one step before the end, the blocks marked leaked: %q", leaked)
+	}
+}

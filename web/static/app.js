@@ -492,7 +492,7 @@ assert counter == 6, "an update was lost"
     S.snap = snap;
     S.snapBefore = previous;
     S.snapGen = S.runGen;
-    const opts = { colors: S.colors, previous };
+    const opts = { colors: S.colors, previous, exits: S.events.filter((e) => e.ev === "leak") };
     drawPart("memory", window.ProcMemory, snap, opts);
     drawPart("kernel", window.ProcKernel, snap, opts);
     const running = new Set(snap.running || []);

@@ -46,6 +46,8 @@
 //        a live heap block (data-leak="leaked" when lost); .pm-site holds
 //        "allocated at main, line 13"
 //   .pm-free[data-start][data-size]      a free chunk
+//   .pm-exit[data-pid][data-lost]   at the end of a run: a process's heap at exit
+//        (its leak report; data-lost="true" when it lost a block)
 //   .pm-frame[data-tid][data-depth][data-func][data-fp][data-line]
 //        a frame; depth 0 is the innermost, as in show stack
 //   .pm-stack-free[data-sp]              a stack's unused part, below sp
@@ -703,6 +705,28 @@
     return g;
   }
 
+  // drawExits lists, at the end of a run, what each process left on its
+  // heap when it exited (opts.exits: the run's leak reports, {pid, text,
+  // more}), for its memory is gone by then: the leak checker's words, the
+  // blocks with their addresses and where they were allocated.
+  function drawExits(exits) {
+    const box = h('div', 'pm-exits');
+    box.appendChild(h('div', 'pm-exits-hint', 'Step back (\u2190) to see the memory as the run left it. At exit, the heaps held:'));
+    if (!exits.length) box.appendChild(h('div', 'pm-exits-none', 'no heap report: no process allocated from its heap'));
+    for (const e of exits) {
+      const rep = h('div', 'pm-exit');
+      rep.dataset.pid = String(e.pid);
+      rep.appendChild(h('div', 'pm-exit-title', 'process ' + e.pid + ': ' + e.text));
+      for (const line of list(e.more)) {
+        const row = h('div', 'pm-exit-line', line);
+        if (/^\s*definitely lost/.test(line)) rep.dataset.lost = 'true';
+        rep.appendChild(row);
+      }
+      box.appendChild(rep);
+    }
+    return box;
+  }
+
   function drawProcess(proc, snap, ctx, opts) {
     const col = h('div', 'pm-proc');
     col.dataset.pid = String(proc.pid);
@@ -1112,8 +1136,10 @@
       }
     }
     if (!procs.length) {
-      canvas.appendChild(h('div', 'pm-empty', snap && snap.ended ? 'the run has ended: every process has exited and its memory is gone' :
-        'no process is alive at this step'));
+      const empty = h('div', 'pm-empty', snap && snap.ended ? 'the run has ended: every process has exited and its memory is gone' :
+        'no process is alive at this step');
+      if (snap && snap.ended) empty.appendChild(drawExits(list(opts.exits)));
+      canvas.appendChild(empty);
     }
     for (const p of procs) canvas.appendChild(drawProcess(p, snap, ctx, opts));
     if (picked.length > procs.length) canvas.appendChild(moreEl(picked.length - procs.length, 'processes'));
