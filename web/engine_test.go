@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"proc/interp"
+	"proc/interp/explore"
 	"proc/interp/tape"
 )
 
@@ -305,6 +306,7 @@ func TestChoose(t *testing.T) {
 	e := NewEngine()
 	src := "global n = 0\nfunc inc() {\n    n = n + 1\n}\nlet a = thread inc()\nlet b = thread inc()\njoin a\njoin b\nprint n\n"
 	schedule := ""
+	var tids []int
 	var resp map[string]any
 	for i := 0; ; i++ {
 		if i > 100 {
@@ -323,10 +325,8 @@ func TestChoose(t *testing.T) {
 		if last["next"] == "" || last["line"].(float64) < 1 || last["name"] == "" {
 			t.Fatalf("option %v", last)
 		}
-		want := fmt.Sprint(last["tid"])
-		if schedule != "" {
-			want = schedule + "." + want
-		}
+		tids = append(tids, int(last["tid"].(float64)))
+		want := explore.FormatSchedule(tids)
 		if last["schedule"] != want {
 			t.Fatalf("option %v: its schedule is not %q", last, want)
 		}

@@ -361,17 +361,11 @@ func (e *explorer) backtrack() bool {
 // schedule is the schedule of the run so far: the thread chosen at each
 // point with a choice, as replay reads it.
 func (e *explorer) schedule() string {
-	if e.depth == 0 {
-		return "-"
-	}
-	var b strings.Builder
+	tids := make([]int, e.depth)
 	for i, n := range e.stack[:e.depth] {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(strconv.Itoa(n.chosenTID()))
+		tids[i] = n.chosenTID()
 	}
-	return b.String()
+	return FormatSchedule(tids)
 }
 
 // outcomeSink collects what a run printed and how its processes ended.

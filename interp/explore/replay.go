@@ -18,21 +18,40 @@ type replayer struct {
 }
 
 // ParseSchedule reads a schedule string: tids separated by dots ("-" for
-// the empty schedule).
+// the empty schedule), where TID*N stands for N choices of one thread in a
+// row (FormatSchedule writes a run of three or more that way, and either
+// form reads the same). A schedule longer than MaxScheduleLen choices is
+// refused: it could not come from a search, and would only cost memory.
 func ParseSchedule(s string) ([]int, error) {
 	if s == "-" || s == "" {
 		return nil, nil
 	}
 	var out []int
 	for _, part := range strings.Split(s, ".") {
-		n, err := strconv.Atoi(part)
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("schedule %q: %q is not a thread id (want tids separated by dots, as explore prints)", s, part)
+		id, count, run := strings.Cut(part, "*")
+		n, err := strconv.Atoi(id)
+		if err != nil || n < 1 || strings.HasPrefix(id, "+") {
+			return nil, fmt.Errorf("schedule %q: %q is not a thread id (want tids separated by dots, as explore prints; TID*N is N choices of thread TID)", s, part)
 		}
-		out = append(out, n)
+		k := 1
+		if run {
+			k, err = strconv.Atoi(count)
+			if err != nil || k < 1 || strings.HasPrefix(count, "+") {
+				return nil, fmt.Errorf("schedule %q: in %q, %q is not a count (TID*N is N choices of thread TID, N at least 1)", s, part, count)
+			}
+		}
+		if k > MaxScheduleLen-len(out) {
+			return nil, fmt.Errorf("schedule %q: more than %d choices", s, MaxScheduleLen)
+		}
+		for range k {
+			out = append(out, n)
+		}
 	}
 	return out, nil
 }
+
+// MaxScheduleLen bounds the choices of a schedule ParseSchedule reads.
+const MaxScheduleLen = 1 << 20
 
 // Replay returns the chooser that replays a schedule read by
 // ParseSchedule (interp.Options.Chooser): at each scheduling point with
@@ -141,17 +160,32 @@ func (s *Stepper) Choice() (cands []*runtime.Thread, last *runtime.Thread) { ret
 func (s *Stepper) Err() error { return s.r.fit() }
 
 // FormatSchedule writes a schedule as ParseSchedule reads it and explore
-// prints it: tids separated by dots, "-" for the empty schedule.
+// prints it: tids separated by dots, a run of three or more choices of one
+// thread written TID*N ("2*6.1.3*6" for 2.2.2.2.2.2.1.3.3.3.3.3.3), "-" for
+// the empty schedule. A student reads the runs, not the dots.
 func FormatSchedule(schedule []int) string {
 	if len(schedule) == 0 {
 		return "-"
 	}
 	var b strings.Builder
-	for i, tid := range schedule {
-		if i > 0 {
-			b.WriteByte('.')
+	for i := 0; i < len(schedule); {
+		tid := schedule[i]
+		j := i + 1
+		for j < len(schedule) && schedule[j] == tid {
+			j++
 		}
-		b.WriteString(strconv.Itoa(tid))
+		for k := i; k < j; k++ {
+			if k > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(strconv.Itoa(tid))
+			if j-i >= 3 {
+				b.WriteByte('*')
+				b.WriteString(strconv.Itoa(j - i))
+				break
+			}
+		}
+		i = j
 	}
 	return b.String()
 }

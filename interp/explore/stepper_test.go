@@ -20,6 +20,40 @@ func TestFormatSchedule(t *testing.T) {
 	if got := FormatSchedule(nil); got != "-" {
 		t.Errorf("the empty schedule is written %q, want -", got)
 	}
+	// A run of three or more choices of one thread is written TID*N.
+	for _, c := range []struct {
+		s    []int
+		text string
+	}{
+		{[]int{2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3}, "2*6.3*6"},
+		{[]int{2, 2, 2, 2, 1, 3, 3, 3, 3, 3, 3, 1}, "2*4.1.3*6.1"},
+		{[]int{1, 1, 2, 2, 2, 1}, "1.1.2*3.1"},
+		{[]int{4, 4}, "4.4"},
+	} {
+		if got := FormatSchedule(c.s); got != c.text {
+			t.Errorf("%v is written %q, want %q", c.s, got, c.text)
+		}
+		back, err := ParseSchedule(c.text)
+		if err != nil || !slices.Equal(back, c.s) {
+			t.Errorf("%q read back %v, %v", c.text, back, err)
+		}
+	}
+	// Both forms read the same, in any mix.
+	for _, text := range []string{"2.2.2.1", "2*3.1", "2.2*2.1", "2*1.2*2.1*1"} {
+		got, err := ParseSchedule(text)
+		if err != nil || !slices.Equal(got, []int{2, 2, 2, 1}) {
+			t.Errorf("%q read %v, %v", text, got, err)
+		}
+	}
+	// What is not a schedule, or one too long to have come from a search.
+	for _, text := range []string{"2*", "2*0", "2*-1", "2*+3", "*3", "+2", "2**3", "2*3*4", "2.", "1*1048577", "1*999999999999999999999", "1*1048576.2"} {
+		if got, err := ParseSchedule(text); err == nil {
+			t.Errorf("%q read as %d choices, want an error", text, len(got))
+		}
+	}
+	if got, err := ParseSchedule("1*1048576"); err != nil || len(got) != MaxScheduleLen {
+		t.Errorf("a schedule of MaxScheduleLen choices: %d, %v", len(got), err)
+	}
 }
 
 // TestStepper builds a schedule one choice at a time, always taking the
