@@ -46,6 +46,11 @@ Flags:
   --max-memory MIB     stop when what the search keeps (outcomes, races,
                        the choices of a schedule) reaches MIB MiB
                        (default 64)
+  --timeout DURATION   stop after DURATION of wall time (e.g. 30s, 2m;
+                       default 0: no time bound). What a search finds
+                       before its time runs out depends on how fast the
+                       machine is: the other bounds give the same report
+                       on every machine, this one does not
   --json               one JSON record per outcome, then a summary record
   --set KEY=VALUE      override a config key (repeatable)
 
@@ -80,6 +85,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	maxMemory := &boundFlag{n: explore.DefaultMaxMemory >> 20, max: 1 << 30}
 	fs.Var(maxMemory, "max-memory", "")
 	jsonOut := fs.Bool("json", false, "")
+	timeout := fs.Duration("timeout", 0, "")
 	var sets setFlag
 	fs.Var(&sets, "set", "")
 	pos, err := parseInterleaved(fs, args)
@@ -131,8 +137,17 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		// The command line's settings come last: they win.
 		Session: interp.Options{Sets: append(append([]string(nil), hdr.sets...), sets...)},
 	}
+	if *timeout < 0 {
+		fmt.Fprintf(stderr, "proc explore: --timeout %v: want a duration of 0 or more (0: no time bound)\n", *timeout)
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if *timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		defer cancel()
+	}
 	// Once the search is told to stop, Ctrl-C is Go's again: a second one
 	// ends proc at once.
 	context.AfterFunc(ctx, stop)
@@ -243,6 +258,8 @@ func incomplete(res *explore.Result, opts explore.Options, text bool) []string {
 		add("max-total-steps", "N", fmt.Sprintf("stopped after %d instructions", res.Steps))
 	case explore.StopMaxMemory:
 		add("max-memory", "MIB", fmt.Sprintf("stopped when what it keeps reached %d MiB", opts.MaxMemory>>20))
+	case explore.StopTimeout:
+		add("timeout", "DURATION", fmt.Sprintf("stopped when its time ran out, after %d %s", res.Schedules, plural(res.Schedules, "schedule")))
 	case explore.StopInterrupted:
 		if text {
 			out = append(out, fmt.Sprintf("interrupted after %d %s", res.Schedules, plural(res.Schedules, "schedule")))

@@ -26,6 +26,8 @@ func TestIncompleteReasons(t *testing.T) {
 			"stopped when what it keeps reached 64 MiB (--max-memory MIB raises the bound)", "max-memory"},
 		{explore.Result{Schedules: 1, Stop: explore.StopInterrupted}, opts,
 			"interrupted after 1 schedule", "interrupted"},
+		{explore.Result{Schedules: 12, Stop: explore.StopTimeout}, opts,
+			"stopped when its time ran out, after 12 schedules (--timeout DURATION raises the bound)", "timeout"},
 		{explore.Result{Schedules: 9, Deep: 1}, opts,
 			"1 schedule past 10000 choices was followed one way (--max-depth N raises the bound)", "max-depth"},
 		{explore.Result{Schedules: 9, Deep: 2, Stop: explore.StopMaxSchedules}, explore.Options{Preemptions: 2, MaxSchedules: 9, MaxDepth: 5},

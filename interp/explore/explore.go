@@ -2,6 +2,7 @@ package explore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -120,8 +121,18 @@ const (
 	StopMaxSchedules             // MaxSchedules
 	StopMaxSteps                 // MaxSteps
 	StopMaxMemory                // MaxMemory
-	StopInterrupted              // its context was done
+	StopInterrupted              // its context was cancelled
+	StopTimeout                  // its context's deadline passed
 )
+
+// interrupted is how a search whose context is done stops: at its
+// deadline, a time bound (StopTimeout), otherwise told to (Ctrl-C).
+func interrupted(ctx context.Context) Stop {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return StopTimeout
+	}
+	return StopInterrupted
+}
 
 // Race is a data race and a schedule in which it happens.
 type Race struct {
@@ -387,8 +398,8 @@ func (s *outcomeSink) Emit(e *runtime.Event) {
 func (s *outcomeSink) Flush() error { return nil }
 
 // Run searches the schedules of prog. When ctx is done the search
-// stops at the next scheduling point, drops the run it was in, and
-// returns what it found before, with Stop set to StopInterrupted.
+// returns what it found before, with Stop set to StopInterrupted (StopTimeout
+// when the context's deadline passed).
 // (A run stops only at scheduling points: one without any, a thread
 // computing alone, goes on to max_steps.)
 func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, error) {
@@ -405,7 +416,7 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 	for {
 		switch {
 		case ctx.Err() != nil:
-			res.Stop = StopInterrupted
+			res.Stop = interrupted(ctx)
 		case int64(res.Schedules) >= maxSchedules:
 			res.Stop = StopMaxSchedules
 		case res.Steps >= maxSteps:
@@ -427,7 +438,7 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 		s.M.Run()
 		res.Steps += s.M.Steps()
 		if e.cancelled {
-			res.Stop = StopInterrupted
+			res.Stop = interrupted(ctx)
 			return res, nil
 		}
 		if e.deep && !e.full {

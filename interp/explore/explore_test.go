@@ -427,6 +427,54 @@ func TestExploreCancel(t *testing.T) {
 	}
 }
 
+// TestExploreTimeout: a search whose context's deadline has passed stops
+// as one interrupted does, keeping what it found, and says it ran out of
+// time rather than that it was told to stop.
+func TestExploreTimeout(t *testing.T) {
+	t.Parallel()
+	prog, err := interp.Load("e.proc", []byte(testkit.CounterScript(3, false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The deadline passes at the 10th schedule, whatever the machine's
+	// speed: a context whose deadline is in the past once cancel runs is
+	// made by hand.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	res, err := Run(deadlineCtx{ctx}, prog, Options{Preemptions: -1, Progress: func(r *Result) {
+		if r.Schedules == 10 {
+			cancel(context.DeadlineExceeded)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != StopTimeout || res.Complete || res.Schedules != 10 || len(res.Outcomes) == 0 {
+		t.Errorf("stop %d, complete %v, %d schedules, %d outcomes", res.Stop, res.Complete, res.Schedules, len(res.Outcomes))
+	}
+	// A context.WithTimeout that has passed stops a search at once.
+	past, stop := context.WithTimeout(context.Background(), -time.Second)
+	defer stop()
+	res, err = Run(past, prog, Options{Preemptions: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Stop != StopTimeout || res.Schedules != 0 {
+		t.Errorf("a passed deadline: stop %d after %d schedules", res.Stop, res.Schedules)
+	}
+}
+
+// deadlineCtx reports its cause as its error, as a context whose deadline
+// passed reports context.DeadlineExceeded.
+type deadlineCtx struct{ context.Context }
+
+func (c deadlineCtx) Err() error {
+	if c.Context.Err() == nil {
+		return nil
+	}
+	return context.Cause(c.Context)
+}
+
 // TestExploreCancelLongRun: the context is looked at inside a run too, at
 // every scheduling point. This run would go on for a billion instructions
 // (cost_insn=0: no tick either); the search stops and drops it.
