@@ -61,7 +61,8 @@ about a single run and are ignored: the search shows no trace (--trace,
 every schedule (--schedule).
 
 On a terminal, a search that takes more than a second shows its progress
-on stderr. Ctrl-C stops the search: it prints what it found so far, and
+on stderr (schedules, outcomes, races, schedules a second, time taken).
+Ctrl-C stops the search: it prints what it found so far, and
 the last line says it was interrupted. A second Ctrl-C ends proc at once.
 
 Exit status: 0 the search found no failure (fault, failed assert, deadlock,
@@ -204,8 +205,10 @@ func (p *progress) show(res *explore.Result) {
 		return
 	}
 	p.last, p.shown = now, true
-	fmt.Fprintf(p.w, "\rexploring: %d %s, %d %s, %d %s (Ctrl-C stops)\x1b[K", res.Schedules, plural(res.Schedules, "schedule"),
-		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"))
+	elapsed := now.Sub(p.start)
+	fmt.Fprintf(p.w, "\rexploring: %d %s, %d %s, %d %s; %.0f/s, %s (Ctrl-C stops)\x1b[K", res.Schedules, plural(res.Schedules, "schedule"),
+		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"),
+		float64(res.Schedules)/elapsed.Seconds(), elapsed.Truncate(time.Second))
 }
 
 func (p *progress) clear() {
