@@ -211,7 +211,7 @@ func (c *ChromeSink) syscallSlice(e *Event) {
 // fields, its cost and the lines of a report.
 func appendArgs(b []byte, e *Event) []byte {
 	b = append(b, `,"args":{"text":`...)
-	b = appendJSONString(b, e.Text)
+	b = AppendJSONString(b, e.Text)
 	b = appendFields(b, e.Fields, true)
 	if e.Cost != 0 {
 		b = append(b, `,"cost":`...)
@@ -459,9 +459,9 @@ func (c *ChromeSink) threadLabel(pid, tid int) string {
 // track; the caller adds the rest and the closing brace.
 func chromeHead(b []byte, name, cat, ph string, ts int64, pid, tid int) []byte {
 	b = append(b, `{"name":`...)
-	b = appendJSONString(b, name)
+	b = AppendJSONString(b, name)
 	b = append(b, `,"cat":`...)
-	b = appendJSONString(b, cat)
+	b = AppendJSONString(b, cat)
 	b = append(b, `,"ph":"`...)
 	b = append(b, ph...)
 	b = append(b, `","ts":`...)
@@ -476,13 +476,13 @@ func chromeHead(b []byte, name, cat, ph string, ts int64, pid, tid int) []byte {
 // chromeMeta renders a metadata event ("ph":"M") with one argument.
 func chromeMeta(b []byte, name string, pid, tid int, key string, val any) []byte {
 	b = append(b, `{"name":`...)
-	b = appendJSONString(b, name)
+	b = AppendJSONString(b, name)
 	b = append(b, `,"ph":"M","pid":`...)
 	b = strconv.AppendInt(b, int64(pid), 10)
 	b = append(b, `,"tid":`...)
 	b = strconv.AppendInt(b, int64(tid), 10)
 	b = append(b, `,"args":{`...)
-	b = appendJSONString(b, key)
+	b = AppendJSONString(b, key)
 	b = append(b, ':')
 	b = appendJSONValue(b, val)
 	return append(b, "}}"...)
@@ -501,7 +501,7 @@ func appendFields(b []byte, fields []Field, comma bool) []byte {
 			b = append(b, ',')
 		}
 		comma = true
-		b = appendJSONString(b, f.Key)
+		b = AppendJSONString(b, f.Key)
 		b = append(b, ':')
 		b = appendJSONValue(b, f.Val)
 	}

@@ -180,7 +180,7 @@ func TestFormatEventScriptStrings(t *testing.T) {
 }
 
 func TestJSONString(t *testing.T) {
-	got := string(appendJSONString(nil, "a\"b\\\n\x01\xff"))
+	got := string(AppendJSONString(nil, "a\"b\\\n\x01\xff"))
 	if got != `"a\"b\\\n\u0001`+"\uFFFD"+`"` {
 		t.Errorf("got %s", got)
 	}

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// jsonStringByRune is appendJSONString written rune by rune, the plain way:
+// jsonStringByRune is AppendJSONString written rune by rune, the plain way:
 // the reference the byte-run version must agree with.
 func jsonStringByRune(s string) string {
 	b := []byte{'"'}
@@ -39,7 +39,7 @@ var jsonStringCases = []string{
 
 func TestJSONStringAgainstRunes(t *testing.T) {
 	for _, s := range jsonStringCases {
-		if got, want := string(appendJSONString(nil, s)), jsonStringByRune(s); got != want {
+		if got, want := string(AppendJSONString(nil, s)), jsonStringByRune(s); got != want {
 			t.Errorf("%q: got %s, want %s", s, got, want)
 		}
 	}
@@ -52,7 +52,7 @@ func FuzzJSONString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := appendJSONString(nil, s)
+		got := AppendJSONString(nil, s)
 		if want := jsonStringByRune(s); string(got) != want {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}

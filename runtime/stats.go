@@ -114,7 +114,7 @@ func (m *Machine) StatsJSON() []byte {
 			`"arrival":%d,"first_run":%d,"finish":%d,"turnaround":%d,`+
 			`"response":%d,"wait":%d,"cpu":%d,"threads":%d,`+
 			`"heap_peak":%d,"leaked":%d,"copied_bytes":%d,"cow_copies":%d}`,
-			s.PID, appendJSONString(nil, s.Name), appendJSONString(nil, s.Host), s.Exit, appendJSONString(nil, s.Signal),
+			s.PID, AppendJSONString(nil, s.Name), AppendJSONString(nil, s.Host), s.Exit, AppendJSONString(nil, s.Signal),
 			s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.Threads,
 			s.HeapPeak, s.Leaked, s.Copied, s.COW)
 	}
@@ -135,7 +135,7 @@ func (m *Machine) StatsJSON() []byte {
 		}
 		b = fmt.Appendf(b, `{"tid":%d,"pid":%d,"name":%s,"start":%d,"end":%d,`+
 			`"cpu":%d,"ready":%d,"blocked":%d,"sleeping":%d,"switches":%d}`,
-			s.TID, s.PID, appendJSONString(nil, s.Name), s.Start, s.End,
+			s.TID, s.PID, AppendJSONString(nil, s.Name), s.Start, s.End,
 			s.CPU, s.Ready, s.Blocked, s.Sleeping, s.Switches)
 	}
 	b = append(b, ']')

@@ -544,11 +544,11 @@ func (s *JSONSink) Emit(e *Event) {
 	b = strconv.AppendInt(b, int64(e.TID), 10)
 	if e.Ev == "print" {
 		b = append(b, `,"text":`...)
-		b = appendJSONString(b, e.Text)
+		b = AppendJSONString(b, e.Text)
 	}
 	for _, f := range e.Fields {
 		b = append(b, ',')
-		b = appendJSONString(b, f.Key)
+		b = AppendJSONString(b, f.Key)
 		b = append(b, ':')
 		b = appendJSONValue(b, f.Val)
 	}
@@ -558,7 +558,7 @@ func (s *JSONSink) Emit(e *Event) {
 	}
 	if e.Ev != "print" && e.Ev != "stats" {
 		b = append(b, `,"text":`...)
-		b = appendJSONString(b, e.Text)
+		b = AppendJSONString(b, e.Text)
 		if len(e.More) > 0 {
 			b = append(b, `,"more":`...)
 			b = appendJSONValue(b, e.More)
@@ -595,7 +595,7 @@ func appendJSONValue(b []byte, v any) []byte {
 		b = strconv.AppendUint(b, uint64(x), 16)
 		return append(b, '"')
 	case string:
-		return appendJSONString(b, x)
+		return AppendJSONString(b, x)
 	case bool:
 		return strconv.AppendBool(b, x)
 	case []string:
@@ -604,7 +604,7 @@ func appendJSONValue(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, s)
+			b = AppendJSONString(b, s)
 		}
 		return append(b, ']')
 	case Raw:
@@ -622,20 +622,22 @@ func appendJSONValue(b []byte, v any) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = AppendJSONString(b, k)
 			b = append(b, ':')
 			b = strconv.AppendInt(b, x[k], 10)
 		}
 		return append(b, '}')
 	}
-	return appendJSONString(b, fmt.Sprint(v))
+	return AppendJSONString(b, fmt.Sprint(v))
 }
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
+// AppendJSONString appends s as a JSON string that is also a JavaScript
+// one (U+2028 and U+2029 escaped): the JSON trace and the page's engine
+// write their strings with it. Invalid UTF-8 becomes U+FFFD
 // so every line stays valid JSON.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	// Runs of bytes that need no escape are copied whole.
 	start := 0

@@ -2,7 +2,8 @@ package web
 
 import (
 	"strconv"
-	"unicode/utf8"
+
+	"proc/runtime"
 )
 
 // jsonWriter writes JSON by hand, for the large answers (a load's events
@@ -30,54 +31,8 @@ func (w *jsonWriter) int(n int64) { w.b = strconv.AppendInt(w.b, n, 10) }
 // bool writes v.
 func (w *jsonWriter) bool(v bool) { w.b = strconv.AppendBool(w.b, v) }
 
-const hexDigits = "0123456789abcdef"
-
-// str writes s as a JSON string that is also a JavaScript one: control
-// characters, quotes and backslashes escaped, U+2028 and U+2029 too, and
-// a byte that is not UTF-8 as U+FFFD.
-func (w *jsonWriter) str(s string) {
-	b := append(w.b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, "\\ufffd"...)
-			start = i + size
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			start = i + size
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	w.b = append(b, '"')
-}
+// str writes s as a JSON string that is also a JavaScript one.
+func (w *jsonWriter) str(s string) { w.b = runtime.AppendJSONString(w.b, s) }
 
 // strs writes a list of strings.
 func (w *jsonWriter) strs(list []string) {
