@@ -193,6 +193,7 @@ func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	case BuiltinGettid:
 		r = mem.IntValue(int64(th.rt.TID))
 	case BuiltinNow:
+		vm.m.UseClock()
 		r = mem.IntValue(vm.m.Now())
 	default:
 		panic("proc: builtin not supported: " + Builtins[b].Name)

@@ -61,6 +61,7 @@ type queueTimer struct {
 
 // wakeQueueAt wakes every thread waiting on q at tick t.
 func (m *Machine) wakeQueueAt(q *WaitQueue, t int64) {
+	m.clockUsed = true
 	m.qtimers = append(m.qtimers, queueTimer{t, q})
 }
 

@@ -133,6 +133,9 @@ type Machine struct {
 	// chooser, when set, replaces the scheduling policy (SetChooser).
 	chooser Chooser
 	yielded bool
+	// clockUsed is set once anything made what happens depend on the
+	// tick (UseClock).
+	clockUsed bool
 	// enabled is the list choose hands the chooser, kept between calls:
 	// under explore a run asks at every load of a global.
 	enabled []*Thread
@@ -526,6 +529,7 @@ func (m *Machine) IO(t *Thread, n int64) int64 {
 
 // timed blocks t until n ticks from now.
 func (m *Machine) timed(t *Thread, n int64, what string) {
+	m.clockUsed = true
 	m.Block(t, what, nil, nil)
 	t.sleeping = true
 	t.wakeAt = m.clock + n

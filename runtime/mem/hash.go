@@ -1,0 +1,217 @@
+package mem
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// Hasher folds a machine's state into a 128-bit fingerprint: two 64-bit
+// lanes mixed differently, so that two different states share a
+// fingerprint with a chance near 2^-128 per pair, far below any search's
+// reach (a billion states: about 10^-21). It is deterministic: the same
+// state gives the same fingerprint in every run and on every host.
+type Hasher struct {
+	a, b uint64
+	n    uint64
+}
+
+// Fingerprint is a finished Hasher.
+type Fingerprint struct{ A, B uint64 }
+
+const (
+	hashK1 = 0x9e3779b97f4a7c15
+	hashK2 = 0xc2b2ae3d27d4eb4f
+	hashK3 = 0x165667b19e3779f9
+)
+
+// Reset starts a new fingerprint.
+func (h *Hasher) Reset() { *h = Hasher{a: hashK3, b: hashK1} }
+
+// Word adds one 64-bit word.
+func (h *Hasher) Word(v uint64) {
+	h.n++
+	h.a = bits.RotateLeft64((h.a^v)*hashK1, 29) + h.n
+	h.b = bits.RotateLeft64(h.b+v*hashK2, 31) * hashK3
+}
+
+// Int adds an int.
+func (h *Hasher) Int(v int64) { h.Word(uint64(v)) }
+
+// Bool adds a bool.
+func (h *Hasher) Bool(v bool) {
+	if v {
+		h.Word(1)
+	} else {
+		h.Word(0)
+	}
+}
+
+// Str adds a string, its length first so that two strings in a row
+// cannot be confused with two others.
+func (h *Hasher) Str(s string) {
+	h.Word(uint64(len(s)))
+	for len(s) >= 8 {
+		h.Word(binary.LittleEndian.Uint64([]byte(s[:8])))
+		s = s[8:]
+	}
+	var w uint64
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]) << (8 * i)
+	}
+	h.Word(w)
+}
+
+// Bytes adds a byte slice, as Str does a string.
+func (h *Hasher) Bytes(s []byte) {
+	h.Word(uint64(len(s)))
+	for len(s) >= 8 {
+		h.Word(binary.LittleEndian.Uint64(s))
+		s = s[8:]
+	}
+	var w uint64
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]) << (8 * i)
+	}
+	h.Word(w)
+}
+
+// Value adds one word of memory.
+func (h *Hasher) Value(v Value) {
+	h.Word(uint64(v.K))
+	h.Word(uint64(v.N))
+	if v.K == Str || v.S != "" {
+		h.Str(v.S)
+	}
+}
+
+// Values adds a run of words, leaving out the zero words at its end:
+// memory is stored lazily, and a word never written reads as one written
+// zero, so two stores that differ only there hold the same memory.
+func (h *Hasher) Values(ws []Value) {
+	n := len(ws)
+	for n > 0 && ws[n-1] == (Value{}) {
+		n--
+	}
+	h.Word(uint64(n))
+	for _, v := range ws[:n] {
+		h.Value(v)
+	}
+}
+
+// Sum returns the fingerprint of what was added.
+func (h *Hasher) Sum() Fingerprint {
+	return Fingerprint{A: fmix(h.a ^ h.n), B: fmix(h.b + h.n*hashK1)}
+}
+
+// fmix is the finalizer of MurmurHash3: every input bit reaches every
+// output bit.
+func fmix(k uint64) uint64 {
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	k *= 0xc4ceb9fe1a85ec53
+	k ^= k >> 33
+	return k
+}
+
+// HashOdd adds the words stored at unaligned addresses, by address.
+func hashOdd(h *Hasher, odd map[uint64]Value) {
+	h.Word(uint64(len(odd)))
+	if len(odd) == 0 {
+		return
+	}
+	keys := make([]uint64, 0, len(odd))
+	for k := range odd {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		h.Word(k)
+		h.Value(odd[k])
+	}
+}
+
+// HashState adds the segments of the space, their words included, the
+// pages it shares copy-on-write and its heap. shared names each shared
+// memory the same way wherever it is mapped: it returns a number the
+// caller gives out in the order it first meets each one.
+func (as *AddressSpace) HashState(h *Hasher, shared func(*Shared) int) {
+	h.Word(uint64(len(as.segs)))
+	for _, s := range as.segs {
+		h.Word(uint64(s.Kind))
+		h.Str(s.Name)
+		h.Word(s.Start)
+		h.Word(s.End)
+		h.Word(uint64(s.Perm))
+		h.Bool(s.Down)
+		h.Word(s.SP)
+		h.Int(int64(s.TID))
+		if s.Shared != nil {
+			// The words are the shared memory's, added once by the
+			// caller where it first meets it.
+			h.Int(int64(shared(s.Shared)))
+			continue
+		}
+		h.Int(-1)
+		h.Values(s.Words)
+		hashOdd(h, s.Odd)
+	}
+	h.Word(uint64(len(as.cow)))
+	if len(as.cow) > 0 {
+		pages := make([]uint64, 0, len(as.cow))
+		for pg := range as.cow {
+			pages = append(pages, pg)
+		}
+		slices.Sort(pages)
+		for _, pg := range pages {
+			h.Word(pg)
+			h.Int(int64(as.cow[pg].refs))
+		}
+	}
+	if as.Heap != nil {
+		h.Word(1)
+		as.Heap.HashState(h)
+	} else {
+		h.Word(0)
+	}
+}
+
+// HashState adds what a shared memory holds.
+func (s *Shared) HashState(h *Hasher) {
+	h.Values(s.Words)
+	hashOdd(h, s.Odd)
+}
+
+// HashState adds everything the allocator knows: its free and live
+// blocks, the state of each heap byte, the quarantine of freed blocks,
+// where next fit resumes and the ids still to give.
+func (hp *Heap) HashState(h *Hasher) {
+	h.Word(hp.top)
+	h.Word(hp.limit)
+	h.Word(uint64(len(hp.free)))
+	for _, c := range hp.free {
+		h.Word(c.Start)
+		h.Word(c.Size)
+	}
+	hashBlocks(h, hp.live)
+	h.Bytes(hp.shadow)
+	hashBlocks(h, hp.quar)
+	h.Int(int64(hp.quarNext))
+	h.Word(hp.rover)
+	h.Word(hp.nextID)
+	h.Word(hp.inUse)
+	h.Bool(hp.refused)
+}
+
+func hashBlocks(h *Hasher, bs []Block) {
+	h.Word(uint64(len(bs)))
+	for _, b := range bs {
+		h.Word(b.ID)
+		h.Word(b.Addr)
+		h.Word(b.Size)
+		h.Word(b.Start)
+		h.Word(b.End)
+		h.Bool(b.Live)
+	}
+}

@@ -1,0 +1,358 @@
+package runtime
+
+import (
+	"slices"
+
+	"proc/runtime/mem"
+)
+
+// StateHasher adds what the language keeps of a thread or a process
+// (its Ctx) to a machine's fingerprint (Machine.HashState).
+type StateHasher interface {
+	HashThread(h *mem.Hasher, t *Thread)
+	HashProcess(h *mem.Hasher, p *Process)
+}
+
+// UseClock marks the clock as read by the program: from then on what
+// happens may depend on the tick, and a search that left it out of a
+// state must keep it in (ClockUsed).
+func (m *Machine) UseClock() { m.clockUsed = true }
+
+// ClockUsed reports whether anything in the run so far could make what
+// happens depend on the tick: now(), a sleep or a timed wait, a compute,
+// a socket's latency.
+func (m *Machine) ClockUsed() bool { return m.clockUsed }
+
+// HashState adds to h the state of the machine that decides what it may
+// do next: every process's memory (each word of each segment, the heap
+// allocator, the pages shared copy-on-write), descriptors and
+// synchronization objects; every thread's state, what it waits for and,
+// through lang, its registers, frames and operand stack; every kernel
+// object of every host; the count of instructions run and of output and
+// memory used (the limits read them). Which thread ran last, and whether
+// it yielded, is the chooser's to add if its choices depend on it. The clock is added only when clock is set: a
+// program that never reads it behaves the same whatever the tick, and
+// two interleavings of the same steps differ in their ticks (the
+// switches they paid for) and nothing else.
+//
+// What is only shown (times, statistics, the trace and timeline, the
+// scheduling policy's bookkeeping, which a chooser overrides) is left out.
+func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
+	h.Int(m.steps)
+	if clock {
+		h.Word(1)
+		h.Int(m.clock)
+	} else {
+		h.Word(0)
+	}
+	h.Int(m.output)
+	h.Int(m.meter.Used)
+	h.Int(m.budgets.copied)
+	h.Word(uint64(m.halt))
+	h.Int(int64(m.lastID))
+	h.Int(int64(m.pipes))
+	h.Int(int64(m.sockets))
+	h.Int(int64(m.syncIDs))
+	h.Word(m.rng.s)
+
+	shared := map[*mem.Shared]int{}
+	sharedID := func(s *mem.Shared) int {
+		id, ok := shared[s]
+		if !ok {
+			id = len(shared)
+			shared[s] = id
+			s.HashState(h)
+		}
+		return id
+	}
+	seen := map[any]bool{}
+
+	h.Word(uint64(len(m.procs)))
+	for _, p := range m.procs {
+		h.Int(int64(p.PID))
+		h.Int(int64(p.PPID))
+		h.Str(p.Name)
+		h.Str(p.Host)
+		h.Word(uint64(p.State))
+		h.Int(int64(p.ExitStatus))
+		h.Int(int64(p.Signal))
+		h.Bool(p.Killed)
+		h.Word(p.mmapNext)
+		hashWaiters(h, &p.exited)
+		h.Word(uint64(len(p.children)))
+		for _, c := range p.children {
+			h.Int(int64(c.PID))
+		}
+		if p.Space != nil {
+			h.Word(1)
+			p.Space.HashState(h, sharedID)
+		} else {
+			h.Word(0)
+		}
+		fds := make([]int, 0, len(p.fds))
+		for fd := range p.fds {
+			fds = append(fds, fd)
+		}
+		slices.Sort(fds)
+		h.Word(uint64(len(fds)))
+		for _, fd := range fds {
+			h.Int(int64(fd))
+			m.hashFile(h, p.fds[fd], seen)
+		}
+		ids := make([]int, 0, len(p.syncObjs))
+		for id := range p.syncObjs {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		h.Word(uint64(len(ids)))
+		for _, id := range ids {
+			h.Int(int64(id))
+			hashSync(h, p.syncObjs[id], seen)
+		}
+		if lang != nil {
+			lang.HashProcess(h, p)
+		}
+	}
+
+	h.Word(uint64(len(m.threads)))
+	for _, t := range m.threads {
+		h.Int(int64(t.TID))
+		h.Int(int64(t.Proc.PID))
+		h.Str(t.Name)
+		h.Word(uint64(t.State))
+		h.Str(t.waitingFor)
+		h.Int(t.sched.Priority)
+		h.Int(t.sched.Tickets)
+		h.Int(t.sched.Burst)
+		hashWaiters(h, &t.ended)
+		h.Value(t.Result)
+		h.Int(int64(tidOf(t.CreatedBy)))
+		h.Bool(t.started)
+		h.Bool(t.sleeping)
+		h.Bool(t.asleep)
+		h.Bool(t.inReady)
+		if t.sleeping && clock {
+			h.Int(t.wakeAt)
+		}
+		h.Bool(t.granted)
+		h.Bool(t.call.blocked)
+		h.Int(int64(t.call.sent))
+		h.Bool(t.call.cwait)
+		if lang != nil && t.State != ThreadDone {
+			lang.HashThread(h, t)
+		}
+	}
+
+	// Who wakes first among sleepers at one tick depends on when each
+	// went to sleep: their order is part of the state.
+	sl := slices.Clone(m.sleepers)
+	slices.SortFunc(sl, func(a, b *Thread) int {
+		if a.wakeAt != b.wakeAt {
+			return int(a.wakeAt - b.wakeAt)
+		}
+		return int(a.sleepSeq - b.sleepSeq)
+	})
+	h.Word(uint64(len(sl)))
+	for _, t := range sl {
+		h.Int(int64(t.TID))
+	}
+	h.Word(uint64(len(m.qtimers)))
+	for _, qt := range m.qtimers {
+		if clock {
+			h.Int(qt.at)
+		}
+		hashWaiters(h, qt.q)
+	}
+
+	names := make([]string, 0, len(m.hosts))
+	for name := range m.hosts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	h.Word(uint64(len(names)))
+	for _, name := range names {
+		m.hashHost(h, m.hosts[name], sharedID, seen)
+	}
+}
+
+func tidOf(t *Thread) int {
+	if t == nil {
+		return 0
+	}
+	return t.TID
+}
+
+// hashWaiters adds the threads waiting on q, in the order they wait: the
+// order they wake in.
+func hashWaiters(h *mem.Hasher, q *WaitQueue) {
+	h.Word(uint64(len(q.waiters)))
+	for _, t := range q.waiters {
+		h.Int(int64(t.TID))
+	}
+}
+
+// hashFile adds what a descriptor refers to; an object met before (the
+// other end of a pipe, a descriptor shared after fork) is named, not
+// added again.
+func (m *Machine) hashFile(h *mem.Hasher, f *File, seen map[any]bool) {
+	h.Word(uint64(f.Kind))
+	h.Int(int64(f.refs))
+	switch {
+	case f.Pipe != nil:
+		p := f.Pipe
+		h.Int(int64(p.ID))
+		if !seen[p] {
+			seen[p] = true
+			h.Bytes(p.buf)
+			h.Int(int64(p.capacity))
+			h.Int(int64(p.readers))
+			h.Int(int64(p.writers))
+			hashWaiters(h, &p.notEmpty)
+			hashWaiters(h, &p.notFull)
+		}
+	case f.MQ != nil:
+		// Added with its host.
+		h.Str(f.MQ.Host)
+		h.Str(f.MQ.Name)
+	case f.Listener != nil:
+		h.Str(f.Listener.Host)
+		h.Int(f.Listener.port)
+	case f.Sock != nil:
+		hashSocket(h, f.Sock, seen)
+	}
+}
+
+func hashSocket(h *mem.Hasher, s *Socket, seen map[any]bool) {
+	h.Int(int64(s.ID))
+	if seen[s] {
+		return
+	}
+	seen[s] = true
+	h.Str(s.Host)
+	if s.peer != nil {
+		h.Int(int64(s.peer.ID))
+	} else {
+		h.Int(-1)
+	}
+	h.Word(uint64(len(s.in)))
+	for _, seg := range s.in {
+		// Arrival ticks are there only when the clock is part of the
+		// state: sending is one of the things that mark it used.
+		h.Int(seg.at)
+		h.Str(seg.data)
+	}
+	h.Bool(s.closed)
+	h.Int(s.eofAt)
+	hashWaiters(h, &s.readers)
+	h.Int(s.port)
+}
+
+func hashSync(h *mem.Hasher, o *SyncObject, seen map[any]bool) {
+	switch {
+	case o.Mutex != nil:
+		x := o.Mutex
+		h.Word(1)
+		h.Int(int64(x.ID))
+		if seen[x] {
+			return
+		}
+		seen[x] = true
+		h.Int(int64(tidOf(x.owner)))
+		hashWaiters(h, &x.waiters)
+		h.Str(x.lostHolder)
+		h.Str(x.lostFork)
+	case o.Sem != nil:
+		hashSem(h, o.Sem, seen)
+	case o.Cond != nil:
+		x := o.Cond
+		h.Word(3)
+		h.Int(int64(x.ID))
+		if seen[x] {
+			return
+		}
+		seen[x] = true
+		hashWaiters(h, &x.waiters)
+	default:
+		h.Word(0)
+	}
+}
+
+func hashSem(h *mem.Hasher, x *Sem, seen map[any]bool) {
+	h.Word(2)
+	h.Int(int64(x.ID))
+	h.Str(x.Name)
+	if seen[x] {
+		return
+	}
+	seen[x] = true
+	h.Int(x.count)
+	hashWaiters(h, &x.waiters)
+}
+
+func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared) int, seen map[any]bool) {
+	h.Str(host.Name)
+	names := make([]string, 0, len(host.MQueues))
+	for name := range host.MQueues {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	h.Word(uint64(len(names)))
+	for _, name := range names {
+		q := host.MQueues[name]
+		h.Str(name)
+		h.Int(int64(q.capacity))
+		h.Int(q.seq)
+		h.Word(uint64(len(q.msgs)))
+		for _, msg := range q.msgs {
+			h.Value(msg.Val)
+			h.Int(msg.Prio)
+			h.Int(msg.seq)
+			h.Int(int64(msg.Sender))
+		}
+		hashWaiters(h, &q.notEmpty)
+		hashWaiters(h, &q.notFull)
+	}
+	for _, objs := range []map[string]*SharedObject{host.Shm, host.Files} {
+		names = names[:0]
+		for name := range objs {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		h.Word(uint64(len(names)))
+		for _, name := range names {
+			o := objs[name]
+			h.Str(name)
+			h.Word(o.Size)
+			h.Int(int64(o.maps))
+			if o.Shared != nil {
+				h.Int(int64(sharedID(o.Shared)))
+			} else {
+				h.Int(-1)
+			}
+		}
+	}
+	names = names[:0]
+	for name := range host.Sems {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	h.Word(uint64(len(names)))
+	for _, name := range names {
+		hashSem(h, host.Sems[name], seen)
+	}
+	ports := make([]int64, 0, len(host.listeners))
+	for port := range host.listeners {
+		ports = append(ports, port)
+	}
+	slices.Sort(ports)
+	h.Word(uint64(len(ports)))
+	for _, port := range ports {
+		l := host.listeners[port]
+		h.Int(port)
+		h.Word(uint64(len(l.queue)))
+		for _, s := range l.queue {
+			hashSocket(h, s, seen)
+		}
+		hashWaiters(h, &l.pending)
+	}
+}
