@@ -117,6 +117,9 @@ type raceDetector struct {
 	lastMem *shadowMem
 	seen    map[string]bool
 	Races   []Race
+	// memo, when set, is shared with the runs before: a pair of sites
+	// one of them reported is not reported again.
+	memo *RaceMemo
 
 	// grown counts what was added to the state since the last compaction,
 	// which runs when it passes limit.
@@ -532,6 +535,9 @@ func shrunk(v vclock, n int) vclock {
 
 // report prints a race, once per pair of source lines.
 func (r *raceDetector) report(th *threadCtx, addr uint64, seg *mem.Segment, cur raceAccess, curWrite bool, prev raceAccess, prevWrite bool) {
+	if r.memo != nil && !r.memo.add(cur.at, prev.at) {
+		return
+	}
 	curAt, prevAt := cur.at.site().String(), prev.at.site().String()
 	k := []string{curAt, prevAt}
 	sort.Strings(k)
@@ -608,4 +614,25 @@ func (vm *VM) describeAddr(th *threadCtx, addr uint64, seg *mem.Segment) string 
 		return fmt.Sprintf("%s, on the stack of thread %d", mem.Hex(addr), seg.TID)
 	}
 	return mem.Hex(addr)
+}
+
+// RaceMemo is the pairs of instructions a race was reported between, kept
+// across the runs of one program (Options.RaceMemo).
+type RaceMemo struct{ seen map[[2]siteRef]bool }
+
+// NewRaceMemo returns an empty memo.
+func NewRaceMemo() *RaceMemo { return &RaceMemo{seen: map[[2]siteRef]bool{}} }
+
+// add records the pair a, b (in either order) and reports whether it is
+// new.
+func (m *RaceMemo) add(a, b siteRef) bool {
+	if a.fn != nil && b.fn != nil && (a.fn.Index > b.fn.Index || a.fn.Index == b.fn.Index && a.pc > b.pc) {
+		a, b = b, a
+	}
+	k := [2]siteRef{a, b}
+	if m.seen[k] {
+		return false
+	}
+	m.seen[k] = true
+	return true
 }

@@ -35,6 +35,10 @@ type Options struct {
 	Chooser runtime.Chooser
 	// Race turns on the data race detector.
 	Race bool
+	// RaceMemo, when set, holds the races that runs before this one
+	// reported: the detector does not report them again (explore runs a
+	// program many times and keeps each race once).
+	RaceMemo *RaceMemo
 	// Chrome, when set, gets a Chrome trace-event file of the run when it
 	// ends (--chrome), whatever Trace shows.
 	Chrome io.Writer
@@ -213,7 +217,9 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 	if opts.Race && opts.newRace != nil {
 		vm.race = opts.newRace(vm)
 	} else if opts.Race {
-		vm.race = newRaceDetector(vm)
+		d := newRaceDetector(vm)
+		d.memo = opts.RaceMemo
+		vm.race = d
 	}
 	if opts.Chooser != nil {
 		m.SetChooser(opts.Chooser)

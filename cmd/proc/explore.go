@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"proc/interp"
 	"proc/interp/explore"
 	"proc/runtime"
@@ -20,14 +22,18 @@ import (
 
 const exploreUsage = `Usage: proc explore FILE.proc [flags]
 
-Runs FILE.proc under every distinct schedule (stateless model checking:
-each run replays the script from the start with a forced prefix of
-choices) and lists the distinct outcomes — program output and exit status
-of every process, faults, deadlock — with how many schedules reach each.
-Each outcome comes with a schedule that 'proc run --schedule=S' replays
-exactly. Only operations another thread can observe are scheduling points;
-interleavings that differ only in the order of independent operations are
-run once.
+Runs FILE.proc under every distinct schedule and lists the distinct
+outcomes — program output and exit status of every process, faults,
+deadlock — with how many schedules reach each. Each outcome comes with a
+schedule that 'proc run --schedule=S' replays exactly. Only operations
+another thread can observe are scheduling points; interleavings that
+differ only in the order of independent operations are run once.
+
+The search remembers the states it has explored (all of memory, every
+thread's registers and stack, every kernel object, the output so far): a
+schedule that reaches a state seen before stops there, since everything
+that can follow was found from it already. It counts the schedules run to
+their end, the states stored and the states matched again.
 
 The full search of most scripts with threads would never end, so it is
 bounded; when a bound cuts it short, the last line says the search is
@@ -51,6 +57,8 @@ Flags:
                        before its time runs out depends on how fast the
                        machine is: the other bounds give the same report
                        on every machine, this one does not
+  --stateless          remember no states: run every schedule to its end
+                       (slower; the same outcomes)
   --json               one JSON record per outcome, then a summary record
   --set KEY=VALUE      override a config key (repeatable)
 
@@ -61,7 +69,8 @@ about a single run and are ignored: the search shows no trace (--trace,
 every schedule (--schedule).
 
 On a terminal, a search that takes more than a second shows its progress
-on stderr (schedules, outcomes, races, schedules a second, time taken).
+on stderr (states, schedules, outcomes, races, states a second, time
+taken).
 Ctrl-C stops the search: it prints what it found so far, and
 the last line says it was interrupted. A second Ctrl-C ends proc at once.
 
@@ -86,6 +95,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	maxMemory := &boundFlag{n: explore.DefaultMaxMemory >> 20, max: 1 << 30}
 	fs.Var(maxMemory, "max-memory", "")
 	jsonOut := fs.Bool("json", false, "")
+	stateless := fs.Bool("stateless", false, "")
 	timeout := fs.Duration("timeout", 0, "")
 	var sets setFlag
 	fs.Var(&sets, "set", "")
@@ -135,6 +145,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		MaxSteps:     maxSteps.n,
 		MaxDepth:     int(maxDepth.n),
 		MaxMemory:    maxMemory.n << 20,
+		Stateless:    *stateless,
 		// The command line's settings come last: they win.
 		Session: interp.Options{Sets: append(append([]string(nil), hdr.sets...), sets...)},
 	}
@@ -206,9 +217,18 @@ func (p *progress) show(res *explore.Result) {
 	}
 	p.last, p.shown = now, true
 	elapsed := now.Sub(p.start)
-	fmt.Fprintf(p.w, "\rexploring: %d %s, %d %s, %d %s; %.0f/s, %s (Ctrl-C stops)\x1b[K", res.Schedules, plural(res.Schedules, "schedule"),
-		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"),
-		float64(res.Schedules)/elapsed.Seconds(), elapsed.Truncate(time.Second))
+	line := fmt.Sprintf("exploring: %d %s, %d %s, %d %s, %d %s; %s, %s (Ctrl-C stops)",
+		res.States, plural(int(res.States), "state"), res.Schedules, plural(res.Schedules, "schedule"),
+		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "race"),
+		rate(res, elapsed), elapsed.Truncate(time.Second))
+	// One row: a line that wrapped would leave its first row behind
+	// when it is wiped.
+	if f, ok := p.w.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 1 && len(line) >= w {
+			line = line[:w-1]
+		}
+	}
+	fmt.Fprintf(p.w, "\r%s\x1b[K", line)
 }
 
 func (p *progress) clear() {
@@ -323,9 +343,24 @@ func writeExploreText(w io.Writer, file string, res *explore.Result, opts explor
 	if !res.Complete {
 		complete = "incomplete: " + strings.Join(incomplete(res, opts, true), ", ")
 	}
-	rate := float64(res.Schedules) / elapsed.Seconds()
-	fmt.Fprintf(w, "%d %s, %d %s, %d %s, %s; %.0f schedules/s\n", res.Schedules, plural(res.Schedules, "schedule"),
-		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"), complete, rate)
+	// How much work it took first, and the verdict on the last line.
+	if opts.Stateless {
+		fmt.Fprintf(w, "stateless search: %s, %s\n", rate(res, elapsed), elapsed.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "%d %s stored, %d matched again; %s, %s\n", res.States, plural(int(res.States), "state"), res.Matched,
+			rate(res, elapsed), elapsed.Round(time.Millisecond))
+	}
+	fmt.Fprintf(w, "%d %s, %d %s, %d %s, %s\n", res.Schedules, plural(res.Schedules, "schedule"),
+		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"), complete)
+}
+
+// rate is how fast the search went: states a second, or schedules a
+// second when it stores none.
+func rate(res *explore.Result, elapsed time.Duration) string {
+	if res.States > 0 {
+		return fmt.Sprintf("%.0f states/s", float64(res.States)/elapsed.Seconds())
+	}
+	return fmt.Sprintf("%.0f schedules/s", float64(res.Schedules)/elapsed.Seconds())
 }
 
 func plural(n int, w string) string {
@@ -346,8 +381,8 @@ func writeExploreJSON(w io.Writer, res *explore.Result, opts explore.Options) {
 				}
 			}
 		}
-		fmt.Fprintf(w, `{"ev":"outcome","output":%s,"exit":%d,"exits":%s,"faults":%s,"deadlock":%t,"schedules":%d,"schedule":%s}`+"\n",
-			jsonString(o.Output), exit, jsonStrings(o.Exits), jsonStrings(o.Faults), o.Deadlock, o.Schedules, jsonString(o.Schedule))
+		fmt.Fprintf(w, `{"ev":"outcome","output":%s,"exit":%d,"exits":%s,"faults":%s,"deadlock":%t,"schedules":%d,"schedule":%s,"preemptions":%d}`+"\n",
+			jsonString(o.Output), exit, jsonStrings(o.Exits), jsonStrings(o.Faults), o.Deadlock, o.Schedules, jsonString(o.Schedule), o.Preemptions)
 	}
 	var races []string
 	for _, r := range res.Races {
@@ -359,7 +394,8 @@ func writeExploreJSON(w io.Writer, res *explore.Result, opts explore.Options) {
 	if !res.Complete {
 		why = `,"incomplete":` + jsonStrings(incomplete(res, opts, false))
 	}
-	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t%s,"races":[%s]}`+"\n", res.Schedules, len(res.Outcomes), res.Complete, why, strings.Join(races, ","))
+	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t%s,"stateful":%t,"states":%d,"matched":%d,"races":[%s]}`+"\n",
+		res.Schedules, len(res.Outcomes), res.Complete, why, !opts.Stateless, res.States, res.Matched, strings.Join(races, ","))
 }
 
 func jsonStrings(ss []string) string {

@@ -215,7 +215,7 @@ func TestTerminalExploreProgress(t *testing.T) {
 	report := filepath.Join(dir, "report.txt")
 	s := startTmuxCommand(t, fmt.Sprintf("exec %s explore --max-schedules none --max-total-steps none %s > %s", bin, script, report))
 	s.waitFor("exploring: ", 1)
-	if !regexp.MustCompile(`exploring: \d+ schedules?, \d+ outcomes?, 1 data race; \d+/s, \d+s \(Ctrl-C stops\)`).MatchString(s.screen()) {
+	if !regexp.MustCompile(`exploring: \d+ states?, \d+ schedules?, \d+ outcomes?, 1 race; \d+ states/s, \d+s \(Ctrl-C stops\)`).MatchString(s.screen()) {
 		t.Errorf("the progress line is not as expected:\n%s", s.screen())
 	}
 	s.keys("C-c")

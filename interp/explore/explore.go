@@ -12,6 +12,7 @@ import (
 
 	"proc/interp"
 	"proc/runtime"
+	"proc/runtime/mem"
 )
 
 // The bounds of a search whose options leave them 0. The full search of
@@ -46,6 +47,10 @@ type Options struct {
 	// would pass it goes on without preemption, and the search stops
 	// after it.
 	MaxMemory int64
+	// Stateless turns off the visited set: every schedule is run to its
+	// end, even one that reaches a state explored before (the search of
+	// older versions, kept to compare with).
+	Stateless bool
 	// Progress, when set, is called after each schedule with what the
 	// search has found so far (to read, not to keep: it changes).
 	Progress func(*Result)
@@ -76,9 +81,13 @@ type Outcome struct {
 	Faults   []string // "pid: SIGNAL kind: what" for each fault
 	Deadlock bool
 	Stopped  string // a step or output limit stopped the run
-	// Schedules counts the runs that reached it; Schedule is one of them.
-	Schedules int
-	Schedule  string
+	// Schedules counts the runs that reached it; Schedule is one of them,
+	// with the fewest preemptions (Preemptions) and, among those, the
+	// fewest choices that the search found.
+	Schedules   int
+	Schedule    string
+	Preemptions int
+	choices     int
 }
 
 // Failed reports whether the outcome is a failure: a fault (an assert
@@ -110,6 +119,13 @@ type Result struct {
 	// Races are the data races found in any schedule, each with a
 	// schedule that shows it.
 	Races []Race
+	// States counts the distinct states stored in the visited set;
+	// Matched the times a run reached one of them again and stopped
+	// there (0 in a stateless search).
+	States, Matched int64
+	// Clock says that the program's behaviour could depend on the
+	// tick, so that the clock was part of every state.
+	Clock bool
 }
 
 // Stop says why a search stopped.
@@ -161,6 +177,9 @@ type node struct {
 	last        int // the thread that ran before, or 0
 	lastEnabled bool
 	preempts    int // preemptions before this point
+	// seen is the state's entry in the visited set, while the node is on
+	// the stack.
+	seen *seenState
 }
 
 // enabled reports whether candidate i may be tried at n at all.
@@ -191,6 +210,18 @@ type explorer struct {
 	// scratch holds the points with one candidate, which are needed only
 	// by the point after them: two, so that prev is never overwritten.
 	scratch [2]node
+
+	// visited, when not nil, is the stateful search's set of explored
+	// states (see stateful.go); sink is the run's output, part of each
+	// state; clock says whether the tick is.
+	visited map[mem.Fingerprint]*seenState
+	sink    *outcomeSink
+	clock   bool
+	hasher  mem.Hasher
+	matched bool
+	yielded bool // the last thread yielded
+	states  int64
+	nmatch  int64
 }
 
 // nodeBytes is what a node with k candidates is taken to hold: a count,
@@ -229,6 +260,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		return -1
 	}
 	cands := candidates(enabled, last, yielded)
+	e.yielded = yielded
 	index := func(tid int) int {
 		for i, t := range enabled {
 			if t.TID == tid {
@@ -307,6 +339,12 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 			}
 		}
 	}
+	if e.visited != nil && len(cands) > 1 && n.only < 0 && !e.visit(n) {
+		// A state explored before, by a path that tried at least what
+		// this one would.
+		e.matched = true
+		return -1
+	}
 	pick := e.next(n)
 	if pick < 0 {
 		// Every candidate sleeps: this interleaving was explored already.
@@ -363,10 +401,27 @@ func (e *explorer) backtrack() bool {
 			return true
 		}
 		e.stackBytes -= nodeBytes(len(n.cands))
+		if n.seen != nil {
+			n.seen.open = false
+		}
 		e.stack[len(e.stack)-1] = nil
 		e.stack = e.stack[:len(e.stack)-1]
 	}
 	return false
+}
+
+// preemptions counts the preemptions of the run so far: the points where
+// a thread that could have gone on was switched away from for a step
+// another thread can observe.
+func (e *explorer) preemptions() int {
+	n := 0
+	for _, nd := range e.stack[:e.depth] {
+		c := &nd.cands[nd.chosen]
+		if nd.lastEnabled && c.tid != nd.last && !c.fp.Local() {
+			n++
+		}
+	}
+	return n
 }
 
 // schedule is the schedule of the run so far: the thread chosen at each
@@ -380,9 +435,11 @@ func (e *explorer) schedule() string {
 }
 
 // outcomeSink collects what a run printed and how its processes ended.
+// Its hash is what it holds so far, part of the state of a stateful search.
 type outcomeSink struct {
 	out    strings.Builder
 	faults []string
+	hash   mem.Hasher
 }
 
 func (s *outcomeSink) Emit(e *runtime.Event) {
@@ -390,8 +447,13 @@ func (s *outcomeSink) Emit(e *runtime.Event) {
 	case "print":
 		s.out.WriteString(e.Text)
 		s.out.WriteByte('\n')
+		s.hash.Word(1)
+		s.hash.Str(e.Text)
 	case "fault":
-		s.faults = append(s.faults, fmt.Sprintf("%d/%d: %s", e.PID, e.TID, e.Text))
+		f := fmt.Sprintf("%d/%d: %s", e.PID, e.TID, e.Text)
+		s.faults = append(s.faults, f)
+		s.hash.Word(2)
+		s.hash.Str(f)
 	}
 }
 
@@ -403,7 +465,71 @@ func (s *outcomeSink) Flush() error { return nil }
 // (A run stops only at scheduling points: one without any, a thread
 // computing alone, goes on to max_steps.)
 func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, error) {
-	res := &Result{}
+	res, err := search(ctx, prog, opts, false)
+	if errors.Is(err, errClock) {
+		// The program reads the clock, or a run met max_ticks: states
+		// that differ only in their tick were taken as one. Start again
+		// with the tick in every state.
+		res, err = search(ctx, prog, opts, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if opts.Preemptions < 0 && res.Stop == StopEnded {
+		fewest(ctx, prog, opts, res)
+	}
+	return res, nil
+}
+
+// fewest gives each outcome of res a schedule with the fewest preemptions
+// there are to it, by iterative context bounding (as CHESS does): it
+// searches again with at most 0, 1, 2... preemptions, and an outcome
+// first reached with at most k has a schedule with k and none with fewer.
+// Students read short schedules. It runs after a search that ended (not
+// one a bound or Ctrl-C stopped); each search has the bounds of the first
+// one, its instructions at most as many as the first one ran, and one
+// that stops early leaves the schedules it did not get to as they were.
+func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result) {
+	need := map[string]*Outcome{}
+	most := 0
+	for _, o := range res.Outcomes {
+		if o.Preemptions > 0 {
+			need[o.key()] = o
+			most = max(most, o.Preemptions)
+		}
+	}
+	bounded := opts
+	bounded.Progress = nil
+	if opts.Progress != nil {
+		bounded.Progress = func(*Result) { opts.Progress(res) }
+	}
+	bounded.MaxSteps = max(res.Steps, 1)
+	for k := 0; k < most && len(need) > 0 && ctx.Err() == nil; k++ {
+		bounded.Preemptions = k
+		r, err := search(ctx, prog, bounded, res.Clock)
+		if err != nil {
+			return
+		}
+		res.Steps += r.Steps
+		for _, o := range r.Outcomes {
+			if t := need[o.key()]; t != nil {
+				t.Schedule, t.Preemptions, t.choices = o.Schedule, o.Preemptions, o.choices
+				delete(need, o.key())
+			}
+		}
+		if r.Stop != StopEnded {
+			return
+		}
+	}
+}
+
+// errClock stops a stateful search that left the clock out of its
+// states when a run shows that the clock matters.
+var errClock = errors.New("the clock matters")
+
+// search is Run, with the clock in each state or not.
+func search(ctx context.Context, prog *interp.Program, opts Options, clock bool) (*Result, error) {
+	res := &Result{Clock: clock}
 	byKey := map[string]*Outcome{}
 	races := map[string]bool{}
 	maxSchedules := bound(opts.MaxSchedules, DefaultMaxSchedules)
@@ -412,7 +538,11 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
 	run := opts.Session
 	run.Trace, run.JSON, run.Stats, run.Gantt, run.Chrome, run.Chooser, run.Race = 0, false, false, false, nil, nil, true
-	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop}
+	run.RaceMemo = interp.NewRaceMemo()
+	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop, clock: clock}
+	if !opts.Stateless {
+		e.visited = map[mem.Fingerprint]*seenState{}
+	}
 	for {
 		switch {
 		case ctx.Err() != nil:
@@ -428,15 +558,23 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 			return res, nil
 		}
 		sink := &outcomeSink{}
+		sink.hash.Reset()
 		run.Sink = sink
+		e.sink = sink
 		s, err := interp.NewSession(prog, run)
 		if err != nil {
 			return nil, err
 		}
-		e.vm, e.depth, e.prev, e.pruned, e.deep = s.VM, 0, nil, false, false
+		e.vm, e.depth, e.prev, e.pruned, e.deep, e.matched = s.VM, 0, nil, false, false, false
 		s.M.SetChooser(e)
 		s.M.Run()
 		res.Steps += s.M.Steps()
+		if e.visited != nil && !e.clock {
+			if h, _ := s.M.Halted(); h == runtime.HaltTicks || s.M.ClockUsed() {
+				return nil, errClock
+			}
+		}
+		res.States, res.Matched = e.states, e.nmatch
 		if e.cancelled {
 			res.Stop = interrupted(ctx)
 			return res, nil
@@ -444,9 +582,11 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 		if e.deep && !e.full {
 			res.Deep++
 		}
-		if e.pruned {
+		switch {
+		case e.matched:
+		case e.pruned:
 			res.Pruned++
-		} else {
+		default:
 			res.Schedules++
 			o := &Outcome{Output: sink.out.String(), Faults: sink.faults, Deadlock: s.M.Deadlocked()}
 			if h, why := s.M.Halted(); h != runtime.NotHalted && !o.Deadlock {
@@ -468,11 +608,17 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 				}
 			}
 			k := o.key()
+			pre, choices := e.preemptions(), e.depth
 			if prev, ok := byKey[k]; ok {
 				prev.Schedules++
+				if pre < prev.Preemptions || pre == prev.Preemptions && choices < prev.choices {
+					sched := e.schedule()
+					e.held += int64(len(sched) - len(prev.Schedule))
+					prev.Schedule, prev.Preemptions, prev.choices = sched, pre, choices
+				}
 			} else {
 				o.Schedules = 1
-				o.Schedule = e.schedule()
+				o.Schedule, o.Preemptions, o.choices = e.schedule(), pre, choices
 				byKey[k] = o
 				res.Outcomes = append(res.Outcomes, o)
 				e.held += int64(len(k)) + o.bytes()

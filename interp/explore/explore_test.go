@@ -312,11 +312,11 @@ func TestExploreBounds(t *testing.T) {
 }
 
 // TestExploreDefaultBounds: a search whose options name no bound still
-// stops, at DefaultMaxSchedules. The full search of this one is some
-// hundred thousand schedules.
+// stops, at DefaultMaxSchedules. The full stateless search of this one is
+// some hundred thousand schedules.
 func TestExploreDefaultBounds(t *testing.T) {
 	t.Parallel()
-	res := explore(t, testkit.CounterScript(6, false), Options{Preemptions: -1})
+	res := explore(t, testkit.CounterScript(6, false), Options{Preemptions: -1, Stateless: true})
 	if res.Complete || res.Schedules != DefaultMaxSchedules || res.Stop != StopMaxSchedules {
 		t.Errorf("complete %v, %d schedules, stop %d", res.Complete, res.Schedules, res.Stop)
 	}

@@ -1,0 +1,146 @@
+package explore
+
+import (
+	"slices"
+)
+
+// The stateful search.
+//
+// At each point where more than one thread may run, the search takes a
+// fingerprint of the whole state (interp.VM.HashState: every word of
+// memory, every thread's registers, frames and operand stack, every
+// kernel object, the instructions run so far, the output so far, and the
+// clock when the program can tell the time) and keeps it in a visited
+// set. A run that reaches a state already in the set stops there: every
+// outcome reachable from that state was found from it before.
+//
+// Three things make that sound together with the rest of the search:
+//
+//   - No state is reached twice on one path: the count of instructions
+//     run is part of every state and grows with each step, so the state
+//     graph has no cycles and a state is fully explored before the search
+//     meets it on another path (depth first). A state still open on the
+//     current path is not matched (the open flag), a guard that never
+//     fires.
+//
+//   - Sleep sets (explore.go) leave out, at a state, the threads whose
+//     next step an explored interleaving already covered. A state stored
+//     with sleep set Z1 had every other thread tried from it. Reached
+//     again with sleep set Z2, the threads still owed are those in Z1
+//     and not in Z2: the run goes on from the state trying only those,
+//     the ones tried before counting as explored siblings, and the stored
+//     set becomes Z1 ∩ Z2. When Z1 ⊆ Z2 nothing is owed and the run
+//     stops. This is how Godefroid's 1996 thesis on partial-order methods
+//     combines sleep sets with state matching; in a graph without cycles
+//     it needs no further proviso (SPIN's reduction proviso is about
+//     cycles).
+//
+//   - With a preemption bound the threads tried from a state depend on
+//     the preemptions left: a state is stored with the fewest preemptions
+//     it was reached with, and reached again with fewer it is explored
+//     again.
+//
+// The tick is left out of the state while nothing in the program has
+// read it: two interleavings of the same steps differ in the switches
+// they paid for and so in their ticks, and nothing else. A run that
+// reads the clock (now(), sleep, a timed wait, a socket's latency) or
+// stops at max_ticks restarts the search with the tick in every state
+// (errClock).
+//
+// The data race detector runs in every run as in the stateless search,
+// and sees the whole run up to where it stops, a visited state included.
+
+// seenState is what the visited set keeps of a state.
+type seenState struct {
+	// sleep holds the threads not tried from the state (it was reached
+	// with them asleep), by tid.
+	sleep []int
+	// preempts is the fewest preemptions the state was reached with.
+	preempts int
+	// open is set while the state's node is on the search's stack.
+	open bool
+}
+
+// stateBytes is what one stored state is taken to hold: the map's entry
+// (a 16-byte fingerprint and a pointer, with the map's overhead) and the
+// seenState.
+const stateBytes = 96
+
+// visit looks n's state up in the visited set, and stores it when it is
+// new. It reports false when nothing is left to try from it; otherwise
+// the candidates tried before are marked done.
+func (e *explorer) visit(n *node) bool {
+	h := &e.hasher
+	h.Reset()
+	e.vm.HashState(h, e.clock)
+	out := e.sink.hash.Sum()
+	h.Word(out.A)
+	h.Word(out.B)
+	// Which thread ran last changes what may run next only after a
+	// yield (candidates), and the preemptions counted under a bound.
+	if n.last != 0 && (e.bound >= 0 || e.yielded) {
+		h.Int(int64(n.last))
+		h.Bool(n.lastEnabled)
+		h.Bool(e.yielded)
+	}
+	key := h.Sum()
+	st := e.visited[key]
+	if st == nil {
+		if e.held+e.stackBytes+stateBytes > e.maxMemory {
+			// No room to store it: the run goes on as in a stateless
+			// search, and the search stops after it.
+			e.full = true
+			return true
+		}
+		st = &seenState{preempts: n.preempts, open: true}
+		for i := range n.cands {
+			if n.cands[i].sleep {
+				st.sleep = append(st.sleep, n.cands[i].tid)
+			}
+		}
+		e.visited[key] = st
+		e.states++
+		e.held += stateBytes + 8*int64(len(st.sleep))
+		n.seen = st
+		return true
+	}
+	if st.open {
+		return true
+	}
+	if e.bound >= 0 {
+		if n.preempts >= st.preempts {
+			e.nmatch++
+			return false
+		}
+		st.preempts = n.preempts
+		st.open = true
+		n.seen = st
+		return true
+	}
+	owed := false
+	for i := range n.cands {
+		c := &n.cands[i]
+		if c.sleep {
+			continue
+		}
+		if slices.Contains(st.sleep, c.tid) {
+			owed = true
+		} else {
+			c.done = true
+		}
+	}
+	if !owed {
+		e.nmatch++
+		return false
+	}
+	keep := st.sleep[:0]
+	for _, tid := range st.sleep {
+		if i := slices.IndexFunc(n.cands, func(c cand) bool { return c.tid == tid }); i >= 0 && n.cands[i].sleep {
+			keep = append(keep, tid)
+		}
+	}
+	st.sleep = keep
+	st.open = true
+	n.seen = st
+	return true
+}

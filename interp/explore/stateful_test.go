@@ -1,0 +1,202 @@
+package explore
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"proc/grammar"
+	"proc/interp"
+)
+
+// outcomeKeys is the set of outcomes of a search, sorted.
+func outcomeKeys(res *Result) []string {
+	var keys []string
+	for _, o := range res.Outcomes {
+		keys = append(keys, o.key())
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func raceKeys(res *Result) []string {
+	var keys []string
+	for _, r := range res.Races {
+		keys = append(keys, r.Key)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// headerSets returns the --set values of a script's # args: header.
+func headerSets(src []byte) []string {
+	h, err := grammar.ParseHeader(src)
+	if err != nil {
+		return nil
+	}
+	var sets []string
+	for i := 0; i < len(h.Args); i++ {
+		a := h.Args[i]
+		switch {
+		case a == "--set" && i+1 < len(h.Args):
+			sets = append(sets, h.Args[i+1])
+			i++
+		case strings.HasPrefix(a, "--set="):
+			sets = append(sets, strings.TrimPrefix(a, "--set="))
+		}
+	}
+	return sets
+}
+
+// sameFindings searches prog both ways with opts and, when the stateless
+// search ran out of schedules, requires the stateful one to find the
+// same outcomes and the same data races, and to be complete as well.
+// It reports whether the stateless search ran out.
+func sameFindings(t *testing.T, name string, prog *interp.Program, opts Options) bool {
+	t.Helper()
+	opts.Stateless = true
+	full, err := Run(context.Background(), prog, opts)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if full.Stop != StopEnded || full.Deep > 0 {
+		return false
+	}
+	opts.Stateless = false
+	res, err := Run(context.Background(), prog, opts)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if res.Stop != StopEnded || res.Complete != full.Complete {
+		t.Errorf("%s: the stateless search ended (complete %v), the stateful one did not: stop %d, complete %v", name, full.Complete, res.Stop, res.Complete)
+		return true
+	}
+	if got, want := outcomeKeys(res), outcomeKeys(full); !slices.Equal(got, want) {
+		t.Errorf("%s: stateful outcomes differ\n got  %q\n want %q", name, got, want)
+	}
+	if got, want := raceKeys(res), raceKeys(full); !slices.Equal(got, want) {
+		t.Errorf("%s: stateful races differ\n got  %q\n want %q", name, got, want)
+	}
+	if res.Schedules > full.Schedules {
+		t.Errorf("%s: the stateful search ran %d schedules to their end, the stateless one %d", name, res.Schedules, full.Schedules)
+	}
+	return true
+}
+
+// TestStatefulSameFindings: on every example and exercise, with and
+// without a preemption bound, the stateful search finds exactly what the
+// stateless one finds, wherever the stateless one runs to its end.
+func TestStatefulSameFindings(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("../../examples/*.proc")
+	more, _ := filepath.Glob("../../exercises/*/*.proc")
+	files = append(files, more...)
+	if len(files) < 40 {
+		t.Fatalf("found %d scripts", len(files))
+	}
+	limit := 2000
+	if testing.Short() {
+		limit = 300
+	}
+	compared := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := interp.Load(filepath.Base(file), src)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		sets := append(headerSets(src), "max_steps=200000")
+		for _, pre := range []int{-1, 1} {
+			opts := Options{Preemptions: pre, MaxSchedules: limit, MaxSteps: 50_000_000, Session: interp.Options{Sets: sets}}
+			if sameFindings(t, filepath.Base(file), prog, opts) {
+				compared++
+			}
+		}
+	}
+	if compared < len(files) {
+		t.Errorf("compared %d searches of %d scripts: too few ran to their end", compared, len(files))
+	}
+	t.Logf("compared %d searches of %d scripts", compared, len(files))
+}
+
+// TestStatefulSmallScripts: scripts written to stress what a state is:
+// the heap, a message queue's order, the clock, a yield.
+func TestStatefulSmallScripts(t *testing.T) {
+	t.Parallel()
+	for name, src := range map[string]string{
+		"counter-2x2": counterScript(2, 2),
+		"counter-3x1": counterScript(3, 1),
+		"sleep": `global g = 0
+func w(n) { sleep(n)
+ g = g * 10 + n }
+let a = thread w(3)
+let b = thread w(2)
+join a
+join b
+print g
+`,
+		"now": `global g = 0
+func w() { g = g + 1
+ g = g + now() }
+let a = thread w()
+let b = thread w()
+join a
+join b
+print g
+`,
+		"heap": `global p = nil
+func w(n) { let q = alloc(n)
+ p = q }
+let a = thread w(16)
+let b = thread w(32)
+join a
+join b
+print p
+`,
+		"yield": `global turn = 0
+func w(me) { while turn != me { yield }
+ turn = 1 - me
+ print me }
+let a = thread w(0)
+let b = thread w(1)
+join a
+join b
+`,
+	} {
+		prog, err := interp.Load(name+".proc", []byte(src))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, pre := range []int{-1, 0, 2} {
+			if !sameFindings(t, name, prog, Options{Preemptions: pre, MaxSchedules: 20000}) {
+				t.Errorf("%s: the stateless search did not end", name)
+			}
+		}
+	}
+}
+
+// FuzzStateful explores arbitrary scripts both ways and requires the
+// same findings wherever the stateless search runs to its end.
+func FuzzStateful(f *testing.F) {
+	for _, name := range []string{"15-race", "28-mutex", "30-dining-philosophers", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+		if src, err := os.ReadFile("../../examples/" + name + ".proc"); err == nil {
+			f.Add(src)
+		}
+	}
+	f.Add([]byte(counterScript(2, 2)))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		prog, err := interp.Load("fuzz.proc", src)
+		if err != nil {
+			return
+		}
+		// The limits of the interpreter's own fuzz targets.
+		sets := []string{"max_steps=3000", "max_output=4096", "max_procs=8", "max_threads=16", "heap_max=65536", "stack_size=8192", "pipe_cap=64"}
+		sameFindings(t, "fuzz.proc", prog, Options{Preemptions: -1, MaxSchedules: 200, MaxSteps: 2_000_000, Session: interp.Options{Sets: sets}})
+	})
+}
