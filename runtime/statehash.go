@@ -29,19 +29,23 @@ func (m *Machine) ClockUsed() bool { return m.clockUsed }
 // synchronization objects; every thread's state, what it waits for and,
 // through lang, its registers, frames and operand stack; every kernel
 // object of every host; the count of instructions run and of output and
-// memory used (the limits read them). Which thread ran last, and whether
-// it yielded, is the chooser's to add if its choices depend on it. The clock is added only when clock is set: a
-// program that never reads it behaves the same whatever the tick, and
-// two interleavings of the same steps differ in their ticks (the
-// switches they paid for) and nothing else.
+// memory used (the limits read them). Whether the last thread yielded is
+// the chooser's to add if its choices depend on it. The clock, and the
+// thread on the CPU (what the next switch costs), are added only when
+// clock is set: a program that never reads the clock behaves the same
+// whatever the tick, and two interleavings of the same steps differ in
+// their ticks (the switches they paid for) and nothing else.
 //
 // What is only shown (times, statistics, the trace and timeline, the
 // scheduling policy's bookkeeping, which a chooser overrides) is left out.
 func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 	h.Int(m.steps)
 	if clock {
+		// What the next switch costs, and so the ticks to come, depends
+		// on the thread on the CPU.
 		h.Word(1)
 		h.Int(m.clock)
+		h.Int(int64(tidOf(m.cur)))
 	} else {
 		h.Word(0)
 	}

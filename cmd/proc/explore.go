@@ -59,6 +59,11 @@ Flags:
                        on every machine, this one does not
   --stateless          remember no states: run every schedule to its end
                        (slower; the same outcomes)
+  --bitstate MIB       remember states as bits in a table of MIB MiB, as
+                       SPIN's supertrace does: memory is fixed however
+                       many states there are, but two states may share
+                       their bits, so coverage is probabilistic and the
+                       search never says it is complete
   --json               one JSON record per outcome, then a summary record
   --set KEY=VALUE      override a config key (repeatable)
 
@@ -96,6 +101,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	fs.Var(maxMemory, "max-memory", "")
 	jsonOut := fs.Bool("json", false, "")
 	stateless := fs.Bool("stateless", false, "")
+	bitstate := fs.Int64("bitstate", 0, "")
 	timeout := fs.Duration("timeout", 0, "")
 	var sets setFlag
 	fs.Var(&sets, "set", "")
@@ -149,6 +155,11 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		// The command line's settings come last: they win.
 		Session: interp.Options{Sets: append(append([]string(nil), hdr.sets...), sets...)},
 	}
+	if *bitstate < 0 || *bitstate > 1<<16 {
+		fmt.Fprintf(stderr, "proc explore: --bitstate %d: want a size in MiB from 1 to %d (0: store states exactly)\n", *bitstate, 1<<16)
+		return 2
+	}
+	opts.Bitstate = *bitstate << 20
 	if *timeout < 0 {
 		fmt.Fprintf(stderr, "proc explore: --timeout %v: want a duration of 0 or more (0: no time bound)\n", *timeout)
 		return 2
@@ -297,6 +308,13 @@ func incomplete(res *explore.Result, opts explore.Options, text bool) []string {
 		}
 		add("max-depth", "N", fmt.Sprintf("%d %s past %d choices %s followed one way", res.Deep, plural(res.Deep, "schedule"), opts.MaxDepth, were))
 	}
+	if res.Bitstate {
+		if text {
+			out = append(out, "states kept as bits: two may have shared them, so a schedule may have stopped at a state it had not seen (leave out --bitstate to store states exactly)")
+		} else {
+			out = append(out, "bitstate")
+		}
+	}
 	if opts.Preemptions >= 0 {
 		add("preemptions", "K", fmt.Sprintf("only schedules with at most %d %s", opts.Preemptions, plural(opts.Preemptions, "preemption")))
 	}
@@ -344,14 +362,26 @@ func writeExploreText(w io.Writer, file string, res *explore.Result, opts explor
 		complete = "incomplete: " + strings.Join(incomplete(res, opts, true), ", ")
 	}
 	// How much work it took first, and the verdict on the last line.
-	if opts.Stateless {
+	switch {
+	case opts.Stateless:
 		fmt.Fprintf(w, "stateless search: %s, %s\n", rate(res, elapsed), elapsed.Round(time.Millisecond))
-	} else {
-		fmt.Fprintf(w, "%d %s stored, %d matched again; %s, %s\n", res.States, plural(int(res.States), "state"), res.Matched,
+	case res.Bitstate:
+		fmt.Fprintf(w, "%d %s stored in a %s bitstate table, %d matched again; %s, %s\n", res.States, plural(int(res.States), "state"),
+			mibText(res.StateBytes), res.Matched, rate(res, elapsed), elapsed.Round(time.Millisecond))
+	default:
+		fmt.Fprintf(w, "%d %s stored (%s), %d matched again; %s, %s\n", res.States, plural(int(res.States), "state"), mibText(res.StateBytes), res.Matched,
 			rate(res, elapsed), elapsed.Round(time.Millisecond))
 	}
 	fmt.Fprintf(w, "%d %s, %d %s, %d %s, %s\n", res.Schedules, plural(res.Schedules, "schedule"),
 		len(res.Outcomes), plural(len(res.Outcomes), "outcome"), len(res.Races), plural(len(res.Races), "data race"), complete)
+}
+
+// mib writes a size in MiB, with one decimal below 10.
+func mibText(n int64) string {
+	if n < 10<<20 {
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }
 
 // rate is how fast the search went: states a second, or schedules a
@@ -394,8 +424,8 @@ func writeExploreJSON(w io.Writer, res *explore.Result, opts explore.Options) {
 	if !res.Complete {
 		why = `,"incomplete":` + jsonStrings(incomplete(res, opts, false))
 	}
-	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t%s,"stateful":%t,"states":%d,"matched":%d,"races":[%s]}`+"\n",
-		res.Schedules, len(res.Outcomes), res.Complete, why, !opts.Stateless, res.States, res.Matched, strings.Join(races, ","))
+	fmt.Fprintf(w, `{"ev":"explore","schedules":%d,"outcomes":%d,"complete":%t%s,"stateful":%t,"bitstate":%t,"states":%d,"matched":%d,"state_bytes":%d,"races":[%s]}`+"\n",
+		res.Schedules, len(res.Outcomes), res.Complete, why, !opts.Stateless, res.Bitstate, res.States, res.Matched, res.StateBytes, strings.Join(races, ","))
 }
 
 func jsonStrings(ss []string) string {

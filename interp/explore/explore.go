@@ -51,6 +51,14 @@ type Options struct {
 	// end, even one that reaches a state explored before (the search of
 	// older versions, kept to compare with).
 	Stateless bool
+	// Bitstate, when more than 0, keeps the visited set as that many
+	// bytes of bits, as SPIN's supertrace does: three bits a state, with
+	// no room for what the state was reached with (its sleep set and
+	// preemptions are part of its fingerprint instead). A state whose
+	// bits happen to be set by others is taken as seen, so coverage is
+	// probabilistic and the search never reports itself complete; in
+	// exchange the memory is fixed whatever the number of states.
+	Bitstate int64
 	// Progress, when set, is called after each schedule with what the
 	// search has found so far (to read, not to keep: it changes).
 	Progress func(*Result)
@@ -103,7 +111,10 @@ func (o *Outcome) key() string {
 
 // Result is what a search found.
 type Result struct {
-	Outcomes  []*Outcome // in the order first reached
+	// Outcomes are the distinct results, those whose schedule has the
+	// fewest preemptions first (then the fewest choices), in the order
+	// first reached among equals.
+	Outcomes  []*Outcome
 	Schedules int
 	Pruned    int // runs cut short because they repeated an explored interleaving
 	// Complete says that every schedule was covered: no bound cut the
@@ -126,6 +137,13 @@ type Result struct {
 	// Clock says that the program's behaviour could depend on the
 	// tick, so that the clock was part of every state.
 	Clock bool
+	// Bitstate says that the visited set was a bitstate hash
+	// (Options.Bitstate): States counts the states whose bits were not
+	// all set yet, and the search is not complete however it ended.
+	Bitstate bool
+	// StateBytes is the memory the visited set held at the end: counted
+	// for an exact one, the size of the bits for a bitstate one.
+	StateBytes int64
 }
 
 // Stop says why a search stopped.
@@ -154,6 +172,9 @@ func interrupted(ctx context.Context) Stop {
 type Race struct {
 	interp.Race
 	Schedule string
+	// Preemptions counts those of Schedule.
+	Preemptions int
+	choices     int
 }
 
 // cand is one thread that may run at a scheduling point.
@@ -215,13 +236,26 @@ type explorer struct {
 	// states (see stateful.go); sink is the run's output, part of each
 	// state; clock says whether the tick is.
 	visited map[mem.Fingerprint]*seenState
+	bits    []uint64 // the bitstate visited set, when not nil
 	sink    *outcomeSink
 	clock   bool
+	// reduce turns on the partial-order reductions (a local step first
+	// alone, sleep sets): off when the clock matters, since then no two
+	// steps of different threads commute (the order decides which
+	// switches are paid, and so every tick after).
+	reduce  bool
 	hasher  mem.Hasher
 	matched bool
 	yielded bool // the last thread yielded
-	states  int64
-	nmatch  int64
+	// probe, when set, makes the run the probe (search): every choice
+	// round robin, recorded here, the preemptions counted in probePre.
+	probe    *[]int
+	probePre int
+	probeRan map[int]int // observable steps each thread made
+	states   int64
+	nmatch   int64
+	// stateBytes is what the exact visited set is taken to hold.
+	stateBytes int64
 }
 
 // nodeBytes is what a node with k candidates is taken to hold: a count,
@@ -235,6 +269,27 @@ func keepRunning(cands []*runtime.Thread, last *runtime.Thread) *runtime.Thread 
 		return last
 	}
 	return cands[0]
+}
+
+// laggard is the probe's choice: the thread that made the fewest
+// observable steps so far, the first after the one that ran last (by tid,
+// going round) among equals. Threads keep level, as when each of five
+// philosophers takes its left fork before any takes its right one.
+func (e *explorer) laggard(cands []*runtime.Thread, last *runtime.Thread) *runtime.Thread {
+	start := 0
+	if last != nil {
+		for start < len(cands) && cands[start].TID <= last.TID {
+			start++
+		}
+	}
+	var best *runtime.Thread
+	for j := range cands {
+		t := cands[(start+j)%len(cands)]
+		if best == nil || e.probeRan[t.TID] < e.probeRan[best.TID] {
+			best = t
+		}
+	}
+	return best
 }
 
 // candidates filters the enabled threads: after a yield, another thread
@@ -268,6 +323,17 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 			}
 		}
 		return -1
+	}
+	if e.probe != nil {
+		t := e.laggard(cands, last)
+		if len(cands) > 1 {
+			e.probeRan[t.TID]++
+			*e.probe = append(*e.probe, t.TID)
+			if fp := e.vm.Next(t); last != nil && t != last && !yielded && slices.Contains(cands, last) && !fp.Local() {
+				e.probePre++
+			}
+		}
+		return index(t.TID)
 	}
 	if e.deep {
 		return index(keepRunning(cands, last).TID)
@@ -304,7 +370,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	// A step that touches nothing another thread sees commutes with every
 	// other step: running it first is enough (a persistent set of one).
 	for i := range n.cands {
-		if n.cands[i].fp.Local() {
+		if n.cands[i].fp.Local() && e.reduce {
 			n.only = i
 			break
 		}
@@ -319,7 +385,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		if p.lastEnabled && c.tid != p.last && !c.fp.Local() {
 			n.preempts++
 		}
-		if e.bound < 0 {
+		if e.bound < 0 && e.reduce {
 			// Sleep set: what the parent slept on or finished, unless
 			// the step just taken depends on it. (Not with a preemption
 			// bound: a sleeping thread may be the only one the bound
@@ -339,7 +405,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 			}
 		}
 	}
-	if e.visited != nil && len(cands) > 1 && n.only < 0 && !e.visit(n) {
+	if (e.visited != nil || e.bits != nil) && len(cands) > 1 && n.only < 0 && !e.visit(n) {
 		// A state explored before, by a path that tried at least what
 		// this one would.
 		e.matched = true
@@ -468,8 +534,9 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 	res, err := search(ctx, prog, opts, false)
 	if errors.Is(err, errClock) {
 		// The program reads the clock, or a run met max_ticks: states
-		// that differ only in their tick were taken as one. Start again
-		// with the tick in every state.
+		// that differ only in their tick were taken as one, and steps
+		// that do not commute as commuting. Start again with the tick in
+		// every state and no reduction.
 		res, err = search(ctx, prog, opts, true)
 	}
 	if err != nil {
@@ -478,19 +545,29 @@ func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, erro
 	if opts.Preemptions < 0 && res.Stop == StopEnded {
 		fewest(ctx, prog, opts, res)
 	}
+	// The outcome a student expects, reached without preemption, first;
+	// then those that take more and more of them.
+	slices.SortStableFunc(res.Outcomes, func(a, b *Outcome) int {
+		if a.Preemptions != b.Preemptions {
+			return a.Preemptions - b.Preemptions
+		}
+		return a.choices - b.choices
+	})
 	return res, nil
 }
 
-// fewest gives each outcome of res a schedule with the fewest preemptions
+// fewest gives each outcome and race of res a schedule with the fewest preemptions
 // there are to it, by iterative context bounding (as CHESS does): it
 // searches again with at most 0, 1, 2... preemptions, and an outcome
 // first reached with at most k has a schedule with k and none with fewer.
 // Students read short schedules. It runs after a search that ended (not
-// one a bound or Ctrl-C stopped); each search has the bounds of the first
-// one, its instructions at most as many as the first one ran, and one
-// that stops early leaves the schedules it did not get to as they were.
+// one a bound or Ctrl-C stopped), with the bounds of the first one and at
+// most as many instructions again, all its searches together: those it
+// does not get to leave their schedules as the first search found them,
+// the fewest preemptions among the runs that reached them.
 func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result) {
 	need := map[string]*Outcome{}
+	needRace := map[string]*Race{}
 	most := 0
 	for _, o := range res.Outcomes {
 		if o.Preemptions > 0 {
@@ -498,23 +575,37 @@ func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result
 			most = max(most, o.Preemptions)
 		}
 	}
+	for i := range res.Races {
+		if r := &res.Races[i]; r.Preemptions > 0 {
+			needRace[r.Key] = r
+			most = max(most, r.Preemptions)
+		}
+	}
 	bounded := opts
 	bounded.Progress = nil
 	if opts.Progress != nil {
 		bounded.Progress = func(*Result) { opts.Progress(res) }
 	}
-	bounded.MaxSteps = max(res.Steps, 1)
-	for k := 0; k < most && len(need) > 0 && ctx.Err() == nil; k++ {
+	budget := max(res.Steps, 1)
+	for k := 0; k < most && len(need)+len(needRace) > 0 && budget > 0 && ctx.Err() == nil; k++ {
 		bounded.Preemptions = k
+		bounded.MaxSteps = budget
 		r, err := search(ctx, prog, bounded, res.Clock)
 		if err != nil {
 			return
 		}
 		res.Steps += r.Steps
+		budget -= r.Steps
 		for _, o := range r.Outcomes {
-			if t := need[o.key()]; t != nil {
+			if t := need[o.key()]; t != nil && o.Preemptions < t.Preemptions {
 				t.Schedule, t.Preemptions, t.choices = o.Schedule, o.Preemptions, o.choices
 				delete(need, o.key())
+			}
+		}
+		for _, r := range r.Races {
+			if t := needRace[r.Key]; t != nil && r.Preemptions < t.Preemptions {
+				t.Schedule, t.Preemptions, t.choices = r.Schedule, r.Preemptions, r.choices
+				delete(needRace, r.Key)
 			}
 		}
 		if r.Stop != StopEnded {
@@ -539,9 +630,61 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 	run := opts.Session
 	run.Trace, run.JSON, run.Stats, run.Gantt, run.Chrome, run.Chooser, run.Race = 0, false, false, false, nil, nil, true
 	run.RaceMemo = interp.NewRaceMemo()
-	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop, clock: clock}
-	if !opts.Stateless {
+	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop, clock: clock, reduce: !clock}
+	switch {
+	case opts.Stateless:
+	case opts.Bitstate > 0:
+		e.bits = make([]uint64, max(opts.Bitstate/8, 1))
+		res.Bitstate, res.StateBytes = true, 8*int64(len(e.bits))
+	default:
 		e.visited = map[mem.Fingerprint]*seenState{}
+	}
+	if (e.visited != nil || e.bits != nil) && opts.Preemptions < 0 && ctx.Err() == nil {
+		// First a probe: one run that switches thread at every point,
+		// the interleaving a depth-first search that keeps the running
+		// thread meets last. Deadlocks and lost updates show in it at
+		// once (five philosophers each take their left fork). It stores
+		// no state: the search proper explores everything after it.
+		var tids []int
+		e.probe, e.probeRan = &tids, map[int]int{}
+		sink := &outcomeSink{}
+		sink.hash.Reset()
+		run.Sink = sink
+		s, err := interp.NewSession(prog, run)
+		if err != nil {
+			return nil, err
+		}
+		e.vm = s.VM
+		s.M.SetChooser(e)
+		s.M.Run()
+		e.probe = nil
+		res.Steps += s.M.Steps()
+		if e.cancelled {
+			res.Stop = interrupted(ctx)
+			return res, nil
+		}
+		if !e.clock {
+			if h, _ := s.M.Halted(); h == runtime.HaltTicks || s.M.ClockUsed() {
+				return nil, errClock
+			}
+		}
+		o := finished(s, sink)
+		res.Schedules++
+		o.Schedules, o.Schedule, o.Preemptions, o.choices = 1, FormatSchedule(tids), e.probePre, len(tids)
+		byKey[o.key()] = o
+		res.Outcomes = append(res.Outcomes, o)
+		e.held += int64(len(o.key())) + o.bytes()
+		for _, r := range s.VM.Races() {
+			if !races[r.Key] {
+				races[r.Key] = true
+				fr := Race{Race: r, Schedule: o.Schedule, Preemptions: e.probePre, choices: len(tids)}
+				res.Races = append(res.Races, fr)
+				e.held += fr.bytes()
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(res)
+		}
 	}
 	for {
 		switch {
@@ -569,12 +712,15 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 		s.M.SetChooser(e)
 		s.M.Run()
 		res.Steps += s.M.Steps()
-		if e.visited != nil && !e.clock {
+		if !e.clock {
 			if h, _ := s.M.Halted(); h == runtime.HaltTicks || s.M.ClockUsed() {
 				return nil, errClock
 			}
 		}
 		res.States, res.Matched = e.states, e.nmatch
+		if e.visited != nil {
+			res.StateBytes = e.stateBytes
+		}
 		if e.cancelled {
 			res.Stop = interrupted(ctx)
 			return res, nil
@@ -588,21 +734,11 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 			res.Pruned++
 		default:
 			res.Schedules++
-			o := &Outcome{Output: sink.out.String(), Faults: sink.faults, Deadlock: s.M.Deadlocked()}
-			if h, why := s.M.Halted(); h != runtime.NotHalted && !o.Deadlock {
-				o.Stopped = why
-			}
-			for _, p := range s.M.Procs() {
-				if p.State == runtime.ProcRunning {
-					o.Exits = append(o.Exits, fmt.Sprintf("%d=blocked", p.PID))
-				} else {
-					o.Exits = append(o.Exits, fmt.Sprintf("%d=%d", p.PID, p.ExitStatus))
-				}
-			}
+			o := finished(s, sink)
 			for _, r := range s.VM.Races() {
 				if !races[r.Key] {
 					races[r.Key] = true
-					fr := Race{Race: r, Schedule: e.schedule()}
+					fr := Race{Race: r, Schedule: e.schedule(), Preemptions: e.preemptions(), choices: e.depth}
 					res.Races = append(res.Races, fr)
 					e.held += fr.bytes()
 				}
@@ -631,10 +767,26 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 			if e.full {
 				res.Stop = StopMaxMemory
 			}
-			res.Complete = opts.Preemptions < 0 && res.Stop == StopEnded && res.Deep == 0
+			res.Complete = opts.Preemptions < 0 && res.Stop == StopEnded && res.Deep == 0 && !res.Bitstate
 			return res, nil
 		}
 	}
+}
+
+// finished is the outcome of the run s, whose events went to sink.
+func finished(s *interp.Session, sink *outcomeSink) *Outcome {
+	o := &Outcome{Output: sink.out.String(), Faults: sink.faults, Deadlock: s.M.Deadlocked()}
+	if h, why := s.M.Halted(); h != runtime.NotHalted && !o.Deadlock {
+		o.Stopped = why
+	}
+	for _, p := range s.M.Procs() {
+		if p.State == runtime.ProcRunning {
+			o.Exits = append(o.Exits, fmt.Sprintf("%d=blocked", p.PID))
+		} else {
+			o.Exits = append(o.Exits, fmt.Sprintf("%d=%d", p.PID, p.ExitStatus))
+		}
+	}
+	return o
 }
 
 // bytes is what an outcome is taken to hold, counted as nodeBytes is.

@@ -2,6 +2,8 @@ package explore
 
 import (
 	"slices"
+
+	"proc/runtime/mem"
 )
 
 // The stateful search.
@@ -83,6 +85,9 @@ func (e *explorer) visit(n *node) bool {
 		h.Bool(n.lastEnabled)
 		h.Bool(e.yielded)
 	}
+	if e.bits != nil {
+		return e.visitBits(n, h)
+	}
 	key := h.Sum()
 	st := e.visited[key]
 	if st == nil {
@@ -100,7 +105,9 @@ func (e *explorer) visit(n *node) bool {
 		}
 		e.visited[key] = st
 		e.states++
-		e.held += stateBytes + 8*int64(len(st.sleep))
+		b := stateBytes + 8*int64(len(st.sleep))
+		e.held += b
+		e.stateBytes += b
 		n.seen = st
 		return true
 	}
@@ -142,5 +149,36 @@ func (e *explorer) visit(n *node) bool {
 	st.sleep = keep
 	st.open = true
 	n.seen = st
+	return true
+}
+
+// visitBits is visit for a bitstate visited set: the state's fingerprint,
+// with the threads asleep and, under a bound, the preemptions made, picks
+// three bits; all set, the state counts as seen.
+func (e *explorer) visitBits(n *node, h *mem.Hasher) bool {
+	for i := range n.cands {
+		if n.cands[i].sleep {
+			h.Int(int64(n.cands[i].tid))
+		}
+	}
+	if e.bound >= 0 {
+		h.Int(int64(n.preempts))
+	}
+	key := h.Sum()
+	nbits := uint64(len(e.bits)) * 64
+	seen := true
+	for i := range uint64(3) {
+		bit := (key.A + i*key.B) % nbits
+		w, m := bit/64, uint64(1)<<(bit%64)
+		if e.bits[w]&m == 0 {
+			seen = false
+			e.bits[w] |= m
+		}
+	}
+	if seen {
+		e.nmatch++
+		return false
+	}
+	e.states++
 	return true
 }

@@ -36,6 +36,7 @@ func BenchmarkStateful(b *testing.B) {
 		{"counter-4x2", counterScript(4, 2), false},
 		{"counter-2x3", counterScript(2, 3), false},
 		{"counter-2x3-stateless", counterScript(2, 3), true},
+		{"philosophers-5", philosophers5, false},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -57,5 +58,58 @@ func BenchmarkStateful(b *testing.B) {
 			b.ReportMetric(float64(states), "states")
 			b.ReportMetric(float64(runs), "runs")
 		})
+	}
+}
+
+// philosophers5 is five dining philosophers, each taking its left fork
+// and then its right: a deadlock when all hold their left one.
+const philosophers5 = `func philosopher(forks, i) {
+    let left = forks[i]
+    let right = forks[(i + 1) % 5]
+    lock left
+    lock right
+    unlock right
+    unlock left
+}
+let forks = [mutex(), mutex(), mutex(), mutex(), mutex()]
+let p0 = thread philosopher(forks, 0)
+let p1 = thread philosopher(forks, 1)
+let p2 = thread philosopher(forks, 2)
+let p3 = thread philosopher(forks, 3)
+let p4 = thread philosopher(forks, 4)
+join p0
+join p1
+join p2
+join p3
+join p4
+print "all ate"
+`
+
+// BenchmarkFirstDeadlock: how long the search takes to find the five
+// philosophers' deadlock (it stops there, as a model checker stops at
+// its first error).
+func BenchmarkFirstDeadlock(b *testing.B) {
+	prog, err := interp.Load("e.proc", []byte(philosophers5))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		ctx, cancel := context.WithCancel(context.Background())
+		found := false
+		opts := Options{Preemptions: -1, Progress: func(r *Result) {
+			for _, o := range r.Outcomes {
+				if o.Deadlock {
+					found = true
+					cancel()
+				}
+			}
+		}}
+		if _, err := Run(ctx, prog, opts); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+		if !found {
+			b.Fatal("no deadlock found")
+		}
 	}
 }

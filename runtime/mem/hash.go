@@ -195,7 +195,16 @@ func (hp *Heap) HashState(h *Hasher) {
 		h.Word(c.Size)
 	}
 	hashBlocks(h, hp.live)
-	h.Bytes(hp.shadow)
+	// The bytes past the last one in use read as free: they are left
+	// out, as zero words are (most of a small program's heap is free).
+	n := len(hp.shadow)
+	for n >= 8 && binary.LittleEndian.Uint64(hp.shadow[n-8:]) == 0 {
+		n -= 8
+	}
+	for n > 0 && hp.shadow[n-1] == heapShadowFree {
+		n--
+	}
+	h.Bytes(hp.shadow[:n])
 	hashBlocks(h, hp.quar)
 	h.Int(int64(hp.quarNext))
 	h.Word(hp.rover)
