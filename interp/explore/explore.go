@@ -622,7 +622,7 @@ var errClock = errors.New("the clock matters")
 func search(ctx context.Context, prog *interp.Program, opts Options, clock bool) (*Result, error) {
 	res := &Result{Clock: clock}
 	byKey := map[string]*Outcome{}
-	races := map[string]bool{}
+	races := map[string]int{} // index in res.Races, by key
 	maxSchedules := bound(opts.MaxSchedules, DefaultMaxSchedules)
 	maxSteps := bound(opts.MaxSteps, DefaultMaxSteps)
 	var stop atomic.Bool
@@ -649,8 +649,12 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 		e.probe, e.probeRan = &tids, map[int]int{}
 		sink := &outcomeSink{}
 		sink.hash.Reset()
-		run.Sink = sink
-		s, err := interp.NewSession(prog, run)
+		probe := run
+		probe.Sink = sink
+		// Races it finds are found again by the search, which may have a
+		// shorter schedule for them.
+		probe.RaceMemo = interp.NewRaceMemo()
+		s, err := interp.NewSession(prog, probe)
 		if err != nil {
 			return nil, err
 		}
@@ -675,8 +679,8 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 		res.Outcomes = append(res.Outcomes, o)
 		e.held += int64(len(o.key())) + o.bytes()
 		for _, r := range s.VM.Races() {
-			if !races[r.Key] {
-				races[r.Key] = true
+			if _, ok := races[r.Key]; !ok {
+				races[r.Key] = len(res.Races)
 				fr := Race{Race: r, Schedule: o.Schedule, Preemptions: e.probePre, choices: len(tids)}
 				res.Races = append(res.Races, fr)
 				e.held += fr.bytes()
@@ -736,12 +740,19 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 			res.Schedules++
 			o := finished(s, sink)
 			for _, r := range s.VM.Races() {
-				if !races[r.Key] {
-					races[r.Key] = true
-					fr := Race{Race: r, Schedule: e.schedule(), Preemptions: e.preemptions(), choices: e.depth}
-					res.Races = append(res.Races, fr)
-					e.held += fr.bytes()
+				pre, choices := e.preemptions(), e.depth
+				if i, ok := races[r.Key]; ok {
+					if old := &res.Races[i]; pre < old.Preemptions || pre == old.Preemptions && choices < old.choices {
+						sched := e.schedule()
+						e.held += int64(len(sched) - len(old.Schedule))
+						old.Schedule, old.Preemptions, old.choices = sched, pre, choices
+					}
+					continue
 				}
+				races[r.Key] = len(res.Races)
+				fr := Race{Race: r, Schedule: e.schedule(), Preemptions: pre, choices: choices}
+				res.Races = append(res.Races, fr)
+				e.held += fr.bytes()
 			}
 			k := o.key()
 			pre, choices := e.preemptions(), e.depth

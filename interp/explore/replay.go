@@ -2,6 +2,7 @@ package explore
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,29 +20,91 @@ type replayer struct {
 
 // ParseSchedule reads a schedule string: tids separated by dots ("-" for
 // the empty schedule), where TID*N stands for N choices of one thread in a
-// row (FormatSchedule writes a run of three or more that way, and either
-// form reads the same). A schedule longer than MaxScheduleLen choices is
-// refused: it could not come from a search, and would only cost memory.
+// row and (S)*N for the schedule S N times over, as FormatSchedule writes
+// them (either form reads the same as the choices written out). A
+// schedule longer than MaxScheduleLen choices is refused: it could not
+// come from a search, and would only cost memory.
 func ParseSchedule(s string) ([]int, error) {
 	if s == "-" || s == "" {
 		return nil, nil
 	}
-	var out []int
-	for _, part := range strings.Split(s, ".") {
+	out, err := parseChoices(s, s, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// parseChoices appends the choices of s, a part of the schedule whole at
+// nesting depth depth, to out.
+func parseChoices(whole, s string, out []int, depth int) ([]int, error) {
+	for s != "" {
+		var part string
+		if s[0] == '(' {
+			// A group: up to its closing parenthesis, then *N.
+			level, end := 0, -1
+			for i := 0; i < len(s) && end < 0; i++ {
+				switch s[i] {
+				case '(':
+					level++
+				case ')':
+					level--
+					if level == 0 {
+						end = i
+					}
+				}
+			}
+			if end < 0 || depth >= 4 {
+				return nil, fmt.Errorf("schedule %q: %q is not a group (write (S)*N for the schedule S N times over, at most 4 deep)", whole, s)
+			}
+			inner := s[1:end]
+			rest := s[end+1:]
+			count, after, dot := strings.Cut(rest, ".")
+			if dot && after == "" {
+				return nil, fmt.Errorf("schedule %q ends with a dot", whole)
+			}
+			if !strings.HasPrefix(count, "*") {
+				return nil, fmt.Errorf("schedule %q: the group (%s) is not followed by *N (write (S)*N for the schedule S N times over)", whole, inner)
+			}
+			k, err := strconv.Atoi(count[1:])
+			if err != nil || k < 1 || strings.HasPrefix(count[1:], "+") {
+				return nil, fmt.Errorf("schedule %q: in (%s)%s, %q is not a count ((S)*N is S N times over, N at least 1)", whole, inner, count, count[1:])
+			}
+			once, err := parseChoices(whole, inner, nil, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if len(once) == 0 || k > (MaxScheduleLen-len(out))/len(once) {
+				if len(once) == 0 {
+					return nil, fmt.Errorf("schedule %q: the group () is empty", whole)
+				}
+				return nil, fmt.Errorf("schedule %q: more than %d choices", whole, MaxScheduleLen)
+			}
+			for range k {
+				out = append(out, once...)
+			}
+			s = after
+			continue
+		}
+		var dot bool
+		part, s, dot = strings.Cut(s, ".")
+		if dot && s == "" {
+			return nil, fmt.Errorf("schedule %q ends with a dot", whole)
+		}
 		id, count, run := strings.Cut(part, "*")
 		n, err := strconv.Atoi(id)
 		if err != nil || n < 1 || strings.HasPrefix(id, "+") {
-			return nil, fmt.Errorf("schedule %q: %q is not a thread id (want tids separated by dots, as explore prints; TID*N is N choices of thread TID)", s, part)
+			return nil, fmt.Errorf("schedule %q: %q is not a thread id (want tids separated by dots, as explore prints; TID*N is N choices of thread TID)", whole, part)
 		}
 		k := 1
 		if run {
 			k, err = strconv.Atoi(count)
 			if err != nil || k < 1 || strings.HasPrefix(count, "+") {
-				return nil, fmt.Errorf("schedule %q: in %q, %q is not a count (TID*N is N choices of thread TID, N at least 1)", s, part, count)
+				return nil, fmt.Errorf("schedule %q: in %q, %q is not a count (TID*N is N choices of thread TID, N at least 1)", whole, part, count)
 			}
 		}
 		if k > MaxScheduleLen-len(out) {
-			return nil, fmt.Errorf("schedule %q: more than %d choices", s, MaxScheduleLen)
+			return nil, fmt.Errorf("schedule %q: more than %d choices", whole, MaxScheduleLen)
 		}
 		for range k {
 			out = append(out, n)
@@ -161,31 +224,58 @@ func (s *Stepper) Err() error { return s.r.fit() }
 
 // FormatSchedule writes a schedule as ParseSchedule reads it and explore
 // prints it: tids separated by dots, a run of three or more choices of one
-// thread written TID*N ("2*6.1.3*6" for 2.2.2.2.2.2.1.3.3.3.3.3.3), "-" for
-// the empty schedule. A student reads the runs, not the dots.
+// thread written TID*N ("2*6.1.3*6" for 2.2.2.2.2.2.1.3.3.3.3.3.3), a
+// pattern of two to four choices repeated three times or more written
+// (S)*N ("1.(2.3)*4" for 1.2.3.2.3.2.3.2.3), "-" for the empty schedule.
+// A student reads the runs, not the dots.
 func FormatSchedule(schedule []int) string {
 	if len(schedule) == 0 {
 		return "-"
 	}
 	var b strings.Builder
 	for i := 0; i < len(schedule); {
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
 		tid := schedule[i]
 		j := i + 1
 		for j < len(schedule) && schedule[j] == tid {
 			j++
 		}
-		for k := i; k < j; k++ {
-			if k > 0 {
-				b.WriteByte('.')
-			}
+		if j-i >= 3 {
 			b.WriteString(strconv.Itoa(tid))
-			if j-i >= 3 {
-				b.WriteByte('*')
-				b.WriteString(strconv.Itoa(j - i))
-				break
+			b.WriteByte('*')
+			b.WriteString(strconv.Itoa(j - i))
+			i = j
+			continue
+		}
+		// The pattern of 2 to 4 choices that repeats over the most of
+		// what follows, at least three times.
+		bestP, bestR := 0, 0
+		for p := 2; p <= 4 && i+3*p <= len(schedule); p++ {
+			r := 1
+			for i+(r+1)*p <= len(schedule) && slices.Equal(schedule[i+r*p:i+(r+1)*p], schedule[i:i+p]) {
+				r++
+			}
+			if r >= 3 && p*r > bestP*bestR {
+				bestP, bestR = p, r
 			}
 		}
-		i = j
+		if bestP > 0 {
+			b.WriteByte('(')
+			for k, t := range schedule[i : i+bestP] {
+				if k > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(strconv.Itoa(t))
+			}
+			b.WriteString(")*")
+			b.WriteString(strconv.Itoa(bestR))
+			i += bestP * bestR
+			continue
+		}
+		b.WriteString(strconv.Itoa(tid))
+		i++
 	}
 	return b.String()
 }

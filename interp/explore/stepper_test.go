@@ -29,6 +29,13 @@ func TestFormatSchedule(t *testing.T) {
 		{[]int{2, 2, 2, 2, 1, 3, 3, 3, 3, 3, 3, 1}, "2*4.1.3*6.1"},
 		{[]int{1, 1, 2, 2, 2, 1}, "1.1.2*3.1"},
 		{[]int{4, 4}, "4.4"},
+		// A pattern of two to four choices repeated three times or more
+		// is written (S)*N.
+		{[]int{1, 2, 3, 2, 3, 2, 3, 2, 3}, "1.(2.3)*4"},
+		{[]int{2, 3, 2, 3, 1}, "2.3.2.3.1"},
+		{[]int{1, 2, 3, 1, 2, 3, 1, 2, 3, 4, 4, 4}, "(1.2.3)*3.4*3"},
+		{[]int{2, 2, 2, 3, 2, 3, 2, 3, 2}, "2*3.(3.2)*3"},
+		{[]int{2, 2, 2, 3, 2, 3, 2, 3}, "2*3.3.2.3.2.3"},
 	} {
 		if got := FormatSchedule(c.s); got != c.text {
 			t.Errorf("%v is written %q, want %q", c.s, got, c.text)
@@ -45,8 +52,15 @@ func TestFormatSchedule(t *testing.T) {
 			t.Errorf("%q read %v, %v", text, got, err)
 		}
 	}
+	for _, text := range []string{"(2.1)*2", "2.1.2.1", "(2.1)*1.(2.1)*1", "((2.1)*1)*2"} {
+		got, err := ParseSchedule(text)
+		if err != nil || !slices.Equal(got, []int{2, 1, 2, 1}) {
+			t.Errorf("%q read %v, %v", text, got, err)
+		}
+	}
 	// What is not a schedule, or one too long to have come from a search.
-	for _, text := range []string{"2*", "2*0", "2*-1", "2*+3", "*3", "+2", "2**3", "2*3*4", "2.", "1*1048577", "1*999999999999999999999", "1*1048576.2"} {
+	for _, text := range []string{"2*", "2*0", "2*-1", "2*+3", "*3", "+2", "2**3", "2*3*4", "2.", "1*1048577", "1*999999999999999999999", "1*1048576.2",
+		"(2.3)", "(2.3)*0", "()*3", "(2.3*3", "(2.3)*3.", "(2.3)3", "2.3)*3", "(((((1)*2)*2)*2)*2)*2", "(1)*1048577", "(1.2)*999999999999", "(1.2)*524288.3"} {
 		if got, err := ParseSchedule(text); err == nil {
 			t.Errorf("%q read as %d choices, want an error", text, len(got))
 		}
