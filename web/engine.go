@@ -469,10 +469,11 @@ func explorer(r *request) []byte {
 	return answer(struct {
 		Outcomes  []wireOutcome `json:"outcomes"`
 		Schedules int           `json:"schedules"`
+		States    int64         `json:"states"`
 		Complete  bool          `json:"complete"`
 		Stop      string        `json:"stop"`
 		Races     []wireRace    `json:"races"`
-	}{outcomes, res.Schedules, res.Complete, stopName(res.Stop), races})
+	}{outcomes, res.Schedules, res.States, res.Complete, stopName(res.Stop), races})
 }
 
 // stopName names why a search stopped before it ran out of schedules.

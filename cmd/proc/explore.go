@@ -49,9 +49,9 @@ Flags:
                        (default 30000000; each run also stops at max_steps)
   --max-depth N        record at most N choices in one schedule; past them
                        a run goes on without preemption (default 10000)
-  --max-memory MIB     stop when what the search keeps (outcomes, races,
-                       the choices of a schedule) reaches MIB MiB
-                       (default 64)
+  --max-memory MIB     stop when what the search keeps (the states stored,
+                       outcomes, races, the choices of a schedule)
+                       reaches MIB MiB (default 64)
   --timeout DURATION   stop after DURATION of wall time (e.g. 30s, 2m;
                        default 0: no time bound). What a search finds
                        before its time runs out depends on how fast the

@@ -1,10 +1,16 @@
 // Package explore is the model checker of `proc explore`: it runs a
-// program under every distinct schedule, a stateless search in the style
-// of dynamic partial-order reduction, and the replay of one schedule it
+// program under every distinct schedule, a depth-first search of the
+// machine's states with sleep sets, and the replay of one schedule it
 // printed (`proc run --schedule`).
 //
 // Each run of a search (Run) starts the program afresh and follows a
-// forced prefix of choices, then goes its own way. The choices are made
+// forced prefix of choices, then goes its own way. At each point with a
+// choice it takes the fingerprint of the machine's state and stops when
+// the state was explored before (stateful.go explains why that is sound
+// with sleep sets); Options.Stateless turns that off, Options.Bitstate
+// keeps the states as bits. A probe run that keeps the threads level
+// comes first, and after a search that ended, searches bounded to 0, 1,
+// 2... preemptions give each outcome a schedule with the fewest. The choices are made
 // only at the operations another thread can observe, and a thread's next
 // operation is compared with the others' through the footprints the
 // interpreter gives (interp.VM.Next, interp.Dependent): sleep sets skip

@@ -1190,7 +1190,7 @@ assert counter == 6, "an update was lost"
     S.outcome = -1;
     const n = (resp.outcomes || []).length;
     st.textContent =
-      num(resp.schedules) + " schedules, " + n + " outcome" + (n === 1 ? "" : "s") +
+      num(resp.states || 0) + " states, " + num(resp.schedules) + " schedules, " + n + " outcome" + (n === 1 ? "" : "s") +
       (resp.complete
         ? "; every schedule" + (req.preemptions !== undefined ? " with at most " + req.preemptions + " preemptions" : "") + " was covered."
         : "; the search stopped" + (resp.stop ? " at " + resp.stop : "") + ": not every schedule was covered" + (resp.stop === "max_schedules" ? " (raise “schedules at most”)." : "."));
