@@ -198,9 +198,9 @@ type node struct {
 	last        int // the thread that ran before, or 0
 	lastEnabled bool
 	preempts    int // preemptions before this point
-	// seen is the state's entry in the visited set, while the node is on
-	// the stack.
-	seen *seenState
+	// seen is 1 + the index of the state's entry in the visited set
+	// (explorer.seen), 0 for none.
+	seen int
 }
 
 // enabled reports whether candidate i may be tried at n at all.
@@ -235,7 +235,9 @@ type explorer struct {
 	// visited, when not nil, is the stateful search's set of explored
 	// states (see stateful.go); sink is the run's output, part of each
 	// state; clock says whether the tick is.
-	visited map[mem.Fingerprint]*seenState
+	visited map[mem.Fingerprint]int32 // index in seen
+	seen    []seenState
+	sleeps  []int32  // the sleep sets of seen
 	bits    []uint64 // the bitstate visited set, when not nil
 	sink    *outcomeSink
 	clock   bool
@@ -467,8 +469,8 @@ func (e *explorer) backtrack() bool {
 			return true
 		}
 		e.stackBytes -= nodeBytes(len(n.cands))
-		if n.seen != nil {
-			n.seen.open = false
+		if n.seen != 0 {
+			e.seen[n.seen-1].open = false
 		}
 		e.stack[len(e.stack)-1] = nil
 		e.stack = e.stack[:len(e.stack)-1]
@@ -637,7 +639,7 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 		e.bits = make([]uint64, max(opts.Bitstate/8, 1))
 		res.Bitstate, res.StateBytes = true, 8*int64(len(e.bits))
 	default:
-		e.visited = map[mem.Fingerprint]*seenState{}
+		e.visited = map[mem.Fingerprint]int32{}
 	}
 	if (e.visited != nil || e.bits != nil) && opts.Preemptions < 0 && ctx.Err() == nil {
 		// First a probe: one run that switches thread at every point,

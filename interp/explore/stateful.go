@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"math"
 	"slices"
 
 	"proc/runtime/mem"
@@ -52,21 +53,28 @@ import (
 // The data race detector runs in every run as in the stateless search,
 // and sees the whole run up to where it stops, a visited state included.
 
-// seenState is what the visited set keeps of a state.
+// seenState is what the visited set keeps of a state. It holds no
+// pointer, nor does the map of them, so the collector never walks the
+// visited set: it is most of what a long search keeps.
 type seenState struct {
-	// sleep holds the threads not tried from the state (it was reached
-	// with them asleep), by tid.
-	sleep []int
+	// sleepAt and sleepN place, in explorer.sleeps, the threads not
+	// tried from the state (it was reached with them asleep), by tid.
+	sleepAt, sleepN int32
 	// preempts is the fewest preemptions the state was reached with.
-	preempts int
+	preempts int32
 	// open is set while the state's node is on the search's stack.
 	open bool
 }
 
 // stateBytes is what one stored state is taken to hold: the map's entry
-// (a 16-byte fingerprint and a pointer, with the map's overhead) and the
+// (a 16-byte fingerprint and an index, with the map's overhead) and the
 // seenState.
-const stateBytes = 96
+const stateBytes = 64
+
+// sleepOf returns the threads asleep in st.
+func (e *explorer) sleepOf(st *seenState) []int32 {
+	return e.sleeps[st.sleepAt : st.sleepAt+st.sleepN]
+}
 
 // visit looks n's state up in the visited set, and stores it when it is
 // new. It reports false when nothing is left to try from it; otherwise
@@ -89,48 +97,52 @@ func (e *explorer) visit(n *node) bool {
 		return e.visitBits(n, h)
 	}
 	key := h.Sum()
-	st := e.visited[key]
-	if st == nil {
-		if e.held+e.stackBytes+stateBytes > e.maxMemory {
+	idx, ok := e.visited[key]
+	if !ok {
+		if e.held+e.stackBytes+stateBytes > e.maxMemory || len(e.seen) >= math.MaxInt32 {
 			// No room to store it: the run goes on as in a stateless
 			// search, and the search stops after it.
 			e.full = true
 			return true
 		}
-		st = &seenState{preempts: n.preempts, open: true}
+		st := seenState{preempts: int32(n.preempts), open: true, sleepAt: int32(len(e.sleeps))}
 		for i := range n.cands {
 			if n.cands[i].sleep {
-				st.sleep = append(st.sleep, n.cands[i].tid)
+				e.sleeps = append(e.sleeps, int32(n.cands[i].tid))
+				st.sleepN++
 			}
 		}
-		e.visited[key] = st
+		e.visited[key] = int32(len(e.seen))
+		n.seen = len(e.seen) + 1
+		e.seen = append(e.seen, st)
 		e.states++
-		b := stateBytes + 8*int64(len(st.sleep))
+		b := stateBytes + 4*int64(st.sleepN)
 		e.held += b
 		e.stateBytes += b
-		n.seen = st
 		return true
 	}
+	st := &e.seen[idx]
 	if st.open {
 		return true
 	}
 	if e.bound >= 0 {
-		if n.preempts >= st.preempts {
+		if n.preempts >= int(st.preempts) {
 			e.nmatch++
 			return false
 		}
-		st.preempts = n.preempts
+		st.preempts = int32(n.preempts)
 		st.open = true
-		n.seen = st
+		n.seen = int(idx) + 1
 		return true
 	}
 	owed := false
+	sleep := e.sleepOf(st)
 	for i := range n.cands {
 		c := &n.cands[i]
 		if c.sleep {
 			continue
 		}
-		if slices.Contains(st.sleep, c.tid) {
+		if slices.Contains(sleep, int32(c.tid)) {
 			owed = true
 		} else {
 			c.done = true
@@ -140,15 +152,17 @@ func (e *explorer) visit(n *node) bool {
 		e.nmatch++
 		return false
 	}
-	keep := st.sleep[:0]
-	for _, tid := range st.sleep {
-		if i := slices.IndexFunc(n.cands, func(c cand) bool { return c.tid == tid }); i >= 0 && n.cands[i].sleep {
+	// What stays asleep is what sleeps on both visits: filtered in
+	// place, the set only shrinks.
+	keep := sleep[:0]
+	for _, tid := range sleep {
+		if i := slices.IndexFunc(n.cands, func(c cand) bool { return c.tid == int(tid) }); i >= 0 && n.cands[i].sleep {
 			keep = append(keep, tid)
 		}
 	}
-	st.sleep = keep
+	st.sleepN = int32(len(keep))
 	st.open = true
-	n.seen = st
+	n.seen = int(idx) + 1
 	return true
 }
 
