@@ -79,7 +79,11 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 	case shGlobal:
 		return vm.memFootprint(th, globalAddr(th, in), f.writes)
 	case shMem:
-		return vm.memFootprint(th, uint64(vm.firstOperand(th, in).N), f.writes)
+		a := vm.firstOperand(th, in)
+		if a.K != mem.Ptr {
+			return Footprint{kind: fpAll} // a type error: the process dies
+		}
+		return vm.memFootprint(th, uint64(a.N), f.writes)
 	case shEnd:
 		if len(th.frames) != 1 {
 			return Footprint{kind: fpLocal}
@@ -93,7 +97,7 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 		if target := vm.m.Thread(int(first.N)); target != nil && first.K == mem.Int {
 			return sysFootprint(target)
 		}
-		return sysFootprint(keyUnknown)
+		return Footprint{kind: fpAll}
 	case shOutput:
 		return sysFootprint(keyOutput)
 	case shIDs:
@@ -103,13 +107,68 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 	case shTime:
 		return sysFootprint(keyTime)
 	case shSync:
-		return sysFootprint(syncObject(t.Proc, vm.firstOperand(th, in)))
+		return objFootprint(syncObject(t.Proc, vm.firstOperand(th, in)))
 	case shFD:
-		return sysFootprint(fdObject(t.Proc, vm.firstOperand(th, in)))
+		return objFootprint(fdObject(t.Proc, vm.firstOperand(th, in)))
 	case shAll:
 		return Footprint{kind: fpAll}
 	}
+	if vm.mayFault(th, in) {
+		// A fault ends the process, every thread of it: a step that
+		// may fault commutes with nothing (the other thread's step
+		// cannot come after it).
+		return Footprint{kind: fpAll}
+	}
 	return Footprint{kind: fpLocal}
+}
+
+// objFootprint is a kernel call on obj; on no object (a bad handle or
+// descriptor) the call fails and the process dies.
+func objFootprint(obj any) Footprint {
+	if obj == keyUnknown {
+		return Footprint{kind: fpAll}
+	}
+	return sysFootprint(obj)
+}
+
+// mayFault reports whether in, an operation on the thread's own stack,
+// could fault with the operands it has: a failed assert, a type error, a
+// division by zero, a call past the end of the stack. It errs on the side
+// of yes: that only costs the search an interleaving more.
+func (vm *VM) mayFault(th *threadCtx, in Instr) bool {
+	top := func(k int) mem.Value { // k = 1: the top of the operand stack
+		if th.sp >= k {
+			return th.ops[th.sp-k]
+		}
+		return mem.Value{K: mem.Nil}
+	}
+	switch in.Op {
+	case OpConst, OpInt, OpNil, OpTrue, OpFalse, OpPop, OpLoadL, OpStoreL, OpAddrL, OpAddrG, OpAddrF,
+		OpJmp, OpDup, OpForLt, OpIncJmp, OpRet, OpNot, OpJmpF, OpJmpT:
+		return false
+	case OpAdd, OpSub, OpMul, OpEq, OpNe, OpLt, OpLe, OpGt, OpGe, OpCmpJmpF:
+		a, b := top(2), top(1)
+		if a.K == mem.Int && b.K == mem.Int {
+			return false
+		}
+		return !(a.K == mem.Str && b.K == mem.Str && (in.Op == OpAdd || opInfo[in.Op].cmp))
+	case OpDiv, OpMod:
+		return top(2).K != mem.Int || top(1).K != mem.Int || top(1).N == 0
+	case OpAddI, OpNeg:
+		return top(1).K != mem.Int
+	case OpAssert:
+		cond := top(1)
+		if in.A == 1 { // with a message above the condition
+			cond = top(2)
+		}
+		return !truth(cond)
+	case OpCall:
+		// Room for the callee's frame, its saved pointers and some more.
+		fn := vm.prog.Funcs[in.A]
+		st := th.stack
+		return st.SP < st.Start+8*uint64(fn.NSlots+64)
+	}
+	return true
 }
 
 // firstOperand is the object an operation works on: its first operand,

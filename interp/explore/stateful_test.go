@@ -55,7 +55,17 @@ func headerSets(src []byte) []string {
 // search ran out of schedules, requires the stateful one to find the
 // same outcomes and the same data races, and to be complete as well.
 // It reports whether the stateless search ran out.
+//
+// Races are found by the detector in the runs a search makes, and two
+// runs that differ only in the order of independent steps may report
+// different pairs of one racy address: with moreRaces the stateful
+// search (which makes other runs, its probe first) may report pairs the
+// stateless one did not, as long as it reports all those it did.
 func sameFindings(t *testing.T, name string, prog *interp.Program, opts Options) bool {
+	return findings(t, name, prog, opts, false)
+}
+
+func findings(t *testing.T, name string, prog *interp.Program, opts Options, moreRaces bool) bool {
 	t.Helper()
 	opts.Stateless = true
 	full, err := Run(context.Background(), prog, opts)
@@ -77,7 +87,14 @@ func sameFindings(t *testing.T, name string, prog *interp.Program, opts Options)
 	if got, want := outcomeKeys(res), outcomeKeys(full); !slices.Equal(got, want) {
 		t.Errorf("%s: stateful outcomes differ\n got  %q\n want %q", name, got, want)
 	}
-	if got, want := raceKeys(res), raceKeys(full); !slices.Equal(got, want) {
+	got, want := raceKeys(res), raceKeys(full)
+	if moreRaces {
+		for _, k := range want {
+			if !slices.Contains(got, k) {
+				t.Errorf("%s: the stateful search misses the race %q\n got  %q\n want %q", name, k, got, want)
+			}
+		}
+	} else if !slices.Equal(got, want) {
 		t.Errorf("%s: stateful races differ\n got  %q\n want %q", name, got, want)
 	}
 	// (The stateful search runs one more: its probe.)
@@ -239,6 +256,6 @@ func FuzzStateful(f *testing.F) {
 		}
 		// The limits of the interpreter's own fuzz targets.
 		sets := []string{"max_steps=3000", "max_output=4096", "max_procs=8", "max_threads=16", "heap_max=65536", "stack_size=8192", "pipe_cap=64"}
-		sameFindings(t, "fuzz.proc", prog, Options{Preemptions: -1, MaxSchedules: 200, MaxSteps: 2_000_000, Session: interp.Options{Sets: sets}})
+		findings(t, "fuzz.proc", prog, Options{Preemptions: -1, MaxSchedules: 200, MaxSteps: 2_000_000, Session: interp.Options{Sets: sets}}, true)
 	})
 }
