@@ -26,7 +26,8 @@ const exploreUsage = `Usage: proc explore FILE.proc [flags]
 Runs FILE.proc under every distinct schedule and lists the distinct
 outcomes — program output and exit status of every process, faults,
 deadlock — with how many schedules reach each. Each outcome comes with a
-schedule that 'proc run --schedule=S' replays exactly. Only operations
+schedule that 'proc run --schedule=S' replays exactly, one with the
+fewest preemptions the search could find. Only operations
 another thread can observe are scheduling points; interleavings that
 differ only in the order of independent operations are run once.
 
