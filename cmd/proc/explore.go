@@ -48,7 +48,9 @@ Flags:
                        on); default: no bound
   --max-schedules N    stop after N schedules (default 10000)
   --max-total-steps N  stop once the runs together executed N instructions
-                       (default 30000000; each run also stops at max_steps)
+                       (default 30000000; each run also stops at max_steps);
+                       64 words of memory read for a state's fingerprint
+                       count as one
   --max-depth N        record at most N choices in one schedule; past them
                        a run goes on without preemption (default 10000)
   --max-memory MIB     stop when what the search keeps (the states stored,

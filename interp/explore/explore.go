@@ -125,7 +125,10 @@ type Result struct {
 	// Deep counts the schedules that went past MaxDepth choices and were
 	// followed only one way from there.
 	Deep int
-	// Steps counts the instructions of every run.
+	// Steps counts the instructions of every run, and the work of
+	// taking the fingerprints of states: WordsPerStep words of state
+	// count as one instruction, so that MaxSteps bounds a search of a
+	// program with a large memory too.
 	Steps int64
 	// Races are the data races found in any schedule, each with a
 	// schedule that shows it.
@@ -158,6 +161,10 @@ const (
 	StopInterrupted              // its context was cancelled
 	StopTimeout                  // its context's deadline passed
 )
+
+// WordsPerStep is how many words of state taking a fingerprint reads for
+// the work of one instruction (Result.Steps).
+const WordsPerStep = 64
 
 // interrupted is how a search whose context is done stops: at its
 // deadline, a time bound (StopTimeout), otherwise told to (Ctrl-C).
@@ -256,6 +263,12 @@ type explorer struct {
 	probeRan map[int]int // observable steps each thread made
 	states   int64
 	nmatch   int64
+	// hashed counts the words read for fingerprints, not yet counted in
+	// Steps; budget is what is left of MaxSteps when the run began:
+	// past it, overWork stops the run.
+	hashed   int64
+	budget   int64
+	overWork bool
 	// stateBytes is what the exact visited set is taken to hold.
 	stateBytes int64
 }
@@ -715,9 +728,17 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 			return nil, err
 		}
 		e.vm, e.depth, e.prev, e.pruned, e.deep, e.matched = s.VM, 0, nil, false, false, false
+		e.budget = maxSteps - res.Steps
 		s.M.SetChooser(e)
 		s.M.Run()
-		res.Steps += s.M.Steps()
+		res.Steps += s.M.Steps() + e.hashed/WordsPerStep
+		e.hashed %= WordsPerStep
+		if e.overWork {
+			// Fingerprints of a large memory used up the budget.
+			res.States, res.Matched = e.states, e.nmatch
+			res.Stop = StopMaxSteps
+			return res, nil
+		}
 		if !e.clock {
 			if h, _ := s.M.Halted(); h == runtime.HaltTicks || s.M.ClockUsed() {
 				return nil, errClock

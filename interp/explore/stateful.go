@@ -93,6 +93,10 @@ func (e *explorer) visit(n *node) bool {
 		h.Bool(n.lastEnabled)
 		h.Bool(e.yielded)
 	}
+	if e.hashed += int64(h.Words()); e.hashed/WordsPerStep > e.budget {
+		e.overWork, e.matched = true, true
+		return false
+	}
 	if e.bits != nil {
 		return e.visitBits(n, h)
 	}

@@ -259,3 +259,32 @@ func FuzzStateful(f *testing.F) {
 		findings(t, "fuzz.proc", prog, Options{Preemptions: -1, MaxSchedules: 200, MaxSteps: 2_000_000, Session: interp.Options{Sets: sets}}, true)
 	})
 }
+
+// TestStatefulHashWork: taking fingerprints of a large memory counts in
+// the instruction budget, so such a search stops where the budget says
+// instead of hashing for hours.
+func TestStatefulHashWork(t *testing.T) {
+	t.Parallel()
+	src := `global g = 0
+let big = alloc(60000)
+func w() {
+    for i in 0..1000 {
+        g = g + 1
+    }
+}
+let a = thread w()
+let b = thread w()
+join a
+join b
+print g
+`
+	res := explore(t, src, Options{Preemptions: -1, MaxSteps: 2_000_000})
+	if res.Stop != StopMaxSteps || res.Steps < 2_000_000 {
+		t.Errorf("stop %d after %d steps", res.Stop, res.Steps)
+	}
+	// Each fingerprint read the heap's byte map at least (60,000 bytes,
+	// 7,500 words), and that was counted.
+	if min := res.States * 7500 / WordsPerStep; res.Steps < min {
+		t.Errorf("%d states and %d steps: the fingerprints were not counted", res.States, res.Steps)
+	}
+}

@@ -99,6 +99,9 @@ func (h *Hasher) Values(ws []Value) {
 	}
 }
 
+// Words returns how many words were added since Reset: the work done.
+func (h *Hasher) Words() uint64 { return h.n }
+
 // Sum returns the fingerprint of what was added.
 func (h *Hasher) Sum() Fingerprint {
 	return Fingerprint{A: fmix(h.a ^ h.n), B: fmix(h.b + h.n*hashK1)}
