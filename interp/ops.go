@@ -227,7 +227,7 @@ var opInfo = [numOps]opFacts{
 	OpFork:      {name: "fork", push: 1, shared: shAll, slow: true},
 	OpJoin:      {name: "join", pop: 1, push: 1, shared: shThread, slow: true},
 	OpWait:      {name: "wait", pop: 1, push: 1, shared: shAll, slow: true},
-	OpSleep:     {name: "sleep", a: oFlag, pop: 1, shared: shTime, slow: true},
+	OpSleep:     {name: "sleep", a: oFlag, pop: 1, shared: shAll, slow: true},
 	OpSend:      {name: "send", a: oMore, pop: 2, shared: shFD, slow: true},
 	OpRecv:      {name: "recv", a: oMore, pop: 1, push: 1, shared: shFD, slow: true},
 	OpClose:     {name: "close", pop: 1, shared: shFD, slow: true},

@@ -529,7 +529,6 @@ func (m *Machine) IO(t *Thread, n int64) int64 {
 
 // timed blocks t until n ticks from now.
 func (m *Machine) timed(t *Thread, n int64, what string) {
-	m.clockUsed = true
 	m.Block(t, what, nil, nil)
 	t.sleeping = true
 	t.wakeAt = m.clock + n

@@ -19,9 +19,13 @@ type StateHasher interface {
 func (m *Machine) UseClock() { m.clockUsed = true }
 
 // ClockUsed reports whether anything in the run so far could make what
-// happens depend on the tick: now(), a sleep or a timed wait, a compute,
-// a socket's latency.
+// happens depend on the tick itself: now(), a socket's latency. (A sleep
+// depends only on the ticks to its end, which HashState keeps.)
 func (m *Machine) ClockUsed() bool { return m.clockUsed }
+
+// TimersPending reports whether a thread sleeps: until it wakes, how many
+// ticks each step takes (the switches paid) decides what runs when.
+func (m *Machine) TimersPending() bool { return len(m.sleepers) > 0 || len(m.qtimers) > 0 }
 
 // HashState adds to h the state of the machine that decides what it may
 // do next: every process's memory (each word of each segment, the heap
@@ -58,6 +62,11 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 	h.Int(int64(m.sockets))
 	h.Int(int64(m.syncIDs))
 	h.Word(m.rng.s)
+	if !clock && m.TimersPending() {
+		// The ticks to each wake-up are kept (below), and what the next
+		// switch costs moves them.
+		h.Int(int64(tidOf(m.cur)))
+	}
 
 	shared := map[*mem.Shared]int{}
 	sharedID := func(s *mem.Shared) int {
@@ -135,8 +144,12 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		h.Bool(t.sleeping)
 		h.Bool(t.asleep)
 		h.Bool(t.inReady)
-		if t.sleeping && clock {
-			h.Int(t.wakeAt)
+		if t.sleeping {
+			if clock {
+				h.Int(t.wakeAt)
+			} else {
+				h.Int(t.wakeAt - m.clock) // the ticks left
+			}
 		}
 		h.Bool(t.granted)
 		h.Bool(t.call.blocked)
@@ -164,6 +177,8 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 	for _, qt := range m.qtimers {
 		if clock {
 			h.Int(qt.at)
+		} else {
+			h.Int(qt.at - m.clock)
 		}
 		hashWaiters(h, qt.q)
 	}

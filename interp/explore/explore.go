@@ -208,6 +208,9 @@ type node struct {
 	// seen is 1 + the index of the state's entry in the visited set
 	// (explorer.seen), 0 for none.
 	seen int
+	// timed says a thread slept at this point: no two steps commute
+	// (runtime.Machine.TimersPending).
+	timed bool
 }
 
 // enabled reports whether candidate i may be tried at n at all.
@@ -218,6 +221,7 @@ func (n *node) chosenTID() int { return n.cands[n.chosen].tid }
 // explorer is the Chooser of one run of the search.
 type explorer struct {
 	vm     *interp.VM
+	m      *runtime.Machine
 	stack  []*node // the points with a choice, in the order the run meets them
 	depth  int     // how many of stack this run has replayed
 	prev   *node   // the point before, where this run goes its own way
@@ -384,8 +388,11 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	}
 	// A step that touches nothing another thread sees commutes with every
 	// other step: running it first is enough (a persistent set of one).
+	// While a thread sleeps, the ticks each step takes (the switches it
+	// pays) decide when it wakes: no step commutes with another then.
+	n.timed = e.m.TimersPending()
 	for i := range n.cands {
-		if n.cands[i].fp.Local() && e.reduce {
+		if n.cands[i].fp.Local() && e.reduce && !n.timed {
 			n.only = i
 			break
 		}
@@ -400,7 +407,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		if p.lastEnabled && c.tid != p.last && !c.fp.Local() {
 			n.preempts++
 		}
-		if e.bound < 0 && e.reduce {
+		if e.bound < 0 && e.reduce && !p.timed {
 			// Sleep set: what the parent slept on or finished, unless
 			// the step just taken depends on it. (Not with a preemption
 			// bound: a sleeping thread may be the only one the bound
@@ -673,7 +680,7 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 		if err != nil {
 			return nil, err
 		}
-		e.vm = s.VM
+		e.vm, e.m = s.VM, s.M
 		s.M.SetChooser(e)
 		s.M.Run()
 		e.probe = nil
@@ -727,7 +734,7 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 		if err != nil {
 			return nil, err
 		}
-		e.vm, e.depth, e.prev, e.pruned, e.deep, e.matched = s.VM, 0, nil, false, false, false
+		e.vm, e.m, e.depth, e.prev, e.pruned, e.deep, e.matched = s.VM, s.M, 0, nil, false, false, false
 		e.budget = maxSteps - res.Steps
 		s.M.SetChooser(e)
 		s.M.Run()

@@ -46,9 +46,14 @@ import (
 // The tick is left out of the state while nothing in the program has
 // read it: two interleavings of the same steps differ in the switches
 // they paid for and so in their ticks, and nothing else. A run that
-// reads the clock (now(), sleep, a timed wait, a socket's latency) or
-// stops at max_ticks restarts the search with the tick in every state
-// (errClock).
+// reads the clock (now(), a socket's latency) or stops at max_ticks
+// restarts the search with the tick in every state and no reduction
+// (errClock): no two steps of different threads commute when the order
+// decides which switches are paid. A sleep needs less: the ticks left to
+// each wake-up are in the state (runtime.Machine.HashState), a sleep
+// commutes with nothing, and while a thread sleeps no step commutes with
+// another (node.timed), as with the clock; before and after, steps
+// commute as usual.
 //
 // The data race detector runs in every run as in the stateless search,
 // and sees the whole run up to where it stops, a visited state included.
