@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"maps"
 	"slices"
 
 	"proc/runtime"
@@ -62,11 +63,7 @@ func (s stateHasher) HashProcess(h *mem.Hasher, p *runtime.Process) {
 	}
 	h.Word(1)
 	h.Int(int64(pc.allocs))
-	addrs := make([]uint64, 0, len(pc.objects))
-	for a := range pc.objects {
-		addrs = append(addrs, a)
-	}
-	slices.Sort(addrs)
+	addrs := slices.Sorted(maps.Keys(pc.objects))
 	h.Word(uint64(len(addrs)))
 	for _, a := range addrs {
 		o := pc.objects[a]

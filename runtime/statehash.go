@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"maps"
 	"slices"
 
 	"proc/runtime/mem"
@@ -102,21 +103,13 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		} else {
 			h.Word(0)
 		}
-		fds := make([]int, 0, len(p.fds))
-		for fd := range p.fds {
-			fds = append(fds, fd)
-		}
-		slices.Sort(fds)
+		fds := slices.Sorted(maps.Keys(p.fds))
 		h.Word(uint64(len(fds)))
 		for _, fd := range fds {
 			h.Int(int64(fd))
 			m.hashFile(h, p.fds[fd], seen)
 		}
-		ids := make([]int, 0, len(p.syncObjs))
-		for id := range p.syncObjs {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
+		ids := slices.Sorted(maps.Keys(p.syncObjs))
 		h.Word(uint64(len(ids)))
 		for _, id := range ids {
 			h.Int(int64(id))
@@ -183,11 +176,7 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		hashWaiters(h, qt.q)
 	}
 
-	names := make([]string, 0, len(m.hosts))
-	for name := range m.hosts {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(m.hosts))
 	h.Word(uint64(len(names)))
 	for _, name := range names {
 		m.hashHost(h, m.hosts[name], sharedID, seen)
@@ -310,11 +299,7 @@ func hashSem(h *mem.Hasher, x *Sem, seen map[any]bool) {
 
 func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared) int, seen map[any]bool) {
 	h.Str(host.Name)
-	names := make([]string, 0, len(host.MQueues))
-	for name := range host.MQueues {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(host.MQueues))
 	h.Word(uint64(len(names)))
 	for _, name := range names {
 		q := host.MQueues[name]
@@ -332,11 +317,7 @@ func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared)
 		hashWaiters(h, &q.notFull)
 	}
 	for _, objs := range []map[string]*SharedObject{host.Shm, host.Files} {
-		names = names[:0]
-		for name := range objs {
-			names = append(names, name)
-		}
-		slices.Sort(names)
+		names = slices.Sorted(maps.Keys(objs))
 		h.Word(uint64(len(names)))
 		for _, name := range names {
 			o := objs[name]
@@ -350,20 +331,12 @@ func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared)
 			}
 		}
 	}
-	names = names[:0]
-	for name := range host.Sems {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names = slices.Sorted(maps.Keys(host.Sems))
 	h.Word(uint64(len(names)))
 	for _, name := range names {
 		hashSem(h, host.Sems[name], seen)
 	}
-	ports := make([]int64, 0, len(host.listeners))
-	for port := range host.listeners {
-		ports = append(ports, port)
-	}
-	slices.Sort(ports)
+	ports := slices.Sorted(maps.Keys(host.listeners))
 	h.Word(uint64(len(ports)))
 	for _, port := range ports {
 		l := host.listeners[port]

@@ -288,3 +288,81 @@ print g
 		t.Errorf("%d states and %d steps: the fingerprints were not counted", res.States, res.Steps)
 	}
 }
+
+// TestProbeFindsDeadlock: the probe, the first run of a stateful search,
+// keeps the philosophers level, so the deadlock is its outcome.
+func TestProbeFindsDeadlock(t *testing.T) {
+	t.Parallel()
+	res := explore(t, philosophers5, Options{Preemptions: -1, MaxSchedules: 1})
+	if len(res.Outcomes) != 1 || !res.Outcomes[0].Deadlock {
+		t.Errorf("the first schedule ends in %+v, want the deadlock", res.Outcomes)
+	}
+}
+
+// TestFewestPreemptions: every outcome's schedule has the fewest
+// preemptions there are to it: a search bounded to one fewer does not
+// reach the outcome at all.
+func TestFewestPreemptions(t *testing.T) {
+	t.Parallel()
+	src := counterScript(3, 2)
+	res := explore(t, src, Options{Preemptions: -1})
+	for _, o := range res.Outcomes {
+		if o.Preemptions == 0 {
+			continue
+		}
+		fewer := explore(t, src, Options{Preemptions: o.Preemptions - 1})
+		if slices.Contains(outcomeKeys(fewer), o.key()) {
+			t.Errorf("outcome %q shown with %d preemptions (%s), reached with %d", o.Output, o.Preemptions, o.Schedule, o.Preemptions-1)
+		}
+	}
+}
+
+// TestSleepReduction: while a thread sleeps, the order of two steps
+// decides the switches paid and so when it wakes. The search of a
+// program that sleeps finds what the search with the clock in every
+// state and no reduction finds (now() read first forces that one).
+func TestSleepReduction(t *testing.T) {
+	t.Parallel()
+	src := `global n = 0
+func sleeper() {
+    sleep 4
+    n = n * 10 + 1
+}
+func worker() {
+    n = n * 10 + 2
+    n = n * 10 + 3
+    n = n * 10 + 4
+}
+let s = thread sleeper()
+let w = thread worker()
+join s
+join w
+print n
+`
+	reduced := explore(t, src, Options{Preemptions: -1})
+	full := explore(t, "let t0 = now()\n"+src, Options{Preemptions: -1, MaxSchedules: -1, MaxSteps: -1})
+	if !reduced.Complete || !full.Complete || !full.Clock || reduced.Clock {
+		t.Fatalf("complete %v and %v, clock %v and %v", reduced.Complete, full.Complete, reduced.Clock, full.Clock)
+	}
+	if got, want := outputs(reduced), outputs(full); !slices.Equal(got, want) {
+		t.Errorf("outcomes %q, want %q", got, want)
+	}
+	if len(outputs(full)) < 2 {
+		t.Errorf("outcomes %q: the sleeper should wake at more than one place", outputs(full))
+	}
+	// The philosophers of examples 30 and 31 sleep holding a fork. The
+	// search with the clock in every state and no reduction (now() read
+	// first) finds these 7 and 6 outcomes before it stops at 64 MiB of
+	// states; reducing while a thread slept found 3 and 5, and called
+	// itself complete.
+	for file, want := range map[string]int{"30-dining-philosophers.proc": 7, "31-dining-ordered.proc": 6} {
+		src, err := os.ReadFile("../../examples/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := explore(t, string(src), Options{Preemptions: -1})
+		if !res.Complete || len(res.Outcomes) != want {
+			t.Errorf("%s: %d outcomes (complete %v), want %d", file, len(res.Outcomes), res.Complete, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package mem
 
 import (
 	"encoding/binary"
+	"maps"
 	"math/bits"
 	"slices"
 )
@@ -118,17 +119,13 @@ func fmix(k uint64) uint64 {
 	return k
 }
 
-// HashOdd adds the words stored at unaligned addresses, by address.
+// hashOdd adds the words stored at unaligned addresses, by address.
 func hashOdd(h *Hasher, odd map[uint64]Value) {
 	h.Word(uint64(len(odd)))
 	if len(odd) == 0 {
 		return
 	}
-	keys := make([]uint64, 0, len(odd))
-	for k := range odd {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := slices.Sorted(maps.Keys(odd))
 	for _, k := range keys {
 		h.Word(k)
 		h.Value(odd[k])
@@ -162,11 +159,7 @@ func (as *AddressSpace) HashState(h *Hasher, shared func(*Shared) int) {
 	}
 	h.Word(uint64(len(as.cow)))
 	if len(as.cow) > 0 {
-		pages := make([]uint64, 0, len(as.cow))
-		for pg := range as.cow {
-			pages = append(pages, pg)
-		}
-		slices.Sort(pages)
+		pages := slices.Sorted(maps.Keys(as.cow))
 		for _, pg := range pages {
 			h.Word(pg)
 			h.Int(int64(as.cow[pg].refs))
