@@ -19,6 +19,7 @@ const (
 	BuiltinGetpid
 	BuiltinGettid
 	BuiltinNow
+	BuiltinPaddr
 	BuiltinPipe
 	BuiltinMqueue
 	BuiltinShm
@@ -43,6 +44,9 @@ var Builtins = []Builtin{
 	BuiltinGetpid: {"getpid", 0, 0, shNone},
 	BuiltinGettid: {"gettid", 0, 0, shNone},
 	BuiltinNow:    {"now", 0, 0, shNone},
+	// paddr reads the page table, and frame numbers follow the order in
+	// which every process took its frames: it depends on everything.
+	BuiltinPaddr:  {"paddr", 1, 1, shAll},
 	BuiltinPipe:   {"pipe", 0, 0, shNames},
 	BuiltinMqueue: {"mqueue", 1, 2, shNames},
 	BuiltinShm:    {"shm", 2, 2, shNames},

@@ -481,6 +481,9 @@ func (p *Prompt) mapUnit() {
 	for _, proc := range p.m.Procs() {
 		if proc.Image == img && proc.State != runtime.ProcReaped && proc.Text.End < textEnd {
 			proc.Text.End = textEnd
+			if proc.State != runtime.ProcZombie {
+				p.m.MapText(proc)
+			}
 		}
 	}
 	sh := p.th.rt.Proc
@@ -502,6 +505,7 @@ func (p *Prompt) mapUnit() {
 		if !mapped {
 			sh.Space.Map(seg)
 		}
+		sh.Space.Back(seg.Start, seg.End)
 	}
 	grow(sh.Data, len(img.Data), img.Data)
 	grow(sh.Bss, img.BssWords, nil)

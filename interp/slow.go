@@ -195,6 +195,17 @@ func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	case BuiltinNow:
 		vm.m.UseClock()
 		r = mem.IntValue(vm.m.Now())
+	case BuiltinPaddr:
+		x := args[0]
+		if !isNum(x) {
+			return vm.typeFault(th, fmt.Sprintf("paddr of %s (want a pointer)", x.K)), false
+		}
+		// Frame numbers tell the order of every process's allocations.
+		vm.m.UseClock()
+		r = mem.NilValue
+		if pa, ok := th.rt.Proc.Space.Translate(uint64(x.N)); ok {
+			r = mem.PtrValue(pa)
+		}
 	default:
 		panic("proc: builtin not supported: " + Builtins[b].Name)
 	}

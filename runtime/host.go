@@ -51,6 +51,9 @@ type SharedObject struct {
 	*mem.Shared
 	// maps counts the mappings of it that exist.
 	maps int
+	// frames are the physical pages that hold it, one for each page of
+	// its size (at least one): every shared mapping maps these.
+	frames []mem.Frame
 }
 
 // queueTimer wakes a queue's waiters at a tick (socket deliveries).

@@ -139,6 +139,11 @@ type Machine struct {
 	// enabled is the list choose hands the chooser, kept between calls:
 	// under explore a run asks at every load of a global.
 	enabled []*Thread
+	// phys is the physical memory every address space takes its frames
+	// from; textFrames holds the frames of each program's code, loaded
+	// once for every process that runs it.
+	phys       *mem.Phys
+	textFrames map[*Image][]mem.Frame
 }
 
 // NewMachine returns a machine with no processes, that runs the threads'
@@ -148,6 +153,8 @@ func NewMachine(cfg Config, tr *Tracer, lang Lang) *Machine {
 	m.rng = prng{s: uint64(cfg.Seed)}
 	m.nextBoost = cfg.MLFQBoost
 	m.meter = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
+	m.phys = mem.NewPhys()
+	m.textFrames = map[*Image][]mem.Frame{}
 	tr.alarm = &m.alarm
 	m.ResetBudgets()
 	return m
@@ -279,6 +286,7 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	}
 	p.Space = &mem.AddressSpace{Meter: m.meter}
 	p.Space.OnCOW = m.cowTracer(p)
+	p.Space.SetPhys(m.phys)
 	textEnd := mem.TextBase + img.TextSize
 	p.Text = &mem.Segment{Kind: mem.SegText, Name: "[text]", Start: mem.TextBase, End: mem.PageUp(textEnd), Perm: mem.PermR | mem.PermX}
 	if p.Text.End == p.Text.Start {
@@ -317,11 +325,35 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	p.Guard = &mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: p.Stack.Start - mem.PageSize, End: p.Stack.Start}
 	p.Space.Map(p.Guard)
 	p.Space.Map(p.Stack)
+	// The program is loaded: its code (once for every process that
+	// runs it), its data and bss, the heap it starts with.
+	m.MapText(p)
+	p.Space.Back(p.Data.Start, p.Data.End)
+	p.Space.Back(p.Bss.Start, p.Bss.End)
+	p.Space.Back(hs.Start, hs.End)
 	m.procs = append(m.procs, p)
 	m.running = append(m.running, p)
 	m.liveProcs++
 	return p
 }
+
+// MapText maps p's code to the frames of its program, loading the pages
+// no process has loaded yet.
+func (m *Machine) MapText(p *Process) {
+	if p.Image == nil {
+		p.Space.Back(p.Text.Start, p.Text.End)
+		return
+	}
+	frames := m.textFrames[p.Image]
+	for n := int((p.Text.End - p.Text.Start) / mem.PageSize); len(frames) < n; {
+		frames = append(frames, m.phys.Alloc())
+	}
+	m.textFrames[p.Image] = frames
+	p.Space.BackWith(p.Text.Start, p.Text.End, frames)
+}
+
+// Phys is the machine's physical memory.
+func (m *Machine) Phys() *mem.Phys { return m.phys }
 
 func (m *Machine) cowTracer(p *Process) func(uint64) {
 	return func(page uint64) {
@@ -344,6 +376,9 @@ func (m *Machine) SyncHeap(p *Process) {
 		return
 	}
 	mapped := hs.End > hs.Start
+	if top > hs.End {
+		p.Space.Back(hs.End, top)
+	}
 	hs.End = top
 	if !mapped && top > hs.Start {
 		p.Space.Map(hs)
@@ -458,6 +493,8 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 			parent.Space.ShareCOW(c.Space, s.Start, s.End)
 		}
 	}
+	// The child's page table: the pages still shared keep their frames.
+	parent.Space.ForkPages(c.Space)
 	// The child maps the parent's shared objects too.
 	m.countShared(c, +1)
 	m.procs = append(m.procs, c)
@@ -635,6 +672,7 @@ func (m *Machine) finishThread(t *Thread) {
 		// A child forked earlier may share its pages: it now holds them
 		// alone and writes them in place.
 		t.Proc.Space.ReleaseCOWRange(t.Stack.Start, t.Stack.End)
+		t.Proc.Space.Unback(t.Stack.Start, t.Stack.End)
 		// Its words go with it: nothing can read them any more, and a
 		// pointer left in them keeps no heap block reachable.
 		t.Stack.Release()
@@ -703,6 +741,7 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 		m.Emit(t, exit)
 	}
 	p.Space.ReleaseCOW()
+	p.Space.UnbackAll()
 	m.releaseMemory(p)
 	p.State = ProcZombie
 	if i := slices.Index(m.running, p); i >= 0 {

@@ -51,6 +51,17 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		h.Word(1)
 		h.Int(m.clock)
 		h.Int(int64(tidOf(m.cur)))
+		// The frames, which paddr and show pagetable read: they follow
+		// the order of every process's allocations, as the tick does.
+		m.phys.HashState(h)
+		for _, p := range m.running {
+			pt := p.Space.PageTable()
+			h.Word(uint64(len(pt)))
+			for _, e := range pt {
+				h.Word(e.Page)
+				h.Word(uint64(e.Frame))
+			}
+		}
 	} else {
 		h.Word(0)
 	}

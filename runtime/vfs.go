@@ -23,6 +23,8 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 		seg.Words = obj.Words
 		seg.Odd = obj.Odd
 		obj.maps++
+		p.Space.Map(seg)
+		p.Space.BackWith(seg.Start, seg.End, obj.frames)
 	} else {
 		m.Copy(8 * int64(len(obj.Words)))
 		seg.Words = append([]mem.Value(nil), obj.Words...)
@@ -33,9 +35,12 @@ func (m *Machine) mapShared(p *Process, obj *SharedObject, kind mem.SegKind, nam
 		// The first write to each page of a private mapping copies it.
 		var file mem.AddressSpace
 		p.Space.ShareCOW(&file, seg.Start, seg.Start+obj.Size)
+		p.Space.Map(seg)
+		// Until a page is written it is the file's own.
+		p.Space.BackWith(seg.Start, seg.Start+obj.Size, obj.frames)
+		p.Space.Back(seg.Start, seg.End)
 	}
 	p.mmapNext = seg.Start - mem.PageSize // a gap page between mappings
-	p.Space.Map(seg)
 	return seg
 }
 
@@ -69,7 +74,16 @@ func (m *Machine) countShared(p *Process, d int) {
 func (m *Machine) newSharedObject(name string, size uint64) *SharedObject {
 	words := (size + 7) / 8
 	m.meter.Charge(ObjectCost + 8*int64(words)) // the host keeps it
-	return &SharedObject{Name: name, Size: size, Shared: &mem.Shared{Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}}
+	obj := &SharedObject{Name: name, Size: size, Shared: &mem.Shared{Words: make([]mem.Value, words), Odd: map[uint64]mem.Value{}}}
+	m.growFrames(obj)
+	return obj
+}
+
+// growFrames gives obj a frame for each page of its size not yet held.
+func (m *Machine) growFrames(obj *SharedObject) {
+	for n := max(int(mem.PageUp(obj.Size)/mem.PageSize), 1); len(obj.frames) < n; {
+		obj.frames = append(obj.frames, m.phys.Alloc())
+	}
 }
 
 // shm maps the named shared memory segment of p's host (creating it) and
@@ -125,6 +139,7 @@ func (m *Machine) mmap(p *Process, name string, size int64, shared bool) uint64 
 				obj.Shared = &mem.Shared{Words: append(obj.Words, make([]mem.Value, more)...), Odd: obj.Odd}
 			}
 			obj.Size = uint64(size)
+			m.growFrames(obj)
 		}
 	} else if !m.meter.Fits(need) || !m.CopyFits(need) {
 		return 0

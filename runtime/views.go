@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -76,6 +77,11 @@ func (m *Machine) Show(t *Thread, view string) {
 	case "maps":
 		title = fmt.Sprintf("show maps (pid %d)", p.PID)
 		lines = m.MapsView(p)
+	case "pagetable":
+		m.UseClock() // frame numbers follow every process's allocations
+		pt := p.Space.PageTable()
+		title = fmt.Sprintf("show pagetable (pid %d, %d pages with a frame)", p.PID, len(pt))
+		lines = m.PageTableView(p)
 	case "stack":
 		frames := lang.Frames(t)
 		title = fmt.Sprintf("show stack (thread %d/%d, %d frames, innermost first)", p.PID, t.TID, len(frames))
@@ -118,6 +124,69 @@ func (m *Machine) MapsView(p *Process) []string {
 			name = fmt.Sprintf("[stack:%d]", s.TID)
 		}
 		out = append(out, fmt.Sprintf("%08x-%08x %s %08x %-10s %s", s.Start, s.End, s.Perm, 0, name, segNote(p, s, m.lang)))
+	}
+	return out
+}
+
+// PageTableView renders a process's page table: each page that has a
+// frame, the frame and its physical address, the segment, and whether
+// another process maps the same frame (code, shared memory, a page still
+// shared copy-on-write after a fork).
+func (m *Machine) PageTableView(p *Process) []string {
+	pt := p.Space.PageTable()
+	if len(pt) == 0 {
+		return []string{"no page has a frame"}
+	}
+	// Who else maps each of these frames.
+	mine := map[mem.Frame]bool{}
+	for _, e := range pt {
+		mine[e.Frame] = true
+	}
+	others := map[mem.Frame][]int{}
+	for _, q := range m.running {
+		if q == p {
+			continue
+		}
+		for _, e := range q.Space.PageTable() {
+			if mine[e.Frame] && !slices.Contains(others[e.Frame], q.PID) {
+				others[e.Frame] = append(others[e.Frame], q.PID)
+			}
+		}
+	}
+	out := []string{"virtual       physical  frame  perm  segment"}
+	for _, e := range pt {
+		// The segments on the page: data and bss may share one.
+		var names []string
+		perm := "----"
+		for _, s := range p.Space.Segments() {
+			if s.Start >= e.Page+mem.PageSize || s.End <= e.Page {
+				continue
+			}
+			name := s.Name
+			if s.Kind == mem.SegStack && s.End != mem.StackTop {
+				name = fmt.Sprintf("[stack:%d]", s.TID)
+			}
+			if len(names) == 0 {
+				perm = s.Perm.String()
+			}
+			names = append(names, name)
+		}
+		name := strings.Join(names, "+")
+		var notes []string
+		if p.Space.CopyOnWrite(e.Page) {
+			notes = append(notes, "copy-on-write")
+		}
+		if pids := others[e.Frame]; len(pids) > 0 {
+			var b strings.Builder
+			for i, pid := range pids {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "%d", pid)
+			}
+			notes = append(notes, "also mapped by pid "+b.String())
+		}
+		out = append(out, strings.TrimRight(fmt.Sprintf("%-12s  %08x  %5d  %s  %-10s %s", fmt.Sprintf("%08x", e.Page), e.Frame.Addr(), e.Frame, perm, name, strings.Join(notes, ", ")), " "))
 	}
 	return out
 }

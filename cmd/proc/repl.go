@@ -217,6 +217,7 @@ func init() {
 		{":stack", "[TID]", "the frames of a thread (default: the shell thread), as show stack", (*repl).stack},
 		{":heap", "[PID]", "the blocks and free list of a heap (default: the shell's)", (*repl).heap},
 		{":maps", "[PID]", "an address space, like /proc/PID/maps (default: the shell's)", (*repl).maps},
+		{":pagetable", "[PID]", "a page table: each page's physical frame (default: the shell's)", (*repl).pagetable},
 		{":vars", "", "main's locals and the globals: addresses and values", func(r *repl, _ string) bool { r.lines(r.sh().Vars()); return true }},
 		{":step", "[N]", "run N instructions (default 1) of the other threads, and say which ran", (*repl).step},
 		{":run", "", "run the other threads until only the shell is left (or none can run)", func(r *repl, _ string) bool { r.sh().Run(); return true }},
@@ -561,6 +562,14 @@ func (r *repl) maps(arg string) bool {
 		return true
 	}
 	return r.view(r.sh().Maps(int(pid)))
+}
+
+func (r *repl) pagetable(arg string) bool {
+	pid, ok := r.number(arg, 0)
+	if !ok {
+		return true
+	}
+	return r.view(r.sh().PageTable(int(pid)))
 }
 
 func (r *repl) step(arg string) bool {

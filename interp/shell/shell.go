@@ -822,6 +822,15 @@ func (s *Shell) Maps(pid int) (string, []string, error) {
 	return fmt.Sprintf("address space of process %d", p.PID), s.m.MapsView(p), nil
 }
 
+// PageTable renders process pid's page table (0: the shell's process).
+func (s *Shell) PageTable(pid int) (string, []string, error) {
+	p, err := s.process(pid)
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("page table of process %d", p.PID), s.m.PageTableView(p), nil
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word

@@ -94,6 +94,9 @@ type Segment struct {
 	// segment has charged it.
 	meter   *Meter
 	charged int64
+	// space is the address space that maps the segment: a stack's
+	// pages get their frames there as it grows.
+	space *AddressSpace
 }
 
 // Shared is memory that several address spaces map at once: a shared
@@ -170,7 +173,9 @@ func (s *Segment) Ensure(i int) {
 // that Ensure is inlined where frames are pushed.
 func (s *Segment) grow(i int) {
 	if i < cap(s.Words) {
+		old := len(s.Words)
 		s.Words = s.Words[:i+1]
+		s.backGrown(old)
 		return
 	}
 	n := 2 * cap(s.Words)
@@ -180,6 +185,7 @@ func (s *Segment) grow(i int) {
 	if n < 16 {
 		n = 16
 	}
+	old := len(s.Words)
 	w := make([]Value, i+1, n)
 	copy(w, s.Words)
 	s.Words = w
@@ -190,6 +196,19 @@ func (s *Segment) grow(i int) {
 		s.Shared = &Shared{Words: w, Odd: s.Odd}
 	}
 	s.recharge()
+	s.backGrown(old)
+}
+
+// backGrown gives frames to the pages a stack grew into: Words grew from
+// old words.
+func (s *Segment) backGrown(old int) {
+	if s.Down && s.space != nil && s.space.phys != nil {
+		hi := s.End
+		if old > 0 {
+			hi = s.AddrOf(old - 1)
+		}
+		s.space.Back(s.AddrOf(len(s.Words)-1), hi)
+	}
 }
 
 // Get reads the word at addr, which must lie inside s.
@@ -233,6 +252,7 @@ func (s *Segment) Clone() *Segment {
 		}
 	}
 	c.Shared = nil // the copy is private memory
+	c.space = nil
 	c.charged = 0
 	c.recharge()
 	return &c
@@ -260,6 +280,10 @@ type AddressSpace struct {
 	Meter *Meter
 
 	cow map[uint64]*cowPage
+	// phys is the physical memory the pages take frames from, and pt
+	// the page table: the frame of each page that has one.
+	phys *Phys
+	pt   map[uint64]Frame
 }
 
 // Segments returns the segments in address order. The caller must not
@@ -270,6 +294,9 @@ func (as *AddressSpace) Segments() []*Segment { return as.segs }
 func (as *AddressSpace) Map(s *Segment) {
 	if as.Meter != nil && s.meter == nil && s.Perm&PermShared == 0 {
 		s.SetMeter(as.Meter)
+	}
+	if s.Perm&PermShared == 0 {
+		s.space = as
 	}
 	i := sort.Search(len(as.segs), func(i int) bool { return as.segs[i].Start >= s.Start })
 	as.segs = append(as.segs, nil)
@@ -380,6 +407,7 @@ func (as *AddressSpace) Clone() *AddressSpace {
 	c := &AddressSpace{}
 	for _, s := range as.segs {
 		cs := s.Clone()
+		cs.space = c
 		c.segs = append(c.segs, cs)
 		if s == as.HeapSeg {
 			c.HeapSeg = cs
@@ -431,6 +459,11 @@ func (as *AddressSpace) NoteWrite(addr uint64) {
 	cp.refs--
 	if cp.refs > 0 {
 		as.COWCopies++
+		if f, ok := as.pt[pg]; ok {
+			// The copy is a new frame; the others keep the old one.
+			as.phys.Drop(f)
+			as.pt[pg] = as.phys.Alloc()
+		}
 		if as.OnCOW != nil {
 			as.OnCOW(pg)
 		}
