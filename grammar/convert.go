@@ -207,7 +207,7 @@ func (c *converter) text(toks []lexer.Token) string {
 
 // ShowTargets are the words show accepts, in the order of the views in
 // docs/LANGUAGE.md: the one list of the views a script can show.
-var ShowTargets = []string{"maps", "pagetable", "stack", "heap", "ps", "threads", "files", "stats"}
+var ShowTargets = []string{"maps", "pagetable", "tlb", "stack", "heap", "ps", "threads", "files", "stats"}
 
 func (c *converter) show(s *showStmt) Stmt {
 	list := strings.Join(ShowTargets, ", ")

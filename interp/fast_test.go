@@ -121,6 +121,8 @@ func TestFastPathSameTrace(t *testing.T) {
 		{"quantum=2", "cost_insn=5"},
 		{"cost_insn=0"},
 		{"sched=mlfq"},
+		{"tlb_entries=4", "cache_lines=8", "tlb_miss_cost=3", "cache_miss_cost=1"},
+		{"tlb_entries=16", "asid=on", "cache_lines=64", "quantum=2"},
 	}
 	if testing.Short() {
 		configs = configs[:3]
@@ -139,13 +141,13 @@ func TestFastPathSameTrace(t *testing.T) {
 	}
 }
 
-// traceRun runs prog with every trace category but insn and the
+// traceRun runs prog with every trace category but insn (tlb and cache too) and the
 // statistics, with or without the fast path, and returns everything it
 // printed and its exit status.
 func traceRun(prog *Program, sets []string, fast bool) string {
 	var out bytes.Buffer
 	engine := Engine{NoFastPath: !fast, EagerBudget: !fast}
-	s, err := NewSession(prog, Options{Trace: runtime.CatAll, Stats: true, Sets: sets, Stdout: &out, Stderr: &out, Engine: engine})
+	s, err := NewSession(prog, Options{Trace: runtime.CatAll | runtime.CatTLB | runtime.CatCache, Stats: true, Sets: sets, Stdout: &out, Stderr: &out, Engine: engine})
 	if err != nil {
 		return "session: " + err.Error()
 	}

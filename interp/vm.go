@@ -112,7 +112,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// pushed); a call or return does, and refreshes them.
 	locals := th.stack.Words[fr.base:]
 	consts := vm.prog.Consts
-	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, calls: !m.Tracer().On(runtime.CatCall)}
+	// With a TLB or a cache every call and return touches the frame it
+	// goes to (hw.go): they run in this loop then, not in fastRun.
+	hw := m.HW()
+	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, calls: !m.Tracer().On(runtime.CatCall) && !hw}
 	pctx := th.proc
 	traceInsn := m.Tracer().On(runtime.CatInsn)
 	// Under a chooser (explore, replay) the thread stops before each
@@ -124,6 +127,24 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
 	clock := m.Now()
+	if hw && !resumed {
+		// The thread comes back to its frame: the CPU translates it
+		// again (after another process ran, into a flushed TLB).
+		// The misses are part of the first instruction, which runs
+		// whatever they cost: a turn always gets somewhere.
+		if c := vm.touchFrame(th); c > 0 {
+			clock += c
+			m.AdvanceTo(clock)
+			if d := clock - start; d >= budget && cost > 0 {
+				if m.Alone() {
+					// The boundaries the misses passed, passed alone.
+					budget += ((d-budget)/slice + 1) * slice
+				} else {
+					resumed = true
+				}
+			}
+		}
+	}
 	// The operand stack pointer and slice stay in locals too; they are
 	// written back before any call that reads them and reloaded after one
 	// that may move them.
@@ -155,7 +176,9 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				}
 				// No other thread could take the CPU at this boundary:
 				// the scheduler would give it straight back, so run on.
-				budget += slice
+				// (The misses of the TLB or cache may have passed more
+				// than one.)
+				budget += ((clock-start-budget)/slice + 1) * slice
 			}
 			resumed = false
 			if executed >= stepsLeft {
@@ -302,6 +325,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				ops[sp] = pctx.bss.Words[in.A]
 			}
 			sp++
+			if hw {
+				m.AdvanceTo(clock)
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
+				clock += vm.touch(th, globalAddr(th, in))
+				limit = executed
+			}
 		case OpStoreG:
 			sp--
 			if vm.race != nil {
@@ -325,6 +354,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				pctx.data.Words[in.A] = ops[sp]
 			} else {
 				pctx.bss.Words[in.A] = ops[sp]
+			}
+			if hw {
+				m.AdvanceTo(clock)
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
+				clock += vm.touch(th, globalAddr(th, in))
+				limit = executed
 			}
 		case OpAddrL:
 			ops[sp] = mem.PtrValue(slotAddr(fr, int(in.A)))
@@ -365,6 +400,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				vm.race.access(th, uint64(a.N), false)
 			}
 			ops[sp-1] = v
+			if hw {
+				m.AdvanceTo(clock)
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
+				clock += vm.touch(th, uint64(a.N))
+				limit = executed
+			}
 		case OpStore:
 			v := ops[sp-1]
 			a := ops[sp-2]
@@ -395,6 +436,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				// A race is reported at this instruction's step.
 				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
 				vm.race.access(th, uint64(a.N), true)
+			}
+			if hw {
+				m.AdvanceTo(clock)
+				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
+				clock += vm.touch(th, uint64(a.N))
+				limit = executed
 			}
 		case OpIndexAddr:
 			i := ops[sp-1]
@@ -665,6 +712,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			fcode = vm.fastCode(fr.fn)
 			pc = 0
 			locals = th.stack.Words[fr.base:]
+			if hw {
+				clock += vm.touchFrame(th)
+				limit = executed
+			}
 			continue
 		case OpRet:
 			fr.pc = pc
@@ -684,6 +735,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			fcode = vm.fastCode(fr.fn)
 			pc = fr.pc
 			locals = th.stack.Words[fr.base:]
+			if hw {
+				clock += vm.touchFrame(th)
+				limit = executed
+			}
 			continue
 		default:
 			// The rarer operations: each may end the thread's turn.

@@ -46,6 +46,12 @@ type Config struct {
 	MaxTrace          int64
 	MaxMemory         int64
 	MaxCopy           int64
+	// The memory hardware (hw.go): a TLB and a data cache per CPU.
+	TLBEntries    int64
+	TLBMissCost   int64
+	ASID          bool
+	CacheLines    int64
+	CacheMissCost int64
 }
 
 // DefaultConfig returns the default of every config key.
@@ -58,6 +64,7 @@ func DefaultConfig() Config {
 		PipeCap: 4096, MQCap: 10, NetLatency: 5, MLFQLevels: 3, MLFQBoost: 100,
 		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
 		MaxTicks: 1000000000000, MaxSlices: 1000000, MaxTrace: 16 << 20, MaxMemory: 64 << 20, MaxCopy: 256 << 20,
+		TLBEntries: 0, TLBMissCost: 3, ASID: false, CacheLines: 0, CacheMissCost: 2,
 	}
 }
 
@@ -113,6 +120,18 @@ var configKeys = map[string]configKey{
 	"max_trace":           {kind: "int", int: func(c *Config) *int64 { return &c.MaxTrace }, min: 0, max: 1 << 40, limit: true},
 	"max_memory":          {kind: "int", int: func(c *Config) *int64 { return &c.MaxMemory }, min: 0, max: 1 << 40, limit: true},
 	"max_copy":            {kind: "int", int: func(c *Config) *int64 { return &c.MaxCopy }, min: 0, max: 1 << 40, limit: true},
+	"tlb_entries":         {kind: "int", int: func(c *Config) *int64 { return &c.TLBEntries }, min: 0, max: 4096},
+	"tlb_miss_cost":       {kind: "int", int: func(c *Config) *int64 { return &c.TLBMissCost }, min: 0, max: 1 << 20},
+	"asid":                {kind: "string", name: func(c *Config) string { return onOff(c.ASID) }, parse: func(c *Config, v string) bool { c.ASID = v == "on"; return v == "on" || v == "off" }, values: []string{"on", "off"}},
+	"cache_lines":         {kind: "int", int: func(c *Config) *int64 { return &c.CacheLines }, min: 0, max: 1 << 16},
+	"cache_miss_cost":     {kind: "int", int: func(c *Config) *int64 { return &c.CacheMissCost }, min: 0, max: 1 << 20},
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 func parseSched(c *Config, v string) bool {

@@ -69,7 +69,13 @@ func (m *Machine) RecordTimeline(slices, waits bool) {
 // SetConfig makes cfg the machine's settings from now on: the REPL's
 // :set changes them between two stretches of a run. The limits that
 // count per stretch take them at the next ResetBudgets.
-func (m *Machine) SetConfig(cfg Config) { m.cfg = cfg }
+func (m *Machine) SetConfig(cfg Config) {
+	old := m.cfg
+	m.cfg = cfg
+	if old.TLBEntries != cfg.TLBEntries || old.CacheLines != cfg.CacheLines {
+		m.initHW()
+	}
+}
 
 // Memory returns the meter of the machine's memory.
 func (m *Machine) Memory() *mem.Meter { return m.meter }

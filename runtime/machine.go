@@ -144,6 +144,10 @@ type Machine struct {
 	// once for every process that runs it.
 	phys       *mem.Phys
 	textFrames map[*Image][]mem.Frame
+	// cpus are the processors, each with its TLB and cache; hw is set
+	// when they model either (HW).
+	cpus []*CPU
+	hw   bool
 }
 
 // NewMachine returns a machine with no processes, that runs the threads'
@@ -155,6 +159,7 @@ func NewMachine(cfg Config, tr *Tracer, lang Lang) *Machine {
 	m.meter = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
 	m.phys = mem.NewPhys()
 	m.textFrames = map[*Image][]mem.Frame{}
+	m.initHW()
 	tr.alarm = &m.alarm
 	m.ResetBudgets()
 	return m
@@ -930,6 +935,9 @@ func (m *Machine) dispatch(t *Thread) {
 		t.times.Switches++
 	}
 	m.cur = t
+	if m.hw {
+		m.switchHW(t)
+	}
 	// Its wait ends once the switch to it is paid; a thread paused in
 	// its turn (RunUntil) is still running and waited for nothing.
 	m.settle(t, m.clock)
@@ -1095,6 +1103,7 @@ func (m *Machine) contextSwitch(from, to *Thread) {
 	}
 	m.clock += cost
 	m.switchTicks += cost
+	to.switchDirect += cost
 }
 
 // deadlock stops the run: every remaining thread is blocked and none can be

@@ -228,18 +228,22 @@ type Thread struct {
 	// times are where its life went (--stats); since is when the stretch
 	// it is in (ready, running, blocked) began; started is set once it
 	// was first made ready, the start of its life.
-	times    ThreadTimes
-	since    int64
-	started  bool
-	seq      int64 // order in which it became ready, for ties
-	wakeAt   int64 // for a sleeping thread: the tick it wakes
-	sleepSeq int64 // order in which it went to sleep, for ties
-	sleepIdx int   // its place in the sleepers' heap
-	sleeping bool
-	asleep   bool             // blocked in sleep, not on an event or a device
-	inReady  bool             // in Machine.ready
-	queue    *WaitQueue       // the queue a blocked thread is on
-	holders  func() []*Thread // who could release it (deadlock report)
+	times ThreadTimes
+	// hw counts what its loads and stores cost in the TLB and cache;
+	// switchDirect the ticks of the switches to it.
+	hw           HWStats
+	switchDirect int64
+	since        int64
+	started      bool
+	seq          int64 // order in which it became ready, for ties
+	wakeAt       int64 // for a sleeping thread: the tick it wakes
+	sleepSeq     int64 // order in which it went to sleep, for ties
+	sleepIdx     int   // its place in the sleepers' heap
+	sleeping     bool
+	asleep       bool             // blocked in sleep, not on an event or a device
+	inReady      bool             // in Machine.ready
+	queue        *WaitQueue       // the queue a blocked thread is on
+	holders      func() []*Thread // who could release it (deadlock report)
 	// detail, when set, gives more lines about what a blocked thread
 	// waits for (for the deadlock report).
 	detail  func() []string

@@ -54,6 +54,19 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		// The frames, which paddr and show pagetable read: they follow
 		// the order of every process's allocations, as the tick does.
 		m.phys.HashState(h)
+		// What the TLB and the cache hold decides what the next loads
+		// and stores cost.
+		for _, cpu := range m.cpus {
+			h.Int(int64(cpu.asid))
+			for _, c := range []*lru{&cpu.TLB, &cpu.Cache} {
+				keys, vals := c.entries()
+				h.Word(uint64(len(keys)))
+				for i := range keys {
+					h.Word(keys[i])
+					h.Word(vals[i])
+				}
+			}
+		}
 		for _, p := range m.running {
 			pt := p.Space.PageTable()
 			h.Word(uint64(len(pt)))

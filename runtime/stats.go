@@ -143,6 +143,9 @@ func (m *Machine) StatsJSON() []byte {
 		b = append(b, `,"threads_omitted":`...)
 		b = strconv.AppendInt(b, int64(omitted), 10)
 	}
+	if m.hw {
+		b = m.appendHWJSON(b)
+	}
 	b = append(b, "}\n"...)
 	return b
 }

@@ -24,6 +24,10 @@ const (
 	CatSync
 	CatFault
 	CatInsn
+	// CatTLB and CatCache are the misses of the memory hardware (hw.go);
+	// like insn they are not part of all.
+	CatTLB
+	CatCache
 	// CatOutput marks program output and the reports that are always shown
 	// (faults, leaks, deadlock, stops); it cannot be turned off.
 	CatOutput
@@ -35,9 +39,10 @@ var catNames = []struct {
 }{
 	{"sched", CatSched}, {"proc", CatProc}, {"thread", CatThread}, {"call", CatCall},
 	{"mem", CatMem}, {"ipc", CatIPC}, {"sync", CatSync}, {"fault", CatFault}, {"insn", CatInsn},
+	{"tlb", CatTLB}, {"cache", CatCache},
 }
 
-// CatAll is what --trace=all shows: every category but insn.
+// CatAll is what --trace=all shows: every category but insn, tlb and cache.
 const CatAll = CatSched | CatProc | CatThread | CatCall | CatMem | CatIPC | CatSync | CatFault
 
 // ParseCategories parses the value of --trace: "all", "none", or a comma

@@ -82,6 +82,9 @@ func (m *Machine) Show(t *Thread, view string) {
 		pt := p.Space.PageTable()
 		title = fmt.Sprintf("show pagetable (pid %d, %d pages with a frame)", p.PID, len(pt))
 		lines = m.PageTableView(p)
+	case "tlb":
+		title = "show tlb"
+		lines = m.TLBView()
 	case "stack":
 		frames := lang.Frames(t)
 		title = fmt.Sprintf("show stack (thread %d/%d, %d frames, innermost first)", p.PID, t.TID, len(frames))
@@ -445,6 +448,9 @@ func (m *Machine) StatsTable() []string {
 	out = append(out,
 		fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.clock, busy, util, m.idleTicks, m.switchTicks),
 		fmt.Sprintf("switches: %d process (cost %d each), %d thread (cost %d each); %d instructions", m.switches[1], m.cfg.CostSwitchProcess, m.switches[0], m.cfg.CostSwitchThread, m.steps))
+	if m.hw {
+		out = append(out, m.hwTable()...)
+	}
 	return out
 }
 

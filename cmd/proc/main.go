@@ -111,9 +111,10 @@ Runs FILE.proc as process 1 and prints its trace and output on stdout.
 
 Flags:
   --trace=CATS       all (default), none, or a comma list of
-                     sched,proc,thread,call,mem,ipc,sync,fault,insn
-                     (insn is not part of all). With none, stdout is exactly
-                     the program's output; reports go to stderr.
+                     sched,proc,thread,call,mem,ipc,sync,fault,insn,tlb,cache
+                     (insn, tlb and cache are not part of all). With none,
+                     stdout is exactly the program's output; reports go to
+                     stderr.
   --json             JSON Lines events instead of text; the last line is the
                      stats record
   --stats            print the statistics table after the run

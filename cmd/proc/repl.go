@@ -32,7 +32,7 @@ queue: Enter runs the next one. Type :help at the prompt for the commands.
 
 Flags:
   --trace=CATS       all (default), none, or a comma list of
-                     sched,proc,thread,call,mem,ipc,sync,fault,insn
+                     sched,proc,thread,call,mem,ipc,sync,fault,insn,tlb,cache
   --set KEY=VALUE    override a config key (repeatable); a script loaded
                      later leaves it as it is
   --seed N           the same as --set seed=N
@@ -218,6 +218,7 @@ func init() {
 		{":heap", "[PID]", "the blocks and free list of a heap (default: the shell's)", (*repl).heap},
 		{":maps", "[PID]", "an address space, like /proc/PID/maps (default: the shell's)", (*repl).maps},
 		{":pagetable", "[PID]", "a page table: each page's physical frame (default: the shell's)", (*repl).pagetable},
+		{":tlb", "", "the TLB of each CPU: the translations it holds, most recently used first", (*repl).tlb},
 		{":vars", "", "main's locals and the globals: addresses and values", func(r *repl, _ string) bool { r.lines(r.sh().Vars()); return true }},
 		{":step", "[N]", "run N instructions (default 1) of the other threads, and say which ran", (*repl).step},
 		{":run", "", "run the other threads until only the shell is left (or none can run)", func(r *repl, _ string) bool { r.sh().Run(); return true }},
@@ -571,6 +572,8 @@ func (r *repl) pagetable(arg string) bool {
 	}
 	return r.view(r.sh().PageTable(int(pid)))
 }
+
+func (r *repl) tlb(string) bool { return r.view(r.sh().TLB()) }
 
 func (r *repl) step(arg string) bool {
 	if n, ok := r.number(arg, 1); ok {

@@ -831,6 +831,11 @@ func (s *Shell) PageTable(pid int) (string, []string, error) {
 	return fmt.Sprintf("page table of process %d", p.PID), s.m.PageTableView(p), nil
 }
 
+// TLB renders the TLB of each CPU.
+func (s *Shell) TLB() (string, []string, error) {
+	return "TLB", s.m.TLBView(), nil
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word

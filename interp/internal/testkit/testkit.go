@@ -45,6 +45,13 @@ type StatsTable struct {
 	Procs, Threads []map[string]string
 	Busy           int64
 	Switches       int64
+	// HWProcs and HWThreads are the rows of the TLB and cache table, when
+	// the machine has them; SwitchTicks the switching ticks of the machine,
+	// and SwitchCost the direct and indirect totals the table gives.
+	HWProcs, HWThreads     []map[string]string
+	SwitchTicks            int64
+	SwitchDirect, Indirect int64
+	HasHW                  bool
 }
 
 // ParseStats reads every statistics table in out (a run's closing table
@@ -59,6 +66,20 @@ func ParseStats(t testing.TB, out string) []StatsTable {
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		switch {
+		case len(f) > 2 && f[0] == "PID" && f[1] == "NAME" && f[2] == "TLB-HIT" && len(tables) > 0:
+			// The TLB and cache table, after the table it belongs to.
+			cur = &tables[len(tables)-1]
+			cur.HasHW = true
+			head, rows = f, &cur.HWProcs
+		case cur != nil && cur.HasHW && len(f) > 2 && f[0] == "TID" && f[2] == "TLB-HIT":
+			head, rows = f, &cur.HWThreads
+		case cur != nil && cur.HasHW && len(f) == 10 && f[0] == "switch" && f[1] == "cost:":
+			// switch cost: D ticks direct + I indirect = S
+			cur.SwitchDirect, cur.Indirect = Atoi(t, f[2]), Atoi(t, f[6])
+			if cur.SwitchDirect+cur.Indirect != Atoi(t, f[9]) {
+				t.Errorf("direct + indirect is not the switch cost: %s", line)
+			}
+			cur, rows = nil, nil
 		case len(f) > 2 && f[0] == "PID" && f[1] == "NAME":
 			tables = append(tables, StatsTable{})
 			cur = &tables[len(tables)-1]
@@ -74,6 +95,7 @@ func ParseStats(t testing.TB, out string) []StatsTable {
 		case cur != nil && len(f) > 3 && f[0] == "ticks":
 			// ticks N: busy B (P% CPU utilization), idle I, switching S
 			cur.Busy = Atoi(t, f[3])
+			cur.SwitchTicks = Atoi(t, f[len(f)-1])
 			if ticks, idle, sw := Atoi(t, f[1]), Atoi(t, f[len(f)-3]), Atoi(t, f[len(f)-1]); cur.Busy+idle+sw != ticks {
 				t.Errorf("busy + idle + switching is not the ticks: %s", line)
 			}
@@ -81,7 +103,9 @@ func ParseStats(t testing.TB, out string) []StatsTable {
 		case cur != nil && len(f) > 6 && f[0] == "switches:":
 			// switches: P process (cost C each), T thread (cost C each); ...
 			cur.Switches = Atoi(t, f[1]) + Atoi(t, f[6])
-			cur = nil
+			if !strings.Contains(out, "TLB-HIT") {
+				cur = nil
+			}
 		}
 	}
 	for _, tb := range tables {
@@ -160,5 +184,51 @@ func CheckAddsUp(t testing.TB, name string, tb StatsTable) {
 	}
 	if switches != tb.Switches {
 		t.Errorf("%s: the threads' SWITCHES add up to %d, the machine switched %d times", name, switches, tb.Switches)
+	}
+	if tb.HasHW {
+		checkHW(t, name, tb)
+	}
+}
+
+// checkHW checks the TLB and cache table: a process's row adds up its
+// threads', STALL holds the indirect part, the direct costs add up to the
+// machine's switching ticks, and the totals to the rows.
+func checkHW(t testing.TB, name string, tb StatsTable) {
+	t.Helper()
+	n := func(r map[string]string, k string) int64 { return Atoi(t, r[k]) }
+	cols := []string{"TLB-HIT", "TLB-MISS", "CACHE-HIT", "CACHE-MISS", "STALL", "SW-DIRECT", "SW-INDIRECT"}
+	if len(tb.HWThreads) != len(tb.Threads) || len(tb.HWProcs) != len(tb.Procs) {
+		t.Errorf("%s: the TLB and cache table has %d processes and %d threads, the statistics %d and %d", name, len(tb.HWProcs), len(tb.HWThreads), len(tb.Procs), len(tb.Threads))
+		return
+	}
+	pidOf := map[string]string{}
+	for _, r := range tb.Threads {
+		pidOf[r["TID"]] = r["PID"]
+	}
+	sum := map[string]map[string]int64{}
+	var direct, indirect int64
+	for _, r := range tb.HWThreads {
+		pid := pidOf[r["TID"]]
+		if sum[pid] == nil {
+			sum[pid] = map[string]int64{}
+		}
+		for _, c := range cols {
+			sum[pid][c] += n(r, c)
+		}
+		if n(r, "SW-INDIRECT") > n(r, "STALL") {
+			t.Errorf("%s: thread %s: more indirect cost than stall: %v", name, r["TID"], r)
+		}
+		direct += n(r, "SW-DIRECT")
+		indirect += n(r, "SW-INDIRECT")
+	}
+	for _, p := range tb.HWProcs {
+		for _, c := range cols {
+			if n(p, c) != sum[p["PID"]][c] {
+				t.Errorf("%s: process %s: %s %d, its threads add up to %d", name, p["PID"], c, n(p, c), sum[p["PID"]][c])
+			}
+		}
+	}
+	if direct != tb.SwitchTicks || direct != tb.SwitchDirect || indirect != tb.Indirect {
+		t.Errorf("%s: SW-DIRECT adds up to %d and SW-INDIRECT to %d; the machine switched for %d ticks, the table says %d + %d", name, direct, indirect, tb.SwitchTicks, tb.SwitchDirect, tb.Indirect)
 	}
 }
