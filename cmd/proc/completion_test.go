@@ -221,3 +221,46 @@ func TestCompletionBash(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletionFish asks fish, when it is installed, what it completes
+// on command lines with the fish script loaded.
+func TestCompletionFish(t *testing.T) {
+	t.Parallel()
+	fish, err := exec.LookPath("fish")
+	if err != nil {
+		t.Skip("fish is not installed")
+	}
+	// fish keeps its own files under home, away from the files completed.
+	dir, home := t.TempDir(), t.TempDir()
+	writeFiles(t, dir, map[string]string{"a.proc": "", "b.txt": "", "sub/c.proc": ""})
+	if err := os.WriteFile(filepath.Join(home, "proc.fish"), []byte(completionScript(t, "fish")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ line, want string }{
+		{"proc te", "test"},
+		{"proc run --tr", "--trace"},
+		{"proc run --trace=sched,m", "--trace=sched,mem"},
+		{"proc run --set qua", "quantum="},
+		{"proc test --format=gr", "--format=gradescope"},
+		{"proc test -", "-j --format --header-from --run --set --update"},
+		{"proc run ", "a.proc sub/"},
+		{"proc test --header-from ", "a.proc sub/"},
+		{"proc completion ", "bash fish zsh"},
+	} {
+		cmd := exec.Command(fish, "--no-config", "-c", "source "+shellQuote(filepath.Join(home, "proc.fish"))+"; complete -C "+shellQuote(c.line))
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+home, "XDG_DATA_HOME="+home)
+		out, err := cmd.CombinedOutput()
+		var got []string
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			// A completion, then a tab and its description.
+			got = append(got, strings.SplitN(line, "\t", 2)[0])
+		}
+		slices.Sort(got)
+		want := strings.Fields(c.want)
+		slices.Sort(want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%q: got %q (%v), want %q", c.line, got, err, want)
+		}
+	}
+}
