@@ -30,6 +30,12 @@ type checkOptions struct {
 	// header, when set, replaces every script's own header (the
 	// --header-from file).
 	header *grammar.Header
+	// grade reads the grading lines of the headers (`# points:`,
+	// `# visibility:`), for --format=gradescope.
+	grade bool
+	// gradeHeader, when set, replaces every script's own grading lines
+	// (the --header-from file's).
+	gradeHeader *gradeHeader
 }
 
 // now is the clock that times each script. Tests of proc test replace it
@@ -57,6 +63,11 @@ type testResult struct {
 	Diff string
 	// Updated reports that -update rewrote (or wrote) the golden file.
 	Updated bool
+	// Points is what the script is worth and Visibility who sees its
+	// result, from the grading lines of its header (gradeHeader); read
+	// only for --format=gradescope.
+	Points     float64
+	Visibility string
 }
 
 // Reason is a one-line summary of why the script failed.
@@ -98,7 +109,10 @@ func (r *testResult) Details() string { return r.Explanation() + r.Diff }
 // when the exit status is the expected one: a golden records a run its
 // header agrees with.
 func checkScript(s goldenScript, opts checkOptions) (r testResult) {
-	r = testResult{goldenScript: s, Exit: -1}
+	r = testResult{goldenScript: s, Exit: -1, Points: 1}
+	if opts.gradeHeader != nil {
+		r.Points, r.Visibility = opts.gradeHeader.Points, opts.gradeHeader.Visibility
+	}
 	start := now()
 	defer func() {
 		// One broken script must not take the others down with it.
@@ -122,6 +136,14 @@ func checkScript(s goldenScript, opts checkOptions) (r testResult) {
 			return r
 		}
 		h = &own
+	}
+	if opts.grade && opts.gradeHeader == nil {
+		g, err := parseGradeHeader(src)
+		if err != nil {
+			r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", s.File, err))
+			return r
+		}
+		r.Points, r.Visibility = g.Points, g.Visibility
 	}
 	r.WantExit = h.Exit
 	var stdout, stderr cappedBuffer

@@ -89,26 +89,43 @@ not); 2 the script could not start; 130 it was interrupted before it found
 a failure.
 `
 
-func cmdExplore(args []string, stdout, stderr io.Writer) int {
+// exploreFlags are the flags of proc explore.
+type exploreFlags struct {
+	preemptions                                 int
+	maxSchedules, maxSteps, maxDepth, maxMemory boundFlag
+	json, stateless                             bool
+	bitstate                                    int64
+	timeout                                     time.Duration
+	sets                                        setFlag
+}
+
+// flagSet returns a flag set that parses proc explore's flags into f, with
+// their defaults.
+func (f *exploreFlags) flagSet(out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(out)
 	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
 	fs.Usage = func() {}
-	preemptions := fs.Int("preemptions", -1, "")
-	maxSchedules := &boundFlag{n: explore.DefaultMaxSchedules, max: math.MaxInt32}
-	fs.Var(maxSchedules, "max-schedules", "")
-	maxSteps := &boundFlag{n: explore.DefaultMaxSteps, max: math.MaxInt64}
-	fs.Var(maxSteps, "max-total-steps", "")
-	maxDepth := &boundFlag{n: explore.DefaultMaxDepth, max: math.MaxInt32}
-	fs.Var(maxDepth, "max-depth", "")
-	maxMemory := &boundFlag{n: explore.DefaultMaxMemory >> 20, max: 1 << 30}
-	fs.Var(maxMemory, "max-memory", "")
-	jsonOut := fs.Bool("json", false, "")
-	stateless := fs.Bool("stateless", false, "")
-	bitstate := fs.Int64("bitstate", 0, "")
-	timeout := fs.Duration("timeout", 0, "")
-	var sets setFlag
-	fs.Var(&sets, "set", "")
+	fs.IntVar(&f.preemptions, "preemptions", -1, "")
+	f.maxSchedules = boundFlag{n: explore.DefaultMaxSchedules, max: math.MaxInt32}
+	fs.Var(&f.maxSchedules, "max-schedules", "")
+	f.maxSteps = boundFlag{n: explore.DefaultMaxSteps, max: math.MaxInt64}
+	fs.Var(&f.maxSteps, "max-total-steps", "")
+	f.maxDepth = boundFlag{n: explore.DefaultMaxDepth, max: math.MaxInt32}
+	fs.Var(&f.maxDepth, "max-depth", "")
+	f.maxMemory = boundFlag{n: explore.DefaultMaxMemory >> 20, max: 1 << 30}
+	fs.Var(&f.maxMemory, "max-memory", "")
+	fs.BoolVar(&f.json, "json", false, "")
+	fs.BoolVar(&f.stateless, "stateless", false, "")
+	fs.Int64Var(&f.bitstate, "bitstate", 0, "")
+	fs.DurationVar(&f.timeout, "timeout", 0, "")
+	fs.Var(&f.sets, "set", "")
+	return fs
+}
+
+func cmdExplore(args []string, stdout, stderr io.Writer) int {
+	var f exploreFlags
+	fs := f.flagSet(stderr)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -123,7 +140,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := pos[0]
-	ceil, err := interp.Ceiling(sets)
+	ceil, err := interp.Ceiling(f.sets)
 	if err != nil {
 		fmt.Fprintf(stderr, "proc explore: --set: %v\n", err)
 		return 2
@@ -150,29 +167,29 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	}
 	start := time.Now()
 	opts := explore.Options{
-		Preemptions:  *preemptions,
-		MaxSchedules: int(maxSchedules.n),
-		MaxSteps:     maxSteps.n,
-		MaxDepth:     int(maxDepth.n),
-		MaxMemory:    maxMemory.n << 20,
-		Stateless:    *stateless,
+		Preemptions:  f.preemptions,
+		MaxSchedules: int(f.maxSchedules.n),
+		MaxSteps:     f.maxSteps.n,
+		MaxDepth:     int(f.maxDepth.n),
+		MaxMemory:    f.maxMemory.n << 20,
+		Stateless:    f.stateless,
 		// The command line's settings come last: they win.
-		Session: interp.Options{Sets: append(append([]string(nil), hdr.sets...), sets...)},
+		Session: interp.Options{Sets: append(append([]string(nil), hdr.sets...), f.sets...)},
 	}
-	if *bitstate < 0 || *bitstate > 1<<16 {
-		fmt.Fprintf(stderr, "proc explore: --bitstate %d: want a size in MiB from 1 to %d (0: store states exactly)\n", *bitstate, 1<<16)
+	if f.bitstate < 0 || f.bitstate > 1<<16 {
+		fmt.Fprintf(stderr, "proc explore: --bitstate %d: want a size in MiB from 1 to %d (0: store states exactly)\n", f.bitstate, 1<<16)
 		return 2
 	}
-	opts.Bitstate = *bitstate << 20
-	if *timeout < 0 {
-		fmt.Fprintf(stderr, "proc explore: --timeout %v: want a duration of 0 or more (0: no time bound)\n", *timeout)
+	opts.Bitstate = f.bitstate << 20
+	if f.timeout < 0 {
+		fmt.Fprintf(stderr, "proc explore: --timeout %v: want a duration of 0 or more (0: no time bound)\n", f.timeout)
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if *timeout > 0 {
+	if f.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *timeout)
+		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
 	// Once the search is told to stop, Ctrl-C is Go's again: a second one
@@ -198,7 +215,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 			failed = true
 		}
 	}
-	if *jsonOut {
+	if f.json {
 		writeExploreJSON(stdout, res, opts)
 	} else {
 		writeExploreText(stdout, file, res, opts, elapsed)

@@ -248,14 +248,27 @@ type repl struct {
 
 func (r *repl) sh() *shell.Shell { return r.shell.Load() }
 
-func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// replFlags are the flags of proc repl.
+type replFlags struct {
+	trace string
+	sets  setFlag
+	seed  string
+}
+
+// flagSet returns a flag set that parses proc repl's flags into f.
+func (f *replFlags) flagSet(out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("repl", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, replUsage) }
-	traceFlag := fs.String("trace", "all", "")
-	var sets setFlag
-	fs.Var(&sets, "set", "")
-	seed := fs.String("seed", "", "")
+	fs.SetOutput(out)
+	fs.Usage = func() { fmt.Fprint(out, replUsage) }
+	fs.StringVar(&f.trace, "trace", "all", "")
+	fs.Var(&f.sets, "set", "")
+	fs.StringVar(&f.seed, "seed", "", "")
+	return fs
+}
+
+func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var f replFlags
+	fs := f.flagSet(stderr)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -268,10 +281,11 @@ func cmdRepl(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "proc repl: want at most one script, got %d\n\n%s", len(pos), replUsage)
 		return 2
 	}
-	if *seed != "" {
-		sets = append(sets, "seed="+*seed)
+	sets := f.sets
+	if f.seed != "" {
+		sets = append(sets, "seed="+f.seed)
 	}
-	cats, err := runtime.ParseCategories(*traceFlag)
+	cats, err := runtime.ParseCategories(f.trace)
 	if err != nil {
 		fmt.Fprintf(stderr, "proc repl: --trace: %v\n", err)
 		return 2

@@ -32,9 +32,15 @@ func newReporter(format string, stdout, stderr io.Writer) reporter {
 		return &junitReporter{w: stdout, notes: stderr}
 	case "json":
 		return newJSONReporter(stdout, stderr)
+	case "gradescope":
+		return &gradescopeReporter{w: stdout, notes: stderr}
 	}
 	return nil
 }
+
+// testFormats are the values of proc test's --format, in the order the
+// usage lists them.
+var testFormats = []string{"text", "tap", "junit", "json", "gradescope"}
 
 // seconds formats a duration as seconds with millisecond precision.
 func seconds(d time.Duration) string {
@@ -95,4 +101,12 @@ func indent(text, prefix string) string {
 	}
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// orList joins words as a sentence does: "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }

@@ -33,14 +33,18 @@ Flags:
   -run REGEX         check only the scripts whose name matches REGEX
   -j N               check N scripts at a time (default 1); the report
                      keeps the sorted order
-  --format=FORMAT    text (default), tap, junit or json
+  --format=FORMAT    text (default), tap, junit, json or gradescope
+                     (Gradescope's results.json: a script is worth the
+                     points of its '# points: N' header line, 1 without
+                     one; '# visibility: V' sets who sees its result)
   --set KEY=VALUE    override a config key for every script (repeatable);
                      wins over the scripts' config lines and headers, and
                      is the only way to raise a limit
-  --header-from FILE take the '# args:' and '# exit:' lines from FILE
-                     (the exercise as you wrote it) for every script,
-                     ignoring the scripts' own headers: for grading
-                     submissions
+  --header-from FILE take the '# args:' and '# exit:' lines (and with
+                     gradescope, '# points:' and '# visibility:') from
+                     FILE (the exercise as you wrote it) for every
+                     script, ignoring the scripts' own headers: for
+                     grading submissions
 
 Text output: a line per script, 'ok   NAME  0.012s' or 'FAIL NAME  0.012s',
 the reasons and a unified diff under each failure, and a last line
@@ -50,21 +54,37 @@ Exit status: 0 every script passed; 1 a script failed, or none was found;
 2 usage error (bad flag, no such PATH).
 `
 
-// cmdTest is `proc test`: golden tests of scripts (docs/GRADING.md).
-func cmdTest(args []string, stdout, stderr io.Writer) int {
+// testFlags are the flags of proc test.
+type testFlags struct {
+	update     bool
+	run        string
+	jobs       int
+	format     string
+	sets       setFlag
+	headerFrom string
+}
+
+// flagSet returns a flag set that parses proc test's flags into f.
+func (f *testFlags) flagSet(out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(out)
 	// The flag package prints its error itself; the usage follows it below,
 	// on stderr for a bad flag and on stdout for -h, so it is never printed
 	// twice.
 	fs.Usage = func() {}
-	update := fs.Bool("update", false, "")
-	runPattern := fs.String("run", "", "")
-	jobs := fs.Int("j", 1, "")
-	format := fs.String("format", "text", "")
-	var sets setFlag
-	fs.Var(&sets, "set", "")
-	headerFrom := fs.String("header-from", "", "")
+	fs.BoolVar(&f.update, "update", false, "")
+	fs.StringVar(&f.run, "run", "", "")
+	fs.IntVar(&f.jobs, "j", 1, "")
+	fs.StringVar(&f.format, "format", "text", "")
+	fs.Var(&f.sets, "set", "")
+	fs.StringVar(&f.headerFrom, "header-from", "", "")
+	return fs
+}
+
+// cmdTest is `proc test`: golden tests of scripts (docs/GRADING.md).
+func cmdTest(args []string, stdout, stderr io.Writer) int {
+	var f testFlags
+	fs := f.flagSet(stderr)
 	paths, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -74,43 +94,51 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, testUsage)
 		return 2
 	}
-	rep := newReporter(*format, stdout, stderr)
+	rep := newReporter(f.format, stdout, stderr)
 	if rep == nil {
-		fmt.Fprintf(stderr, "proc test: --format=%s: want text, tap, junit or json\n", *format)
+		fmt.Fprintf(stderr, "proc test: --format=%s: want %s\n", f.format, orList(testFormats))
 		return 2
 	}
-	if *jobs < 1 {
-		fmt.Fprintf(stderr, "proc test: -j %d: want at least 1\n", *jobs)
+	if f.jobs < 1 {
+		fmt.Fprintf(stderr, "proc test: -j %d: want at least 1\n", f.jobs)
 		return 2
 	}
 	var filter *regexp.Regexp
-	if *runPattern != "" {
-		if filter, err = regexp.Compile(*runPattern); err != nil {
+	if f.run != "" {
+		if filter, err = regexp.Compile(f.run); err != nil {
 			fmt.Fprintf(stderr, "proc test: -run: %v\n", err)
 			return 2
 		}
 	}
-	opts := checkOptions{update: *update, sets: sets}
-	if _, err := interp.Ceiling(sets); err != nil {
+	opts := checkOptions{update: f.update, sets: f.sets, grade: f.format == "gradescope"}
+	if _, err := interp.Ceiling(f.sets); err != nil {
 		fmt.Fprintf(stderr, "proc test: --set: %v\n", err)
 		return 2
 	}
-	if *headerFrom != "" {
-		src, err := readScript(*headerFrom, true)
+	if f.headerFrom != "" {
+		src, err := readScript(f.headerFrom, true)
 		if err != nil {
 			fmt.Fprintf(stderr, "proc test: --header-from: %v\n", err)
 			return 2
 		}
 		h, err := grammar.ParseHeader(src)
 		if err != nil {
-			fmt.Fprintf(stderr, "proc test: --header-from: %s: %v\n", *headerFrom, err)
+			fmt.Fprintf(stderr, "proc test: --header-from: %s: %v\n", f.headerFrom, err)
 			return 2
 		}
-		if _, err := parseHeaderFlags(*headerFrom, h.Args); err != nil {
+		if _, err := parseHeaderFlags(f.headerFrom, h.Args); err != nil {
 			fmt.Fprintf(stderr, "proc test: --header-from: %v\n", err)
 			return 2
 		}
 		opts.header = &h
+		if opts.grade {
+			g, err := parseGradeHeader(src)
+			if err != nil {
+				fmt.Fprintf(stderr, "proc test: --header-from: %s: %v\n", f.headerFrom, err)
+				return 2
+			}
+			opts.gradeHeader = &g
+		}
 	}
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -130,7 +158,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 	start := now()
 	rep.Start(len(scripts))
 	passed, failed := 0, 0
-	for r := range checkAll(scripts, opts, min(*jobs, goruntime.GOMAXPROCS(0))) {
+	for r := range checkAll(scripts, opts, min(f.jobs, goruntime.GOMAXPROCS(0))) {
 		if r.Pass {
 			passed++
 		} else {
@@ -146,7 +174,7 @@ func cmdTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "proc test: no scripts found (a golden test is NAME.proc with NAME.golden beside it)")
 		return 1
 	case len(scripts) == 0:
-		fmt.Fprintf(stderr, "proc test: no script name matches -run %q\n", *runPattern)
+		fmt.Fprintf(stderr, "proc test: no script name matches -run %q\n", f.run)
 		return 1
 	case failed > 0:
 		return 1

@@ -59,6 +59,19 @@ type webFlags struct {
 	force  bool
 }
 
+// flagSet returns a flag set that parses proc web's flags into f.
+func (f *webFlags) flagSet(out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("web", flag.ContinueOnError)
+	fs.SetOutput(out)
+	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
+	fs.Usage = func() {}
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "")
+	fs.BoolVar(&f.open, "open", false, "")
+	fs.StringVar(&f.export, "export", "", "")
+	fs.BoolVar(&f.force, "force", false, "")
+	return fs
+}
+
 func cmdWeb(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -68,14 +81,7 @@ func cmdWeb(args []string, stdout, stderr io.Writer) int {
 // runWeb is proc web, serving until ctx is done.
 func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f webFlags
-	fs := flag.NewFlagSet("web", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	// Usage goes to stdout for -h (below) and to stderr after a bad flag.
-	fs.Usage = func() {}
-	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "")
-	fs.BoolVar(&f.open, "open", false, "")
-	fs.StringVar(&f.export, "export", "", "")
-	fs.BoolVar(&f.force, "force", false, "")
+	fs := f.flagSet(stderr)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
