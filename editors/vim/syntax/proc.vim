@@ -13,14 +13,14 @@ syn keyword procConfig nextgroup=procConfigKey skipwhite config
 syn keyword procConstant true false nil
 syn keyword procStatement print assert show spawn fork thread join wait exit
       \ yield sleep compute io alloc free call send recv close lock unlock with
-syn keyword procBuiltin len str getpid gettid now pipe mqueue shm mmap mutex
-      \ sem down up cond cwait signal broadcast listen connect accept
-syn keyword procConfigKey contained cost_copy cost_fork cost_insn cost_spawn
-      \ cost_switch_process cost_switch_thread cost_thread heap_align heap_coalesce
-      \ heap_grow heap_header heap_max heap_policy heap_size max_copy max_memory
-      \ max_output max_procs max_slices max_steps max_threads max_ticks max_trace
-      \ mlfq_boost mlfq_levels mq_cap net_latency pipe_cap quantum sched seed
-      \ stack_size
+syn keyword procBuiltin len str getpid gettid now paddr pipe mqueue shm mmap
+      \ mutex sem down up cond cwait signal broadcast listen connect accept
+syn keyword procConfigKey contained asid cache_lines cache_miss_cost cost_copy
+      \ cost_fork cost_insn cost_spawn cost_switch_process cost_switch_thread
+      \ cost_thread heap_align heap_coalesce heap_grow heap_header heap_max
+      \ heap_policy heap_size max_copy max_memory max_output max_procs max_slices
+      \ max_steps max_threads max_ticks max_trace mlfq_boost mlfq_levels mq_cap
+      \ net_latency pipe_cap quantum sched seed stack_size tlb_entries tlb_miss_cost
 
 syn match procNumber "\<\(0[xX]\x\+\(_\x\+\)*\|\d\+\(_\d\+\)*\)\>"
 syn match procOperator "\.\.\|[-+*/%<>=!]=\|&&\|||\|[-+*/%<>=!&.]"
