@@ -9,8 +9,11 @@ import (
 )
 
 // FormatSource returns src in the one canonical layout of .proc files,
-// the layout `proc fmt` writes. src must parse; when it does not, the
-// error is Parse's and nothing is returned.
+// the layout `proc fmt` writes. src must parse, and its header (see
+// Header) must be readable; when it is not, the error is Parse's or
+// ParseHeader's and nothing is returned. A header line written the wrong
+// way, such as "  # args:", is refused rather than formatted, since
+// taking its indentation away would make it a header line that works.
 //
 // The formatter works on the token stream, not on the AST: it writes the
 // tokens of src in their order, each spelled exactly as written (number
@@ -60,6 +63,9 @@ import (
 // meant.
 func FormatSource(filename string, src []byte) ([]byte, error) {
 	if _, err := Parse(filename, src); err != nil {
+		return nil, err
+	}
+	if _, err := ParseHeader(src); err != nil {
 		return nil, err
 	}
 	toks, serr := scan(filename, src)

@@ -115,11 +115,13 @@ func checkFormat(t *testing.T, name string, src []byte) []byte {
 	if a, b := commentTexts(src), commentTexts(out); !reflect.DeepEqual(a, b) {
 		t.Fatalf("%s: formatting changed the comments:\n%q\n%q", name, a, b)
 	}
-	if h, err := ParseHeader(src); err == nil {
-		h2, err := ParseHeader(out)
-		if err != nil || !reflect.DeepEqual(h, h2) {
-			t.Fatalf("%s: formatting changed the header: %+v, %v against %+v", name, h, err, h2)
-		}
+	h, err := ParseHeader(src)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	h2, err := ParseHeader(out)
+	if err != nil || !reflect.DeepEqual(h, h2) {
+		t.Fatalf("%s: formatting changed the header: %+v, %v against %+v", name, h, err, h2)
 	}
 	body := bytes.TrimPrefix(out, []byte("\uFEFF"))
 	if len(body) > 0 {
@@ -354,6 +356,13 @@ func TestFmtError(t *testing.T) {
 	if _, ok := err.(*Error); !ok {
 		t.Fatalf("error %T is not *Error", err)
 	}
+	out, err = FormatSource("bad.proc", []byte("  # args: --stats\nprint 1\n"))
+	if err == nil || out != nil {
+		t.Fatalf("got %q, %v; want the header's error", out, err)
+	}
+	if _, ok := err.(*HeaderError); !ok {
+		t.Fatalf("error %T is not *HeaderError", err)
+	}
 }
 
 // FuzzFmt: whatever parses formats to text that parses to the same AST,
@@ -370,6 +379,12 @@ func FuzzFmt(f *testing.F) {
 	f.Add([]byte("f(1, # one\n2)\nlet o = {\n# c\na: {b: 1,\nc: 2}, # d\n}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if _, err := Parse("fuzz.proc", src); err != nil {
+			return
+		}
+		if _, err := ParseHeader(src); err != nil {
+			if _, ferr := FormatSource("fuzz.proc", src); ferr == nil {
+				t.Fatalf("a header that cannot be read (%v) was formatted", err)
+			}
 			return
 		}
 		checkFormat(t, "fuzz.proc", src)
