@@ -7,12 +7,16 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/participle/v2/lexer"
 )
 
 // sameAST reports where two scripts' ASTs differ, positions aside, or ""
@@ -376,7 +380,15 @@ func FuzzFmt(f *testing.F) {
 			}
 		}
 	}
-	f.Add([]byte("f(1, # one\n2)\nlet o = {\n# c\na: {b: 1,\nc: 2}, # d\n}\n"))
+	for _, seed := range []string{
+		"f(1, # one\n2)\nlet o = {\n# c\na: {b: 1,\nc: 2} # d\n}\n",
+		"if a { b(); c() } else {\n\n  d() # d\n\n}\n# end",
+		"\uFEFF# args: --stats\r\nx = [1, # one\r\n 2]\r\n",
+		"print (recv r), 5; send (w), \"#\"; x = - -1; y = & &z\n",
+		"let t = thread f(1,\n 2) with {\n name: \"t\", # n\n\n burst: 3\n}\n",
+	} {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if _, err := Parse("fuzz.proc", src); err != nil {
 			return
@@ -389,4 +401,134 @@ func FuzzFmt(f *testing.F) {
 		}
 		checkFormat(t, "fuzz.proc", src)
 	})
+}
+
+// TestFmtKeywordArgs: takesArgs names exactly the keywords whose
+// arguments the parser reads in parentheses, and takesList those that
+// take several, so that a keyword added to
+// the language is laid out as the others.
+func TestFmtKeywordArgs(t *testing.T) {
+	for _, kw := range Keywords() {
+		parses := false
+		for _, form := range []string{"%s()", "x = %s()", "%s(a, b)", "x = %s(a, b)", "%s(a, b, c)", "%s(maps)", "x = %s(maps)"} {
+			if _, err := Parse("kw.proc", []byte(fmt.Sprintf(form, kw)+"\n")); err == nil {
+				parses = true
+				break
+			}
+		}
+		if parses != takesArgs(kw) {
+			t.Errorf("%s: a call form parses: %v; takesArgs says %v", kw, parses, takesArgs(kw))
+		}
+		list := false
+		for _, form := range []string{"%s(a, b)", "x = %s(a, b)"} {
+			if _, err := Parse("kw.proc", []byte(fmt.Sprintf(form, kw)+"\n")); err == nil {
+				list = true
+			}
+		}
+		if list != takesList(kw) {
+			t.Errorf("%s: a list of two arguments parses: %v; takesList says %v", kw, list, takesList(kw))
+		}
+	}
+}
+
+// relayout changes the white space of src where it cannot change the
+// tokens or the structure the formatter keeps: the spaces between two
+// tokens on a line become more, fewer, tabs or none (where the two tokens
+// stay two), and inside parentheses and brackets outside any brace they
+// may become a line break.
+func relayout(src []byte, rng *rand.Rand) []byte {
+	toks, err := scan("x.proc", src)
+	if err != nil {
+		panic(err)
+	}
+	var real []int
+	for i := range toks {
+		if toks[i].Type != tokNL && !toks[i].EOF() {
+			real = append(real, i)
+		}
+	}
+	var b bytes.Buffer
+	var open []string
+	braces := 0
+	pos := 0
+	for k, i := range real {
+		a := &toks[i]
+		end := a.Pos.Offset + len(a.Value)
+		b.Write(src[pos:end])
+		pos = end
+		if a.Type == tokPunct {
+			switch a.Value {
+			case "(", "[", "{":
+				open = append(open, a.Value)
+				if a.Value == "{" {
+					braces++
+				}
+			case ")", "]", "}":
+				if a.Value == "}" {
+					braces--
+				}
+				open = open[:len(open)-1]
+			}
+		}
+		if k+1 == len(real) {
+			break
+		}
+		next := &toks[real[k+1]]
+		gap := string(src[end:next.Pos.Offset])
+		if strings.Trim(gap, " \t") != "" {
+			continue
+		}
+		choices := []string{" ", "  ", "\t", "   "}
+		wordish := func(t *lexer.Token) bool { return t.Type == tokIdent || t.Type == tokKeyword || t.Type == tokInt }
+		if !(wordish(a) && wordish(next)) && (a.Type != tokPunct || next.Type != tokPunct ||
+			twoCharOp(a.Value[len(a.Value)-1], next.Value[0]) == "") {
+			choices = append(choices, "", "")
+		}
+		if len(open) > 0 && open[len(open)-1] != "{" && braces == 0 {
+			choices = append(choices, "\n", "\n\t\t", " \n ")
+		}
+		b.WriteString(choices[rng.Intn(len(choices))])
+		pos = next.Pos.Offset
+	}
+	b.Write(src[pos:])
+	return b.Bytes()
+}
+
+// commentPad matches the white space before a comment, which depends on
+// the layout of the line it was written on.
+var commentPad = regexp.MustCompile(`[ ]+#`)
+
+// TestFmtCanonical: the layout of the output does not depend on the
+// layout of the input. Each script of the repository, laid out anew many
+// ways by relayout, formats to what the script formats to, but for the
+// room before end-of-line comments, which keep their written column.
+func TestFmtCanonical(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	scripts := repoScripts(t)
+	var names []string
+	for name := range scripts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		src := scripts[name]
+		if _, err := ParseHeader(src); err != nil {
+			continue
+		}
+		want, err := FormatSource(name, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n := 0; n < 10; n++ {
+			in := relayout(src, rng)
+			checkFormat(t, name+" laid out anew", in)
+			got, err := FormatSource(name, in)
+			if err != nil {
+				t.Fatalf("%s laid out anew: %v\n%s", name, err, in)
+			}
+			if a, b := commentPad.ReplaceAll(got, []byte(" #")), commentPad.ReplaceAll(want, []byte(" #")); !bytes.Equal(a, b) {
+				t.Fatalf("%s: laid out anew, it formats differently:\n%s\ninput:\n%s", name, lineDiff(string(b), string(a)), in)
+			}
+		}
+	}
 }
