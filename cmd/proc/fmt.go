@@ -37,9 +37,9 @@ Flags:
   -d   print a unified diff of the changes instead of the scripts
 
 A script that does not parse, or whose '# args:'/'# exit:' header cannot
-be read, is reported as proc run reports it, FILE:LINE:COL: message with
-the line and a caret, and nothing is written for it; the other scripts
-are still formatted.
+be read, is reported as proc run reports it (a syntax error as
+FILE:LINE:COL: message, with the line and a caret), and nothing is
+written for it; the other scripts are still formatted. -w needs a PATH.
 
 Exit status: 0 every script could be formatted (whether or not any
 differed, even with -l or -d); 2 a script did not parse or could not be

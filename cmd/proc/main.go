@@ -51,8 +51,9 @@ Usage:
   proc help                      print this help
 
 Run 'proc run -h', 'proc test -h', 'proc explore -h', 'proc repl -h',
-'proc web -h' or 'proc fmt -h' for the flags of each. Every run is bounded by limits a
-script may lower, never raise (see the README's Limits).
+'proc web -h' or 'proc fmt -h' for the flags of each. Every run is
+bounded by limits a script may lower, never raise (see the README's
+Limits).
 Exit status: 0 the run ended and no assert failed; 1 it was stopped
 (deadlock, a limit) or an assert failed; 2 the script could not start.
 `
