@@ -94,6 +94,8 @@ var compCommands = []compCommand{
 		func() *flag.FlagSet { return new(webFlags).flagSet(io.Discard) }, argScript},
 	{"test", "run scripts and compare with their golden files",
 		func() *flag.FlagSet { return new(testFlags).flagSet(io.Discard) }, argPaths},
+	{"fmt", "format scripts in the one canonical layout",
+		func() *flag.FlagSet { return new(fmtOptions).flagSet(io.Discard) }, argPaths},
 	{"version", "print the version", nil, argNone},
 	{"help", "print the help", nil, argNone},
 	{"completion", "print a shell completion script", nil, argShell},

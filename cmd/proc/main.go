@@ -2,8 +2,8 @@
 // deterministic trace of what its processes and threads do. It also
 // explores a script's schedules (proc explore), keeps a machine open to
 // type into (proc repl), serves a page that draws the machine in a
-// browser (proc web), and checks scripts against their golden files
-// (proc test); the usage below lists them all.
+// browser (proc web), checks scripts against their golden files (proc
+// test) and formats them (proc fmt); the usage below lists them all.
 package main
 
 import (
@@ -46,13 +46,15 @@ Usage:
   proc repl [FILE.proc]          an interactive machine, one statement at a time
   proc web [FILE.proc] [flags]   the machine drawn in a browser, step by step
   proc test [flags] [PATH...]    run scripts and compare with their golden files
+  proc fmt [-w|-l|-d] [PATH...]  format scripts in the one canonical layout
   proc completion bash|zsh|fish  print a shell completion script
   proc version                   print the version
   proc help                      print this help
 
 Run 'proc run -h', 'proc test -h', 'proc explore -h', 'proc repl -h',
-'proc web -h' or 'proc completion -h' for the flags of each. Every run is bounded by limits a
-script may lower, never raise (see the README's Limits).
+'proc web -h', 'proc fmt -h' or 'proc completion -h' for the flags of
+each. Every run is bounded by limits a script may lower, never raise (see
+the README's Limits).
 Exit status: 0 the run ended and no assert failed; 1 it was stopped
 (deadlock, a limit) or an assert failed; 2 the script could not start.
 `
@@ -87,6 +89,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return cmdRepl(args[1:], stdin, stdout, stderr)
 	case "web":
 		return cmdWeb(args[1:], stdout, stderr)
+	case "fmt":
+		return cmdFmt(args[1:], stdin, stdout, stderr)
 	case "completion":
 		return cmdCompletion(args[1:], stdout, stderr)
 	}
