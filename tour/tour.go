@@ -237,20 +237,24 @@ func (a Answer) Label(v string) string {
 	return v
 }
 
+// Resolve turns a typed answer into the answer it stands for: with
+// choices, a letter ("b" or "b)") stands for its choice.
+func (a Answer) Resolve(typed string) string {
+	t := strings.TrimSpace(typed)
+	if l := strings.TrimSuffix(normal(t), ")"); a.Choices != nil && len(l) == 1 {
+		if i := int(l[0]) - 'a'; i >= 0 && i < len(a.Choices) {
+			return a.Choices[i]
+		}
+	}
+	return t
+}
+
 // Matches says whether the learner's typed answer is real, the answer the
 // output gave. Case, surrounding spaces and runs of spaces do not count;
 // with choices, the letter of the right one is right too.
 func (a Answer) Matches(typed, real string) bool {
-	t := normal(typed)
-	if t == "" {
-		return false
-	}
-	if l := strings.TrimSuffix(t, ")"); a.Choices != nil && len(l) == 1 {
-		if i := int(l[0]) - 'a'; i >= 0 && i < len(a.Choices) {
-			t = normal(a.Choices[i])
-		}
-	}
-	return t == normal(real)
+	t := normal(a.Resolve(typed))
+	return t != "" && t == normal(real)
 }
 
 func (a Answer) choice(v string) int {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -50,7 +51,7 @@ var tourMsgs = map[string]map[string]string{
 		"question": "Question: %s",
 		"prompt":   "Your prediction (Enter to skip, q to quit): ",
 		"right":    "Right! The answer is %s.",
-		"wrong":    "Not quite: you said %q; the answer is %s.",
+		"wrong":    "Not quite: you said %s; the answer is %s.",
 		"skipped":  "The answer is %s.",
 		"answer":   "Answer: %s",
 		"next":     "Enter for the next lesson, q to quit: ",
@@ -63,7 +64,7 @@ var tourMsgs = map[string]map[string]string{
 		"question": "질문: %s",
 		"prompt":   "예상한 답을 입력하세요 (건너뛰기는 Enter, 끝내기는 q): ",
 		"right":    "맞았습니다! 답은 %s입니다.",
-		"wrong":    "아쉽네요. 입력한 답은 %q, 실제 답은 %s입니다.",
+		"wrong":    "아쉽네요. 입력한 답은 %s, 실제 답은 %s입니다.",
 		"skipped":  "답은 %s입니다.",
 		"answer":   "답: %s",
 		"next":     "다음 강으로 가려면 Enter, 끝내려면 q: ",
@@ -75,11 +76,14 @@ var tourMsgs = map[string]map[string]string{
 // tourer runs the tour for one command line.
 type tourer struct {
 	lessons []*tour.Lesson
-	lang    string
-	in      *bufio.Reader
-	echo    bool // stdin is not a terminal: write what was read after the prompt
-	stdout  io.Writer
-	stderr  io.Writer
+	// root is the folder of the lessons, as the learner finds it: "tour"
+	// (the repository's) for the lessons built in, else --dir.
+	root   string
+	lang   string
+	in     *bufio.Reader
+	echo   bool // stdin is not a terminal: write what was read after the prompt
+	stdout io.Writer
+	stderr io.Writer
 }
 
 func (t *tourer) msg(key string, args ...any) string {
@@ -112,7 +116,9 @@ func cmdTour(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	fsys := tour.Builtin()
+	t.root = "tour"
 	if *dir != "" {
+		t.root = *dir
 		if st, err := os.Stat(*dir); err != nil || !st.IsDir() {
 			fmt.Fprintf(stderr, "proc tour: --dir: %s is not a folder\n", *dir)
 			return 2
@@ -167,10 +173,11 @@ func (t *tourer) intro(l *tour.Lesson) {
 // returns its exit status and the program's own output (a second run
 // with --trace=none), from which the answer is read.
 func (t *tourer) run(l *tour.Lesson) (int, string) {
-	fmt.Fprintln(t.stdout, t.msg("run", l.ScriptPath()))
-	code := runScript(runJob{args: []string{l.ScriptPath()}, src: l.Script, ownHeader: true}, t.stdout, t.stderr)
+	file := filepath.Join(t.root, filepath.FromSlash(l.ScriptPath()))
+	fmt.Fprintln(t.stdout, t.msg("run", file))
+	code := runScript(runJob{args: []string{file}, src: l.Script, ownHeader: true}, t.stdout, t.stderr)
 	var out bytes.Buffer
-	quiet := []string{l.ScriptPath(), "--trace=none", "--stats=false", "--gantt=false", "--race=false", "--json=false"}
+	quiet := []string{file, "--trace=none", "--stats=false", "--gantt=false", "--race=false", "--json=false"}
 	runScript(runJob{args: quiet, src: l.Script, ownHeader: true}, &out, io.Discard)
 	fmt.Fprintln(t.stdout)
 	return code, out.String()
@@ -219,7 +226,7 @@ func (t *tourer) step(l *tour.Lesson) bool {
 	case l.Answer.Matches(typed, real):
 		fmt.Fprintln(t.stdout, t.msg("right", l.Answer.Label(real)))
 	default:
-		fmt.Fprintln(t.stdout, t.msg("wrong", typed, l.Answer.Label(real)))
+		fmt.Fprintln(t.stdout, t.msg("wrong", l.Answer.Label(l.Answer.Resolve(typed)), l.Answer.Label(real)))
 	}
 	if l.Num == len(t.lessons) {
 		return true

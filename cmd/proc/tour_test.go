@@ -1,0 +1,104 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"proc/grammar"
+	"proc/tour"
+)
+
+// TestTourLessonsRun: every lesson's script runs to its end under its own
+// header, as proc tour runs it, with the exit status its header expects
+// (0 without one), and its program output gives the lesson's recorded
+// answer: the answer a learner is told is what the script really prints.
+func TestTourLessonsRun(t *testing.T) {
+	t.Parallel()
+	ls, err := tour.Load(tour.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		t.Run(l.Slug, func(t *testing.T) {
+			t.Parallel()
+			h, err := grammar.ParseHeader(l.Script)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join("tour", l.ScriptPath())
+			var out, errb strings.Builder
+			code := runScript(runJob{args: []string{file}, src: l.Script, ownHeader: true}, &out, &errb)
+			if want := map[bool]int{true: h.Exit}[h.HasExit]; code != want {
+				t.Fatalf("exit status %d, want %d\n%s%s", code, want, out.String(), errb.String())
+			}
+			if strings.Contains(out.String(), "run stopped") {
+				t.Errorf("the run was stopped:\n%s", out.String())
+			}
+			out.Reset()
+			runScript(runJob{args: []string{file, "--trace=none", "--stats=false"}, src: l.Script, ownHeader: true}, &out, &errb)
+			if err := l.Answer.Check(out.String()); err != nil {
+				t.Errorf("%v\noutput:\n%s", err, out.String())
+			}
+		})
+	}
+}
+
+// TestTourScriptsRunFromTheRepository: the scripts the binary carries are
+// the files of the tour folder, which proc run runs the same way.
+func TestTourScriptsRunFromTheRepository(t *testing.T) {
+	t.Parallel()
+	var out, errb strings.Builder
+	if code := Main([]string{"run", filepath.Join(repoRoot, "tour", "01-what-is-a-process", "lesson.proc"), "--trace=none"}, nil, &out, &errb); code != 0 {
+		t.Fatalf("exit status %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "second copy pid: 3\n") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// TestTourInteractive feeds a tour answers on stdin: right, wrong, by
+// letter and skipped, and it ends at the end of input without waiting.
+func TestTourInteractive(t *testing.T) {
+	t.Parallel()
+	var out, errb strings.Builder
+	in := strings.NewReader("3\n\nB\n\n\n\nc)\n")
+	code := Main([]string{"tour", "--lang=en"}, in, &out, &errb)
+	if code != 0 || errb.Len() > 0 {
+		t.Fatalf("exit status %d: %s", code, errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"== Lesson 1 of ", "Right! The answer is 3.",
+		"== Lesson 2 of ", "Not quite: you said b) 999; the answer is a) 100.",
+		"== Lesson 3 of ", "The answer is c) 139.",
+		"== Lesson 4 of ", "Your prediction (Enter to skip, q to quit): c)\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("no %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "== Lesson 5 of ") || strings.Count(got, "--- proc run") != 4 {
+		t.Errorf("the tour went on past the end of its input:\n%s", got)
+	}
+}
+
+// TestTourQuit: q at either prompt ends the tour, and --from starts it
+// where it says.
+func TestTourQuit(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"q\n", "1\nq\n"} {
+		var out, errb strings.Builder
+		if code := Main([]string{"tour", "--lang=ko", "--from", "25"}, strings.NewReader(in), &out, &errb); code != 0 {
+			t.Fatalf("exit status %d: %s", code, errb.String())
+		}
+		if !strings.Contains(out.String(), "== 25/25강: ") || strings.Contains(out.String(), "== 24/") {
+			t.Errorf("%q:\n%s", in, out.String())
+		}
+	}
+	var out, errb strings.Builder
+	Main([]string{"tour", "--lang=ko", "--from", "25"}, strings.NewReader("3\n"), &out, &errb)
+	if !strings.Contains(out.String(), "맞았습니다! 답은 b) 3입니다.") || !strings.Contains(out.String(), "투어의 마지막 강이었습니다") {
+		t.Errorf("the last lesson:\n%s", out.String())
+	}
+}
