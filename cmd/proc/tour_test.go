@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,5 +101,42 @@ func TestTourQuit(t *testing.T) {
 	Main([]string{"tour", "--lang=ko", "--from", "25"}, strings.NewReader("3\n"), &out, &errb)
 	if !strings.Contains(out.String(), "맞았습니다! 답은 b) 3입니다.") || !strings.Contains(out.String(), "투어의 마지막 강이었습니다") {
 		t.Errorf("the last lesson:\n%s", out.String())
+	}
+}
+
+// TestReadmeKoCommandsWork: every proc command in the code blocks of
+// README.ko.md runs, from the repository's root, and ends with status 0.
+func TestReadmeKoCommandsWork(t *testing.T) {
+	t.Parallel()
+	text, err := os.ReadFile(filepath.Join(repoRoot, "README.ko.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	inBlock := false
+	for _, line := range strings.Split(string(text), "\n") {
+		if strings.HasPrefix(line, "```") {
+			inBlock = !inBlock
+			continue
+		}
+		line = strings.TrimPrefix(line, "$ ")
+		if !inBlock || !strings.HasPrefix(line, "proc ") {
+			continue
+		}
+		cmd, _, _ := strings.Cut(line, "#")
+		args := strings.Fields(cmd)[1:]
+		for i, a := range args {
+			if _, err := os.Stat(filepath.Join(repoRoot, a)); err == nil && strings.Contains(a, "/") {
+				args[i] = filepath.Join(repoRoot, a)
+			}
+		}
+		var out, errb strings.Builder
+		if code := Main(args, strings.NewReader(""), &out, &errb); code != 0 {
+			t.Errorf("%s: exit status %d: %s", line, code, errb.String())
+		}
+		n++
+	}
+	if n < 5 {
+		t.Errorf("only %d proc commands in README.ko.md", n)
 	}
 }
