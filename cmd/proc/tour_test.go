@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"proc/grammar"
 	"proc/tour"
@@ -138,5 +140,41 @@ func TestReadmeKoCommandsWork(t *testing.T) {
 	}
 	if n < 5 {
 		t.Errorf("only %d proc commands in README.ko.md", n)
+	}
+}
+
+// TestTerminalTour: the tour in a real terminal, where proc does not echo
+// what is typed (the terminal does): an answer, Enter to go on, q to end
+// with status 0.
+func TestTerminalTour(t *testing.T) {
+	_, bin := terminalProc(t)
+	s := startTmuxCommand(t, fmt.Sprintf("exec %s tour --lang=en --from 24", bin))
+	s.waitFor("Your prediction (Enter to skip, q to quit): ", 1)
+	s.keys("2", "Enter")
+	s.waitFor("Right! The answer is 2.", 1)
+	s.waitFor("Enter for the next lesson, q to quit: ", 1)
+	if scr := s.screen(); strings.Contains(scr, "q to quit): 2\n2\n") || !strings.Contains(scr, "q to quit): 2\n") {
+		t.Errorf("the answer is not shown once, where it was typed:\n%s", scr)
+	}
+	s.keys("Enter")
+	s.waitFor("== Lesson 25 of 25: ", 1)
+	s.waitFor("Your prediction (Enter to skip, q to quit): ", 2)
+	s.keys("q", "Enter")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := strings.Fields(s.tmux("display-message", "-p", "-t", "repl", "#{pane_dead} #{pane_dead_status}"))
+		if len(st) >= 1 && st[0] == "1" {
+			if len(st) == 2 && st[1] != "0" {
+				t.Fatalf("proc tour ended with status %s:\n%s", st[1], s.screen())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("proc tour did not end on q:\n%s", s.screen())
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	if strings.Contains(s.screen(), "--- proc run tour/25") {
+		t.Errorf("lesson 25 ran after q:\n%s", s.screen())
 	}
 }
