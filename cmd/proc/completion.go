@@ -94,6 +94,8 @@ var compCommands = []compCommand{
 		func() *flag.FlagSet { return new(webFlags).flagSet(io.Discard) }, argScript},
 	{"test", "run scripts and compare with their golden files",
 		func() *flag.FlagSet { return new(testFlags).flagSet(io.Discard) }, argPaths},
+	{"tour", "a guided tour, lesson by lesson",
+		func() *flag.FlagSet { return new(tourFlags).flagSet(io.Discard) }, argNone},
 	{"fmt", "format scripts in the one canonical layout",
 		func() *flag.FlagSet { return new(fmtOptions).flagSet(io.Discard) }, argPaths},
 	{"version", "print the version", nil, argNone},
@@ -120,6 +122,7 @@ var flagValues = map[string]string{
 	"header-from": valScript,
 	"chrome":      valFile,
 	"export":      valDir,
+	"dir":         valDir,
 }
 
 // flagsOf is the names of the flags whose value is of kind, as a case

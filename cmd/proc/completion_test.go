@@ -191,7 +191,7 @@ func TestCompletionBash(t *testing.T) {
 	}
 	for _, c := range []struct{ line, want string }{
 		{"proc te", "test"},
-		{"proc ", "run explore repl web test fmt version help completion a.proc sub"},
+		{"proc ", "run explore repl web test tour fmt version help completion a.proc sub"},
 		{"proc run --tr", "--trace"},
 		{"proc run --trace = sched,m", "sched,mem"},
 		{"proc run --trace ", strings.Join(traceWords(), " ")},

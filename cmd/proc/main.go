@@ -46,15 +46,15 @@ Usage:
   proc repl [FILE.proc]          an interactive machine, one statement at a time
   proc web [FILE.proc] [flags]   the machine drawn in a browser, step by step
   proc test [flags] [PATH...]    run scripts and compare with their golden files
+  proc tour [N] [flags]          a guided tour, lesson by lesson (--lang=ko: 한국어)
   proc fmt [-w|-l|-d] [PATH...]  format scripts in the one canonical layout
   proc completion bash|zsh|fish  print a shell completion script
   proc version                   print the version
-  proc help                      print this help
+  proc help [COMMAND]            print this help, or a command's
 
-Run 'proc run -h', 'proc test -h', 'proc explore -h', 'proc repl -h',
-'proc web -h', 'proc fmt -h' or 'proc completion -h' for the flags of
-each. Every run is bounded by limits a script may lower, never raise (see
-the README's Limits).
+Run 'proc help COMMAND' or 'proc COMMAND -h' (run, test, explore, repl,
+web, tour, fmt, completion) for the flags of each. Every run is bounded
+by limits a script may lower, never raise (see the README's Limits).
 Exit status: 0 the run ended and no assert failed; 1 it was stopped
 (deadlock, a limit) or an assert failed; 2 the script could not start.
 `
@@ -79,8 +79,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stdout, "proc %s\n", version)
 		return 0
 	case "help", "-h", "--help", "-help":
-		fmt.Fprint(stdout, usage)
-		return 0
+		return cmdHelp(args[1:], stdout, stderr)
 	case "test":
 		return cmdTest(args[1:], stdout, stderr)
 	case "explore":
@@ -89,6 +88,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return cmdRepl(args[1:], stdin, stdout, stderr)
 	case "web":
 		return cmdWeb(args[1:], stdout, stderr)
+	case "tour":
+		return cmdTour(args[1:], stdin, stdout, stderr)
 	case "fmt":
 		return cmdFmt(args[1:], stdin, stdout, stderr)
 	case "completion":
@@ -98,6 +99,27 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return cmdRun(args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "proc: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// helpTopics are the commands 'proc help COMMAND' knows.
+var helpTopics = map[string]string{
+	"run": runUsage, "test": testUsage, "explore": exploreUsage,
+	"repl": replUsage, "web": webUsage, "tour": tourUsage,
+	"fmt": fmtUsage, "completion": completionUsage,
+}
+
+// cmdHelp prints the usage, or with a command's name, that command's.
+func cmdHelp(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if text, ok := helpTopics[args[0]]; ok && len(args) == 1 {
+		fmt.Fprint(stdout, text)
+		return 0
+	}
+	fmt.Fprintf(stderr, "proc help: no help for %q; the commands are run, test, explore, repl, web, tour, fmt and completion\n", strings.Join(args, " "))
 	return 2
 }
 
@@ -189,6 +211,9 @@ type runJob struct {
 	// script's word, which may change how the run is shown and lower a
 	// limit, but never write a file or raise a limit.
 	header []string
+	// src, when not nil, is the script itself, and FILE only its name: a
+	// lesson of proc tour, which the binary carries.
+	src []byte
 	// follow lets FILE be a symbolic link (proc run: the user named it);
 	// proc test reads only regular files.
 	follow bool
@@ -313,10 +338,12 @@ func runScript(job runJob, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	src, err := readScriptIn(job.dir, file, job.follow)
-	if err != nil {
-		fmt.Fprintf(stderr, "proc: %v\n", err)
-		return 2
+	src, err := job.src, error(nil)
+	if src == nil {
+		if src, err = readScriptIn(job.dir, file, job.follow); err != nil {
+			fmt.Fprintf(stderr, "proc: %v\n", err)
+			return 2
+		}
 	}
 	var hdr *runFlags
 	if job.ownHeader {
