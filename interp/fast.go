@@ -206,6 +206,12 @@ type fastEnv struct {
 	// moved is set by fastRun when it has called or returned: the
 	// thread's top frame is another one.
 	moved bool
+	// hw is set when the machine has a TLB or a cache: a call or return
+	// touches the frame it goes to (VM.touchFrame), and fastRun stops
+	// after one whose misses cost ticks, which it adds to stall.
+	hw    bool
+	vm    *VM
+	stall int64
 }
 
 // fastRun runs at most n instructions from code[pc], stopping before the
@@ -323,6 +329,12 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 				code, pc, locals = caller.fn.Fast, caller.pc, th.stack.Words[caller.base:]
 				env.moved = true
 				n -= 2
+				if env.hw {
+					if c := env.vm.touchFrame(th); c > 0 {
+						env.stall += c
+						return pc, sp, n
+					}
+				}
 				continue
 			case fCallLI:
 				// The argument (loadl and addi) goes straight into the
@@ -364,6 +376,12 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 				code, pc, locals = fn.Fast, 0, w[base:]
 				env.moved = true
 				n -= 3
+				if env.hw {
+					if c := env.vm.touchFrame(th); c > 0 {
+						env.stall += c
+						return pc, sp, n
+					}
+				}
 				continue
 			case fIncFor:
 				if i, end := &locals[in.C], &locals[in.C-1]; i.K == mem.Int && end.K == mem.Int && !env.cow {
@@ -524,6 +542,12 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 			code, pc, locals = fn.Fast, 0, w[base:]
 			env.moved = true
 			n--
+			if env.hw {
+				if c := env.vm.touchFrame(th); c > 0 {
+					env.stall += c
+					return pc, sp, n
+				}
+			}
 			continue
 		case OpRet:
 			th := env.th
@@ -545,6 +569,12 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 			code, pc, locals = caller.fn.Fast, caller.pc, th.stack.Words[caller.base:]
 			env.moved = true
 			n--
+			if env.hw {
+				if c := env.vm.touchFrame(th); c > 0 {
+					env.stall += c
+					return pc, sp, n
+				}
+			}
 			continue
 		default:
 			return pc, sp, n

@@ -113,9 +113,11 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	locals := th.stack.Words[fr.base:]
 	consts := vm.prog.Consts
 	// With a TLB or a cache every call and return touches the frame it
-	// goes to (hw.go): they run in this loop then, not in fastRun.
+	// goes to (hw.go); when their misses are traced, the calls run in
+	// this loop, which keeps the clock up to date for the events.
 	hw := m.HW()
-	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, calls: !m.Tracer().On(runtime.CatCall) && !hw}
+	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, hw: hw, vm: vm,
+		calls: !m.Tracer().On(runtime.CatCall) && !(hw && (m.Tracer().On(runtime.CatTLB) || m.Tracer().On(runtime.CatCache)))}
 	pctx := th.proc
 	traceInsn := m.Tracer().On(runtime.CatInsn)
 	// Under a chooser (explore, replay) the thread stops before each
@@ -248,6 +250,23 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			done := limit - executed - left
 			executed += done
 			clock += done * cost
+			if env.stall > 0 {
+				// A call or return missed in the TLB or the cache: the
+				// budget is looked at again before anything else runs.
+				clock += env.stall
+				env.stall = 0
+				ran += int(done)
+				if env.moved {
+					env.moved = false
+					ops = th.ops
+					fr = th.top()
+					code = fr.fn.Code
+					fcode = vm.fastCode(fr.fn)
+					locals = th.stack.Words[fr.base:]
+				}
+				limit = executed
+				continue
+			}
 			// What fastRun runs, no other thread can observe: explore's
 			// scheduling points are all among what it leaves.
 			ran += int(done)

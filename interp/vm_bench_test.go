@@ -39,6 +39,9 @@ var schedConfigs = []struct {
 }{
 	{"rr", []string{bigSteps}},
 	{"fifo", []string{bigSteps, "sched=fifo"}},
+	// A TLB and a cache: every frame entered, every global, every load
+	// and store through a pointer goes through them.
+	{"rr-hw", []string{bigSteps, "tlb_entries=64", "cache_lines=512"}},
 }
 
 // mustLoad parses and compiles src or fails the benchmark.

@@ -65,7 +65,13 @@ type lru struct {
 	at    map[uint64]int
 	clock uint64
 	mru   int
+	// memo remembers the slot of recently found keys by a hash of the
+	// key (slot+1; 0 for none), so that most lookups need no map.
+	memo [64]int32
 }
+
+// memoIndex is the place of key in memo.
+func memoIndex(key uint64) int { return int(key * 0x9E3779B97F4A7C15 >> 58) }
 
 func newLRU(size int) lru {
 	return lru{size: size, at: make(map[uint64]int, size), mru: -1}
@@ -76,9 +82,14 @@ func (c *lru) find(key uint64) (int, bool) {
 	if c.mru >= 0 && c.keys[c.mru] == key {
 		return c.mru, true
 	}
-	i, ok := c.at[key]
-	if !ok {
-		return -1, false
+	j := memoIndex(key)
+	i := int(c.memo[j]) - 1
+	if i < 0 || c.keys[i] != key {
+		var ok bool
+		if i, ok = c.at[key]; !ok {
+			return -1, false
+		}
+		c.memo[j] = int32(i + 1)
 	}
 	c.clock++
 	c.used[i] = c.clock
@@ -108,15 +119,18 @@ func (c *lru) put(key, val uint64, tid int) (old uint64, oldOwner int, evicted b
 		c.keys[i], c.vals[i], c.used[i], c.owner[i] = key, val, c.clock, int32(tid)
 	}
 	c.at[key] = i
+	c.memo[memoIndex(key)] = int32(i + 1)
 	c.mru = i
 	return old, oldOwner, evicted
 }
 
-// flush empties the cache, and returns what it held.
+// flush empties the cache, and returns what it held (valid until the
+// next put: the arrays are kept for what comes in next).
 func (c *lru) flush() []uint64 {
 	keys := c.keys
-	c.keys, c.vals, c.used, c.owner = nil, nil, nil, nil
+	c.keys, c.vals, c.used, c.owner = c.keys[:0], c.vals[:0], c.used[:0], c.owner[:0]
 	clear(c.at)
+	c.memo = [64]int32{}
 	c.mru = -1
 	return keys
 }
