@@ -52,6 +52,14 @@ type Config struct {
 	ASID          bool
 	CacheLines    int64
 	CacheMissCost int64
+	// The textbook simulators' settings (process-run, fork, mlfq).
+	Multiprogramming bool
+	WakePreempts     bool
+	ReparentParent   bool
+	MLFQQuanta       string // a quantum per level, top first ("10,20,40"); "": quantum << level
+	MLFQAllotment    int64  // quanta a thread may use at a level
+	MLFQIOReset      bool
+	MLFQIOBump       bool
 }
 
 // DefaultConfig returns the default of every config key.
@@ -65,6 +73,7 @@ func DefaultConfig() Config {
 		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
 		MaxTicks: 1000000000000, MaxSlices: 1000000, MaxTrace: 16 << 20, MaxMemory: 64 << 20, MaxCopy: 256 << 20,
 		TLBEntries: 0, TLBMissCost: 3, ASID: false, CacheLines: 0, CacheMissCost: 2,
+		Multiprogramming: true, MLFQAllotment: 1,
 	}
 }
 
@@ -80,6 +89,7 @@ type configKey struct {
 	min    int64
 	max    int64
 	values []string // allowed strings
+	want   string   // what a string key without values takes, in words
 	// limit marks a bound on what a run may use: a script's own settings
 	// (its config lines, its header) may lower it but never raise it.
 	limit bool
@@ -125,6 +135,54 @@ var configKeys = map[string]configKey{
 	"asid":                {kind: "string", name: func(c *Config) string { return onOff(c.ASID) }, parse: func(c *Config, v string) bool { c.ASID = v == "on"; return v == "on" || v == "off" }, values: []string{"on", "off"}},
 	"cache_lines":         {kind: "int", int: func(c *Config) *int64 { return &c.CacheLines }, min: 0, max: 1 << 16},
 	"cache_miss_cost":     {kind: "int", int: func(c *Config) *int64 { return &c.CacheMissCost }, min: 0, max: 1 << 20},
+	"multiprogramming":    {kind: "bool", bool: func(c *Config) *bool { return &c.Multiprogramming }},
+	"wake_preempts":       {kind: "bool", bool: func(c *Config) *bool { return &c.WakePreempts }},
+	"reparent": {kind: "string", name: func(c *Config) string {
+		if c.ReparentParent {
+			return "parent"
+		}
+		return "init"
+	}, parse: func(c *Config, v string) bool { c.ReparentParent = v == "parent"; return v == "parent" || v == "init" }, values: []string{"init", "parent"}},
+	"mlfq_quanta": {kind: "string", name: func(c *Config) string { return c.MLFQQuanta }, parse: parseQuanta,
+		want: `a comma list of quanta in ticks, one a level, the top level first ("10,20,40"), or "" for quantum doubled at each level`},
+	"mlfq_allotment": {kind: "int", int: func(c *Config) *int64 { return &c.MLFQAllotment }, min: 1, max: 1 << 20},
+	"mlfq_io_reset":  {kind: "bool", bool: func(c *Config) *bool { return &c.MLFQIOReset }},
+	"mlfq_io_bump":   {kind: "bool", bool: func(c *Config) *bool { return &c.MLFQIOBump }},
+}
+
+// ParseQuanta reads a value of mlfq_quanta: a comma list of 1 to 64
+// quanta, each from 1 to 2^40 ticks; "" (the default) gives nil.
+func ParseQuanta(v string) ([]int64, bool) {
+	if v == "" {
+		return nil, true
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) > 64 {
+		return nil, false
+	}
+	q := make([]int64, len(parts))
+	for i, p := range parts {
+		n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil || n < 1 || n > maxConfigInt {
+			return nil, false
+		}
+		q[i] = n
+	}
+	return q, true
+}
+
+// parseQuanta sets mlfq_quanta, written the one way Get gives back.
+func parseQuanta(c *Config, v string) bool {
+	q, ok := ParseQuanta(v)
+	if !ok {
+		return false
+	}
+	parts := make([]string, len(q))
+	for i, n := range q {
+		parts[i] = strconv.FormatInt(n, 10)
+	}
+	c.MLFQQuanta = strings.Join(parts, ",")
+	return true
 }
 
 func onOff(b bool) string {
@@ -249,6 +307,9 @@ func (c *Config) SetString(key string, v string) error {
 	}
 	if k.parse(c, v) {
 		return nil
+	}
+	if k.want != "" {
+		return fmt.Errorf("config key %s takes %s, not %q", key, k.want, v)
 	}
 	return fmt.Errorf("config key %s must be one of %s, not %q", key, strings.Join(k.values, ", "), v)
 }

@@ -117,8 +117,8 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			t = fg
 			fg.slice = never
 		default:
+			m.boost(nil)
 			m.fireTimers()
-			m.boost()
 			if m.chooser != nil {
 				// As Run: the chooser, not the policy, picks.
 				t = m.choose()

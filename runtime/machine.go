@@ -148,6 +148,12 @@ type Machine struct {
 	// when they model either (HW).
 	cpus []*CPU
 	hw   bool
+	// quanta are mlfq_quanta parsed, from quantaOf.
+	quanta   []int64
+	quantaOf string
+	// woke lists, with wake_preempts, the threads whose I/O ended at the
+	// last firing of the timers: they take the CPU from the running one.
+	woke []*Thread
 }
 
 // NewMachine returns a machine with no processes, that runs the threads'
@@ -539,6 +545,21 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	m.ready = append(m.ready, t)
 }
 
+// makeReadyFront puts t at the head of the ready queue: a thread that a
+// better one preempted keeps its place among its equals, as POSIX says
+// for SCHED_FIFO and SCHED_RR.
+func (m *Machine) makeReadyFront(t *Thread) {
+	m.MakeReady(t)
+	copy(m.ready[1:], m.ready[:len(m.ready)-1])
+	m.ready[0] = t
+}
+
+// timerDue reports whether a sleep, an I/O or a delivery ends now.
+func (m *Machine) timerDue() bool {
+	next := m.nextTimer()
+	return next >= 0 && next <= m.clock
+}
+
 // Block parks t on q (nil for none) until Wake. what says in words what it
 // waits for; holders lists the threads that could release it, for the
 // deadlock report.
@@ -752,16 +773,23 @@ func (m *Machine) endProcess(t *Thread, p *Process, exit *Event) {
 	if i := slices.Index(m.running, p); i >= 0 {
 		m.running = slices.Delete(m.running, i, i+1)
 	}
-	init := m.Proc(1)
+	// Orphans go to process 1, or with reparent = "parent" to the
+	// exiting process's own parent (a subreaper), while it lives.
+	adopter := m.Proc(1)
+	if m.cfg.ReparentParent {
+		if pp := m.Proc(p.PPID); pp != nil && pp.State == ProcRunning && pp != p {
+			adopter = pp
+		}
+	}
 	for _, c := range p.children {
 		if c.State == ProcReaped || c.PPID != p.PID {
 			continue
 		}
-		if init != nil && init.State == ProcRunning && init != p {
-			c.PPID = 1
-			init.children = append(init.children, c)
+		if adopter != nil && adopter.State == ProcRunning && adopter != p {
+			c.PPID = adopter.PID
+			adopter.children = append(adopter.children, c)
 			if m.trace.On(CatProc) {
-				m.Emit(t, &Event{Cat: CatProc, Ev: "adopt", Text: fmt.Sprintf("orphan %d adopted by process 1", c.PID),
+				m.Emit(t, &Event{Cat: CatProc, Ev: "adopt", Text: fmt.Sprintf("orphan %d adopted by process %d", c.PID, adopter.PID),
 					Fields: []Field{{"child", c.PID}}})
 			}
 			if c.State == ProcZombie {
@@ -842,6 +870,13 @@ func (m *Machine) fireTimers() {
 		t := m.sleepers[0]
 		m.sleepers.remove(0)
 		t.sleeping = false
+		if !t.asleep && m.cfg.MLFQIOBump && m.cfg.Sched == SchedMLFQ {
+			// Its I/O done, the thread moves to the top level.
+			t.sched.Level, t.sched.LevelUsed = 0, 0
+		}
+		if !t.asleep && m.cfg.WakePreempts {
+			m.woke = append(m.woke, t)
+		}
 		if m.trace.On(CatSched) {
 			m.trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.waitingFor + " is over"})
 		}
@@ -869,8 +904,8 @@ func (m *Machine) Run() {
 		if m.overLimit() {
 			return
 		}
+		m.boost(nil)
 		m.fireTimers()
-		m.boost()
 		var t *Thread
 		if m.chooser != nil {
 			t = m.choose()
@@ -987,6 +1022,11 @@ func (m *Machine) dispatch(t *Thread) {
 		if next := m.nextTimer(); next > m.clock && next-m.clock < budget {
 			budget = next - m.clock
 		}
+		if m.cfg.Sched == SchedMLFQ && m.cfg.MLFQBoost > 0 && m.chooser == nil && m.nextBoost > m.clock && m.nextBoost-m.clock < budget {
+			// The priority boost comes at its tick, in the middle of
+			// a slice too.
+			budget = m.nextBoost - m.clock
+		}
 		// Past max_ticks the run stops: a long compute stops there too.
 		budget = max(min(budget, m.ticksLeft()+1), 1)
 		s0 := m.clock
@@ -999,13 +1039,52 @@ func (m *Machine) dispatch(t *Thread) {
 		// The executor stopped at RunUntil's pause, not at a limit: the
 		// turn goes on when the run resumes, as if it had never stopped.
 		paused := stop == StopLimit && m.halt == NotHalted && m.steps < limit
-		if !paused {
+		if (stop == StopPreempt || stop == StopResched) && t.State == ThreadRunning && m.chooser == nil && m.boostDue() {
+			// The boost cut the slice: the thread goes back to the
+			// ready queue with every other, in the boost's order, and
+			// then the threads whose time came wake up.
+			m.demote(t)
+			m.boost(t)
 			m.fireTimers()
+			return
 		}
 		if stop != StopLimit {
 			// At a limit the run ends, or RunUntil pauses it; a boost
 			// checked here would come earlier than in an unpaused run.
-			m.boost()
+			// It comes before the wake-ups of the same tick.
+			m.boost(nil)
+		}
+		if !paused {
+			if (stop == StopPreempt || stop == StopResched) && t.State == ThreadRunning && m.chooser == nil && slice <= 0 && m.timerDue() {
+				// The quantum ends in the tick another thread's wait
+				// ends: the thread whose quantum ended is queued first,
+				// then the one that wakes (the textbook simulators'
+				// order).
+				m.sliceEnded()
+				m.demote(t)
+				m.MakeReady(t)
+				m.fireTimers()
+				return
+			}
+			m.woke = m.woke[:0]
+			m.fireTimers()
+			if len(m.woke) > 0 && (stop == StopPreempt || stop == StopResched) && t.State == ThreadRunning && m.chooser == nil {
+				// wake_preempts: a thread whose I/O ended takes the CPU
+				// at once; the running one keeps its place, right behind.
+				if m.trace.On(CatSched) {
+					m.Emit(t, &Event{Cat: CatSched, Ev: "preempt", Text: "preempted by a thread whose I/O ended (wake_preempts)"})
+				}
+				m.makeReadyFront(t)
+				for i := len(m.woke) - 1; i >= 0; i-- {
+					w := m.woke[i]
+					if j := slices.Index(m.ready, w); j > 0 {
+						copy(m.ready[1:j+1], m.ready[:j])
+						m.ready[0] = w
+					}
+				}
+				m.woke = m.woke[:0]
+				return
+			}
 		}
 		switch stop {
 		case StopPoint:
@@ -1040,10 +1119,12 @@ func (m *Machine) dispatch(t *Thread) {
 				if m.trace.On(CatSched) {
 					m.Emit(t, &Event{Cat: CatSched, Ev: "preempt", Text: "preempted by a thread the " + m.cfg.Sched.String() + " policy prefers"})
 				}
-				m.MakeReady(t)
+				// It keeps its place: the head of its level's queue.
+				m.makeReadyFront(t)
 				return
 			}
 		case StopYield:
+			m.leaveCPU(t)
 			if t.State == ThreadRunning {
 				m.MakeReady(t)
 			}
@@ -1064,6 +1145,9 @@ func (m *Machine) dispatch(t *Thread) {
 			}
 			// The rest of the turn, for the REPL to run on after the stop.
 			t.slice = max(slice, 1)
+			return
+		case StopBlock:
+			m.leaveCPU(t)
 			return
 		default:
 			return

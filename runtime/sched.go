@@ -1,5 +1,7 @@
 package runtime
 
+import "slices"
+
 // The scheduler: which ready thread runs next, for how long, and whether a
 // thread that just became ready should take the CPU from the running one.
 // Every policy is deterministic; lottery draws from a PRNG seeded by `seed`.
@@ -104,13 +106,41 @@ func (m *Machine) sliceFor(t *Thread) int64 {
 	case SchedFIFO, SchedSJF, SchedSTCF:
 		return 1 << 62
 	case SchedMLFQ:
-		q := m.cfg.Quantum << uint(t.sched.Level)
-		if left := q - t.sched.LevelUsed; left > 0 {
-			return left
-		}
-		return q
+		// The rest of the quantum the thread is in at its level.
+		q := m.mlfqQuantum(t.sched.Level)
+		return q - t.sched.LevelUsed%q
 	}
 	return m.cfg.Quantum
+}
+
+// mlfqLevels is the number of MLFQ levels: one per mlfq_quanta entry,
+// else mlfq_levels.
+func (m *Machine) mlfqLevels() int {
+	if q, _ := ParseQuanta(m.cfg.MLFQQuanta); len(q) > 0 {
+		return len(q)
+	}
+	return int(m.cfg.MLFQLevels)
+}
+
+// mlfqQuantum is the quantum of MLFQ level l (0 the top): mlfq_quanta's
+// entry, else quantum doubled at each level down.
+func (m *Machine) mlfqQuantum(l int) int64 {
+	if m.cfg.MLFQQuanta != "" {
+		if m.quanta == nil || m.quantaOf != m.cfg.MLFQQuanta {
+			m.quanta, _ = ParseQuanta(m.cfg.MLFQQuanta)
+			m.quantaOf = m.cfg.MLFQQuanta
+		}
+		if len(m.quanta) > 0 {
+			return m.quanta[min(l, len(m.quanta)-1)]
+		}
+	}
+	return m.cfg.Quantum << uint(l)
+}
+
+// mlfqAllotment is the ticks a thread may use at level l before it moves
+// down: mlfq_allotment quanta.
+func (m *Machine) mlfqAllotment(l int) int64 {
+	return max(m.cfg.MLFQAllotment, 1) * m.mlfqQuantum(l)
 }
 
 // remaining is stcf's time to completion.
@@ -142,9 +172,36 @@ func (m *Machine) better(a, b *Thread) bool {
 	return false
 }
 
+// ioHolder is, with multiprogramming = false, the process that keeps the
+// CPU: the last one to run, as long as one of its threads waits for an
+// I/O or is ready (the CPU goes to another process only when it ends or
+// waits for something else, as process-run's SWITCH_ON_END). It is nil
+// otherwise.
+func (m *Machine) ioHolder() *Process {
+	if m.cfg.Multiprogramming || m.cur == nil || m.cur.Proc.State != ProcRunning {
+		return nil
+	}
+	for _, t := range m.cur.Proc.Threads {
+		if t.sleeping && !t.asleep || t.inReady {
+			return t.Proc
+		}
+	}
+	return nil
+}
+
 // pick removes and returns the next thread to run, or nil.
 func (m *Machine) pick() *Thread {
 	if len(m.ready) == 0 {
+		return nil
+	}
+	if hold := m.ioHolder(); hold != nil {
+		// Only the process that waits for its I/O may have the CPU:
+		// its other threads, or nobody.
+		for i, t := range m.ready {
+			if t.Proc == hold {
+				return m.take(i)
+			}
+		}
 		return nil
 	}
 	best := 0
@@ -193,6 +250,11 @@ func (m *Machine) pick() *Thread {
 			}
 		}
 	}
+	return m.take(best)
+}
+
+// take removes the ready thread at index i from the queue and returns it.
+func (m *Machine) take(best int) *Thread {
 	t := m.ready[best]
 	t.inReady = false
 	if best == 0 && len(m.ready) > 64 {
@@ -228,46 +290,103 @@ func (m *Machine) charge(t *Thread, used int64) {
 	t.sched.LevelUsed += used
 }
 
-// demote moves t one MLFQ level down once it used its whole allotment.
+// demote moves t one MLFQ level down once it used its whole allotment,
+// whatever it does next: run on, block, yield. (A thread that starts an
+// I/O in the very tick its allotment runs out has used it: were it not
+// moved down, it would keep a fresh allotment for ever.)
 func (m *Machine) demote(t *Thread) {
-	if m.cfg.Sched != SchedMLFQ {
+	if m.cfg.Sched != SchedMLFQ || t.State == ThreadDone {
 		return
 	}
-	q := m.cfg.Quantum << uint(t.sched.Level)
-	if t.sched.LevelUsed < q {
+	if t.sched.LevelUsed < m.mlfqAllotment(t.sched.Level) {
 		return
 	}
-	if t.sched.Level < int(m.cfg.MLFQLevels)-1 {
+	if t.sched.Level < m.mlfqLevels()-1 {
 		t.sched.Level++
 		if m.trace.On(CatSched) {
-			m.Emit(t, &Event{Cat: CatSched, Ev: "demote", Text: "mlfq: used its quantum, down to level " + itoa(t.sched.Level),
+			what := "quantum"
+			if m.cfg.MLFQAllotment > 1 {
+				what = "allotment"
+			}
+			m.Emit(t, &Event{Cat: CatSched, Ev: "demote", Text: "mlfq: used its " + what + ", down to level " + itoa(t.sched.Level),
 				Fields: []Field{{"level", t.sched.Level}}})
 		}
 	}
 	t.sched.LevelUsed = 0
 }
 
-// boost moves every thread to the top MLFQ level every mlfq_boost ticks.
-func (m *Machine) boost() {
-	if m.cfg.Sched != SchedMLFQ || m.cfg.MLFQBoost <= 0 {
+// leaveCPU is the policy's part of t giving up the CPU before its slice
+// ends (it blocks or yields): under mlfq a thread whose allotment ran
+// out moves down; with mlfq_io_reset one that gave up the CPU before
+// that starts its allotment afresh (the gameable rule).
+func (m *Machine) leaveCPU(t *Thread) {
+	if m.cfg.Sched != SchedMLFQ || t.State == ThreadDone {
 		return
 	}
-	if m.clock >= m.nextBoost {
-		// However many boost ticks have passed since the last look, no
-		// thread ran in between: one boost does what all of them would.
-		m.nextBoost += ((m.clock-m.nextBoost)/m.cfg.MLFQBoost + 1) * m.cfg.MLFQBoost
-		moved := 0
-		for _, t := range m.threads {
-			if t.State != ThreadDone && t.sched.Level != 0 {
-				t.sched.Level, t.sched.LevelUsed = 0, 0
-				moved++
-			}
+	if t.sched.LevelUsed >= m.mlfqAllotment(t.sched.Level) {
+		m.demote(t)
+	} else if m.cfg.MLFQIOReset {
+		t.sched.LevelUsed = 0
+	}
+}
+
+// boostDue reports whether an MLFQ priority boost is due.
+func (m *Machine) boostDue() bool {
+	return m.cfg.Sched == SchedMLFQ && m.cfg.MLFQBoost > 0 && m.clock >= m.nextBoost
+}
+
+// boost moves every thread to the top MLFQ level every mlfq_boost ticks,
+// with its allotment afresh. The ready queue is ordered as the textbook's
+// simulator orders its queues then: the threads already at the top keep
+// their places, and behind them come the others, the lowest level's
+// first, each level's in its order. running, when not nil, is the thread
+// whose slice the boost cut: it goes back to the ready queue at the head
+// of its level's threads.
+func (m *Machine) boost(running *Thread) {
+	if !m.boostDue() {
+		return
+	}
+	// However many boost ticks have passed since the last look, no
+	// thread ran in between: one boost does what all of them would.
+	m.nextBoost += ((m.clock-m.nextBoost)/m.cfg.MLFQBoost + 1) * m.cfg.MLFQBoost
+	if running != nil {
+		m.MakeReady(running)
+		// To the head of its level: it was the head of its queue.
+		n := len(m.ready) - 1
+		i := 0
+		for i < n && m.ready[i].sched.Level != running.sched.Level {
+			i++
 		}
-		if moved > 0 && m.trace.On(CatSched) {
-			m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "boost", Text: "mlfq: priority boost, every thread back to level 0",
-				Fields: []Field{{"threads", moved}}})
+		copy(m.ready[i+1:], m.ready[i:n])
+		m.ready[i] = running
+	}
+	moved := 0
+	for _, t := range m.threads {
+		if t.State != ThreadDone && t.sched.Level != 0 {
+			moved++
 		}
 	}
+	if moved > 0 {
+		slices.SortStableFunc(m.ready, func(a, b *Thread) int { return boostRank(a) - boostRank(b) })
+	}
+	for _, t := range m.threads {
+		if t.State != ThreadDone {
+			t.sched.Level, t.sched.LevelUsed = 0, 0
+		}
+	}
+	if moved > 0 && m.trace.On(CatSched) {
+		m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "boost", Text: "mlfq: priority boost, every thread back to level 0",
+			Fields: []Field{{"threads", moved}}})
+	}
+}
+
+// boostRank orders the ready queue at a boost: the top level first, then
+// the lowest level, up to level 1.
+func boostRank(t *Thread) int {
+	if t.sched.Level == 0 {
+		return 0
+	}
+	return 1<<20 - t.sched.Level
 }
 
 // Computer is an executor that can tell how many more ticks a thread will
