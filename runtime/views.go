@@ -78,7 +78,6 @@ func (m *Machine) Show(t *Thread, view string) {
 		title = fmt.Sprintf("show maps (pid %d)", p.PID)
 		lines = m.MapsView(p)
 	case "pagetable":
-		m.UseClock() // frame numbers follow every process's allocations
 		pt := p.Space.PageTable()
 		title = fmt.Sprintf("show pagetable (pid %d, %d pages with a frame)", p.PID, len(pt))
 		lines = m.PageTableView(p)
