@@ -20,7 +20,8 @@ syn keyword procConfigKey contained asid cache_lines cache_miss_cost cost_copy
       \ cost_thread heap_align heap_coalesce heap_grow heap_header heap_max
       \ heap_policy heap_size max_copy max_memory max_output max_procs max_slices
       \ max_steps max_threads max_ticks max_trace mlfq_boost mlfq_levels mq_cap
-      \ net_latency pipe_cap quantum sched seed stack_size tlb_entries tlb_miss_cost
+      \ net_latency pipe_cap quantum rng sched seed stack_size tlb_entries
+      \ tlb_miss_cost
 
 syn match procNumber "\<\(0[xX]\x\+\(_\x\+\)*\|\d\+\(_\d\+\)*\)\>"
 syn match procOperator "\.\.\|[-+*/%<>=!]=\|&&\|||\|[-+*/%<>=!&.]"
