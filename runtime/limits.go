@@ -72,11 +72,6 @@ func (m *Machine) RecordTimeline(slices, waits bool) {
 func (m *Machine) SetConfig(cfg Config) {
 	old := m.cfg
 	m.cfg = cfg
-	if cfg.PyRNG && m.py == nil {
-		// As the default generator, seeded once: by the seed of the
-		// moment rng becomes "python".
-		m.py = seedPyRand(cfg.Seed)
-	}
 	if old.TLBEntries != cfg.TLBEntries || old.CacheLines != cfg.CacheLines {
 		m.initHW()
 	}

@@ -73,7 +73,8 @@ type Machine struct {
 	lastID   int
 
 	rng prng
-	// py is the generator of rng = "python", nil under the default one;
+	// py is the generator of rng = "python" as the machine started, nil
+	// under the default one;
 	// pyOrder is pick's scratch list of the ready threads by tid.
 	py        *pyRand
 	pyOrder   []*Thread

@@ -191,7 +191,9 @@ func (m *Machine) pick() *Thread {
 	best := 0
 	switch m.cfg.Sched {
 	case SchedLottery:
-		if m.cfg.PyRNG && m.py != nil {
+		if m.py != nil {
+			// The generator is chosen, as it is seeded, when the
+			// machine starts (rng, seed).
 			best = m.drawPython()
 			break
 		}
