@@ -14,9 +14,12 @@ import (
 // few names (sched, heap_policy) is kept parsed: Set and SetString parse
 // it, Get gives back its name.
 type Config struct {
-	Sched             SchedPolicy
-	Quantum           int64
-	Seed              int64
+	Sched   SchedPolicy
+	Quantum int64
+	Seed    int64
+	// PyRNG is the rng key: false for "default" (splitmix64), true for
+	// "python" (Python's Mersenne Twister, drawing as lottery.py does).
+	PyRNG             bool
 	CostInsn          int64
 	CostSpawn         int64
 	CostFork          int64
@@ -101,6 +104,7 @@ var configKeys = map[string]configKey{
 	"sched":               {kind: "string", name: func(c *Config) string { return c.Sched.String() }, parse: parseSched, values: schedNames[:]},
 	"quantum":             {kind: "int", int: func(c *Config) *int64 { return &c.Quantum }, min: 1, max: maxConfigInt},
 	"seed":                {kind: "int", int: func(c *Config) *int64 { return &c.Seed }, min: -1 << 63, max: 1<<63 - 1},
+	"rng":                 {kind: "string", name: func(c *Config) string { return rngName(c.PyRNG) }, parse: parseRNG, values: []string{"default", "python"}},
 	"cost_insn":           {kind: "int", int: func(c *Config) *int64 { return &c.CostInsn }, min: 0, max: 1 << 20},
 	"cost_spawn":          {kind: "int", int: func(c *Config) *int64 { return &c.CostSpawn }, min: 0, max: 1 << 30},
 	"cost_fork":           {kind: "int", int: func(c *Config) *int64 { return &c.CostFork }, min: 0, max: 1 << 30},
@@ -190,6 +194,22 @@ func onOff(b bool) string {
 		return "on"
 	}
 	return "off"
+}
+
+func rngName(python bool) string {
+	if python {
+		return "python"
+	}
+	return "default"
+}
+
+func parseRNG(c *Config, v string) bool {
+	switch v {
+	case "default", "python":
+		c.PyRNG = v == "python"
+		return true
+	}
+	return false
 }
 
 func parseSched(c *Config, v string) bool {

@@ -9,7 +9,7 @@ import (
 func TestConfigDefaults(t *testing.T) {
 	c := DefaultConfig()
 	want := map[string]string{
-		"sched": `"rr"`, "quantum": "4", "seed": "0", "cost_insn": "1", "cost_spawn": "20", "cost_fork": "20",
+		"sched": `"rr"`, "quantum": "4", "seed": "0", "rng": `"default"`, "cost_insn": "1", "cost_spawn": "20", "cost_fork": "20",
 		"cost_thread": "2", "cost_switch_process": "5", "cost_switch_thread": "1", "cost_copy": "1",
 		"heap_policy": `"first"`, "heap_align": "16", "heap_header": "16", "heap_coalesce": "true",
 		"heap_size": "4096", "heap_grow": "true", "heap_max": "1048576", "stack_size": "65536",

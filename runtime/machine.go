@@ -72,7 +72,12 @@ type Machine struct {
 	seq      int64
 	lastID   int
 
-	rng       prng
+	rng prng
+	// py is the generator of rng = "python" as the machine started, nil
+	// under the default one;
+	// pyOrder is pick's scratch list of the ready threads by tid.
+	py        *pyRand
+	pyOrder   []*Thread
 	nextBoost int64
 	hosts     map[string]*Host
 	qtimers   []queueTimer
@@ -161,6 +166,9 @@ type Machine struct {
 func NewMachine(cfg Config, tr *Tracer, lang Lang) *Machine {
 	m := &Machine{cfg: cfg, trace: tr, lang: lang, byID: map[int]*Thread{}}
 	m.rng = prng{s: uint64(cfg.Seed)}
+	if cfg.PyRNG {
+		m.py = seedPyRand(cfg.Seed)
+	}
 	m.nextBoost = cfg.MLFQBoost
 	m.meter = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
 	m.phys = mem.NewPhys()

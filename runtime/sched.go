@@ -79,6 +79,45 @@ func (r *prng) next() uint64 {
 	return z ^ (z >> 31)
 }
 
+// drawPython is the lottery of rng = "python", which draws as OSTEP's
+// lottery.py does: a random number r = int(random() * 1000001) from
+// Python's generator, the winning ticket r % total, and the winner the
+// first thread, walking the ready ones in tid (creation) order, whose
+// running sum of tickets exceeds the winning ticket. A thread alone in the
+// ready queue runs without a draw: lottery.py draws even for its last
+// job, but such a draw cannot change who runs. It returns the winner's
+// index in the ready queue.
+func (m *Machine) drawPython() int {
+	if len(m.ready) == 1 {
+		return 0
+	}
+	order := append(m.pyOrder[:0], m.ready...)
+	slices.SortFunc(order, func(a, b *Thread) int { return a.TID - b.TID })
+	var total int64
+	for _, t := range order {
+		total += max(t.sched.Tickets, 1)
+	}
+	r := int64(m.py.float() * 1000001)
+	win := r % total
+	w := order[len(order)-1]
+	var sum int64
+	for _, t := range order {
+		sum += max(t.sched.Tickets, 1)
+		if sum > win {
+			w = t
+			break
+		}
+	}
+	clear(order)
+	m.pyOrder = order[:0]
+	if m.trace.On(CatSched) {
+		m.Emit(w, &Event{Cat: CatSched, Ev: "draw",
+			Text:   "lottery: random " + itoa(int(r)) + " -> winning ticket " + itoa(int(win)) + " (of " + itoa(int(total)) + ")",
+			Fields: []Field{{"random", r}, {"ticket", win}, {"tickets", total}}})
+	}
+	return slices.Index(m.ready, w)
+}
+
 // Preemptive reports whether the policy takes the CPU away when a better
 // thread becomes ready.
 func (m *Machine) Preemptive() bool {
@@ -207,6 +246,12 @@ func (m *Machine) pick() *Thread {
 	best := 0
 	switch m.cfg.Sched {
 	case SchedLottery:
+		if m.py != nil {
+			// The generator is chosen, as it is seeded, when the
+			// machine starts (rng, seed).
+			best = m.drawPython()
+			break
+		}
 		var total uint64
 		for _, t := range m.ready {
 			total += uint64(max(t.sched.Tickets, 1))

@@ -87,6 +87,12 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 	h.Int(int64(m.sockets))
 	h.Int(int64(m.syncIDs))
 	h.Word(m.rng.s)
+	if m.py != nil {
+		h.Int(int64(m.py.pos))
+		for _, w := range m.py.mt {
+			h.Word(uint64(w))
+		}
+	}
 	if !clock && m.TimersPending() {
 		// The ticks to each wake-up are kept (below), and what the next
 		// switch costs moves them.

@@ -601,8 +601,8 @@ func configNote(key string) string {
 		return "  (processes and threads created from now on)"
 	case key == "pipe_cap" || key == "mq_cap":
 		return "  (pipes and queues created from now on)"
-	case key == "seed":
-		return "  (the lottery is seeded when the machine starts: :reset)"
+	case key == "seed" || key == "rng":
+		return "  (the lottery's generator is chosen and seeded when the machine starts: :reset)"
 	case key == "max_steps":
 		return "  (instructions one input, :next, :step or :run may run)"
 	case key == "max_output":
