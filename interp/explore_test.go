@@ -45,7 +45,7 @@ func TestFastPathSameExplore(t *testing.T) {
 	for name, src := range interp.FastCases {
 		progs[name] = []byte(src)
 	}
-	for _, name := range []string{"15-race", "30-dining-philosophers", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+	for _, name := range []string{"15-race", "30-dining-philosophers", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if", "44-test-and-set", "45-ticket-lock"} {
 		src, err := os.ReadFile("../examples/" + name + ".proc")
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +71,7 @@ func TestFastPathSameExplore(t *testing.T) {
 // FuzzExploreFastPath explores arbitrary source, a few schedules deep, with
 // and without the fast path, and requires the same findings.
 func FuzzExploreFastPath(f *testing.F) {
-	for _, name := range []string{"15-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+	for _, name := range []string{"15-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if", "44-test-and-set", "45-ticket-lock"} {
 		if src, err := os.ReadFile("../examples/" + name + ".proc"); err == nil {
 			f.Add(src)
 		}
@@ -99,7 +99,7 @@ func TestRaceMatchesReferenceExplore(t *testing.T) {
 	if testing.Short() {
 		limit = 60
 	}
-	for _, name := range []string{"15-race", "29-bounded-buffer", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if"} {
+	for _, name := range []string{"15-race", "29-bounded-buffer", "34-shm-race", "35-explore-lost-update", "36-peterson", "37-flag-lock", "38-buffer-if", "44-test-and-set", "45-ticket-lock"} {
 		src, err := os.ReadFile("../examples/" + name + ".proc")
 		if err != nil {
 			t.Fatal(err)

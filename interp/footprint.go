@@ -71,19 +71,22 @@ func (vm *VM) Next(t *runtime.Thread) Footprint {
 	}
 	in := fr.fn.Code[fr.pc]
 	f := &opInfo[in.Op]
-	shared := f.shared
+	shared, writes := f.shared, f.writes
 	if shared == shBuiltin {
-		shared = Builtins[in.A].shared
+		shared, writes = Builtins[in.A].shared, Builtins[in.A].writes
 	}
 	switch shared {
 	case shGlobal:
-		return vm.memFootprint(th, globalAddr(th, in), f.writes)
+		return vm.memFootprint(th, globalAddr(th, in), writes)
 	case shMem:
 		a := vm.firstOperand(th, in)
 		if a.K != mem.Ptr {
 			return Footprint{kind: fpAll} // a type error: the process dies
 		}
-		return vm.memFootprint(th, uint64(a.N), f.writes)
+		if in.Op == OpBuiltin && vm.atomicMayFault(th, in) {
+			return Footprint{kind: fpAll} // the process dies
+		}
+		return vm.memFootprint(th, uint64(a.N), writes)
 	case shEnd:
 		if len(th.frames) != 1 {
 			return Footprint{kind: fpLocal}

@@ -93,9 +93,19 @@ func TestOpTable(t *testing.T) {
 	for b, bi := range Builtins {
 		// VM.slow hands the builtins from BuiltinPipe on to the kernel.
 		// paddr is no kernel call, but the frame it reads follows the
-		// order of every process's allocations.
-		if (bi.shared != shNone) != (b >= BuiltinPipe || b == BuiltinPaddr) {
+		// order of every process's allocations; the atomic instructions
+		// are no kernel calls either, but they load and store the word
+		// their first argument points at, as OpLoad and OpStore do.
+		atomic := b == BuiltinXchg || b == BuiltinFetchAdd || b == BuiltinCas
+		if (bi.shared != shNone) != (b >= BuiltinPipe || b == BuiltinPaddr || atomic) {
 			t.Errorf("builtin %s: shared %d, but it is one of the kernel's: %v", bi.Name, bi.shared, b >= BuiltinPipe)
+		}
+		if (bi.shared == shMem) != atomic || bi.writes != atomic {
+			t.Errorf("builtin %s: shared %d, writes %v: only the atomic instructions read and write memory", bi.Name, bi.shared, bi.writes)
+		}
+		if bi.shared == shMem && bi.MinArgs < 1 {
+			// Its footprint is the word its first operand points at.
+			t.Errorf("builtin %s: shared memory, but no first argument", bi.Name)
 		}
 	}
 

@@ -363,9 +363,10 @@ func FuzzRaceReference(f *testing.F) {
 
 // genRaceScript writes a random script of threads and processes that
 // share globals, a heap array and shared memory, some of the time under
-// a mutex, and order themselves with joins, waits, semaphores, condition
-// variables and pipes. Many of its runs deadlock or end with threads
-// still blocked: that is fine, the point is the accesses before.
+// a mutex or with atomic instructions, and order themselves with joins,
+// waits, semaphores, condition variables, pipes and atomic instructions.
+// Many of its runs deadlock or end with threads still blocked: that is
+// fine, the point is the accesses before.
 func genRaceScript(rng *rand.Rand) string {
 	var b strings.Builder
 	nfuncs := 2 + rng.IntN(4)
@@ -376,7 +377,7 @@ func genRaceScript(rng *rand.Rand) string {
 		var o strings.Builder
 		n := 1 + rng.IntN(6)
 		for range n {
-			switch k := rng.IntN(22); {
+			switch k := rng.IntN(26); {
 			case k < 3:
 				g := rng.IntN(3)
 				fmt.Fprintf(&o, "g%d = g%d + 1\n", g, g)
@@ -434,6 +435,15 @@ func genRaceScript(rng *rand.Rand) string {
 				if rng.IntN(3) > 0 {
 					fmt.Fprintf(&o, "%swait p%d\n", ops(depth+1, fn, held), id)
 				}
+			case k == 22:
+				fmt.Fprintf(&o, "fetch_add(&g%d, 1)\n", rng.IntN(3))
+			case k == 23:
+				fmt.Fprintf(&o, "xchg(arr + %d, %d)\n", 8*rng.IntN(4), rng.IntN(100))
+			case k == 24:
+				fmt.Fprintf(&o, "cas(&g%d, %d, %d)\n", rng.IntN(3), rng.IntN(3), rng.IntN(3))
+			case k == 25:
+				local++
+				fmt.Fprintf(&o, "let h%d = shm(\"x\", 32)\nfetch_add(h%d + %d, 1)\n", local, local, 8*rng.IntN(4))
 			default:
 				local++
 				fmt.Fprintf(&o, "let h%d = shm(\"x\", 32)\nh%d[%d] = h%d[%d] + 1\n", local, local, rng.IntN(4), local, rng.IntN(4))

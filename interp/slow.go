@@ -206,6 +206,12 @@ func (vm *VM) builtin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		if pa, ok := th.rt.Proc.Space.Translate(uint64(x.N)); ok {
 			r = mem.PtrValue(pa)
 		}
+	case BuiltinXchg, BuiltinFetchAdd, BuiltinCas:
+		v, stop, ok := vm.atomic(th, b, args)
+		if !ok {
+			return stop, false
+		}
+		r = v
 	default:
 		panic("proc: builtin not supported: " + Builtins[b].Name)
 	}

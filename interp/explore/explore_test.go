@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	goruntime "runtime"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -116,6 +117,80 @@ func TestExploreLocked(t *testing.T) {
 		if got := outputs(res); fmt.Sprint(got) != fmt.Sprint([]string{fmt.Sprint(2 * n)}) {
 			t.Errorf("n=%d: outcomes %v", n, got)
 		}
+	}
+}
+
+// spinLockScript is two threads adding 1 to a counter twice each under
+// a spin lock on flag, which lock takes and unlock releases.
+func spinLockScript(lock, unlock string) string {
+	return `global flag = 0
+global counter = 0
+func w() {
+    for i in 0..2 {
+        ` + lock + `
+        counter = counter + 1
+        ` + unlock + `
+    }
+}
+let a = thread w()
+let b = thread w()
+join a
+join b
+print counter
+`
+}
+
+// TestExploreAtomicLock: a test-and-set lock built of xchg loses no
+// update in any schedule, and races on nothing; the same lock with a
+// load and then a store, two steps another thread can run between, loses
+// updates and races.
+func TestExploreAtomicLock(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, lock, unlock string
+		ok                 bool
+	}{
+		{"xchg", "while xchg(&flag, 1) == 1 { yield }", "xchg(&flag, 0)", true},
+		{"cas", "while !cas(&flag, 0, 1) { yield }", "xchg(&flag, 0)", true},
+		{"load then store", "while flag == 1 { yield }\n flag = 1", "flag = 0", false},
+	} {
+		res := explore(t, spinLockScript(c.lock, c.unlock), Options{Preemptions: -1})
+		if !res.Complete {
+			t.Errorf("%s: search not complete", c.name)
+		}
+		got := outputs(res)
+		if c.ok && (fmt.Sprint(got) != "[4]" || len(res.Races) != 0) {
+			t.Errorf("%s: outcomes %v, %d races; want only 4 and none", c.name, got, len(res.Races))
+		}
+		if !c.ok && (!slices.Contains(got, "3") || len(res.Races) == 0) {
+			t.Errorf("%s: outcomes %v, %d races; want a lost update and races", c.name, got, len(res.Races))
+		}
+		t.Logf("%s: %d schedules, outcomes %v, %d races", c.name, res.Schedules, got, len(res.Races))
+	}
+
+	// A ticket lock: fetch_add takes a ticket, and the spin reads the
+	// turn with fetch_add of 0, an atomic load.
+	res := explore(t, strings.Replace(spinLockScript("let my = fetch_add(&flag, 1)\n while fetch_add(&turn, 0) != my { yield }", "fetch_add(&turn, 1)"),
+		"global counter = 0", "global counter = 0\nglobal turn = 0", 1), Options{Preemptions: -1})
+	if got := outputs(res); !res.Complete || fmt.Sprint(got) != "[4]" || len(res.Races) != 0 {
+		t.Errorf("ticket lock: outcomes %v, %d races, complete %v; want only 4, none, complete", got, len(res.Races), res.Complete)
+	}
+
+	// Two processes adding to one word of shared memory with fetch_add.
+	res = explore(t, `func w() {
+    let s = shm("c", 8)
+    fetch_add(s, 1)
+    fetch_add(s, 1)
+}
+let s = shm("c", 8)
+let p = spawn w()
+fetch_add(s, 1)
+fetch_add(s, 1)
+wait p
+print s[0]
+`, Options{Preemptions: -1})
+	if got := outputs(res); !res.Complete || fmt.Sprint(got) != "[4]" || len(res.Races) != 0 {
+		t.Errorf("shm: outcomes %v, %d races, complete %v; want only 4, none, complete", got, len(res.Races), res.Complete)
 	}
 }
 

@@ -20,9 +20,9 @@
   const CONSTANTS = new Set(["true", "false", "nil"]);
   // The builtins: called like functions, they are the machine's.
   const BUILTINS = new Set([
-    "len", "str", "getpid", "gettid", "now", "pipe", "mqueue", "shm", "mmap",
-    "mutex", "sem", "down", "up", "cond", "cwait", "signal", "broadcast",
-    "listen", "connect", "accept",
+    "len", "str", "getpid", "gettid", "now", "paddr", "xchg", "fetch_add",
+    "cas", "pipe", "mqueue", "shm", "mmap", "mutex", "sem", "down", "up",
+    "cond", "cwait", "signal", "broadcast", "listen", "connect", "accept",
   ]);
 
   // One token at a time: a comment, a string (possibly unterminated: a

@@ -13,8 +13,9 @@ syn keyword procConfig nextgroup=procConfigKey skipwhite config
 syn keyword procConstant true false nil
 syn keyword procStatement print assert show spawn fork thread join wait exit
       \ yield sleep compute io alloc free call send recv close lock unlock with
-syn keyword procBuiltin len str getpid gettid now paddr pipe mqueue shm mmap
-      \ mutex sem down up cond cwait signal broadcast listen connect accept
+syn keyword procBuiltin len str getpid gettid now paddr xchg fetch_add cas
+      \ pipe mqueue shm mmap mutex sem down up cond cwait signal broadcast listen
+      \ connect accept
 syn keyword procConfigKey contained asid cache_lines cache_miss_cost cost_copy
       \ cost_fork cost_insn cost_spawn cost_switch_process cost_switch_thread
       \ cost_thread heap_align heap_coalesce heap_grow heap_header heap_max
