@@ -16,9 +16,10 @@ import (
 //
 //	PROC_SCREENSHOTS=../docs/images go test ./web -run TestScreenshots
 //
-// Each is the page at a moment chosen by the text of an event of its run,
-// so that a change in the engine or the page shows in the pictures after
-// they are taken again.
+// Each is the page at a moment chosen by the text of an event of its run
+// (the tour's, near the end of the run of the lesson it loads), so that a
+// change in the engine or the page shows in the pictures after they are
+// taken again.
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("PROC_SCREENSHOTS")
 	if dir == "" {
@@ -37,6 +38,7 @@ func TestScreenshots(t *testing.T) {
 		{"web-scheduler.png", "15-race.proc", "", `ProcApp.setMode("sched")`},
 		{"web-explore.png", "35-explore-lost-update.proc", "", `ProcApp.setMode("explore"); document.getElementById("explore-run").click()`},
 		{"web-dark-large.png", "11-fork-cow.proc", "page 0x7fffffffe000 copied", `document.getElementById("theme").click(); document.getElementById("font").click()`},
+		{"web-tour.png", "09-process-isolation.proc", "", tourInView},
 	}
 	for _, sh := range shots {
 		t.Run(sh.name, func(t *testing.T) {
@@ -62,7 +64,7 @@ func TestScreenshots(t *testing.T) {
 				settle(p)
 			}
 			if sh.then != "" {
-				p.mustEval(sh.then+"; true", nil)
+				p.mustEval("(async () => { "+sh.then+" })().then(() => true)", nil)
 				settle(p)
 				// Explore and the scheduler answer after their own request.
 				p.mustEval(`new Promise((r) => setTimeout(r, 500)).then(() => ProcApp.idle()).then(() => true)`, nil)
@@ -79,6 +81,16 @@ func TestScreenshots(t *testing.T) {
 		})
 	}
 }
+
+// tourInView opens the tour at lesson 2, loads its script, goes near
+// the end of its run, and checks a wrong prediction.
+const tourInView = `await ProcTour.open(2, "en");
+	document.getElementById("tour-load").click();
+	await new Promise((r) => setTimeout(r, 200));
+	await ProcApp.idle();
+	ProcApp.setStep(Math.round(ProcApp.state.steps * 0.8));
+	await ProcApp.idle();
+	document.getElementById("tour-choices").children[1].click();`
 
 // memoryInView scrolls the machine's pane to the memory picture.
 const memoryInView = `document.querySelector(".pane-centre").scrollTop = document.querySelector("#memory").closest("section").offsetTop - document.querySelector(".pane-centre").offsetTop`

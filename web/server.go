@@ -77,7 +77,8 @@ type pageFile struct {
 }
 
 // pageFiles returns the page's files by their path (slash-separated,
-// without a leading slash), with initial as InitialFile.
+// without a leading slash), with initial as InitialFile and the lessons
+// of the tour as TourFile.
 func pageFiles(initial *Script) (map[string]pageFile, error) {
 	files := map[string]pageFile{}
 	sub, err := fs.Sub(static, "static")
@@ -106,6 +107,11 @@ func pageFiles(initial *Script) (map[string]pageFile, error) {
 		js = append(js, '\n')
 	}
 	files[InitialFile] = newPageFile(InitialFile, js)
+	lessons, err := builtinTour()
+	if err != nil {
+		return nil, err
+	}
+	files[TourFile] = newPageFile(TourFile, lessons)
 	return files, nil
 }
 
@@ -118,8 +124,8 @@ func newPageFile(name string, data []byte) pageFile {
 	return pageFile{data: data, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
 }
 
-// Files returns the paths of the page's files, sorted, InitialFile among
-// them: what Handler serves and Export writes.
+// Files returns the paths of the page's files, sorted, InitialFile and
+// TourFile among them: what Handler serves and Export writes.
 func Files() []string {
 	files, err := pageFiles(nil)
 	if err != nil {

@@ -41,6 +41,8 @@ Each lesson runs as 'proc run' runs its script, with the flags of its
 '# args:' header. After the question, type your answer and Enter (a
 letter is enough when choices are shown; Enter alone skips); after the
 run, Enter goes on and q ends the tour. At the end of input the tour ends.
+
+The same lessons are in the page of proc web: its Tour button.
 `
 
 // tourMsgs are the words of the tour around the lessons, by language.

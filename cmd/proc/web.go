@@ -47,6 +47,8 @@ with a script its address names: index.html?script=URL fetches it (a path
 relative to the page, or another site's that allows it), and
 index.html#src=TEXT holds it. FILE must be a regular file of at most 1 MiB.
 
+The page's Tour button opens the lessons of proc tour beside the editor.
+
 Exit status: 0 the page was served until Ctrl-C, or exported; 1 it could
 not be served; 2 a usage error, or FILE or DIR could not be used.
 `

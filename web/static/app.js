@@ -1289,6 +1289,25 @@ assert counter == 6, "an update was lost"
     return { file: DEFAULT_FILE, source: DEFAULT_SOURCE };
   }
 
+  // openScript puts a script in the editor under the name file and runs
+  // it in the mode chosen, as the page does with the script it opens
+  // with: the tour's "Load the script" comes here.
+  async function openScript(file, source) {
+    if (!editor) throw new Error("the page has not started yet");
+    setFile(file);
+    editor.setValue(String(source));
+    editor.revealLine(1);
+    S.outcome = -1;
+    S.dirty = false;
+    $("dirty").hidden = true;
+    try {
+      await engine().ready;
+    } catch (e) {
+      return null; // the status line says why already
+    }
+    return run();
+  }
+
   function setFile(name) {
     S.file = name || "script.proc";
     $("file-name").textContent = S.file;
@@ -1517,6 +1536,7 @@ assert counter == 6, "an update was lost"
       };
     },
     run,
+    openScript,
     setStep,
     setMode,
     choose,
