@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"proc/runtime/mem"
@@ -55,16 +54,18 @@ type CPU struct {
 }
 
 // lru is a fully associative cache of keys, replacing the least
-// recently used. vals holds, for the TLB, the frame of a page.
+// recently used. vals holds, for the TLB, the frame of a page. The slots
+// are kept on a list from the most recently used (head) to the least
+// (tail), so that a hit and a replacement take the same few steps
+// whatever the size.
 type lru struct {
-	size  int
-	keys  []uint64
-	vals  []uint64
-	used  []uint64
-	owner []int32 // the tid that brought each entry in
-	at    map[uint64]int
-	clock uint64
-	mru   int
+	size       int
+	keys       []uint64
+	vals       []uint64
+	owner      []int32 // the tid that brought each entry in
+	prev, next []int32 // the list, by slot; -1 ends it
+	head, tail int32
+	at         map[uint64]int
 	// memo remembers the slot of recently found keys by a hash of the
 	// key (slot+1; 0 for none), so that most lookups need no map.
 	memo [64]int32
@@ -74,53 +75,74 @@ type lru struct {
 func memoIndex(key uint64) int { return int(key * 0x9E3779B97F4A7C15 >> 58) }
 
 func newLRU(size int) lru {
-	return lru{size: size, at: make(map[uint64]int, size), mru: -1}
+	return lru{size: size, at: make(map[uint64]int, min(size, 1024)), head: -1, tail: -1}
+}
+
+// unlink takes slot i off the list.
+func (c *lru) unlink(i int32) {
+	p, n := c.prev[i], c.next[i]
+	if p >= 0 {
+		c.next[p] = n
+	} else {
+		c.head = n
+	}
+	if n >= 0 {
+		c.prev[n] = p
+	} else {
+		c.tail = p
+	}
+}
+
+// front puts slot i at the head of the list.
+func (c *lru) front(i int32) {
+	c.prev[i], c.next[i] = -1, c.head
+	if c.head >= 0 {
+		c.prev[c.head] = i
+	} else {
+		c.tail = i
+	}
+	c.head = i
 }
 
 // find returns the slot of key, marking it used.
 func (c *lru) find(key uint64) (int, bool) {
-	if c.mru >= 0 && c.keys[c.mru] == key {
-		return c.mru, true
+	if c.head >= 0 && c.keys[c.head] == key {
+		return int(c.head), true
 	}
 	j := memoIndex(key)
 	i := int(c.memo[j]) - 1
-	if i < 0 || c.keys[i] != key {
+	if i < 0 || i >= len(c.keys) || c.keys[i] != key {
 		var ok bool
 		if i, ok = c.at[key]; !ok {
 			return -1, false
 		}
 		c.memo[j] = int32(i + 1)
 	}
-	c.clock++
-	c.used[i] = c.clock
-	c.mru = i
+	c.unlink(int32(i))
+	c.front(int32(i))
 	return i, true
 }
 
 // put brings key in, replacing the least recently used entry when full;
 // it returns the key replaced and whether there was one.
 func (c *lru) put(key, val uint64, tid int) (old uint64, oldOwner int, evicted bool) {
-	c.clock++
-	i := len(c.keys)
-	if i < c.size {
+	i := int32(len(c.keys))
+	if int(i) < c.size {
 		c.keys = append(c.keys, key)
 		c.vals = append(c.vals, val)
-		c.used = append(c.used, c.clock)
 		c.owner = append(c.owner, int32(tid))
+		c.prev = append(c.prev, -1)
+		c.next = append(c.next, -1)
 	} else {
-		i = 0
-		for j := range c.used {
-			if c.used[j] < c.used[i] {
-				i = j
-			}
-		}
+		i = c.tail
 		old, oldOwner, evicted = c.keys[i], int(c.owner[i]), true
 		delete(c.at, old)
-		c.keys[i], c.vals[i], c.used[i], c.owner[i] = key, val, c.clock, int32(tid)
+		c.unlink(i)
+		c.keys[i], c.vals[i], c.owner[i] = key, val, int32(tid)
 	}
-	c.at[key] = i
-	c.memo[memoIndex(key)] = int32(i + 1)
-	c.mru = i
+	c.front(i)
+	c.at[key] = int(i)
+	c.memo[memoIndex(key)] = i + 1
 	return old, oldOwner, evicted
 }
 
@@ -128,29 +150,17 @@ func (c *lru) put(key, val uint64, tid int) (old uint64, oldOwner int, evicted b
 // next put: the arrays are kept for what comes in next).
 func (c *lru) flush() []uint64 {
 	keys := c.keys
-	c.keys, c.vals, c.used, c.owner = c.keys[:0], c.vals[:0], c.used[:0], c.owner[:0]
+	c.keys, c.vals, c.owner = c.keys[:0], c.vals[:0], c.owner[:0]
+	c.prev, c.next = c.prev[:0], c.next[:0]
+	c.head, c.tail = -1, -1
 	clear(c.at)
 	c.memo = [64]int32{}
-	c.mru = -1
 	return keys
 }
 
-// Entries returns the keys and values held, most recently used first.
+// entries returns the keys and values held, most recently used first.
 func (c *lru) entries() (keys, vals []uint64) {
-	idx := make([]int, len(c.keys))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(a, b int) int {
-		switch {
-		case c.used[a] > c.used[b]:
-			return -1
-		case c.used[a] < c.used[b]:
-			return 1
-		}
-		return 0
-	})
-	for _, i := range idx {
+	for i := c.head; i >= 0; i = c.next[i] {
 		keys = append(keys, c.keys[i])
 		vals = append(vals, c.vals[i])
 	}

@@ -41,7 +41,7 @@ func (f Frame) Addr() uint64 { return uint64(f) * PageSize }
 type Phys struct {
 	// refs[f] is the number of holders of frame f; 0 is free.
 	refs []int32
-	// free lists the freed frames, lowest last.
+	// free holds the freed frames as a heap, the lowest first.
 	free []Frame
 	used int
 }
@@ -53,9 +53,8 @@ func NewPhys() *Phys { return &Phys{refs: []int32{1}} } // frame 0: the kernel
 // one past every frame given out so far.
 func (ph *Phys) Alloc() Frame {
 	ph.used++
-	if n := len(ph.free); n > 0 {
-		f := ph.free[n-1]
-		ph.free = ph.free[:n-1]
+	if len(ph.free) > 0 {
+		f := ph.popFree()
 		ph.refs[f] = 1
 		return f
 	}
@@ -73,17 +72,46 @@ func (ph *Phys) Drop(f Frame) {
 		return
 	}
 	ph.used--
-	// Keep free sorted with the lowest frame last.
-	i, _ := slices.BinarySearchFunc(ph.free, f, func(a, b Frame) int {
-		switch {
-		case a > b:
-			return -1
-		case a < b:
-			return 1
+	ph.pushFree(f)
+}
+
+// pushFree adds f to the heap of free frames.
+func (ph *Phys) pushFree(f Frame) {
+	h := append(ph.free, f)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p] <= h[i] {
+			break
 		}
-		return 0
-	})
-	ph.free = slices.Insert(ph.free, i, f)
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+	ph.free = h
+}
+
+// popFree takes the lowest free frame off the heap.
+func (ph *Phys) popFree() Frame {
+	h := ph.free
+	f := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && h[l] < h[m] {
+			m = l
+		}
+		if r < n && h[r] < h[m] {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	ph.free = h
+	return f
 }
 
 // Holders is the number of holders of frame f.
@@ -101,15 +129,12 @@ func (ph *Phys) InUse() int { return ph.used }
 // number in use or free.
 func (ph *Phys) Frames() int { return len(ph.refs) - 1 }
 
-// HashState adds which frames are held and how many times.
+// HashState adds which frames are held and how many times (which frames
+// are free follows: the others below the highest given out).
 func (ph *Phys) HashState(h *Hasher) {
 	h.Word(uint64(len(ph.refs)))
 	for _, r := range ph.refs {
 		h.Int(int64(r))
-	}
-	h.Word(uint64(len(ph.free)))
-	for _, f := range ph.free {
-		h.Word(uint64(f))
 	}
 }
 

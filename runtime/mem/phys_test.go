@@ -29,6 +29,31 @@ func TestPhysLowestFreeFirst(t *testing.T) {
 	}
 }
 
+// Freed frames come back lowest first, however many and in whatever
+// order they were freed.
+func TestPhysFreeOrder(t *testing.T) {
+	ph := NewPhys()
+	var fs []Frame
+	for range 200 {
+		fs = append(fs, ph.Alloc())
+	}
+	// Free every third frame, from the end.
+	var freed []Frame
+	for i := len(fs) - 1; i >= 0; i -= 3 {
+		ph.Drop(fs[i])
+		freed = append(freed, fs[i])
+	}
+	slices.Sort(freed)
+	for _, want := range freed {
+		if got := ph.Alloc(); got != want {
+			t.Fatalf("got frame %d, want %d", got, want)
+		}
+	}
+	if got := ph.Alloc(); got != 201 {
+		t.Errorf("after the freed ones: %d, want 201", got)
+	}
+}
+
 // space returns an address space with data, heap and a stack, its pages
 // backed as a loaded program's are.
 func space(ph *Phys) *AddressSpace {
