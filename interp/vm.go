@@ -250,23 +250,6 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			done := limit - executed - left
 			executed += done
 			clock += done * cost
-			if env.stall > 0 {
-				// A call or return missed in the TLB or the cache: the
-				// budget is looked at again before anything else runs.
-				clock += env.stall
-				env.stall = 0
-				ran += int(done)
-				if env.moved {
-					env.moved = false
-					ops = th.ops
-					fr = th.top()
-					code = fr.fn.Code
-					fcode = vm.fastCode(fr.fn)
-					locals = th.stack.Words[fr.base:]
-				}
-				limit = executed
-				continue
-			}
 			// What fastRun runs, no other thread can observe: explore's
 			// scheduling points are all among what it leaves.
 			ran += int(done)
@@ -277,6 +260,14 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				code = fr.fn.Code
 				fcode = vm.fastCode(fr.fn)
 				locals = th.stack.Words[fr.base:]
+			}
+			if env.stall > 0 {
+				// A call or return missed in the TLB or the cache: the
+				// budget is looked at again before anything else runs.
+				clock += env.stall
+				env.stall = 0
+				limit = executed
+				continue
 			}
 			if left == 0 {
 				continue
