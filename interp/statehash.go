@@ -1,9 +1,6 @@
 package interp
 
 import (
-	"maps"
-	"slices"
-
 	"proc/runtime"
 	"proc/runtime/mem"
 )
@@ -63,7 +60,8 @@ func (s stateHasher) HashProcess(h *mem.Hasher, p *runtime.Process) {
 	}
 	h.Word(1)
 	h.Int(int64(pc.allocs))
-	addrs := slices.Sorted(maps.Keys(pc.objects))
+	var buf [16]uint64
+	addrs := mem.SortedKeys(pc.objects, buf[:0])
 	h.Word(uint64(len(addrs)))
 	for _, a := range addrs {
 		o := pc.objects[a]

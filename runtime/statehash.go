@@ -133,13 +133,15 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		} else {
 			h.Word(0)
 		}
-		fds := slices.Sorted(maps.Keys(p.fds))
+		var fdBuf [16]int
+		fds := mem.SortedKeys(p.fds, fdBuf[:0])
 		h.Word(uint64(len(fds)))
 		for _, fd := range fds {
 			h.Int(int64(fd))
 			m.hashFile(h, p.fds[fd], seen)
 		}
-		ids := slices.Sorted(maps.Keys(p.syncObjs))
+		var idBuf [16]int
+		ids := mem.SortedKeys(p.syncObjs, idBuf[:0])
 		h.Word(uint64(len(ids)))
 		for _, id := range ids {
 			h.Int(int64(id))

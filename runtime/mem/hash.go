@@ -1,8 +1,8 @@
 package mem
 
 import (
+	"cmp"
 	"encoding/binary"
-	"maps"
 	"math/bits"
 	"slices"
 )
@@ -125,7 +125,8 @@ func hashOdd(h *Hasher, odd map[uint64]Value) {
 	if len(odd) == 0 {
 		return
 	}
-	keys := slices.Sorted(maps.Keys(odd))
+	var buf [16]uint64
+	keys := SortedKeys(odd, buf[:0])
 	for _, k := range keys {
 		h.Word(k)
 		h.Value(odd[k])
@@ -159,7 +160,8 @@ func (as *AddressSpace) HashState(h *Hasher, shared func(*Shared) int) {
 	}
 	h.Word(uint64(len(as.cow)))
 	if len(as.cow) > 0 {
-		pages := slices.Sorted(maps.Keys(as.cow))
+		var buf [16]uint64
+		pages := SortedKeys(as.cow, buf[:0])
 		for _, pg := range pages {
 			h.Word(pg)
 			h.Int(int64(as.cow[pg].refs))
@@ -219,4 +221,16 @@ func hashBlocks(h *Hasher, bs []Block) {
 		h.Word(b.End)
 		h.Bool(b.Live)
 	}
+}
+
+// SortedKeys returns the keys of m in order, in buf's array when they fit:
+// with a buf on the caller's stack, a fingerprint of a few descriptors or
+// objects allocates nothing.
+func SortedKeys[M ~map[K]V, K cmp.Ordered, V any](m M, buf []K) []K {
+	buf = buf[:0]
+	for k := range m {
+		buf = append(buf, k)
+	}
+	slices.Sort(buf)
+	return buf
 }

@@ -287,9 +287,13 @@ type Heap struct {
 	limit  uint64     // the highest Top may reach
 	top    uint64
 
-	free   []FreeChunk // by address
-	live   []Block     // by address
-	shadow []byte      // one byte per heap byte, index addr-Base
+	free []FreeChunk // by address
+	live []Block     // by address
+	// shadow holds one byte per heap byte, index addr-Base, up to the
+	// end of the last block ever painted: the bytes past its end are
+	// free. A heap nothing was ever allocated from (most threads of a
+	// small program, every run of a search) has none.
+	shadow []byte
 
 	quar     []Block // ring of the most recently freed blocks
 	quarNext int     // where the next freed block goes in quar
@@ -304,6 +308,9 @@ type Heap struct {
 	meter   *Meter
 	charged int64
 	refused bool // the last Alloc failed for want of the meter's room
+	// fwd is its copy while a Copier copies the machine (copy.go).
+	fwd    *Heap
+	fwdGen uint64
 }
 
 // MeterRefused reports whether the last Alloc failed because the
@@ -325,7 +332,7 @@ func (h *Heap) SetMeter(m *Meter) {
 // shadow, which knows what every byte is), BlockCost for each live or
 // remembered block and each free chunk.
 func (h *Heap) Footprint() int64 {
-	return int64(len(h.shadow)) + BlockCost*int64(len(h.live)+len(h.free)+len(h.quar))
+	return int64(h.top-h.cfg.Base) + BlockCost*int64(len(h.live)+len(h.free)+len(h.quar))
 }
 
 func (h *Heap) recharge() {
@@ -370,7 +377,6 @@ func NewHeap(cfg HeapConfig) *Heap {
 		top:    cfg.Base + cfg.Size,
 		rover:  cfg.Base,
 		nextID: 1,
-		shadow: make([]byte, cfg.Size),
 	}
 	if cfg.Size > 0 {
 		h.free = append(h.free, FreeChunk{cfg.Base, cfg.Size})
@@ -553,7 +559,6 @@ func (h *Heap) grow(need uint64) bool {
 		h.free = append(h.free, FreeChunk{h.top, inc})
 	}
 	h.top += inc
-	h.shadow = append(h.shadow, make([]byte, inc)...)
 	return true
 }
 
@@ -576,7 +581,7 @@ func (h *Heap) Free(addr uint64) (Block, FreeResult) {
 	b.Live = false
 	h.live = slices.Delete(h.live, i, i+1)
 	h.release(FreeChunk{b.Start, b.End - b.Start})
-	heapFill(h.shadow[b.Start-h.cfg.Base:b.End-h.cfg.Base], heapShadowFreed)
+	heapFill(h.shade(b.Start, b.End), heapShadowFreed)
 	h.inUse -= b.End - b.Start
 	h.remember(b)
 	return b, FreeOK
@@ -647,7 +652,7 @@ func (h *Heap) Find(addr uint64) (Block, AddrState) {
 	if addr < h.cfg.Base || addr >= h.top {
 		return Block{}, AddrOutside
 	}
-	switch s := h.shadow[addr-h.cfg.Base]; s {
+	switch s := h.shadowAt(addr); s {
 	case heapShadowFree:
 		return Block{}, AddrFree
 	case heapShadowFreed:
@@ -681,7 +686,7 @@ func (h *Heap) Check(addr, size uint64) AddrState {
 		return AddrOutside
 	}
 	size = max(size, 1)
-	switch s := h.shadow[addr-h.cfg.Base]; s {
+	switch s := h.shadowAt(addr); s {
 	case heapShadowFree:
 		return AddrFree
 	case heapShadowFreed:
@@ -782,13 +787,39 @@ func (h *Heap) liveIndex(addr uint64) int {
 
 // paintBlock marks a live block's bytes in the shadow.
 func (h *Heap) paintBlock(b Block) {
-	base := h.cfg.Base
-	heapFill(h.shadow[b.Start-base:b.Addr-base], heapShadowHeader)
-	user := h.shadow[b.Addr-base : b.Addr-base+b.Size]
+	heapFill(h.shade(b.Start, b.Addr), heapShadowHeader)
+	user := h.shade(b.Addr, b.Addr+b.Size)
 	for i := range user {
 		user[i] = byte(min(uint64(len(user)-i), heapShadowRunMax))
 	}
-	heapFill(h.shadow[b.Addr+b.Size-base:b.End-base], heapShadowPad)
+	heapFill(h.shade(b.Addr+b.Size, b.End), heapShadowPad)
+}
+
+// shadowAt returns the shadow byte of addr, an address of the heap.
+func (h *Heap) shadowAt(addr uint64) byte {
+	if i := addr - h.cfg.Base; i < uint64(len(h.shadow)) {
+		return h.shadow[i]
+	}
+	return heapShadowFree
+}
+
+// shade returns the shadow bytes of [from, to), addresses of the heap,
+// to be written: the shadow grows to hold them, the new bytes free.
+func (h *Heap) shade(from, to uint64) []byte {
+	base := h.cfg.Base
+	if n := to - base; n > uint64(len(h.shadow)) {
+		if n <= uint64(cap(h.shadow)) {
+			h.shadow = h.shadow[:n]
+		} else {
+			// Doubling, within the heap's size: the shadow never
+			// holds more than the heap.
+			c := min(max(n, 2*uint64(cap(h.shadow)), 256), h.top-base)
+			s := make([]byte, n, max(c, n))
+			copy(s, h.shadow)
+			h.shadow = s
+		}
+	}
+	return h.shadow[from-base : to-base]
 }
 
 // heapFill sets every byte of s to v.
