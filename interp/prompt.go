@@ -156,7 +156,7 @@ func (vm *VM) halt(th *threadCtx) (runtime.Stop, bool) {
 		return vm.ret(th)
 	}
 	th.shell.parked = true
-	vm.m.Block(th.rt, shellWaiting, nil, nil)
+	vm.m.Block(th.rt, shellWaiting, nil, runtime.Holders{})
 	return runtime.StopBlock, false
 }
 

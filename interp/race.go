@@ -49,6 +49,9 @@ type raceThread struct {
 	// at is where the thread was created, when hasAt is set.
 	at    site
 	hasAt bool
+	// fwd is its copy while the machine is copied (clone.go).
+	fwd    *raceThread
+	fwdGen uint64
 }
 
 // vclock maps threads to epochs.

@@ -172,7 +172,7 @@ func (m *Machine) Park(t *Thread, what string) {
 	t.slice, t.paused = 0, false
 	t.detail = nil
 	t.call = pendingCall{}
-	m.Block(t, what, nil, nil)
+	m.Block(t, what, nil, Holders{})
 }
 
 // ReportDeadlock stops the machine with the deadlock report Run prints
@@ -193,7 +193,7 @@ func (m *Machine) ReportBlocked(idle *Thread) bool {
 		}
 	}
 	more := m.blockedLines(blocked)
-	cycle := findCycle(blocked, idle)
+	cycle := m.findCycle(blocked, idle)
 	text := fmt.Sprintf("no thread can run but the shell: %d %s blocked", len(blocked), pluralThreads(len(blocked)))
 	switch {
 	case len(cycle) == 1:
@@ -218,7 +218,7 @@ func (m *Machine) ReportBlocked(idle *Thread) bool {
 // cycle found. With an idle thread (the REPL's shell, which may still
 // run), no thread that idle could release takes part; with idle nil,
 // every blocked thread may.
-func findCycle(blocked []*Thread, idle *Thread) []*Thread {
+func (m *Machine) findCycle(blocked []*Thread, idle *Thread) []*Thread {
 	for _, start := range blocked {
 		var path []*Thread
 		onPath := map[*Thread]int{}
@@ -230,8 +230,8 @@ func findCycle(blocked []*Thread, idle *Thread) []*Thread {
 			onPath[t] = len(path)
 			path = append(path, t)
 			var next *Thread
-			if t.holders != nil {
-				for _, h := range t.holders() {
+			if t.holders.kind != holdersNone {
+				for _, h := range m.holderList(t.holders) {
 					if h == idle {
 						next = nil
 						break

@@ -277,14 +277,12 @@ func (m *Machine) holderThreads(pp *Pipe, kind FDKind) []*Thread {
 func (m *Machine) blockOnPipe(t *Thread, fd int64, pp *Pipe, read bool) {
 	if read {
 		m.parkCall(t, fmt.Sprintf("recv(%d): pipe %d is empty and its write end is open", fd, pp.ID), &pp.notEmpty,
-			func() []*Thread { return m.holderThreads(pp, FDPipeWrite) })
-		t.detail = func() []string {
-			return []string{"write end still open in: " + strings.Join(m.holderNames(pp, FDPipeWrite), ", ")}
-		}
+			Holders{kind: holdersPipe, pipe: pp, end: FDPipeWrite})
+		t.detail = &blockDetail{pipe: pp}
 		return
 	}
 	m.parkCall(t, fmt.Sprintf("send(%d): pipe %d is full (%d bytes)", fd, pp.ID, pp.capacity), &pp.notFull,
-		func() []*Thread { return m.holderThreads(pp, FDPipeRead) })
+		Holders{kind: holdersPipe, pipe: pp, end: FDPipeRead})
 }
 
 // MQueue is a named message queue of a host: messages keep their
@@ -475,7 +473,7 @@ func (m *Machine) Accept(t *Thread, fd int64, call func() string) AcceptResult {
 	}
 	l := f.Listener
 	if len(l.queue) == 0 {
-		m.parkCall(t, fmt.Sprintf("%s: no connection is waiting on port %d", call(), l.port), &l.pending, nil)
+		m.parkCall(t, fmt.Sprintf("%s: no connection is waiting on port %d", call(), l.port), &l.pending, Holders{})
 		return AcceptResult{File: f, Blocked: true}
 	}
 	s := l.queue[0]
@@ -604,7 +602,7 @@ func (m *Machine) Send(t *Thread, fd int64, data string, v mem.Value, prio int64
 	case FDMQueue:
 		q := f.MQ
 		if len(q.msgs) >= q.capacity {
-			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.capacity), &q.notFull, nil)
+			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is full (%d messages)", call(), q.Name, q.capacity), &q.notFull, Holders{})
 			r.Blocked = true
 			return
 		}
@@ -698,7 +696,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string, r *Recv
 	case FDMQueue:
 		q := f.MQ
 		if len(q.msgs) == 0 {
-			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.notEmpty, nil)
+			m.parkCall(t, fmt.Sprintf("%s: mqueue /%s is empty", call(), q.Name), &q.notEmpty, Holders{})
 			r.Blocked = true
 			return
 		}
@@ -713,7 +711,7 @@ func (m *Machine) Recv(t *Thread, fd int64, max int, call func() string, r *Recv
 		s := f.Sock
 		data, got, eof := m.socketRecv(s, max)
 		if !got {
-			m.parkCall(t, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.readers, nil)
+			m.parkCall(t, fmt.Sprintf("%s: nothing has arrived on socket %d", call(), s.ID), &s.readers, Holders{})
 			r.Blocked = true
 			return
 		}

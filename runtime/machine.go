@@ -546,7 +546,7 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	t.since = since
 	t.State = ThreadReady
 	t.waitingFor = ""
-	t.queue, t.holders, t.detail = nil, nil, nil
+	t.queue, t.holders, t.detail = nil, Holders{}, nil
 	m.seq++
 	t.seq = m.seq
 	t.inReady = true
@@ -571,7 +571,7 @@ func (m *Machine) timerDue() bool {
 // Block parks t on q (nil for none) until Wake. what says in words what it
 // waits for; holders lists the threads that could release it, for the
 // deadlock report.
-func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
+func (m *Machine) Block(t *Thread, what string, q *WaitQueue, holders Holders) {
 	m.settle(t, m.clock)
 	t.State = ThreadBlocked
 	t.asleep = false
@@ -600,7 +600,7 @@ func (m *Machine) IO(t *Thread, n int64) int64 {
 
 // timed blocks t until n ticks from now.
 func (m *Machine) timed(t *Thread, n int64, what string) {
-	m.Block(t, what, nil, nil)
+	m.Block(t, what, nil, Holders{})
 	t.sleeping = true
 	t.wakeAt = m.clock + n
 	m.seq++
@@ -1214,7 +1214,7 @@ func (m *Machine) deadlock() {
 	for _, t := range blocked {
 		list = append(list, fmt.Sprintf("%d/%d", t.Proc.PID, t.TID))
 	}
-	cycle := findCycle(blocked, nil)
+	cycle := m.findCycle(blocked, nil)
 	var cyc []string
 	if len(cycle) == 1 {
 		t := cycle[0]
@@ -1247,7 +1247,7 @@ func (m *Machine) blockedLines(blocked []*Thread) []string {
 		}
 		more = append(more, fmt.Sprintf("[%d/%d]%s: %s", t.Proc.PID, t.TID, where, t.waitingFor))
 		if t.detail != nil {
-			for _, d := range t.detail() {
+			for _, d := range m.detailLines(t.detail) {
 				more = append(more, "    "+d)
 			}
 		}

@@ -1,6 +1,9 @@
 package runtime
 
 import (
+	"fmt"
+	"strings"
+
 	"proc/runtime/mem"
 )
 
@@ -240,13 +243,13 @@ type Thread struct {
 	sleepSeq     int64 // order in which it went to sleep, for ties
 	sleepIdx     int   // its place in the sleepers' heap
 	sleeping     bool
-	asleep       bool             // blocked in sleep, not on an event or a device
-	inReady      bool             // in Machine.ready
-	queue        *WaitQueue       // the queue a blocked thread is on
-	holders      func() []*Thread // who could release it (deadlock report)
+	asleep       bool       // blocked in sleep, not on an event or a device
+	inReady      bool       // in Machine.ready
+	queue        *WaitQueue // the queue a blocked thread is on
+	holders      Holders    // who could release it (deadlock report)
 	// detail, when set, gives more lines about what a blocked thread
 	// waits for (for the deadlock report).
-	detail  func() []string
+	detail  *blockDetail
 	granted bool // a semaphore unit was handed to it while it waited
 	// call is the system call it is in the middle of (syscall.go).
 	call pendingCall
@@ -273,6 +276,9 @@ func (t *Thread) Resuming() bool { return t.resuming }
 // WaitQueue is a list of threads blocked on one object.
 type WaitQueue struct {
 	waiters []*Thread
+	// fwd is its copy while Clone copies the machine.
+	fwd    *WaitQueue
+	fwdGen uint64
 }
 
 // Len is the number of threads waiting.
@@ -288,4 +294,63 @@ func (q *WaitQueue) remove(t *Thread) {
 			return
 		}
 	}
+}
+
+// Holders says which threads could release a blocked thread, for the
+// deadlock report. It is data, not a function, so that a copy of the
+// machine (Clone) can point it at its own objects. The zero Holders names
+// no one.
+type Holders struct {
+	kind   holdersKind
+	pipe   *Pipe
+	end    FDKind // the pipe's end whose holders could release it
+	thread *Thread
+	proc   *Process
+	mutex  *Mutex
+}
+
+type holdersKind uint8
+
+const (
+	holdersNone    holdersKind = iota
+	holdersPipe                // the threads that hold an end of a pipe open
+	holdersThread              // one thread (join)
+	holdersProcess             // a process's live threads (wait)
+	holdersMutex               // a mutex's owner
+)
+
+// holderList returns the threads h names.
+func (m *Machine) holderList(h Holders) []*Thread {
+	switch h.kind {
+	case holdersPipe:
+		return m.holderThreads(h.pipe, h.end)
+	case holdersThread:
+		return []*Thread{h.thread}
+	case holdersProcess:
+		return liveThreads(h.proc)
+	case holdersMutex:
+		if h.mutex.owner != nil {
+			return []*Thread{h.mutex.owner}
+		}
+	}
+	return nil
+}
+
+// blockDetail is what the deadlock report says more about a blocked
+// thread: the processes that hold a pipe's write end open, or a mutex
+// whose holder fork did not copy.
+type blockDetail struct {
+	pipe  *Pipe
+	mutex *Mutex
+	pid   int
+}
+
+// detailLines returns the lines d adds to the deadlock report.
+func (m *Machine) detailLines(d *blockDetail) []string {
+	if d.pipe != nil {
+		return []string{"write end still open in: " + strings.Join(m.holderNames(d.pipe, FDPipeWrite), ", ")}
+	}
+	mu := d.mutex
+	return []string{fmt.Sprintf("%s called fork while %s held mutex#%d: fork copies only the calling thread, so no thread of process %d holds it, and none can ever unlock it",
+		mu.lostFork, mu.lostHolder, mu.ID, d.pid)}
 }

@@ -142,7 +142,7 @@ func (m *Machine) Join(t *Thread, tid int64) JoinResult {
 	}
 	if target.State != ThreadDone {
 		m.parkCall(t, fmt.Sprintf("join(%d): waiting for thread %d/%d to end", target.TID, target.Proc.PID, target.TID), &target.ended,
-			func() []*Thread { return []*Thread{target} })
+			Holders{kind: holdersThread, thread: target})
 		return JoinResult{Target: target, Blocked: true}
 	}
 	return JoinResult{Target: target, Value: target.Result, Resumed: t.endCall()}
@@ -177,7 +177,7 @@ func (m *Machine) Wait(t *Thread, pid int64) WaitResult {
 	}
 	if c.State == ProcRunning {
 		m.parkCall(t, fmt.Sprintf("wait(%d): waiting for child %d to exit", c.PID, c.PID), &c.exited,
-			func() []*Thread { return liveThreads(c) })
+			Holders{kind: holdersProcess, proc: c})
 		return WaitResult{Child: c, Blocked: true}
 	}
 	status := m.reap(t, c)

@@ -197,12 +197,8 @@ func (m *Machine) Lock(t *Thread, mu *Mutex, call string) LockResult {
 // whether t holds the lock now.
 func (m *Machine) lock(t *Thread, mu *Mutex, what string) bool {
 	if mu.lostHolder != "" {
-		m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %s, which fork did not copy", what, mu.ID, mu.lostHolder), &mu.waiters, nil)
-		pid := t.Proc.PID
-		t.detail = func() []string {
-			return []string{fmt.Sprintf("%s called fork while %s held mutex#%d: fork copies only the calling thread, so no thread of process %d holds it, and none can ever unlock it",
-				mu.lostFork, mu.lostHolder, mu.ID, pid)}
-		}
+		m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %s, which fork did not copy", what, mu.ID, mu.lostHolder), &mu.waiters, Holders{})
+		t.detail = &blockDetail{mutex: mu, pid: t.Proc.PID}
 		return false
 	}
 	if mu.owner == nil || mu.owner == t {
@@ -211,12 +207,7 @@ func (m *Machine) lock(t *Thread, mu *Mutex, what string) bool {
 	}
 	owner := mu.owner
 	m.parkCall(t, fmt.Sprintf("%s: mutex#%d is held by %d/%d", what, mu.ID, owner.Proc.PID, owner.TID), &mu.waiters,
-		func() []*Thread {
-			if mu.owner != nil {
-				return []*Thread{mu.owner}
-			}
-			return nil
-		})
+		Holders{kind: holdersMutex, mutex: mu})
 	return false
 }
 
@@ -293,7 +284,7 @@ func (m *Machine) Down(t *Thread, s *Sem, call string) SemResult {
 	case s.count > 0:
 		s.count--
 	default:
-		m.parkCall(t, fmt.Sprintf("%s: %s is 0", call, s.Describe()), &s.waiters, nil)
+		m.parkCall(t, fmt.Sprintf("%s: %s is 0", call, s.Describe()), &s.waiters, Holders{})
 		return SemResult{Value: s.count, Blocked: true}
 	}
 	return SemResult{Value: s.count, Resumed: t.endCall()}
@@ -353,7 +344,7 @@ func (m *Machine) CondWait(t *Thread, c *Cond, mu *Mutex, call string) CondWaitR
 			return CondWaitResult{Err: EPERM}
 		}
 		t.call.cwait = true
-		m.parkCall(t, fmt.Sprintf("%s: waiting for a signal on cond#%d", call, c.ID), &c.waiters, nil)
+		m.parkCall(t, fmt.Sprintf("%s: waiting for a signal on cond#%d", call, c.ID), &c.waiters, Holders{})
 		return CondWaitResult{Released: true, Blocked: true}
 	}
 	// Signalled: take the mutex back (it may wait for it).

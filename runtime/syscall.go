@@ -60,7 +60,7 @@ type pendingCall struct {
 
 // parkCall parks t in a system call until q wakes it (see Block): the
 // call runs again then, and its completion is traced as resumed.
-func (m *Machine) parkCall(t *Thread, what string, q *WaitQueue, holders func() []*Thread) {
+func (m *Machine) parkCall(t *Thread, what string, q *WaitQueue, holders Holders) {
 	t.call.blocked = true
 	m.Block(t, what, q, holders)
 }

@@ -97,6 +97,10 @@ type Segment struct {
 	// space is the address space that maps the segment: a stack's
 	// pages get their frames there as it grows.
 	space *AddressSpace
+	// fwd is the segment's copy while a Copier whose generation is
+	// fwdGen copies the machine (copy.go).
+	fwd    *Segment
+	fwdGen uint64
 }
 
 // Shared is memory that several address spaces map at once: a shared
@@ -108,6 +112,9 @@ type Shared struct {
 	Words []Value
 	// Odd holds words stored at offsets that are not multiples of 8.
 	Odd map[uint64]Value
+	// fwd is its copy while a Copier copies the machine (copy.go).
+	fwd    *Shared
+	fwdGen uint64
 }
 
 // SetMeter makes m count the segment's words from now on, starting with
@@ -284,6 +291,9 @@ type AddressSpace struct {
 	// the page table: the frame of each page that has one.
 	phys *Phys
 	pt   map[uint64]Frame
+	// fwd is its copy while a Copier copies the machine (copy.go).
+	fwd    *AddressSpace
+	fwdGen uint64
 }
 
 // Segments returns the segments in address order. The caller must not

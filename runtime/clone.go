@@ -1,0 +1,487 @@
+package runtime
+
+import (
+	"sort"
+	"sync/atomic"
+
+	"proc/runtime/mem"
+)
+
+// Clone returns a copy of the machine that runs on independently of it:
+// every process, thread, segment, kernel object and count, with the same
+// sharing among them (two processes that map one shared memory map one
+// shared memory in the copy). The copy writes its events to sink, runs
+// its threads' code with lang, and has no chooser; the caller gives the
+// language's part of each process and thread (Process.Ctx, Thread.Ctx)
+// through the Remap, which maps the original's objects to the copy's,
+// and then calls its Finish.
+//
+// A machine can be copied where it is between two turns: where a chooser
+// is asked which thread runs next (then the copy asks its own chooser
+// again as it runs on, for the same choice), or before it first runs.
+// It reports false, and makes no copy, when the machine holds something
+// a copy is not made for: a trace with more than one sink, a watch, the
+// REPL's foreground thread, a TLB or a cache. explore copies machines to
+// start each run where its parent state was, and replays from the start
+// when Clone says no.
+func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
+	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.hw || m.bounded || m.legLimit != 0 {
+		return nil, nil, false
+	}
+	n := new(Machine)
+	*n = *m
+	r := &Remap{m: n, old: m, gen: cloneGen.Add(1)}
+	n.lang = lang
+	n.chooser = nil
+	n.enabled = nil
+	n.pyOrder = nil
+	tr := *m.trace
+	tr.sink = sink
+	tr.counter, _ = sink.(ByteCounter)
+	if tr.counter != nil && m.trace.counter != nil {
+		// The stretch's trace budget goes on where it was.
+		tr.base = tr.counter.TraceBytes() - (m.trace.counter.TraceBytes() - m.trace.base)
+	}
+	tr.alarm = &n.alarm
+	n.trace = &tr
+	n.meter = mem.CopyMeter(m.meter, &n.alarm)
+	n.phys = m.phys.Copy()
+	r.mem = mem.NewCopier(n.meter, n.phys)
+	n.textFrames = make(map[*Image][]mem.Frame, len(m.textFrames))
+	for img, fs := range m.textFrames {
+		n.textFrames[img] = append([]mem.Frame(nil), fs...)
+	}
+	if m.py != nil {
+		py := *m.py
+		n.py = &py
+	}
+	n.cpus = make([]*CPU, len(m.cpus))
+	for i, c := range m.cpus {
+		// Without a TLB or a cache a CPU holds nothing but whose
+		// address space it last ran: its empty tables are never
+		// written, and the copy may share them.
+		cc := *c
+		n.cpus[i] = &cc
+	}
+	n.slices = append([]Slice(nil), m.slices...)
+	n.waits = append([]Wait(nil), m.waits...)
+	if m.deadlockEvent != nil {
+		ev := *m.deadlockEvent
+		n.deadlockEvent = &ev
+	}
+
+	// Every thread and process first, so that what points at them can
+	// be mapped; then what they hold.
+	n.threads = make([]*Thread, len(m.threads))
+	threads := make([]Thread, len(m.threads))
+	for i, t := range m.threads {
+		threads[i] = *t
+		n.threads[i] = &threads[i]
+	}
+	n.procs = make([]*Process, len(m.procs))
+	procs := make([]Process, len(m.procs))
+	for i, p := range m.procs {
+		procs[i] = *p
+		n.procs[i] = &procs[i]
+	}
+	n.hosts = make(map[string]*Host, len(m.hosts))
+	for name, h := range m.hosts {
+		n.hosts[name] = r.host(h)
+	}
+	for i, p := range m.procs {
+		r.process(p, n.procs[i])
+	}
+	for i, t := range m.threads {
+		r.thread(t, n.threads[i])
+	}
+	n.running = r.procList(m.running)
+	n.byID = make(map[int]*Thread, len(m.byID))
+	for id, t := range m.byID {
+		n.byID[id] = r.Thread(t)
+	}
+	n.ready = r.threadList(m.ready)
+	n.sleepers = sleepHeap(r.threadList(m.sleepers))
+	n.woke = r.threadList(m.woke)
+	n.cur = r.Thread(m.cur)
+	// Last, the queues threads wait on: every owner of one is copied.
+	for i, t := range m.threads {
+		n.threads[i].queue = r.queue(t.queue)
+	}
+	n.qtimers = make([]queueTimer, len(m.qtimers))
+	for i, qt := range m.qtimers {
+		n.qtimers[i] = queueTimer{at: qt.at, q: r.queue(qt.q)}
+	}
+	if r.bad || r.mem.Bad {
+		r.Finish()
+		return nil, nil, false
+	}
+	return n, r, true
+}
+
+// Remap maps the objects of a machine to those of its copy (Clone).
+type Remap struct {
+	m, old *Machine
+	mem    *mem.Copier
+	gen    uint64
+	queues []*WaitQueue // the originals copied, whose forwarding finish clears
+	// objs maps kernel objects (pipes, queues, sockets, listeners,
+	// semaphores, mutexes, condition variables, shared objects, files)
+	// to their copies.
+	objs map[any]any
+	bad  bool
+}
+
+// cloneGen numbers the copies of machines: a wait queue being copied
+// points at its copy (WaitQueue.fwd) while fwdGen is its copy's number.
+var cloneGen atomic.Uint64
+
+// Finish ends the copy: the originals no longer point at their copies,
+// and the Remap must not be used again.
+func (r *Remap) Finish() {
+	for _, q := range r.queues {
+		q.fwd, q.fwdGen = nil, 0
+	}
+	r.queues = nil
+	r.mem.Finish()
+}
+
+// Thread returns the copy of t (nil for nil).
+func (r *Remap) Thread(t *Thread) *Thread {
+	if t == nil {
+		return nil
+	}
+	ts := r.old.threads
+	i := sort.Search(len(ts), func(i int) bool { return ts[i].TID >= t.TID })
+	if i == len(ts) || ts[i] != t {
+		r.bad = true
+		return nil
+	}
+	return r.m.threads[i]
+}
+
+// Process returns the copy of p (nil for nil).
+func (r *Remap) Process(p *Process) *Process {
+	if p == nil {
+		return nil
+	}
+	ps := r.old.procs
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].PID >= p.PID })
+	if i == len(ps) || ps[i] != p {
+		r.bad = true
+		return nil
+	}
+	return r.m.procs[i]
+}
+
+// obj returns the copy of a kernel object made before, if any.
+func (r *Remap) obj(o any) (any, bool) {
+	c, ok := r.objs[o]
+	return c, ok
+}
+
+// keep records c as the copy of the kernel object o.
+func (r *Remap) keep(o, c any) {
+	if r.objs == nil {
+		r.objs = map[any]any{}
+	}
+	r.objs[o] = c
+}
+
+// Mem is the copier of the machine's memory: the copies of address
+// spaces, segments, heaps and shared memory.
+func (r *Remap) Mem() *mem.Copier { return r.mem }
+
+// Object returns the copy of a kernel object, a thread or a process, as
+// the race detector keys them (any other value, not a pointer the machine
+// knows, is returned as it is, and ok is false).
+func (r *Remap) Object(o any) (any, bool) {
+	switch x := o.(type) {
+	case *Thread:
+		return r.Thread(x), true
+	case *Process:
+		return r.Process(x), true
+	case *mem.Shared:
+		return r.mem.Shared(x), true
+	}
+	if c, ok := r.obj(o); ok {
+		return c, true
+	}
+	return o, false
+}
+
+// Bad reports whether something could not be mapped: the copy must not be
+// used.
+func (r *Remap) Bad() bool { return r.bad || r.mem.Bad }
+
+func (r *Remap) threadList(ts []*Thread) []*Thread {
+	if ts == nil {
+		return nil
+	}
+	out := make([]*Thread, len(ts))
+	for i, t := range ts {
+		out[i] = r.Thread(t)
+	}
+	return out
+}
+
+func (r *Remap) procList(ps []*Process) []*Process {
+	if ps == nil {
+		return nil
+	}
+	out := make([]*Process, len(ps))
+	for i, p := range ps {
+		out[i] = r.Process(p)
+	}
+	return out
+}
+
+// waitQueue copies the waiters of q into c, and records that c is q's
+// copy.
+func (r *Remap) waitQueue(q, c *WaitQueue) {
+	c.waiters = r.threadList(q.waiters)
+	c.fwd, c.fwdGen = nil, 0
+	q.fwd, q.fwdGen = c, r.gen
+	r.queues = append(r.queues, q)
+}
+
+// queue returns the copy of a wait queue already copied with its owner.
+func (r *Remap) queue(q *WaitQueue) *WaitQueue {
+	if q == nil {
+		return nil
+	}
+	if q.fwdGen != r.gen {
+		r.bad = true
+		return nil
+	}
+	return q.fwd
+}
+
+// process fills in c, the copy of p.
+func (r *Remap) process(p, c *Process) {
+	mc := r.mem
+	c.Space = mc.Space(p.Space)
+	if c.Space != nil && p.Space.OnCOW != nil {
+		c.Space.OnCOW = r.m.cowTracer(c)
+	}
+	c.Text, c.Data, c.Bss = mc.Segment(p.Text), mc.Segment(p.Data), mc.Segment(p.Bss)
+	c.Stack, c.Guard = mc.Segment(p.Stack), mc.Segment(p.Guard)
+	c.Heap = mc.Heap(p.Heap)
+	c.Threads = r.threadList(p.Threads)
+	c.Ctx = nil
+	r.waitQueue(&p.exited, &c.exited)
+	c.children = r.procList(p.children)
+	if p.fds != nil {
+		c.fds = make(FDTable, len(p.fds))
+		for fd, f := range p.fds {
+			c.fds[fd] = r.file(f)
+		}
+	}
+	if p.syncObjs != nil {
+		c.syncObjs = make(map[int]*SyncObject, len(p.syncObjs))
+		for id, o := range p.syncObjs {
+			c.syncObjs[id] = r.syncObject(o)
+		}
+	}
+}
+
+// thread fills in c, the copy of t.
+func (r *Remap) thread(t, c *Thread) {
+	c.Proc = r.Process(t.Proc)
+	c.Stack, c.Guard = r.mem.Segment(t.Stack), r.mem.Segment(t.Guard)
+	c.Ctx = nil
+	r.waitQueue(&t.ended, &c.ended)
+	c.CreatedBy = r.Thread(t.CreatedBy)
+	h := t.holders
+	c.holders = Holders{kind: h.kind, end: h.end, thread: r.Thread(h.thread), proc: r.Process(h.proc)}
+	if h.pipe != nil {
+		c.holders.pipe = r.pipe(h.pipe)
+	}
+	if h.mutex != nil {
+		c.holders.mutex = r.mutex(h.mutex)
+	}
+	if d := t.detail; d != nil {
+		nd := &blockDetail{pid: d.pid}
+		if d.pipe != nil {
+			nd.pipe = r.pipe(d.pipe)
+		}
+		if d.mutex != nil {
+			nd.mutex = r.mutex(d.mutex)
+		}
+		c.detail = nd
+	}
+}
+
+func (r *Remap) host(h *Host) *Host {
+	c := &Host{Name: h.Name}
+	if h.MQueues != nil {
+		c.MQueues = make(map[string]*MQueue, len(h.MQueues))
+		for k, q := range h.MQueues {
+			c.MQueues[k] = r.mqueue(q)
+		}
+	}
+	if h.Shm != nil {
+		c.Shm = make(map[string]*SharedObject, len(h.Shm))
+		for k, o := range h.Shm {
+			c.Shm[k] = r.sharedObject(o)
+		}
+	}
+	if h.Files != nil {
+		c.Files = make(map[string]*SharedObject, len(h.Files))
+		for k, o := range h.Files {
+			c.Files[k] = r.sharedObject(o)
+		}
+	}
+	if h.Sems != nil {
+		c.Sems = make(map[string]*Sem, len(h.Sems))
+		for k, s := range h.Sems {
+			c.Sems[k] = r.sem(s)
+		}
+	}
+	if h.listeners != nil {
+		c.listeners = make(map[int64]*Listener, len(h.listeners))
+		for k, l := range h.listeners {
+			c.listeners[k] = r.listener(l)
+		}
+	}
+	return c
+}
+
+func (r *Remap) sharedObject(o *SharedObject) *SharedObject {
+	if c, ok := r.obj(o); ok {
+		return c.(*SharedObject)
+	}
+	c := &SharedObject{Name: o.Name, Size: o.Size, Shared: r.mem.Shared(o.Shared), maps: o.maps, frames: append([]mem.Frame(nil), o.frames...)}
+	r.keep(o, c)
+	return c
+}
+
+func (r *Remap) file(f *File) *File {
+	if f == nil {
+		return nil
+	}
+	if c, ok := r.obj(f); ok {
+		return c.(*File)
+	}
+	c := &File{Kind: f.Kind, refs: f.refs}
+	r.keep(f, c)
+	if f.Pipe != nil {
+		c.Pipe = r.pipe(f.Pipe)
+	}
+	if f.MQ != nil {
+		c.MQ = r.mqueue(f.MQ)
+	}
+	if f.Listener != nil {
+		c.Listener = r.listener(f.Listener)
+	}
+	if f.Sock != nil {
+		c.Sock = r.socket(f.Sock)
+	}
+	return c
+}
+
+func (r *Remap) pipe(p *Pipe) *Pipe {
+	if c, ok := r.obj(p); ok {
+		return c.(*Pipe)
+	}
+	c := &Pipe{ID: p.ID, buf: append([]byte(nil), p.buf...), capacity: p.capacity, readers: p.readers, writers: p.writers}
+	r.keep(p, c)
+	r.waitQueue(&p.notEmpty, &c.notEmpty)
+	r.waitQueue(&p.notFull, &c.notFull)
+	return c
+}
+
+func (r *Remap) mqueue(q *MQueue) *MQueue {
+	if c, ok := r.obj(q); ok {
+		return c.(*MQueue)
+	}
+	c := new(MQueue)
+	*c = *q
+	c.msgs = append([]Message(nil), q.msgs...)
+	if q.meter != nil {
+		c.meter = r.m.meter
+	}
+	r.keep(q, c)
+	r.waitQueue(&q.notEmpty, &c.notEmpty)
+	r.waitQueue(&q.notFull, &c.notFull)
+	return c
+}
+
+func (r *Remap) listener(l *Listener) *Listener {
+	if c, ok := r.obj(l); ok {
+		return c.(*Listener)
+	}
+	c := &Listener{Host: l.Host, port: l.port}
+	r.keep(l, c)
+	c.queue = make([]*Socket, len(l.queue))
+	for i, s := range l.queue {
+		c.queue[i] = r.socket(s)
+	}
+	r.waitQueue(&l.pending, &c.pending)
+	return c
+}
+
+func (r *Remap) socket(s *Socket) *Socket {
+	if s == nil {
+		return nil
+	}
+	if c, ok := r.obj(s); ok {
+		return c.(*Socket)
+	}
+	c := new(Socket)
+	*c = *s
+	r.keep(s, c)
+	c.in = append([]segment(nil), s.in...)
+	c.peer = r.socket(s.peer)
+	r.waitQueue(&s.readers, &c.readers)
+	return c
+}
+
+func (r *Remap) sem(s *Sem) *Sem {
+	if c, ok := r.obj(s); ok {
+		return c.(*Sem)
+	}
+	c := &Sem{ID: s.ID, Name: s.Name, count: s.count}
+	r.keep(s, c)
+	r.waitQueue(&s.waiters, &c.waiters)
+	return c
+}
+
+func (r *Remap) mutex(mu *Mutex) *Mutex {
+	if c, ok := r.obj(mu); ok {
+		return c.(*Mutex)
+	}
+	c := new(Mutex)
+	*c = *mu
+	r.keep(mu, c)
+	c.owner = r.Thread(mu.owner)
+	r.waitQueue(&mu.waiters, &c.waiters)
+	return c
+}
+
+func (r *Remap) cond(cv *Cond) *Cond {
+	if c, ok := r.obj(cv); ok {
+		return c.(*Cond)
+	}
+	c := &Cond{ID: cv.ID}
+	r.keep(cv, c)
+	r.waitQueue(&cv.waiters, &c.waiters)
+	return c
+}
+
+func (r *Remap) syncObject(o *SyncObject) *SyncObject {
+	if c, ok := r.obj(o); ok {
+		return c.(*SyncObject)
+	}
+	c := &SyncObject{}
+	r.keep(o, c)
+	if o.Mutex != nil {
+		c.Mutex = r.mutex(o.Mutex)
+	}
+	if o.Sem != nil {
+		c.Sem = r.sem(o.Sem)
+	}
+	if o.Cond != nil {
+		c.Cond = r.cond(o.Cond)
+	}
+	return c
+}

@@ -1,0 +1,210 @@
+package mem
+
+import (
+	"maps"
+	"reflect"
+	"sync/atomic"
+)
+
+// Copier copies the memory of a whole machine: every address space, the
+// segments they map, the shared memory several of them map and the pages
+// they share copy-on-write, so that the copy changes on its own from then
+// on, with the same sharing among its parts as the original. One Copier
+// copies one machine: what two spaces share, their copies share. Finish
+// ends the copy.
+//
+// It is not fork (AddressSpace.Clone): a fork makes one new process with
+// private copies and charges them; a copy of the machine is the same
+// machine twice, every count and charge as it was.
+//
+// A segment being copied points at its copy (a forwarding pointer, found
+// without a lookup in a map); two copies of one machine must not be made
+// at once.
+type Copier struct {
+	meter *Meter
+	phys  *Phys
+	gen   uint64
+	// The originals copied, whose forwarding Finish clears.
+	segs   []*Segment
+	spaces []*AddressSpace
+	shared []*Shared
+	heaps  []*Heap
+	cow    map[*cowPage]*cowPage
+	// Bad is set when something could not be copied faithfully: the
+	// copy must not be used.
+	Bad bool
+}
+
+var copyGen atomic.Uint64
+
+// NewCopier returns a Copier whose copies count their memory with meter,
+// the copy of the original's meter, and take frames from phys, the copy
+// of its physical memory.
+func NewCopier(meter *Meter, phys *Phys) *Copier {
+	return &Copier{meter: meter, phys: phys, gen: copyGen.Add(1)}
+}
+
+// Finish ends the copy: the originals no longer point at their copies.
+func (c *Copier) Finish() {
+	for _, s := range c.segs {
+		s.fwd, s.fwdGen = nil, 0
+	}
+	for _, s := range c.spaces {
+		s.fwd, s.fwdGen = nil, 0
+	}
+	for _, s := range c.shared {
+		s.fwd, s.fwdGen = nil, 0
+	}
+	for _, h := range c.heaps {
+		h.fwd, h.fwdGen = nil, 0
+	}
+	c.segs, c.spaces, c.shared, c.heaps = nil, nil, nil, nil
+}
+
+// CopyMeter returns a copy of m whose alarm is alarm.
+func CopyMeter(m *Meter, alarm *bool) *Meter {
+	c := *m
+	c.Alarm = alarm
+	return &c
+}
+
+// Copy returns a copy of the physical memory.
+func (p *Phys) Copy() *Phys {
+	return &Phys{refs: append([]int32(nil), p.refs...), free: append([]Frame(nil), p.free...), used: p.used}
+}
+
+// meterOf maps a meter of the original to the copy's.
+func (c *Copier) meterOf(m *Meter) *Meter {
+	if m == nil {
+		return nil
+	}
+	return c.meter
+}
+
+// Space returns the copy of as (nil for nil). Its OnCOW hook is left
+// unset: it belongs to the owner of the space, which sets its own.
+func (c *Copier) Space(as *AddressSpace) *AddressSpace {
+	if as == nil {
+		return nil
+	}
+	if as.fwdGen == c.gen {
+		return as.fwd
+	}
+	n := &AddressSpace{COWCopies: as.COWCopies, Meter: c.meterOf(as.Meter)}
+	as.fwd, as.fwdGen = n, c.gen
+	c.spaces = append(c.spaces, as)
+	n.segs = make([]*Segment, len(as.segs))
+	for i, s := range as.segs {
+		n.segs[i] = c.Segment(s)
+	}
+	n.last = c.Segment(as.last)
+	n.HeapSeg = c.Segment(as.HeapSeg)
+	n.Heap = c.Heap(as.Heap)
+	if as.cow != nil {
+		if c.cow == nil {
+			c.cow = map[*cowPage]*cowPage{}
+		}
+		n.cow = make(map[uint64]*cowPage, len(as.cow))
+		for pg, cp := range as.cow {
+			ncp, ok := c.cow[cp]
+			if !ok {
+				ncp = &cowPage{refs: cp.refs}
+				c.cow[cp] = ncp
+			}
+			n.cow[pg] = ncp
+		}
+	}
+	if as.phys != nil {
+		n.phys = c.phys
+	}
+	if as.pt != nil {
+		n.pt = maps.Clone(as.pt)
+	}
+	return n
+}
+
+// Segment returns the copy of s (nil for nil). A shared mapping's copy
+// shows the copy of its shared memory.
+func (c *Copier) Segment(s *Segment) *Segment {
+	if s == nil {
+		return nil
+	}
+	if s.fwdGen == c.gen {
+		return s.fwd
+	}
+	n := new(Segment)
+	*n = *s
+	n.fwd, n.fwdGen = nil, 0
+	s.fwd, s.fwdGen = n, c.gen
+	c.segs = append(c.segs, s)
+	n.meter = c.meterOf(s.meter)
+	n.space = c.Space(s.space)
+	if s.Shared != nil {
+		sh := c.Shared(s.Shared)
+		n.Shared = sh
+		// A mapping's words are its shared memory's, not a copy.
+		if len(s.Words) > len(s.Shared.Words) || len(s.Words) > 0 && &s.Words[0] != &s.Shared.Words[0] {
+			c.Bad = true
+		}
+		n.Words = sh.Words[:len(s.Words)]
+		if s.Odd != nil && !sameMap(s.Odd, s.Shared.Odd) {
+			c.Bad = true
+		}
+		n.Odd = sh.Odd
+		return n
+	}
+	if s.Words != nil {
+		// The capacity too: it is what the segment counts (footprint).
+		n.Words = make([]Value, len(s.Words), cap(s.Words))
+		copy(n.Words, s.Words)
+	}
+	if s.Odd != nil {
+		n.Odd = maps.Clone(s.Odd)
+	}
+	return n
+}
+
+// sameMap reports whether a and b are one map.
+func sameMap(a, b map[uint64]Value) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// Shared returns the copy of a shared memory (nil for nil).
+func (c *Copier) Shared(s *Shared) *Shared {
+	if s == nil {
+		return nil
+	}
+	if s.fwdGen == c.gen {
+		return s.fwd
+	}
+	n := &Shared{Words: make([]Value, len(s.Words), cap(s.Words))}
+	s.fwd, s.fwdGen = n, c.gen
+	c.shared = append(c.shared, s)
+	copy(n.Words, s.Words)
+	if s.Odd != nil {
+		n.Odd = maps.Clone(s.Odd)
+	}
+	return n
+}
+
+// Heap returns the copy of h (nil for nil): the same blocks, the same
+// ids to come and the same charge on the meter.
+func (c *Copier) Heap(h *Heap) *Heap {
+	if h == nil {
+		return nil
+	}
+	if h.fwdGen == c.gen {
+		return h.fwd
+	}
+	n := new(Heap)
+	*n = *h
+	n.fwd, n.fwdGen = nil, 0
+	h.fwd, h.fwdGen = n, c.gen
+	c.heaps = append(c.heaps, h)
+	n.free = append([]FreeChunk(nil), h.free...)
+	n.live = append([]Block(nil), h.live...)
+	n.shadow = append([]byte(nil), h.shadow...)
+	n.quar = append([]Block(nil), h.quar...)
+	n.meter = c.meterOf(h.meter)
+	return n
+}
