@@ -55,7 +55,9 @@ Flags:
                        a run goes on without preemption (default 10000)
   --max-memory MIB     stop when what the search keeps (the states stored,
                        outcomes, races, the choices of a schedule)
-                       reaches MIB MiB (default 64)
+                       reaches MIB MiB (default 64); the copies of the
+                       machine schedules start from take at most half as
+                       much again
   --timeout DURATION   stop after DURATION of wall time (e.g. 30s, 2m;
                        default 0: no time bound). What a search finds
                        before its time runs out depends on how fast the

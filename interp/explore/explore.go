@@ -68,6 +68,10 @@ type Options struct {
 	// turns off what shows a run (Trace, JSON, Stats, Gantt, Chrome) and
 	// the options' Chooser.
 	Session interp.Options
+	// copyEvery, when more than 0, replaces snapEvery (the tests copy
+	// runs at every point, to test the copies on small programs); less
+	// than 0, it turns the copies off (to measure them).
+	copyEvery int64
 }
 
 // bound reads a Max option: 0 asks for the default, a negative number for
@@ -147,6 +151,9 @@ type Result struct {
 	// StateBytes is the memory the visited set held at the end: counted
 	// for an exact one, the size of the bits for a bitstate one.
 	StateBytes int64
+	// Copies counts the runs that started from a copy of the run before
+	// them, where the two part, rather than from the program's start.
+	Copies int64
 }
 
 // Stop says why a search stopped.
@@ -211,6 +218,16 @@ type node struct {
 	// timed says a thread slept at this point: no two steps commute
 	// (runtime.Machine.TimersPending).
 	timed bool
+	// snap, when set, is a copy of the run as it was at this point,
+	// before the choice, with snapSink its output so far: the run that
+	// tries the next candidate starts from a copy of it rather than
+	// from the program's start (stateful search). snapBytes is what it
+	// is taken to hold.
+	snap      *interp.Session
+	snapSink  *outcomeSink
+	snapBytes int64
+	// steps is the count of instructions the run had made at this point.
+	steps int64
 }
 
 // enabled reports whether candidate i may be tried at n at all.
@@ -275,6 +292,17 @@ type explorer struct {
 	overWork bool
 	// stateBytes is what the exact visited set is taken to hold.
 	stateBytes int64
+	// sess is the run's session. With snaps set, a point with more than
+	// one candidate keeps a copy of it (node.snap), within snapBudget
+	// bytes of copies held at once (snapHeld).
+	sess                 *interp.Session
+	snaps                bool
+	snapHeld, snapBudget int64
+	snapEvery            int64
+	// snapAt holds the indexes in stack of the points with a copy.
+	snapAt []int
+	// copies counts the runs started from a copy, not from the start.
+	copies int64
 }
 
 // nodeBytes is what a node with k candidates is taken to hold: a count,
@@ -445,6 +473,10 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		e.stack = append(e.stack, n)
 		e.stackBytes += nodeBytes(len(n.cands))
 		e.depth++
+		if e.snaps {
+			n.steps = e.m.Steps()
+			e.snapshot(n)
+		}
 	}
 	return index(n.chosenTID())
 }
@@ -453,16 +485,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 // preemption), then the others in tid order, within the preemption bound.
 // It returns an index into n.cands, or -1.
 func (e *explorer) next(n *node) int {
-	ok := func(i int) bool {
-		c := &n.cands[i]
-		if !n.enabled(i) || c.done || c.sleep {
-			return false
-		}
-		if e.bound >= 0 && n.lastEnabled && c.tid != n.last && n.preempts >= e.bound && !c.fp.Local() {
-			return false
-		}
-		return true
-	}
+	ok := func(i int) bool { return e.untried(n, i) }
 	if n.lastEnabled {
 		for i := range n.cands {
 			if n.cands[i].tid == n.last && ok(i) {
@@ -478,6 +501,105 @@ func (e *explorer) next(n *node) int {
 	return -1
 }
 
+// untried reports whether candidate i of n is still to be tried.
+func (e *explorer) untried(n *node, i int) bool {
+	c := &n.cands[i]
+	if !n.enabled(i) || c.done || c.sleep {
+		return false
+	}
+	if e.bound >= 0 && n.lastEnabled && c.tid != n.last && n.preempts >= e.bound && !c.fp.Local() {
+		return false
+	}
+	return true
+}
+
+// more reports whether a candidate of n besides the chosen one is still
+// to be tried.
+func (e *explorer) more(n *node) bool {
+	for i := range n.cands {
+		if i != n.chosen && e.untried(n, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// snapshot keeps a copy of the run at n, the last point of the stack,
+// when a run will come back to it to try another candidate, the run made
+// snapEvery instructions or more since the last point with a copy (a
+// copy costs what a few hundred instructions do: a run replays the
+// instructions since the last copy), and the copies held leave room for
+// it. A machine that cannot be copied turns the copies off for the
+// search.
+func (e *explorer) snapshot(n *node) {
+	var since int64
+	if k := len(e.snapAt); k > 0 {
+		since = e.stack[e.snapAt[k-1]].steps
+	}
+	if n.steps-since < e.snapEvery || !e.more(n) {
+		return
+	}
+	size := snapBase + e.m.Memory().Used
+	if e.snapHeld+size > e.snapBudget {
+		return
+	}
+	sink := e.sink.copy()
+	c, ok := e.sess.Clone(sink)
+	if !ok {
+		e.snaps = false
+		return
+	}
+	n.snap, n.snapSink, n.snapBytes = c, sink, size
+	e.snapHeld += size
+	e.snapAt = append(e.snapAt, len(e.stack)-1)
+}
+
+// snapEvery is the fewest instructions between two points with a copy
+// of the run on one path.
+const snapEvery = 64
+
+// maxSnapBytes bounds the copies of runs held at once, whatever
+// MaxMemory is: past it, a run replays from the start.
+const maxSnapBytes = 256 << 20
+
+// snapBase is what a copy of a run is taken to hold besides the memory
+// its machine counts: its threads, processes and kernel objects.
+const snapBase = 8 << 10
+
+// drop lets go of the copy of the run at the last point of the stack.
+func (e *explorer) drop(n *node) {
+	if n.snap != nil {
+		e.snapHeld -= n.snapBytes
+		n.snap, n.snapSink, n.snapBytes = nil, nil, 0
+		e.snapAt = e.snapAt[:len(e.snapAt)-1]
+	}
+}
+
+// resume returns a run that starts at the last point of the stack with a
+// copy, from the copy, with its output so far, and the point's index: a
+// copy of the copy while the point is to be come back to, the copy itself
+// when the run tries the point's last candidate. The run replays the
+// choices from that point on. It returns nil when no point has a copy.
+func (e *explorer) resume() (*interp.Session, *outcomeSink, int) {
+	k := len(e.snapAt)
+	if k == 0 {
+		return nil, nil, 0
+	}
+	at := e.snapAt[k-1]
+	n := e.stack[at]
+	if at == len(e.stack)-1 && !e.more(n) {
+		s, sink := n.snap, n.snapSink
+		e.drop(n)
+		return s, sink, at
+	}
+	sink := n.snapSink.copy()
+	s, ok := n.snap.Clone(sink)
+	if !ok {
+		return nil, nil, 0
+	}
+	return s, sink, at
+}
+
 // backtrack moves the search to the next unexplored choice; false when
 // the search is complete.
 func (e *explorer) backtrack() bool {
@@ -489,6 +611,7 @@ func (e *explorer) backtrack() bool {
 			return true
 		}
 		e.stackBytes -= nodeBytes(len(n.cands))
+		e.drop(n)
 		if n.seen != 0 {
 			e.seen[n.seen-1].open = false
 		}
@@ -546,6 +669,13 @@ func (s *outcomeSink) Emit(e *runtime.Event) {
 }
 
 func (s *outcomeSink) Flush() error { return nil }
+
+// copy returns a sink that holds what s holds and goes on on its own.
+func (s *outcomeSink) copy() *outcomeSink {
+	c := &outcomeSink{faults: slices.Clone(s.faults), hash: s.hash}
+	c.out.WriteString(s.out.String())
+	return c
+}
 
 // Run searches the schedules of prog. When ctx is done the search
 // returns what it found before, with Stop set to StopInterrupted (StopTimeout
@@ -661,6 +791,15 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 	default:
 		e.visited = map[mem.Fingerprint]int32{}
 	}
+	// The stateful searches start a run from a copy of the one before,
+	// where they part (the stateless one replays from the start: the
+	// reference the others are tested against).
+	e.snaps = !opts.Stateless && opts.copyEvery >= 0
+	e.snapBudget = min(e.maxMemory/2, maxSnapBytes)
+	e.snapEvery = snapEvery
+	if opts.copyEvery > 0 {
+		e.snapEvery = opts.copyEvery
+	}
 	if (e.visited != nil || e.bits != nil) && opts.Preemptions < 0 && ctx.Err() == nil {
 		// First a probe: one run that switches thread at every point,
 		// the interleaving a depth-first search that keeps the running
@@ -726,19 +865,28 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 		if res.Stop != StopEnded {
 			return res, nil
 		}
-		sink := &outcomeSink{}
-		sink.hash.Reset()
-		run.Sink = sink
-		e.sink = sink
-		s, err := interp.NewSession(prog, run)
-		if err != nil {
-			return nil, err
+		// A run starts where the point it goes its own way at was,
+		// from the copy kept there, or else from the program's start,
+		// replaying the choices down to that point.
+		s, sink, depth := e.resume()
+		if s != nil {
+			e.copies++
+		} else {
+			sink = &outcomeSink{}
+			sink.hash.Reset()
+			run.Sink = sink
+			var err error
+			if s, err = interp.NewSession(prog, run); err != nil {
+				return nil, err
+			}
 		}
-		e.vm, e.m, e.depth, e.prev, e.pruned, e.deep, e.matched = s.VM, s.M, 0, nil, false, false, false
+		e.sink, e.sess = sink, s
+		e.vm, e.m, e.depth, e.prev, e.pruned, e.deep, e.matched = s.VM, s.M, depth, nil, false, false, false
 		e.budget = maxSteps - res.Steps
+		start := s.M.Steps()
 		s.M.SetChooser(e)
 		s.M.Run()
-		res.Steps += s.M.Steps() + e.hashed/WordsPerStep
+		res.Steps += s.M.Steps() - start + e.hashed/WordsPerStep
 		e.hashed %= WordsPerStep
 		if e.overWork {
 			// Fingerprints of a large memory used up the budget.
@@ -751,7 +899,7 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 				return nil, errClock
 			}
 		}
-		res.States, res.Matched = e.states, e.nmatch
+		res.States, res.Matched, res.Copies = e.states, e.nmatch, e.copies
 		if e.visited != nil {
 			res.StateBytes = e.stateBytes
 		}

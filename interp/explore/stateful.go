@@ -57,6 +57,17 @@ import (
 //
 // The data race detector runs in every run as in the stateless search,
 // and sees the whole run up to where it stops, a visited state included.
+//
+// A run does not start from the program's first instruction: along the
+// path, a point where another run will part from this one keeps a copy
+// of the whole session (interp.Session.Clone: the machine, the
+// interpreter's threads, the race detector, the output so far), at most
+// one every snapEvery instructions, and a run starts from the last copy
+// before the point where it parts, replaying the choices from there
+// (explorer.resume). A copy runs on exactly as the original would, so
+// what a run finds does not depend on where it started; the stateless
+// search, the reference the tests hold this one to, always starts from
+// the beginning.
 
 // seenState is what the visited set keeps of a state. It holds no
 // pointer, nor does the map of them, so the collector never walks the

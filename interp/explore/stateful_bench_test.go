@@ -3,6 +3,7 @@ package explore
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -111,5 +112,37 @@ func BenchmarkFirstDeadlock(b *testing.B) {
 		if !found {
 			b.Fatal("no deadlock found")
 		}
+	}
+}
+
+// BenchmarkCopies: the first states of the search of example 34, two
+// processes that add to a shared counter a hundred times each (a run is
+// over a thousand instructions), with each run starting from a copy of
+// the run before it where they part, and replaying from the start.
+func BenchmarkCopies(b *testing.B) {
+	src, err := os.ReadFile("../../examples/34-shm-race.proc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	prog, err := interp.Load("34-shm-race.proc", src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		every int64
+	}{{"copies", 0}, {"copies-every-16", 16}, {"copies-every-32", 32}, {"copies-every-64", 64}, {"replay", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			var states int64
+			for b.Loop() {
+				res, err := Run(context.Background(), prog, Options{Preemptions: -1, MaxSchedules: 2000, MaxSteps: -1, copyEvery: c.every})
+				if err != nil {
+					b.Fatal(err)
+				}
+				states = res.States
+			}
+			b.ReportMetric(float64(states), "states")
+			b.ReportMetric(float64(states)*float64(b.N)/b.Elapsed().Seconds(), "states/s")
+		})
 	}
 }

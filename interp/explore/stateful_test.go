@@ -136,6 +136,10 @@ func TestStatefulSameFindings(t *testing.T) {
 				compared++
 			}
 		}
+		// With a copy of the run at every point, every run but the
+		// first starts from a copy: the copies lose nothing.
+		opts := Options{Preemptions: -1, MaxSchedules: limit, MaxSteps: 50_000_000, Session: interp.Options{Sets: sets}, copyEvery: 1}
+		sameFindings(t, filepath.Base(file)+" (copies)", prog, opts)
 	}
 	if compared < len(files) {
 		t.Errorf("compared %d searches of %d scripts: too few ran to their end", compared, len(files))
@@ -202,6 +206,18 @@ join b
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Runs started from copies of the runs before them, at every
+		// point, find the same outcomes in the same states.
+		copied, err := Run(context.Background(), prog, Options{Preemptions: -1, copyEvery: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := outcomeKeys(copied), outcomeKeys(exact); !slices.Equal(got, want) {
+			t.Errorf("%s: outcomes from copies differ\n got  %q\n want %q", name, got, want)
+		}
+		if copied.States != exact.States || copied.Copies == 0 || !copied.Complete {
+			t.Errorf("%s: from copies: %d states (%d without), %d runs from a copy, complete %v", name, copied.States, exact.States, copied.Copies, copied.Complete)
+		}
 		bits, err := Run(context.Background(), prog, Options{Preemptions: -1, Bitstate: 1 << 20})
 		if err != nil {
 			t.Fatal(err)
@@ -257,6 +273,7 @@ func FuzzStateful(f *testing.F) {
 		// The limits of the interpreter's own fuzz targets.
 		sets := []string{"max_steps=3000", "max_output=4096", "max_procs=8", "max_threads=16", "heap_max=65536", "stack_size=8192", "pipe_cap=64"}
 		findings(t, "fuzz.proc", prog, Options{Preemptions: -1, MaxSchedules: 200, MaxSteps: 2_000_000, Session: interp.Options{Sets: sets}}, true)
+		findings(t, "fuzz.proc (copies)", prog, Options{Preemptions: -1, MaxSchedules: 200, MaxSteps: 2_000_000, Session: interp.Options{Sets: sets}, copyEvery: 1}, true)
 	})
 }
 
