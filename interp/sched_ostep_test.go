@@ -79,6 +79,35 @@ func TestWakePreempts(t *testing.T) {
 	}
 }
 
+// wake_preempts: a thread whose I/O ends in the tick the running one
+// ends goes before the threads that were ready.
+func TestWakePreemptsFreeCPU(t *testing.T) {
+	src := `config cost_insn = 0
+config cost_spawn = 0
+config cost_switch_process = 0
+config sched = "fifo"
+func a() {
+    io 4
+    compute 1
+}
+func b() {
+    compute 4
+}
+func c() {
+    compute 1
+}
+spawn a()
+spawn b()
+spawn c()
+`
+	if tr := schedRun(t, src); !lineAt(tr, "4", "[4/4] compute 1") {
+		t.Errorf("by default the thread ready first runs at 4:\n%s", tr)
+	}
+	if tr := schedRun(t, src, "wake_preempts=true"); !lineAt(tr, "4", "[2/2] compute 1") || !lineAt(tr, "5", "[4/4] compute 1") {
+		t.Errorf("wake_preempts: want 2, whose I/O ended, at 4, then 4:\n%s", tr)
+	}
+}
+
 // reparent: orphans go to process 1, or to their grandparent.
 func TestReparent(t *testing.T) {
 	src := `func grandchild() {
