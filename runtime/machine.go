@@ -891,6 +891,7 @@ func (m *Machine) fireTimers() {
 		}
 		m.makeReadyAt(t, t.wakeAt)
 		if !t.asleep && m.cfg.WakePreempts {
+			t.ioDone = true
 			// wake_preempts: it takes the CPU at once, also when the
 			// CPU is free in this tick (its holder ended, blocked or
 			// used up its quantum): it goes ahead of the threads that
@@ -989,6 +990,7 @@ func (m *Machine) dispatch(t *Thread) {
 		t.times.Switches++
 	}
 	m.cur = t
+	t.ioDone = false
 	if m.hw {
 		m.switchHW(t)
 	}
