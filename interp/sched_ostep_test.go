@@ -79,6 +79,68 @@ func TestWakePreempts(t *testing.T) {
 	}
 }
 
+// ready_order: the ready queue in order, or the first ready thread after
+// the one that ran last in tid order, round (process-run's scan of its
+// pids). When 4 ends at 6, 3 has been ready since 1 and 2 since 4.
+func TestReadyOrder(t *testing.T) {
+	src := `config cost_insn = 0
+config cost_spawn = 0
+config cost_switch_process = 0
+config sched = "fifo"
+func a() {
+    io 4
+    compute 1
+}
+func b() {
+    io 1
+    compute 2
+}
+func c() {
+    compute 6
+}
+spawn a()
+spawn b()
+spawn c()
+`
+	if tr := schedRun(t, src); !lineAt(tr, "6", "[3/3] compute 2") || !lineAt(tr, "8", "[2/2] compute 1") {
+		t.Errorf("ready_order = queue: want 3 at 6 (ready first), then 2:\n%s", tr)
+	}
+	if tr := schedRun(t, src, "ready_order=tid"); !lineAt(tr, "6", "[2/2] compute 1") || !lineAt(tr, "7", "[3/3] compute 2") {
+		t.Errorf("ready_order = tid: want 2 at 6 (the next after 4, round), then 3:\n%s", tr)
+	}
+}
+
+// wake_preempts: a thread whose I/O ends in the tick the running one
+// ends goes before the threads that were ready.
+func TestWakePreemptsFreeCPU(t *testing.T) {
+	src := `config cost_insn = 0
+config cost_spawn = 0
+config cost_switch_process = 0
+config sched = "fifo"
+func a() {
+    io 4
+    compute 1
+}
+func b() {
+    compute 4
+}
+func c() {
+    compute 1
+}
+spawn a()
+spawn b()
+spawn c()
+`
+	if tr := schedRun(t, src); !lineAt(tr, "4", "[4/4] compute 1") {
+		t.Errorf("by default the thread ready first runs at 4:\n%s", tr)
+	}
+	for _, order := range []string{"queue", "tid"} {
+		if tr := schedRun(t, src, "wake_preempts=true", "ready_order="+order); !lineAt(tr, "4", "[2/2] compute 1") || !lineAt(tr, "5", "[4/4] compute 1") {
+			t.Errorf("wake_preempts, ready_order = %s: want 2, whose I/O ended, at 4, then 4:\n%s", order, tr)
+		}
+	}
+}
+
 // reparent: orphans go to process 1, or to their grandparent.
 func TestReparent(t *testing.T) {
 	src := `func grandchild() {

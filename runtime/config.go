@@ -63,6 +63,11 @@ type Config struct {
 	MLFQAllotment    int64  // quanta a thread may use at a level
 	MLFQIOReset      bool
 	MLFQIOBump       bool
+	// ReadyTID is the ready_order key: false for "queue" (ties go to
+	// the thread that became ready first), true for "tid" (to the first
+	// after the thread that ran last in tid order, round: process-run's
+	// scan of its pids).
+	ReadyTID bool
 }
 
 // DefaultConfig returns the default of every config key.
@@ -141,6 +146,7 @@ var configKeys = map[string]configKey{
 	"cache_miss_cost":     {kind: "int", int: func(c *Config) *int64 { return &c.CacheMissCost }, min: 0, max: 1 << 20},
 	"multiprogramming":    {kind: "bool", bool: func(c *Config) *bool { return &c.Multiprogramming }},
 	"wake_preempts":       {kind: "bool", bool: func(c *Config) *bool { return &c.WakePreempts }},
+	"ready_order":         {kind: "string", name: readyOrderName, parse: parseReadyOrder, values: []string{"queue", "tid"}},
 	"reparent": {kind: "string", name: func(c *Config) string {
 		if c.ReparentParent {
 			return "parent"
@@ -207,6 +213,22 @@ func parseRNG(c *Config, v string) bool {
 	switch v {
 	case "default", "python":
 		c.PyRNG = v == "python"
+		return true
+	}
+	return false
+}
+
+func readyOrderName(c *Config) string {
+	if c.ReadyTID {
+		return "tid"
+	}
+	return "queue"
+}
+
+func parseReadyOrder(c *Config, v string) bool {
+	switch v {
+	case "queue", "tid":
+		c.ReadyTID = v == "tid"
 		return true
 	}
 	return false

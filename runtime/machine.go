@@ -874,6 +874,7 @@ func (m *Machine) fireTimers() {
 	}
 	// The sleepers wake earliest first, in the order they went to sleep
 	// when they wake at one tick.
+	front := 0
 	for len(m.sleepers) > 0 && m.sleepers[0].wakeAt <= m.clock {
 		t := m.sleepers[0]
 		m.sleepers.remove(0)
@@ -889,6 +890,17 @@ func (m *Machine) fireTimers() {
 			m.trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.waitingFor + " is over"})
 		}
 		m.makeReadyAt(t, t.wakeAt)
+		if !t.asleep && m.cfg.WakePreempts {
+			t.ioDone = true
+			// wake_preempts: it takes the CPU at once, also when the
+			// CPU is free in this tick (its holder ended, blocked or
+			// used up its quantum): it goes ahead of the threads that
+			// were ready, behind those whose I/O ended before it.
+			n := len(m.ready) - 1
+			copy(m.ready[front+1:], m.ready[front:n])
+			m.ready[front] = t
+			front++
+		}
 	}
 }
 
@@ -978,6 +990,7 @@ func (m *Machine) dispatch(t *Thread) {
 		t.times.Switches++
 	}
 	m.cur = t
+	t.ioDone = false
 	if m.hw {
 		m.switchHW(t)
 	}

@@ -245,6 +245,7 @@ type Thread struct {
 	sleeping     bool
 	asleep       bool       // blocked in sleep, not on an event or a device
 	inReady      bool       // in Machine.ready
+	ioDone       bool       // with wake_preempts: its I/O ended, and it has not run since
 	queue        *WaitQueue // the queue a blocked thread is on
 	holders      Holders    // who could release it (deadlock report)
 	// detail, when set, gives more lines about what a blocked thread

@@ -295,7 +295,38 @@ func (m *Machine) pick() *Thread {
 			}
 		}
 	}
+	if m.cfg.ReadyTID && m.cfg.Sched != SchedLottery {
+		// ready_order = "tid": among the threads the policy ranks
+		// equal, the one that comes first after the thread that ran
+		// last.
+		for i, t := range m.ready {
+			if b := m.ready[best]; !m.better(b, t) && !m.better(t, b) && m.tieBefore(t, b) {
+				best = i
+			}
+		}
+	}
 	return m.take(best)
+}
+
+// tieBefore is ready_order = "tid"'s order of two threads the policy
+// ranks equal: a thread whose I/O ended with wake_preempts and that has
+// not run since first, then the first in tid order after the thread
+// that ran last, wrapping round, as process-run's scan of its pids.
+func (m *Machine) tieBefore(a, b *Thread) bool {
+	if a.ioDone != b.ioDone {
+		return a.ioDone
+	}
+	return m.tidAfter(a) < m.tidAfter(b)
+}
+
+// tidAfter is how far t comes after the thread that ran last, in tid
+// order round: 1 for the next tid, the most for that thread itself.
+func (m *Machine) tidAfter(t *Thread) int64 {
+	d := int64(t.TID - tidOf(m.cur))
+	if d <= 0 {
+		d += 1 << 40
+	}
+	return d
 }
 
 // take removes the ready thread at index i from the queue and returns it.

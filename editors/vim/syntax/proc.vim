@@ -22,8 +22,8 @@ syn keyword procConfigKey contained asid cache_lines cache_miss_cost cost_copy
       \ heap_policy heap_size max_copy max_memory max_output max_procs max_slices
       \ max_steps max_threads max_ticks max_trace mlfq_allotment mlfq_boost
       \ mlfq_io_bump mlfq_io_reset mlfq_levels mlfq_quanta mq_cap multiprogramming
-      \ net_latency pipe_cap quantum reparent rng sched seed stack_size tlb_entries
-      \ tlb_miss_cost wake_preempts
+      \ net_latency pipe_cap quantum ready_order reparent rng sched seed stack_size
+      \ tlb_entries tlb_miss_cost wake_preempts
 
 syn match procNumber "\<\(0[xX]\x\+\(_\x\+\)*\|\d\+\(_\d\+\)*\)\>"
 syn match procOperator "\.\.\|[-+*/%<>=!]=\|&&\|||\|[-+*/%<>=!&.]"
