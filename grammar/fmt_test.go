@@ -372,7 +372,7 @@ func TestFmtError(t *testing.T) {
 // FuzzFmt: whatever parses formats to text that parses to the same AST,
 // with the same tokens, comments and header, and that formats to itself.
 func FuzzFmt(f *testing.F) {
-	for _, dir := range []string{"testdata", "../examples", "../exercises/*"} {
+	for _, dir := range []string{"testdata", "../examples", "../examples/ostep", "../exercises/*"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.proc"))
 		for _, name := range files {
 			if src, err := os.ReadFile(name); err == nil {

@@ -98,8 +98,9 @@ wait pid
 func TestStatsAddUp(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("../examples/*.proc")
+	ostep, _ := filepath.Glob("../examples/ostep/*.proc")
 	more, _ := filepath.Glob("../exercises/*/solution.proc")
-	files = append(files, more...)
+	files = append(append(files, ostep...), more...)
 	if len(files) < 30 {
 		t.Fatalf("found %d scripts", len(files))
 	}

@@ -185,6 +185,8 @@ func checkChrome(t *testing.T, name string, b []byte) chromeFile {
 // chromeScripts are every example and every exercise's reference.
 func chromeScripts(t *testing.T) []string {
 	ex, _ := filepath.Glob("../../examples/*.proc")
+	ostep, _ := filepath.Glob("../../examples/ostep/*.proc")
+	ex = append(ex, ostep...)
 	sol, _ := filepath.Glob("../../exercises/*/solution.proc")
 	if len(ex) == 0 || len(sol) == 0 {
 		t.Fatal("no scripts found")

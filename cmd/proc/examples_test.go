@@ -86,9 +86,13 @@ func TestExamples(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples found: %v", err)
 	}
-	for _, f := range files {
+	ostep, _ := filepath.Glob("../../examples/ostep/*.proc")
+	if len(ostep) == 0 {
+		t.Fatal("no examples found in examples/ostep")
+	}
+	for _, f := range append(files, ostep...) {
 		f := f
-		t.Run(filepath.Base(f), func(t *testing.T) { runGolden(t, f) })
+		t.Run(strings.TrimPrefix(f, "../../examples/"), func(t *testing.T) { runGolden(t, f) })
 	}
 }
 
@@ -101,8 +105,9 @@ func TestDeterminism(t *testing.T) {
 		runs = 3
 	}
 	files, _ := filepath.Glob("../../examples/*.proc")
+	ostep, _ := filepath.Glob("../../examples/ostep/*.proc")
 	more, _ := filepath.Glob("../../exercises/*/*.proc")
-	files = append(files, more...)
+	files = append(append(files, ostep...), more...)
 	for _, f := range files {
 		src, _ := os.ReadFile(f)
 		h, _ := grammar.ParseHeader(src)

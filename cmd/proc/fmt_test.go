@@ -15,8 +15,9 @@ import (
 func lessonScripts(t *testing.T) []string {
 	t.Helper()
 	files, _ := filepath.Glob("../../examples/*.proc")
+	ostep, _ := filepath.Glob("../../examples/ostep/*.proc")
 	more, _ := filepath.Glob("../../exercises/*/*.proc")
-	files = append(files, more...)
+	files = append(append(files, ostep...), more...)
 	if len(files) < 40 {
 		t.Fatalf("only %d scripts found", len(files))
 	}

@@ -24,6 +24,8 @@ func TestSnapshotAtKeepsTheRun(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples found: %v", err)
 	}
+	ostep, _ := filepath.Glob("../../examples/ostep/*.proc")
+	files = append(files, ostep...)
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {

@@ -16,10 +16,13 @@ import (
 )
 
 // TestProcTestExamples checks the examples the way a teacher checks a
-// folder: `proc test ../../examples`, in parallel. Every example must pass.
+// folder: `proc test ../../examples`, in parallel, examples/ostep
+// included. Every example must pass.
 func TestProcTestExamples(t *testing.T) {
 	t.Parallel()
 	goldens, _ := filepath.Glob("../../examples/*.golden")
+	ostep, _ := filepath.Glob("../../examples/ostep/*.golden")
+	goldens = append(goldens, ostep...)
 	if len(goldens) == 0 {
 		t.Fatal("no examples with goldens found")
 	}
