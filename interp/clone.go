@@ -52,16 +52,24 @@ func (s *Session) Clone(sink runtime.Sink) (*Session, bool) {
 		}
 		m.Procs()[i].Ctx = c.proc(pc, m.Procs()[i])
 	}
-	newThreads := m.Threads()
-	for i, t := range s.M.Threads() {
-		if t.Ctx == nil {
-			continue
-		}
+	// Every thread's context, frames and operand stack in three blocks.
+	oldThreads, newThreads := s.M.Threads(), m.Threads()
+	var nf, no int
+	for _, t := range oldThreads {
 		th, ok := t.Ctx.(*threadCtx)
-		if !ok || th.shell != nil {
+		if t.Ctx != nil && (!ok || th.shell != nil) {
 			return nil, false
 		}
-		newThreads[i].Ctx = c.thread(th, newThreads[i])
+		if ok {
+			nf, no = nf+len(th.frames), no+opsRoom(th)
+		}
+	}
+	ctxs := make([]threadCtx, len(oldThreads))
+	c.frames, c.ops = make([]frame, nf), make([]mem.Value, no)
+	for i, t := range oldThreads {
+		if th, ok := t.Ctx.(*threadCtx); ok {
+			newThreads[i].Ctx = c.thread(th, newThreads[i], &ctxs[i])
+		}
 	}
 	if det != nil {
 		vm.race = c.detector(det, vm)
@@ -79,6 +87,10 @@ type ctxCopier struct {
 	gen   uint64
 	races []*raceThread // the originals copied, whose forwarding finish clears
 	bad   bool
+	// frames and ops are what is left of the blocks the threads' frames
+	// and operand stacks are copied into.
+	frames []frame
+	ops    []mem.Value
 }
 
 var raceGen atomic.Uint64
@@ -104,8 +116,8 @@ func (c *ctxCopier) proc(pc *procCtx, p *runtime.Process) *procCtx {
 	return n
 }
 
-func (c *ctxCopier) thread(th *threadCtx, t *runtime.Thread) *threadCtx {
-	n := new(threadCtx)
+// thread copies th, the context of a thread whose copy is t, into n.
+func (c *ctxCopier) thread(th *threadCtx, t *runtime.Thread, n *threadCtx) *threadCtx {
 	*n = *th
 	n.rt = t
 	if th.proc != nil {
@@ -117,11 +129,23 @@ func (c *ctxCopier) thread(th *threadCtx, t *runtime.Thread) *threadCtx {
 		n.proc = t.Proc.Ctx.(*procCtx)
 	}
 	n.stack = c.r.Mem().Segment(th.stack)
-	n.frames = append([]frame(nil), th.frames...)
-	n.ops = make([]mem.Value, len(th.ops))
-	copy(n.ops, th.ops[:min(th.sp, len(th.ops))])
+	k := len(th.frames)
+	n.frames = c.frames[:k:k]
+	c.frames = c.frames[k:]
+	copy(n.frames, th.frames)
+	k = opsRoom(th)
+	n.ops = c.ops[:k:k]
+	c.ops = c.ops[k:]
+	copy(n.ops, th.ops[:min(th.sp, k)])
 	n.race = c.raceThread(th.race)
 	return n
+}
+
+// opsRoom is the room a copy of th's operand stack gets: what it holds
+// and some more (the stack grows when a frame needs it: its size is not
+// part of the state).
+func opsRoom(th *threadCtx) int {
+	return min(len(th.ops), max(th.sp, 0)+32)
 }
 
 func (c *ctxCopier) raceThread(rt *raceThread) *raceThread {

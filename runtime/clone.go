@@ -123,7 +123,9 @@ type Remap struct {
 	m, old *Machine
 	mem    *mem.Copier
 	gen    uint64
-	queues []*WaitQueue // the originals copied, whose forwarding finish clears
+	// The originals copied, whose forwarding Finish clears.
+	queues []*WaitQueue
+	files  []*File
 	// objs maps kernel objects (pipes, queues, sockets, listeners,
 	// semaphores, mutexes, condition variables, shared objects, files)
 	// to their copies.
@@ -141,7 +143,10 @@ func (r *Remap) Finish() {
 	for _, q := range r.queues {
 		q.fwd, q.fwdGen = nil, 0
 	}
-	r.queues = nil
+	for _, f := range r.files {
+		f.fwd, f.fwdGen = nil, 0
+	}
+	r.queues, r.files = nil, nil
 	r.mem.Finish()
 }
 
@@ -359,11 +364,12 @@ func (r *Remap) file(f *File) *File {
 	if f == nil {
 		return nil
 	}
-	if c, ok := r.obj(f); ok {
-		return c.(*File)
+	if f.fwdGen == r.gen {
+		return f.fwd
 	}
 	c := &File{Kind: f.Kind, refs: f.refs}
-	r.keep(f, c)
+	f.fwd, f.fwdGen = c, r.gen
+	r.files = append(r.files, f)
 	if f.Pipe != nil {
 		c.Pipe = r.pipe(f.Pipe)
 	}

@@ -30,6 +30,9 @@ type File struct {
 	Listener *Listener
 	Sock     *Socket
 	refs     int
+	// fwd is its copy while Clone copies the machine.
+	fwd    *File
+	fwdGen uint64
 }
 
 // FDTable maps descriptor numbers to open files.

@@ -93,9 +93,19 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 	n := &AddressSpace{COWCopies: as.COWCopies, Meter: c.meterOf(as.Meter)}
 	as.fwd, as.fwdGen = n, c.gen
 	c.spaces = append(c.spaces, as)
+	// The space's segments and their words are copied into one block
+	// each: a copy of a machine is a few allocations, not one a segment.
+	slab := make([]Segment, len(as.segs))
+	total := 0
+	for _, s := range as.segs {
+		if s.fwdGen != c.gen && s.Shared == nil {
+			total += cap(s.Words)
+		}
+	}
+	words := make([]Value, total)
 	n.segs = make([]*Segment, len(as.segs))
 	for i, s := range as.segs {
-		n.segs[i] = c.Segment(s)
+		n.segs[i] = c.segment(s, &slab[i], &words)
 	}
 	n.last = c.Segment(as.last)
 	n.HeapSeg = c.Segment(as.HeapSeg)
@@ -126,13 +136,21 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 // Segment returns the copy of s (nil for nil). A shared mapping's copy
 // shows the copy of its shared memory.
 func (c *Copier) Segment(s *Segment) *Segment {
+	return c.segment(s, nil, nil)
+}
+
+// segment copies s into n, when not nil, and its words into the front of
+// *words, when not nil, taking them off it.
+func (c *Copier) segment(s, n *Segment, words *[]Value) *Segment {
 	if s == nil {
 		return nil
 	}
 	if s.fwdGen == c.gen {
 		return s.fwd
 	}
-	n := new(Segment)
+	if n == nil {
+		n = new(Segment)
+	}
 	*n = *s
 	n.fwd, n.fwdGen = nil, 0
 	s.fwd, s.fwdGen = n, c.gen
@@ -155,7 +173,13 @@ func (c *Copier) Segment(s *Segment) *Segment {
 	}
 	if s.Words != nil {
 		// The capacity too: it is what the segment counts (footprint).
-		n.Words = make([]Value, len(s.Words), cap(s.Words))
+		k := cap(s.Words)
+		if words != nil && len(*words) >= k {
+			n.Words = (*words)[:len(s.Words):k]
+			*words = (*words)[k:]
+		} else {
+			n.Words = make([]Value, len(s.Words), k)
+		}
 		copy(n.Words, s.Words)
 	}
 	if s.Odd != nil {
