@@ -2,6 +2,7 @@ package interp
 
 import (
 	"maps"
+	"slices"
 	"sync/atomic"
 
 	"proc/runtime"
@@ -77,7 +78,9 @@ func (s *Session) Clone(sink runtime.Sink) (*Session, bool) {
 	if c.bad || r.Bad() {
 		return nil, false
 	}
-	return &Session{Prog: s.Prog, M: m, VM: vm, opts: s.opts}, true
+	opts := s.opts
+	opts.Sets, opts.ScriptSets = slices.Clone(opts.Sets), slices.Clone(opts.ScriptSets)
+	return &Session{Prog: s.Prog, M: m, VM: vm, opts: opts}, true
 }
 
 // ctxCopier copies the interpreter's part of a machine. A raceThread
@@ -234,5 +237,8 @@ func (c *ctxCopier) detector(d *raceDetector, vm *VM) *raceDetector {
 	n.lastKey, n.lastMem = nil, nil
 	n.seen = maps.Clone(d.seen)
 	n.Races = append([]Race(nil), d.Races...)
+	for i := range n.Races {
+		n.Races[i].Text = slices.Clone(n.Races[i].Text)
+	}
 	return n
 }

@@ -1,0 +1,142 @@
+package interp
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"proc/runtime"
+)
+
+// pointers collects every pointer, map and slice array reachable from v,
+// by address, with the type that holds it, skipping the types in shared.
+type pointerWalk struct {
+	seen   map[uintptr]reflect.Type
+	path   map[uintptr]string
+	shared map[reflect.Type]bool
+}
+
+func (w *pointerWalk) walk(v reflect.Value) { w.walkAt(v, "") }
+
+func (w *pointerWalk) walkAt(v reflect.Value, at string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() || w.shared[v.Type()] {
+			return
+		}
+		p := v.Pointer()
+		if _, ok := w.seen[p]; ok {
+			return
+		}
+		w.seen[p] = v.Type()
+		w.path[p] = at
+		w.walkAt(v.Elem(), at)
+	case reflect.Interface:
+		if !v.IsNil() {
+			w.walkAt(v.Elem(), at)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			w.walkAt(v.Field(i), at+"."+v.Type().Field(i).Name)
+		}
+	case reflect.Slice:
+		if v.IsNil() || w.shared[v.Type()] {
+			return
+		}
+		if v.Cap() > 0 {
+			p := v.Pointer()
+			if _, ok := w.seen[p]; !ok {
+				w.seen[p] = v.Type()
+				w.path[p] = at
+			}
+		}
+		for i := range v.Len() {
+			w.walkAt(v.Index(i), at+"[]")
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			w.walkAt(v.Index(i), at+"[]")
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			return
+		}
+		p := v.Pointer()
+		if _, ok := w.seen[p]; ok {
+			return
+		}
+		w.seen[p] = v.Type()
+		w.path[p] = at
+		it := v.MapRange()
+		for it.Next() {
+			w.walkAt(it.Key(), at+"{k}")
+			w.walkAt(it.Value(), at+"{v}")
+		}
+	}
+}
+
+// TestCloneSharesNothing: a copy of a session shares no memory with the
+// original that either could change: every pointer, map and slice array
+// reachable from the copy is its own, but for what never changes as a
+// program runs (the program's code, a process's image) and what the runs
+// of a search share on purpose (the memo of races reported). A field
+// added to the machine and left out of Clone shows here.
+func TestCloneSharesNothing(t *testing.T) {
+	t.Parallel()
+	shared := map[reflect.Type]bool{
+		reflect.TypeFor[*Program]():       true,
+		reflect.TypeFor[*Func]():          true,
+		reflect.TypeFor[*Shape]():         true,
+		reflect.TypeFor[*runtime.Image](): true,
+		reflect.TypeFor[*RaceMemo]():      true,
+		reflect.TypeFor[*Global]():        true,
+	}
+	files, _ := filepath.Glob("../examples/*.proc")
+	copied := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := Load(filepath.Base(file), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := NewSession(prog, Options{Race: true, Sink: discard{}, RaceMemo: NewRaceMemo(), Sets: []string{"max_steps=200000"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		var orig, cp *Session
+		s.M.SetChooser(chooseAt(func(enabled []*runtime.Thread) int {
+			if n++; n == 12 {
+				if c, ok := s.Clone(discard{}); ok {
+					// The original as it is now, and its copy.
+					orig, cp = s, c
+					w := &pointerWalk{seen: map[uintptr]reflect.Type{}, path: map[uintptr]string{}, shared: shared}
+					w.walk(reflect.ValueOf(orig))
+					mine := &pointerWalk{seen: map[uintptr]reflect.Type{}, path: map[uintptr]string{}, shared: shared}
+					mine.walk(reflect.ValueOf(cp))
+					for p, ty := range mine.seen {
+						if oty, ok := w.seen[p]; ok {
+							t.Errorf("%s: the copy shares a %v (%s) with the original (there a %v, %s)", filepath.Base(file), ty, mine.path[p], oty, w.path[p])
+						}
+					}
+					copied++
+				}
+			}
+			return n % len(enabled)
+		}))
+		s.M.Run()
+	}
+	if copied < 25 {
+		t.Errorf("copied %d machines", copied)
+	}
+}
+
+type chooseAt func(enabled []*runtime.Thread) int
+
+func (f chooseAt) Choose(enabled []*runtime.Thread, last *runtime.Thread, yielded bool) int {
+	return f(enabled)
+}
