@@ -51,6 +51,130 @@ type CPU struct {
 	// lost records what another thread's run took away from the TLB and
 	// the cache: the key, and who took it (the tid, or -1 for a flush).
 	lost map[uint64]int
+	// win is what the frames' touches on one page need to be done
+	// without a lookup (TouchFast).
+	win frameWindow
+}
+
+// frameWindow is a page of a process whose translation the TLB holds,
+// with the lines of its frame the cache holds, and the touches of frames
+// on it, all hits, that are not yet applied to the order of the TLB and
+// the cache.
+//
+// A touch of lines the cache holds on a page the TLB holds is a hit in
+// both wherever the page and the lines are in their lists, and changes
+// nothing but the counts and the order: it moves the page to the front
+// of the TLB, and the lines to the front of the cache, the last touched
+// first. A run of such touches, with nothing else in between, leaves the
+// page at the front of the TLB and the lines touched at the front of the
+// cache in the order of their last touches, the rest in the order they
+// were in: that is what settle does, once for the run. The counts go to
+// the thread at once. Everything else that looks at the TLB or the cache,
+// or changes them, settles first; the window is kept up to date by the
+// misses that bring lines of its frame in or take them out, and dropped
+// when its page leaves the TLB.
+type frameWindow struct {
+	proc  *Process // nil: no window
+	vpage uint64   // the page number (address >> 12)
+	tkey  uint64   // the page's key in the TLB
+	tslot int32    // the page's slot in the TLB
+	frame uint64   // the physical address of its frame
+	in    uint64   // bit l: the cache holds line l of the frame
+	slots [64]int32
+	// log holds the touches not yet settled, each its lowest and its
+	// highest line (6 bits each); touched has a bit for each line in
+	// them.
+	log     [256]uint16
+	n       int
+	touched uint64
+}
+
+// TouchFast passes t's accesses to the lines from the one that holds hi-1
+// down to the one that holds lo through the TLB and the cache, as
+// TouchLines would, when they are all hits that need no lookup: the lines
+// are on the window's page and the cache holds them. It reports whether
+// it did; when it did not, nothing changed. A hit costs no ticks.
+func (m *Machine) TouchFast(t *Thread, lo, hi uint64) bool {
+	w := m.win
+	l0, l1 := lo>>lineBits, (hi-1)>>lineBits
+	if w.proc != t.Proc || l0>>6 != w.vpage || l1>>6 != w.vpage || w.n == len(w.log) {
+		return false
+	}
+	mask := (uint64(2)<<(l1-l0) - 1) << (l0 & 63)
+	if w.in&mask != mask {
+		return false
+	}
+	w.log[w.n] = uint16(l0&63 | (l1&63)<<6)
+	w.n++
+	w.touched |= mask
+	k := int64(l1 - l0 + 1)
+	t.hw.TLBHits += k
+	t.hw.CacheHits += k
+	return true
+}
+
+// settle applies the window's touches to the order of the TLB and the
+// cache (see frameWindow).
+func (cpu *CPU) settle() {
+	w := &cpu.win
+	if w.n == 0 {
+		return
+	}
+	cpu.TLB.toFront(w.tslot)
+	// The lines by their last touch, the most recent first: the log from
+	// its end, each touch from its lowest line, which it touched last.
+	var order [64]uint8
+	k := 0
+	var seen uint64
+	for j := w.n - 1; j >= 0 && seen != w.touched; j-- {
+		e := w.log[j]
+		for l := e & 63; l <= e>>6; l++ {
+			if seen&(1<<l) == 0 {
+				seen |= 1 << l
+				order[k] = uint8(l)
+				k++
+			}
+		}
+	}
+	for k--; k >= 0; k-- {
+		cpu.Cache.toFront(w.slots[order[k]])
+	}
+	w.n, w.touched = 0, 0
+}
+
+// settleHW settles the window of each CPU.
+func (m *Machine) settleHW() {
+	for _, cpu := range m.cpus {
+		cpu.settle()
+	}
+}
+
+// learn makes the window the page of [lo, hi), which t just touched,
+// when the range is on one page the TLB holds, and notes which of its
+// lines the cache holds.
+func (m *Machine) learn(cpu *CPU, t *Thread, lo, hi uint64) {
+	w := &cpu.win
+	if lo>>12 != (hi-1)>>12 {
+		return
+	}
+	if w.proc != t.Proc || w.vpage != lo>>12 {
+		asid := 0
+		if m.cfg.ASID {
+			asid = t.Proc.PID
+		}
+		key := tlbKey(asid, lo)
+		ts := cpu.TLB.slot(key)
+		if ts < 0 {
+			return // not mapped
+		}
+		*w = frameWindow{proc: t.Proc, vpage: lo >> 12, tkey: key, tslot: ts, frame: cpu.TLB.nodes[ts].val}
+	}
+	for l := lo >> lineBits; l <= (hi-1)>>lineBits; l++ {
+		if i := cpu.Cache.slot(lineKey(w.frame | (l&63)<<lineBits)); i >= 0 {
+			w.in |= 1 << (l & 63)
+			w.slots[l&63] = i
+		}
+	}
 }
 
 // lru is a fully associative cache of keys, replacing the least
@@ -138,6 +262,14 @@ func (c *lru) find(key uint64) int32 {
 	return i
 }
 
+// toFront marks slot i used.
+func (c *lru) toFront(i int32) {
+	if i != c.head {
+		c.unlink(i)
+		c.front(i)
+	}
+}
+
 // put brings key, which it does not hold, in, replacing the least
 // recently used entry when full; it returns the key replaced, who
 // brought it in, and whether there was one.
@@ -213,6 +345,7 @@ func (m *Machine) HW() bool { return m.hw }
 func (m *Machine) initHW() {
 	m.hw = m.cfg.TLBEntries > 0 || m.cfg.CacheLines > 0
 	m.cpus = []*CPU{{ID: 0, TLB: newLRU(int(m.cfg.TLBEntries)), Cache: newLRU(int(m.cfg.CacheLines)), lost: map[uint64]int{}, asid: -1}}
+	m.win = &m.cpus[0].win
 }
 
 // maxLost bounds what a CPU remembers of the entries taken from it.
@@ -223,6 +356,7 @@ const maxLost = 1 << 16
 // when the machine models them (HW).
 func (m *Machine) Touch(t *Thread, addr uint64) int64 {
 	cpu := m.cpus[0]
+	cpu.settle()
 	p := t.Proc
 	var cost int64
 	st := &t.hw
@@ -274,6 +408,9 @@ func (m *Machine) tlbMiss(cpu *CPU, t *Thread, key, addr uint64) (pa uint64, ok 
 	if ok {
 		if old, by, ev := cpu.TLB.put(key, pa&^(mem.PageSize-1), t.TID); ev {
 			m.noteLost(cpu, t, old, by)
+			if w := &cpu.win; old == w.tkey {
+				w.proc = nil
+			}
 		}
 	}
 	if m.trace.On(CatTLB) {
@@ -289,8 +426,16 @@ func (m *Machine) cacheMiss(cpu *CPU, t *Thread, addr, pa, line uint64) int64 {
 	t.hw.CacheMisses++
 	c := m.cfg.CacheMissCost
 	m.lostCost(cpu, t, line, c)
+	w := &cpu.win
 	if old, by, ev := cpu.Cache.put(line, 0, t.TID); ev {
 		m.noteLost(cpu, t, old, by)
+		if lineKey(w.frame)>>6 == old>>6 {
+			w.in &^= 1 << (old & 63)
+		}
+	}
+	if lineKey(w.frame)>>6 == line>>6 {
+		w.in |= 1 << (line & 63)
+		w.slots[line&63] = cpu.Cache.head
 	}
 	if m.trace.On(CatCache) {
 		m.Emit(t, &Event{Cat: CatCache, Ev: "cache-miss", Cost: c, Text: fmt.Sprintf("cache miss: %s (physical %s)", mem.Hex(addr), mem.Hex(pa&^(LineSize-1)))})
@@ -309,6 +454,7 @@ func (m *Machine) cacheMiss(cpu *CPU, t *Thread, addr, pa, line uint64) int64 {
 // Touch, it and the lines after it.
 func (m *Machine) TouchLines(t *Thread, lo, hi uint64) int64 {
 	cpu := m.cpus[0]
+	cpu.settle()
 	tlb, cache := &cpu.TLB, &cpu.Cache
 	a := (hi - 1) &^ (LineSize - 1)
 	if tlb.head >= 0 && cache.head >= 0 {
@@ -350,6 +496,7 @@ func (m *Machine) TouchLines(t *Thread, lo, hi uint64) int64 {
 				st := &t.hw
 				st.TLBHits += n
 				st.CacheHits += n
+				m.learn(cpu, t, lo, hi)
 				return 0
 			}
 			a -= LineSize
@@ -362,9 +509,13 @@ func (m *Machine) TouchLines(t *Thread, lo, hi uint64) int64 {
 	for ; ; a -= LineSize {
 		c += m.Touch(t, max(a, lo))
 		if a <= lo {
-			return c
+			break
 		}
 	}
+	if tlb.size > 0 && cache.size > 0 {
+		m.learn(cpu, t, lo, hi)
+	}
+	return c
 }
 
 // lostCost counts a miss on key as the indirect cost of a switch when
@@ -393,6 +544,7 @@ func (m *Machine) noteLost(cpu *CPU, t *Thread, key uint64, by int) {
 // TLB is flushed when another process's translations are in it.
 func (m *Machine) switchHW(t *Thread) {
 	cpu := m.cpus[0]
+	cpu.settle()
 	if cpu.TLB.size == 0 || m.cfg.ASID || cpu.asid == t.Proc.PID {
 		cpu.asid = t.Proc.PID
 		return
@@ -407,6 +559,7 @@ func (m *Machine) switchHW(t *Thread) {
 		cpu.lost[held[i].key] = -1
 	}
 	cpu.TLB.flush()
+	cpu.win.proc = nil
 	if had && len(held) > 0 && m.trace.On(CatTLB) {
 		n := fmt.Sprintf("%d translations", len(held))
 		if len(held) == 1 {
@@ -431,6 +584,7 @@ func (p *Process) HWStats() HWStats {
 
 // TLBView renders the TLB of each CPU, most recently used first.
 func (m *Machine) TLBView() []string {
+	m.settleHW()
 	var out []string
 	for _, cpu := range m.cpus {
 		if cpu.TLB.size == 0 {
