@@ -28,11 +28,7 @@ func (vm *VM) touchFrame(th *threadCtx) int64 {
 // whose saved frame pointer is at fp, the top frame of t.
 func touchFrameAt(m *runtime.Machine, t *runtime.Thread, fp uint64, nslots int) int64 {
 	hi := fp + 16
-	lo := hi - min(16+8*uint64(nslots), frameLines*lineSize)
-	if m.TouchFast(t, lo, hi) {
-		return 0
-	}
-	return m.TouchLines(t, lo, hi)
+	return m.TouchFrame(t, hi-min(16+8*uint64(nslots), frameLines*lineSize), hi)
 }
 
 // lineSize is the cache's line size.

@@ -52,7 +52,7 @@ type CPU struct {
 	// the cache: the key, and who took it (the tid, or -1 for a flush).
 	lost map[uint64]int
 	// win is what the frames' touches on one page need to be done
-	// without a lookup (TouchFast).
+	// without a lookup (TouchFrame).
 	win frameWindow
 }
 
@@ -82,35 +82,32 @@ type frameWindow struct {
 	in    uint64   // bit l: the cache holds line l of the frame
 	slots [64]int32
 	// log holds the touches not yet settled, each its lowest and its
-	// highest line (6 bits each); touched has a bit for each line in
-	// them.
-	log     [256]uint16
-	n       int
-	touched uint64
+	// highest line (6 bits each).
+	log [256]uint16
+	n   int
 }
 
-// TouchFast passes t's accesses to the lines from the one that holds hi-1
-// down to the one that holds lo through the TLB and the cache, as
-// TouchLines would, when they are all hits that need no lookup: the lines
-// are on the window's page and the cache holds them. It reports whether
-// it did; when it did not, nothing changed. A hit costs no ticks.
-func (m *Machine) TouchFast(t *Thread, lo, hi uint64) bool {
+// TouchFrame passes t's accesses to the lines from the one that holds
+// hi-1 down to the one that holds lo through the TLB and the cache,
+// exactly as Touch at an address in each (the top of the line, lo in the
+// lowest) would, and returns the ticks their misses cost. It is how the
+// VM touches a frame: when the lines are on the window's page and the
+// cache holds them, they are all hits, counted at once and logged (see
+// frameWindow); else touchLines does them.
+func (m *Machine) TouchFrame(t *Thread, lo, hi uint64) int64 {
 	w := m.win
-	l0, l1 := lo>>lineBits, (hi-1)>>lineBits
-	if w.proc != t.Proc || l0>>6 != w.vpage || l1>>6 != w.vpage || w.n == len(w.log) {
-		return false
+	// The lines' places in the page: out of it, they are 64 or more.
+	l0, l1 := lo>>lineBits-w.vpage<<6, (hi-1)>>lineBits-w.vpage<<6
+	mask := (uint64(2)<<(l1-l0) - 1) << l0
+	if l0|l1 >= 64 || w.in&mask != mask || w.proc != t.Proc || w.n == len(w.log) {
+		return m.touchLines(t, lo, hi)
 	}
-	mask := (uint64(2)<<(l1-l0) - 1) << (l0 & 63)
-	if w.in&mask != mask {
-		return false
-	}
-	w.log[w.n] = uint16(l0&63 | (l1&63)<<6)
+	w.log[w.n] = uint16(l0 | l1<<6)
 	w.n++
-	w.touched |= mask
-	k := int64(l1 - l0 + 1)
-	t.hw.TLBHits += k
-	t.hw.CacheHits += k
-	return true
+	st := &t.hw
+	st.TLBHits += int64(l1 - l0 + 1)
+	st.CacheHits += int64(l1 - l0 + 1)
+	return 0
 }
 
 // settle applies the window's touches to the order of the TLB and the
@@ -126,7 +123,7 @@ func (cpu *CPU) settle() {
 	var order [64]uint8
 	k := 0
 	var seen uint64
-	for j := w.n - 1; j >= 0 && seen != w.touched; j-- {
+	for j := w.n - 1; j >= 0; j-- {
 		e := w.log[j]
 		for l := e & 63; l <= e>>6; l++ {
 			if seen&(1<<l) == 0 {
@@ -139,7 +136,7 @@ func (cpu *CPU) settle() {
 	for k--; k >= 0; k-- {
 		cpu.Cache.toFront(w.slots[order[k]])
 	}
-	w.n, w.touched = 0, 0
+	w.n = 0
 }
 
 // settleHW settles the window of each CPU.
@@ -443,16 +440,13 @@ func (m *Machine) cacheMiss(cpu *CPU, t *Thread, addr, pa, line uint64) int64 {
 	return c
 }
 
-// TouchLines passes t's accesses to the lines from the one that holds
-// hi-1 down to the one that holds lo through the TLB and the cache,
-// exactly as Touch at an address in each (the top of the line, lo in the
-// lowest) would, and returns the ticks their misses cost. It is how a
-// frame is touched, and nearly every line of a frame is a hit in both,
+// touchLines is TouchFrame outside the window (or with its log full).
+// Nearly every line of a frame is a hit in both,
 // on a page at the head of the TLB (which the cache's hits leave there)
 // and on a line the memo finds: those lines take a few steps each, with
 // no call, and the first line that is anything else goes the way of
 // Touch, it and the lines after it.
-func (m *Machine) TouchLines(t *Thread, lo, hi uint64) int64 {
+func (m *Machine) touchLines(t *Thread, lo, hi uint64) int64 {
 	cpu := m.cpus[0]
 	cpu.settle()
 	tlb, cache := &cpu.TLB, &cpu.Cache
