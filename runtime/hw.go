@@ -164,7 +164,9 @@ func (m *Machine) learn(cpu *CPU, t *Thread, lo, hi uint64) {
 		if ts < 0 {
 			return // not mapped
 		}
-		*w = frameWindow{proc: t.Proc, vpage: lo >> 12, tkey: key, tslot: ts, frame: cpu.TLB.nodes[ts].val}
+		// (The log is empty: touchLines settled it. The slots of the
+		// lines not in are never read.)
+		w.proc, w.vpage, w.tkey, w.tslot, w.frame, w.in = t.Proc, lo>>12, key, ts, cpu.TLB.nodes[ts].val, 0
 	}
 	for l := lo >> lineBits; l <= (hi-1)>>lineBits; l++ {
 		if i := cpu.Cache.slot(lineKey(w.frame | (l&63)<<lineBits)); i >= 0 {
