@@ -1,6 +1,9 @@
 package interp
 
-import "proc/runtime/mem"
+import (
+	"proc/runtime"
+	"proc/runtime/mem"
+)
 
 // The fast path of the VM.
 //
@@ -210,7 +213,7 @@ type fastEnv struct {
 	// touches the frame it goes to (VM.touchFrame), and fastRun stops
 	// after one whose misses cost ticks, which it adds to stall.
 	hw    bool
-	vm    *VM
+	m     *runtime.Machine
 	stall int64
 }
 
@@ -330,7 +333,7 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 				env.moved = true
 				n -= 2
 				if env.hw {
-					if c := env.vm.touchFrame(th); c > 0 {
+					if c := touchFrameAt(env.m, th.rt, caller.fp, caller.fn.NSlots); c > 0 {
 						env.stall += c
 						return pc, sp, n
 					}
@@ -377,7 +380,7 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 				env.moved = true
 				n -= 3
 				if env.hw {
-					if c := env.vm.touchFrame(th); c > 0 {
+					if c := touchFrameAt(env.m, th.rt, fp, fn.NSlots); c > 0 {
 						env.stall += c
 						return pc, sp, n
 					}
@@ -543,7 +546,7 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 			env.moved = true
 			n--
 			if env.hw {
-				if c := env.vm.touchFrame(th); c > 0 {
+				if c := touchFrameAt(env.m, th.rt, fp, fn.NSlots); c > 0 {
 					env.stall += c
 					return pc, sp, n
 				}
@@ -570,7 +573,7 @@ func fastRun(code []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Val
 			env.moved = true
 			n--
 			if env.hw {
-				if c := env.vm.touchFrame(th); c > 0 {
+				if c := touchFrameAt(env.m, th.rt, caller.fp, caller.fn.NSlots); c > 0 {
 					env.stall += c
 					return pc, sp, n
 				}

@@ -3,6 +3,8 @@ package interp
 // The VM's side of the memory hardware (runtime/hw.go): which loads and
 // stores go through the TLB and the cache of the CPU.
 
+import "proc/runtime"
+
 // touch passes a load or store at addr outside the running frame, and
 // then the frame itself (the function goes on with its locals), through
 // the TLB and the cache. It returns the ticks their misses cost.
@@ -19,19 +21,14 @@ func (vm *VM) touchFrame(th *threadCtx) int64 {
 		return 0
 	}
 	fr := th.top()
-	hi := fr.fp + 16
-	lo := fr.fp - 8*uint64(fr.fn.NSlots)
-	if hi-lo > frameLines*lineSize {
-		lo = hi - frameLines*lineSize
-	}
-	var c int64
-	for a := (hi - 1) &^ (lineSize - 1); ; a -= lineSize {
-		c += vm.m.Touch(th.rt, max(a, lo))
-		if a <= lo {
-			break
-		}
-	}
-	return c
+	return touchFrameAt(vm.m, th.rt, fr.fp, fr.fn.NSlots)
+}
+
+// touchFrameAt is touchFrame for the frame of a function of nslots slots
+// whose saved frame pointer is at fp, the top frame of t.
+func touchFrameAt(m *runtime.Machine, t *runtime.Thread, fp uint64, nslots int) int64 {
+	hi := fp + 16
+	return m.TouchFrame(t, hi-min(16+8*uint64(nslots), frameLines*lineSize), hi)
 }
 
 // lineSize is the cache's line size.

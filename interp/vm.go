@@ -116,7 +116,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// goes to (hw.go); when their misses are traced, the calls run in
 	// this loop, which keeps the clock up to date for the events.
 	hw := m.HW()
-	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, hw: hw, vm: vm,
+	env := fastEnv{th: th, consts: consts, funcs: vm.prog.Funcs, hw: hw, m: m,
 		calls: !m.Tracer().On(runtime.CatCall) && !(hw && (m.Tracer().On(runtime.CatTLB) || m.Tracer().On(runtime.CatCache)))}
 	pctx := th.proc
 	traceInsn := m.Tracer().On(runtime.CatInsn)

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"sync/atomic"
 
@@ -21,11 +23,11 @@ import (
 // again as it runs on, for the same choice), or before it first runs.
 // It reports false, and makes no copy, when the machine holds something
 // a copy is not made for: a trace with more than one sink, a watch, the
-// REPL's foreground thread, a TLB or a cache. explore copies machines to
+// REPL's foreground thread, a pause of RunUntil. explore copies machines to
 // start each run where its parent state was, and replays from the start
 // when Clone says no.
 func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
-	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.hw || m.bounded || m.legLimit != 0 {
+	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 {
 		return nil, nil, false
 	}
 	n := new(Machine)
@@ -57,10 +59,9 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 	}
 	n.cpus = make([]*CPU, len(m.cpus))
 	for i, c := range m.cpus {
-		// Without a TLB or a cache a CPU holds nothing but whose
-		// address space it last ran: its empty tables are never
-		// written, and the copy may share them.
 		cc := *c
+		cc.TLB, cc.Cache = c.TLB.copy(), c.Cache.copy()
+		cc.lost = maps.Clone(c.lost)
 		n.cpus[i] = &cc
 	}
 	n.slices = append([]Slice(nil), m.slices...)
@@ -102,6 +103,16 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 	n.ready = r.threadList(m.ready)
 	n.sleepers = sleepHeap(r.threadList(m.sleepers))
 	n.woke = r.threadList(m.woke)
+	n.quanta = slices.Clone(m.quanta)
+	for i, c := range m.cpus {
+		n.cpus[i].win.proc = r.Process(c.win.proc)
+		if m.win == &c.win {
+			n.win = &n.cpus[i].win
+		}
+	}
+	if m.win != nil && n.win == m.win {
+		r.bad = true // a window of no CPU
+	}
 	n.cur = r.Thread(m.cur)
 	// Last, the queues threads wait on: every owner of one is copied.
 	for i, t := range m.threads {
@@ -490,4 +501,12 @@ func (r *Remap) syncObject(o *SyncObject) *SyncObject {
 		c.Cond = r.cond(o.Cond)
 	}
 	return c
+}
+
+// copy returns a copy of the list, its entries and order.
+func (c lru) copy() lru {
+	n := c
+	n.nodes = slices.Clone(c.nodes)
+	n.at = maps.Clone(c.at)
+	return n
 }

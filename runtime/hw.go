@@ -51,118 +51,258 @@ type CPU struct {
 	// lost records what another thread's run took away from the TLB and
 	// the cache: the key, and who took it (the tid, or -1 for a flush).
 	lost map[uint64]int
+	// win is what the frames' touches on one page need to be done
+	// without a lookup (TouchFrame).
+	win frameWindow
+}
+
+// frameWindow is a page of a process whose translation the TLB holds,
+// with the lines of its frame the cache holds, and the touches of frames
+// on it, all hits, that are not yet applied to the order of the TLB and
+// the cache.
+//
+// A touch of lines the cache holds on a page the TLB holds is a hit in
+// both wherever the page and the lines are in their lists, and changes
+// nothing but the counts and the order: it moves the page to the front
+// of the TLB, and the lines to the front of the cache, the last touched
+// first. A run of such touches, with nothing else in between, leaves the
+// page at the front of the TLB and the lines touched at the front of the
+// cache in the order of their last touches, the rest in the order they
+// were in: that is what settle does, once for the run. The counts go to
+// the thread at once. Everything else that looks at the TLB or the cache,
+// or changes them, settles first; the window is kept up to date by the
+// misses that bring lines of its frame in or take them out, and dropped
+// when its page leaves the TLB.
+type frameWindow struct {
+	proc  *Process // nil: no window
+	vpage uint64   // the page number (address >> 12)
+	tkey  uint64   // the page's key in the TLB
+	tslot int32    // the page's slot in the TLB
+	frame uint64   // the physical address of its frame
+	in    uint64   // bit l: the cache holds line l of the frame
+	slots [64]int32
+	// log holds the touches not yet settled, each its lowest and its
+	// highest line (6 bits each).
+	log [256]uint16
+	n   int
+}
+
+// TouchFrame passes t's accesses to the lines from the one that holds
+// hi-1 down to the one that holds lo through the TLB and the cache,
+// exactly as Touch at an address in each (the top of the line, lo in the
+// lowest) would, and returns the ticks their misses cost. It is how the
+// VM touches a frame: when the lines are on the window's page and the
+// cache holds them, they are all hits, counted at once and logged (see
+// frameWindow); else touchLines does them.
+func (m *Machine) TouchFrame(t *Thread, lo, hi uint64) int64 {
+	w := m.win
+	// The lines' places in the page: out of it, they are 64 or more.
+	l0, l1 := lo>>lineBits-w.vpage<<6, (hi-1)>>lineBits-w.vpage<<6
+	mask := (uint64(2)<<(l1-l0) - 1) << l0
+	if l0|l1 >= 64 || w.in&mask != mask || w.proc != t.Proc || w.n == len(w.log) {
+		return m.touchLines(t, lo, hi)
+	}
+	w.log[w.n] = uint16(l0 | l1<<6)
+	w.n++
+	st := &t.hw
+	st.TLBHits += int64(l1 - l0 + 1)
+	st.CacheHits += int64(l1 - l0 + 1)
+	return 0
+}
+
+// settle applies the window's touches to the order of the TLB and the
+// cache (see frameWindow).
+func (cpu *CPU) settle() {
+	w := &cpu.win
+	if w.n == 0 {
+		return
+	}
+	cpu.TLB.toFront(w.tslot)
+	// The lines by their last touch, the most recent first: the log from
+	// its end, each touch from its lowest line, which it touched last.
+	var order [64]uint8
+	k := 0
+	var seen uint64
+	for j := w.n - 1; j >= 0; j-- {
+		e := w.log[j]
+		for l := e & 63; l <= e>>6; l++ {
+			if seen&(1<<l) == 0 {
+				seen |= 1 << l
+				order[k] = uint8(l)
+				k++
+			}
+		}
+	}
+	for k--; k >= 0; k-- {
+		cpu.Cache.toFront(w.slots[order[k]])
+	}
+	w.n = 0
+}
+
+// settleHW settles the window of each CPU.
+func (m *Machine) settleHW() {
+	for _, cpu := range m.cpus {
+		cpu.settle()
+	}
+}
+
+// learn makes the window the page of [lo, hi), which t just touched,
+// when the range is on one page the TLB holds, and notes which of its
+// lines the cache holds.
+func (m *Machine) learn(cpu *CPU, t *Thread, lo, hi uint64) {
+	w := &cpu.win
+	if lo>>12 != (hi-1)>>12 {
+		return
+	}
+	if w.proc != t.Proc || w.vpage != lo>>12 {
+		asid := 0
+		if m.cfg.ASID {
+			asid = t.Proc.PID
+		}
+		key := tlbKey(asid, lo)
+		ts := cpu.TLB.slot(key)
+		if ts < 0 {
+			return // not mapped
+		}
+		// (The log is empty: touchLines settled it. The slots of the
+		// lines not in are never read.)
+		w.proc, w.vpage, w.tkey, w.tslot, w.frame, w.in = t.Proc, lo>>12, key, ts, cpu.TLB.nodes[ts].val, 0
+	}
+	for l := lo >> lineBits; l <= (hi-1)>>lineBits; l++ {
+		if i := cpu.Cache.slot(lineKey(w.frame | (l&63)<<lineBits)); i >= 0 {
+			w.in |= 1 << (l & 63)
+			w.slots[l&63] = i
+		}
+	}
 }
 
 // lru is a fully associative cache of keys, replacing the least
-// recently used. vals holds, for the TLB, the frame of a page. The slots
-// are kept on a list from the most recently used (head) to the least
-// (tail), so that a hit and a replacement take the same few steps
+// recently used. A node's val holds, for the TLB, the frame of a page.
+// The nodes are kept on a list from the most recently used (head) to the
+// least (tail), so that a hit and a replacement take the same few steps
 // whatever the size.
 type lru struct {
 	size       int
-	keys       []uint64
-	vals       []uint64
-	owner      []int32 // the tid that brought each entry in
-	prev, next []int32 // the list, by slot; -1 ends it
-	head, tail int32
-	at         map[uint64]int
+	nodes      []lruNode
+	head, tail int32 // -1 when empty
+	at         map[uint64]int32
 	// memo remembers the slot of recently found keys by a hash of the
 	// key (slot+1; 0 for none), so that most lookups need no map.
 	memo [64]int32
+}
+
+// lruNode is an entry of an lru and its place on the list.
+type lruNode struct {
+	key, val   uint64
+	owner      int32 // the tid that brought it in
+	prev, next int32 // the list; -1 ends it
 }
 
 // memoIndex is the place of key in memo.
 func memoIndex(key uint64) int { return int(key * 0x9E3779B97F4A7C15 >> 58) }
 
 func newLRU(size int) lru {
-	return lru{size: size, at: make(map[uint64]int, min(size, 1024)), head: -1, tail: -1}
+	return lru{size: size, at: make(map[uint64]int32, min(size, 1024)), head: -1, tail: -1}
 }
 
 // unlink takes slot i off the list.
 func (c *lru) unlink(i int32) {
-	p, n := c.prev[i], c.next[i]
+	n := &c.nodes[i]
+	p, x := n.prev, n.next
 	if p >= 0 {
-		c.next[p] = n
+		c.nodes[p].next = x
 	} else {
-		c.head = n
+		c.head = x
 	}
-	if n >= 0 {
-		c.prev[n] = p
+	if x >= 0 {
+		c.nodes[x].prev = p
 	} else {
 		c.tail = p
 	}
 }
 
-// front puts slot i at the head of the list.
+// front puts slot i, off the list, at its head.
 func (c *lru) front(i int32) {
-	c.prev[i], c.next[i] = -1, c.head
+	n := &c.nodes[i]
+	n.prev, n.next = -1, c.head
 	if c.head >= 0 {
-		c.prev[c.head] = i
+		c.nodes[c.head].prev = i
 	} else {
 		c.tail = i
 	}
 	c.head = i
 }
 
-// find returns the slot of key, marking it used.
-func (c *lru) find(key uint64) (int, bool) {
-	if c.head >= 0 && c.keys[c.head] == key {
-		return int(c.head), true
-	}
+// slot returns the slot of key, or -1, without marking it used.
+func (c *lru) slot(key uint64) int32 {
 	j := memoIndex(key)
-	i := int(c.memo[j]) - 1
-	if i < 0 || i >= len(c.keys) || c.keys[i] != key {
-		var ok bool
-		if i, ok = c.at[key]; !ok {
-			return -1, false
-		}
-		c.memo[j] = int32(i + 1)
+	i := c.memo[j] - 1
+	if i >= 0 && int(i) < len(c.nodes) && c.nodes[i].key == key {
+		return i
 	}
-	c.unlink(int32(i))
-	c.front(int32(i))
-	return i, true
+	i, ok := c.at[key]
+	if !ok {
+		return -1
+	}
+	c.memo[j] = i + 1
+	return i
 }
 
-// put brings key in, replacing the least recently used entry when full;
-// it returns the key replaced and whether there was one.
+// find returns the slot of key, marking it used, or -1.
+func (c *lru) find(key uint64) int32 {
+	if c.head >= 0 && c.nodes[c.head].key == key {
+		return c.head
+	}
+	i := c.slot(key)
+	if i >= 0 {
+		c.unlink(i)
+		c.front(i)
+	}
+	return i
+}
+
+// toFront marks slot i used.
+func (c *lru) toFront(i int32) {
+	if i != c.head {
+		c.unlink(i)
+		c.front(i)
+	}
+}
+
+// put brings key, which it does not hold, in, replacing the least
+// recently used entry when full; it returns the key replaced, who
+// brought it in, and whether there was one.
 func (c *lru) put(key, val uint64, tid int) (old uint64, oldOwner int, evicted bool) {
-	i := int32(len(c.keys))
+	i := int32(len(c.nodes))
 	if int(i) < c.size {
-		c.keys = append(c.keys, key)
-		c.vals = append(c.vals, val)
-		c.owner = append(c.owner, int32(tid))
-		c.prev = append(c.prev, -1)
-		c.next = append(c.next, -1)
+		c.nodes = append(c.nodes, lruNode{key: key, val: val, owner: int32(tid), prev: -1, next: -1})
 	} else {
 		i = c.tail
-		old, oldOwner, evicted = c.keys[i], int(c.owner[i]), true
+		n := &c.nodes[i]
+		old, oldOwner, evicted = n.key, int(n.owner), true
 		delete(c.at, old)
 		c.unlink(i)
-		c.keys[i], c.vals[i], c.owner[i] = key, val, int32(tid)
+		n.key, n.val, n.owner = key, val, int32(tid)
 	}
 	c.front(i)
-	c.at[key] = int(i)
+	c.at[key] = i
 	c.memo[memoIndex(key)] = i + 1
 	return old, oldOwner, evicted
 }
 
-// flush empties the cache, and returns what it held (valid until the
-// next put: the arrays are kept for what comes in next).
-func (c *lru) flush() []uint64 {
-	keys := c.keys
-	c.keys, c.vals, c.owner = c.keys[:0], c.vals[:0], c.owner[:0]
-	c.prev, c.next = c.prev[:0], c.next[:0]
+// flush empties the cache (its array is kept for what comes in next).
+func (c *lru) flush() {
+	c.nodes = c.nodes[:0]
 	c.head, c.tail = -1, -1
 	clear(c.at)
 	c.memo = [64]int32{}
-	return keys
 }
 
 // entries returns the keys and values held, most recently used first.
 func (c *lru) entries() (keys, vals []uint64) {
-	for i := c.head; i >= 0; i = c.next[i] {
-		keys = append(keys, c.keys[i])
-		vals = append(vals, c.vals[i])
+	for i := c.head; i >= 0; i = c.nodes[i].next {
+		keys = append(keys, c.nodes[i].key)
+		vals = append(vals, c.nodes[i].val)
 	}
 	return keys, vals
 }
@@ -204,6 +344,7 @@ func (m *Machine) HW() bool { return m.hw }
 func (m *Machine) initHW() {
 	m.hw = m.cfg.TLBEntries > 0 || m.cfg.CacheLines > 0
 	m.cpus = []*CPU{{ID: 0, TLB: newLRU(int(m.cfg.TLBEntries)), Cache: newLRU(int(m.cfg.CacheLines)), lost: map[uint64]int{}, asid: -1}}
+	m.win = &m.cpus[0].win
 }
 
 // maxLost bounds what a CPU remembers of the entries taken from it.
@@ -214,6 +355,7 @@ const maxLost = 1 << 16
 // when the machine models them (HW).
 func (m *Machine) Touch(t *Thread, addr uint64) int64 {
 	cpu := m.cpus[0]
+	cpu.settle()
 	p := t.Proc
 	var cost int64
 	st := &t.hw
@@ -225,48 +367,151 @@ func (m *Machine) Touch(t *Thread, addr uint64) int64 {
 			asid = p.PID
 		}
 		key := tlbKey(asid, addr)
-		if i, hit := cpu.TLB.find(key); hit {
+		if i := cpu.TLB.find(key); i >= 0 {
 			st.TLBHits++
-			pa = cpu.TLB.vals[i] | addr&(mem.PageSize-1)
+			pa = cpu.TLB.nodes[i].val | addr&(mem.PageSize-1)
 		} else {
-			st.TLBMisses++
-			c := m.cfg.TLBMissCost
+			var c int64
+			pa, ok, c = m.tlbMiss(cpu, t, key, addr)
 			cost += c
-			m.lostCost(cpu, t, key, c)
-			pa, ok = p.Space.Translate(addr)
-			if ok {
-				if old, by, ev := cpu.TLB.put(key, pa&^(mem.PageSize-1), t.TID); ev {
-					m.noteLost(cpu, t, old, by)
-				}
-			}
-			if m.trace.On(CatTLB) {
-				m.Emit(t, &Event{Cat: CatTLB, Ev: "tlb-miss", Cost: c, Text: fmt.Sprintf("TLB miss: page %s -> frame %d (page walk)", mem.Hex(addr&^(mem.PageSize-1)), pa>>12)})
-			}
 		}
 	} else {
 		pa, ok = p.Space.Translate(addr)
 	}
 	if ok && cpu.Cache.size > 0 {
-		// Line keys are set apart from page keys by their top bit, so
-		// that one map of lost entries serves both.
-		line := pa>>lineBits | 1<<63
-		if _, hit := cpu.Cache.find(line); hit {
+		line := lineKey(pa)
+		if cpu.Cache.find(line) >= 0 {
 			st.CacheHits++
 		} else {
-			st.CacheMisses++
-			c := m.cfg.CacheMissCost
-			cost += c
-			m.lostCost(cpu, t, line, c)
-			if old, by, ev := cpu.Cache.put(line, 0, t.TID); ev {
-				m.noteLost(cpu, t, old, by)
-			}
-			if m.trace.On(CatCache) {
-				m.Emit(t, &Event{Cat: CatCache, Ev: "cache-miss", Cost: c, Text: fmt.Sprintf("cache miss: %s (physical %s)", mem.Hex(addr), mem.Hex(pa&^(LineSize-1)))})
-			}
+			cost += m.cacheMiss(cpu, t, addr, pa, line)
 		}
 	}
 	st.Stall += cost
 	return cost
+}
+
+// lineKey names the line of physical address pa in the cache. Line keys
+// are set apart from page keys by their top bit, so that one map of lost
+// entries serves both.
+func lineKey(pa uint64) uint64 { return pa>>lineBits | 1<<63 }
+
+// tlbMiss is a miss of t's access at addr in the TLB, which holds no key:
+// the page table is walked, and the translation brought in when there is
+// one. It returns the physical address, whether the page is mapped, and
+// the ticks of the miss. It does not add them to the stall.
+func (m *Machine) tlbMiss(cpu *CPU, t *Thread, key, addr uint64) (pa uint64, ok bool, cost int64) {
+	t.hw.TLBMisses++
+	cost = m.cfg.TLBMissCost
+	m.lostCost(cpu, t, key, cost)
+	pa, ok = t.Proc.Space.Translate(addr)
+	if ok {
+		if old, by, ev := cpu.TLB.put(key, pa&^(mem.PageSize-1), t.TID); ev {
+			m.noteLost(cpu, t, old, by)
+			if w := &cpu.win; old == w.tkey {
+				w.proc = nil
+			}
+		}
+	}
+	if m.trace.On(CatTLB) {
+		m.Emit(t, &Event{Cat: CatTLB, Ev: "tlb-miss", Cost: cost, Text: fmt.Sprintf("TLB miss: page %s -> frame %d (page walk)", mem.Hex(addr&^(mem.PageSize-1)), pa>>12)})
+	}
+	return pa, ok, cost
+}
+
+// cacheMiss is a miss of t's access at addr (physical pa) in the cache,
+// which holds no line: the line is brought in. It returns the ticks of
+// the miss, and does not add them to the stall.
+func (m *Machine) cacheMiss(cpu *CPU, t *Thread, addr, pa, line uint64) int64 {
+	t.hw.CacheMisses++
+	c := m.cfg.CacheMissCost
+	m.lostCost(cpu, t, line, c)
+	w := &cpu.win
+	if old, by, ev := cpu.Cache.put(line, 0, t.TID); ev {
+		m.noteLost(cpu, t, old, by)
+		if lineKey(w.frame)>>6 == old>>6 {
+			w.in &^= 1 << (old & 63)
+		}
+	}
+	if lineKey(w.frame)>>6 == line>>6 {
+		w.in |= 1 << (line & 63)
+		w.slots[line&63] = cpu.Cache.head
+	}
+	if m.trace.On(CatCache) {
+		m.Emit(t, &Event{Cat: CatCache, Ev: "cache-miss", Cost: c, Text: fmt.Sprintf("cache miss: %s (physical %s)", mem.Hex(addr), mem.Hex(pa&^(LineSize-1)))})
+	}
+	return c
+}
+
+// touchLines is TouchFrame outside the window (or with its log full).
+// Nearly every line of a frame is a hit in both,
+// on a page at the head of the TLB (which the cache's hits leave there)
+// and on a line the memo finds: those lines take a few steps each, with
+// no call, and the first line that is anything else goes the way of
+// Touch, it and the lines after it.
+func (m *Machine) touchLines(t *Thread, lo, hi uint64) int64 {
+	cpu := m.cpus[0]
+	cpu.settle()
+	tlb, cache := &cpu.TLB, &cpu.Cache
+	a := (hi - 1) &^ (LineSize - 1)
+	if tlb.head >= 0 && cache.head >= 0 {
+		var asid uint64
+		if m.cfg.ASID {
+			asid = uint64(t.Proc.PID)
+		}
+		// The page at the head of the TLB stays there while only the
+		// cache's order changes.
+		page := tlb.nodes[tlb.head]
+		nodes := cache.nodes
+		n := int64(0) // lines done
+		for {
+			addr := max(a, lo)
+			if tlbKey(int(asid), addr) != page.key {
+				break
+			}
+			line := lineKey(page.val | addr&(mem.PageSize-1))
+			if h := cache.head; nodes[h].key != line {
+				i := cache.memo[memoIndex(line)] - 1
+				if i < 0 || int(i) >= len(nodes) || nodes[i].key != line {
+					break
+				}
+				// A hit off the head: it moves to the front.
+				x := &nodes[i]
+				p, nx := x.prev, x.next
+				nodes[p].next = nx
+				if nx >= 0 {
+					nodes[nx].prev = p
+				} else {
+					cache.tail = p
+				}
+				x.prev, x.next = -1, h
+				nodes[h].prev = i
+				cache.head = i
+			}
+			n++
+			if a <= lo {
+				st := &t.hw
+				st.TLBHits += n
+				st.CacheHits += n
+				m.learn(cpu, t, lo, hi)
+				return 0
+			}
+			a -= LineSize
+		}
+		st := &t.hw
+		st.TLBHits += n
+		st.CacheHits += n
+	}
+	var c int64
+	for ; ; a -= LineSize {
+		c += m.Touch(t, max(a, lo))
+		if a <= lo {
+			break
+		}
+	}
+	if tlb.size > 0 && cache.size > 0 {
+		m.learn(cpu, t, lo, hi)
+	}
+	return c
 }
 
 // lostCost counts a miss on key as the indirect cost of a switch when
@@ -295,22 +540,25 @@ func (m *Machine) noteLost(cpu *CPU, t *Thread, key uint64, by int) {
 // TLB is flushed when another process's translations are in it.
 func (m *Machine) switchHW(t *Thread) {
 	cpu := m.cpus[0]
+	cpu.settle()
 	if cpu.TLB.size == 0 || m.cfg.ASID || cpu.asid == t.Proc.PID {
 		cpu.asid = t.Proc.PID
 		return
 	}
 	had := cpu.asid >= 0
 	cpu.asid = t.Proc.PID
-	keys := cpu.TLB.flush()
-	if len(cpu.lost)+len(keys) > maxLost {
+	held := cpu.TLB.nodes
+	if len(cpu.lost)+len(held) > maxLost {
 		clear(cpu.lost)
 	}
-	for _, k := range keys {
-		cpu.lost[k] = -1
+	for i := range held {
+		cpu.lost[held[i].key] = -1
 	}
-	if had && len(keys) > 0 && m.trace.On(CatTLB) {
-		n := fmt.Sprintf("%d translations", len(keys))
-		if len(keys) == 1 {
+	cpu.TLB.flush()
+	cpu.win.proc = nil
+	if had && len(held) > 0 && m.trace.On(CatTLB) {
+		n := fmt.Sprintf("%d translations", len(held))
+		if len(held) == 1 {
 			n = "1 translation"
 		}
 		m.Emit(t, &Event{Cat: CatTLB, Ev: "tlb-flush", Text: "TLB flushed: " + n + " of the last process dropped (no ASIDs)"})
@@ -332,6 +580,7 @@ func (p *Process) HWStats() HWStats {
 
 // TLBView renders the TLB of each CPU, most recently used first.
 func (m *Machine) TLBView() []string {
+	m.settleHW()
 	var out []string
 	for _, cpu := range m.cpus {
 		if cpu.TLB.size == 0 {

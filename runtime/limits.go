@@ -72,6 +72,9 @@ func (m *Machine) RecordTimeline(slices, waits bool) {
 func (m *Machine) SetConfig(cfg Config) {
 	old := m.cfg
 	m.cfg = cfg
+	// The window's page is named by a key that depends on asid.
+	m.settleHW()
+	m.win.proc = nil
 	if old.TLBEntries != cfg.TLBEntries || old.CacheLines != cfg.CacheLines {
 		m.initHW()
 	}

@@ -152,6 +152,7 @@ type Machine struct {
 	// cpus are the processors, each with its TLB and cache; hw is set
 	// when they model either (HW).
 	cpus []*CPU
+	win  *frameWindow // the window of cpus[0]
 	hw   bool
 	// quanta are mlfq_quanta parsed, from quantaOf.
 	quanta   []int64

@@ -57,6 +57,7 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		// What the TLB and the cache hold decides what the next loads
 		// and stores cost.
 		for _, cpu := range m.cpus {
+			cpu.settle()
 			h.Int(int64(cpu.asid))
 			for _, c := range []*lru{&cpu.TLB, &cpu.Cache} {
 				keys, vals := c.entries()
