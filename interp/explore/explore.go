@@ -539,7 +539,8 @@ func (e *explorer) snapshot(n *node) {
 	if n.steps-since < e.snapEvery || !e.more(n) {
 		return
 	}
-	size := snapBase + e.m.Memory().Used
+	cfg := e.m.Config()
+	size := snapBase + e.m.Memory().Used + hwEntryBytes*(cfg.TLBEntries+cfg.CacheLines)
 	if e.snapHeld+size > e.snapBudget {
 		return
 	}
@@ -561,6 +562,10 @@ const snapEvery = 64
 // maxSnapBytes bounds the copies of runs held at once, whatever
 // MaxMemory is: past it, a run replays from the start.
 const maxSnapBytes = 256 << 20
+
+// hwEntryBytes is what an entry of a TLB or a cache is taken to hold in
+// a copy: its place on the list and in the map.
+const hwEntryBytes = 64
 
 // snapBase is what a copy of a run is taken to hold besides the memory
 // its machine counts: its threads, processes and kernel objects.
