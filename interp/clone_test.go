@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"proc/grammar"
 	"proc/interp"
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 	"proc/runtime/mem"
 )
@@ -40,20 +40,6 @@ func stateOf(s *interp.Session) mem.Fingerprint {
 	return h.Sum()
 }
 
-func headerSetsOf(src []byte) []string {
-	h, err := grammar.ParseHeader(src)
-	if err != nil {
-		return nil
-	}
-	var sets []string
-	for i := 0; i+1 < len(h.Args); i++ {
-		if h.Args[i] == "--set" {
-			sets = append(sets, h.Args[i+1])
-		}
-	}
-	return sets
-}
-
 // TestCloneRunsOnTheSame: on every example and exercise, a copy of the
 // machine made at a scheduling point and run on with the same choices
 // writes the same trace, byte for byte, as the original does from that
@@ -76,7 +62,7 @@ func TestCloneRunsOnTheSame(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		sets := append(headerSetsOf(src), "max_steps=200000")
+		sets := append(testkit.HeaderSets(src), "max_steps=200000")
 		for _, at := range []int{0, 1, 3, 10, 40} {
 			name := fmt.Sprintf("%s@%d", filepath.Base(file), at)
 			var out, clOut bytes.Buffer

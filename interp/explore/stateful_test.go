@@ -5,11 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
-	"proc/grammar"
 	"proc/interp"
+	"proc/interp/internal/testkit"
 )
 
 // outcomeKeys is the set of outcomes of a search, sorted.
@@ -29,26 +28,6 @@ func raceKeys(res *Result) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// headerSets returns the --set values of a script's # args: header.
-func headerSets(src []byte) []string {
-	h, err := grammar.ParseHeader(src)
-	if err != nil {
-		return nil
-	}
-	var sets []string
-	for i := 0; i < len(h.Args); i++ {
-		a := h.Args[i]
-		switch {
-		case a == "--set" && i+1 < len(h.Args):
-			sets = append(sets, h.Args[i+1])
-			i++
-		case strings.HasPrefix(a, "--set="):
-			sets = append(sets, strings.TrimPrefix(a, "--set="))
-		}
-	}
-	return sets
 }
 
 // sameFindings searches prog both ways with opts and, when the stateless
@@ -129,7 +108,7 @@ func TestStatefulSameFindings(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		sets := append(headerSets(src), "max_steps=200000")
+		sets := append(testkit.HeaderSets(src), "max_steps=200000")
 		for _, pre := range []int{-1, 1} {
 			opts := Options{Preemptions: pre, MaxSchedules: limit, MaxSteps: 50_000_000, Session: interp.Options{Sets: sets}}
 			if sameFindings(t, filepath.Base(file), prog, opts) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"proc/grammar"
 )
 
 // CounterScript is two threads that each add 1 to a global n times,
@@ -231,4 +233,25 @@ func checkHW(t testing.TB, name string, tb StatsTable) {
 	if direct != tb.SwitchTicks || direct != tb.SwitchDirect || indirect != tb.Indirect {
 		t.Errorf("%s: SW-DIRECT adds up to %d and SW-INDIRECT to %d; the machine switched for %d ticks, the table says %d + %d", name, direct, indirect, tb.SwitchTicks, tb.SwitchDirect, tb.Indirect)
 	}
+}
+
+// HeaderSets returns the --set values of a script's # args: header (none
+// when the header cannot be read).
+func HeaderSets(src []byte) []string {
+	h, err := grammar.ParseHeader(src)
+	if err != nil {
+		return nil
+	}
+	var sets []string
+	for i := 0; i < len(h.Args); i++ {
+		a := h.Args[i]
+		switch {
+		case a == "--set" && i+1 < len(h.Args):
+			sets = append(sets, h.Args[i+1])
+			i++
+		case strings.HasPrefix(a, "--set="):
+			sets = append(sets, strings.TrimPrefix(a, "--set="))
+		}
+	}
+	return sets
 }
