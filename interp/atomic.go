@@ -84,7 +84,11 @@ func (vm *VM) atomic(th *threadCtx, b int, args []mem.Value) (mem.Value, runtime
 	if vm.m.HW() {
 		// One access through the TLB and the cache, as a load or a
 		// store has.
-		vm.m.AdvanceTo(vm.m.Now() + vm.touch(th, addr))
+		touch := vm.touch
+		if wrote {
+			touch = vm.touchStore
+		}
+		vm.m.AdvanceTo(vm.m.Now() + touch(th, addr))
 	}
 	return r, 0, true
 }

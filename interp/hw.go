@@ -12,6 +12,12 @@ func (vm *VM) touch(th *threadCtx, addr uint64) int64 {
 	return vm.m.Touch(th.rt, addr) + vm.touchFrame(th)
 }
 
+// touchStore is touch for a store: on several CPUs it also takes the
+// line out of the other CPUs' caches.
+func (vm *VM) touchStore(th *threadCtx, addr uint64) int64 {
+	return vm.m.TouchStore(th.rt, addr) + vm.touchFrame(th)
+}
+
 // touchFrame passes the running frame through the TLB and the cache:
 // its return address and saved frame pointer, then its slots, a line at
 // a time from the top, at most frameLines lines. It returns the ticks the

@@ -48,6 +48,8 @@ func TestPauseSameRun(t *testing.T) {
 		{sets: []string{"sched=lottery", "seed=7"}},
 		{sets: []string{"sched=stcf"}},
 		{chooser: true, race: true},
+		{sets: []string{"cpus=2"}},
+		{sets: []string{"cpus=3", "sched_queues=percpu", "tlb_entries=16", "cache_lines=64"}},
 	}
 	periods := []int64{1, 3, 1000}
 	if testing.Short() {

@@ -65,6 +65,12 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 					return vm.typeFault(th, fmt.Sprintf("with burst: want a number of ticks >= 0, not %d", v.N)), false
 				}
 				attrs.Burst = v.N
+			case "cpu":
+				// The CPU it may only run on: one of the machine's.
+				if n := m.CPUs(); v.N < 0 || v.N >= int64(n) {
+					return vm.typeFault(th, fmt.Sprintf("with cpu: want a CPU from 0 to %d (cpus = %d), not %d", n-1, n, v.N)), false
+				}
+				attrs.Pin = int(v.N) + 1
 			}
 		}
 	}

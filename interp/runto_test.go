@@ -46,7 +46,7 @@ func watchedRunWith(prog *Program, opts Options, at int64) (string, string) {
 func TestWatchChangesNothing(t *testing.T) {
 	t.Parallel()
 	progs := corpus(t)
-	configs := [][]string{nil, {"sched=fifo"}, {"quantum=1"}, {"sched=mlfq"}, {"quantum=3", "cost_insn=2"}, {"sched=lottery"}}
+	configs := [][]string{nil, {"sched=fifo"}, {"quantum=1"}, {"sched=mlfq"}, {"quantum=3", "cost_insn=2"}, {"sched=lottery"}, {"cpus=2"}, {"cpus=3", "sched_queues=percpu"}}
 	if testing.Short() {
 		configs = configs[:2]
 	}

@@ -368,7 +368,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if hw {
 				m.AdvanceTo(clock)
 				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
-				clock += vm.touch(th, globalAddr(th, in))
+				clock += vm.touchStore(th, globalAddr(th, in))
 				limit = executed
 			}
 		case OpAddrL:
@@ -450,7 +450,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if hw {
 				m.AdvanceTo(clock)
 				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
-				clock += vm.touch(th, uint64(a.N))
+				clock += vm.touchStore(th, uint64(a.N))
 				limit = executed
 			}
 		case OpIndexAddr:

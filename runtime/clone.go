@@ -23,11 +23,11 @@ import (
 // again as it runs on, for the same choice), or before it first runs.
 // It reports false, and makes no copy, when the machine holds something
 // a copy is not made for: a trace with more than one sink, a watch, the
-// REPL's foreground thread, a pause of RunUntil. explore copies machines to
+// REPL's foreground thread, a pause of RunUntil, several CPUs. explore copies machines to
 // start each run where its parent state was, and replays from the start
 // when Clone says no.
 func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
-	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 {
+	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 || m.multi {
 		return nil, nil, false
 	}
 	n := new(Machine)
@@ -64,6 +64,7 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 		cc.lost = maps.Clone(c.lost)
 		n.cpus[i] = &cc
 	}
+	n.cpu = n.cpus[m.cpu.ID]
 	n.slices = append([]Slice(nil), m.slices...)
 	n.waits = append([]Wait(nil), m.waits...)
 	if m.deadlockEvent != nil {

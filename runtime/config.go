@@ -63,6 +63,11 @@ type Config struct {
 	MLFQAllotment    int64  // quanta a thread may use at a level
 	MLFQIOReset      bool
 	MLFQIOBump       bool
+	// CPUs is the number of processors; PerCPU the sched_queues key:
+	// false for "global" (one ready queue every CPU takes from), true for
+	// "percpu" (a queue per CPU, with affinity and stealing; cpus.go).
+	CPUs   int64
+	PerCPU bool
 	// ReadyTID is the ready_order key: false for "queue" (ties go to
 	// the thread that became ready first), true for "tid" (to the first
 	// after the thread that ran last in tid order, round: process-run's
@@ -81,7 +86,7 @@ func DefaultConfig() Config {
 		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
 		MaxTicks: 1000000000000, MaxSlices: 1000000, MaxTrace: 16 << 20, MaxMemory: 64 << 20, MaxCopy: 256 << 20,
 		TLBEntries: 0, TLBMissCost: 3, ASID: false, CacheLines: 0, CacheMissCost: 2,
-		Multiprogramming: true, MLFQAllotment: 1,
+		Multiprogramming: true, MLFQAllotment: 1, CPUs: 1,
 	}
 }
 
@@ -144,6 +149,8 @@ var configKeys = map[string]configKey{
 	"asid":                {kind: "string", name: func(c *Config) string { return onOff(c.ASID) }, parse: func(c *Config, v string) bool { c.ASID = v == "on"; return v == "on" || v == "off" }, values: []string{"on", "off"}},
 	"cache_lines":         {kind: "int", int: func(c *Config) *int64 { return &c.CacheLines }, min: 0, max: 1 << 16},
 	"cache_miss_cost":     {kind: "int", int: func(c *Config) *int64 { return &c.CacheMissCost }, min: 0, max: 1 << 20},
+	"cpus":                {kind: "int", int: func(c *Config) *int64 { return &c.CPUs }, min: 1, max: MaxCPUs},
+	"sched_queues":        {kind: "string", name: func(c *Config) string { return queuesName(c.PerCPU) }, parse: parseQueues, values: []string{"global", "percpu"}},
 	"multiprogramming":    {kind: "bool", bool: func(c *Config) *bool { return &c.Multiprogramming }},
 	"wake_preempts":       {kind: "bool", bool: func(c *Config) *bool { return &c.WakePreempts }},
 	"ready_order":         {kind: "string", name: readyOrderName, parse: parseReadyOrder, values: []string{"queue", "tid"}},
@@ -213,6 +220,22 @@ func parseRNG(c *Config, v string) bool {
 	switch v {
 	case "default", "python":
 		c.PyRNG = v == "python"
+		return true
+	}
+	return false
+}
+
+func queuesName(percpu bool) string {
+	if percpu {
+		return "percpu"
+	}
+	return "global"
+}
+
+func parseQueues(c *Config, v string) bool {
+	switch v {
+	case "global", "percpu":
+		c.PerCPU = v == "percpu"
 		return true
 	}
 	return false

@@ -17,7 +17,7 @@ func TestConfigDefaults(t *testing.T) {
 		"max_steps": "10000000", "max_procs": "256", "max_threads": "1024", "max_output": "1048576",
 		"max_ticks": "1000000000000", "max_slices": "1000000", "max_trace": "16777216", "max_memory": "67108864",
 		"max_copy": "268435456", "tlb_entries": "0", "tlb_miss_cost": "3", "asid": `"off"`, "cache_lines": "0", "cache_miss_cost": "2",
-		"multiprogramming": "true", "wake_preempts": "false", "ready_order": `"queue"`, "reparent": `"init"`, "mlfq_quanta": `""`, "mlfq_allotment": "1", "mlfq_io_reset": "false", "mlfq_io_bump": "false",
+		"cpus": "1", "sched_queues": `"global"`, "multiprogramming": "true", "wake_preempts": "false", "ready_order": `"queue"`, "reparent": `"init"`, "mlfq_quanta": `""`, "mlfq_allotment": "1", "mlfq_io_reset": "false", "mlfq_io_bump": "false",
 	}
 	if len(ConfigKeys()) != len(want) {
 		t.Errorf("%d keys, want %d", len(ConfigKeys()), len(want))

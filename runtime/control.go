@@ -106,6 +106,12 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			// goes on, and the executor stops at once.)
 			return LegPaused
 		}
+		if m.multi && fg == nil {
+			if end, ok := m.legMulti(leg, pauseAt, limitAt); !ok {
+				return end
+			}
+			continue
+		}
 		var t *Thread
 		switch {
 		case m.cur != nil && m.cur.State == ThreadRunning:
@@ -148,7 +154,54 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 			leg.OnTurn(t, m.steps-steps)
 		}
 	}
+	if m.multi {
+		m.endMulti()
+	}
 	return LegStopped
+}
+
+// legMulti is a turn of RunUntil's leg on a machine of several CPUs: the
+// CPU whose clock is the earliest runs its thread, or finds one, or
+// idles. It reports false, with how the leg ends, when no CPU can run.
+func (m *Machine) legMulti(leg Leg, pauseAt, limitAt int64) (LegEnd, bool) {
+	// A turn paused mid-way goes on first, as it would have without
+	// the pause.
+	c := m.pausedOn
+	m.pausedOn = nil
+	if c == nil {
+		c = m.nextCPU()
+	}
+	if c == nil {
+		m.endMulti()
+		return LegStuck, false
+	}
+	m.loadCPU(c)
+	t := m.cpuTurn(c)
+	if m.halt != NotHalted {
+		m.endMulti()
+		return LegStopped, false
+	}
+	if t == nil {
+		return 0, true
+	}
+	target := min(pauseAt, limitAt)
+	if leg.Done != nil {
+		target = min(target, m.steps+legChunk)
+	}
+	m.stepBound, m.bounded = target, true
+	m.tickBound = m.boundFor(c)
+	steps := m.steps
+	m.inTurn = true
+	m.dispatch(t)
+	m.inTurn = false
+	m.endTurn(c, t)
+	if t.paused {
+		m.pausedOn = c
+	}
+	if leg.OnTurn != nil {
+		leg.OnTurn(t, m.steps-steps)
+	}
+	return 0, true
 }
 
 // stepLimit returns the count of Steps at which the run stops, and the

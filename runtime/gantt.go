@@ -30,6 +30,9 @@ func (m *Machine) Gantt(width int) []string {
 	if width < 10 {
 		width = 10
 	}
+	if m.multi {
+		return m.ganttMulti(width)
+	}
 	total := m.clock
 	if total <= 0 {
 		return []string{"timeline: nothing ran"}

@@ -54,6 +54,9 @@ type CPU struct {
 	// win is what the frames' touches on one page need to be done
 	// without a lookup (TouchFrame).
 	win frameWindow
+	// sched is what the scheduler keeps of the CPU when the machine has
+	// several (cpus.go).
+	sched cpuSched
 }
 
 // frameWindow is a page of a process whose translation the TLB holds,
@@ -279,7 +282,8 @@ func (c *lru) put(key, val uint64, tid int) (old uint64, oldOwner int, evicted b
 	} else {
 		i = c.tail
 		n := &c.nodes[i]
-		old, oldOwner, evicted = n.key, int(n.owner), true
+		// (A slot dropped is at the tail, and holds nothing to evict.)
+		old, oldOwner, evicted = n.key, int(n.owner), n.owner != droppedOwner
 		delete(c.at, old)
 		c.unlink(i)
 		n.key, n.val, n.owner = key, val, int32(tid)
@@ -288,6 +292,25 @@ func (c *lru) put(key, val uint64, tid int) (old uint64, oldOwner int, evicted b
 	c.at[key] = i
 	c.memo[memoIndex(key)] = i + 1
 	return old, oldOwner, evicted
+}
+
+// droppedOwner is the owner of a slot whose entry was dropped.
+const droppedOwner = -2
+
+// drop takes slot i's entry out: the slot goes to the tail, empty (no
+// key: 0, owned by droppedOwner), the first to be filled.
+func (c *lru) drop(i int32) {
+	n := &c.nodes[i]
+	delete(c.at, n.key)
+	n.key, n.owner = 0, droppedOwner
+	c.unlink(i)
+	n.prev, n.next = c.tail, -1
+	if c.tail >= 0 {
+		c.nodes[c.tail].next = i
+	} else {
+		c.head = i
+	}
+	c.tail = i
 }
 
 // flush empties the cache (its array is kept for what comes in next).
@@ -301,6 +324,9 @@ func (c *lru) flush() {
 // entries returns the keys and values held, most recently used first.
 func (c *lru) entries() (keys, vals []uint64) {
 	for i := c.head; i >= 0; i = c.nodes[i].next {
+		if c.nodes[i].owner == droppedOwner {
+			continue
+		}
 		keys = append(keys, c.nodes[i].key)
 		vals = append(vals, c.nodes[i].val)
 	}
@@ -316,6 +342,9 @@ type HWStats struct {
 	// entries another thread's run took away (the indirect cost of
 	// switching).
 	Stall, Indirect int64
+	// Coherence counts the misses on lines a store of another CPU took
+	// out of this CPU's cache (several CPUs).
+	Coherence int64
 }
 
 func (s *HWStats) add(o HWStats) {
@@ -325,6 +354,7 @@ func (s *HWStats) add(o HWStats) {
 	s.CacheMisses += o.CacheMisses
 	s.Stall += o.Stall
 	s.Indirect += o.Indirect
+	s.Coherence += o.Coherence
 }
 
 // tlbKey names a page of an address space in the TLB: the page number
@@ -343,8 +373,29 @@ func (m *Machine) HW() bool { return m.hw }
 // initHW makes the CPUs.
 func (m *Machine) initHW() {
 	m.hw = m.cfg.TLBEntries > 0 || m.cfg.CacheLines > 0
-	m.cpus = []*CPU{{ID: 0, TLB: newLRU(int(m.cfg.TLBEntries)), Cache: newLRU(int(m.cfg.CacheLines)), lost: map[uint64]int{}, asid: -1}}
-	m.win = &m.cpus[0].win
+	n := max(int(m.cfg.CPUs), 1)
+	if len(m.cpus) == n {
+		// The REPL changed the TLB or the cache: the CPUs keep their
+		// place in the run (cpus.go), with new TLBs and caches.
+		for _, c := range m.cpus {
+			c.TLB, c.Cache, c.lost, c.asid, c.win = newLRU(int(m.cfg.TLBEntries)), newLRU(int(m.cfg.CacheLines)), map[uint64]int{}, -1, frameWindow{}
+		}
+	} else {
+		m.cpus = make([]*CPU, n)
+		for i := range m.cpus {
+			m.cpus[i] = &CPU{ID: i, TLB: newLRU(int(m.cfg.TLBEntries)), Cache: newLRU(int(m.cfg.CacheLines)), lost: map[uint64]int{}, asid: -1,
+				sched: cpuSched{lastSlice: -1, idle: i > 0}}
+		}
+		m.multi = n > 1
+		if m.multi {
+			m.trace.cpu = 1
+		}
+	}
+	if m.cpu == nil || m.cpu.ID >= n {
+		m.cpu = m.cpus[0]
+	}
+	m.cpu = m.cpus[m.cpu.ID]
+	m.win = &m.cpu.win
 }
 
 // maxLost bounds what a CPU remembers of the entries taken from it.
@@ -354,7 +405,7 @@ const maxLost = 1 << 16
 // of t's CPU and returns the ticks their misses cost. It is called only
 // when the machine models them (HW).
 func (m *Machine) Touch(t *Thread, addr uint64) int64 {
-	cpu := m.cpus[0]
+	cpu := m.cpu
 	cpu.settle()
 	p := t.Proc
 	var cost int64
@@ -449,7 +500,7 @@ func (m *Machine) cacheMiss(cpu *CPU, t *Thread, addr, pa, line uint64) int64 {
 // no call, and the first line that is anything else goes the way of
 // Touch, it and the lines after it.
 func (m *Machine) touchLines(t *Thread, lo, hi uint64) int64 {
-	cpu := m.cpus[0]
+	cpu := m.cpu
 	cpu.settle()
 	tlb, cache := &cpu.TLB, &cpu.Cache
 	a := (hi - 1) &^ (LineSize - 1)
@@ -519,10 +570,56 @@ func (m *Machine) touchLines(t *Thread, lo, hi uint64) int64 {
 func (m *Machine) lostCost(cpu *CPU, t *Thread, key uint64, c int64) {
 	if by, ok := cpu.lost[key]; ok {
 		delete(cpu.lost, key)
-		if by != t.TID {
+		if by == lostToStore {
+			t.hw.Coherence++
+		} else if by != t.TID {
 			t.hw.Indirect += c
 		}
 	}
+}
+
+// lostToStore marks, in a CPU's lost entries, a line that a store of
+// another CPU took out of its cache.
+const lostToStore = -2
+
+// TouchStore is Touch for a store. With several CPUs and a cache, the
+// store then takes the line out of every other CPU's cache (caches kept
+// coherent by invalidation, as MESI's): their next access to it misses.
+// Two threads on two CPUs that store into one line, even to different
+// variables in it, take it from each other at every store: false
+// sharing.
+func (m *Machine) TouchStore(t *Thread, addr uint64) int64 {
+	c := m.Touch(t, addr)
+	if !m.multi || m.cfg.CacheLines == 0 {
+		return c
+	}
+	pa, ok := t.Proc.Space.Translate(addr)
+	if !ok {
+		return c
+	}
+	key := lineKey(pa)
+	for _, x := range m.cpus {
+		if x == m.cpu {
+			continue
+		}
+		x.settle()
+		i := x.Cache.slot(key)
+		if i < 0 {
+			continue
+		}
+		x.Cache.drop(i)
+		if w := &x.win; lineKey(w.frame)>>6 == key>>6 {
+			w.in &^= 1 << (key & 63)
+		}
+		if len(x.lost) >= maxLost {
+			clear(x.lost)
+		}
+		x.lost[key] = lostToStore
+		if m.trace.On(CatCache) {
+			m.Emit(t, &Event{Cat: CatCache, Ev: "invalidate", Text: fmt.Sprintf("store to %s takes its line out of cpu%d's cache", mem.Hex(addr), x.ID)})
+		}
+	}
+	return c
 }
 
 // noteLost remembers that t's access evicted key, brought in by tid by.
@@ -539,7 +636,7 @@ func (m *Machine) noteLost(cpu *CPU, t *Thread, key uint64, by int) {
 // switchHW is the hardware's part of a switch to t: without ASIDs the
 // TLB is flushed when another process's translations are in it.
 func (m *Machine) switchHW(t *Thread) {
-	cpu := m.cpus[0]
+	cpu := m.cpu
 	cpu.settle()
 	if cpu.TLB.size == 0 || m.cfg.ASID || cpu.asid == t.Proc.PID {
 		cpu.asid = t.Proc.PID
@@ -635,10 +732,18 @@ type hwRow struct {
 func (m *Machine) hwTable() []string {
 	procs, threads := m.hwRows()
 	head := func(id string) string {
-		return fmt.Sprintf("%5s %-10s %8s %8s %9s %10s %6s %9s %11s", id, "NAME", "TLB-HIT", "TLB-MISS", "CACHE-HIT", "CACHE-MISS", "STALL", "SW-DIRECT", "SW-INDIRECT")
+		h := fmt.Sprintf("%5s %-10s %8s %8s %9s %10s %6s %9s %11s", id, "NAME", "TLB-HIT", "TLB-MISS", "CACHE-HIT", "CACHE-MISS", "STALL", "SW-DIRECT", "SW-INDIRECT")
+		if m.multi {
+			h += fmt.Sprintf(" %9s", "COHERENCE")
+		}
+		return h
 	}
 	row := func(r hwRow) string {
-		return fmt.Sprintf("%5d %-10s %8d %8d %9d %10d %6d %9d %11d", r.ID, r.Name, r.TLBHits, r.TLBMisses, r.CacheHits, r.CacheMisses, r.Stall, r.Direct, r.Indirect)
+		s := fmt.Sprintf("%5d %-10s %8d %8d %9d %10d %6d %9d %11d", r.ID, r.Name, r.TLBHits, r.TLBMisses, r.CacheHits, r.CacheMisses, r.Stall, r.Direct, r.Indirect)
+		if m.multi {
+			s += fmt.Sprintf(" %9d", r.Coherence)
+		}
+		return s
 	}
 	out := []string{head("PID")}
 	for i, r := range procs {
@@ -668,6 +773,11 @@ func (m *Machine) hwTable() []string {
 	}
 	out = append(out,
 		"STALL is the ticks lost to misses; SW-DIRECT the ticks of the switches to it (cost_switch_*), SW-INDIRECT the misses on entries another thread's run took away",
+	)
+	if m.multi {
+		out = append(out, "COHERENCE is the misses on lines a store of another CPU took out of this CPU's cache (false sharing, when the threads use different variables of one line)")
+	}
+	out = append(out,
 		fmt.Sprintf("TLB %d entries, miss %d ticks, asid %s; cache %d lines of %d bytes, miss %d ticks", m.cfg.TLBEntries, m.cfg.TLBMissCost, asid, m.cfg.CacheLines, LineSize, m.cfg.CacheMissCost),
 		fmt.Sprintf("switch cost: %d ticks direct + %d indirect = %d", direct, tot.Indirect, direct+tot.Indirect))
 	return out
@@ -677,9 +787,12 @@ func (m *Machine) hwTable() []string {
 func (m *Machine) appendHWJSON(b []byte) []byte {
 	procs, threads := m.hwRows()
 	obj := func(b []byte, key string, r hwRow) []byte {
-		b = fmt.Appendf(b, `{"%s":%d,"tlb_hits":%d,"tlb_misses":%d,"cache_hits":%d,"cache_misses":%d,"stall":%d,"switch_direct":%d,"switch_indirect":%d}`,
+		b = fmt.Appendf(b, `{"%s":%d,"tlb_hits":%d,"tlb_misses":%d,"cache_hits":%d,"cache_misses":%d,"stall":%d,"switch_direct":%d,"switch_indirect":%d`,
 			key, r.ID, r.TLBHits, r.TLBMisses, r.CacheHits, r.CacheMisses, r.Stall, r.Direct, r.Indirect)
-		return b
+		if m.multi {
+			b = fmt.Appendf(b, `,"coherence":%d`, r.Coherence)
+		}
+		return append(b, '}')
 	}
 	b = append(b, `,"hw":{"tlb_entries":`...)
 	b = strconv.AppendInt(b, m.cfg.TLBEntries, 10)

@@ -71,6 +71,8 @@ func (m *Machine) RecordTimeline(slices, waits bool) {
 // count per stretch take them at the next ResetBudgets.
 func (m *Machine) SetConfig(cfg Config) {
 	old := m.cfg
+	// The CPUs are made with the machine.
+	cfg.CPUs, cfg.PerCPU = old.CPUs, old.PerCPU
 	m.cfg = cfg
 	// The window's page is named by a key that depends on asid.
 	m.settleHW()

@@ -46,6 +46,7 @@ type Executor interface {
 type Slice struct {
 	TID, PID   int
 	Start, End int64
+	CPU        int // the CPU it ran on
 }
 
 // Machine is the simulated computer: clock, processes, threads and the
@@ -152,8 +153,28 @@ type Machine struct {
 	// cpus are the processors, each with its TLB and cache; hw is set
 	// when they model either (HW).
 	cpus []*CPU
-	win  *frameWindow // the window of cpus[0]
+	win  *frameWindow // the window of cpu
 	hw   bool
+	// cpu is the CPU that runs now: with one CPU always cpus[0]; with
+	// several (multi), the one whose turn it is, whose clock, last
+	// thread and queue are loaded in clock, cur, yielded and ready, and
+	// tickBound the tick at which its turn gives way to the next CPU's
+	// (cpus.go). looking is set while that CPU looks for a thread to
+	// run: the first thread made ready then is its, and wakes no idle
+	// CPU.
+	cpu       *CPU
+	multi     bool
+	tickBound int64
+	looking   bool
+	// pausedOn is the CPU whose turn RunUntil paused: the next leg
+	// resumes it first.
+	pausedOn *CPU
+	// pins is set once a thread is pinned to a CPU; pickSub and pickIdx
+	// are pickCPU's scratch lists.
+	pins    bool
+	inTurn  bool // a CPU of several runs a thread's turn
+	pickSub []*Thread
+	pickIdx []int
 	// quanta are mlfq_quanta parsed, from quantaOf.
 	quanta   []int64
 	quantaOf string
@@ -551,7 +572,14 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	m.seq++
 	t.seq = m.seq
 	t.inReady = true
-	m.ready = append(m.ready, t)
+	if !m.multi {
+		m.ready = append(m.ready, t)
+		return
+	}
+	m.enqueue(t)
+	if m.inTurn && !m.looking && t != m.cur {
+		m.kick(t)
+	}
 }
 
 // makeReadyFront puts t at the head of the ready queue: a thread that a
@@ -838,9 +866,14 @@ func (m *Machine) unready(t *Thread) {
 		// Only a thread that is in the queue is looked for: a running
 		// thread that ends would otherwise cost a scan of every ready one.
 		t.inReady = false
-		for i, r := range m.ready {
+		q := &m.ready
+		if t.queuedOn > 0 {
+			q = m.queueOf(m.cpus[t.queuedOn-1])
+			t.queuedOn = 0
+		}
+		for i, r := range *q {
 			if r == t {
-				m.ready = append(m.ready[:i], m.ready[i+1:]...)
+				*q = append((*q)[:i], (*q)[i+1:]...)
 				break
 			}
 		}
@@ -891,7 +924,7 @@ func (m *Machine) fireTimers() {
 			m.trace.Emit(&Event{T: t.wakeAt, PID: t.Proc.PID, TID: t.TID, Cat: CatSched, Ev: "wake", Text: "wake: " + t.waitingFor + " is over"})
 		}
 		m.makeReadyAt(t, t.wakeAt)
-		if !t.asleep && m.cfg.WakePreempts {
+		if !t.asleep && m.cfg.WakePreempts && (t.queuedOn == 0 || t.queuedOn == m.cpu.ID+1) {
 			t.ioDone = true
 			// wake_preempts: it takes the CPU at once, also when the
 			// CPU is free in this tick (its holder ended, blocked or
@@ -921,6 +954,10 @@ func (m *Machine) nextTimer() int64 {
 
 // Run runs the machine until no thread is left or it stops.
 func (m *Machine) Run() {
+	if m.multi {
+		m.runMulti()
+		return
+	}
 	for m.halt == NotHalted {
 		if m.overLimit() {
 			return
@@ -986,9 +1023,14 @@ func (m *Machine) choose() *Thread {
 // dispatch gives the CPU to t until its slice ends, it blocks, yields or
 // ends, or a better thread becomes ready.
 func (m *Machine) dispatch(t *Thread) {
+	if m.multi {
+		m.onCPU(t)
+	}
 	if m.cur != nil && m.cur != t {
 		m.contextSwitch(m.cur, t)
 		t.times.Switches++
+	} else if m.cur == nil && m.multi && m.trace.On(CatSched) {
+		m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "run", Text: "runs " + itoa(t.Proc.PID) + "/" + itoa(t.TID) + " (the first thread on this CPU)"})
 	}
 	m.cur = t
 	t.ioDone = false
@@ -1012,6 +1054,7 @@ func (m *Machine) dispatch(t *Thread) {
 	defer func() {
 		ran := m.clock - start
 		m.busyTicks += ran
+		m.cpu.sched.busy += ran
 		t.times.CPU += ran
 		t.since = m.clock
 		if t.State == ThreadDone {
@@ -1021,16 +1064,29 @@ func (m *Machine) dispatch(t *Thread) {
 			t.endedAt = m.clock
 		}
 		if ran > 0 && m.recordSlices {
-			if n := len(m.slices); n > 0 && m.slices[n-1].TID == t.TID && m.slices[n-1].End == start {
-				m.slices[n-1].End = m.clock // the same thread ran on
+			n := len(m.slices) - 1
+			if m.multi {
+				n = m.cpu.sched.lastSlice
+			}
+			if n >= 0 && n < len(m.slices) && m.slices[n].TID == t.TID && m.slices[n].End == start && m.slices[n].CPU == m.cpu.ID {
+				m.slices[n].End = m.clock // the same thread ran on
 			} else {
-				m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.clock})
+				m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.clock, CPU: m.cpu.ID})
+				m.cpu.sched.lastSlice = len(m.slices) - 1
 			}
 		}
 	}()
 	for first := true; ; first = false {
 		if !first && m.overLimit() {
 			// The rest of the turn, for RunUntil to resume a paused run.
+			t.slice = max(slice, 1)
+			return
+		}
+		if m.multi && m.clock >= m.tickBound && !t.resuming {
+			// Another CPU's turn: this one gives way, and its thread
+			// goes on with the rest of its slice when its clock is the
+			// earliest again. (A turn RunUntil paused goes on, as it
+			// would have without the pause.)
 			t.slice = max(slice, 1)
 			return
 		}
@@ -1048,6 +1104,9 @@ func (m *Machine) dispatch(t *Thread) {
 			// The priority boost comes at its tick, in the middle of
 			// a slice too.
 			budget = m.nextBoost - m.clock
+		}
+		if m.multi {
+			budget = min(budget, m.tickBound-m.clock)
 		}
 		// Past max_ticks the run stops: a long compute stops there too.
 		budget = max(min(budget, m.ticksLeft()+1), 1)
@@ -1209,6 +1268,7 @@ func (m *Machine) contextSwitch(from, to *Thread) {
 	}
 	m.clock += cost
 	m.switchTicks += cost
+	m.cpu.sched.switching += cost
 	to.switchDirect += cost
 }
 

@@ -8,7 +8,17 @@ package runtime
 // Under a chooser the executor stops before every operation another thread
 // can observe (Choosing), and a turn has no time slice. Exploration and
 // schedule replay set one before the run.
-func (m *Machine) SetChooser(c Chooser) { m.chooser = c }
+//
+// A machine of several CPUs set one before it runs becomes a machine of
+// one: the chooser interleaves the threads' steps itself, and the orders
+// it can pick on one CPU are every order in which several CPUs may do
+// them under sequential consistency.
+func (m *Machine) SetChooser(c Chooser) {
+	m.chooser = c
+	if c != nil && m.multi && m.steps == 0 {
+		m.oneCPU()
+	}
+}
 
 // Choosing reports whether a chooser picks who runs (SetChooser): the
 // executor then stops before every operation another thread can observe.

@@ -266,7 +266,14 @@ type Thread struct {
 	paused      bool
 	pausedSlice int64
 	resuming    bool
+	// ranOn is 1 + the CPU the thread ran on last, 0 before it first
+	// runs; queuedOn, with a queue per CPU, 1 + the CPU whose queue
+	// holds it (cpus.go).
+	ranOn, queuedOn int
 }
+
+// CPU returns the CPU the thread ran on last, or -1 before it first ran.
+func (t *Thread) CPU() int { return t.ranOn - 1 }
 
 // Resuming reports whether the executor's Run continues a turn of t that
 // RunUntil paused at a step bound: the executor then goes on with what it

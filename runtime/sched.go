@@ -59,6 +59,9 @@ type SchedAttrs struct {
 	// Burst - Used); LevelUsed is its CPU at its current MLFQ level.
 	Used      int64
 	LevelUsed int64
+	// Pin is 1 + the CPU the thread may only run on (with {cpu: N}); 0
+	// lets it run on any.
+	Pin int
 }
 
 // DefaultTickets is a thread's lottery tickets when its creator gives none.
@@ -230,18 +233,27 @@ func (m *Machine) ioHolder() *Process {
 
 // pick removes and returns the next thread to run, or nil.
 func (m *Machine) pick() *Thread {
+	if i := m.pickIndex(); i >= 0 {
+		return m.take(i)
+	}
+	return nil
+}
+
+// pickIndex returns the place in the ready queue of the next thread to
+// run, or -1.
+func (m *Machine) pickIndex() int {
 	if len(m.ready) == 0 {
-		return nil
+		return -1
 	}
 	if hold := m.ioHolder(); hold != nil {
 		// Only the process that waits for its I/O may have the CPU:
 		// its other threads, or nobody.
 		for i, t := range m.ready {
 			if t.Proc == hold {
-				return m.take(i)
+				return i
 			}
 		}
-		return nil
+		return -1
 	}
 	best := 0
 	switch m.cfg.Sched {
@@ -305,7 +317,7 @@ func (m *Machine) pick() *Thread {
 			}
 		}
 	}
-	return m.take(best)
+	return best
 }
 
 // tieBefore is ready_order = "tid"'s order of two threads the policy
@@ -332,7 +344,7 @@ func (m *Machine) tidAfter(t *Thread) int64 {
 // take removes the ready thread at index i from the queue and returns it.
 func (m *Machine) take(best int) *Thread {
 	t := m.ready[best]
-	t.inReady = false
+	t.inReady, t.queuedOn = false, 0
 	if best == 0 && len(m.ready) > 64 {
 		// The head of a long queue (always the head, under fifo and rr)
 		// leaves it without moving the rest; appends later reallocate
@@ -444,6 +456,13 @@ func (m *Machine) boost(running *Thread) {
 	}
 	if moved > 0 {
 		slices.SortStableFunc(m.ready, func(a, b *Thread) int { return boostRank(a) - boostRank(b) })
+		if m.percpu() {
+			for _, c := range m.cpus {
+				if c != m.cpu {
+					slices.SortStableFunc(c.sched.ready, func(a, b *Thread) int { return boostRank(a) - boostRank(b) })
+				}
+			}
+		}
 	}
 	for _, t := range m.threads {
 		if t.State != ThreadDone {
@@ -482,7 +501,7 @@ type Computer interface {
 // boundaries land where they would have, one by one.
 func (m *Machine) computeAlone(t *Thread, q int64) {
 	c, ok := m.lang.(Computer)
-	if !ok || q <= 0 || len(m.ready) > 0 || len(m.sleepers) > 0 || len(m.qtimers) > 0 ||
+	if !ok || q <= 0 || m.multi || len(m.ready) > 0 || len(m.sleepers) > 0 || len(m.qtimers) > 0 ||
 		m.chooser != nil || m.cfg.Sched == SchedMLFQ || t.slice > 0 {
 		return
 	}
@@ -504,6 +523,6 @@ func (m *Machine) computeAlone(t *Thread, q int64) {
 // levels, lottery's draws). The executor then runs on without a round trip
 // through the scheduler.
 func (m *Machine) Alone() bool {
-	return len(m.ready) == 0 && len(m.sleepers) == 0 && len(m.qtimers) == 0 && m.chooser == nil &&
+	return !m.multi && len(m.ready) == 0 && len(m.sleepers) == 0 && len(m.qtimers) == 0 && m.chooser == nil &&
 		m.cfg.Sched != SchedMLFQ && m.cfg.Sched != SchedLottery && m.halt == NotHalted
 }

@@ -89,6 +89,10 @@ func (m *Machine) Start(s Spawn, ctx func(t *Thread) (thread, process any)) Star
 	}
 	if !s.Fork {
 		t.sched.Priority, t.sched.Burst = s.Sched.Priority, s.Sched.Burst
+		if s.Sched.Pin > 0 && s.Sched.Pin <= len(m.cpus) {
+			t.sched.Pin = s.Sched.Pin
+			m.pins = true
+		}
 		if s.Sched.Tickets != 0 {
 			t.sched.Tickets = s.Sched.Tickets
 		}

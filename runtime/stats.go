@@ -89,9 +89,20 @@ func (m *Machine) StatsJSON() []byte {
 	b = append(b, `,"busy":`...)
 	b = strconv.AppendInt(b, m.BusyNow(), 10)
 	b = append(b, `,"idle":`...)
-	b = strconv.AppendInt(b, m.idleTicks, 10)
+	b = strconv.AppendInt(b, m.IdleTicks(), 10)
 	b = append(b, `,"switch_ticks":`...)
 	b = strconv.AppendInt(b, m.switchTicks, 10)
+	if m.multi {
+		busy, idle, sw := m.CPUTicks()
+		b = append(b, `,"cpus":[`...)
+		for i := range m.cpus {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, `{"cpu":%d,"busy":%d,"idle":%d,"switch_ticks":%d}`, i, busy[i], idle[i], sw[i])
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `,"steps":`...)
 	b = strconv.AppendInt(b, m.steps, 10)
 	b = append(b, `,"switches":{"process":`...)
@@ -134,9 +145,13 @@ func (m *Machine) StatsJSON() []byte {
 			b = append(b, ',')
 		}
 		b = fmt.Appendf(b, `{"tid":%d,"pid":%d,"name":%s,"start":%d,"end":%d,`+
-			`"cpu":%d,"ready":%d,"blocked":%d,"sleeping":%d,"switches":%d}`,
+			`"cpu":%d,"ready":%d,"blocked":%d,"sleeping":%d,"switches":%d`,
 			s.TID, s.PID, AppendJSONString(nil, s.Name), s.Start, s.End,
 			s.CPU, s.Ready, s.Blocked, s.Sleeping, s.Switches)
+		if m.multi {
+			b = fmt.Appendf(b, `,"migrations":%d`, s.Migrations)
+		}
+		b = append(b, '}')
 	}
 	b = append(b, ']')
 	if omitted > 0 {

@@ -19,6 +19,9 @@ type ThreadTimes struct {
 	// Switches counts the context switches that gave it the CPU; their
 	// cost is part of its Ready.
 	Switches int64
+	// Migrations counts the times it ran on another CPU than the one it
+	// ran on last.
+	Migrations int64
 }
 
 // Waiting is how a thread waits in a stretch of its life.

@@ -133,6 +133,9 @@ type Event struct {
 	Cost int64 // ticks paid for this event; shown as "+N ticks"
 	// Fields are the event's JSON fields, after t, ev, pid and tid.
 	Fields []Field
+	// CPU is 1 + the number of the CPU it happened on, on a machine of
+	// several; 0 otherwise.
+	CPU int
 }
 
 // Sink receives trace events.
@@ -149,6 +152,9 @@ type Tracer struct {
 	sink Sink
 	tees []tee
 	any  Category // mask and every tee's mask: what some sink wants
+	// cpu is 1 + the CPU that runs now on a machine of several, which
+	// each event is stamped with; 0 with one.
+	cpu int
 
 	// The trace budget (max_trace): the bytes of trace, besides the
 	// program's own output, that the main sink may write in a stretch of
@@ -313,6 +319,9 @@ func (t *Tracer) SetMask(c Category) {
 
 // Emit passes e on to each sink that shows its category.
 func (t *Tracer) Emit(e *Event) {
+	if t.cpu != 0 && e.CPU == 0 {
+		e.CPU = t.cpu
+	}
 	if t.mask&e.Cat != 0 {
 		if t.counter != nil && t.budget >= 0 && !t.room(e) {
 			// One event larger than what is left (a long report, a
@@ -468,6 +477,11 @@ func FormatEvent(b []byte, e *Event) []byte {
 func appendHead(b []byte, e *Event) []byte {
 	b = appendPadded(b, e.T, 6)
 	b = append(b, ' ')
+	if e.CPU > 0 {
+		b = append(b, "cpu"...)
+		b = strconv.AppendInt(b, int64(e.CPU-1), 10)
+		b = append(b, ' ')
+	}
 	if e.PID == 0 {
 		b = append(b, "-----"...)
 	} else {
@@ -547,6 +561,10 @@ func (s *JSONSink) Emit(e *Event) {
 	b = strconv.AppendInt(b, int64(e.PID), 10)
 	b = append(b, `,"tid":`...)
 	b = strconv.AppendInt(b, int64(e.TID), 10)
+	if e.CPU > 0 {
+		b = append(b, `,"cpu":`...)
+		b = strconv.AppendInt(b, int64(e.CPU-1), 10)
+	}
 	if e.Ev == "print" {
 		b = append(b, `,"text":`...)
 		b = AppendJSONString(b, e.Text)

@@ -428,15 +428,23 @@ func (m *Machine) StatsTable() []string {
 		out = append(out, fmt.Sprintf("%5d %-10s %6d %-7s %7d %7d %7d %7d %7d %7d %7d %8d %5d %7d",
 			s.PID, s.Name, s.Exit, sig, s.Arrival, s.FirstRun, s.Finish, s.Turnaround, s.Response, s.Wait, s.CPU, s.HeapPeak, s.COW, s.Copied))
 	}
-	out = append(out, fmt.Sprintf("%5s %5s %-10s %7s %7s %7s %7s %7s %7s %8s %8s",
-		"TID", "PID", "NAME", "START", "END", "LIFE", "CPU", "READY", "BLOCKED", "SLEEPING", "SWITCHES"))
+	head := fmt.Sprintf("%5s %5s %-10s %7s %7s %7s %7s %7s %7s %8s %8s",
+		"TID", "PID", "NAME", "START", "END", "LIFE", "CPU", "READY", "BLOCKED", "SLEEPING", "SWITCHES")
+	if m.multi {
+		head += fmt.Sprintf(" %10s", "MIGRATIONS")
+	}
+	out = append(out, head)
 	for i, s := range m.ThreadStats() {
 		if i == MaxReportRows {
 			out = append(out, fmt.Sprintf("... and %d more threads", len(m.threads)-i))
 			break
 		}
-		out = append(out, fmt.Sprintf("%5d %5d %-10s %7d %7d %7d %7d %7d %7d %8d %8d",
-			s.TID, s.PID, s.Name, s.Start, s.End, s.End-s.Start, s.CPU, s.Ready, s.Blocked, s.Sleeping, s.Switches))
+		row := fmt.Sprintf("%5d %5d %-10s %7d %7d %7d %7d %7d %7d %8d %8d",
+			s.TID, s.PID, s.Name, s.Start, s.End, s.End-s.Start, s.CPU, s.Ready, s.Blocked, s.Sleeping, s.Switches)
+		if m.multi {
+			row += fmt.Sprintf(" %10d", s.Migrations)
+		}
+		out = append(out, row)
 	}
 	out = append(out, "a process's WAIT and CPU add up its threads' READY and CPU; a thread's LIFE = END - START = CPU + READY + BLOCKED + SLEEPING")
 	busy := m.BusyNow()
@@ -444,8 +452,12 @@ func (m *Machine) StatsTable() []string {
 	if m.clock > 0 {
 		util = 100 * float64(busy) / float64(m.clock)
 	}
+	if m.multi {
+		out = append(out, m.cpuLines(busy)...)
+	} else {
+		out = append(out, fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.clock, busy, util, m.idleTicks, m.switchTicks))
+	}
 	out = append(out,
-		fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.clock, busy, util, m.idleTicks, m.switchTicks),
 		fmt.Sprintf("switches: %d process (cost %d each), %d thread (cost %d each); %d instructions", m.switches[1], m.cfg.CostSwitchProcess, m.switches[0], m.cfg.CostSwitchThread, m.steps))
 	if m.hw {
 		out = append(out, m.hwTable()...)

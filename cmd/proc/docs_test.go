@@ -109,6 +109,65 @@ func runExample(t *testing.T, name string, args ...string) (string, int) {
 // plain run shows.
 func TestExamplesShowWhatTheySay(t *testing.T) {
 	t.Parallel()
+	t.Run("46 two CPUs: half the time, and lost updates", func(t *testing.T) {
+		re := regexp.MustCompile(`two threads: (\d+) ticks, hits = (\d+) of 60`)
+		var ticks, hits [2]int
+		for i, cpus := range []string{"cpus=1", "cpus=2"} {
+			out, _ := runExample(t, "46-two-cpus", "--set", cpus)
+			m := re.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("%s: no result line:\n%s", cpus, out)
+			}
+			ticks[i], _ = strconv.Atoi(m[1])
+			hits[i], _ = strconv.Atoi(m[2])
+		}
+		if 2*ticks[1] > ticks[0]+ticks[0]/5 {
+			t.Errorf("two CPUs take %d ticks, one %d: not about half", ticks[1], ticks[0])
+		}
+		if hits[1] > 40 || hits[1] >= hits[0] {
+			t.Errorf("two CPUs keep %d of 60 updates, one %d: the race should lose more on two", hits[1], hits[0])
+		}
+	})
+	t.Run("47 false sharing: one line is slower, and COHERENCE says why", func(t *testing.T) {
+		out, _ := runExample(t, "47-false-sharing")
+		one := regexp.MustCompile(`one line, two CPUs: +(\d+) ticks`).FindStringSubmatch(out)
+		two := regexp.MustCompile(`two lines, two CPUs: +(\d+) ticks`).FindStringSubmatch(out)
+		if one == nil || two == nil {
+			t.Fatalf("no result lines:\n%s", out)
+		}
+		a, _ := strconv.Atoi(one[1])
+		b, _ := strconv.Atoi(two[1])
+		if a < b+b/4 {
+			t.Errorf("one line %d ticks, two lines %d: false sharing should cost clearly more", a, b)
+		}
+		coh := map[string]int{}
+		for _, m := range regexp.MustCompile(`(?m)^ +\d+ (near_a|near_b|far_a|far_b) .* (\d+)$`).FindAllStringSubmatch(out, -1) {
+			coh[m[1]], _ = strconv.Atoi(m[2])
+		}
+		if len(coh) != 4 || coh["near_a"] < 50 || coh["near_b"] < 50 || coh["far_a"] > 2 || coh["far_b"] > 2 {
+			t.Errorf("COHERENCE should be high for the threads of one line and near 0 for the others: %v\n%s", coh, out)
+		}
+	})
+	t.Run("48 affinity: a queue per CPU migrates less and misses less", func(t *testing.T) {
+		re := regexp.MustCompile(`three threads, two CPUs: (\d+) ticks`)
+		migr := regexp.MustCompile(`(?m)^ +\d+ +1 scan .* (\d+)$`)
+		var ticks, moves [2]int
+		for i, q := range []string{"sched_queues=percpu", "sched_queues=global"} {
+			out, _ := runExample(t, "48-affinity", "--set", q)
+			m := re.FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("%s: no result line:\n%s", q, out)
+			}
+			ticks[i], _ = strconv.Atoi(m[1])
+			for _, r := range migr.FindAllStringSubmatch(out, -1) {
+				n, _ := strconv.Atoi(r[1])
+				moves[i] += n
+			}
+		}
+		if ticks[0] >= ticks[1] || moves[1] == 0 || moves[0]*10 > moves[1] {
+			t.Errorf("percpu: %d ticks, %d migrations; global: %d ticks, %d migrations", ticks[0], moves[0], ticks[1], moves[1])
+		}
+	})
 	t.Run("23 two sends, one recv", func(t *testing.T) {
 		out, _ := runExample(t, "23-pipe")
 		if !regexp.MustCompile(`(?m)recv\(3\)( = |.*resumed> = )"item\d;item\d;`).MatchString(out) {

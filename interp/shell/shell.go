@@ -95,6 +95,8 @@ func New(opts Options) (*Shell, error) {
 
 // newShell boots a shell that says everything through g.
 func newShell(opts Options, g *gate) (*Shell, error) {
+	// The shell's thread runs in the foreground of one CPU.
+	opts.Config.CPUs = 1
 	s := &Shell{out: g, cfg: opts.Config, opts: opts, gate: g}
 	for _, k := range opts.Pinned {
 		if s.pinned == nil {
@@ -577,6 +579,7 @@ func (s *Shell) Settings() []string {
 // kept holds the values a script gave to keys the command line set, which
 // were not taken.
 func (s *Shell) setConfig(cfg runtime.Config, keys []string, kept map[string]string) {
+	cfg.CPUs = 1
 	s.cfg = cfg
 	s.m.SetConfig(cfg)
 	said := map[string]bool{}
@@ -611,6 +614,8 @@ func configNote(key string) string {
 		return "  (what one input, :next, :step or :run may spend)"
 	case key == "max_memory":
 		return "  (the memory of the whole machine, all inputs together)"
+	case key == "cpus" || key == "sched_queues":
+		return "  (the REPL's machine has one CPU: proc run runs a script on several)"
 	}
 	return ""
 }

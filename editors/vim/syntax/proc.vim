@@ -18,12 +18,12 @@ syn keyword procBuiltin len str getpid gettid now paddr xchg fetch_add cas
       \ connect accept
 syn keyword procConfigKey contained asid cache_lines cache_miss_cost cost_copy
       \ cost_fork cost_insn cost_spawn cost_switch_process cost_switch_thread
-      \ cost_thread heap_align heap_coalesce heap_grow heap_header heap_max
+      \ cost_thread cpus heap_align heap_coalesce heap_grow heap_header heap_max
       \ heap_policy heap_size max_copy max_memory max_output max_procs max_slices
       \ max_steps max_threads max_ticks max_trace mlfq_allotment mlfq_boost
       \ mlfq_io_bump mlfq_io_reset mlfq_levels mlfq_quanta mq_cap multiprogramming
-      \ net_latency pipe_cap quantum ready_order reparent rng sched seed stack_size
-      \ tlb_entries tlb_miss_cost wake_preempts
+      \ net_latency pipe_cap quantum ready_order reparent rng sched sched_queues seed
+      \ stack_size tlb_entries tlb_miss_cost wake_preempts
 
 syn match procNumber "\<\(0[xX]\x\+\(_\x\+\)*\|\d\+\(_\d\+\)*\)\>"
 syn match procOperator "\.\.\|[-+*/%<>=!]=\|&&\|||\|[-+*/%<>=!&.]"

@@ -54,6 +54,11 @@ type StatsTable struct {
 	SwitchTicks            int64
 	SwitchDirect, Indirect int64
 	HasHW                  bool
+	// CPUs is the number of CPUs of a machine of several (0 with one),
+	// and the rest the sums of the rows of its CPUs.
+	CPUs                           int
+	CPURows                        int
+	CPUBusy, CPUIdle, CPUSwitching int64
 }
 
 // ParseStats reads every statistics table in out (a run's closing table
@@ -94,6 +99,25 @@ func ParseStats(t testing.TB, out string) []StatsTable {
 				row[h] = f[i]
 			}
 			*rows = append(*rows, row)
+		case cur != nil && len(f) > 12 && f[0] == "ticks" && f[2] == "on":
+			// ticks N on C CPUs (T CPU ticks): busy B (P% utilization), idle I, switching S
+			cpus, all := Atoi(t, f[3]), Atoi(t, strings.TrimPrefix(f[5], "("))
+			cur.Busy = Atoi(t, f[9])
+			cur.SwitchTicks = Atoi(t, f[len(f)-1])
+			cur.CPUs = int(cpus)
+			if ticks := Atoi(t, f[1]); all != ticks*cpus {
+				t.Errorf("the CPU ticks are not ticks x CPUs: %s", line)
+			}
+			if idle := Atoi(t, f[len(f)-3]); cur.Busy+idle+cur.SwitchTicks != all {
+				t.Errorf("busy + idle + switching is not the CPU ticks: %s", line)
+			}
+		case cur != nil && cur.CPUs > 0 && len(f) > 8 && strings.HasPrefix(f[0], "cpu") && strings.HasSuffix(f[0], ":"):
+			// cpuN: busy B (P% utilization), idle I, switching S
+			busy, idle, sw := Atoi(t, f[2]), Atoi(t, f[len(f)-3]), Atoi(t, f[len(f)-1])
+			cur.CPUBusy += busy
+			cur.CPUSwitching += sw
+			cur.CPUIdle += idle
+			cur.CPURows++
 		case cur != nil && len(f) > 3 && f[0] == "ticks":
 			// ticks N: busy B (P% CPU utilization), idle I, switching S
 			cur.Busy = Atoi(t, f[3])
@@ -189,6 +213,16 @@ func CheckAddsUp(t testing.TB, name string, tb StatsTable) {
 	}
 	if tb.HasHW {
 		checkHW(t, name, tb)
+	}
+	if tb.CPUs > 0 {
+		if tb.CPURows != tb.CPUs {
+			t.Errorf("%s: %d CPUs, %d rows of them", name, tb.CPUs, tb.CPURows)
+		}
+		// The turns in progress count in the busy total, not in a
+		// CPU's row: the rows add up to the machine's at the end.
+		if tb.CPUBusy > tb.Busy || tb.CPUSwitching != tb.SwitchTicks {
+			t.Errorf("%s: the CPUs' rows add up to busy %d, switching %d; the machine's %d and %d", name, tb.CPUBusy, tb.CPUSwitching, tb.Busy, tb.SwitchTicks)
+		}
 	}
 }
 

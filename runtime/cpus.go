@@ -1,0 +1,534 @@
+package runtime
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Several CPUs (cpus = N): N threads run at the same simulated time.
+//
+// Each CPU has a clock of its own, the thread it ran last and, with
+// sched_queues = percpu, a ready queue of its own. The machine runs one
+// CPU at a time, always the one whose clock is the earliest (ties: the
+// lowest number), and only until its clock passes the next CPU's: then
+// that one runs. So everything the CPUs do comes in the order of time,
+// and the instructions of threads on different CPUs interleave as they
+// would on real ones that share memory (sequential consistency: every
+// load sees the last store before it in time; a store of one tick comes
+// before a load of a later tick). A turn that gives way to another CPU
+// in this way is not ended: the thread keeps its CPU and the rest of
+// its slice, and goes on when its CPU's clock is the earliest again.
+//
+// A CPU with nothing to run idles, and takes no part until a thread is
+// made ready that it may run: it then wakes at the tick of the wake-up
+// (or of the timer that fires). With one shared queue (global, the
+// default) an idle CPU runs the thread the policy picks from it; with a
+// queue per CPU (percpu) a thread goes back to the queue of the CPU it
+// ran on last (affinity: its cache is warm there), a new thread to the
+// CPU with the fewest threads (its queue and the one it runs), and a CPU
+// whose queue is empty steals the last thread of the longest queue
+// (migration). A thread pinned to a CPU (with {cpu: N}) runs only there
+// and is never stolen.
+//
+// With one CPU none of this runs: Run's loop is the machine's.
+
+// MaxCPUs bounds the cpus key.
+const MaxCPUs = 64
+
+// cpuSched is what the scheduler keeps of one CPU of several.
+type cpuSched struct {
+	// clock is the CPU's tick, cur the thread it ran last, yielded
+	// whether that one yielded: while the CPU runs they live in the
+	// Machine's clock, cur and yielded.
+	clock   int64
+	cur     *Thread
+	yielded bool
+	// run is the thread whose turn gave way to another CPU's (or that
+	// RunUntil paused): it still holds the CPU.
+	run *Thread
+	// idle is set while the CPU has nothing to run, since idleAt.
+	idle   bool
+	idleAt int64
+	// ready is the CPU's queue with sched_queues = percpu (in the
+	// Machine's ready while it runs).
+	ready []*Thread
+	// busy, idleTicks and switching are its ticks running a thread,
+	// with nothing to run, and switching (--stats).
+	busy, idleTicks, switching int64
+	// lastSlice is the index in the timeline of its last stretch, -1.
+	lastSlice int
+}
+
+// CPUs returns the number of CPUs.
+func (m *Machine) CPUs() int { return len(m.cpus) }
+
+// CPUNow returns the number of the CPU that runs now (0 with one).
+func (m *Machine) CPUNow() int { return m.cpu.ID }
+
+// percpu reports whether each CPU has a queue of its own.
+func (m *Machine) percpu() bool { return m.multi && m.cfg.PerCPU }
+
+// saveCPU keeps the running CPU's state in its cpuSched.
+func (m *Machine) saveCPU() {
+	c := m.cpu
+	c.sched.clock, c.sched.cur, c.sched.yielded = m.clock, m.cur, m.yielded
+	if m.percpu() {
+		c.sched.ready = m.ready
+	}
+}
+
+// loadCPU makes c the CPU that runs.
+func (m *Machine) loadCPU(c *CPU) {
+	if c == m.cpu {
+		return
+	}
+	m.saveCPU()
+	m.cpu = c
+	m.clock, m.cur, m.yielded = c.sched.clock, c.sched.cur, c.sched.yielded
+	if m.percpu() {
+		m.ready = c.sched.ready
+	}
+	m.win = &c.win
+	m.trace.cpu = c.ID + 1
+}
+
+// clockOf is c's tick.
+func (m *Machine) clockOf(c *CPU) int64 {
+	if c == m.cpu {
+		return m.clock
+	}
+	return c.sched.clock
+}
+
+// queueOf is c's ready queue (percpu).
+func (m *Machine) queueOf(c *CPU) *[]*Thread {
+	if c == m.cpu {
+		return &m.ready
+	}
+	return &c.sched.ready
+}
+
+// allowed reports whether t may run on c.
+func allowed(c *CPU, t *Thread) bool {
+	return t.sched.Pin == 0 || t.sched.Pin == c.ID+1
+}
+
+// homeCPU is the CPU whose queue a thread made ready joins (percpu): the
+// one it is pinned to, else the one it ran on last, else the one with
+// the fewest threads.
+func (m *Machine) homeCPU(t *Thread) *CPU {
+	if t.sched.Pin > 0 && t.sched.Pin <= len(m.cpus) {
+		return m.cpus[t.sched.Pin-1]
+	}
+	if t.ranOn > 0 && t.ranOn <= len(m.cpus) {
+		return m.cpus[t.ranOn-1]
+	}
+	var best *CPU
+	bestLoad := 0
+	for _, c := range m.cpus {
+		// Its queue, and the thread it runs (the running CPU's, when
+		// it is in a turn; another's, when it does not idle).
+		load := len(*m.queueOf(c))
+		if c == m.cpu && m.inTurn || c != m.cpu && !c.sched.idle {
+			load++
+		}
+		if best == nil || load < bestLoad {
+			best, bestLoad = c, load
+		}
+	}
+	return best
+}
+
+// enqueue adds t, made ready, to the tail of the queue it joins.
+func (m *Machine) enqueue(t *Thread) {
+	if !m.percpu() {
+		m.ready = append(m.ready, t)
+		return
+	}
+	c := m.homeCPU(t)
+	q := m.queueOf(c)
+	*q = append(*q, t)
+	t.queuedOn = c.ID + 1
+}
+
+// kick wakes an idle CPU that may run t, just made ready, when there is
+// one: the CPU t ran on last, else the idle one of the lowest number. The
+// running CPU's turn then gives way at the woken one's tick.
+func (m *Machine) kick(t *Thread) {
+	var c *CPU
+	if t.ranOn > 0 {
+		if x := m.cpus[t.ranOn-1]; x != m.cpu && x.sched.idle && allowed(x, t) {
+			c = x
+		}
+	}
+	if c == nil {
+		for _, x := range m.cpus {
+			if x != m.cpu && x.sched.idle && allowed(x, t) {
+				c = x
+				break
+			}
+		}
+	}
+	if c == nil {
+		return
+	}
+	m.wakeCPU(c, m.clock)
+	b := c.sched.clock
+	if c.ID > m.cpu.ID {
+		b++
+	}
+	m.tickBound = min(m.tickBound, b)
+}
+
+// kickLeft wakes idle CPUs for the threads still ready after the running
+// CPU picked one, each the first it may run.
+func (m *Machine) kickLeft() {
+	if !m.anyIdle() {
+		return
+	}
+	if !m.percpu() {
+		for _, t := range m.ready {
+			m.kick(t)
+			if !m.anyIdle() {
+				return
+			}
+		}
+		return
+	}
+	for _, c := range m.cpus {
+		for _, t := range *m.queueOf(c) {
+			m.kick(t)
+			if !m.anyIdle() {
+				return
+			}
+		}
+	}
+}
+
+// anyIdle reports whether a CPU idles.
+func (m *Machine) anyIdle() bool {
+	for _, c := range m.cpus {
+		if c.sched.idle {
+			return true
+		}
+	}
+	return false
+}
+
+// wakeCPU ends c's idling at tick at (or where its clock is, if later).
+func (m *Machine) wakeCPU(c *CPU, at int64) {
+	s := &c.sched
+	s.idle = false
+	if at > s.idleAt {
+		s.idleTicks += at - s.idleAt
+		s.clock = at
+	} else {
+		s.clock = s.idleAt
+	}
+	if c == m.cpu {
+		m.clock = s.clock
+	}
+}
+
+// goIdle lets the running CPU idle: it has nothing to run.
+func (m *Machine) goIdle() {
+	c := m.cpu
+	c.sched.idle, c.sched.idleAt = true, m.clock
+	if m.liveThreads > 0 && m.trace.On(CatSched) {
+		m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "idle", Text: "idle: no thread is ready for this CPU"})
+	}
+}
+
+// nextCPU returns the CPU to run next: the one of the earliest clock
+// (ties: the lowest number) that has something to do, or an idle one
+// woken for a timer that comes before that; nil when every CPU idles
+// and no timer is pending.
+func (m *Machine) nextCPU() *CPU {
+	var best *CPU
+	var at int64
+	for _, c := range m.cpus {
+		if c.sched.idle {
+			continue
+		}
+		if t := m.clockOf(c); best == nil || t < at {
+			best, at = c, t
+		}
+	}
+	if next := m.nextTimer(); next >= 0 && (best == nil || next < at) {
+		for _, c := range m.cpus {
+			if c.sched.idle {
+				m.wakeCPU(c, next)
+				if t := c.sched.clock; best == nil || t < at || t == at && c.ID < best.ID {
+					best, at = c, t
+				}
+				break
+			}
+		}
+	}
+	return best
+}
+
+// boundFor is the tick at which c's turn gives way to another CPU's.
+func (m *Machine) boundFor(c *CPU) int64 {
+	b := int64(1) << 62
+	for _, x := range m.cpus {
+		if x == c || x.sched.idle {
+			continue
+		}
+		v := m.clockOf(x)
+		if x.ID > c.ID {
+			v++
+		}
+		b = min(b, v)
+	}
+	return b
+}
+
+// cpuTurn finds what the running CPU c does next: the thread whose turn
+// gave way, or the one the policy picks (or the chooser) after the
+// timers fired. It returns nil, with c idle, when there is none.
+func (m *Machine) cpuTurn(c *CPU) *Thread {
+	if t := c.sched.run; t != nil {
+		c.sched.run = nil
+		if t.State == ThreadRunning {
+			return t
+		}
+	}
+	m.looking = true
+	m.boost(nil)
+	m.fireTimers()
+	t := m.pickCPU()
+	m.looking = false
+	if t == nil {
+		m.goIdle()
+		return nil
+	}
+	if t.since > m.clock {
+		// It became ready at a later tick of another CPU (a creation
+		// or a system call that CPU paid for): this one waits for it.
+		m.clock = t.since
+	}
+	m.kickLeft()
+	return t
+}
+
+// pickCPU is pick for the running CPU of several: from the shared queue
+// the threads it may run, or its own queue, else a thread stolen.
+func (m *Machine) pickCPU() *Thread {
+	if m.percpu() {
+		if t := m.pick(); t != nil {
+			return t
+		}
+		return m.steal()
+	}
+	if !m.pins {
+		return m.pick()
+	}
+	// Only the threads that may run on this CPU take part.
+	all := m.ready
+	sub := m.pickSub[:0]
+	idx := m.pickIdx[:0]
+	for i, t := range all {
+		if allowed(m.cpu, t) {
+			sub = append(sub, t)
+			idx = append(idx, i)
+		}
+	}
+	m.ready = sub
+	i := m.pickIndex()
+	m.ready = all
+	clear(sub)
+	m.pickSub, m.pickIdx = sub[:0], idx[:0]
+	if i < 0 {
+		return nil
+	}
+	return m.take(idx[i])
+}
+
+// steal takes, for the running CPU whose queue is empty, the last thread
+// of the longest other queue that it may run (ties: the lowest number).
+func (m *Machine) steal() *Thread {
+	var from *CPU
+	at := -1
+	for _, c := range m.cpus {
+		if c == m.cpu {
+			continue
+		}
+		q := *m.queueOf(c)
+		for i := len(q) - 1; i >= 0; i-- {
+			if allowed(m.cpu, q[i]) {
+				if from == nil || len(q) > len(*m.queueOf(from)) {
+					from, at = c, i
+				}
+				break
+			}
+		}
+	}
+	if from == nil {
+		return nil
+	}
+	q := m.queueOf(from)
+	t := (*q)[at]
+	*q = append((*q)[:at], (*q)[at+1:]...)
+	t.inReady, t.queuedOn = false, 0
+	if m.trace.On(CatSched) {
+		m.Emit(t, &Event{Cat: CatSched, Ev: "steal", Text: fmt.Sprintf("stolen from the queue of cpu%d, the longest (%d threads)", from.ID, len(*q)+1),
+			Fields: []Field{{"from", from.ID}}})
+	}
+	return t
+}
+
+// endTurn is what the running CPU keeps after t's turn: t itself when its
+// turn gave way to another CPU's or was paused.
+func (m *Machine) endTurn(c *CPU, t *Thread) {
+	if t.State == ThreadRunning {
+		c.sched.run = t
+	}
+}
+
+// runMulti is Run on several CPUs.
+func (m *Machine) runMulti() {
+	defer m.endMulti()
+	for m.halt == NotHalted {
+		if m.overLimit() {
+			return
+		}
+		c := m.nextCPU()
+		if c == nil {
+			if m.LiveThreads() > 0 {
+				m.trace.cpu = 0
+				m.clock = m.lastTick()
+				m.deadlock()
+			}
+			return
+		}
+		m.loadCPU(c)
+		t := m.cpuTurn(c)
+		if m.halt != NotHalted {
+			return
+		}
+		if t == nil {
+			continue
+		}
+		m.tickBound = m.boundFor(c)
+		m.inTurn = true
+		m.dispatch(t)
+		m.inTurn = false
+		m.endTurn(c, t)
+	}
+}
+
+// lastTick is the latest clock of the CPUs.
+func (m *Machine) lastTick() int64 {
+	last := m.clock
+	for _, c := range m.cpus {
+		last = max(last, m.clockOf(c))
+	}
+	return last
+}
+
+// endMulti ends a run on several CPUs: the machine's tick is the latest
+// CPU's, and the events after it (reports, statistics) belong to no CPU.
+func (m *Machine) endMulti() {
+	m.saveCPU()
+	m.clock = m.lastTick()
+	m.trace.cpu = 0
+}
+
+// CPUTicks returns, for each CPU, its ticks running threads, idle and
+// switching, up to the machine's tick.
+func (m *Machine) CPUTicks() (busy, idle, switching []int64) {
+	for _, c := range m.cpus {
+		s := c.sched
+		b, sw := s.busy, s.switching
+		if !m.multi {
+			b, sw = m.busyTicks, m.switchTicks
+		}
+		busy = append(busy, b)
+		switching = append(switching, sw)
+		idle = append(idle, max(m.clock-b-sw, 0))
+	}
+	return busy, idle, switching
+}
+
+// onCPU notes that t runs on the running CPU: a thread that ran on
+// another one last migrates, and finds neither its translations nor its
+// lines in this CPU's TLB and cache.
+func (m *Machine) onCPU(t *Thread) {
+	id := m.cpu.ID + 1
+	if t.ranOn != 0 && t.ranOn != id {
+		t.times.Migrations++
+		if m.trace.On(CatSched) {
+			m.Emit(t, &Event{Cat: CatSched, Ev: "migrate", Text: fmt.Sprintf("migrates from cpu%d to cpu%d", t.ranOn-1, id-1),
+				Fields: []Field{{"from", t.ranOn - 1}, {"to", id - 1}}})
+		}
+	}
+	t.ranOn = id
+}
+
+// cpuLines are the statistics' lines of the CPUs of a machine of several:
+// their ticks together, then each one's.
+func (m *Machine) cpuLines(busy int64) []string {
+	b, idle, sw := m.CPUTicks()
+	var allSw int64
+	for i := range m.cpus {
+		allSw += sw[i]
+	}
+	all := m.clock * int64(len(m.cpus))
+	pct := func(n, of int64) float64 {
+		if of <= 0 {
+			return 0
+		}
+		return 100 * float64(n) / float64(of)
+	}
+	// The turns in progress count as busy (BusyNow): the idle ticks are
+	// what is left.
+	allIdle := max(all-busy-allSw, 0)
+	out := []string{fmt.Sprintf("ticks %d on %d CPUs (%d CPU ticks): busy %d (%.1f%% utilization), idle %d, switching %d",
+		m.clock, len(m.cpus), all, busy, pct(busy, all), allIdle, allSw)}
+	for i, c := range m.cpus {
+		out = append(out, fmt.Sprintf("  cpu%d: busy %d (%.1f%% utilization), idle %d, switching %d", c.ID, b[i], pct(b[i], m.clock), idle[i], sw[i]))
+	}
+	return out
+}
+
+// IdleTicks is the ticks no thread ran and no switch was paid, of every
+// CPU together.
+func (m *Machine) IdleTicks() int64 {
+	if !m.multi {
+		return m.idleTicks
+	}
+	var sw int64
+	for _, c := range m.cpus {
+		sw += c.sched.switching
+	}
+	return max(m.clock*int64(len(m.cpus))-m.BusyNow()-sw, 0)
+}
+
+// oneCPU makes a machine of several CPUs, before it runs, a machine of
+// one (SetChooser): the threads ready on any CPU are ready on it, in the
+// order they became ready.
+func (m *Machine) oneCPU() {
+	m.saveCPU()
+	var ready []*Thread
+	for _, c := range m.cpus {
+		if m.percpu() {
+			ready = append(ready, c.sched.ready...)
+		}
+		c.sched = cpuSched{lastSlice: -1}
+	}
+	if m.percpu() {
+		slices.SortStableFunc(ready, func(a, b *Thread) int { return cmp.Compare(a.seq, b.seq) })
+		m.ready = ready
+	}
+	for _, t := range m.ready {
+		t.queuedOn = 0
+	}
+	m.cpus = m.cpus[:1]
+	m.cpu = m.cpus[0]
+	m.win = &m.cpu.win
+	m.multi = false
+	m.cfg.CPUs = 1
+	m.trace.cpu = 0
+}
