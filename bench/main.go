@@ -42,6 +42,14 @@ func main() {
 		memProf  = flag.String("memprofile", "", "with -child: write a heap profile (allocations) of the configuration to this file")
 		showInfo = flag.Bool("info", true, "print the machine description first")
 	)
+	flag.Func("set", "with -scale or -child: one more config override KEY=VALUE for the scaling runs (repeatable), e.g. -set cpus=4", func(v string) error {
+		if !strings.Contains(v, "=") {
+			return fmt.Errorf("want KEY=VALUE, not %q", v)
+		}
+		extraSets = append(extraSets, v)
+		scaleSets = append(scaleSets, v)
+		return nil
+	})
 	flag.Parse()
 	if *child != "" {
 		if err := runChild(*child, *cpuProf, *memProf); err != nil {

@@ -28,6 +28,9 @@ const workIters = 10
 var scaleSets = []string{"max_procs=20000", "max_threads=200000", "max_steps=1000000000000",
 	"max_memory=4294967296", "max_slices=1000000000", "max_trace=1099511627776", "max_copy=1099511627776"}
 
+// extraSets are the overrides given with -set, passed on to each child.
+var extraSets []string
+
 // figures are what one configuration measured, printed by the child as
 // JSON.
 type figures struct {
@@ -98,7 +101,11 @@ func runChildProcess(self, spec string, timeout time.Duration) (figures, error) 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var out, errw bytes.Buffer
-	cmd := exec.CommandContext(ctx, self, "-info=false", "-child", spec)
+	args := []string{"-info=false", "-child", spec}
+	for _, v := range extraSets {
+		args = append(args, "-set", v)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errw
 	t0 := time.Now()
 	if err := cmd.Run(); err != nil {

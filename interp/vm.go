@@ -123,6 +123,9 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// Under a chooser (explore, replay) the thread stops before each
 	// operation another thread can observe, except the first it runs.
 	points := m.Choosing()
+	// On a machine of several CPUs the turn gives way when the clock
+	// passes the next CPU's (GiveWay), which a wake-up may bring nearer.
+	multi := m.CPUs() > 1
 	stepsLeft := maxSteps - m.Steps()
 	var executed int64
 
@@ -169,6 +172,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			// past the budget; free instructions (cost_insn=0) run on, so
 			// that with every cost 0 but compute a job ends exactly when
 			// its work does.
+			if multi && !resumed && m.GiveWay(clock) {
+				// Another CPU's clock is behind this one's: its turn.
+				fr.pc = pc
+				m.AdvanceTo(clock)
+				th.sp = sp
+				return runtime.StopPreempt, executed
+			}
 			if clock-start >= budget && cost > 0 && !resumed {
 				if !m.Alone() {
 					fr.pc = pc

@@ -14,7 +14,7 @@ import (
 //
 // The tracks:
 //
-//   - pid 0 "CPU", thread 0 "cpu0": what the CPU did, slice after slice —
+//   - pid 0 "CPU", thread N "cpuN" for each CPU: what it did, slice after slice —
 //     a slice per run of a thread, named after the thread ("worker [2/3]"),
 //     a slice per context switch ("switch (process)" or "switch
 //     (thread)", as long as its cost) and a slice per idle stretch.
@@ -139,12 +139,12 @@ func (c *ChromeSink) Emit(e *Event) {
 				kind, _ = f.Val.(string)
 			}
 		}
-		c.cpuSlice("switch ("+kind+")", "sched", e.T, e.Cost, e.Fields)
+		c.cpuSlice("switch ("+kind+")", "sched", e.T, e.Cost, e.Fields, max(e.CPU-1, 0))
 		return
 	case "idle":
 		for _, f := range e.Fields {
 			if until, ok := f.Val.(int64); ok && f.Key == "until" && until > e.T {
-				c.cpuSlice("idle", "sched", e.T, until-e.T, nil)
+				c.cpuSlice("idle", "sched", e.T, until-e.T, nil, max(e.CPU-1, 0))
 			}
 		}
 		return
@@ -161,9 +161,9 @@ func (c *ChromeSink) Emit(e *Event) {
 	c.instant(e)
 }
 
-// cpuSlice records a slice of the CPU track.
-func (c *ChromeSink) cpuSlice(name, cat string, t, dur int64, fields []Field) {
-	b := chromeHead(nil, name, cat, "X", t, 0, 0)
+// cpuSlice records a slice of the track of a CPU.
+func (c *ChromeSink) cpuSlice(name, cat string, t, dur int64, fields []Field, cpu int) {
+	b := chromeHead(nil, name, cat, "X", t, 0, cpu)
 	b = append(b, `,"dur":`...)
 	b = strconv.AppendInt(b, dur, 10)
 	if len(fields) > 0 {
@@ -359,7 +359,9 @@ func (c *ChromeSink) WriteTrace(w io.Writer) error {
 	// Names of the tracks, and the CPU first.
 	line(chromeMeta(nil, "process_name", 0, 0, "name", "CPU"))
 	line(chromeMeta(nil, "process_sort_index", 0, 0, "sort_index", -1))
-	line(chromeMeta(nil, "thread_name", 0, 0, "name", "cpu0"))
+	for _, cpu := range m.cpus {
+		line(chromeMeta(nil, "thread_name", 0, cpu.ID, "name", "cpu"+strconv.Itoa(cpu.ID)))
+	}
 	for _, p := range m.procs {
 		name := p.Name
 		if p.Host != "" && p.Host != "local" {
@@ -384,7 +386,7 @@ func (c *ChromeSink) WriteTrace(w io.Writer) error {
 		}
 		name := c.threadLabel(s.PID, s.TID)
 		dur := s.End - s.Start
-		b := chromeHead(nil, name, "run", "X", s.Start, 0, 0)
+		b := chromeHead(nil, name, "run", "X", s.Start, 0, s.CPU)
 		b = append(b, `,"dur":`...)
 		b = strconv.AppendInt(b, dur, 10)
 		b = append(b, `,"args":{"pid":`...)

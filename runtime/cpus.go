@@ -60,6 +60,12 @@ type cpuSched struct {
 	lastSlice int
 }
 
+// GiveWay reports, on a machine of several CPUs, whether the running
+// CPU's turn should end at tick clock: another CPU's clock is behind it
+// (a wake-up that woke an idle CPU brings that nearer). The executor asks
+// where it looks at its budget.
+func (m *Machine) GiveWay(clock int64) bool { return m.multi && clock >= m.tickBound }
+
 // CPUs returns the number of CPUs.
 func (m *Machine) CPUs() int { return len(m.cpus) }
 

@@ -560,6 +560,10 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	if t.State == ThreadDone {
 		return
 	}
+	if m.multi && t.started {
+		// Woken by a CPU whose clock is behind the thread's.
+		since = max(since, t.since)
+	}
 	if t.started {
 		m.settle(t, since)
 	} else {
@@ -728,6 +732,9 @@ func (m *Machine) finishThread(t *Thread) {
 	t.State = ThreadDone
 	m.liveThreads--
 	t.endedAt = m.clock
+	if m.multi {
+		t.endedAt = max(m.clock, t.since)
+	}
 	if t.TID != t.Proc.PID && t.Stack != nil {
 		// A thread's stack is unmapped when it ends (its frames are gone).
 		t.Proc.Space.Unmap(t.Stack)

@@ -52,6 +52,11 @@ func (t *Thread) start(at int64) {
 // the total of its state. A running thread's ticks are counted by
 // dispatch, which knows where its turn began and ended.
 func (m *Machine) settle(t *Thread, now int64) {
+	if m.multi && now < t.since {
+		// Another CPU, whose clock is behind the thread's, acts on it:
+		// the thread's time goes on from where it is.
+		now = t.since
+	}
 	switch {
 	case !t.started || now <= t.since:
 	case t.State == ThreadReady:
@@ -91,7 +96,12 @@ func (m *Machine) TimesNow(t *Thread) (ThreadTimes, int64) {
 	if t.State == ThreadDone {
 		return tt, t.endedAt
 	}
-	n := max(m.clock-t.since, 0)
+	now := m.clock
+	if m.multi {
+		// A thread of another CPU may be ahead of this one's clock.
+		now = max(now, t.since)
+	}
+	n := max(now-t.since, 0)
 	switch {
 	case t.State == ThreadRunning:
 		// In the middle of its turn, or paused at its end (since is then
@@ -104,5 +114,5 @@ func (m *Machine) TimesNow(t *Thread) (ThreadTimes, int64) {
 	default:
 		tt.Blocked += n
 	}
-	return tt, m.clock
+	return tt, now
 }

@@ -151,7 +151,8 @@ Flags:
                      script's config lines)
   --seed N           the same as --set seed=N
   --gantt            print a timeline after the run: one row per thread;
-                     # running, - ready, . blocked, z sleeping
+                     # running, - ready, . blocked, z sleeping (with cpus = N:
+                     the number of the CPU it ran on, and a row per CPU)
   --chrome FILE      also write the run to FILE as a Chrome trace (JSON), for
                      ui.perfetto.dev or chrome://tracing; 1 tick = 1 us
   --schedule S       replay the exact interleaving S printed by proc explore

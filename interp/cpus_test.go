@@ -1,0 +1,266 @@
+package interp
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"proc/interp/internal/testkit"
+	"proc/runtime"
+)
+
+// multiConfigs are the machines of several CPUs the tests run scripts on.
+var multiConfigs = [][]string{
+	{"cpus=2"},
+	{"cpus=3", "sched_queues=percpu", "tlb_entries=16", "cache_lines=64"},
+	{"cpus=4", "sched=mlfq", "quantum=2"},
+}
+
+// TestCPUsRunEverything runs every example, exercise solution and
+// statistics script on machines of several CPUs: each run ends, twice the
+// same bytes, and its statistics add up (with each CPU's row).
+func TestCPUsRunEverything(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("../examples/*.proc")
+	ostep, _ := filepath.Glob("../examples/ostep/*.proc")
+	more, _ := filepath.Glob("../exercises/*/solution.proc")
+	files = append(append(files, ostep...), more...)
+	scripts := map[string][]byte{}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scripts[filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f)] = src
+	}
+	for name, src := range statsScripts {
+		scripts[name] = []byte(src)
+	}
+	for name, src := range scripts {
+		for _, sets := range multiConfigs {
+			sets := append([]string{"max_steps=200000"}, sets...)
+			out := runStats(t, name, src, sets...)
+			if again := runStats(t, name, src, sets...); again != out {
+				t.Errorf("%s with %v: two runs differ", name, sets)
+				continue
+			}
+			tables := testkit.ParseStats(t, out)
+			for _, tb := range tables {
+				if tb.CPUs == 0 {
+					t.Errorf("%s with %v: no CPU rows in the statistics:\n%s", name, sets, out)
+				}
+				testkit.CheckAddsUp(t, name+" "+strings.Join(sets, " "), tb)
+			}
+		}
+	}
+}
+
+// jsonEvents runs src with every category in JSON and returns the events.
+func jsonEvents(t *testing.T, src string, sets ...string) []map[string]any {
+	t.Helper()
+	prog, err := Load("t.proc", []byte(src))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	var out bytes.Buffer
+	s, err := NewSession(prog, Options{Trace: runtime.CatAll | runtime.CatInsn, JSON: true, Sets: sets, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	var evs []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("not JSON: %s", l)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+const fourWorkers = `func work(n) {
+    let s = 0
+    for i in 0..n {
+        s = s + i
+    }
+    return s
+}
+let a = thread work(40)
+let b = thread work(40)
+let c = thread work(40) with {cpu: 1}
+let d = thread work(40)
+print join a, join b, join c, join d
+`
+
+// TestCPUsPin: a thread pinned with {cpu: N} runs on CPU N only, under
+// one shared queue and a queue per CPU; the others run on every CPU.
+func TestCPUsPin(t *testing.T) {
+	t.Parallel()
+	for _, q := range []string{"global", "percpu"} {
+		ran := map[float64]map[float64]bool{} // tid -> CPUs it ran on
+		for _, e := range jsonEvents(t, fourWorkers, "cpus=3", "sched_queues="+q) {
+			if e["ev"] == "stats" {
+				continue
+			}
+			cpu, ok := e["cpu"].(float64)
+			if !ok {
+				t.Fatalf("%s: an event of the run without its CPU: %v", q, e)
+			}
+			tid, _ := e["tid"].(float64)
+			if e["ev"] == "insn" {
+				if ran[tid] == nil {
+					ran[tid] = map[float64]bool{}
+				}
+				ran[tid][cpu] = true
+			}
+		}
+		if len(ran[4]) != 1 || !ran[4][1] {
+			t.Errorf("%s: the pinned thread ran on %v, want only cpu 1", q, ran[4])
+		}
+		used := map[float64]bool{}
+		for _, cpus := range ran {
+			for c := range cpus {
+				used[c] = true
+			}
+		}
+		if len(used) != 3 {
+			t.Errorf("%s: the threads ran on CPUs %v, want all three", q, used)
+		}
+	}
+	_, errw, _ := run(t, `let t = thread f() with {cpu: 2}
+func f() { }
+join t
+`, "cpus=2")
+	if !strings.Contains(errw, "with cpu: want a CPU from 0 to 1 (cpus = 2), not 2") || !strings.Contains(errw, "killed by SIGABRT") {
+		t.Errorf("a CPU the machine lacks should be refused:\n%s", errw)
+	}
+}
+
+// TestCPUsAffinity: with a queue per CPU a thread migrates only when an
+// idle CPU steals it, and each migration follows a steal; with the shared
+// queue the same threads migrate all along.
+func TestCPUsAffinity(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(fourWorkers, " with {cpu: 1}", "", 1)
+	count := func(q string) (migrations, steals int) {
+		stolen := map[float64]bool{}
+		for _, e := range jsonEvents(t, src, "cpus=2", "sched_queues="+q) {
+			tid, _ := e["tid"].(float64)
+			switch e["ev"] {
+			case "steal":
+				stolen[tid] = true
+				steals++
+			case "migrate":
+				migrations++
+				if q == "percpu" && !stolen[tid] {
+					t.Errorf("percpu: thread %v migrated without being stolen: %v", tid, e)
+				}
+				delete(stolen, tid)
+			}
+		}
+		return migrations, steals
+	}
+	pm, ps := count("percpu")
+	gm, gs := count("global")
+	if ps == 0 || gs != 0 || pm > ps || gm < 4*max(pm, 1) {
+		t.Errorf("percpu: %d migrations, %d steals; global: %d migrations, %d steals", pm, ps, gm, gs)
+	}
+}
+
+// TestCPUsParallel: four threads of work on four CPUs end in about a
+// quarter of the time they take on one, and the statistics say each CPU
+// was busy.
+func TestCPUsParallel(t *testing.T) {
+	t.Parallel()
+	src := strings.Replace(fourWorkers, " with {cpu: 1}", "", 1)
+	ticks := func(cpus string) int64 {
+		out := runStats(t, "t.proc", []byte(src), "cpus="+cpus)
+		tb := testkit.ParseStats(t, out)[0]
+		for _, r := range tb.Procs {
+			return testkit.Atoi(t, r["FINISH"])
+		}
+		return 0
+	}
+	one, four := ticks("1"), ticks("4")
+	if four*3 > one {
+		t.Errorf("four CPUs take %d ticks, one %d: want about a quarter", four, one)
+	}
+}
+
+// TestCPUsCoherence: two threads on two CPUs that store into one cache
+// line miss on it at nearly every access (false sharing); a line apart,
+// they do not.
+func TestCPUsCoherence(t *testing.T) {
+	t.Parallel()
+	src := func(pad int) string {
+		var b strings.Builder
+		b.WriteString("global a = 0\n")
+		for i := range pad {
+			b.WriteString("global pad" + string(rune('a'+i)) + " = 0\n")
+		}
+		b.WriteString(`global b = 0
+func fa(n) { for i in 0..n { a = a + 1 } }
+func fb(n) { for i in 0..n { b = b + 1 } }
+let x = thread fa(50)
+let y = thread fb(50)
+join x
+join y
+`)
+		return b.String()
+	}
+	coherence := func(pad int) (n int64) {
+		evs := jsonEvents(t, src(pad), "cpus=2", "cache_lines=256", "tlb_entries=32")
+		var rec struct {
+			HW struct {
+				Threads []struct {
+					TID       int   `json:"tid"`
+					Coherence int64 `json:"coherence"`
+				} `json:"threads"`
+			} `json:"hw"`
+		}
+		last, _ := json.Marshal(evs[len(evs)-1])
+		if err := json.Unmarshal(last, &rec); err != nil || len(rec.HW.Threads) != 3 {
+			t.Fatalf("no hardware statistics: %s", last)
+		}
+		for _, th := range rec.HW.Threads {
+			n += th.Coherence
+		}
+		return n
+	}
+	if near, far := coherence(0), coherence(7); near < 60 || far != 0 {
+		t.Errorf("coherence misses: %d with both counters in one line, %d a line apart", near, far)
+	}
+}
+
+// TestCPUsChooserRunsOnOne: under a chooser (explore, --schedule) a
+// machine of several CPUs runs on one, and says nothing of CPUs.
+func TestCPUsChooserRunsOnOne(t *testing.T) {
+	t.Parallel()
+	prog, err := Load("t.proc", []byte(fourWorkers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	s, err := NewSession(prog, Options{Trace: runtime.CatAll, Sets: []string{"cpus=4"}, Chooser: turnChooser{}, Stdout: &out, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	if s.M.CPUs() != 1 || strings.Contains(out.String(), "cpu1") {
+		t.Errorf("a chooser's run should have one CPU, has %d:\n%s", s.M.CPUs(), out.String())
+	}
+}
+
+// TestOneCPUIsTheDefault: cpus = 1 said aloud changes no byte.
+func TestOneCPUIsTheDefault(t *testing.T) {
+	t.Parallel()
+	a, _ := runTraced(t, fourWorkers, runtime.CatAll)
+	b, _ := runTraced(t, fourWorkers, runtime.CatAll, "cpus=1", "sched_queues=percpu")
+	if a != b {
+		t.Errorf("cpus=1 changes the run:\n%s", firstDiff(a, b))
+	}
+}
