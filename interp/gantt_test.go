@@ -65,7 +65,7 @@ func TestGanttOneCPU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		head, rows, labels, out := ganttRows(t, f, src, "max_steps=200000")
+		head, rows, labels, out := ganttRows(t, f, src, "max_steps=200000", "cpus=1")
 		if !strings.Contains(head[0], "# running, - ready, . blocked, z sleeping") {
 			t.Errorf("%s: no legend in %q", f, head[0])
 		}
@@ -88,6 +88,60 @@ func TestGanttOneCPU(t *testing.T) {
 		for _, l := range labels {
 			if s := strings.Trim(rows[l], "#-.z "); s != "" {
 				t.Errorf("%s: row %s has marks not in the legend: %q", f, l, rows[l])
+			}
+		}
+	}
+}
+
+// TestGanttCPUs: on several CPUs, where a column is one tick, no CPU
+// runs two threads in it, and a CPU's row is busy (#) exactly where a
+// thread's cell names that CPU; every cell is a mark of the legend.
+func TestGanttCPUs(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("../examples/*.proc")
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sets := range [][]string{{"cpus=2"}, {"cpus=3", "sched_queues=percpu"}} {
+			head, rows, labels, out := ganttRows(t, f, src, append([]string{"max_steps=200000"}, sets...)...)
+			if !strings.Contains(head[0], "0-9 running on that CPU, - ready, . blocked, z sleeping") {
+				t.Errorf("%s %v: no legend in %q", f, sets, head[0])
+				continue
+			}
+			oneTick := strings.Contains(head[0], "one column = 1 tick;")
+			var cpuRows []string
+			for _, l := range labels {
+				if strings.HasPrefix(l, "cpu") {
+					cpuRows = append(cpuRows, l)
+					if s := strings.Trim(rows[l], "#+."); s != "" {
+						t.Errorf("%s %v: row %s has marks not in the legend: %q", f, sets, l, rows[l])
+					}
+				} else if s := strings.Trim(rows[l], "0123456789-.z "); s != "" {
+					t.Errorf("%s %v: row %s has marks not in the legend: %q", f, sets, l, rows[l])
+				}
+			}
+			if len(cpuRows) != len(sets)+1 && len(cpuRows) != 3 {
+				t.Errorf("%s %v: CPU rows %v", f, sets, cpuRows)
+			}
+			if !oneTick {
+				continue
+			}
+			for i, cl := range cpuRows {
+				mark := byte('0' + i)
+				for c := 0; c < len(rows[cl]); c++ {
+					n := 0
+					for _, l := range labels {
+						if !strings.HasPrefix(l, "cpu") && c < len(rows[l]) && rows[l][c] == mark {
+							n++
+						}
+					}
+					if n > 1 || (n == 1) != (rows[cl][c] == '#') {
+						t.Errorf("%s %v: column %d: %d threads on %s, whose row says %q:\n%s", f, sets, c, n, cl, rows[cl][c], out)
+						break
+					}
+				}
 			}
 		}
 	}

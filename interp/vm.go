@@ -32,6 +32,14 @@ func (vm *VM) Run(t *runtime.Thread, budget int64) runtime.Stop {
 	return stop
 }
 
+// Pending reports whether the executor writes something when t runs
+// again, before its next instruction: the call of its first function,
+// or the fault of a first frame that did not fit.
+func (vm *VM) Pending(t *runtime.Thread) bool {
+	th, ok := t.Ctx.(*threadCtx)
+	return ok && (th.firstCall != 0 || th.overflow != nil)
+}
+
 // ComputeLeft returns the ticks of a compute t is in the middle of
 // (runtime.Computer).
 func (vm *VM) ComputeLeft(t *runtime.Thread) int64 {
@@ -132,7 +140,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
 	clock := m.Now()
-	if hw && !resumed {
+	if hw && !resumed && (!multi || t.TakeTouch()) {
 		// The thread comes back to its frame: the CPU translates it
 		// again (after another process ran, into a flushed TLB).
 		// The misses are part of the first instruction, which runs

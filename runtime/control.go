@@ -100,7 +100,7 @@ func (m *Machine) RunUntil(leg Leg) LegEnd {
 		if leg.Done != nil && leg.Done() {
 			return LegDone
 		}
-		if m.steps >= pauseAt && (!leg.Before || m.cur != nil && m.cur.State == ThreadRunning) {
+		if m.steps >= pauseAt && (!leg.Before || m.nextIsInsn()) {
 			// (Before: the thread that runs the next instruction holds
 			// the CPU, stopped in front of it; until then the kernel
 			// goes on, and the executor stops at once.)
@@ -202,6 +202,40 @@ func (m *Machine) legMulti(leg Leg, pauseAt, limitAt int64) (LegEnd, bool) {
 		leg.OnTurn(t, m.steps-steps)
 	}
 	return 0, true
+}
+
+// nextIsInsn reports whether what the machine does next is an instruction
+// of a thread that holds its CPU: with one CPU, the running thread's;
+// with several, that of the CPU whose turn comes next, when neither a
+// timer nor the scheduler acts first.
+func (m *Machine) nextIsInsn() bool {
+	if !m.multi {
+		return m.cur != nil && m.cur.State == ThreadRunning
+	}
+	if m.pausedOn != nil {
+		return true
+	}
+	var best *CPU
+	var at int64
+	for _, c := range m.cpus {
+		if t := m.clockOf(c); !c.sched.idle && (best == nil || t < at) {
+			best, at = c, t
+		}
+	}
+	if best == nil {
+		return false
+	}
+	if next := m.nextTimer(); next >= 0 && next <= at {
+		return false
+	}
+	t := best.sched.run
+	if t == nil || t.State != ThreadRunning || t.deferred || t.touchDue && m.hw {
+		return false
+	}
+	// The executor may have something to write first (a thread's first
+	// call, a fault it found before its first instruction).
+	p, ok := m.lang.(interface{ Pending(t *Thread) bool })
+	return !ok || !p.Pending(t)
 }
 
 // stepLimit returns the count of Steps at which the run stops, and the

@@ -1083,46 +1083,84 @@ func (m *Machine) dispatch(t *Thread) {
 			}
 		}
 	}()
+	if m.multi && !t.gaveWay && !t.resuming {
+		// A turn begins (not one that gave way to another CPU, nor one
+		// RunUntil paused): the executor comes back to the thread's
+		// frame.
+		t.touchDue = true
+	}
+	t.gaveWay = false
 	for first := true; ; first = false {
-		if !first && m.overLimit() {
-			// The rest of the turn, for RunUntil to resume a paused run.
-			t.slice = max(slice, 1)
-			return
+		var stop Stop
+		if t.deferred {
+			// The end of a stretch past the other CPUs' clocks, looked
+			// at now that this CPU's clock is the earliest.
+			t.deferred = false
+			slice, stop = t.deferredSlice, StopPreempt
+			if t.deferredCut {
+				t.touchDue = true
+			}
+		} else {
+			if !first && m.overLimit() {
+				// The rest of the turn, for RunUntil to resume a paused run.
+				t.slice = max(slice, 1)
+				return
+			}
+			if m.multi && m.clock >= m.tickBound && !t.resuming {
+				// Another CPU's turn: this one gives way, and its thread
+				// goes on with the rest of its slice when its clock is the
+				// earliest again. (A turn RunUntil paused goes on, as it
+				// would have without the pause.)
+				t.slice = max(slice, 1)
+				t.gaveWay = true
+				return
+			}
+			if !t.resuming {
+				// A turn that RunUntil paused looked at the timers when it
+				// began, and an unpaused run would not look again until it
+				// ends: firing one now would wake a sleeper mid-turn.
+				m.fireTimers()
+			}
+			budget := slice
+			if next := m.nextTimer(); next > m.clock && next-m.clock < budget {
+				budget = next - m.clock
+			}
+			if m.cfg.Sched == SchedMLFQ && m.cfg.MLFQBoost > 0 && m.chooser == nil && m.nextBoost > m.clock && m.nextBoost-m.clock < budget {
+				// The priority boost comes at its tick, in the middle of
+				// a slice too.
+				budget = m.nextBoost - m.clock
+			}
+			// cut: a timer or a boost ends the budget before the slice
+			// does (the kernel runs then); with several CPUs, so may the
+			// next CPU's clock (no kernel: the turn only gives way).
+			cut := budget < slice
+			if m.multi && m.tickBound-m.clock < budget {
+				budget = m.tickBound - m.clock
+				cut = false
+			}
+			// Past max_ticks the run stops: a long compute stops there too.
+			budget = max(min(budget, m.ticksLeft()+1), 1)
+			s0 := m.clock
+			stop = m.lang.Run(t, budget)
+			t.resuming = false
+			used := m.clock - s0
+			slice -= used
+			m.charge(t, used)
+			if m.multi && stop == StopPreempt && t.State == ThreadRunning && m.clock >= m.tickBound && m.halt == NotHalted {
+				// The executor stopped at or past the next CPU's clock
+				// (an instruction of several ticks may pass it): what
+				// comes next looks at what the other CPUs do (the ready
+				// queue, the timers), and waits until they have caught
+				// up, so that it sees what they did before this tick.
+				t.deferred, t.deferredSlice, t.gaveWay = true, slice, true
+				t.deferredCut = cut && m.clock-s0 >= budget
+				return
+			}
+			if m.multi && stop == StopPreempt && cut && m.clock-s0 >= budget {
+				// A timer or a boost: the kernel ran.
+				t.touchDue = true
+			}
 		}
-		if m.multi && m.clock >= m.tickBound && !t.resuming {
-			// Another CPU's turn: this one gives way, and its thread
-			// goes on with the rest of its slice when its clock is the
-			// earliest again. (A turn RunUntil paused goes on, as it
-			// would have without the pause.)
-			t.slice = max(slice, 1)
-			return
-		}
-		if !t.resuming {
-			// A turn that RunUntil paused looked at the timers when it
-			// began, and an unpaused run would not look again until it
-			// ends: firing one now would wake a sleeper mid-turn.
-			m.fireTimers()
-		}
-		budget := slice
-		if next := m.nextTimer(); next > m.clock && next-m.clock < budget {
-			budget = next - m.clock
-		}
-		if m.cfg.Sched == SchedMLFQ && m.cfg.MLFQBoost > 0 && m.chooser == nil && m.nextBoost > m.clock && m.nextBoost-m.clock < budget {
-			// The priority boost comes at its tick, in the middle of
-			// a slice too.
-			budget = m.nextBoost - m.clock
-		}
-		if m.multi {
-			budget = min(budget, m.tickBound-m.clock)
-		}
-		// Past max_ticks the run stops: a long compute stops there too.
-		budget = max(min(budget, m.ticksLeft()+1), 1)
-		s0 := m.clock
-		stop := m.lang.Run(t, budget)
-		t.resuming = false
-		used := m.clock - s0
-		slice -= used
-		m.charge(t, used)
 		limit, said := m.stepLimit()
 		// The executor stopped at RunUntil's pause, not at a limit: the
 		// turn goes on when the run resumes, as if it had never stopped.
@@ -1198,6 +1236,7 @@ func (m *Machine) dispatch(t *Thread) {
 					// this thread again, so let it run on.
 					slice = m.sliceFor(t)
 					m.computeAlone(t, slice)
+					t.touchDue = true
 					continue
 				}
 				m.MakeReady(t)
@@ -1210,6 +1249,9 @@ func (m *Machine) dispatch(t *Thread) {
 				// It keeps its place: the head of its level's queue.
 				m.makeReadyFront(t)
 				return
+			}
+			if stop == StopResched {
+				t.touchDue = true
 			}
 		case StopYield:
 			m.leaveCPU(t)

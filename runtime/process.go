@@ -270,7 +270,32 @@ type Thread struct {
 	// runs; queuedOn, with a queue per CPU, 1 + the CPU whose queue
 	// holds it (cpus.go).
 	ranOn, queuedOn int
+	// deferred is set when a turn on one of several CPUs ran past the
+	// others' clocks and gave way before looking at why its executor
+	// stopped; deferredSlice is what was left of its slice (dispatch).
+	deferred      bool
+	deferredSlice int64
+	// gaveWay is set from a turn giving way to another CPU until the
+	// executor runs the thread again: it holds its CPU all along, and
+	// its frame is still where it was in the TLB and the cache.
+	gaveWay bool
+	// deferredCut is set when the stop deferred ended a budget that a
+	// timer or a boost cut; touchDue, on a machine of several CPUs, when
+	// the executor's next run comes back to the thread's frame from the
+	// kernel (a turn begins, a quantum ends, a timer or a system call):
+	// not after giving way, which leaves the CPU as it was.
+	deferredCut bool
+	touchDue    bool
 }
+
+// TakeTouch reports, on a machine of several CPUs, whether the executor
+// comes back to t's frame from the kernel (see touchDue), and forgets it.
+func (t *Thread) TakeTouch() bool {
+	d := t.touchDue
+	t.touchDue = false
+	return d
+}
+
 
 // CPU returns the CPU the thread ran on last, or -1 before it first ran.
 func (t *Thread) CPU() int { return t.ranOn - 1 }

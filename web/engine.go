@@ -268,6 +268,10 @@ func loadResponse(tp *tape.Tape) []byte {
 			w.key("cost", false)
 			w.int(e.Cost)
 		}
+		if e.CPU != 0 {
+			w.key("cpu", false)
+			w.int(int64(e.CPU - 1))
+		}
 		w.raw("}")
 	})
 	w.raw("]")

@@ -196,7 +196,7 @@ func (r *recorder) Emit(e *runtime.Event) {
 		r.chunks = append(r.chunks, make([]Event, 0, eventChunk))
 	}
 	c := &r.chunks[len(r.chunks)-1]
-	*c = append(*c, Event{Step: step, T: e.T, PID: e.PID, TID: e.TID, Cat: catName(e.Cat), Ev: e.Ev, Text: e.Text, More: slices.Clone(e.More), Cost: e.Cost})
+	*c = append(*c, Event{Step: step, T: e.T, PID: e.PID, TID: e.TID, Cat: catName(e.Cat), Ev: e.Ev, Text: e.Text, More: slices.Clone(e.More), Cost: e.Cost, CPU: e.CPU})
 	r.n++
 }
 
@@ -228,7 +228,9 @@ func (r *recorder) turn(t *runtime.Thread, steps int64) {
 		return
 	}
 	mk := Mark{Step: r.m.Steps(), Tick: r.m.Now()}
-	if n := len(r.marks); n > 0 && r.marks[n-1] == mk {
+	if n := len(r.marks); n > 0 && (r.marks[n-1] == mk || mk.Tick < r.marks[n-1].Tick) {
+		// (With several CPUs a turn may end at an earlier tick than
+		// another CPU's before it: the marks keep going up.)
 		return
 	}
 	if len(r.marks) >= MaxMarks {

@@ -67,6 +67,9 @@ type Event struct {
 	More          []string
 	// Cost is the ticks paid for it ("+N ticks"), 0 when none.
 	Cost int64
+	// CPU is 1 + the CPU it happened on, on a machine of several; 0
+	// otherwise.
+	CPU int
 }
 
 // Choice is where a run in scheduler mode stopped: a scheduling point

@@ -49,7 +49,7 @@ func load(t testing.TB, file string, src []byte, opts Options) *Tape {
 func textOf(events []Event) string {
 	var b []byte
 	for _, e := range events {
-		b = runtime.FormatEvent(b, &runtime.Event{T: e.T, PID: e.PID, TID: e.TID, Ev: e.Ev, Text: e.Text, More: e.More, Cost: e.Cost})
+		b = runtime.FormatEvent(b, &runtime.Event{T: e.T, PID: e.PID, TID: e.TID, Ev: e.Ev, Text: e.Text, More: e.More, Cost: e.Cost, CPU: e.CPU})
 	}
 	return string(b)
 }

@@ -576,7 +576,7 @@ assert counter == 6, "an update was lost"
 
   function traceRowHTML(i) {
     const e = S.events[i];
-    const actor = e.pid ? "[" + e.pid + "/" + e.tid + "]" : "-----";
+    const actor = (e.cpu !== undefined ? "cpu" + e.cpu + " " : "") + (e.pid ? "[" + e.pid + "/" + e.tid + "]" : "-----");
     const text = e.ev === "print" ? "| " + e.text : e.text;
     const more = e.more && e.more.length ? e.more : null;
     const title = more ? ' title="' + esc(text + "\n" + more.join("\n")) + '"' : "";
@@ -616,7 +616,7 @@ assert counter == 6, "an update was lost"
       box.textContent = S.run ? "step " + S.step + ": no event yet" : "";
       return;
     }
-    const actor = e.pid ? "[" + e.pid + "/" + e.tid + "]" : "-----";
+    const actor = (e.cpu !== undefined ? "cpu" + e.cpu + " " : "") + (e.pid ? "[" + e.pid + "/" + e.tid + "]" : "-----");
     box.replaceChildren();
     const head = el("div", "ed-head");
     head.append(el("span", "tr-t", "tick " + e.t), " ", el("span", "tr-a", actor), " ", el("span", "tr-x", e.ev === "print" ? "| " + e.text : e.text));
