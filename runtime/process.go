@@ -296,7 +296,6 @@ func (t *Thread) TakeTouch() bool {
 	return d
 }
 
-
 // CPU returns the CPU the thread ran on last, or -1 before it first ran.
 func (t *Thread) CPU() int { return t.ranOn - 1 }
 
