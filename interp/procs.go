@@ -125,10 +125,31 @@ func (vm *VM) newThread(req runtime.Spawn, fn *Func, args []mem.Value, ops int, 
 		} else {
 			pc = req.Creator.Ctx.(*threadCtx).proc
 		}
-		th := &threadCtx{rt: t, proc: pc, stack: t.Stack, ops: make([]mem.Value, ops), shell: shell}
+		th := newThreadCtx(ops)
+		th.rt, th.proc, th.stack, th.shell = t, pc, t.Stack, shell
 		vm.enter(th, fn, args)
 		return th, newProc
 	})
+}
+
+// threadBlock is a thread's context with room for its first frames and
+// operands, in one allocation: a search makes threads at every run.
+type threadBlock struct {
+	ctx    threadCtx
+	frames [4]frame
+	ops    [16]mem.Value
+}
+
+// newThreadCtx returns an empty context whose operand stack holds ops
+// values.
+func newThreadCtx(ops int) *threadCtx {
+	if ops > len(threadBlock{}.ops) {
+		return &threadCtx{ops: make([]mem.Value, ops)}
+	}
+	b := new(threadBlock)
+	b.ctx.frames = b.frames[:0]
+	b.ctx.ops = b.ops[:ops:ops]
+	return &b.ctx
 }
 
 // forkCtx makes the context of ct, the copy of th that a fork made, and

@@ -32,7 +32,9 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 	}
 	n := new(Machine)
 	*n = *m
-	r := &Remap{m: n, old: m, gen: cloneGen.Add(1)}
+	// Room for every wait queue of the threads and processes, without
+	// growing the list.
+	r := &Remap{m: n, old: m, gen: cloneGen.Add(1), queues: make([]*WaitQueue, 0, len(m.threads)+len(m.procs)+8)}
 	n.lang = lang
 	n.chooser = nil
 	n.enabled = nil

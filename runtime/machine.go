@@ -328,21 +328,27 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	p.Space = &mem.AddressSpace{Meter: m.meter}
 	p.Space.OnCOW = m.cowTracer(p)
 	p.Space.SetPhys(m.phys)
+	// The process's six segments in one allocation: a search makes
+	// processes at every run.
+	segs := new([6]mem.Segment)
 	textEnd := mem.TextBase + img.TextSize
-	p.Text = &mem.Segment{Kind: mem.SegText, Name: "[text]", Start: mem.TextBase, End: mem.PageUp(textEnd), Perm: mem.PermR | mem.PermX}
+	p.Text = &segs[0]
+	*p.Text = mem.Segment{Kind: mem.SegText, Name: "[text]", Start: mem.TextBase, End: mem.PageUp(textEnd), Perm: mem.PermR | mem.PermX}
 	if p.Text.End == p.Text.Start {
 		p.Text.End += mem.PageSize
 	}
 	p.Space.Map(p.Text)
 	dataStart := max(p.Text.End, mem.PageUp(mem.TextBase+img.TextRoom))
-	p.Data = &mem.Segment{Kind: mem.SegData, Name: "[data]", Start: dataStart, End: dataStart + 8*uint64(len(img.Data)), Perm: mem.PermR | mem.PermW}
+	p.Data = &segs[1]
+	*p.Data = mem.Segment{Kind: mem.SegData, Name: "[data]", Start: dataStart, End: dataStart + 8*uint64(len(img.Data)), Perm: mem.PermR | mem.PermW}
 	p.Data.Words = append([]mem.Value(nil), img.Data...)
 	p.Data.SetMeter(m.meter)
 	if len(img.Data) > 0 {
 		p.Space.Map(p.Data)
 	}
 	bssStart := max(p.Data.End, dataStart+img.DataRoom)
-	p.Bss = &mem.Segment{Kind: mem.SegBss, Name: "[bss]", Start: bssStart, End: bssStart + 8*uint64(img.BssWords), Perm: mem.PermR | mem.PermW}
+	p.Bss = &segs[2]
+	*p.Bss = mem.Segment{Kind: mem.SegBss, Name: "[bss]", Start: bssStart, End: bssStart + 8*uint64(img.BssWords), Perm: mem.PermR | mem.PermW}
 	p.Bss.Words = make([]mem.Value, img.BssWords)
 	p.Bss.SetMeter(m.meter)
 	if img.BssWords > 0 {
@@ -354,7 +360,8 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 		Coalesce: m.cfg.HeapCoalesce, Size: uint64(heapSize), Grow: m.cfg.HeapGrow, Max: uint64(m.cfg.HeapMax),
 	})
 	p.Heap.SetMeter(m.meter)
-	hs := &mem.Segment{Kind: mem.SegHeap, Name: "[heap]", Start: heapBase, End: p.Heap.Top(), Perm: mem.PermR | mem.PermW}
+	hs := &segs[3]
+	*hs = mem.Segment{Kind: mem.SegHeap, Name: "[heap]", Start: heapBase, End: p.Heap.Top(), Perm: mem.PermR | mem.PermW}
 	hs.SetMeter(m.meter)
 	p.Space.Heap = p.Heap
 	p.Space.HeapSeg = hs
@@ -362,8 +369,10 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 		p.Space.Map(hs)
 	}
 	size := uint64(m.cfg.StackSize)
-	p.Stack = &mem.Segment{Kind: mem.SegStack, Name: "[stack]", Start: mem.StackTop - size, End: mem.StackTop, Perm: mem.PermR | mem.PermW, Down: true, SP: mem.StackTop, TID: pid}
-	p.Guard = &mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: p.Stack.Start - mem.PageSize, End: p.Stack.Start}
+	p.Stack = &segs[4]
+	*p.Stack = mem.Segment{Kind: mem.SegStack, Name: "[stack]", Start: mem.StackTop - size, End: mem.StackTop, Perm: mem.PermR | mem.PermW, Down: true, SP: mem.StackTop, TID: pid}
+	p.Guard = &segs[5]
+	*p.Guard = mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: p.Stack.Start - mem.PageSize, End: p.Stack.Start}
 	p.Space.Map(p.Guard)
 	p.Space.Map(p.Stack)
 	// The program is loaded: its code (once for every process that
@@ -443,8 +452,12 @@ func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
 		t.TID = m.nextID()
 		size := uint64(m.cfg.StackSize)
 		top := p.mmapNext
-		t.Stack = &mem.Segment{Kind: mem.SegStack, Name: fmt.Sprintf("[stack:%d]", t.TID), Start: top - size, End: top, Perm: mem.PermR | mem.PermW, Down: true, SP: top, TID: t.TID}
-		t.Guard = &mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: t.Stack.Start - mem.PageSize, End: t.Stack.Start}
+		// The stack and its guard in one allocation: threads are made
+		// at every run of a search.
+		segs := new([2]mem.Segment)
+		segs[0] = mem.Segment{Kind: mem.SegStack, Name: "[stack:" + strconv.Itoa(t.TID) + "]", Start: top - size, End: top, Perm: mem.PermR | mem.PermW, Down: true, SP: top, TID: t.TID}
+		segs[1] = mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: segs[0].Start - mem.PageSize, End: segs[0].Start}
+		t.Stack, t.Guard = &segs[0], &segs[1]
 		p.mmapNext = t.Guard.Start
 		p.Space.Map(t.Guard)
 		p.Space.Map(t.Stack)

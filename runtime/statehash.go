@@ -1,8 +1,8 @@
 package runtime
 
 import (
-	"maps"
 	"slices"
+	"sync"
 
 	"proc/runtime/mem"
 )
@@ -100,17 +100,19 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		h.Int(int64(tidOf(m.cur)))
 	}
 
-	shared := map[*mem.Shared]int{}
+	// What was met before, in sets kept from one fingerprint to the
+	// next: a fingerprint of a machine of a few objects allocates
+	// nothing.
+	sc := hashScratchPool.Get().(*hashScratch)
+	defer sc.put()
+	shared, seen := &sc.shared, &sc.seen
 	sharedID := func(s *mem.Shared) int {
-		id, ok := shared[s]
+		id, ok := shared.index(s)
 		if !ok {
-			id = len(shared)
-			shared[s] = id
 			s.HashState(h)
 		}
 		return id
 	}
-	seen := map[any]bool{}
 
 	h.Word(uint64(len(m.procs)))
 	for _, p := range m.procs {
@@ -209,11 +211,72 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		hashWaiters(h, qt.q)
 	}
 
-	names := slices.Sorted(maps.Keys(m.hosts))
+	var nameBuf [4]string
+	names := mem.SortedKeys(m.hosts, nameBuf[:0])
 	h.Word(uint64(len(names)))
 	for _, name := range names {
 		m.hashHost(h, m.hosts[name], sharedID, seen)
 	}
+}
+
+// hashScratch is what HashState keeps between two fingerprints.
+type hashScratch struct{ shared, seen seenSet }
+
+var hashScratchPool = sync.Pool{New: func() any { return new(hashScratch) }}
+
+// put empties sc, so that it holds on to no machine, and gives it back.
+func (sc *hashScratch) put() {
+	sc.shared.reset()
+	sc.seen.reset()
+	hashScratchPool.Put(sc)
+}
+
+// reset empties s.
+func (s *seenSet) reset() {
+	clear(s.list)
+	s.list, s.m = s.list[:0], nil
+}
+
+// seenSet is a set of the objects a fingerprint met, each numbered in the
+// order it was first met: a list while it is short (most machines have a
+// few objects), a map past that.
+type seenSet struct {
+	list []any
+	m    map[any]int
+}
+
+// seenListMax is the most objects a seenSet looks up in its list.
+const seenListMax = 32
+
+// index returns the number of o, and whether it was met before; o is
+// met from then on.
+func (s *seenSet) index(o any) (int, bool) {
+	if s.m != nil {
+		if i, ok := s.m[o]; ok {
+			return i, true
+		}
+		s.m[o] = len(s.m)
+		return len(s.m) - 1, false
+	}
+	for i, x := range s.list {
+		if x == o {
+			return i, true
+		}
+	}
+	s.list = append(s.list, o)
+	if len(s.list) > seenListMax {
+		s.m = make(map[any]int, 2*len(s.list))
+		for i, x := range s.list {
+			s.m[x] = i
+		}
+	}
+	return len(s.list) - 1, false
+}
+
+// met reports whether o was met before; o is met from then on.
+func (s *seenSet) met(o any) bool {
+	_, ok := s.index(o)
+	return ok
 }
 
 func tidOf(t *Thread) int {
@@ -235,15 +298,14 @@ func hashWaiters(h *mem.Hasher, q *WaitQueue) {
 // hashFile adds what a descriptor refers to; an object met before (the
 // other end of a pipe, a descriptor shared after fork) is named, not
 // added again.
-func (m *Machine) hashFile(h *mem.Hasher, f *File, seen map[any]bool) {
+func (m *Machine) hashFile(h *mem.Hasher, f *File, seen *seenSet) {
 	h.Word(uint64(f.Kind))
 	h.Int(int64(f.refs))
 	switch {
 	case f.Pipe != nil:
 		p := f.Pipe
 		h.Int(int64(p.ID))
-		if !seen[p] {
-			seen[p] = true
+		if !seen.met(p) {
 			h.Bytes(p.buf)
 			h.Int(int64(p.capacity))
 			h.Int(int64(p.readers))
@@ -263,12 +325,11 @@ func (m *Machine) hashFile(h *mem.Hasher, f *File, seen map[any]bool) {
 	}
 }
 
-func hashSocket(h *mem.Hasher, s *Socket, seen map[any]bool) {
+func hashSocket(h *mem.Hasher, s *Socket, seen *seenSet) {
 	h.Int(int64(s.ID))
-	if seen[s] {
+	if seen.met(s) {
 		return
 	}
-	seen[s] = true
 	h.Str(s.Host)
 	if s.peer != nil {
 		h.Int(int64(s.peer.ID))
@@ -288,16 +349,15 @@ func hashSocket(h *mem.Hasher, s *Socket, seen map[any]bool) {
 	h.Int(s.port)
 }
 
-func hashSync(h *mem.Hasher, o *SyncObject, seen map[any]bool) {
+func hashSync(h *mem.Hasher, o *SyncObject, seen *seenSet) {
 	switch {
 	case o.Mutex != nil:
 		x := o.Mutex
 		h.Word(1)
 		h.Int(int64(x.ID))
-		if seen[x] {
+		if seen.met(x) {
 			return
 		}
-		seen[x] = true
 		h.Int(int64(tidOf(x.owner)))
 		hashWaiters(h, &x.waiters)
 		h.Str(x.lostHolder)
@@ -308,31 +368,30 @@ func hashSync(h *mem.Hasher, o *SyncObject, seen map[any]bool) {
 		x := o.Cond
 		h.Word(3)
 		h.Int(int64(x.ID))
-		if seen[x] {
+		if seen.met(x) {
 			return
 		}
-		seen[x] = true
 		hashWaiters(h, &x.waiters)
 	default:
 		h.Word(0)
 	}
 }
 
-func hashSem(h *mem.Hasher, x *Sem, seen map[any]bool) {
+func hashSem(h *mem.Hasher, x *Sem, seen *seenSet) {
 	h.Word(2)
 	h.Int(int64(x.ID))
 	h.Str(x.Name)
-	if seen[x] {
+	if seen.met(x) {
 		return
 	}
-	seen[x] = true
 	h.Int(x.count)
 	hashWaiters(h, &x.waiters)
 }
 
-func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared) int, seen map[any]bool) {
+func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared) int, seen *seenSet) {
 	h.Str(host.Name)
-	names := slices.Sorted(maps.Keys(host.MQueues))
+	var nameBuf [8]string
+	names := mem.SortedKeys(host.MQueues, nameBuf[:0])
 	h.Word(uint64(len(names)))
 	for _, name := range names {
 		q := host.MQueues[name]
@@ -350,7 +409,7 @@ func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared)
 		hashWaiters(h, &q.notFull)
 	}
 	for _, objs := range []map[string]*SharedObject{host.Shm, host.Files} {
-		names = slices.Sorted(maps.Keys(objs))
+		names = mem.SortedKeys(objs, nameBuf[:0])
 		h.Word(uint64(len(names)))
 		for _, name := range names {
 			o := objs[name]
@@ -364,12 +423,13 @@ func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared)
 			}
 		}
 	}
-	names = slices.Sorted(maps.Keys(host.Sems))
+	names = mem.SortedKeys(host.Sems, nameBuf[:0])
 	h.Word(uint64(len(names)))
 	for _, name := range names {
 		hashSem(h, host.Sems[name], seen)
 	}
-	ports := slices.Sorted(maps.Keys(host.listeners))
+	var portBuf [8]int64
+	ports := mem.SortedKeys(host.listeners, portBuf[:0])
 	h.Word(uint64(len(ports)))
 	for _, port := range ports {
 		l := host.listeners[port]

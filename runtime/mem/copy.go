@@ -3,6 +3,7 @@ package mem
 import (
 	"maps"
 	"reflect"
+	"slices"
 	"sync/atomic"
 )
 
@@ -41,7 +42,10 @@ var copyGen atomic.Uint64
 // the copy of the original's meter, and take frames from phys, the copy
 // of its physical memory.
 func NewCopier(meter *Meter, phys *Phys) *Copier {
-	return &Copier{meter: meter, phys: phys, gen: copyGen.Add(1)}
+	// Room for the originals of a machine of a few processes, so that
+	// the lists are not grown as it is copied.
+	return &Copier{meter: meter, phys: phys, gen: copyGen.Add(1),
+		segs: make([]*Segment, 0, 32), spaces: make([]*AddressSpace, 0, 4), heaps: make([]*Heap, 0, 4)}
 }
 
 // Finish ends the copy: the originals no longer point at their copies.
@@ -93,6 +97,7 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 	n := &AddressSpace{COWCopies: as.COWCopies, Meter: c.meterOf(as.Meter)}
 	as.fwd, as.fwdGen = n, c.gen
 	c.spaces = append(c.spaces, as)
+	c.segs = slices.Grow(c.segs, len(as.segs))
 	// The space's segments and their words are copied into one block
 	// each: a copy of a machine is a few allocations, not one a segment.
 	slab := make([]Segment, len(as.segs))
