@@ -1071,31 +1071,39 @@ func (m *Machine) dispatch(t *Thread) {
 	}
 	m.yielded = false
 	start := m.clock
-	defer func() {
-		ran := m.clock - start
-		m.busyTicks += ran
-		m.cpu.sched.busy += ran
-		t.times.CPU += ran
-		t.since = m.clock
-		if t.State == ThreadDone {
-			// An exit or a fault is written, and ends the process, as
-			// its instruction starts; the thread holds the CPU to the
-			// end of that instruction, and its life with it.
-			t.endedAt = m.clock
+	m.turn(t, slice)
+	// What the turn took, when it ends, gives way or pauses.
+	ran := m.clock - start
+	m.busyTicks += ran
+	m.cpu.sched.busy += ran
+	t.times.CPU += ran
+	t.since = m.clock
+	if t.State == ThreadDone {
+		// An exit or a fault is written, and ends the process, as
+		// its instruction starts; the thread holds the CPU to the
+		// end of that instruction, and its life with it.
+		t.endedAt = m.clock
+	}
+	if ran > 0 && m.recordSlices {
+		n := len(m.slices) - 1
+		if m.multi {
+			n = m.cpu.sched.lastSlice
 		}
-		if ran > 0 && m.recordSlices {
-			n := len(m.slices) - 1
-			if m.multi {
-				n = m.cpu.sched.lastSlice
-			}
-			if n >= 0 && n < len(m.slices) && m.slices[n].TID == t.TID && m.slices[n].End == start && m.slices[n].CPU == m.cpu.ID {
-				m.slices[n].End = m.clock // the same thread ran on
-			} else {
-				m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.clock, CPU: m.cpu.ID})
-				m.cpu.sched.lastSlice = len(m.slices) - 1
-			}
+		if n >= 0 && n < len(m.slices) && m.slices[n].TID == t.TID && m.slices[n].End == start && m.slices[n].CPU == m.cpu.ID {
+			m.slices[n].End = m.clock // the same thread ran on
+		} else {
+			m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.clock, CPU: m.cpu.ID})
+			m.cpu.sched.lastSlice = len(m.slices) - 1
 		}
-	}()
+	}
+}
+
+// turn runs t, which holds the CPU, with slice ticks of its time slice:
+// until the slice ends, it blocks, yields or ends, a better thread becomes
+// ready, the run pauses or stops, or (several CPUs) it gives way to
+// another CPU. dispatch accounts for the ticks it took.
+func (m *Machine) turn(t *Thread, slice int64) {
+	p := t.Proc
 	if m.multi && !t.gaveWay && !t.resuming {
 		// A turn begins (not one that gave way to another CPU, nor one
 		// RunUntil paused): the executor comes back to the thread's
