@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 )
 
@@ -244,17 +245,19 @@ func TestAtomicCost(t *testing.T) {
 		return strings.TrimSpace(out)
 	}
 	// g = 1 is two instructions (int, storeg); xchg(&g, 1) four: the
-	// address, the value, the xchg and the pop of its result.
+	// address, the value, the xchg and the pop of its result. Without a
+	// TLB and a cache (testkit.HWOffSets) those are the ticks.
+	off := testkit.HWOffSets
 	plain := "global g = 0\nlet t0 = now()\ng = 1\nprint now() - t0"
 	atomic := "global g = 0\nlet t0 = now()\nxchg(&g, 1)\nprint now() - t0"
-	if a, b := ticks(plain), ticks(atomic); a != "4" || b != "6" {
+	if a, b := ticks(plain, off...), ticks(atomic, off...); a != "4" || b != "6" {
 		t.Errorf("a store took %s ticks, an xchg %s; want 4 and 6", a, b)
 	}
 	// A word on a page of its own: the xchg misses in the TLB and the
 	// cache, and pays for both.
 	far := "let p = alloc 8192\nlet q = p + 4096\nlet t0 = now()\nxchg(q, 1)\nprint now() - t0\nfree p"
 	hw := []string{"tlb_entries=4", "cache_lines=8", "tlb_miss_cost=3", "cache_miss_cost=2"}
-	if a, b := ticks(far), ticks(far, hw...); a != "6" || b != "11" {
+	if a, b := ticks(far, off...), ticks(far, hw...); a != "6" || b != "11" {
 		t.Errorf("an xchg on a far page took %s ticks, %s with a TLB and a cache; want 6 and 11", a, b)
 	}
 }

@@ -126,10 +126,16 @@ wait p
 	}
 }
 
-// With the hardware off nothing of it shows: no misses, no table.
-func TestHWOffByDefault(t *testing.T) {
+// The TLB and the cache are on by default: the first touches of a page
+// and of a line miss. tlb_entries = 0 and cache_lines = 0 switch them
+// off, and then nothing of them shows: no misses, no table.
+func TestHWOnByDefault(t *testing.T) {
 	tr, m := hwRun(t, hwWork+"work(10)\n")
+	if !m.HW() || !strings.Contains(tr, "TLB miss") || !strings.Contains(tr, "cache miss") {
+		t.Errorf("no TLB or cache by default:\n%s", tr)
+	}
+	tr, m = hwRun(t, hwWork+"work(10)\n", "tlb_entries=0", "cache_lines=0")
 	if m.HW() || strings.Contains(tr, "miss") {
-		t.Errorf("hardware on by default:\n%s", tr)
+		t.Errorf("hardware on with tlb_entries = 0 and cache_lines = 0:\n%s", tr)
 	}
 }

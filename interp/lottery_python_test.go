@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 )
 
@@ -108,6 +109,7 @@ func (c lotteryCase) script() string {
 	for _, k := range []string{"cost_insn", "cost_spawn", "cost_switch_process", "cost_switch_thread"} {
 		fmt.Fprintf(&b, "config %s = 0\n", k)
 	}
+	b.WriteString(testkit.HWOff)
 	b.WriteString("func job(n) { compute n }\n")
 	for i, n := range c.lengths {
 		fmt.Fprintf(&b, "spawn job(%d) with {tickets: %d}\n", n, c.tickets[i])

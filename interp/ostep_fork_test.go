@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"proc/interp/internal/testkit"
 )
 
 // forkCase is one run of OSTEP's fork.py (cpu-api/fork.py): its
@@ -132,6 +134,7 @@ func parseForkCases(t *testing.T) []forkCase {
 func (c forkCase) script() string {
 	var b strings.Builder
 	b.WriteString("config cost_insn = 0\nconfig cost_spawn = 0\nconfig cost_switch_process = 0\nconfig cost_switch_thread = 0\n")
+	b.WriteString(testkit.HWOff)
 	if c.reparent {
 		b.WriteString("config reparent = \"parent\"\n")
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"proc/interp/internal/testkit"
 )
 
 // mlfqCase is a workload of OSTEP's MLFQ simulator (mlfq.py): its
@@ -81,6 +83,7 @@ func (c mlfqCase) script() string {
 		quanta = strings.Join(q, ",")
 	}
 	fmt.Fprintf(&b, "config sched = \"mlfq\"\nconfig cost_insn = 0\nconfig cost_thread = 0\nconfig cost_switch_thread = 0\n")
+	b.WriteString(testkit.HWOff)
 	fmt.Fprintf(&b, "config mlfq_quanta = %q\nconfig mlfq_boost = %d\nconfig mlfq_allotment = %d\nconfig mlfq_io_reset = %v\n", quanta, c.boost, c.allot, c.stay)
 	b.WriteString(`func job(start, run, freq, iot) {
     if start > 0 {

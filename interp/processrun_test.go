@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"proc/interp/internal/testkit"
 )
 
 // prunCase is a run of OSTEP's process-run.py: its options and its
@@ -90,6 +92,7 @@ func (c prunCase) script(t *testing.T) string {
 	var b strings.Builder
 	b.WriteString("config sched = \"fifo\"\nconfig ready_order = \"tid\"\n")
 	b.WriteString("config cost_insn = 0\nconfig cost_spawn = 0\nconfig cost_switch_process = 0\n")
+	b.WriteString(testkit.HWOff)
 	fmt.Fprintf(&b, "config multiprogramming = %v\nconfig wake_preempts = %v\n", !c.switchEnd, c.ioNow)
 	for i, p := range c.procs {
 		fmt.Fprintf(&b, "func p%d() {\n", i)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 )
 
@@ -152,7 +153,7 @@ print "unreachable"`, ""},
 		{"return from main", `print "a"
 return 0
 print "b"`, "a\n"},
-		{"compute", `compute 10
+		{"compute", testkit.HWOff + `compute 10
 print now()`, "12\n"},
 		{"function address", `func f() {}
 print &f > 0x400000`, "true\n"},
@@ -325,7 +326,7 @@ func TestStepLimit(t *testing.T) {
 // would be fails, and the trace says why; it is not a block of 0 bytes.
 func TestAllocNegative(t *testing.T) {
 	t.Parallel()
-	out, errw := runTraced(t, "let p = alloc (0-5)\nprint p", runtime.CatMem)
+	out, errw := runTraced(t, "let p = alloc (0-5)\nprint p", runtime.CatMem, testkit.HWOffSets...)
 	want := "     2 [1/1] alloc(-5) = nil  negative size (as malloc's size_t it is 18446744073709551611 bytes, beyond heap_max 1048576)\n" +
 		"     5 [1/1] | nil\n"
 	if out != want {

@@ -4,13 +4,16 @@ import (
 	"strings"
 	"testing"
 
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 )
 
-// schedRun runs src with the sched and proc trace and returns it.
+// schedRun runs src with the sched and proc trace and returns it. The
+// TLB and the cache are off (testkit.HWOff): the ticks the tests look for
+// are worked out from compute and io alone, as the textbook's are.
 func schedRun(t *testing.T, src string, sets ...string) string {
 	t.Helper()
-	prog, err := Load("s.proc", []byte(src))
+	prog, err := Load("s.proc", []byte(testkit.HWOff+src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"proc/interp/internal/testkit"
 	"proc/runtime"
 )
 
@@ -67,6 +68,7 @@ func simulate(t *testing.T, policy string, jobs []int64, quantum int64) []jobTim
 	for _, k := range []string{"cost_insn", "cost_spawn", "cost_fork", "cost_thread", "cost_switch_process", "cost_switch_thread", "cost_copy"} {
 		fmt.Fprintf(&src, "config %s = 0\n", k)
 	}
+	src.WriteString(testkit.HWOff)
 	src.WriteString("func job(n) { compute n }\n")
 	for i, n := range jobs {
 		fmt.Fprintf(&src, "let j%d = spawn job(%d) with {burst: %d}\n", i, n, n)

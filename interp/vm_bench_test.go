@@ -6,10 +6,11 @@ package interp_test
 // trace writers. Every run but the trace benchmarks uses --trace=none
 // (Options{Trace: 0}), as a speed run would.
 //
-// Most benchmarks run twice: under the default config (sched=rr,
-// quantum=4) and under sched=fifo (one dispatch runs a thread to its end
-// or its first block), which measures the VM's loop with as little of the
-// scheduler around it as possible.
+// Most benchmarks run three times: under the default config (sched=rr,
+// quantum=4, the TLB and the cache on), under sched=fifo (one dispatch
+// runs a thread to its end or its first block), which measures the VM's
+// loop with as little of the scheduler around it as possible, and as rr
+// with the TLB and the cache off (rr-off).
 //
 // Custom metrics: insn/s is simulated instructions (Machine.Steps) per
 // second of wall time; ns/insn its inverse; the other rates are named for
@@ -32,16 +33,17 @@ import (
 // the size of a benchmark is never capped by it.
 const bigSteps = "max_steps=1000000000000"
 
-// schedConfigs are the two configs most benchmarks run under.
+// schedConfigs are the configs most benchmarks run under. The default
+// machine has a TLB and a cache: every frame entered, every global, every
+// load and store through a pointer goes through them; rr-off is rr with
+// both switched off (what rr was before they were on by default).
 var schedConfigs = []struct {
 	name string
 	sets []string
 }{
 	{"rr", []string{bigSteps}},
 	{"fifo", []string{bigSteps, "sched=fifo"}},
-	// A TLB and a cache: every frame entered, every global, every load
-	// and store through a pointer goes through them.
-	{"rr-hw", []string{bigSteps, "tlb_entries=64", "cache_lines=512"}},
+	{"rr-off", []string{bigSteps, "tlb_entries=0", "cache_lines=0"}},
 }
 
 // mustLoad parses and compiles src or fails the benchmark.
@@ -156,6 +158,18 @@ func BenchmarkFib(b *testing.B) {
 	prog := mustLoad(b, fmt.Sprintf(fibSrc, 22))
 	for _, c := range schedConfigs {
 		b.Run(c.name, func(b *testing.B) { benchProgram(b, prog, c.sets, "17711\n") })
+	}
+}
+
+// BenchmarkFib27 is fib(27), the peers' benchmark (bench/), 635,621
+// calls: the hardware's price on calls, on and off in one run.
+func BenchmarkFib27(b *testing.B) {
+	prog := mustLoad(b, fmt.Sprintf(fibSrc, 27))
+	for _, c := range schedConfigs {
+		if c.name == "fifo" {
+			continue
+		}
+		b.Run(c.name, func(b *testing.B) { benchProgram(b, prog, c.sets, "196418\n") })
 	}
 }
 

@@ -76,16 +76,24 @@ type Config struct {
 }
 
 // DefaultConfig returns the default of every config key.
+//
+// The TLB and the data cache are on (hw.go): the machine a script meets
+// first is the one whose switches cost what real ones do. cost_switch_*
+// is only the direct cost of a switch, saving and restoring registers (2
+// ticks between processes, 1 between threads); what a switch between
+// processes costs on top of that, the translations flushed and the lines
+// evicted, comes from the misses after it. tlb_entries = 0 and
+// cache_lines = 0 switch the hardware off.
 func DefaultConfig() Config {
 	return Config{
 		Sched: SchedRR, Quantum: 4, Seed: 0, CostInsn: 1, CostSpawn: 20, CostFork: 20,
-		CostThread: 2, CostSwitchProcess: 5, CostSwitchThread: 1, CostCopy: 1,
+		CostThread: 2, CostSwitchProcess: 2, CostSwitchThread: 1, CostCopy: 1,
 		HeapPolicy: mem.FirstFit, HeapAlign: 16, HeapHeader: 16, HeapCoalesce: true,
 		HeapSize: 4096, HeapGrow: true, HeapMax: 1048576, StackSize: 65536,
 		PipeCap: 4096, MQCap: 10, NetLatency: 5, MLFQLevels: 3, MLFQBoost: 100,
 		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
 		MaxTicks: 1000000000000, MaxSlices: 1000000, MaxTrace: 16 << 20, MaxMemory: 64 << 20, MaxCopy: 256 << 20,
-		TLBEntries: 0, TLBMissCost: 3, ASID: false, CacheLines: 0, CacheMissCost: 2,
+		TLBEntries: 64, TLBMissCost: 1, ASID: false, CacheLines: 512, CacheMissCost: 1,
 		Multiprogramming: true, MLFQAllotment: 1, CPUs: 1,
 	}
 }

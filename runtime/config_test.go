@@ -10,13 +10,13 @@ func TestConfigDefaults(t *testing.T) {
 	c := DefaultConfig()
 	want := map[string]string{
 		"sched": `"rr"`, "quantum": "4", "seed": "0", "rng": `"default"`, "cost_insn": "1", "cost_spawn": "20", "cost_fork": "20",
-		"cost_thread": "2", "cost_switch_process": "5", "cost_switch_thread": "1", "cost_copy": "1",
+		"cost_thread": "2", "cost_switch_process": "2", "cost_switch_thread": "1", "cost_copy": "1",
 		"heap_policy": `"first"`, "heap_align": "16", "heap_header": "16", "heap_coalesce": "true",
 		"heap_size": "4096", "heap_grow": "true", "heap_max": "1048576", "stack_size": "65536",
 		"pipe_cap": "4096", "mq_cap": "10", "net_latency": "5", "mlfq_levels": "3", "mlfq_boost": "100",
 		"max_steps": "10000000", "max_procs": "256", "max_threads": "1024", "max_output": "1048576",
 		"max_ticks": "1000000000000", "max_slices": "1000000", "max_trace": "16777216", "max_memory": "67108864",
-		"max_copy": "268435456", "tlb_entries": "0", "tlb_miss_cost": "3", "asid": `"off"`, "cache_lines": "0", "cache_miss_cost": "2",
+		"max_copy": "268435456", "tlb_entries": "64", "tlb_miss_cost": "1", "asid": `"off"`, "cache_lines": "512", "cache_miss_cost": "1",
 		"cpus": "1", "sched_queues": `"global"`, "multiprogramming": "true", "wake_preempts": "false", "ready_order": `"queue"`, "reparent": `"init"`, "mlfq_quanta": `""`, "mlfq_allotment": "1", "mlfq_io_reset": "false", "mlfq_io_bump": "false",
 	}
 	if len(ConfigKeys()) != len(want) {

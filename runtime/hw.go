@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math/bits"
 	"strconv"
 
 	"proc/runtime/mem"
@@ -85,9 +86,11 @@ type frameWindow struct {
 	in    uint64   // bit l: the cache holds line l of the frame
 	slots [64]int32
 	// log holds the touches not yet settled, each its lowest and its
-	// highest line (6 bits each).
+	// highest line (6 bits each); all is the lines they touched, a bit
+	// each.
 	log [256]uint16
 	n   int
+	all uint64
 }
 
 // TouchFrame passes t's accesses to the lines from the one that holds
@@ -107,6 +110,7 @@ func (m *Machine) TouchFrame(t *Thread, lo, hi uint64) int64 {
 	}
 	w.log[w.n] = uint16(l0 | l1<<6)
 	w.n++
+	w.all |= mask
 	st := &t.hw
 	st.TLBHits += int64(l1 - l0 + 1)
 	st.CacheHits += int64(l1 - l0 + 1)
@@ -123,23 +127,24 @@ func (cpu *CPU) settle() {
 	cpu.TLB.toFront(w.tslot)
 	// The lines by their last touch, the most recent first: the log from
 	// its end, each touch from its lowest line, which it touched last.
+	// Once every line the log touched is seen, the touches before can
+	// only touch them again, earlier: the walk stops there.
 	var order [64]uint8
 	k := 0
 	var seen uint64
-	for j := w.n - 1; j >= 0; j-- {
+	for j := w.n - 1; j >= 0 && seen != w.all; j-- {
 		e := w.log[j]
-		for l := e & 63; l <= e>>6; l++ {
-			if seen&(1<<l) == 0 {
-				seen |= 1 << l
-				order[k] = uint8(l)
-				k++
-			}
+		l0, l1 := uint64(e&63), uint64(e>>6)
+		for fresh := (uint64(2)<<(l1-l0) - 1) << l0 &^ seen; fresh != 0; fresh &= fresh - 1 {
+			order[k] = uint8(bits.TrailingZeros64(fresh))
+			k++
 		}
+		seen |= (uint64(2)<<(l1-l0) - 1) << l0
 	}
 	for k--; k >= 0; k-- {
 		cpu.Cache.toFront(w.slots[order[k]])
 	}
-	w.n = 0
+	w.n, w.all = 0, 0
 }
 
 // settleHW settles the window of each CPU.

@@ -35,11 +35,17 @@ func (m *Machine) TimersPending() bool { return len(m.sleepers) > 0 || len(m.qti
 // through lang, its registers, frames and operand stack; every kernel
 // object of every host; the count of instructions run and of output and
 // memory used (the limits read them). Whether the last thread yielded is
-// the chooser's to add if its choices depend on it. The clock, and the
-// thread on the CPU (what the next switch costs), are added only when
-// clock is set: a program that never reads the clock behaves the same
-// whatever the tick, and two interleavings of the same steps differ in
-// their ticks (the switches they paid for) and nothing else.
+// the chooser's to add if its choices depend on it. The clock, the
+// thread on the CPU (what the next switch costs) and what the TLB and
+// the cache hold (what the next loads and stores cost) are added only
+// when clock is set: a program that never reads the clock behaves the
+// same whatever the tick, and two interleavings of the same steps differ
+// in their ticks (the switches they paid for, the misses they met) and
+// nothing else. The TLB and the cache are on by default, and keeping
+// them in every state would tell such interleavings apart and multiply
+// the states a search visits for nothing. While a thread sleeps the
+// ticks to its wake-up decide what runs when, and the thread on the CPU,
+// the TLB and the cache are added then too.
 //
 // What is only shown (times, statistics, the trace and timeline, the
 // scheduling policy's bookkeeping, which a chooser overrides) is left out.
@@ -54,28 +60,7 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		// The frames, which paddr and show pagetable read: they follow
 		// the order of every process's allocations, as the tick does.
 		m.phys.HashState(h)
-		// What the TLB and the cache hold decides what the next loads
-		// and stores cost.
-		for _, cpu := range m.cpus {
-			cpu.settle()
-			h.Int(int64(cpu.asid))
-			for _, c := range []*lru{&cpu.TLB, &cpu.Cache} {
-				keys, vals := c.entries()
-				h.Word(uint64(len(keys)))
-				for i := range keys {
-					h.Word(keys[i])
-					h.Word(vals[i])
-				}
-			}
-		}
-		for _, p := range m.running {
-			pt := p.Space.PageTable()
-			h.Word(uint64(len(pt)))
-			for _, e := range pt {
-				h.Word(e.Page)
-				h.Word(uint64(e.Frame))
-			}
-		}
+		m.hashHW(h)
 	} else {
 		h.Word(0)
 	}
@@ -96,8 +81,17 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 	}
 	if !clock && m.TimersPending() {
 		// The ticks to each wake-up are kept (below), and what the next
-		// switch costs moves them.
+		// switch costs moves them, and so do the misses of the loads and
+		// stores to come: what the TLB and the cache hold, and the frames
+		// the cache's lines are of. Only while a thread sleeps: else the
+		// TLB and the cache change nothing but the tick, which is left
+		// out, and keeping them would tell apart states that differ in
+		// nothing a program can see.
 		h.Int(int64(tidOf(m.cur)))
+		if m.HW() {
+			m.phys.HashState(h)
+			m.hashHW(h)
+		}
 	}
 
 	// What was met before, in sets kept from one fingerprint to the
@@ -439,5 +433,33 @@ func (m *Machine) hashHost(h *mem.Hasher, host *Host, sharedID func(*mem.Shared)
 			hashSocket(h, s, seen)
 		}
 		hashWaiters(h, &l.pending)
+	}
+}
+
+// hashHW adds to h what the TLB and the cache of every CPU hold, which
+// decides what the next loads and stores cost, with the page tables of
+// the processes on a CPU that their entries stand for. HashState adds it
+// when the ticks to come matter: with the clock, or while a thread
+// sleeps.
+func (m *Machine) hashHW(h *mem.Hasher) {
+	for _, cpu := range m.cpus {
+		cpu.settle()
+		h.Int(int64(cpu.asid))
+		for _, c := range []*lru{&cpu.TLB, &cpu.Cache} {
+			keys, vals := c.entries()
+			h.Word(uint64(len(keys)))
+			for i := range keys {
+				h.Word(keys[i])
+				h.Word(vals[i])
+			}
+		}
+	}
+	for _, p := range m.running {
+		pt := p.Space.PageTable()
+		h.Word(uint64(len(pt)))
+		for _, e := range pt {
+			h.Word(e.Page)
+			h.Word(uint64(e.Frame))
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -216,6 +217,47 @@ func TestExamplesShowWhatTheySay(t *testing.T) {
 			}
 		}
 	})
+	t.Run("13 and 14 processes cost more, and the misses say why", func(t *testing.T) {
+		// ticks N: ...; switches: P process (...), T thread (...); and
+		// switch cost: D ticks direct + I indirect = S.
+		totals := func(name string, args ...string) (ticks, switches, direct, indirect int) {
+			out, _ := runExample(t, name, args...)
+			m := regexp.MustCompile(`(?m)^ticks (\d+):`).FindStringSubmatch(out)
+			sw := regexp.MustCompile(`(?m)^switches: (\d+) process \(cost \d+ each\), (\d+) thread`).FindStringSubmatch(out)
+			c := regexp.MustCompile(`(?m)^switch cost: (\d+) ticks direct \+ (\d+) indirect`).FindStringSubmatch(out)
+			if m == nil || sw == nil || c == nil {
+				t.Fatalf("%s %v: no totals, or no table of the TLB and the cache:\n%s", name, args, out)
+			}
+			n := func(s string) int { v, _ := strconv.Atoi(s); return v }
+			return n(m[1]), n(sw[1]) + n(sw[2]), n(c[1]), n(c[2])
+		}
+		pt, ps, pd, pi := totals("13-four-processes")
+		tt, ts, td, ti := totals("14-four-threads")
+		if 10*pt < 15*tt {
+			t.Errorf("four processes take %d ticks, four threads %d: not clearly more", pt, tt)
+		}
+		if pi == 0 || ti != 0 {
+			t.Errorf("indirect switch cost %d for the processes, %d for the threads: want some against none", pi, ti)
+		}
+		at, as, _, ai := totals("13-four-processes", "--set", "asid=on")
+		if ai != 0 || at >= pt || at <= tt {
+			t.Errorf("with asid=on the processes take %d ticks (%d indirect), without %d, the threads %d: the gap does not shrink", at, ai, pt, tt)
+		}
+		for _, f := range []string{"13-four-processes", "14-four-threads"} {
+			src, _ := os.ReadFile(filepath.Join(repoRoot, "examples", f+".proc"))
+			flat := strings.Join(strings.Fields(strings.ReplaceAll(string(src), "# ", " ")), " ")
+			for _, want := range []string{
+				fmt.Sprintf("%d switches against %d", ps, ts),
+				fmt.Sprintf("switching costs %d ticks (%d direct + %d indirect) against %d", pd+pi, pd, pi, td+ti),
+				fmt.Sprintf("The processes end at tick %d, the threads at %d.", pt, tt),
+				fmt.Sprintf("%d switches, and the processes end at %d", as, at),
+			} {
+				if !strings.Contains(flat, want) {
+					t.Errorf("example %s does not say %q", f, want)
+				}
+			}
+		}
+	})
 	t.Run("29 both sides wait", func(t *testing.T) {
 		out, _ := runExample(t, "29-bounded-buffer")
 		for _, want := range []string{"buffer full: the producer waits\n", "buffer empty: the consumer waits\n", "sum = 21\n"} {
@@ -280,16 +322,26 @@ func statsRows(t *testing.T, out string) map[string]map[string]int {
 			head = f
 			continue
 		}
+		if len(f) > 0 && f[0] == "TID" {
+			head = nil // a table of threads: not read here
+			continue
+		}
 		if head == nil || len(f) != len(head) {
 			continue
 		}
-		row := map[string]int{}
+		// A process has a row in the table of processes and, with a TLB
+		// or a cache, one in the table of their hits and misses: its
+		// columns are those of both.
+		row := rows[f[1]]
+		if row == nil {
+			row = map[string]int{}
+			rows[f[1]] = row
+		}
 		for i, col := range head {
 			if n, err := strconv.Atoi(f[i]); err == nil {
 				row[col] = n
 			}
 		}
-		rows[f[1]] = row
 	}
 	if len(rows) == 0 {
 		t.Fatalf("no statistics table in:\n%s", out)

@@ -118,13 +118,13 @@ func TestSnapshotDocumented(t *testing.T) {
 		}
 		return &s
 	}
-	s := snapshot("10-threads-share.proc", 35)
-	if s.Tick != 48 || fmt.Sprint(s.Running) != "[2]" || s.Threads[0].WaitsOn != "t2" || s.Processes[0].Globals[0].Value.V != "3" {
-		t.Errorf("10-threads-share at 35: tick %d, running %v, main waits on %q, shared = %s", s.Tick, s.Running, s.Threads[0].WaitsOn, s.Processes[0].Globals[0].Value.V)
+	s := snapshot("10-threads-share.proc", 38)
+	if s.Tick != 63 || fmt.Sprint(s.Running) != "[2]" || s.Threads[0].WaitsOn != "t2" || s.Processes[0].Globals[0].Value.V != "3" {
+		t.Errorf("10-threads-share at 38: tick %d, running %v, main waits on %q, shared = %s", s.Tick, s.Running, s.Threads[0].WaitsOn, s.Processes[0].Globals[0].Value.V)
 	}
 	for _, th := range s.Threads {
 		if v := th.Frames[0].Slots[0].Value; v.To != "p1:block:0x402010" {
-			t.Errorf("10-threads-share at 35: obj of %d leads to %q", th.TID, v.To)
+			t.Errorf("10-threads-share at 38: obj of %d leads to %q", th.TID, v.To)
 		}
 	}
 	if s := snapshot("23-pipe.proc", 45); len(s.Kernel.Pipes) != 1 || s.Kernel.Pipes[0].Data != `"item2;"` {

@@ -144,6 +144,11 @@ type Result struct {
 	// Clock says that the program's behaviour could depend on the
 	// tick, so that the clock was part of every state.
 	Clock bool
+	// Hardware says that the runs had the TLB and the cache as the
+	// program's config has them. Without the clock and without a sleep
+	// they change nothing but the tick, and the search runs without them
+	// (hardwareOff), which is faster.
+	Hardware bool
 	// Bitstate says that the visited set was a bitstate hash
 	// (Options.Bitstate): States counts the states whose bits were not
 	// all set yet, and the search is not complete however it ended.
@@ -269,6 +274,9 @@ type explorer struct {
 	bits    []uint64 // the bitstate visited set, when not nil
 	sink    *outcomeSink
 	clock   bool
+	// hwOff says the runs are without the TLB and the cache; slept that
+	// a thread slept in this run, which makes them matter (errHardware).
+	hwOff, slept bool
 	// reduce turns on the partial-order reductions (a local step first
 	// alone, sleep sets): off when the clock matters, since then no two
 	// steps of different threads commute (the order decides which
@@ -363,6 +371,9 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	}
 	cands := candidates(enabled, last, yielded)
 	e.yielded = yielded
+	if e.hwOff && e.m.TimersPending() {
+		e.slept = true
+	}
 	index := func(tid int) int {
 		for i, t := range enabled {
 			if t.TID == tid {
@@ -688,13 +699,18 @@ func (s *outcomeSink) copy() *outcomeSink {
 // (A run stops only at scheduling points: one without any, a thread
 // computing alone, goes on to max_steps.)
 func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, error) {
-	res, err := search(ctx, prog, opts, false)
+	res, err := search(ctx, prog, opts, false, false)
+	if errors.Is(err, errHardware) {
+		// A thread slept: when it wakes depends on the ticks, which the
+		// TLB and the cache move. Start again with them.
+		res, err = search(ctx, prog, opts, false, true)
+	}
 	if errors.Is(err, errClock) {
 		// The program reads the clock, or a run met max_ticks: states
 		// that differ only in their tick were taken as one, and steps
 		// that do not commute as commuting. Start again with the tick in
-		// every state and no reduction.
-		res, err = search(ctx, prog, opts, true)
+		// every state, no reduction, and the TLB and the cache.
+		res, err = search(ctx, prog, opts, true, true)
 	}
 	if err != nil {
 		return nil, err
@@ -747,7 +763,7 @@ func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result
 	for k := 0; k < most && len(need)+len(needRace) > 0 && budget > 0 && ctx.Err() == nil; k++ {
 		bounded.Preemptions = k
 		bounded.MaxSteps = budget
-		r, err := search(ctx, prog, bounded, res.Clock)
+		r, err := search(ctx, prog, bounded, res.Clock, res.Hardware)
 		if err != nil {
 			return
 		}
@@ -775,9 +791,22 @@ func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result
 // states when a run shows that the clock matters.
 var errClock = errors.New("the clock matters")
 
-// search is Run, with the clock in each state or not.
-func search(ctx context.Context, prog *interp.Program, opts Options, clock bool) (*Result, error) {
-	res := &Result{Clock: clock}
+// errHardware stops a search without the TLB and the cache when a thread
+// sleeps: the ticks to its wake-up decide what runs when, and the misses
+// move them.
+var errHardware = errors.New("the TLB and the cache matter")
+
+// hardwareOff is what a search without the TLB and the cache adds to the
+// config of its runs. The hardware is on by default, and in a program
+// that neither reads the clock nor sleeps it changes nothing but the
+// ticks, which such a search leaves out of its states: the outcomes, the
+// races and the schedules are the same without it, and the runs faster.
+var hardwareOff = []string{"tlb_entries=0", "cache_lines=0"}
+
+// search is Run, with the clock in each state or not, and with the TLB
+// and the cache as configured (hw) or off.
+func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw bool) (*Result, error) {
+	res := &Result{Clock: clock, Hardware: hw}
 	byKey := map[string]*Outcome{}
 	races := map[string]int{} // index in res.Races, by key
 	maxSchedules := bound(opts.MaxSchedules, DefaultMaxSchedules)
@@ -787,7 +816,10 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 	run := opts.Session
 	run.Trace, run.JSON, run.Stats, run.Gantt, run.Chrome, run.Chooser, run.Race = 0, false, false, false, nil, nil, true
 	run.RaceMemo = interp.NewRaceMemo()
-	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop, clock: clock, reduce: !clock}
+	if !hw {
+		run.Sets = append(slices.Clip(run.Sets), hardwareOff...)
+	}
+	e := &explorer{bound: opts.Preemptions, maxDepth: bound(opts.MaxDepth, DefaultMaxDepth), maxMemory: bound(opts.MaxMemory, DefaultMaxMemory), stop: &stop, clock: clock, reduce: !clock, hwOff: !hw}
 	switch {
 	case opts.Stateless:
 	case opts.Bitstate > 0:
@@ -837,6 +869,9 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 			if h, _ := s.M.Halted(); h == runtime.HaltTicks || s.M.ClockUsed() {
 				return nil, errClock
 			}
+		}
+		if e.slept {
+			return nil, errHardware
 		}
 		o := finished(s, sink)
 		res.Schedules++
@@ -903,6 +938,9 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock bool)
 			if h, _ := s.M.Halted(); h == runtime.HaltTicks || s.M.ClockUsed() {
 				return nil, errClock
 			}
+		}
+		if e.slept {
+			return nil, errHardware
 		}
 		res.States, res.Matched, res.Copies = e.states, e.nmatch, e.copies
 		if e.visited != nil {

@@ -362,3 +362,51 @@ print n
 		}
 	}
 }
+
+// TestExploreHardware: a search runs without the TLB and the cache while
+// nothing can tell (no clock read, no sleep), and with them once a
+// thread sleeps or the clock is read; the outcomes are those of the
+// search that keeps them throughout.
+func TestExploreHardware(t *testing.T) {
+	t.Parallel()
+	sleeper := `global n = 0
+func sleeper() {
+    sleep 4
+    n = n * 10 + 1
+}
+func worker() {
+    n = n * 10 + 2
+    n = n * 10 + 3
+}
+let s = thread sleeper()
+let w = thread worker()
+join s
+join w
+print n
+`
+	for _, c := range []struct {
+		name, src string
+		clock, hw bool
+	}{
+		{"counter", testkit.CounterScript(2, false), false, false},
+		{"sleeper", sleeper, false, true},
+		{"clock", "let t0 = now()\n" + testkit.CounterScript(2, false), true, true},
+	} {
+		res := explore(t, c.src, Options{Preemptions: -1})
+		if res.Clock != c.clock || res.Hardware != c.hw || !res.Complete {
+			t.Errorf("%s: clock %v, hardware %v, complete %v; want clock %v, hardware %v", c.name, res.Clock, res.Hardware, res.Complete, c.clock, c.hw)
+		}
+		// The same search with the hardware on throughout.
+		prog, err := interp.Load("e.proc", []byte(c.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		on, err := search(context.Background(), prog, Options{Preemptions: -1}, c.clock, true)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got, want := outputs(res), outputs(on); !slices.Equal(got, want) {
+			t.Errorf("%s: outcomes %q, with the hardware throughout %q", c.name, got, want)
+		}
+	}
+}

@@ -289,3 +289,12 @@ func HeaderSets(src []byte) []string {
 	}
 	return sets
 }
+
+// HWOff is the config lines that take the TLB and the data cache out of
+// a script: a test that compares with a textbook simulator, or that works
+// out ticks by counting instructions, runs without them, for their misses
+// add ticks the textbook and the count do not have.
+const HWOff = "config tlb_entries = 0\nconfig cache_lines = 0\n"
+
+// HWOffSets is HWOff as --set values.
+var HWOffSets = []string{"tlb_entries=0", "cache_lines=0"}
