@@ -733,6 +733,14 @@ type hwRow struct {
 	Direct int64
 }
 
+// ticksWord is n ticks, in words: "1 tick", "3 ticks".
+func ticksWord(n int64) string {
+	if n == 1 {
+		return "1 tick"
+	}
+	return strconv.FormatInt(n, 10) + " ticks"
+}
+
 // hwTable is the hardware's part of the statistics table.
 func (m *Machine) hwTable() []string {
 	procs, threads := m.hwRows()
@@ -783,7 +791,7 @@ func (m *Machine) hwTable() []string {
 		out = append(out, "COHERENCE is the misses on lines a store of another CPU took out of this CPU's cache (false sharing, when the threads use different variables of one line)")
 	}
 	out = append(out,
-		fmt.Sprintf("TLB %d entries, miss %d ticks, asid %s; cache %d lines of %d bytes, miss %d ticks", m.cfg.TLBEntries, m.cfg.TLBMissCost, asid, m.cfg.CacheLines, LineSize, m.cfg.CacheMissCost),
+		fmt.Sprintf("TLB %d entries, miss %s, asid %s; cache %d lines of %d bytes, miss %s", m.cfg.TLBEntries, ticksWord(m.cfg.TLBMissCost), asid, m.cfg.CacheLines, LineSize, ticksWord(m.cfg.CacheMissCost)),
 		fmt.Sprintf("switch cost: %d ticks direct + %d indirect = %d", direct, tot.Indirect, direct+tot.Indirect))
 	return out
 }
