@@ -264,7 +264,7 @@ func TestPageBackIsForward(t *testing.T) {
 		steps  int // clicks on the next-step button
 	}{
 		{"03-stack-frames", 6, 1},
-		{"14-four-threads", 20, 5},
+		{"14-four-threads", 20, 3},
 	}
 	p := openScript(t, example(t, cases[0].name+".proc"))
 	for _, c := range cases {
