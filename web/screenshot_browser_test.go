@@ -39,6 +39,7 @@ func TestScreenshots(t *testing.T) {
 		{"web-explore.png", "35-explore-lost-update.proc", "", `ProcApp.setMode("explore"); document.getElementById("explore-run").click()`},
 		{"web-dark-large.png", "11-fork-cow.proc", "page 0x7fffffffe000 copied", `document.getElementById("theme").click(); document.getElementById("font").click()`},
 		{"web-tour.png", "09-process-isolation.proc", "", tourInView},
+		{"web-two-cpus.png", "46-two-cpus.proc", "join(2) <unfinished", ""},
 	}
 	for _, sh := range shots {
 		t.Run(sh.name, func(t *testing.T) {

@@ -919,10 +919,12 @@ assert counter == 6, "an update was lost"
       box.append(el("p", "hint", "No statistics for this run."));
       return;
     }
-    const util = st.ticks ? ((100 * (st.busy || 0)) / st.ticks).toFixed(1) + "% CPU" : "";
+    // With several CPUs the busy ticks are out of ticks x CPUs.
+    const cpus = Array.isArray(st.cpus) && st.cpus.length > 1 ? st.cpus.length : 1;
+    const util = st.ticks ? ((100 * (st.busy || 0)) / (st.ticks * cpus)).toFixed(1) + (cpus > 1 ? "% of " + cpus + " CPUs" : "% CPU") : "";
     const sw = st.switches || {};
     const sum = table("The run", null, [
-      ["ticks", num(st.ticks)],
+      ["ticks", num(st.ticks) + (cpus > 1 ? " on " + cpus + " CPUs" : "")],
       ["busy", num(st.busy) + (util ? " (" + util + ")" : "")],
       ["idle", num(st.idle)],
       ["switching", num(st.switch_ticks)],
