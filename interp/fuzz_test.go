@@ -30,7 +30,7 @@ func addScriptSeeds(f *testing.F) {
 }
 
 // FuzzRun parses, compiles and runs arbitrary source with every trace
-// category on, in text and in JSON.
+// category on, in text and in JSON (on three CPUs).
 func FuzzRun(f *testing.F) {
 	addScriptSeeds(f)
 	f.Add([]byte("print 1"))
@@ -40,8 +40,13 @@ func FuzzRun(f *testing.F) {
 			return
 		}
 		for _, json := range []bool{false, true} {
+			sets := fuzzLimits
+			if json {
+				// The JSON run on three CPUs with a queue each.
+				sets = append(append([]string(nil), fuzzLimits...), "cpus=3", "sched_queues=percpu")
+			}
 			var out bytes.Buffer
-			s, err := NewSession(prog, Options{Trace: runtime.CatAll | runtime.CatInsn, JSON: json, Sets: fuzzLimits, Stdout: &out, Stderr: io.Discard})
+			s, err := NewSession(prog, Options{Trace: runtime.CatAll | runtime.CatInsn, JSON: json, Sets: sets, Stdout: &out, Stderr: io.Discard})
 			if err != nil {
 				return
 			}
