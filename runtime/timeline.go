@@ -9,6 +9,9 @@ type Span struct {
 	From, To int64
 	// State is "running", "ready", "blocked" or "sleeping".
 	State string
+	// CPU is, on a machine of several, 1 + the CPU a running span ran
+	// on; 0 otherwise.
+	CPU int
 }
 
 // TimelineRow is the timeline of one thread.
@@ -45,7 +48,11 @@ func (m *Machine) Timeline() (rows []TimelineRow, cutAt int64) {
 		for _, k := range byRow[i] {
 			if k < len(m.slices) {
 				if s := m.slices[k]; min(s.End, shown) > s.Start {
-					runs = append(runs, Span{From: s.Start, To: min(s.End, shown), State: spanStates[ganttRun]})
+					sp := Span{From: s.Start, To: min(s.End, shown), State: spanStates[ganttRun]}
+					if m.multi {
+						sp.CPU = s.CPU + 1
+					}
+					runs = append(runs, sp)
 				}
 			} else if w := m.waits[k-len(m.slices)]; min(w.End, shown) > w.Start {
 				waits = append(waits, Span{From: w.Start, To: min(w.End, shown), State: spanStates[ganttReady+int(w.State)]})
@@ -53,7 +60,7 @@ func (m *Machine) Timeline() (rows []TimelineRow, cutAt int64) {
 		}
 		row.Spans = make([]Span, 0, len(runs)+len(waits)+1)
 		add := func(s Span) {
-			if n := len(row.Spans); n > 0 && row.Spans[n-1].State == s.State && row.Spans[n-1].To == s.From {
+			if n := len(row.Spans); n > 0 && row.Spans[n-1].State == s.State && row.Spans[n-1].CPU == s.CPU && row.Spans[n-1].To == s.From {
 				row.Spans[n-1].To = s.To
 				return
 			}
@@ -79,7 +86,11 @@ func (m *Machine) Timeline() (rows []TimelineRow, cutAt int64) {
 			case t.asleep:
 				kind = ganttSleeping
 			}
-			add(Span{From: t.since, To: min(m.clock, shown), State: spanStates[kind]})
+			sp := Span{From: t.since, To: min(m.clock, shown), State: spanStates[kind]}
+			if kind == ganttRun && m.multi {
+				sp.CPU = t.ranOn
+			}
+			add(sp)
 		}
 		rows = append(rows, row)
 	}

@@ -222,7 +222,7 @@ func (e *Engine) load(r *request) []byte {
 //	{"ok":true,"steps","ticks",
 //	 "events":[{"i","step","t","pid","tid","cat","ev","text","more","cost"}],
 //	 "gantt":{"ticks","cut","bucket","rows":[{"tid","pid","name",
-//	          "spans":[{"from","to","state"}]}],"marks":[[step,tick]]},
+//	          "spans":[{"from","to","state"[,"cpu"]}]}],"marks":[[step,tick]]},
 //	 "stats","output","exit","stopped","schedule","choice","truncated"}
 //
 // A schedule is written as explore prints it ("-" for the empty one); a
@@ -309,6 +309,10 @@ func loadResponse(tp *tape.Tape) []byte {
 			w.int(sp.To)
 			w.raw(`,"state":`)
 			w.str(sp.State)
+			if sp.CPU != 0 {
+				w.raw(`,"cpu":`)
+				w.int(int64(sp.CPU - 1))
+			}
 			w.raw("}")
 		}
 		w.raw("]}")

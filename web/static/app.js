@@ -741,10 +741,16 @@ assert counter == 6, "an update was lost"
         else continue;
         if (sp.exact) {
           const t = svg("title", {});
-          t.textContent = labelOf(row) + ": " + sp.state + ", ticks " + sp.from + "–" + sp.to;
+          t.textContent = labelOf(row) + ": " + sp.state + (sp.cpu !== undefined ? " on cpu" + sp.cpu : "") + ", ticks " + sp.from + "–" + sp.to;
           mark.append(t);
         }
         g.append(mark);
+        if (sp.state === "running" && sp.exact && sp.cpu !== undefined && w >= fontPx * 2.4) {
+          // Several CPUs: the CPU it ran on, inside its bar.
+          const c = svg("text", { x: x1 + 3, y: y0 + rowH * 0.72, class: "g-cpu" });
+          c.textContent = "cpu" + sp.cpu;
+          g.append(c);
+        }
       }
       s.append(g);
     });
@@ -793,8 +799,8 @@ assert counter == 6, "an update was lost"
       const out = [];
       for (const s of ok) {
         const last = out[out.length - 1];
-        if (last && last.state === s.state && last.to === s.from) last.to = s.to;
-        else out.push({ from: s.from, to: s.to, state: s.state, exact: true });
+        if (last && last.state === s.state && last.cpu === s.cpu && last.to === s.from) last.to = s.to;
+        else out.push({ from: s.from, to: s.to, state: s.state, cpu: s.cpu, exact: true });
       }
       return out;
     }
