@@ -264,3 +264,30 @@ func TestOneCPUIsTheDefault(t *testing.T) {
 		t.Errorf("cpus=1 changes the run:\n%s", firstDiff(a, b))
 	}
 }
+
+// TestCPUsPinnedWakeUp: a thread pinned to a CPU that idles, woken by a
+// timer that another idle CPU fires, wakes the CPU it may run on (it was
+// once left in the queue, and the run ended in a false deadlock).
+func TestCPUsPinnedWakeUp(t *testing.T) {
+	t.Parallel()
+	src := `func f() {
+    sleep 10
+    print "woke"
+}
+let t = thread f() with {cpu: 1}
+join t
+print "done"
+`
+	for _, q := range []string{"global", "percpu"} {
+		out, errw, res := run(t, src, "cpus=2", "sched_queues="+q)
+		if out != "woke\ndone\n" || res.ExitCode() != 0 {
+			t.Errorf("%s: exit %d, output %q\n%s", q, res.ExitCode(), out, errw)
+		}
+		evs := jsonEvents(t, src, "cpus=2", "sched_queues="+q)
+		for _, e := range evs {
+			if e["ev"] == "print" && e["text"] == "woke" && e["cpu"] != 1.0 {
+				t.Errorf("%s: the pinned thread printed on cpu %v", q, e["cpu"])
+			}
+		}
+	}
+}

@@ -308,6 +308,9 @@ func (m *Machine) cpuTurn(c *CPU) *Thread {
 	m.looking = false
 	if t == nil {
 		m.goIdle()
+		// A thread the timers woke that this CPU may not run (pinned
+		// elsewhere) wakes a CPU that may.
+		m.kickLeft()
 		return nil
 	}
 	if t.since > m.clock {
