@@ -53,9 +53,9 @@ type cpuSched struct {
 	// ready is the CPU's queue with sched_queues = percpu (in the
 	// Machine's ready while it runs).
 	ready []*Thread
-	// busy, idleTicks and switching are its ticks running a thread,
-	// with nothing to run, and switching (--stats).
-	busy, idleTicks, switching int64
+	// busy and switching are its ticks running a thread and switching
+	// (--stats); the rest of the machine's ticks it idled.
+	busy, switching int64
 	// lastSlice is the index in the timeline of its last stretch, -1.
 	lastSlice int
 }
@@ -68,9 +68,6 @@ func (m *Machine) GiveWay(clock int64) bool { return m.multi && clock >= m.tickB
 
 // CPUs returns the number of CPUs.
 func (m *Machine) CPUs() int { return len(m.cpus) }
-
-// CPUNow returns the number of the CPU that runs now (0 with one).
-func (m *Machine) CPUNow() int { return m.cpu.ID }
 
 // percpu reports whether each CPU has a queue of its own.
 func (m *Machine) percpu() bool { return m.multi && m.cfg.PerCPU }
@@ -227,7 +224,6 @@ func (m *Machine) wakeCPU(c *CPU, at int64) {
 	s := &c.sched
 	s.idle = false
 	if at > s.idleAt {
-		s.idleTicks += at - s.idleAt
 		s.clock = at
 	} else {
 		s.clock = s.idleAt

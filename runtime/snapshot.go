@@ -222,6 +222,9 @@ type SnapThread struct {
 	// show threads; WaitsOn is the id of the object it waits on.
 	WaitingFor    string      `json:"waiting_for,omitempty"`
 	WaitsOn       string      `json:"waits_on,omitempty"`
+	// CPU is, on a machine of several, the CPU the thread runs on, or
+	// ran on last (absent before it first ran, and with one CPU).
+	CPU *int `json:"cpu,omitempty"`
 	Line          int         `json:"line"`
 	Where         string      `json:"where,omitempty"`
 	Stack         *SnapStack  `json:"stack"`
@@ -729,6 +732,10 @@ func (b *snapper) thread(t *Thread, out *SnapThread) {
 	m := b.m
 	*out = SnapThread{ID: fmt.Sprintf("t%d", t.TID), TID: t.TID, PID: t.Proc.PID, Name: t.Name, State: t.Status(),
 		WaitingFor: t.waitingFor, Line: m.lang.Line(t), Where: m.lang.Where(t), Frames: []SnapFrame{}}
+	if m.multi && t.ranOn > 0 {
+		cpu := t.ranOn - 1
+		out.CPU = &cpu
+	}
 	b.waits[&t.ended] = out.ID
 	if t.Stack == nil {
 		return

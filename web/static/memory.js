@@ -1284,7 +1284,8 @@
         sw.setAttribute('aria-hidden', 'true');
         row.appendChild(sw);
         row.appendChild(h('span', 'pk-thread-name', 'thread ' + t.tid + (t.name ? ' ' + t.name : '')));
-        row.appendChild(h('span', 'pk-state pk-state-' + state, state + (onCpu ? ' (on a CPU)' : '')));
+        const where = typeof t.cpu === 'number' ? ' (on cpu' + t.cpu + ')' : ' (on a CPU)';
+        row.appendChild(h('span', 'pk-state pk-state-' + state, state + (onCpu ? where : '')));
         const line = h('span', 'pk-line', t.line ? 'line ' + t.line : '');
         if (t.line) line.dataset.line = String(t.line);
         if (t.where) line.title = t.where;
