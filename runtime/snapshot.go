@@ -220,11 +220,11 @@ type SnapThread struct {
 	State string `json:"state"` // running, ready, blocked, sleeping
 	// WaitingFor says what a blocked or sleeping thread waits for, as
 	// show threads; WaitsOn is the id of the object it waits on.
-	WaitingFor    string      `json:"waiting_for,omitempty"`
-	WaitsOn       string      `json:"waits_on,omitempty"`
+	WaitingFor string `json:"waiting_for,omitempty"`
+	WaitsOn    string `json:"waits_on,omitempty"`
 	// CPU is, on a machine of several, the CPU the thread runs on, or
 	// ran on last (absent before it first ran, and with one CPU).
-	CPU *int `json:"cpu,omitempty"`
+	CPU           *int        `json:"cpu,omitempty"`
 	Line          int         `json:"line"`
 	Where         string      `json:"where,omitempty"`
 	Stack         *SnapStack  `json:"stack"`
