@@ -19,6 +19,10 @@ import (
 // before a load of a later tick). A turn that gives way to another CPU
 // in this way is not ended: the thread keeps its CPU and the rest of
 // its slice, and goes on when its CPU's clock is the earliest again.
+// What the scheduler decides for a CPU's thread (a quantum's end, a
+// timer, a pick) it decides only while that CPU's clock is the earliest,
+// so that it sees what the other CPUs did before: a stretch that ends
+// past the next CPU's clock waits (Thread.deferred, in turn).
 //
 // A CPU with nothing to run idles, and takes no part until a thread is
 // made ready that it may run: it then wakes at the tick of the wake-up
