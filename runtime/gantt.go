@@ -68,19 +68,8 @@ func (m *Machine) Gantt(width int) []string {
 	if bucket > 1 {
 		out = append(out, "a cell is what the thread did most of its column; one CPU, so one # a column: the threads share the # as they shared the CPU")
 	}
-	// A ruler with a mark every 10 columns.
-	var ruler strings.Builder
-	for c := 0; c < cols; c += 10 {
-		mark := fmt.Sprint(int64(c) * bucket)
-		ruler.WriteString(mark)
-		if pad := 10 - len(mark); pad > 0 && c+10 < cols {
-			ruler.WriteString(strings.Repeat(" ", pad))
-		}
-	}
-	out = append(out, strings.Repeat(" ", labelW)+" |"+ruler.String())
-	if m.timelineCut {
-		out = append(out, fmt.Sprintf("(the timeline keeps the first %d stretches of the run: it stops at tick %d)", MaxSlicesRecorded, shown))
-	}
+	out = append(out, ganttRuler(labelW, cols, bucket))
+	out = append(out, m.ganttCutNote(shown)...)
 	cells := make([][ganttKinds]int64, cols)
 	row := make([]byte, cols)
 	for i, t := range rows {
@@ -125,6 +114,29 @@ func (m *Machine) Gantt(width int) []string {
 		out = append(out, fmt.Sprintf("... and %d more threads", more))
 	}
 	return out
+}
+
+// ganttRuler is the line above the rows: a mark every 10 columns, at
+// the tick the column starts.
+func ganttRuler(labelW, cols int, bucket int64) string {
+	var ruler strings.Builder
+	for c := 0; c < cols; c += 10 {
+		mark := fmt.Sprint(int64(c) * bucket)
+		ruler.WriteString(mark)
+		if pad := 10 - len(mark); pad > 0 && c+10 < cols {
+			ruler.WriteString(strings.Repeat(" ", pad))
+		}
+	}
+	return strings.Repeat(" ", labelW) + " |" + ruler.String()
+}
+
+// ganttCutNote says, when the timeline did not keep every stretch, where
+// it stops (shown).
+func (m *Machine) ganttCutNote(shown int64) []string {
+	if !m.timelineCut {
+		return nil
+	}
+	return []string{fmt.Sprintf("(the timeline keeps the first %d stretches of the run: it stops at tick %d)", MaxSlicesRecorded, shown)}
 }
 
 // ganttCell is the mark of a thread in a column where it ran, was ready,

@@ -54,18 +54,8 @@ func (m *Machine) ganttMulti(width int) []string {
 	if bucket > 1 {
 		out = append(out, "a cell is what the thread did most of its column; the CPU rows: # running threads at least half of it, + less, . idle or switching")
 	}
-	var ruler strings.Builder
-	for c := 0; c < cols; c += 10 {
-		mark := fmt.Sprint(int64(c) * bucket)
-		ruler.WriteString(mark)
-		if pad := 10 - len(mark); pad > 0 && c+10 < cols {
-			ruler.WriteString(strings.Repeat(" ", pad))
-		}
-	}
-	out = append(out, strings.Repeat(" ", labelW)+" |"+ruler.String())
-	if m.timelineCut {
-		out = append(out, fmt.Sprintf("(the timeline keeps the first %d stretches of the run: it stops at tick %d)", MaxSlicesRecorded, shown))
-	}
+	out = append(out, ganttRuler(labelW, cols, bucket))
+	out = append(out, m.ganttCutNote(shown)...)
 	spread := func(start, end int64, f func(c int, n int64)) {
 		end = min(end, shown)
 		for start < end {
