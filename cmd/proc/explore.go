@@ -263,7 +263,10 @@ func (p *progress) show(res *explore.Result) {
 			line = line[:w-1]
 		}
 	}
-	fmt.Fprintf(p.w, "\r%s\x1b[K", line)
+	// The cursor goes back to the start of the line: the terminal's echo
+	// of Ctrl-C ("^C") then lands on the line, not after it, where a
+	// line of the terminal's width would wrap and leave a row behind.
+	fmt.Fprintf(p.w, "\r%s\x1b[K\r", line)
 }
 
 func (p *progress) clear() {
