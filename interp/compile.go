@@ -1425,7 +1425,7 @@ func (c *compiler) call(e *grammar.CallExpr) {
 }
 
 // withKeys are the keys a with-clause may give, and their kinds.
-var withKeys = map[string]string{"name": "string", "priority": "int", "tickets": "int", "burst": "int", "cpu": "int", "host": "string"}
+var withKeys = map[string]string{"name": "string", "priority": "int", "tickets": "int", "burst": "int", "cpu": "int", "cpus": "string", "wset": "int", "host": "string"}
 
 // spawn compiles `spawn f(args) [with {...}]` and `thread f(args) [with {...}]`.
 func (c *compiler) spawn(e *grammar.SpawnExpr) {
@@ -1438,7 +1438,7 @@ func (c *compiler) spawn(e *grammar.SpawnExpr) {
 	seen := map[string]bool{}
 	for _, f := range e.With {
 		if _, known := withKeys[f.Key]; !known {
-			c.errorf(f.Pos, "unknown key %s in with (want name, priority, tickets, burst, cpu%s)", f.Key, map[bool]string{false: ", host", true: ""}[e.Thread])
+			c.errorf(f.Pos, "unknown key %s in with (want name, priority, tickets, burst, cpu, cpus, wset%s)", f.Key, map[bool]string{false: ", host", true: ""}[e.Thread])
 			ok = false
 			continue
 		}

@@ -3,6 +3,7 @@ package interp
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,9 @@ var multiConfigs = [][]string{
 	{"cpus=2"},
 	{"cpus=3", "sched_queues=percpu", "tlb_entries=16", "cache_lines=64"},
 	{"cpus=4", "sched=mlfq", "quantum=2"},
+	{"cpus=3", "sched_queues=percpu", "balance=peek", "peek_interval=7", "timer=periodic", "quantum=5", "warm_cache=100", "rng=python"},
+	{"cpus=2", "timer=periodic", "quantum=3", "warm_cache=50", "warm_time=0", "warm_rate=3"},
+	{"cpus=4", "sched_queues=percpu", "balance=none", "sched=lottery"},
 }
 
 // TestCPUsRunEverything runs every example, exercise solution and
@@ -289,5 +293,170 @@ print "done"
 				t.Errorf("%s: the pinned thread printed on cpu %v", q, e["cpu"])
 			}
 		}
+	}
+}
+
+// TestCPUsAffinitySet: with {cpus: "..."} keeps a thread on the CPUs it
+// names, under one queue and per-CPU queues, and bad sets are refused.
+func TestCPUsAffinitySet(t *testing.T) {
+	t.Parallel()
+	src := `func f() { compute 20 }
+let a = thread f() with {cpus: "1,2"}
+let b = thread f() with {cpus: "2"}
+let c = thread f()
+let d = thread f()
+join a
+join b
+join c
+join d
+`
+	for _, q := range []string{"global", "percpu"} {
+		for _, bal := range []string{"idle", "peek", "none"} {
+			ran := map[float64]map[float64]bool{}
+			for _, e := range jsonEvents(t, src, "cpus=3", "sched_queues="+q, "balance="+bal, "peek_interval=3", "quantum=2") {
+				if e["ev"] != "insn" {
+					continue
+				}
+				tid, _ := e["tid"].(float64)
+				cpu, _ := e["cpu"].(float64)
+				if ran[tid] == nil {
+					ran[tid] = map[float64]bool{}
+				}
+				ran[tid][cpu] = true
+			}
+			if ran[2][0] || len(ran[2]) == 0 {
+				t.Errorf("%s/%s: thread a (cpus 1,2) ran on %v", q, bal, ran[2])
+			}
+			if len(ran[3]) != 1 || !ran[3][2] {
+				t.Errorf("%s/%s: thread b (cpus 2) ran on %v", q, bal, ran[3])
+			}
+		}
+	}
+	for _, bad := range []string{`"3"`, `"0,x"`, `""`, `"-1"`} {
+		_, errw, _ := run(t, "let t = thread f() with {cpus: "+bad+"}\nfunc f() { }\njoin t\n", "cpus=3")
+		if !strings.Contains(errw, "with cpus: want CPU numbers from 0 to 2 separated by commas (cpus = 3)") || !strings.Contains(errw, "killed by SIGABRT") {
+			t.Errorf("cpus %s should be refused:\n%s", bad, errw)
+		}
+	}
+	_, errw, _ := run(t, "let t = thread f() with {cpus: 1}\nfunc f() { }\njoin t\n", "cpus=3")
+	if !strings.Contains(errw, "with cpus: want a string") {
+		t.Errorf("an int for cpus should be refused:\n%s", errw)
+	}
+	_, errw, _ = run(t, "let t = thread f() with {wset: -1}\nfunc f() { }\njoin t\n")
+	if !strings.Contains(errw, "with wset: want a working set from 0 to") {
+		t.Errorf("a negative working set should be refused:\n%s", errw)
+	}
+}
+
+// TestPeriodicTimer: with timer = "periodic" time slices end at the
+// multiples of the quantum, on every CPU at once, wherever a thread
+// started; one-shot slices count from the switch.
+func TestPeriodicTimer(t *testing.T) {
+	t.Parallel()
+	src := `config cost_insn = 0
+config cost_thread = 0
+config cost_switch_thread = 0
+func f() { compute 30 }
+compute 3
+let a = thread f()
+let b = thread f()
+let c = thread f()
+join a
+join b
+join c
+`
+	prog, err := Load("p.proc", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cpus := range []string{"1", "2"} {
+		for _, timer := range []string{"periodic", "oneshot"} {
+			s, err := NewSession(prog, Options{Sets: []string{"cpus=" + cpus, "timer=" + timer, "quantum=10", "tlb_entries=0", "cache_lines=0"},
+				Stdout: new(strings.Builder), Stderr: new(strings.Builder)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.M.RecordTimeline(true, false)
+			s.Run()
+			rows, _ := s.M.Timeline()
+			// The ends of the slices that a thread's end did not end.
+			var ends []int64
+			for _, r := range rows {
+				var runs []int64
+				for _, sp := range r.Spans {
+					if sp.State == "running" {
+						runs = append(runs, sp.To)
+					}
+				}
+				if r.TID > 1 && len(runs) > 0 {
+					ends = append(ends, runs[:len(runs)-1]...)
+				}
+			}
+			aligned := len(ends) > 0
+			for _, e := range ends {
+				if e%10 != 0 {
+					aligned = false
+				}
+			}
+			if timer == "periodic" && !aligned {
+				t.Errorf("cpus=%s: periodic slices end at %v, want multiples of the quantum", cpus, ends)
+			}
+			if timer == "oneshot" && aligned {
+				t.Errorf("cpus=%s: one-shot slices end at %v, all multiples of the quantum", cpus, ends)
+			}
+		}
+	}
+}
+
+// TestWarmCache: a thread alone on a CPU computes warm_rate times as fast
+// once its working set is in the cache, never when it does not fit, and
+// threads whose working sets do not fit together push each other out.
+func TestWarmCache(t *testing.T) {
+	t.Parallel()
+	end := func(wset, cache, warmup, rate int, extra ...string) float64 {
+		src := fmt.Sprintf(`config cost_insn = 0
+config warm_cache = %d
+config warm_time = %d
+config warm_rate = %d
+func f() { compute 100 }
+let a = thread f() with {wset: %d}
+join a
+`, cache, warmup, rate, wset)
+		var last float64
+		for _, e := range jsonEvents(t, src, append([]string{"tlb_entries=0", "cache_lines=0", "cost_thread=0", "cost_switch_thread=0"}, extra...)...) {
+			if e["ev"] == "exit" || e["ev"] == "stats" {
+				continue
+			}
+			if e["tid"] == 2.0 {
+				last, _ = e["t"].(float64)
+			}
+		}
+		return last
+	}
+	// Cold 10 ticks (10 units), then 2 units a tick: 10 + 45.
+	if got := end(50, 100, 10, 2); got != 55 {
+		t.Errorf("warm after 10 ticks at rate 2: ends at %v, want 55", got)
+	}
+	if got := end(50, 100, 0, 4); got != 25 {
+		t.Errorf("warm at once at rate 4: ends at %v, want 25", got)
+	}
+	if got := end(200, 100, 10, 2); got != 100 {
+		t.Errorf("a working set larger than the cache: ends at %v, want 100", got)
+	}
+	if got := end(50, 0, 10, 2); got != 100 {
+		t.Errorf("warm_cache = 0 (no model): ends at %v, want 100", got)
+	}
+	// Under a chooser (explore, --schedule) the model is off.
+	prog, err := Load("w.proc", []byte("config cost_insn = 0\nconfig warm_cache = 100\nfunc f() { compute 100 }\nlet a = thread f() with {wset: 10}\njoin a\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(prog, Options{Chooser: turnChooser{}, Sets: []string{"tlb_entries=0", "cache_lines=0"}, Stdout: new(strings.Builder), Stderr: new(strings.Builder)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Run()
+	if s.M.WarmOn() {
+		t.Errorf("the working-set cache is on under a chooser")
 	}
 }

@@ -50,6 +50,8 @@ func TestPauseSameRun(t *testing.T) {
 		{chooser: true, race: true},
 		{sets: []string{"cpus=2"}},
 		{sets: []string{"cpus=3", "sched_queues=percpu", "tlb_entries=16", "cache_lines=64"}},
+		{sets: []string{"cpus=3", "sched_queues=percpu", "balance=peek", "peek_interval=5", "timer=periodic", "warm_cache=64", "rng=python"}},
+		{sets: []string{"timer=periodic", "quantum=3", "warm_cache=64", "warm_time=2"}},
 	}
 	periods := []int64{1, 3, 1000}
 	if testing.Short() {

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -26,6 +27,15 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 	for i, k := range s.With {
 		v := withVals[i]
 		switch k {
+		case "cpus":
+			if v.K != mem.Str {
+				return vm.typeFault(th, fmt.Sprintf("with cpus: want a string such as \"0,2\", not %s", v.K)), false
+			}
+			set, why := cpuSet(v.S, m.CPUs())
+			if why != "" {
+				return vm.typeFault(th, "with cpus: "+why), false
+			}
+			attrs.CPUSet = set
 		case "name", "host":
 			if v.K != mem.Str {
 				return vm.typeFault(th, fmt.Sprintf("with %s: want a string, not %s", k, v.K)), false
@@ -71,6 +81,11 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 					return vm.typeFault(th, fmt.Sprintf("with cpu: want a CPU from 0 to %d (cpus = %d), not %d", n-1, n, v.N)), false
 				}
 				attrs.Pin = int(v.N) + 1
+			case "wset":
+				if v.N < 0 || v.N > 1<<40 {
+					return vm.typeFault(th, fmt.Sprintf("with wset: want a working set from 0 to %d, not %d", int64(1)<<40, v.N)), false
+				}
+				attrs.WSet = v.N
 			}
 		}
 	}
@@ -104,6 +119,22 @@ func (vm *VM) spawn(th *threadCtx, s *SpawnSite) (runtime.Stop, bool) {
 	}
 	th.push(mem.IntValue(int64(t.TID)))
 	return vm.resched()
+}
+
+// cpuSet reads the value of with {cpus: ...}: CPU numbers separated by
+// commas, each one of the machine's n. It returns the set, a bit a CPU,
+// or why the text is not one.
+func cpuSet(text string, n int) (uint64, string) {
+	var set uint64
+	for _, f := range strings.Split(text, ",") {
+		f = strings.TrimSpace(f)
+		c, err := strconv.Atoi(f)
+		if err != nil || c < 0 || c >= n {
+			return 0, fmt.Sprintf("want CPU numbers from 0 to %d separated by commas (cpus = %d), not %s", n-1, n, quote(mem.StrValue(text)))
+		}
+		set |= 1 << uint(c)
+	}
+	return set, ""
 }
 
 // newThread makes a thread through the kernel (Machine.Start) and gives

@@ -57,6 +57,17 @@ func (vm *VM) Burn(t *runtime.Thread, n int64) {
 	}
 }
 
+// computeFor runs at most most ticks of a compute of t, from tick at,
+// that has left ticks of work to do, and returns the ticks it took and the work left:
+// a tick a tick, or as the working-set cache says (runtime/warm.go).
+func computeFor(m *runtime.Machine, t *runtime.Thread, at, left, most int64) (ticks, rest int64) {
+	if m.WarmOn() {
+		return m.WarmCompute(t, at, left, most)
+	}
+	n := min(left, most)
+	return n, left - n
+}
+
 // run is Run; it returns the instructions it ran and did not yet add to
 // the machine's count.
 func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
@@ -81,12 +92,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 
 	// A compute in progress uses ticks before any new instruction runs.
 	if th.computeLeft > 0 {
-		n := th.computeLeft
-		if n > budget {
-			n = budget
+		most := budget
+		if m.CostInsn() == 0 {
+			most = min(most, m.WayLeft(m.Now()))
 		}
-		th.computeLeft -= n
-		m.AdvanceTo(m.Now() + n)
+		ticks, left := computeFor(m, t, m.Now(), th.computeLeft, most)
+		th.computeLeft = left
+		m.AdvanceTo(m.Now() + ticks)
 		if th.computeLeft > 0 {
 			return runtime.StopPreempt, 0
 		}
@@ -180,7 +192,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			// past the budget; free instructions (cost_insn=0) run on, so
 			// that with every cost 0 but compute a job ends exactly when
 			// its work does.
-			if multi && !resumed && m.GiveWay(clock) {
+			if multi && cost > 0 && !resumed && m.GiveWay(clock) {
 				// Another CPU's clock is behind this one's: its turn.
 				fr.pc = pc
 				m.AdvanceTo(clock)
@@ -798,12 +810,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				return runtime.StopLimit, executed
 			}
 			if th.computeLeft > 0 {
-				n := th.computeLeft
-				if left := budget - (clock - start); n > left {
-					n = max(left, 0)
+				most := max(budget-(clock-start), 0)
+				if cost == 0 && multi {
+					most = min(most, m.WayLeft(clock))
 				}
-				th.computeLeft -= n
-				clock += n
+				var ticks int64
+				ticks, th.computeLeft = computeFor(m, t, clock, th.computeLeft, most)
+				clock += ticks
 				if th.computeLeft > 0 {
 					m.AdvanceTo(clock)
 					th.sp = sp

@@ -23,11 +23,11 @@ import (
 // again as it runs on, for the same choice), or before it first runs.
 // It reports false, and makes no copy, when the machine holds something
 // a copy is not made for: a trace with more than one sink, a watch, the
-// REPL's foreground thread, a pause of RunUntil, several CPUs. explore copies machines to
+// REPL's foreground thread, a pause of RunUntil, several CPUs, working sets. explore copies machines to
 // start each run where its parent state was, and replays from the start
 // when Clone says no.
 func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
-	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 || m.multi {
+	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 || m.multi || m.WarmOn() {
 		return nil, nil, false
 	}
 	n := new(Machine)

@@ -68,6 +68,20 @@ type Config struct {
 	// "percpu" (a queue per CPU, with affinity and stealing; cpus.go).
 	CPUs   int64
 	PerCPU bool
+	// Balance is how per-CPU queues share the load (cpus.go):
+	// BalanceIdle, BalancePeek (every PeekInterval ticks) or BalanceNone.
+	Balance      Balance
+	PeekInterval int64
+	// Periodic is the timer key: false for "oneshot" (a quantum counts
+	// from the dispatch), true for "periodic" (every quantum ticks of
+	// the clock, on every CPU at once).
+	Periodic bool
+	// The working-set cache (warm.go): a CPU's cache of WarmCache units
+	// holds the working sets of the threads that ran WarmTime ticks on
+	// it, and their computing goes WarmRate times as fast there. 0 is off.
+	WarmCache int64
+	WarmTime  int64
+	WarmRate  int64
 	// ReadyTID is the ready_order key: false for "queue" (ties go to
 	// the thread that became ready first), true for "tid" (to the first
 	// after the thread that ran last in tid order, round: process-run's
@@ -94,7 +108,7 @@ func DefaultConfig() Config {
 		MaxSteps: 10000000, MaxProcs: 256, MaxThreads: 1024, MaxOutput: 1048576,
 		MaxTicks: 1000000000000, MaxSlices: 1000000, MaxTrace: 16 << 20, MaxMemory: 64 << 20, MaxCopy: 256 << 20,
 		TLBEntries: 64, TLBMissCost: 1, ASID: false, CacheLines: 512, CacheMissCost: 1,
-		Multiprogramming: true, MLFQAllotment: 1, CPUs: 1,
+		Multiprogramming: true, MLFQAllotment: 1, CPUs: 1, PeekInterval: 30, WarmTime: 10, WarmRate: 2,
 	}
 }
 
@@ -159,6 +173,12 @@ var configKeys = map[string]configKey{
 	"cache_miss_cost":     {kind: "int", int: func(c *Config) *int64 { return &c.CacheMissCost }, min: 0, max: 1 << 20},
 	"cpus":                {kind: "int", int: func(c *Config) *int64 { return &c.CPUs }, min: 1, max: MaxCPUs},
 	"sched_queues":        {kind: "string", name: func(c *Config) string { return queuesName(c.PerCPU) }, parse: parseQueues, values: []string{"global", "percpu"}},
+	"balance":             {kind: "string", name: func(c *Config) string { return c.Balance.String() }, parse: parseBalance, values: balanceNames[:]},
+	"peek_interval":       {kind: "int", int: func(c *Config) *int64 { return &c.PeekInterval }, min: 1, max: maxConfigInt},
+	"timer":               {kind: "string", name: func(c *Config) string { return timerName(c.Periodic) }, parse: parseTimer, values: []string{"oneshot", "periodic"}},
+	"warm_cache":          {kind: "int", int: func(c *Config) *int64 { return &c.WarmCache }, min: 0, max: maxConfigInt},
+	"warm_time":           {kind: "int", int: func(c *Config) *int64 { return &c.WarmTime }, min: 0, max: maxConfigInt},
+	"warm_rate":           {kind: "int", int: func(c *Config) *int64 { return &c.WarmRate }, min: 1, max: 1 << 20},
 	"multiprogramming":    {kind: "bool", bool: func(c *Config) *bool { return &c.Multiprogramming }},
 	"wake_preempts":       {kind: "bool", bool: func(c *Config) *bool { return &c.WakePreempts }},
 	"ready_order":         {kind: "string", name: readyOrderName, parse: parseReadyOrder, values: []string{"queue", "tid"}},
@@ -244,6 +264,59 @@ func parseQueues(c *Config, v string) bool {
 	switch v {
 	case "global", "percpu":
 		c.PerCPU = v == "percpu"
+		return true
+	}
+	return false
+}
+
+// Balance is the balance key: how per-CPU queues share the load.
+type Balance uint8
+
+// The ways of balancing per-CPU queues, in the order the key lists them.
+const (
+	// BalanceIdle: a new thread joins the CPU with the fewest threads; a
+	// CPU with nothing to run steals at once the last thread of the
+	// longest queue.
+	BalanceIdle Balance = iota
+	// BalancePeek: a new thread joins the shortest queue it may run on;
+	// every peek_interval ticks each CPU whose queue is empty looks into
+	// the queue of one other CPU, chosen at random, and takes its first
+	// thread that has no affinity (OSTEP's multi.py).
+	BalancePeek
+	// BalanceNone: a new thread joins the shortest queue; no stealing.
+	BalanceNone
+)
+
+var balanceNames = [...]string{BalanceIdle: "idle", BalancePeek: "peek", BalanceNone: "none"}
+
+func (b Balance) String() string {
+	if int(b) < len(balanceNames) {
+		return balanceNames[b]
+	}
+	return "balance(" + strconv.Itoa(int(b)) + ")"
+}
+
+func parseBalance(c *Config, v string) bool {
+	for i, n := range balanceNames {
+		if v == n {
+			c.Balance = Balance(i)
+			return true
+		}
+	}
+	return false
+}
+
+func timerName(periodic bool) string {
+	if periodic {
+		return "periodic"
+	}
+	return "oneshot"
+}
+
+func parseTimer(c *Config, v string) bool {
+	switch v {
+	case "oneshot", "periodic":
+		c.Periodic = v == "periodic"
 		return true
 	}
 	return false

@@ -17,7 +17,8 @@ func TestConfigDefaults(t *testing.T) {
 		"max_steps": "10000000", "max_procs": "256", "max_threads": "1024", "max_output": "1048576",
 		"max_ticks": "1000000000000", "max_slices": "1000000", "max_trace": "16777216", "max_memory": "67108864",
 		"max_copy": "268435456", "tlb_entries": "64", "tlb_miss_cost": "1", "asid": `"off"`, "cache_lines": "512", "cache_miss_cost": "1",
-		"cpus": "1", "sched_queues": `"global"`, "multiprogramming": "true", "wake_preempts": "false", "ready_order": `"queue"`, "reparent": `"init"`, "mlfq_quanta": `""`, "mlfq_allotment": "1", "mlfq_io_reset": "false", "mlfq_io_bump": "false",
+		"cpus": "1", "sched_queues": `"global"`, "balance": `"idle"`, "peek_interval": "30", "timer": `"oneshot"`,
+		"warm_cache": "0", "warm_time": "10", "warm_rate": "2", "multiprogramming": "true", "wake_preempts": "false", "ready_order": `"queue"`, "reparent": `"init"`, "mlfq_quanta": `""`, "mlfq_allotment": "1", "mlfq_io_reset": "false", "mlfq_io_bump": "false",
 	}
 	if len(ConfigKeys()) != len(want) {
 		t.Errorf("%d keys, want %d", len(ConfigKeys()), len(want))
@@ -184,5 +185,36 @@ func TestJSONString(t *testing.T) {
 	got := string(AppendJSONString(nil, "a\"b\\\n\x01\xff"))
 	if got != `"a\"b\\\n\u0001`+"\uFFFD"+`"` {
 		t.Errorf("got %s", got)
+	}
+}
+
+// TestBalanceAndTimerKeys checks that balance and timer read back as the
+// names they were set with, and refuse any other.
+func TestBalanceAndTimerKeys(t *testing.T) {
+	c := DefaultConfig()
+	for k, names := range map[string][]string{"balance": {"idle", "peek", "none"}, "timer": {"oneshot", "periodic"}} {
+		for _, name := range names {
+			if err := c.Set(k, name); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := c.Get(k); got != `"`+name+`"` {
+				t.Errorf("%s=%s reads back %s", k, name, got)
+			}
+		}
+		before := c
+		if err := c.Set(k, "sometimes"); err == nil || !strings.Contains(err.Error(), "must be one of") {
+			t.Errorf("%s=sometimes: %v", k, err)
+		}
+		if c != before {
+			t.Errorf("a bad %s changed the config", k)
+		}
+	}
+	if c.Balance != BalanceNone || !c.Periodic {
+		t.Errorf("balance %v, periodic %v", c.Balance, c.Periodic)
+	}
+	for _, kv := range [][2]string{{"warm_rate", "0"}, {"peek_interval", "0"}, {"warm_cache", "-1"}} {
+		if err := c.Set(kv[0], kv[1]); err == nil {
+			t.Errorf("%s = %s was taken", kv[0], kv[1])
+		}
 	}
 }

@@ -176,6 +176,10 @@ func (m *Machine) legMulti(leg Leg, pauseAt, limitAt int64) (LegEnd, bool) {
 		return LegStuck, false
 	}
 	m.loadCPU(c)
+	if m.ticks() && m.clock >= m.nextTick && !c.paused() {
+		m.timerTick(c)
+		return 0, true
+	}
 	t := m.cpuTurn(c)
 	if m.halt != NotHalted {
 		m.endMulti()
@@ -189,7 +193,7 @@ func (m *Machine) legMulti(leg Leg, pauseAt, limitAt int64) (LegEnd, bool) {
 		target = min(target, m.steps+legChunk)
 	}
 	m.stepBound, m.bounded = target, true
-	m.tickBound = m.boundFor(c)
+	m.tickBound = m.turnBound(c)
 	steps := m.steps
 	m.inTurn = true
 	m.dispatch(t)
@@ -227,6 +231,9 @@ func (m *Machine) nextIsInsn() bool {
 	}
 	if next := m.nextTimer(); next >= 0 && next <= at {
 		return false
+	}
+	if m.ticks() && at >= m.nextTick {
+		return false // the CPUs meet first (timerTick)
 	}
 	t := best.sched.run
 	if t == nil || t.State != ThreadRunning || t.deferred || t.touchDue && m.hw {

@@ -62,6 +62,8 @@ type cpuSched struct {
 	busy, switching int64
 	// lastSlice is the index in the timeline of its last stretch, -1.
 	lastSlice int
+	// warmTicks is its ticks of compute with a warm cache (warm.go).
+	warmTicks int64
 }
 
 // GiveWay reports, on a machine of several CPUs, whether the running
@@ -69,6 +71,19 @@ type cpuSched struct {
 // (a wake-up that woke an idle CPU brings that nearer). The executor asks
 // where it looks at its budget.
 func (m *Machine) GiveWay(clock int64) bool { return m.multi && clock >= m.tickBound }
+
+// WayLeft is, on a machine of several CPUs, the ticks from clock until the
+// running CPU's turn gives way (GiveWay); a great many on one CPU. An
+// executor whose instructions cost nothing (cost_insn = 0) does not give
+// way between them, so that a thread's free instructions after its
+// compute run in the tick its compute ends, as on one CPU; a compute
+// stops there.
+func (m *Machine) WayLeft(clock int64) int64 {
+	if !m.multi {
+		return 1 << 62
+	}
+	return max(m.tickBound-clock, 0)
+}
 
 // CPUs returns the number of CPUs.
 func (m *Machine) CPUs() int { return len(m.cpus) }
@@ -118,8 +133,14 @@ func (m *Machine) queueOf(c *CPU) *[]*Thread {
 
 // allowed reports whether t may run on c.
 func allowed(c *CPU, t *Thread) bool {
-	return t.sched.Pin == 0 || t.sched.Pin == c.ID+1
+	if t.sched.Pin != 0 {
+		return t.sched.Pin == c.ID+1
+	}
+	return t.sched.CPUSet == 0 || t.sched.CPUSet&(1<<uint(c.ID)) != 0
 }
+
+// affine reports whether t may run only on some CPUs.
+func affine(t *Thread) bool { return t.sched.Pin != 0 || t.sched.CPUSet != 0 }
 
 // homeCPU is the CPU whose queue a thread made ready joins (percpu): the
 // one it is pinned to, else the one it ran on last, else the one with
@@ -134,10 +155,14 @@ func (m *Machine) homeCPU(t *Thread) *CPU {
 	var best *CPU
 	bestLoad := 0
 	for _, c := range m.cpus {
+		if !allowed(c, t) {
+			continue
+		}
 		// Its queue, and the thread it runs (the running CPU's, when
-		// it is in a turn; another's, when it does not idle).
+		// it is in a turn; another's, when it does not idle); with
+		// balance peek or none, its queue alone.
 		load := len(*m.queueOf(c))
-		if c == m.cpu && m.inTurn || c != m.cpu && !c.sched.idle {
+		if m.cfg.Balance == BalanceIdle && (c == m.cpu && m.inTurn || c != m.cpu && !c.sched.idle) {
 			load++
 		}
 		if best == nil || load < bestLoad {
@@ -164,12 +189,17 @@ func (m *Machine) enqueue(t *Thread) {
 // running CPU's turn then gives way at the woken one's tick.
 func (m *Machine) kick(t *Thread) {
 	var c *CPU
-	if t.ranOn > 0 {
+	if m.percpu() && m.cfg.Balance != BalanceIdle {
+		// Only the CPU whose queue it joined may take it.
+		if x := t.queuedOn; x > 0 && m.cpus[x-1] != m.cpu && m.cpus[x-1].sched.idle {
+			c = m.cpus[x-1]
+		}
+	} else if t.ranOn > 0 {
 		if x := m.cpus[t.ranOn-1]; x != m.cpu && x.sched.idle && allowed(x, t) {
 			c = x
 		}
 	}
-	if c == nil {
+	if c == nil && !(m.percpu() && m.cfg.Balance != BalanceIdle) {
 		for _, x := range m.cpus {
 			if x != m.cpu && x.sched.idle && allowed(x, t) {
 				c = x
@@ -291,6 +321,20 @@ func (m *Machine) boundFor(c *CPU) int64 {
 	return b
 }
 
+// turnBound is the tick at which c's turn gives way: to another CPU
+// (boundFor), or to a tick where the CPUs meet (timerTick).
+func (m *Machine) turnBound(c *CPU) int64 {
+	b := m.boundFor(c)
+	if m.ticks() {
+		b = min(b, m.nextTick)
+	}
+	return b
+}
+
+// paused reports whether the thread c holds was paused in its turn by
+// RunUntil.
+func (c *CPU) paused() bool { return c.sched.run != nil && c.sched.run.paused }
+
 // cpuTurn finds what the running CPU c does next: the thread whose turn
 // gave way, or the one the policy picks (or the chooser) after the
 // timers fired. It returns nil, with c idle, when there is none.
@@ -328,6 +372,9 @@ func (m *Machine) pickCPU() *Thread {
 	if m.percpu() {
 		if t := m.pick(); t != nil {
 			return t
+		}
+		if m.cfg.Balance != BalanceIdle {
+			return nil // it waits for the next peek, if any
 		}
 		return m.steal()
 	}
@@ -413,6 +460,13 @@ func (m *Machine) runMulti() {
 			return
 		}
 		m.loadCPU(c)
+		if m.ticks() && m.clock >= m.nextTick {
+			// A tick of the periodic timer, or a peek: every CPU is
+			// there (or idles); each may then run something else, the
+			// lowest number first.
+			m.timerTick(c)
+			continue
+		}
 		t := m.cpuTurn(c)
 		if m.halt != NotHalted {
 			return
@@ -420,7 +474,7 @@ func (m *Machine) runMulti() {
 		if t == nil {
 			continue
 		}
-		m.tickBound = m.boundFor(c)
+		m.tickBound = m.turnBound(c)
 		m.inTurn = true
 		m.dispatch(t)
 		m.inTurn = false
@@ -540,4 +594,123 @@ func (m *Machine) oneCPU() {
 	m.multi = false
 	m.cfg.CPUs = 1
 	m.trace.cpu = 0
+}
+
+// ticks reports whether the CPUs of a machine of several meet at ticks
+// of the clock: the periodic timer's (timer = "periodic", under a policy
+// with a quantum), or balance = "peek"'s with a queue per CPU.
+func (m *Machine) ticks() bool {
+	return m.multi && (m.periodic() || m.percpu() && m.cfg.Balance == BalancePeek)
+}
+
+// periodic reports whether time slices end at the periodic timer's
+// ticks: timer = "periodic" under rr, priority or lottery.
+func (m *Machine) periodic() bool {
+	switch m.cfg.Sched {
+	case SchedRR, SchedPriority, SchedLottery:
+		return m.cfg.Periodic
+	}
+	return false
+}
+
+// tickAfter is the first tick after at where the CPUs meet (ticks).
+func (m *Machine) tickAfter(at int64) int64 {
+	next := int64(1) << 62
+	if m.periodic() {
+		q := m.cfg.Quantum
+		next = (at/q + 1) * q
+	}
+	if m.percpu() && m.cfg.Balance == BalancePeek {
+		p := m.cfg.PeekInterval
+		next = min(next, (at/p+1)*p)
+	}
+	return next
+}
+
+// timerTick is what the kernel does at a tick where the CPUs meet, once
+// the earliest CPU, c, reached it: at a tick of the periodic timer, each
+// CPU (the lowest number first) whose thread's slice ends there puts it
+// back in the ready queue; at a peek, each CPU whose queue is empty
+// looks into another's (peek). The CPUs then look for a thread to run,
+// in the order of their numbers: an idle one may take a thread put back
+// by another. So a tick is the same whatever the order in which the
+// CPUs reached it: it is OSTEP multi.py's (interrupts, then stealing,
+// then every idle CPU in turn takes a job).
+func (m *Machine) timerTick(c *CPU) {
+	at := m.clock
+	m.nextTick = m.tickAfter(at)
+	if at == 0 {
+		return
+	}
+	if m.periodic() && at%m.cfg.Quantum == 0 {
+		for _, x := range m.cpus {
+			t := x.sched.run
+			if x.sched.idle || t == nil || m.clockOf(x) != at || t.State != ThreadRunning || !t.deferred || t.deferredSlice > 0 {
+				continue
+			}
+			m.loadCPU(x)
+			t.deferred, t.deferredCut, t.gaveWay, t.slice = false, false, false, 0
+			t.touchDue = true
+			x.sched.run = nil
+			m.sliceEnded()
+			m.demote(t)
+			m.MakeReady(t)
+		}
+	}
+	if m.percpu() && m.cfg.Balance == BalancePeek && at%m.cfg.PeekInterval == 0 {
+		m.peek(at)
+	}
+	m.loadCPU(c)
+	m.kickLeft()
+}
+
+// peek is balance = "peek" at tick at: each CPU whose queue is empty,
+// the lowest number first, picks one other CPU at random and moves the
+// first thread of that one's queue that may run anywhere (no cpu or
+// cpus given) to its own queue. It draws from the machine's generator
+// (rng), as multi.py draws from Python's with random.choice.
+func (m *Machine) peek(at int64) {
+	for _, x := range m.cpus {
+		if len(*m.queueOf(x)) > 0 {
+			continue
+		}
+		k := m.randBelow(len(m.cpus) - 1)
+		if k >= x.ID {
+			k++
+		}
+		y := m.cpus[k]
+		q := m.queueOf(y)
+		for i, t := range *q {
+			if affine(t) {
+				continue
+			}
+			*q = append((*q)[:i], (*q)[i+1:]...)
+			xq := m.queueOf(x)
+			*xq = append(*xq, t)
+			t.queuedOn = x.ID + 1
+			if x.sched.idle {
+				m.wakeCPU(x, at)
+			}
+			if m.trace.On(CatSched) {
+				was := m.trace.cpu
+				m.trace.cpu = x.ID + 1
+				m.EmitAt(t, at, &Event{Cat: CatSched, Ev: "steal", Text: fmt.Sprintf("stolen from the queue of cpu%d (peeked at, chosen at random)", y.ID),
+					Fields: []Field{{"from", y.ID}}})
+				m.trace.cpu = was
+			}
+			break
+		}
+	}
+}
+
+// randBelow draws a number from 0 to n-1 from the machine's generator:
+// with rng = "python", as Python's random.choice picks from n things.
+func (m *Machine) randBelow(n int) int {
+	if n <= 1 && m.py == nil {
+		return 0
+	}
+	if m.py != nil {
+		return m.py.below(n)
+	}
+	return int(m.rng.next() % uint64(n))
 }

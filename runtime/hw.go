@@ -58,6 +58,9 @@ type CPU struct {
 	// sched is what the scheduler keeps of the CPU when the machine has
 	// several (cpus.go).
 	sched cpuSched
+	// warm is the threads whose working sets the CPU's cache holds, the
+	// newest first (warm.go).
+	warm []*Thread
 }
 
 // frameWindow is a page of a process whose translation the TLB holds,

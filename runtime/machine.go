@@ -80,11 +80,14 @@ type Machine struct {
 	py        *pyRand
 	pyOrder   []*Thread
 	nextBoost int64
-	hosts     map[string]*Host
-	qtimers   []queueTimer
-	pipes     int
-	sockets   int
-	syncIDs   int
+	// nextTick is the next tick where the CPUs of several meet (the
+	// periodic timer's, a peek's: cpus.go).
+	nextTick int64
+	hosts    map[string]*Host
+	qtimers  []queueTimer
+	pipes    int
+	sockets  int
+	syncIDs  int
 
 	liveProcs, liveThreads int
 	// recordSlices keeps the timeline of who ran when (slices), for
@@ -741,13 +744,19 @@ func (m *Machine) finishThread(t *Thread) {
 	if !t.started {
 		t.start(m.clock)
 	}
-	m.settle(t, m.clock)
+	end := m.clock
+	if m.multi {
+		// A thread of a CPU whose clock is behind this one's ends where
+		// its time is: a thread that holds that CPU, where the CPU is.
+		end = max(end, t.since)
+		if t.State == ThreadRunning && t != m.cur {
+			end = t.since
+		}
+	}
+	m.settle(t, end)
 	t.State = ThreadDone
 	m.liveThreads--
-	t.endedAt = m.clock
-	if m.multi {
-		t.endedAt = max(m.clock, t.since)
-	}
+	t.endedAt = end
 	if t.TID != t.Proc.PID && t.Stack != nil {
 		// A thread's stack is unmapped when it ends (its frames are gone).
 		t.Proc.Space.Unmap(t.Stack)
@@ -1057,6 +1066,9 @@ func (m *Machine) dispatch(t *Thread) {
 	if m.hw {
 		m.switchHW(t)
 	}
+	if m.cfg.WarmCache > 0 {
+		m.warmNew(t)
+	}
 	// Its wait ends once the switch to it is paid; a thread paused in
 	// its turn (RunUntil) is still running and waited for nothing.
 	m.settle(t, m.clock)
@@ -1164,6 +1176,12 @@ func (m *Machine) turn(t *Thread, slice int64) {
 			s0 := m.clock
 			stop = m.lang.Run(t, budget)
 			t.resuming = false
+			if t.State == ThreadBlocked && t.since < m.clock {
+				// Its wait begins where the instruction that blocked it
+				// ends: the ticks before are the CPU's (dispatch), also
+				// when a timer wakes it right then, before its turn ends.
+				t.since = m.clock
+			}
 			used := m.clock - s0
 			slice -= used
 			m.charge(t, used)
@@ -1252,7 +1270,7 @@ func (m *Machine) turn(t *Thread, slice int64) {
 				// (if another thread is ready) says so well enough.
 				m.sliceEnded()
 				m.demote(t)
-				if len(m.ready) == 0 && m.halt == NotHalted {
+				if len(m.ready) == 0 && m.halt == NotHalted && !(m.multi && m.cfg.Periodic) {
 					// Nobody else wants the CPU: the scheduler would pick
 					// this thread again, so let it run on.
 					slice = m.sliceFor(t)

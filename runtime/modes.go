@@ -12,11 +12,17 @@ package runtime
 // A machine of several CPUs set one before it runs becomes a machine of
 // one: the chooser interleaves the threads' steps itself, and the orders
 // it can pick on one CPU are every order in which several CPUs may do
-// them under sequential consistency.
+// them under sequential consistency. The working-set cache (warm.go) is
+// switched off: it changes how long a compute takes, not what happens.
 func (m *Machine) SetChooser(c Chooser) {
 	m.chooser = c
 	if c != nil && m.multi && m.steps == 0 {
 		m.oneCPU()
+	}
+	if c != nil && m.steps == 0 {
+		// The working-set cache changes how long a compute takes,
+		// never what a thread does: a chooser's orders do without it.
+		m.cfg.WarmCache = 0
 	}
 }
 

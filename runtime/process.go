@@ -286,6 +286,10 @@ type Thread struct {
 	// not after giving way, which leaves the CPU as it was.
 	deferredCut bool
 	touchDue    bool
+	// warming is, for each CPU, 1 + the ticks the thread has yet to
+	// compute there before its working set is in that CPU's cache, 0
+	// when it is not warming it (warm.go).
+	warming []int64
 }
 
 // TakeTouch reports, on a machine of several CPUs, whether the executor

@@ -1,5 +1,7 @@
 package runtime
 
+import "math/bits"
+
 // pyRand is the Mersenne Twister MT19937 (Matsumoto and Nishimura, 1998),
 // seeded and read the way Python's random module does it: seedPyRand(n)
 // gives the stream of random.seed(n), and float the values of
@@ -109,4 +111,16 @@ func (r *pyRand) float() float64 {
 	a := r.uint32() >> 5
 	b := r.uint32() >> 6
 	return (float64(a)*67108864 + float64(b)) / 9007199254740992
+}
+
+// below returns random.randrange(n) for 1 <= n <= 2^32, as Python 3
+// draws it (random.choice too): getrandbits of n's bit length, again
+// until it is below n.
+func (r *pyRand) below(n int) int {
+	k := bits.Len(uint(n))
+	for {
+		if v := int(r.uint32() >> (32 - k)); v < n {
+			return v
+		}
+	}
 }

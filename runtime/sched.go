@@ -62,6 +62,13 @@ type SchedAttrs struct {
 	// Pin is 1 + the CPU the thread may only run on (with {cpu: N}); 0
 	// lets it run on any.
 	Pin int
+	// CPUSet is the CPUs the thread may run on, a bit each (with {cpus:
+	// "0,2"}); 0 lets it run on any. A thread with either is never
+	// stolen under balance = "peek".
+	CPUSet uint64
+	// WSet is the size of the thread's working set (with {wset: N}), in
+	// the units of warm_cache (warm.go).
+	WSet int64
 }
 
 // DefaultTickets is a thread's lottery tickets when its creator gives none.
@@ -151,6 +158,11 @@ func (m *Machine) sliceFor(t *Thread) int64 {
 		// The rest of the quantum the thread is in at its level.
 		q := m.mlfqQuantum(t.sched.Level)
 		return q - t.sched.LevelUsed%q
+	}
+	if m.cfg.Periodic {
+		// The timer interrupts every quantum ticks of the clock: a
+		// thread that starts between two gets the rest of the period.
+		return m.cfg.Quantum - m.clock%m.cfg.Quantum
 	}
 	return m.cfg.Quantum
 }
@@ -502,7 +514,7 @@ type Computer interface {
 func (m *Machine) computeAlone(t *Thread, q int64) {
 	c, ok := m.lang.(Computer)
 	if !ok || q <= 0 || m.multi || len(m.ready) > 0 || len(m.sleepers) > 0 || len(m.qtimers) > 0 ||
-		m.chooser != nil || m.cfg.Sched == SchedMLFQ || t.slice > 0 {
+		m.chooser != nil || m.cfg.Sched == SchedMLFQ || t.slice > 0 || m.WarmOn() {
 		return
 	}
 	left := c.ComputeLeft(t)
@@ -524,5 +536,5 @@ func (m *Machine) computeAlone(t *Thread, q int64) {
 // through the scheduler.
 func (m *Machine) Alone() bool {
 	return !m.multi && len(m.ready) == 0 && len(m.sleepers) == 0 && len(m.qtimers) == 0 && m.chooser == nil &&
-		m.cfg.Sched != SchedMLFQ && m.cfg.Sched != SchedLottery && m.halt == NotHalted
+		m.cfg.Sched != SchedMLFQ && m.cfg.Sched != SchedLottery && m.halt == NotHalted && !m.cfg.Periodic
 }

@@ -93,6 +93,11 @@ func (m *Machine) Start(s Spawn, ctx func(t *Thread) (thread, process any)) Star
 			t.sched.Pin = s.Sched.Pin
 			m.pins = true
 		}
+		if s.Sched.CPUSet != 0 {
+			t.sched.CPUSet = s.Sched.CPUSet
+			m.pins = true
+		}
+		t.sched.WSet = s.Sched.WSet
 		if s.Sched.Tickets != 0 {
 			t.sched.Tickets = s.Sched.Tickets
 		}

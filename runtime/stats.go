@@ -103,6 +103,16 @@ func (m *Machine) StatsJSON() []byte {
 		}
 		b = append(b, ']')
 	}
+	if m.WarmOn() {
+		b = append(b, `,"warm_ticks":[`...)
+		for i, w := range m.WarmTicks() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, w, 10)
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `,"steps":`...)
 	b = strconv.AppendInt(b, m.steps, 10)
 	b = append(b, `,"switches":{"process":`...)

@@ -457,6 +457,9 @@ func (m *Machine) StatsTable() []string {
 	} else {
 		out = append(out, fmt.Sprintf("ticks %d: busy %d (%.1f%% CPU utilization), idle %d, switching %d", m.clock, busy, util, m.idleTicks, m.switchTicks))
 	}
+	if m.WarmOn() {
+		out = append(out, m.warmLine())
+	}
 	out = append(out,
 		fmt.Sprintf("switches: %d process (cost %d each), %d thread (cost %d each); %d instructions", m.switches[1], m.cfg.CostSwitchProcess, m.switches[0], m.cfg.CostSwitchThread, m.steps))
 	if m.hw {

@@ -16,14 +16,15 @@ syn keyword procStatement print assert show spawn fork thread join wait exit
 syn keyword procBuiltin len str getpid gettid now paddr xchg fetch_add cas
       \ pipe mqueue shm mmap mutex sem down up cond cwait signal broadcast listen
       \ connect accept
-syn keyword procConfigKey contained asid cache_lines cache_miss_cost cost_copy
-      \ cost_fork cost_insn cost_spawn cost_switch_process cost_switch_thread
-      \ cost_thread cpus heap_align heap_coalesce heap_grow heap_header heap_max
-      \ heap_policy heap_size max_copy max_memory max_output max_procs max_slices
-      \ max_steps max_threads max_ticks max_trace mlfq_allotment mlfq_boost
-      \ mlfq_io_bump mlfq_io_reset mlfq_levels mlfq_quanta mq_cap multiprogramming
-      \ net_latency pipe_cap quantum ready_order reparent rng sched sched_queues seed
-      \ stack_size tlb_entries tlb_miss_cost wake_preempts
+syn keyword procConfigKey contained asid balance cache_lines cache_miss_cost
+      \ cost_copy cost_fork cost_insn cost_spawn cost_switch_process
+      \ cost_switch_thread cost_thread cpus heap_align heap_coalesce heap_grow
+      \ heap_header heap_max heap_policy heap_size max_copy max_memory max_output
+      \ max_procs max_slices max_steps max_threads max_ticks max_trace mlfq_allotment
+      \ mlfq_boost mlfq_io_bump mlfq_io_reset mlfq_levels mlfq_quanta mq_cap
+      \ multiprogramming net_latency peek_interval pipe_cap quantum ready_order
+      \ reparent rng sched sched_queues seed stack_size timer tlb_entries
+      \ tlb_miss_cost wake_preempts warm_cache warm_rate warm_time
 
 syn match procNumber "\<\(0[xX]\x\+\(_\x\+\)*\|\d\+\(_\d\+\)*\)\>"
 syn match procOperator "\.\.\|[-+*/%<>=!]=\|&&\|||\|[-+*/%<>=!&.]"
