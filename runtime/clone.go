@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"maps"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -63,7 +62,7 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 	for i, c := range m.cpus {
 		cc := *c
 		cc.TLB, cc.Cache = c.TLB.copy(), c.Cache.copy()
-		cc.lost = maps.Clone(c.lost)
+		cc.lost = c.lost.copy()
 		n.cpus[i] = &cc
 	}
 	n.cpu = n.cpus[m.cpu.ID]
@@ -510,6 +509,6 @@ func (r *Remap) syncObject(o *SyncObject) *SyncObject {
 func (c lru) copy() lru {
 	n := c
 	n.nodes = slices.Clone(c.nodes)
-	n.at = maps.Clone(c.at)
+	n.at = c.at.copy()
 	return n
 }

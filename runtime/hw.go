@@ -51,7 +51,7 @@ type CPU struct {
 	asid int
 	// lost records what another thread's run took away from the TLB and
 	// the cache: the key, and who took it (the tid, or -1 for a flush).
-	lost map[uint64]int
+	lost keyTable
 	// win is what the frames' touches on one page need to be done
 	// without a lookup (TouchFrame).
 	win frameWindow
@@ -196,7 +196,7 @@ type lru struct {
 	size       int
 	nodes      []lruNode
 	head, tail int32 // -1 when empty
-	at         map[uint64]int32
+	at         keyTable
 	// memo remembers the slot of recently found keys by a hash of the
 	// key (slot+1; 0 for none), so that most lookups need no map.
 	memo [64]int32
@@ -213,7 +213,7 @@ type lruNode struct {
 func memoIndex(key uint64) int { return int(key * 0x9E3779B97F4A7C15 >> 58) }
 
 func newLRU(size int) lru {
-	return lru{size: size, at: make(map[uint64]int32, min(size, 1024)), head: -1, tail: -1}
+	return lru{size: size, at: newKeyTable(min(size, 1024)), head: -1, tail: -1}
 }
 
 // unlink takes slot i off the list.
@@ -251,7 +251,7 @@ func (c *lru) slot(key uint64) int32 {
 	if i >= 0 && int(i) < len(c.nodes) && c.nodes[i].key == key {
 		return i
 	}
-	i, ok := c.at[key]
+	i, ok := c.at.get(key)
 	if !ok {
 		return -1
 	}
@@ -292,12 +292,12 @@ func (c *lru) put(key, val uint64, tid int) (old uint64, oldOwner int, evicted b
 		n := &c.nodes[i]
 		// (A slot dropped is at the tail, and holds nothing to evict.)
 		old, oldOwner, evicted = n.key, int(n.owner), n.owner != droppedOwner
-		delete(c.at, old)
+		c.at.del(old)
 		c.unlink(i)
 		n.key, n.val, n.owner = key, val, int32(tid)
 	}
 	c.front(i)
-	c.at[key] = i
+	c.at.put(key, i)
 	c.memo[memoIndex(key)] = i + 1
 	return old, oldOwner, evicted
 }
@@ -309,7 +309,7 @@ const droppedOwner = -2
 // key: 0, owned by droppedOwner), the first to be filled.
 func (c *lru) drop(i int32) {
 	n := &c.nodes[i]
-	delete(c.at, n.key)
+	c.at.del(n.key)
 	n.key, n.owner = 0, droppedOwner
 	c.unlink(i)
 	n.prev, n.next = c.tail, -1
@@ -325,7 +325,7 @@ func (c *lru) drop(i int32) {
 func (c *lru) flush() {
 	c.nodes = c.nodes[:0]
 	c.head, c.tail = -1, -1
-	clear(c.at)
+	c.at.clear()
 	c.memo = [64]int32{}
 }
 
@@ -386,12 +386,12 @@ func (m *Machine) initHW() {
 		// The REPL changed the TLB or the cache: the CPUs keep their
 		// place in the run (cpus.go), with new TLBs and caches.
 		for _, c := range m.cpus {
-			c.TLB, c.Cache, c.lost, c.asid, c.win = newLRU(int(m.cfg.TLBEntries)), newLRU(int(m.cfg.CacheLines)), map[uint64]int{}, -1, frameWindow{}
+			c.TLB, c.Cache, c.lost, c.asid, c.win = newLRU(int(m.cfg.TLBEntries)), newLRU(int(m.cfg.CacheLines)), newKeyTable(64), -1, frameWindow{}
 		}
 	} else {
 		m.cpus = make([]*CPU, n)
 		for i := range m.cpus {
-			m.cpus[i] = &CPU{ID: i, TLB: newLRU(int(m.cfg.TLBEntries)), Cache: newLRU(int(m.cfg.CacheLines)), lost: map[uint64]int{}, asid: -1,
+			m.cpus[i] = &CPU{ID: i, TLB: newLRU(int(m.cfg.TLBEntries)), Cache: newLRU(int(m.cfg.CacheLines)), lost: newKeyTable(64), asid: -1,
 				sched: cpuSched{lastSlice: -1, idle: i > 0}}
 		}
 		m.multi = n > 1
@@ -576,11 +576,11 @@ func (m *Machine) touchLines(t *Thread, lo, hi uint64) int64 {
 // lostCost counts a miss on key as the indirect cost of a switch when
 // another thread's run took key away.
 func (m *Machine) lostCost(cpu *CPU, t *Thread, key uint64, c int64) {
-	if by, ok := cpu.lost[key]; ok {
-		delete(cpu.lost, key)
+	if by, ok := cpu.lost.get(key); ok {
+		cpu.lost.del(key)
 		if by == lostToStore {
 			t.hw.Coherence++
-		} else if by != t.TID {
+		} else if int(by) != t.TID {
 			t.hw.Indirect += c
 		}
 	}
@@ -619,10 +619,10 @@ func (m *Machine) TouchStore(t *Thread, addr uint64) int64 {
 		if w := &x.win; lineKey(w.frame)>>6 == key>>6 {
 			w.in &^= 1 << (key & 63)
 		}
-		if len(x.lost) >= maxLost {
-			clear(x.lost)
+		if x.lost.len() >= maxLost {
+			x.lost.clear()
 		}
-		x.lost[key] = lostToStore
+		x.lost.put(key, lostToStore)
 		if m.trace.On(CatCache) {
 			m.Emit(t, &Event{Cat: CatCache, Ev: "invalidate", Text: fmt.Sprintf("store to %s takes its line out of cpu%d's cache", mem.Hex(addr), x.ID)})
 		}
@@ -635,10 +635,10 @@ func (m *Machine) noteLost(cpu *CPU, t *Thread, key uint64, by int) {
 	if by == t.TID {
 		return // a thread's own working set: no switch to blame
 	}
-	if len(cpu.lost) >= maxLost {
-		clear(cpu.lost)
+	if cpu.lost.len() >= maxLost {
+		cpu.lost.clear()
 	}
-	cpu.lost[key] = t.TID
+	cpu.lost.put(key, int32(t.TID))
 }
 
 // switchHW is the hardware's part of a switch to t: without ASIDs the
@@ -653,11 +653,11 @@ func (m *Machine) switchHW(t *Thread) {
 	had := cpu.asid >= 0
 	cpu.asid = t.Proc.PID
 	held := cpu.TLB.nodes
-	if len(cpu.lost)+len(held) > maxLost {
-		clear(cpu.lost)
+	if cpu.lost.len()+len(held) > maxLost {
+		cpu.lost.clear()
 	}
 	for i := range held {
-		cpu.lost[held[i].key] = -1
+		cpu.lost.put(held[i].key, -1)
 	}
 	cpu.TLB.flush()
 	cpu.win.proc = nil

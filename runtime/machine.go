@@ -1052,30 +1052,11 @@ func (m *Machine) choose() *Thread {
 // dispatch gives the CPU to t until its slice ends, it blocks, yields or
 // ends, or a better thread becomes ready.
 func (m *Machine) dispatch(t *Thread) {
-	if m.multi {
-		m.onCPU(t)
-	}
-	if m.cur != nil && m.cur != t {
-		m.contextSwitch(m.cur, t)
-		t.times.Switches++
-	} else if m.cur == nil && m.multi && m.trace.On(CatSched) {
-		m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "run", Text: "runs " + itoa(t.Proc.PID) + "/" + itoa(t.TID) + " (the first thread on this CPU)"})
-	}
-	m.cur = t
-	t.ioDone = false
-	if m.hw {
-		m.switchHW(t)
-	}
-	if m.cfg.WarmCache > 0 {
-		m.warmNew(t)
-	}
-	// Its wait ends once the switch to it is paid; a thread paused in
-	// its turn (RunUntil) is still running and waited for nothing.
-	m.settle(t, m.clock)
-	t.State = ThreadRunning
 	p := t.Proc
-	if p.firstRun < 0 {
-		p.firstRun = m.clock
+	if !(m.multi && t.gaveWay && m.cur == t && t.State == ThreadRunning) {
+		// (A turn that gave way to another CPU goes on where it was:
+		// the same thread on the same CPU, nothing to switch or settle.)
+		m.begin(t)
 	}
 	slice := m.sliceFor(t)
 	if m.chooser != nil {
@@ -1107,6 +1088,35 @@ func (m *Machine) dispatch(t *Thread) {
 			m.recordSlice(Slice{TID: t.TID, PID: p.PID, Start: start, End: m.clock, CPU: m.cpu.ID})
 			m.cpu.sched.lastSlice = len(m.slices) - 1
 		}
+	}
+}
+
+// begin gives the running CPU to t: the switch from the thread it ran
+// last, the hardware's part of it, the end of t's wait.
+func (m *Machine) begin(t *Thread) {
+	if m.multi {
+		m.onCPU(t)
+	}
+	if m.cur != nil && m.cur != t {
+		m.contextSwitch(m.cur, t)
+		t.times.Switches++
+	} else if m.cur == nil && m.multi && m.trace.On(CatSched) {
+		m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "run", Text: "runs " + itoa(t.Proc.PID) + "/" + itoa(t.TID) + " (the first thread on this CPU)"})
+	}
+	m.cur = t
+	t.ioDone = false
+	if m.hw {
+		m.switchHW(t)
+	}
+	if m.cfg.WarmCache > 0 {
+		m.warmNew(t)
+	}
+	// Its wait ends once the switch to it is paid; a thread paused in
+	// its turn (RunUntil) is still running and waited for nothing.
+	m.settle(t, m.clock)
+	t.State = ThreadRunning
+	if p := t.Proc; p.firstRun < 0 {
+		p.firstRun = m.clock
 	}
 }
 
