@@ -30,7 +30,8 @@ func addScriptSeeds(f *testing.F) {
 }
 
 // FuzzRun parses, compiles and runs arbitrary source with every trace
-// category on, in text and in JSON (on three CPUs).
+// category on, in text and in JSON (on three CPUs), and in text on two
+// CPUs with a periodic timer, peeks and working sets.
 func FuzzRun(f *testing.F) {
 	addScriptSeeds(f)
 	f.Add([]byte("print 1"))
@@ -39,11 +40,17 @@ func FuzzRun(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, json := range []bool{false, true} {
+		for run, json := range []bool{false, true, false} {
 			sets := fuzzLimits
-			if json {
+			switch run {
+			case 1:
 				// The JSON run on three CPUs with a queue each.
 				sets = append(append([]string(nil), fuzzLimits...), "cpus=3", "sched_queues=percpu")
+			case 2:
+				// Two CPUs meeting at a periodic timer and at peeks,
+				// with working sets.
+				sets = append(append([]string(nil), fuzzLimits...), "cpus=2", "sched_queues=percpu", "balance=peek", "peek_interval=3",
+					"timer=periodic", "warm_cache=8", "warm_time=2", "rng=python")
 			}
 			var out bytes.Buffer
 			s, err := NewSession(prog, Options{Trace: runtime.CatAll | runtime.CatInsn, JSON: json, Sets: sets, Stdout: &out, Stderr: io.Discard})
