@@ -469,3 +469,51 @@ func TestPageThemeAndFont(t *testing.T) {
 		t.Errorf("on the next visit: %q, want %q", kept, after)
 	}
 }
+
+// TestPageTimelineCPUs: on several CPUs the timeline has a row per CPU
+// below the threads', each bar a stretch a thread ran there, titled with
+// the CPU and the thread; on one CPU there are none.
+func TestPageTimelineCPUs(t *testing.T) {
+	p := openScript(t, example(t, "46-two-cpus.proc"))
+	settle(p)
+	var got struct {
+		Labels []string   `json:"labels"`
+		Bars   [][]string `json:"bars"`
+		Rows   []string   `json:"rows"`
+	}
+	p.mustEval(`(() => {
+		const rows = [...document.querySelectorAll("#gantt .g-cpu-row")];
+		return {
+			labels: rows.map((r) => r.querySelector(".g-label").textContent),
+			bars: rows.map((r) => [...r.querySelectorAll("rect title")].map((t) => t.textContent)),
+			rows: [...document.querySelectorAll("#gantt .g-row:not(.g-cpu-row) > title")].map((t) => t.textContent),
+		};
+	})()`, &got)
+	if strings.Join(got.Labels, " ") != "cpu0 cpu1" {
+		t.Fatalf("CPU rows %q, want cpu0 cpu1", got.Labels)
+	}
+	threads := map[string]bool{}
+	for _, r := range got.Rows {
+		threads[r] = true
+	}
+	for i, bars := range got.Bars {
+		if len(bars) == 0 {
+			t.Errorf("cpu%d: no bars", i)
+		}
+		for _, b := range bars {
+			name, ok := strings.CutPrefix(b, fmt.Sprintf("cpu%d: ", i))
+			name, _, _ = strings.Cut(name, ", ")
+			if !ok || !threads[name] {
+				t.Errorf("cpu%d: a bar titled %q (threads %v)", i, b, got.Rows)
+			}
+		}
+	}
+
+	one := openScript(t, example(t, "14-four-threads.proc"))
+	settle(one)
+	var n int
+	one.mustEval(`document.querySelectorAll("#gantt .g-cpu-row").length`, &n)
+	if n != 0 {
+		t.Errorf("one CPU: %d CPU rows", n)
+	}
+}

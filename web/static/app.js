@@ -697,8 +697,11 @@ assert counter == 6, "an update was lost"
     const longest = Math.max(...rows.map((r) => labelOf(r).length));
     const labelW = Math.round(Math.min(longest, 18) * fontPx * 0.62 + 10);
     const plotW = Math.max(50, width - labelW - 10);
+    // With several CPUs, a row per CPU below the threads': who ran on it.
+    const cpus = cpuRows(rows, ticks, plotW);
+    const cpuGap = cpus.length ? Math.round(rowH / 2) : 0;
     // Below the rows, a strip for the cursor's label, so it covers no row.
-    const height = axisH + rows.length * rowH + Math.round(fontPx * 1.2) + 2;
+    const height = axisH + (rows.length + cpus.length) * rowH + cpuGap + Math.round(fontPx * 1.2) + 2;
     G.labelW = labelW;
     G.plotW = plotW;
     G.h = height;
@@ -755,6 +758,24 @@ assert counter == 6, "an update was lost"
       s.append(g);
     });
 
+    cpus.forEach((runs, ci) => {
+      const y0 = axisH + (rows.length + ci) * rowH + cpuGap;
+      const g = svg("g", { class: "g-row g-cpu-row" });
+      const lab = svg("text", { x: 4, y: y0 + rowH * 0.72, class: "g-label" });
+      lab.textContent = "cpu" + ci;
+      g.append(lab);
+      for (const r of runs) {
+        const x1 = x(r.from),
+          x2 = Math.max(x(r.to), x1 + 1);
+        const mark = svg("rect", { x: x1, y: y0 + 2, width: x2 - x1, height: rowH - 4, class: "g-running", style: "--c:" + colorOf(r.row.tid) });
+        const t = svg("title", {});
+        t.textContent = "cpu" + ci + ": " + labelOf(r.row) + (r.exact ? ", ticks " + r.from + "–" + r.to : ", most of ticks " + Math.round(r.from) + "–" + Math.round(r.to));
+        mark.append(t);
+        g.append(mark);
+      }
+      s.append(g);
+    });
+
     // Past the cut the machine kept no more stretches: the rows are
     // partial there, and the timeline says so rather than show them idle.
     const cut = S.run.gantt && typeof S.run.gantt.cut === "number" ? S.run.gantt.cut : -1;
@@ -778,6 +799,48 @@ assert counter == 6, "an update was lost"
     G.svg = s;
     box.append(s);
     moveGanttCursor();
+  }
+
+  // cpuRows returns, when the run had several CPUs (its running spans
+  // name one), a list per CPU of what ran on it: [{from, to, row, exact}].
+  // A CPU with far more runs than pixels is drawn per pixel column, each
+  // in the thread that ran most of it.
+  function cpuRows(rows, ticks, plotW) {
+    const per = [];
+    for (const row of rows) {
+      for (const sp of row.spans || []) {
+        if (sp && sp.state === "running" && typeof sp.cpu === "number" && sp.to > sp.from) {
+          while (per.length <= sp.cpu) per.push([]);
+          per[sp.cpu].push({ from: sp.from, to: sp.to, row });
+        }
+      }
+    }
+    return per.map((runs) => {
+      runs.sort((a, b) => a.from - b.from);
+      if (runs.length <= plotW * 1.5) return runs.map((r) => ({ ...r, exact: true }));
+      const cols = Math.max(1, Math.floor(plotW));
+      const w = ticks / cols;
+      const out = [];
+      let i = 0;
+      for (let c = 0; c < cols; c++) {
+        const a = c * w,
+          b = (c + 1) * w;
+        const by = new Map();
+        while (i < runs.length && runs[i].to <= a) i++;
+        for (let j = i; j < runs.length && runs[j].from < b; j++) {
+          const r = runs[j];
+          by.set(r.row, (by.get(r.row) || 0) + Math.min(b, r.to) - Math.max(a, r.from));
+        }
+        let best = null,
+          bw = 0;
+        for (const [row, n] of by) if (n > bw) (best = row), (bw = n);
+        if (!best || bw < w / 2) continue;
+        const last = out[out.length - 1];
+        if (last && last.row === best && last.to === a) last.to = b;
+        else out.push({ from: a, to: b, row: best, exact: false });
+      }
+      return out;
+    });
   }
 
   function labelOf(row) {
