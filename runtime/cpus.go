@@ -281,16 +281,36 @@ func (m *Machine) goIdle() {
 // woken for a timer that comes before that; nil when every CPU idles
 // and no timer is pending.
 func (m *Machine) nextCPU() *CPU {
+	c, _ := m.nextCPUBound()
+	return c
+}
+
+// nextCPUBound is nextCPU, with the tick at which the CPU's turn gives
+// way to another (boundFor) as the clocks are now, or -1 when a timer
+// woke a CPU and the bound must be found again.
+func (m *Machine) nextCPUBound() (*CPU, int64) {
+	const far = int64(1) << 62
 	var best *CPU
 	var at int64
+	// before is the least clock of the CPUs before best in number,
+	// after the least of those after it, plus one (boundFor).
+	before, after := far, far
 	for _, c := range m.cpus {
 		if c.sched.idle {
 			continue
 		}
-		if t := m.clockOf(c); best == nil || t < at {
+		t := m.clockOf(c)
+		if best == nil || t < at {
+			if best != nil {
+				before = min(before, at, after-1)
+				after = far
+			}
 			best, at = c, t
+		} else {
+			after = min(after, t+1)
 		}
 	}
+	bound := min(before, after)
 	if next := m.nextTimer(); next >= 0 && (best == nil || next < at) {
 		for _, c := range m.cpus {
 			if c.sched.idle {
@@ -301,8 +321,9 @@ func (m *Machine) nextCPU() *CPU {
 				break
 			}
 		}
+		bound = -1
 	}
-	return best
+	return best, bound
 }
 
 // boundFor is the tick at which c's turn gives way to another CPU's.
@@ -450,7 +471,7 @@ func (m *Machine) runMulti() {
 		if m.overLimit() {
 			return
 		}
-		c := m.nextCPU()
+		c, bound := m.nextCPUBound()
 		if c == nil {
 			if m.LiveThreads() > 0 {
 				m.trace.cpu = 0
@@ -467,6 +488,7 @@ func (m *Machine) runMulti() {
 			m.timerTick(c)
 			continue
 		}
+		run := c.sched.run
 		t := m.cpuTurn(c)
 		if m.halt != NotHalted {
 			return
@@ -474,7 +496,16 @@ func (m *Machine) runMulti() {
 		if t == nil {
 			continue
 		}
-		m.tickBound = m.turnBound(c)
+		if t == run && bound >= 0 {
+			// The turn that gave way goes on, and no clock moved since
+			// the bound was found.
+			if m.ticks() {
+				bound = min(bound, m.nextTick)
+			}
+			m.tickBound = bound
+		} else {
+			m.tickBound = m.turnBound(c)
+		}
 		m.inTurn = true
 		m.dispatch(t)
 		m.inTurn = false
