@@ -66,6 +66,7 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 		n.cpus[i] = &cc
 	}
 	n.cpu = n.cpus[m.cpu.ID]
+	n.hot = slices.Clone(m.hot)
 	n.slices = append([]Slice(nil), m.slices...)
 	n.waits = append([]Wait(nil), m.waits...)
 	if m.deadlockEvent != nil {

@@ -222,7 +222,7 @@ func (m *Machine) nextIsInsn() bool {
 	var best *CPU
 	var at int64
 	for _, c := range m.cpus {
-		if t := m.clockOf(c); !c.sched.idle && (best == nil || t < at) {
+		if t := m.clockOf(c); !m.hot[c.ID].idle && (best == nil || t < at) {
 			best, at = c, t
 		}
 	}

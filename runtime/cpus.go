@@ -37,22 +37,27 @@ import (
 //
 // With one CPU none of this runs: Run's loop is the machine's.
 
+// cpuHot is what the scheduler reads of a CPU at every round (Machine.hot).
+type cpuHot struct {
+	clock int64
+	idle  bool
+}
+
 // MaxCPUs bounds the cpus key.
 const MaxCPUs = 64
 
 // cpuSched is what the scheduler keeps of one CPU of several.
 type cpuSched struct {
-	// clock is the CPU's tick, cur the thread it ran last, yielded
-	// whether that one yielded: while the CPU runs they live in the
-	// Machine's clock, cur and yielded.
-	clock   int64
+	// cur is the thread it ran last, yielded whether that one yielded:
+	// while the CPU runs they live in the Machine's cur and yielded (its
+	// clock, in the Machine's clock; else in Machine.hot).
 	cur     *Thread
 	yielded bool
 	// run is the thread whose turn gave way to another CPU's (or that
 	// RunUntil paused): it still holds the CPU.
 	run *Thread
-	// idle is set while the CPU has nothing to run, since idleAt.
-	idle   bool
+	// idleAt is the tick since which it has had nothing to run, while
+	// it idles (Machine.hot).
 	idleAt int64
 	// ready is the CPU's queue with sched_queues = percpu (in the
 	// Machine's ready while it runs).
@@ -94,7 +99,7 @@ func (m *Machine) percpu() bool { return m.multi && m.cfg.PerCPU }
 // saveCPU keeps the running CPU's state in its cpuSched.
 func (m *Machine) saveCPU() {
 	c := m.cpu
-	c.sched.clock, c.sched.cur, c.sched.yielded = m.clock, m.cur, m.yielded
+	m.hot[c.ID].clock, c.sched.cur, c.sched.yielded = m.clock, m.cur, m.yielded
 	if m.percpu() {
 		c.sched.ready = m.ready
 	}
@@ -107,7 +112,7 @@ func (m *Machine) loadCPU(c *CPU) {
 	}
 	m.saveCPU()
 	m.cpu = c
-	m.clock, m.cur, m.yielded = c.sched.clock, c.sched.cur, c.sched.yielded
+	m.clock, m.cur, m.yielded = m.hot[c.ID].clock, c.sched.cur, c.sched.yielded
 	if m.percpu() {
 		m.ready = c.sched.ready
 	}
@@ -120,7 +125,7 @@ func (m *Machine) clockOf(c *CPU) int64 {
 	if c == m.cpu {
 		return m.clock
 	}
-	return c.sched.clock
+	return m.hot[c.ID].clock
 }
 
 // queueOf is c's ready queue (percpu).
@@ -162,7 +167,7 @@ func (m *Machine) homeCPU(t *Thread) *CPU {
 		// it is in a turn; another's, when it does not idle); with
 		// balance peek or none, its queue alone.
 		load := len(*m.queueOf(c))
-		if m.cfg.Balance == BalanceIdle && (c == m.cpu && m.inTurn || c != m.cpu && !c.sched.idle) {
+		if m.cfg.Balance == BalanceIdle && (c == m.cpu && m.inTurn || c != m.cpu && !m.hot[c.ID].idle) {
 			load++
 		}
 		if best == nil || load < bestLoad {
@@ -191,17 +196,17 @@ func (m *Machine) kick(t *Thread) {
 	var c *CPU
 	if m.percpu() && m.cfg.Balance != BalanceIdle {
 		// Only the CPU whose queue it joined may take it.
-		if x := t.queuedOn; x > 0 && m.cpus[x-1] != m.cpu && m.cpus[x-1].sched.idle {
+		if x := t.queuedOn; x > 0 && m.cpus[x-1] != m.cpu && m.hot[x-1].idle {
 			c = m.cpus[x-1]
 		}
 	} else if t.ranOn > 0 {
-		if x := m.cpus[t.ranOn-1]; x != m.cpu && x.sched.idle && allowed(x, t) {
+		if x := m.cpus[t.ranOn-1]; x != m.cpu && m.hot[x.ID].idle && allowed(x, t) {
 			c = x
 		}
 	}
 	if c == nil && !(m.percpu() && m.cfg.Balance != BalanceIdle) {
 		for _, x := range m.cpus {
-			if x != m.cpu && x.sched.idle && allowed(x, t) {
+			if x != m.cpu && m.hot[x.ID].idle && allowed(x, t) {
 				c = x
 				break
 			}
@@ -211,7 +216,7 @@ func (m *Machine) kick(t *Thread) {
 		return
 	}
 	m.wakeCPU(c, m.clock)
-	b := c.sched.clock
+	b := m.hot[c.ID].clock
 	if c.ID > m.cpu.ID {
 		b++
 	}
@@ -245,8 +250,8 @@ func (m *Machine) kickLeft() {
 
 // anyIdle reports whether a CPU idles.
 func (m *Machine) anyIdle() bool {
-	for _, c := range m.cpus {
-		if c.sched.idle {
+	for i := range m.hot {
+		if m.hot[i].idle {
 			return true
 		}
 	}
@@ -255,22 +260,18 @@ func (m *Machine) anyIdle() bool {
 
 // wakeCPU ends c's idling at tick at (or where its clock is, if later).
 func (m *Machine) wakeCPU(c *CPU, at int64) {
-	s := &c.sched
-	s.idle = false
-	if at > s.idleAt {
-		s.clock = at
-	} else {
-		s.clock = s.idleAt
-	}
+	h := &m.hot[c.ID]
+	h.idle = false
+	h.clock = max(at, c.sched.idleAt)
 	if c == m.cpu {
-		m.clock = s.clock
+		m.clock = h.clock
 	}
 }
 
 // goIdle lets the running CPU idle: it has nothing to run.
 func (m *Machine) goIdle() {
 	c := m.cpu
-	c.sched.idle, c.sched.idleAt = true, m.clock
+	m.hot[c.ID].idle, c.sched.idleAt = true, m.clock
 	if m.liveThreads > 0 && m.trace.On(CatSched) {
 		m.trace.Emit(&Event{T: m.clock, Cat: CatSched, Ev: "idle", Text: "idle: no thread is ready for this CPU"})
 	}
@@ -295,12 +296,18 @@ func (m *Machine) nextCPUBound() (*CPU, int64) {
 	// before is the least clock of the CPUs before best in number,
 	// after the least of those after it, plus one (boundFor).
 	before, after := far, far
-	for _, c := range m.cpus {
-		if c.sched.idle {
+	running := m.cpu.ID
+	for i := range m.hot {
+		h := &m.hot[i]
+		if h.idle {
 			continue
 		}
-		t := m.clockOf(c)
+		t := h.clock
+		if i == running {
+			t = m.clock
+		}
 		if best == nil || t < at {
+			c := m.cpus[i]
 			if best != nil {
 				before = min(before, at, after-1)
 				after = far
@@ -313,9 +320,9 @@ func (m *Machine) nextCPUBound() (*CPU, int64) {
 	bound := min(before, after)
 	if next := m.nextTimer(); next >= 0 && (best == nil || next < at) {
 		for _, c := range m.cpus {
-			if c.sched.idle {
+			if m.hot[c.ID].idle {
 				m.wakeCPU(c, next)
-				if t := c.sched.clock; best == nil || t < at || t == at && c.ID < best.ID {
+				if t := m.hot[c.ID].clock; best == nil || t < at || t == at && c.ID < best.ID {
 					best, at = c, t
 				}
 				break
@@ -330,7 +337,7 @@ func (m *Machine) nextCPUBound() (*CPU, int64) {
 func (m *Machine) boundFor(c *CPU) int64 {
 	b := int64(1) << 62
 	for _, x := range m.cpus {
-		if x == c || x.sched.idle {
+		if x == c || m.hot[x.ID].idle {
 			continue
 		}
 		v := m.clockOf(x)
@@ -612,6 +619,8 @@ func (m *Machine) oneCPU() {
 		}
 		c.sched = cpuSched{lastSlice: -1}
 	}
+	m.hot = m.hot[:1]
+	m.hot[0] = cpuHot{}
 	if m.percpu() {
 		slices.SortStableFunc(ready, func(a, b *Thread) int { return cmp.Compare(a.seq, b.seq) })
 		m.ready = ready
@@ -676,7 +685,7 @@ func (m *Machine) timerTick(c *CPU) {
 	if m.periodic() && at%m.cfg.Quantum == 0 {
 		for _, x := range m.cpus {
 			t := x.sched.run
-			if x.sched.idle || t == nil || m.clockOf(x) != at || t.State != ThreadRunning || !t.deferred || t.deferredSlice > 0 {
+			if m.hot[x.ID].idle || t == nil || m.clockOf(x) != at || t.State != ThreadRunning || !t.deferred || t.deferredSlice > 0 {
 				continue
 			}
 			m.loadCPU(x)
@@ -719,7 +728,7 @@ func (m *Machine) peek(at int64) {
 			xq := m.queueOf(x)
 			*xq = append(*xq, t)
 			t.queuedOn = x.ID + 1
-			if x.sched.idle {
+			if m.hot[x.ID].idle {
 				m.wakeCPU(x, at)
 			}
 			if m.trace.On(CatSched) {

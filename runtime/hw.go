@@ -392,7 +392,11 @@ func (m *Machine) initHW() {
 		m.cpus = make([]*CPU, n)
 		for i := range m.cpus {
 			m.cpus[i] = &CPU{ID: i, TLB: newLRU(int(m.cfg.TLBEntries)), Cache: newLRU(int(m.cfg.CacheLines)), lost: newKeyTable(64), asid: -1,
-				sched: cpuSched{lastSlice: -1, idle: i > 0}}
+				sched: cpuSched{lastSlice: -1}}
+		}
+		m.hot = make([]cpuHot, n)
+		for i := 1; i < n; i++ {
+			m.hot[i].idle = true
 		}
 		m.multi = n > 1
 		if m.multi {

@@ -165,8 +165,12 @@ type Machine struct {
 	// (cpus.go). looking is set while that CPU looks for a thread to
 	// run: the first thread made ready then is its, and wakes no idle
 	// CPU.
-	cpu       *CPU
-	multi     bool
+	cpu   *CPU
+	multi bool
+	// hot is, for each CPU, its clock (while another runs) and whether
+	// it idles: what the choice of the next CPU reads every round, side
+	// by side.
+	hot       []cpuHot
 	tickBound int64
 	looking   bool
 	// pausedOn is the CPU whose turn RunUntil paused: the next leg
