@@ -517,3 +517,21 @@ func TestPageTimelineCPUs(t *testing.T) {
 		t.Errorf("one CPU: %d CPU rows", n)
 	}
 }
+
+// TestPageWarmCache: with working sets the statistics say how many ticks
+// each CPU computed with a warm cache, as --stats does.
+func TestPageWarmCache(t *testing.T) {
+	src, err := os.ReadFile("../examples/ostep/cpu-sched-multi.proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With a queue per CPU, as its comment says to run it.
+	source := strings.Replace(string(src), "config cpus = 2\n", "config cpus = 2\nconfig sched_queues = \"percpu\"\n", 1)
+	p := openScript(t, Script{File: "cpu-sched-multi.proc", Source: source})
+	settle(p)
+	var text string
+	p.mustEval(`document.getElementById("stats").textContent`, &text)
+	if !strings.Contains(text, "computed warm") || !strings.Contains(text, "cpu0 35, cpu1 75") {
+		t.Errorf("the statistics do not give the warm ticks of --stats (cpu0 35, cpu1 75):\n%s", text)
+	}
+}

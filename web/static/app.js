@@ -999,7 +999,9 @@ assert counter == 6, "an update was lost"
       ["switching", num(st.switch_ticks)],
       ["instructions", num(st.steps)],
       ["switches", num(sw.process || 0) + " process, " + num(sw.thread || 0) + " thread"],
-    ].concat(st.deadlock ? [["deadlock", "yes"]] : []), true);
+    ]
+      .concat(Array.isArray(st.warm_ticks) ? [["computed warm", st.warm_ticks.length > 1 ? st.warm_ticks.map((n, i) => "cpu" + i + " " + num(n)).join(", ") : num(st.warm_ticks[0])]] : [])
+      .concat(st.deadlock ? [["deadlock", "yes"]] : []), true);
     box.append(sum);
     if (Array.isArray(st.threads) && st.threads.length) {
       // A column that is zero for every thread says nothing: left out,
