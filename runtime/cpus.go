@@ -29,11 +29,21 @@ import (
 // (or of the timer that fires). With one shared queue (global, the
 // default) an idle CPU runs the thread the policy picks from it; with a
 // queue per CPU (percpu) a thread goes back to the queue of the CPU it
-// ran on last (affinity: its cache is warm there), a new thread to the
-// CPU with the fewest threads (its queue and the one it runs), and a CPU
-// whose queue is empty steals the last thread of the longest queue
-// (migration). A thread pinned to a CPU (with {cpu: N}) runs only there
-// and is never stolen.
+// ran on last (affinity: its cache is warm there). How the queues share
+// the load is the balance key: with "idle" (the default) a new thread
+// goes to the CPU with the fewest threads (its queue and the one it
+// runs), and a CPU whose queue is empty steals the last thread of the
+// longest queue (migration); with "peek" (OSTEP's multi.py) a new thread
+// goes to the shortest queue, and every peek_interval ticks each CPU
+// whose queue is empty takes the first thread of a random other CPU's
+// queue; with "none" nothing moves. A thread pinned to a CPU (with {cpu:
+// N}) or given CPUs (with {cpus: "..."}) runs only there; a pinned one
+// is never stolen, and under peek neither is one given CPUs.
+//
+// Some things happen on every CPU at one tick: the interrupts of a
+// periodic timer (timer = "periodic") and the peeks. The CPUs meet there
+// (turns give way at it, turnBound), and the kernel does them once, for
+// all, before any CPU picks a thread at that tick (timerTick).
 //
 // With one CPU none of this runs: Run's loop is the machine's.
 
@@ -148,8 +158,9 @@ func allowed(c *CPU, t *Thread) bool {
 func affine(t *Thread) bool { return t.sched.Pin != 0 || t.sched.CPUSet != 0 }
 
 // homeCPU is the CPU whose queue a thread made ready joins (percpu): the
-// one it is pinned to, else the one it ran on last, else the one with
-// the fewest threads.
+// one it is pinned to, else the one it ran on last, else, of those it
+// may run on, the one with the fewest threads (balance idle) or the
+// shortest queue (peek, none).
 func (m *Machine) homeCPU(t *Thread) *CPU {
 	if t.sched.Pin > 0 && t.sched.Pin <= len(m.cpus) {
 		return m.cpus[t.sched.Pin-1]
