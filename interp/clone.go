@@ -22,11 +22,41 @@ import (
 // for: a JSON or Chrome recording, the REPL's shell, a race detector other
 // than the built-in one.
 func (s *Session) Clone(sink runtime.Sink) (*Session, bool) {
-	if s.json != nil || s.chrome != nil {
+	return s.CloneInto(nil, sink)
+}
+
+// sessionBlocks are the blocks a copy of a session is made of besides
+// its machine's (runtime.Machine.CloneInto): a copy keeps them, and a
+// copy made into it once it is no longer used takes them again.
+type sessionBlocks struct {
+	ctxs   []threadCtx
+	frames []frame
+	ops    []mem.Value
+	races  []raceThread
+	det    *raceDetector
+	copier *ctxCopier
+}
+
+// CloneInto is Clone, the copy made in dst when it is not nil: a session
+// that nothing uses any more, nor anything of it (its machine, threads,
+// frames, race detector), whose blocks the copy takes again where they
+// have room rather than allocating new ones. The copy is dst, or a new
+// session. A copy made so runs on exactly as one made by Clone.
+func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
+	if s.json != nil || s.chrome != nil || dst == s {
 		return nil, false
 	}
+	var blocks sessionBlocks
+	var dstM *runtime.Machine
+	vm := new(VM)
+	if dst != nil {
+		blocks, dstM = dst.blocks, dst.M
+		if dst.VM != nil && dst.VM != s.VM {
+			vm = dst.VM
+		}
+	}
 	old := s.VM
-	vm := &VM{prog: old.prog, assertFailed: old.assertFailed, engine: old.engine}
+	*vm = VM{prog: old.prog, assertFailed: old.assertFailed, engine: old.engine}
 	var det *raceDetector
 	if old.race != nil {
 		d, ok := old.race.(*raceDetector)
@@ -35,13 +65,23 @@ func (s *Session) Clone(sink runtime.Sink) (*Session, bool) {
 		}
 		det = d
 	}
-	m, r, ok := s.M.Clone(sink, vm)
+	m, r, ok := s.M.CloneInto(dstM, sink, vm)
 	if !ok {
 		return nil, false
 	}
 	defer r.Finish()
 	vm.m = m
-	c := &ctxCopier{r: r, gen: raceGen.Add(1)}
+	c := blocks.copier
+	if c == nil {
+		c = new(ctxCopier)
+	}
+	// Room for the race detector's threads: those of the machine, and a
+	// few ended ones the detector still knows.
+	slab := blocks.races[:0]
+	if want := len(s.M.Threads()) + 4; cap(slab) < want {
+		slab = make([]raceThread, 0, want+want/2)
+	}
+	*c = ctxCopier{r: r, gen: raceGen.Add(1), races: c.races[:0], slab: slab}
 	defer c.finish()
 	for i, p := range s.M.Procs() {
 		if p.Ctx == nil {
@@ -65,22 +105,45 @@ func (s *Session) Clone(sink runtime.Sink) (*Session, bool) {
 			nf, no = nf+len(th.frames), no+opsRoom(th)
 		}
 	}
-	ctxs := make([]threadCtx, len(oldThreads))
-	c.frames, c.ops = make([]frame, nf), make([]mem.Value, no)
+	ctxs := reuse(blocks.ctxs, len(oldThreads))
+	c.frames, c.ops = reuse(blocks.frames, nf), reuse(blocks.ops, no)
+	made := sessionBlocks{ctxs: ctxs[:cap(ctxs)], frames: c.frames[:cap(c.frames)], ops: c.ops[:cap(c.ops)], copier: c}
 	for i, t := range oldThreads {
 		if th, ok := t.Ctx.(*threadCtx); ok {
 			newThreads[i].Ctx = c.thread(th, newThreads[i], &ctxs[i])
 		}
 	}
 	if det != nil {
-		vm.race = c.detector(det, vm)
+		vm.race = c.detector(det, vm, blocks.det)
+		made.det = vm.race.(*raceDetector)
 	}
+	made.races = c.slab[:cap(c.slab)]
 	if c.bad || r.Bad() {
 		return nil, false
 	}
 	opts := s.opts
-	opts.Sets, opts.ScriptSets = slices.Clone(opts.Sets), slices.Clone(opts.ScriptSets)
-	return &Session{Prog: s.Prog, M: m, VM: vm, opts: opts}, true
+	n := dst
+	opts.Sets, opts.ScriptSets = nil, nil
+	if n == nil {
+		n = new(Session)
+	} else if n.blocks.copier != nil {
+		// A copy's lists are its own.
+		opts.Sets, opts.ScriptSets = n.opts.Sets[:0], n.opts.ScriptSets[:0]
+	}
+	opts.Sets = append(opts.Sets, s.opts.Sets...)
+	opts.ScriptSets = append(opts.ScriptSets, s.opts.ScriptSets...)
+	*n = Session{Prog: s.Prog, M: m, VM: vm, opts: opts, blocks: made}
+	return n, true
+}
+
+// reuse returns n entries of old when it has room for them, or else new
+// ones: all of its room cleared.
+func reuse[T any](old []T, n int) []T {
+	if cap(old) < n {
+		return make([]T, n)
+	}
+	clear(old[:cap(old)])
+	return old[:n]
 }
 
 // ctxCopier copies the interpreter's part of a machine. A raceThread
@@ -94,6 +157,9 @@ type ctxCopier struct {
 	// and operand stacks are copied into.
 	frames []frame
 	ops    []mem.Value
+	// slab is the block the race detector's threads are copied into,
+	// as far as it has room (its length is the room taken).
+	slab []raceThread
 }
 
 var raceGen atomic.Uint64
@@ -103,7 +169,8 @@ func (c *ctxCopier) finish() {
 	for _, rt := range c.races {
 		rt.fwd, rt.fwdGen = nil, 0
 	}
-	c.races = nil
+	clear(c.races)
+	c.races = c.races[:0]
 }
 
 // proc returns the copy of pc, the context of a process whose copy is p.
@@ -158,7 +225,15 @@ func (c *ctxCopier) raceThread(rt *raceThread) *raceThread {
 	if rt.fwdGen == c.gen {
 		return rt.fwd
 	}
-	n := new(raceThread)
+	var n *raceThread
+	var knows vclock
+	if k := len(c.slab); k < cap(c.slab) {
+		c.slab = c.slab[:k+1]
+		n = &c.slab[k]
+		knows = n.knows
+	} else {
+		n = new(raceThread)
+	}
 	*n = *rt
 	n.fwd, n.fwdGen = nil, 0
 	rt.fwd, rt.fwdGen = n, c.gen
@@ -166,19 +241,27 @@ func (c *ctxCopier) raceThread(rt *raceThread) *raceThread {
 	if rt.t != nil {
 		n.t = c.r.Thread(rt.t)
 	}
-	n.knows = c.clock(rt.knows)
+	n.knows = c.clockInto(knows, rt.knows)
 	return n
 }
 
-func (c *ctxCopier) clock(v vclock) vclock {
+func (c *ctxCopier) clock(v vclock) vclock { return c.clockInto(nil, v) }
+
+// clockInto copies v into into, when not nil: a clock nothing uses any
+// more.
+func (c *ctxCopier) clockInto(into, v vclock) vclock {
 	if v == nil {
 		return nil
 	}
-	n := make(vclock, len(v))
-	for u, e := range v {
-		n[c.raceThread(u)] = e
+	if into == nil {
+		into = make(vclock, len(v))
+	} else {
+		clear(into)
 	}
-	return n
+	for u, e := range v {
+		into[c.raceThread(u)] = e
+	}
+	return into
 }
 
 func (c *ctxCopier) access(a raceAccess) raceAccess {
@@ -201,19 +284,37 @@ func (c *ctxCopier) key(k any) any {
 	return n
 }
 
-func (c *ctxCopier) detector(d *raceDetector, vm *VM) *raceDetector {
-	n := new(raceDetector)
+// detector copies d, into into when it is not nil: a detector nothing
+// uses any more.
+func (c *ctxCopier) detector(d *raceDetector, vm *VM, into *raceDetector) *raceDetector {
+	n := into
+	var live []*raceThread
+	var objs map[any]vclock
+	var mems map[any]*shadowMem
+	if n == nil || n == d {
+		n = new(raceDetector)
+	} else {
+		live, objs, mems = n.live[:0], n.objs, n.mems
+		clear(objs)
+		clear(mems)
+	}
 	*n = *d
 	n.vm = vm
-	n.live = make([]*raceThread, len(d.live))
+	n.live = reuse(live, len(d.live))
 	for i, rt := range d.live {
 		n.live[i] = c.raceThread(rt)
 	}
-	n.objs = make(map[any]vclock, len(d.objs))
+	if objs == nil {
+		objs = make(map[any]vclock, len(d.objs))
+	}
+	n.objs = objs
 	for k, v := range d.objs {
 		n.objs[c.key(k)] = c.clock(v)
 	}
-	n.mems = make(map[any]*shadowMem, len(d.mems))
+	if mems == nil {
+		mems = make(map[any]*shadowMem, len(d.mems))
+	}
+	n.mems = mems
 	for k, sm := range d.mems {
 		ns := &shadowMem{owner: c.r.Process(sm.owner), cells: make(map[uint64]*shadowCell, len(sm.cells))}
 		for off, cell := range sm.cells {

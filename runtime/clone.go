@@ -27,19 +27,70 @@ import (
 // start each run where its parent state was, and replays from the start
 // when Clone says no.
 func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
+	return m.CloneInto(nil, sink, lang)
+}
+
+// cloneBlocks are the blocks a copy of a machine is made of, beyond the
+// Machine itself: a copy keeps them, and a copy made into it (CloneInto)
+// once it is no longer used takes them again.
+type cloneBlocks struct {
+	threads []Thread
+	procs   []Process
+	cpus    []CPU
+	remap   *Remap
+	mem     mem.Blocks
+}
+
+// slab returns n entries of old when it has room for them, or else new
+// ones with room for more; the entries past n are cleared.
+func slab[T any](old []T, n int) []T {
+	if cap(old) < n {
+		return make([]T, n, n+n/2+2)
+	}
+	clear(old[n:cap(old)])
+	return old[:n]
+}
+
+// CloneInto is Clone, the copy made in dst when it is not nil: a machine
+// that is no longer used, nor anything of it (its processes, threads,
+// memory, kernel objects), whose blocks the copy takes again where they
+// have room instead of allocating new ones. A search that copies a
+// machine at every run makes each copy in a machine of a run that ended.
+// The copy is dst, or a new machine.
+func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Remap, bool) {
 	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 || m.multi {
 		return nil, nil, false
 	}
-	n := new(Machine)
+	if dst == m {
+		return nil, nil, false
+	}
+	n := dst
+	var old Machine
+	if n == nil {
+		n = new(Machine)
+	} else {
+		old = *n
+	}
 	*n = *m
+	gen := cloneGen.Add(1)
+	r := old.blocks.remap
+	if r == nil {
+		r = new(Remap)
+	}
 	// Room for every wait queue of the threads and processes, without
 	// growing the list.
-	r := &Remap{m: n, old: m, gen: cloneGen.Add(1), queues: make([]*WaitQueue, 0, len(m.threads)+len(m.procs)+8)}
+	*r = Remap{m: n, old: m, gen: gen, queues: slab(r.queues, len(m.threads)+len(m.procs)+8)[:0], files: r.files[:0], objs: r.objs, mem: r.mem}
+	clear(r.objs)
+	n.blocks = cloneBlocks{remap: r}
 	n.lang = lang
 	n.chooser = nil
 	n.enabled = nil
 	n.pyOrder = nil
-	tr := *m.trace
+	tr := old.trace
+	if tr == nil || tr == m.trace {
+		tr = new(Tracer)
+	}
+	*tr = *m.trace
 	tr.sink = sink
 	tr.counter, _ = sink.(ByteCounter)
 	if tr.counter != nil && m.trace.counter != nil {
@@ -47,10 +98,15 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 		tr.base = tr.counter.TraceBytes() - (m.trace.counter.TraceBytes() - m.trace.base)
 	}
 	tr.alarm = &n.alarm
-	n.trace = &tr
-	n.meter = mem.CopyMeter(m.meter, &n.alarm)
-	n.phys = m.phys.Copy()
-	r.mem = mem.NewCopier(n.meter, n.phys)
+	n.trace = tr
+	n.meter = mem.CopyMeterInto(old.meter, m.meter, &n.alarm)
+	n.phys = m.phys.CopyInto(old.phys)
+	if r.mem == nil {
+		r.mem = mem.NewCopier(n.meter, n.phys)
+	} else {
+		r.mem.Restart(n.meter, n.phys)
+	}
+	r.mem.Reuse(old.blocks.mem)
 	n.textFrames = make(map[*Image][]mem.Frame, len(m.textFrames))
 	for img, fs := range m.textFrames {
 		n.textFrames[img] = append([]mem.Frame(nil), fs...)
@@ -59,12 +115,15 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 		py := *m.py
 		n.py = &py
 	}
-	n.cpus = make([]*CPU, len(m.cpus))
+	n.cpus = slab(old.cpus, len(m.cpus))
+	cpus := slab(old.blocks.cpus, len(m.cpus))
+	n.blocks.cpus = cpus[:cap(cpus)]
 	for i, c := range m.cpus {
-		cc := *c
+		cc := &cpus[i]
+		*cc = *c
 		cc.TLB, cc.Cache = c.TLB.copy(), c.Cache.copy()
 		cc.lost = maps.Clone(c.lost)
-		n.cpus[i] = &cc
+		n.cpus[i] = cc
 	}
 	n.cpu = n.cpus[m.cpu.ID]
 	n.slices = append([]Slice(nil), m.slices...)
@@ -76,14 +135,16 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 
 	// Every thread and process first, so that what points at them can
 	// be mapped; then what they hold.
-	n.threads = make([]*Thread, len(m.threads))
-	threads := make([]Thread, len(m.threads))
+	n.threads = slab(old.threads, len(m.threads))
+	threads := slab(old.blocks.threads, len(m.threads))
+	n.blocks.threads = threads[:cap(threads)]
 	for i, t := range m.threads {
 		threads[i] = *t
 		n.threads[i] = &threads[i]
 	}
-	n.procs = make([]*Process, len(m.procs))
-	procs := make([]Process, len(m.procs))
+	n.procs = slab(old.procs, len(m.procs))
+	procs := slab(old.blocks.procs, len(m.procs))
+	n.blocks.procs = procs[:cap(procs)]
 	for i, p := range m.procs {
 		procs[i] = *p
 		n.procs[i] = &procs[i]
@@ -99,7 +160,11 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 		r.thread(t, n.threads[i])
 	}
 	n.running = r.procList(m.running)
-	n.byID = make(map[int]*Thread, len(m.byID))
+	n.byID = old.byID
+	if n.byID == nil {
+		n.byID = make(map[int]*Thread, len(m.byID))
+	}
+	clear(n.byID)
 	for id, t := range m.byID {
 		n.byID[id] = r.Thread(t)
 	}
@@ -125,6 +190,7 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 	for i, qt := range m.qtimers {
 		n.qtimers[i] = queueTimer{at: qt.at, q: r.queue(qt.q)}
 	}
+	n.blocks.mem = r.mem.Blocks()
 	if r.bad || r.mem.Bad {
 		r.Finish()
 		return nil, nil, false
@@ -160,7 +226,12 @@ func (r *Remap) Finish() {
 	for _, f := range r.files {
 		f.fwd, f.fwdGen = nil, 0
 	}
-	r.queues, r.files = nil, nil
+	// The lists stay, empty, for the next copy made with this Remap.
+	clear(r.queues)
+	clear(r.files)
+	r.queues, r.files = r.queues[:0], r.files[:0]
+	clear(r.objs)
+	r.m, r.old = nil, nil
 	r.mem.Finish()
 }
 

@@ -181,6 +181,9 @@ type Machine struct {
 	// woke lists, with wake_preempts, the threads whose I/O ended at the
 	// last firing of the timers: they take the CPU from the running one.
 	woke []*Thread
+	// blocks are what the machine is made of when it is a copy, for a
+	// copy made into it once it is no longer used (CloneInto).
+	blocks cloneBlocks
 }
 
 // NewMachine returns a machine with no processes, that runs the threads'

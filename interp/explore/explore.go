@@ -311,6 +311,32 @@ type explorer struct {
 	snapAt []int
 	// copies counts the runs started from a copy, not from the start.
 	copies int64
+	// spare holds sessions no longer used, runs that ended and copies
+	// let go of: a copy is made in one of them (interp.Session.CloneInto)
+	// rather than in new memory.
+	spare []*interp.Session
+}
+
+// maxSpare bounds the sessions kept for copies to be made in.
+const maxSpare = 8
+
+// recycle keeps s, which nothing uses any more, for a copy to be made in.
+func (e *explorer) recycle(s *interp.Session) {
+	if s != nil && len(e.spare) < maxSpare {
+		e.spare = append(e.spare, s)
+	}
+}
+
+// clone returns a copy of s, with its events going to sink, made in a
+// spare session when there is one.
+func (e *explorer) clone(s *interp.Session, sink *outcomeSink) (*interp.Session, bool) {
+	var dst *interp.Session
+	if k := len(e.spare); k > 0 {
+		dst = e.spare[k-1]
+		e.spare[k-1] = nil
+		e.spare = e.spare[:k-1]
+	}
+	return s.CloneInto(dst, sink)
 }
 
 // nodeBytes is what a node with k candidates is taken to hold: a count,
@@ -556,7 +582,7 @@ func (e *explorer) snapshot(n *node) {
 		return
 	}
 	sink := e.sink.copy()
-	c, ok := e.sess.Clone(sink)
+	c, ok := e.clone(e.sess, sink)
 	if !ok {
 		e.snaps = false
 		return
@@ -586,6 +612,7 @@ const snapBase = 8 << 10
 func (e *explorer) drop(n *node) {
 	if n.snap != nil {
 		e.snapHeld -= n.snapBytes
+		e.recycle(n.snap)
 		n.snap, n.snapSink, n.snapBytes = nil, nil, 0
 		e.snapAt = e.snapAt[:len(e.snapAt)-1]
 	}
@@ -605,11 +632,14 @@ func (e *explorer) resume() (*interp.Session, *outcomeSink, int) {
 	n := e.stack[at]
 	if at == len(e.stack)-1 && !e.more(n) {
 		s, sink := n.snap, n.snapSink
-		e.drop(n)
+		n.snap = nil // the run's now, not to be recycled
+		e.snapHeld -= n.snapBytes
+		n.snapSink, n.snapBytes = nil, 0
+		e.snapAt = e.snapAt[:len(e.snapAt)-1]
 		return s, sink, at
 	}
 	sink := n.snapSink.copy()
-	s, ok := n.snap.Clone(sink)
+	s, ok := e.clone(n.snap, sink)
 	if !ok {
 		return nil, nil, 0
 	}
@@ -891,6 +921,17 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 			opts.Progress(res)
 		}
 	}
+	// In the stateful searches, a run that starts from the program's
+	// start is a copy of one machine made here, before it ran: a copy
+	// costs less than making the machine again.
+	var start *interp.Session
+	if e.snaps {
+		run.Sink = &outcomeSink{}
+		var err error
+		if start, err = interp.NewSession(prog, run); err != nil {
+			return nil, err
+		}
+	}
 	for {
 		switch {
 		case ctx.Err() != nil:
@@ -914,10 +955,16 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 		} else {
 			sink = &outcomeSink{}
 			sink.hash.Reset()
-			run.Sink = sink
-			var err error
-			if s, err = interp.NewSession(prog, run); err != nil {
-				return nil, err
+			ok := false
+			if start != nil {
+				s, ok = e.clone(start, sink)
+			}
+			if !ok {
+				run.Sink = sink
+				var err error
+				if s, err = interp.NewSession(prog, run); err != nil {
+					return nil, err
+				}
 			}
 		}
 		e.sink, e.sess = sink, s
@@ -995,6 +1042,8 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 				opts.Progress(res)
 			}
 		}
+		// Nothing of the run is used any more: a copy is made in it.
+		e.recycle(s)
 		if !e.backtrack() {
 			if e.full {
 				res.Stop = StopMaxMemory
