@@ -564,7 +564,7 @@ func (e *explorer) more(n *node) bool {
 // snapshot keeps a copy of the run at n, the last point of the stack,
 // when a run will come back to it to try another candidate, the run made
 // snapEvery instructions or more since the last point with a copy (a
-// copy costs what a few hundred instructions do: a run replays the
+// copy costs what a few dozen instructions do: a run replays the
 // instructions since the last copy), and the copies held leave room for
 // it. A machine that cannot be copied turns the copies off for the
 // search.
@@ -593,8 +593,12 @@ func (e *explorer) snapshot(n *node) {
 }
 
 // snapEvery is the fewest instructions between two points with a copy
-// of the run on one path.
-const snapEvery = 64
+// of the run on one path. A copy made in a spare session costs what a
+// few dozen instructions do: copying at points closer together than
+// this costs more than it saves (the five philosophers, the counters of
+// BenchmarkStateful), further apart the runs replay more and make more
+// threads again.
+const snapEvery = 8
 
 // maxSnapBytes bounds the copies of runs held at once, whatever
 // MaxMemory is: past it, a run replays from the start.
