@@ -35,6 +35,11 @@ type sessionBlocks struct {
 	races  []raceThread
 	det    *raceDetector
 	copier *ctxCopier
+	// The race detector's shadow memory: its spaces, its words and
+	// their reads.
+	mems  []shadowMem
+	cells []shadowCell
+	reads []raceAccess
 }
 
 // CloneInto is Clone, the copy made in dst when it is not nil: a session
@@ -81,7 +86,7 @@ func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
 	if want := len(s.M.Threads()) + 4; cap(slab) < want {
 		slab = make([]raceThread, 0, want+want/2)
 	}
-	*c = ctxCopier{r: r, gen: raceGen.Add(1), races: c.races[:0], slab: slab}
+	*c = ctxCopier{r: r, gen: raceGen.Add(1), races: c.races[:0], slab: slab, clocks: c.clocks[:0]}
 	defer c.finish()
 	for i, p := range s.M.Procs() {
 		if p.Ctx == nil {
@@ -114,8 +119,12 @@ func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
 		}
 	}
 	if det != nil {
-		vm.race = c.detector(det, vm, blocks.det)
+		c.cells, c.reads = blocks.cells[:0], blocks.reads[:0]
+		vm.race = c.detector(det, vm, blocks.det, blocks.mems)
 		made.det = vm.race.(*raceDetector)
+		made.mems = c.mems
+		made.cells, made.reads = c.cells, c.reads
+		clear(made.cells[len(made.cells):cap(made.cells)])
 	}
 	made.races = c.slab[:cap(c.slab)]
 	if c.bad || r.Bad() {
@@ -160,6 +169,28 @@ type ctxCopier struct {
 	// slab is the block the race detector's threads are copied into,
 	// as far as it has room (its length is the room taken).
 	slab []raceThread
+	// mems, cells and reads are the blocks the detector's shadow memory
+	// is copied into; their length is the room taken. clocks are clocks
+	// of the detector the copy is made in, to be made again.
+	mems   []shadowMem
+	cells  []shadowCell
+	reads  []raceAccess
+	clocks []vclock
+}
+
+// carve takes k entries, cleared, off the room of *slab, from a new block
+// when it has not room for them.
+func carve[T any](slab *[]T, k int) []T {
+	s := *slab
+	if cap(s)-len(s) < k {
+		s = make([]T, 0, max(2*cap(s), k, 16))
+	}
+	l := len(s)
+	s = s[:l+k]
+	*slab = s
+	out := s[l : l+k : l+k]
+	clear(out)
+	return out
 }
 
 var raceGen atomic.Uint64
@@ -286,15 +317,21 @@ func (c *ctxCopier) key(k any) any {
 
 // detector copies d, into into when it is not nil: a detector nothing
 // uses any more.
-func (c *ctxCopier) detector(d *raceDetector, vm *VM, into *raceDetector) *raceDetector {
+func (c *ctxCopier) detector(d *raceDetector, vm *VM, into *raceDetector, memSlab []shadowMem) *raceDetector {
 	n := into
 	var live []*raceThread
 	var objs map[any]vclock
 	var mems map[any]*shadowMem
+	c.clocks = c.clocks[:0]
 	if n == nil || n == d {
 		n = new(raceDetector)
 	} else {
 		live, objs, mems = n.live[:0], n.objs, n.mems
+		for _, v := range objs {
+			if v != nil {
+				c.clocks = append(c.clocks, v)
+			}
+		}
 		clear(objs)
 		clear(mems)
 	}
@@ -309,18 +346,41 @@ func (c *ctxCopier) detector(d *raceDetector, vm *VM, into *raceDetector) *raceD
 	}
 	n.objs = objs
 	for k, v := range d.objs {
-		n.objs[c.key(k)] = c.clock(v)
+		var into vclock
+		if k := len(c.clocks); k > 0 {
+			into = c.clocks[k-1]
+			c.clocks[k-1] = nil
+			c.clocks = c.clocks[:k-1]
+		}
+		n.objs[c.key(k)] = c.clockInto(into, v)
 	}
+	clear(c.clocks)
 	if mems == nil {
 		mems = make(map[any]*shadowMem, len(d.mems))
 	}
 	n.mems = mems
+	// The spaces' shadows in one block, each with the map of cells of
+	// the one it takes the place of.
+	if cap(memSlab) < len(d.mems) {
+		memSlab = make([]shadowMem, len(d.mems))
+	}
+	c.mems = memSlab[:len(d.mems)]
+	j := 0
 	for k, sm := range d.mems {
-		ns := &shadowMem{owner: c.r.Process(sm.owner), cells: make(map[uint64]*shadowCell, len(sm.cells))}
+		ns := &c.mems[j]
+		j++
+		cells := ns.cells
+		if cells == nil {
+			cells = make(map[uint64]*shadowCell, len(sm.cells))
+		} else {
+			clear(cells)
+		}
+		*ns = shadowMem{owner: c.r.Process(sm.owner), cells: cells}
 		for off, cell := range sm.cells {
-			nc := &shadowCell{write: c.access(cell.write)}
+			nc := &carve(&c.cells, 1)[0]
+			nc.write = c.access(cell.write)
 			if cell.reads != nil {
-				nc.reads = make([]raceAccess, len(cell.reads))
+				nc.reads = carve(&c.reads, len(cell.reads))
 				for i, a := range cell.reads {
 					nc.reads[i] = c.access(a)
 				}

@@ -65,11 +65,28 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		return nil, nil, false
 	}
 	n := dst
-	var old Machine
+	// What the copy takes again of dst, before it is overwritten.
+	var old struct {
+		blocks      cloneBlocks
+		trace       *Tracer
+		meter       *mem.Meter
+		phys        *mem.Phys
+		textFrames  map[*Image][]mem.Frame
+		cpus        []*CPU
+		threads     []*Thread
+		procs       []*Process
+		byID        map[int]*Thread
+		ready, woke []*Thread
+		running     []*Process
+		sleepers    sleepHeap
+		hosts       map[string]*Host
+	}
 	if n == nil {
 		n = new(Machine)
 	} else {
-		old = *n
+		old.blocks, old.trace, old.meter, old.phys, old.textFrames = n.blocks, n.trace, n.meter, n.phys, n.textFrames
+		old.cpus, old.threads, old.procs, old.byID = n.cpus, n.threads, n.procs, n.byID
+		old.ready, old.woke, old.running, old.sleepers, old.hosts = n.ready, n.woke, n.running, n.sleepers, n.hosts
 	}
 	*n = *m
 	gen := cloneGen.Add(1)
@@ -107,9 +124,19 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		r.mem.Restart(n.meter, n.phys)
 	}
 	r.mem.Reuse(old.blocks.mem)
-	n.textFrames = make(map[*Image][]mem.Frame, len(m.textFrames))
+	n.textFrames = old.textFrames
+	if n.textFrames == nil {
+		n.textFrames = make(map[*Image][]mem.Frame, len(m.textFrames))
+	}
+	for img, fs := range n.textFrames {
+		if _, ok := m.textFrames[img]; !ok {
+			delete(n.textFrames, img)
+		} else {
+			n.textFrames[img] = fs[:0]
+		}
+	}
 	for img, fs := range m.textFrames {
-		n.textFrames[img] = append([]mem.Frame(nil), fs...)
+		n.textFrames[img] = append(n.textFrames[img], fs...)
 	}
 	if m.py != nil {
 		py := *m.py
@@ -149,7 +176,11 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		procs[i] = *p
 		n.procs[i] = &procs[i]
 	}
-	n.hosts = make(map[string]*Host, len(m.hosts))
+	n.hosts = old.hosts
+	if n.hosts == nil {
+		n.hosts = make(map[string]*Host, len(m.hosts))
+	}
+	clear(n.hosts)
 	for name, h := range m.hosts {
 		n.hosts[name] = r.host(h)
 	}
@@ -159,7 +190,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	for i, t := range m.threads {
 		r.thread(t, n.threads[i])
 	}
-	n.running = r.procList(m.running)
+	n.running = r.procListInto(old.running, m.running)
 	n.byID = old.byID
 	if n.byID == nil {
 		n.byID = make(map[int]*Thread, len(m.byID))
@@ -168,9 +199,9 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	for id, t := range m.byID {
 		n.byID[id] = r.Thread(t)
 	}
-	n.ready = r.threadList(m.ready)
-	n.sleepers = sleepHeap(r.threadList(m.sleepers))
-	n.woke = r.threadList(m.woke)
+	n.ready = r.threadListInto(old.ready, m.ready)
+	n.sleepers = sleepHeap(r.threadListInto(old.sleepers, m.sleepers))
+	n.woke = r.threadListInto(old.woke, m.woke)
 	n.quanta = slices.Clone(m.quanta)
 	for i, c := range m.cpus {
 		n.cpus[i].win.proc = r.Process(c.win.proc)
@@ -303,22 +334,30 @@ func (r *Remap) Object(o any) (any, bool) {
 // used.
 func (r *Remap) Bad() bool { return r.bad || r.mem.Bad }
 
-func (r *Remap) threadList(ts []*Thread) []*Thread {
+func (r *Remap) threadList(ts []*Thread) []*Thread { return r.threadListInto(nil, ts) }
+
+// threadListInto is threadList, made in into when it has room: a list
+// nothing uses any more.
+func (r *Remap) threadListInto(into, ts []*Thread) []*Thread {
 	if ts == nil {
 		return nil
 	}
-	out := make([]*Thread, len(ts))
+	out := slab(into, len(ts))
 	for i, t := range ts {
 		out[i] = r.Thread(t)
 	}
 	return out
 }
 
-func (r *Remap) procList(ps []*Process) []*Process {
+func (r *Remap) procList(ps []*Process) []*Process { return r.procListInto(nil, ps) }
+
+// procListInto is procList, made in into when it has room: a list
+// nothing uses any more.
+func (r *Remap) procListInto(into, ps []*Process) []*Process {
 	if ps == nil {
 		return nil
 	}
-	out := make([]*Process, len(ps))
+	out := slab(into, len(ps))
 	for i, p := range ps {
 		out[i] = r.Process(p)
 	}

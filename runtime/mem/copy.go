@@ -46,6 +46,9 @@ type Copier struct {
 type Blocks struct {
 	spaces []spaceBlocks
 	heaps  []*Heap
+	// loose holds the segments no space maps (the stacks of ended
+	// threads), taken in order.
+	loose []Segment
 }
 
 // spaceBlocks are what the copy of one address space is made of.
@@ -63,11 +66,26 @@ func (c *Copier) Reuse(b Blocks) {
 	c.reuse = b
 	// The lists are made again over themselves: an entry is read before
 	// its place is written.
-	c.made = Blocks{spaces: b.spaces[:0], heaps: b.heaps[:0]}
+	c.made = Blocks{spaces: b.spaces[:0], heaps: b.heaps[:0], loose: b.loose[:0]}
 }
 
 // Blocks returns the blocks the copy is made of, for a later Reuse.
-func (c *Copier) Blocks() Blocks { return c.made }
+func (c *Copier) Blocks() Blocks {
+	l := c.made.loose
+	clear(l[len(l):cap(l)])
+	return c.made
+}
+
+// looseSegment returns a segment for the copy of one no space maps.
+func (c *Copier) looseSegment() *Segment {
+	l := c.made.loose
+	if len(l) == cap(l) {
+		l = make([]Segment, 0, max(8, 2*cap(l)))
+	}
+	l = l[:len(l)+1]
+	c.made.loose = l
+	return &l[len(l)-1]
+}
 
 var copyGen atomic.Uint64
 
@@ -253,7 +271,7 @@ func (c *Copier) segment(s, n *Segment, words *[]Value) *Segment {
 		return s.fwd
 	}
 	if n == nil {
-		n = new(Segment)
+		n = c.looseSegment()
 	}
 	*n = *s
 	n.fwd, n.fwdGen = nil, 0
