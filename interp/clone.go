@@ -40,6 +40,8 @@ type sessionBlocks struct {
 	mems  []shadowMem
 	cells []shadowCell
 	reads []raceAccess
+	// procs are the processes' contexts, by index.
+	procs []procCtx
 }
 
 // CloneInto is Clone, the copy made in dst when it is not nil: a session
@@ -88,16 +90,23 @@ func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
 	}
 	*c = ctxCopier{r: r, gen: raceGen.Add(1), races: c.races[:0], slab: slab, clocks: c.clocks[:0]}
 	defer c.finish()
+	procs := blocks.procs
+	if cap(procs) < len(s.M.Procs()) {
+		procs = make([]procCtx, len(s.M.Procs()))
+	}
+	procs = procs[:len(s.M.Procs())]
 	for i, p := range s.M.Procs() {
 		if p.Ctx == nil {
+			procs[i] = procCtx{}
 			continue
 		}
 		pc, ok := p.Ctx.(*procCtx)
 		if !ok || pc.rt != p {
 			return nil, false
 		}
-		m.Procs()[i].Ctx = c.proc(pc, m.Procs()[i])
+		m.Procs()[i].Ctx = c.proc(pc, m.Procs()[i], &procs[i])
 	}
+	clear(procs[len(procs):cap(procs)])
 	// Every thread's context, frames and operand stack in three blocks.
 	oldThreads, newThreads := s.M.Threads(), m.Threads()
 	var nf, no int
@@ -112,7 +121,7 @@ func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
 	}
 	ctxs := reuse(blocks.ctxs, len(oldThreads))
 	c.frames, c.ops = reuse(blocks.frames, nf), reuse(blocks.ops, no)
-	made := sessionBlocks{ctxs: ctxs[:cap(ctxs)], frames: c.frames[:cap(c.frames)], ops: c.ops[:cap(c.ops)], copier: c}
+	made := sessionBlocks{ctxs: ctxs[:cap(ctxs)], frames: c.frames[:cap(c.frames)], ops: c.ops[:cap(c.ops)], copier: c, procs: procs[:cap(procs)]}
 	for i, t := range oldThreads {
 		if th, ok := t.Ctx.(*threadCtx); ok {
 			newThreads[i].Ctx = c.thread(th, newThreads[i], &ctxs[i])
@@ -204,14 +213,30 @@ func (c *ctxCopier) finish() {
 	c.races = c.races[:0]
 }
 
-// proc returns the copy of pc, the context of a process whose copy is p.
-func (c *ctxCopier) proc(pc *procCtx, p *runtime.Process) *procCtx {
+// proc copies pc, the context of a process whose copy is p, into n, a
+// context nothing uses any more whose map and lists it takes again.
+func (c *ctxCopier) proc(pc *procCtx, p *runtime.Process, n *procCtx) *procCtx {
 	mc := c.r.Mem()
-	n := &procCtx{
+	objects := n.objects
+	if objects == nil || pc.objects == nil || len(pc.objects) > 8 {
+		objects = maps.Clone(pc.objects)
+	} else {
+		clear(objects)
+		maps.Copy(objects, pc.objects)
+	}
+	var allocAt, freeAt siteLog
+	if pc.allocAt != nil {
+		allocAt = append(n.allocAt[:0], pc.allocAt...)
+		clear(allocAt[len(allocAt):cap(allocAt)])
+	}
+	if pc.freeAt != nil {
+		freeAt = append(n.freeAt[:0], pc.freeAt...)
+		clear(freeAt[len(freeAt):cap(freeAt)])
+	}
+	*n = procCtx{
 		rt: p, space: mc.Space(pc.space), heap: mc.Heap(pc.heap),
 		data: mc.Segment(pc.data), bss: mc.Segment(pc.bss),
-		objects: maps.Clone(pc.objects),
-		allocAt: append(siteLog(nil), pc.allocAt...), freeAt: append(siteLog(nil), pc.freeAt...),
+		objects: objects, allocAt: allocAt, freeAt: freeAt,
 		allocs: pc.allocs, charged: pc.charged,
 	}
 	return n
@@ -322,11 +347,12 @@ func (c *ctxCopier) detector(d *raceDetector, vm *VM, into *raceDetector, memSla
 	var live []*raceThread
 	var objs map[any]vclock
 	var mems map[any]*shadowMem
+	var seen map[string]bool
 	c.clocks = c.clocks[:0]
 	if n == nil || n == d {
 		n = new(raceDetector)
 	} else {
-		live, objs, mems = n.live[:0], n.objs, n.mems
+		live, objs, mems, seen = n.live[:0], n.objs, n.mems, n.seen
 		for _, v := range objs {
 			if v != nil {
 				c.clocks = append(c.clocks, v)
@@ -396,7 +422,13 @@ func (c *ctxCopier) detector(d *raceDetector, vm *VM, into *raceDetector, memSla
 		n.mems[c.key(k)] = ns
 	}
 	n.lastKey, n.lastMem = nil, nil
-	n.seen = maps.Clone(d.seen)
+	if seen == nil || d.seen == nil || len(d.seen) > 8 {
+		n.seen = maps.Clone(d.seen)
+	} else {
+		clear(seen)
+		maps.Copy(seen, d.seen)
+		n.seen = seen
+	}
 	n.Races = append([]Race(nil), d.Races...)
 	for i := range n.Races {
 		n.Races[i].Text = slices.Clone(n.Races[i].Text)

@@ -39,6 +39,7 @@ type cloneBlocks struct {
 	cpus    []CPU
 	remap   *Remap
 	mem     mem.Blocks
+	files   []File
 }
 
 // slab returns n entries of old when it has room for them, or else new
@@ -80,6 +81,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		running     []*Process
 		sleepers    sleepHeap
 		hosts       map[string]*Host
+		enabled     []*Thread
 	}
 	if n == nil {
 		n = new(Machine)
@@ -87,6 +89,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		old.blocks, old.trace, old.meter, old.phys, old.textFrames = n.blocks, n.trace, n.meter, n.phys, n.textFrames
 		old.cpus, old.threads, old.procs, old.byID = n.cpus, n.threads, n.procs, n.byID
 		old.ready, old.woke, old.running, old.sleepers, old.hosts = n.ready, n.woke, n.running, n.sleepers, n.hosts
+		old.enabled = n.enabled
 	}
 	*n = *m
 	gen := cloneGen.Add(1)
@@ -96,12 +99,15 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	}
 	// Room for every wait queue of the threads and processes, without
 	// growing the list.
-	*r = Remap{m: n, old: m, gen: gen, queues: slab(r.queues, len(m.threads)+len(m.procs)+8)[:0], files: r.files[:0], objs: r.objs, mem: r.mem}
+	*r = Remap{m: n, old: m, gen: gen, queues: slab(r.queues, len(m.threads)+len(m.procs)+8)[:0], files: r.files[:0], objs: r.objs, mem: r.mem,
+		fdMaps: r.fdMaps, syncMaps: r.syncMaps}
 	clear(r.objs)
 	n.blocks = cloneBlocks{remap: r}
 	n.lang = lang
 	n.chooser = nil
-	n.enabled = nil
+	// The chooser's list is made again at every choice.
+	n.enabled = old.enabled[:0]
+	clear(old.enabled[:cap(old.enabled)])
 	n.pyOrder = nil
 	tr := old.trace
 	if tr == nil || tr == m.trace {
@@ -143,15 +149,23 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		n.py = &py
 	}
 	n.cpus = slab(old.cpus, len(m.cpus))
-	cpus := slab(old.blocks.cpus, len(m.cpus))
+	cpus := old.blocks.cpus
+	if cap(cpus) < len(m.cpus) {
+		cpus = make([]CPU, len(m.cpus))
+	}
+	cpus = cpus[:len(m.cpus)]
 	n.blocks.cpus = cpus[:cap(cpus)]
 	for i, c := range m.cpus {
 		cc := &cpus[i]
+		// The TLB's and the cache's lists and maps, and the map of
+		// what was lost, of the CPU in whose place this one is made.
+		tlb, cache, lost := cc.TLB, cc.Cache, cc.lost
 		*cc = *c
-		cc.TLB, cc.Cache = c.TLB.copy(), c.Cache.copy()
-		cc.lost = maps.Clone(c.lost)
+		cc.TLB, cc.Cache = c.TLB.copyInto(tlb), c.Cache.copyInto(cache)
+		cc.lost = copyMap(lost, c.lost)
 		n.cpus[i] = cc
 	}
+	clear(cpus[len(m.cpus):cap(cpus)])
 	n.cpu = n.cpus[m.cpu.ID]
 	n.slices = append([]Slice(nil), m.slices...)
 	n.waits = append([]Wait(nil), m.waits...)
@@ -170,12 +184,23 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		n.threads[i] = &threads[i]
 	}
 	n.procs = slab(old.procs, len(m.procs))
-	procs := slab(old.blocks.procs, len(m.procs))
+	procs := old.blocks.procs
+	if cap(procs) < len(m.procs) {
+		procs = make([]Process, len(m.procs), len(m.procs)+len(m.procs)/2+2)
+	}
+	procs = procs[:len(m.procs)]
 	n.blocks.procs = procs[:cap(procs)]
+	// The maps of descriptors and of objects of the processes in whose
+	// places these are made.
+	r.fdMaps, r.syncMaps = r.fdMaps[:0], r.syncMaps[:0]
 	for i, p := range m.procs {
+		r.fdMaps = append(r.fdMaps, procs[i].fds)
+		r.syncMaps = append(r.syncMaps, procs[i].syncObjs)
 		procs[i] = *p
 		n.procs[i] = &procs[i]
 	}
+	clear(procs[len(m.procs):cap(procs)])
+	r.fileSlab = old.blocks.files[:0]
 	n.hosts = old.hosts
 	if n.hosts == nil {
 		n.hosts = make(map[string]*Host, len(m.hosts))
@@ -185,8 +210,12 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		n.hosts[name] = r.host(h)
 	}
 	for i, p := range m.procs {
-		r.process(p, n.procs[i])
+		r.process(p, n.procs[i], r.fdMaps[i], r.syncMaps[i])
 	}
+	clear(r.fdMaps)
+	clear(r.syncMaps)
+	n.blocks.files = r.fileSlab
+	clear(r.fileSlab[len(r.fileSlab):cap(r.fileSlab)])
 	for i, t := range m.threads {
 		r.thread(t, n.threads[i])
 	}
@@ -242,6 +271,12 @@ type Remap struct {
 	// to their copies.
 	objs map[any]any
 	bad  bool
+	// fdMaps and syncMaps hold the maps of the processes a copy is made
+	// in place of, by index; fileSlab is the block open files are copied
+	// into, its length the room taken.
+	fdMaps   []FDTable
+	syncMaps []map[int]*SyncObject
+	fileSlab []File
 }
 
 // cloneGen numbers the copies of machines: a wait queue being copied
@@ -385,8 +420,9 @@ func (r *Remap) queue(q *WaitQueue) *WaitQueue {
 	return q.fwd
 }
 
-// process fills in c, the copy of p.
-func (r *Remap) process(p, c *Process) {
+// process fills in c, the copy of p, with its maps made in fds and
+// syncObjs when they are not nil: maps nothing uses any more.
+func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject) {
 	mc := r.mem
 	c.Space = mc.Space(p.Space)
 	if c.Space != nil && p.Space.OnCOW != nil {
@@ -400,13 +436,21 @@ func (r *Remap) process(p, c *Process) {
 	r.waitQueue(&p.exited, &c.exited)
 	c.children = r.procList(p.children)
 	if p.fds != nil {
-		c.fds = make(FDTable, len(p.fds))
+		if fds == nil {
+			fds = make(FDTable, len(p.fds))
+		}
+		clear(fds)
+		c.fds = fds
 		for fd, f := range p.fds {
 			c.fds[fd] = r.file(f)
 		}
 	}
 	if p.syncObjs != nil {
-		c.syncObjs = make(map[int]*SyncObject, len(p.syncObjs))
+		if syncObjs == nil {
+			syncObjs = make(map[int]*SyncObject, len(p.syncObjs))
+		}
+		clear(syncObjs)
+		c.syncObjs = syncObjs
 		for id, o := range p.syncObjs {
 			c.syncObjs[id] = r.syncObject(o)
 		}
@@ -491,7 +535,14 @@ func (r *Remap) file(f *File) *File {
 	if f.fwdGen == r.gen {
 		return f.fwd
 	}
-	c := &File{Kind: f.Kind, refs: f.refs}
+	l := r.fileSlab
+	if len(l) == cap(l) {
+		l = make([]File, 0, max(8, 2*cap(l)))
+	}
+	l = l[:len(l)+1]
+	r.fileSlab = l
+	c := &l[len(l)-1]
+	*c = File{Kind: f.Kind, refs: f.refs}
 	f.fwd, f.fwdGen = c, r.gen
 	r.files = append(r.files, f)
 	if f.Pipe != nil {
@@ -617,9 +668,31 @@ func (r *Remap) syncObject(o *SyncObject) *SyncObject {
 }
 
 // copy returns a copy of the list, its entries and order.
-func (c lru) copy() lru {
+func (c lru) copy() lru { return c.copyInto(lru{}) }
+
+// copyInto is copy, made in the list and map of old, a list nothing uses
+// any more, where they have room.
+func (c lru) copyInto(old lru) lru {
 	n := c
-	n.nodes = slices.Clone(c.nodes)
-	n.at = maps.Clone(c.at)
+	n.nodes = nil
+	if c.nodes != nil {
+		n.nodes = append(old.nodes[:0], c.nodes...)
+		clear(n.nodes[len(n.nodes):cap(n.nodes)])
+	}
+	n.at = copyMap(old.at, c.at)
 	return n
+}
+
+// copyMap returns a copy of m (nil for nil), made in old, a map nothing
+// uses any more, when m is small: a large one is copied faster whole.
+func copyMap[K comparable, V any](old, m map[K]V) map[K]V {
+	if m == nil {
+		return nil
+	}
+	if old == nil || len(m) > 8 {
+		return maps.Clone(m)
+	}
+	clear(old)
+	maps.Copy(old, m)
+	return old
 }

@@ -315,6 +315,8 @@ type explorer struct {
 	// let go of: a copy is made in one of them (interp.Session.CloneInto)
 	// rather than in new memory.
 	spare []*interp.Session
+	// nodes holds nodes no longer used (freeNode).
+	nodes []*node
 }
 
 // maxSpare bounds the sessions kept for copies to be made in.
@@ -438,7 +440,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 			e.full = int64(len(e.stack)) < e.maxDepth
 			return index(keepRunning(cands, last).TID)
 		}
-		n = &node{cands: make([]cand, len(cands))}
+		n = e.newNode(len(cands))
 	} else {
 		n = &e.scratch[0]
 		if n == e.prev {
@@ -496,12 +498,14 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		// A state explored before, by a path that tried at least what
 		// this one would.
 		e.matched = true
+		e.freeNode(n)
 		return -1
 	}
 	pick := e.next(n)
 	if pick < 0 {
 		// Every candidate sleeps: this interleaving was explored already.
 		e.pruned = true
+		e.freeNode(n)
 		return -1
 	}
 	n.chosen = pick
@@ -667,9 +671,42 @@ func (e *explorer) backtrack() bool {
 		}
 		e.stack[len(e.stack)-1] = nil
 		e.stack = e.stack[:len(e.stack)-1]
+		e.freeNode(n)
 	}
 	return false
 }
+
+// newNode returns a node with k candidates, made in one no longer used
+// when there is one.
+func (e *explorer) newNode(k int) *node {
+	var n *node
+	if j := len(e.nodes); j > 0 {
+		n = e.nodes[j-1]
+		e.nodes[j-1] = nil
+		e.nodes = e.nodes[:j-1]
+		c := n.cands[:0]
+		if cap(c) < k {
+			c = make([]cand, 0, k)
+		}
+		*n = node{cands: c[:k]}
+		clear(n.cands)
+		return n
+	}
+	return &node{cands: make([]cand, k)}
+}
+
+// freeNode keeps n, a node off the stack that nothing points to any
+// more, for newNode. The points with one candidate are not kept: they
+// are the explorer's own (scratch).
+func (e *explorer) freeNode(n *node) {
+	if n == &e.scratch[0] || n == &e.scratch[1] || len(e.nodes) >= maxFreeNodes {
+		return
+	}
+	e.nodes = append(e.nodes, n)
+}
+
+// maxFreeNodes bounds the nodes kept for newNode.
+const maxFreeNodes = 1024
 
 // preemptions counts the preemptions of the run so far: the points where
 // a thread that could have gone on was switched away from for a step

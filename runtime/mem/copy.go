@@ -187,10 +187,11 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 	c.made.spaces = append(c.made.spaces, spaceBlocks{})
 	n := old.space
 	var segs []*Segment
+	var pt map[uint64]Frame
 	if n == nil {
 		n = new(AddressSpace)
 	} else {
-		segs = n.segs[:0]
+		segs, pt = n.segs[:0], n.pt
 	}
 	*n = AddressSpace{COWCopies: as.COWCopies, Meter: c.meterOf(as.Meter)}
 	as.fwd, as.fwdGen = n, c.gen
@@ -250,7 +251,13 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 		n.phys = c.phys
 	}
 	if as.pt != nil {
-		n.pt = maps.Clone(as.pt)
+		if pt == nil || len(as.pt) > 8 {
+			n.pt = maps.Clone(as.pt)
+		} else {
+			clear(pt)
+			maps.Copy(pt, as.pt)
+			n.pt = pt
+		}
 	}
 	return n
 }
