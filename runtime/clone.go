@@ -39,7 +39,7 @@ type cloneBlocks struct {
 	cpus    []CPU
 	remap   *Remap
 	mem     mem.Blocks
-	files   []File
+	objs    objSlabs
 }
 
 // slab returns n entries of old when it has room for them, or else new
@@ -200,7 +200,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		n.procs[i] = &procs[i]
 	}
 	clear(procs[len(m.procs):cap(procs)])
-	r.fileSlab = old.blocks.files[:0]
+	r.slabs = old.blocks.objs.empty()
 	n.hosts = old.hosts
 	if n.hosts == nil {
 		n.hosts = make(map[string]*Host, len(m.hosts))
@@ -214,8 +214,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	}
 	clear(r.fdMaps)
 	clear(r.syncMaps)
-	n.blocks.files = r.fileSlab
-	clear(r.fileSlab[len(r.fileSlab):cap(r.fileSlab)])
+
 	for i, t := range m.threads {
 		r.thread(t, n.threads[i])
 	}
@@ -251,6 +250,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		n.qtimers[i] = queueTimer{at: qt.at, q: r.queue(qt.q)}
 	}
 	n.blocks.mem = r.mem.Blocks()
+	n.blocks.objs = r.slabs.done()
 	if r.bad || r.mem.Bad {
 		r.Finish()
 		return nil, nil, false
@@ -272,11 +272,50 @@ type Remap struct {
 	objs map[any]any
 	bad  bool
 	// fdMaps and syncMaps hold the maps of the processes a copy is made
-	// in place of, by index; fileSlab is the block open files are copied
-	// into, its length the room taken.
+	// in place of, by index; slabs are the blocks kernel objects are
+	// copied into.
 	fdMaps   []FDTable
 	syncMaps []map[int]*SyncObject
-	fileSlab []File
+	slabs    objSlabs
+}
+
+// objSlabs are the blocks the open files and the handles' objects of a
+// copy are made in, each taken in order (its length is the room taken).
+// Not the mutexes, semaphores and condition variables: the race detector
+// names them by their address, and keeps the names of those a machine no
+// longer holds (interp's ctxCopier.key), which a block made again would
+// give to other ones.
+type objSlabs struct {
+	files []File
+	syncs []SyncObject
+}
+
+// empty returns the blocks with no room taken.
+func (o objSlabs) empty() objSlabs {
+	return objSlabs{files: o.files[:0], syncs: o.syncs[:0]}
+}
+
+// done clears the room not taken: nothing of the objects made in it
+// before stays reachable.
+func (o objSlabs) done() objSlabs {
+	clear(o.files[len(o.files):cap(o.files)])
+	clear(o.syncs[len(o.syncs):cap(o.syncs)])
+	return o
+}
+
+// take returns the next entry of the block *b, cleared, from a new block
+// when it has no room left.
+func take[T any](b *[]T) *T {
+	l := *b
+	if len(l) == cap(l) {
+		l = make([]T, 0, max(8, 2*cap(l)))
+	}
+	l = l[:len(l)+1]
+	*b = l
+	p := &l[len(l)-1]
+	var zero T
+	*p = zero
+	return p
 }
 
 // cloneGen numbers the copies of machines: a wait queue being copied
@@ -535,13 +574,7 @@ func (r *Remap) file(f *File) *File {
 	if f.fwdGen == r.gen {
 		return f.fwd
 	}
-	l := r.fileSlab
-	if len(l) == cap(l) {
-		l = make([]File, 0, max(8, 2*cap(l)))
-	}
-	l = l[:len(l)+1]
-	r.fileSlab = l
-	c := &l[len(l)-1]
+	c := take(&r.slabs.files)
 	*c = File{Kind: f.Kind, refs: f.refs}
 	f.fwd, f.fwdGen = c, r.gen
 	r.files = append(r.files, f)
@@ -653,7 +686,7 @@ func (r *Remap) syncObject(o *SyncObject) *SyncObject {
 	if c, ok := r.obj(o); ok {
 		return c.(*SyncObject)
 	}
-	c := &SyncObject{}
+	c := take(&r.slabs.syncs)
 	r.keep(o, c)
 	if o.Mutex != nil {
 		c.Mutex = r.mutex(o.Mutex)
