@@ -119,8 +119,10 @@ func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
 			nf, no = nf+len(th.frames), no+opsRoom(th)
 		}
 	}
-	ctxs := reuse(blocks.ctxs, len(oldThreads))
-	c.frames, c.ops = reuse(blocks.frames, nf), reuse(blocks.ops, no)
+	// The entries of these blocks a copy takes are overwritten (the room
+	// of an operand stack past its top is cleared, thread).
+	ctxs := room(blocks.ctxs, len(oldThreads))
+	c.frames, c.ops = room(blocks.frames, nf), room(blocks.ops, no)
 	made := sessionBlocks{ctxs: ctxs[:cap(ctxs)], frames: c.frames[:cap(c.frames)], ops: c.ops[:cap(c.ops)], copier: c, procs: procs[:cap(procs)]}
 	for i, t := range oldThreads {
 		if th, ok := t.Ctx.(*threadCtx); ok {
@@ -152,6 +154,15 @@ func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
 	opts.ScriptSets = append(opts.ScriptSets, s.opts.ScriptSets...)
 	*n = Session{Prog: s.Prog, M: m, VM: vm, opts: opts, blocks: made}
 	return n, true
+}
+
+// room returns n entries of old when it has room for them, as they are,
+// or else new ones.
+func room[T any](old []T, n int) []T {
+	if cap(old) < n {
+		return make([]T, n)
+	}
+	return old[:n]
 }
 
 // reuse returns n entries of old when it has room for them, or else new
@@ -263,6 +274,7 @@ func (c *ctxCopier) thread(th *threadCtx, t *runtime.Thread, n *threadCtx) *thre
 	n.ops = c.ops[:k:k]
 	c.ops = c.ops[k:]
 	copy(n.ops, th.ops[:min(th.sp, k)])
+	clear(n.ops[min(max(th.sp, 0), k):])
 	n.race = c.raceThread(th.race)
 	return n
 }

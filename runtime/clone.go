@@ -165,7 +165,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		cc.lost = copyMap(lost, c.lost)
 		n.cpus[i] = cc
 	}
-	clear(cpus[len(m.cpus):cap(cpus)])
+
 	n.cpu = n.cpus[m.cpu.ID]
 	n.slices = append([]Slice(nil), m.slices...)
 	n.waits = append([]Wait(nil), m.waits...)
@@ -177,7 +177,13 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	// Every thread and process first, so that what points at them can
 	// be mapped; then what they hold.
 	n.threads = slab(old.threads, len(m.threads))
-	threads := slab(old.blocks.threads, len(m.threads))
+	// Every entry taken is overwritten; those past them are reached
+	// from nothing but the blocks.
+	threads := old.blocks.threads
+	if cap(threads) < len(m.threads) {
+		threads = make([]Thread, len(m.threads), len(m.threads)+len(m.threads)/2+2)
+	}
+	threads = threads[:len(m.threads)]
 	n.blocks.threads = threads[:cap(threads)]
 	for i, t := range m.threads {
 		threads[i] = *t
@@ -199,7 +205,6 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		procs[i] = *p
 		n.procs[i] = &procs[i]
 	}
-	clear(procs[len(m.procs):cap(procs)])
 	r.slabs = old.blocks.objs.empty()
 	n.hosts = old.hosts
 	if n.hosts == nil {

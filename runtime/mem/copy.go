@@ -199,10 +199,10 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 	c.segs = slices.Grow(c.segs, len(as.segs))
 	// The space's segments and their words are copied into one block
 	// each: a copy of a machine is a few allocations, not one a segment.
+	// An entry of the segments' block is overwritten when it is taken.
 	var slab []Segment
 	if cap(old.segs) >= len(as.segs) {
 		slab = old.segs[:len(as.segs)]
-		clear(slab)
 	} else {
 		slab = make([]Segment, len(as.segs))
 	}
@@ -212,12 +212,11 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 			total += cap(s.Words)
 		}
 	}
+	// The words a segment takes of the block are overwritten, and the
+	// room past them cleared (segment).
 	var words []Value
 	if cap(old.words) >= total {
-		// Cleared: a word a segment has room for and never wrote
-		// reads as zero.
 		words = old.words[:total]
-		clear(words)
 	} else {
 		words = make([]Value, total)
 	}
@@ -306,6 +305,9 @@ func (c *Copier) segment(s, n *Segment, words *[]Value) *Segment {
 		if words != nil && len(*words) >= k {
 			n.Words = (*words)[:len(s.Words):k]
 			*words = (*words)[k:]
+			// A word a segment has room for and never wrote reads
+			// as zero.
+			clear(n.Words[len(n.Words):k])
 		} else {
 			n.Words = make([]Value, len(s.Words), k)
 		}
