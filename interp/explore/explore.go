@@ -963,16 +963,9 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 		}
 	}
 	// In the stateful searches, a run that starts from the program's
-	// start is a copy of one machine made here, before it ran: a copy
-	// costs less than making the machine again.
+	// start is a copy of one machine made for the first such run, before
+	// it ran: a copy costs less than making the machine again.
 	var start *interp.Session
-	if e.snaps {
-		run.Sink = &outcomeSink{}
-		var err error
-		if start, err = interp.NewSession(prog, run); err != nil {
-			return nil, err
-		}
-	}
 	for {
 		switch {
 		case ctx.Err() != nil:
@@ -997,6 +990,13 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 			sink = &outcomeSink{}
 			sink.hash.Reset()
 			ok := false
+			if start == nil && e.snaps {
+				run.Sink = &outcomeSink{}
+				var err error
+				if start, err = interp.NewSession(prog, run); err != nil {
+					return nil, err
+				}
+			}
 			if start != nil {
 				s, ok = e.clone(start, sink)
 			}
