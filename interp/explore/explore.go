@@ -315,6 +315,10 @@ type explorer struct {
 	// let go of: a copy is made in one of them (interp.Session.CloneInto)
 	// rather than in new memory.
 	spare []*interp.Session
+	// spareSizes are what each of them holds (sessionBytes), spareBytes
+	// their sum.
+	spareSizes []int64
+	spareBytes int64
 	// nodes holds nodes no longer used (freeNode).
 	nodes []*node
 }
@@ -322,10 +326,27 @@ type explorer struct {
 // maxSpare bounds the sessions kept for copies to be made in.
 const maxSpare = 8
 
-// recycle keeps s, which nothing uses any more, for a copy to be made in.
+// maxSpareBytes bounds what the spare sessions hold, counted as copies
+// are (sessionBytes): a program of a large memory keeps fewer of them.
+const maxSpareBytes = 16 << 20
+
+// sessionBytes is what a copy of a run, or a spare session, is taken to
+// hold.
+func sessionBytes(s *interp.Session) int64 {
+	cfg := s.M.Config()
+	return snapBase + s.M.Memory().Used + hwEntryBytes*(cfg.TLBEntries+cfg.CacheLines)
+}
+
+// recycle keeps s, which nothing uses any more, for a copy to be made in
+// (only when the search copies runs).
 func (e *explorer) recycle(s *interp.Session) {
-	if s != nil && len(e.spare) < maxSpare {
+	if s == nil || !e.snaps || len(e.spare) >= maxSpare {
+		return
+	}
+	if b := sessionBytes(s); e.spareBytes+b <= maxSpareBytes {
 		e.spare = append(e.spare, s)
+		e.spareSizes = append(e.spareSizes, b)
+		e.spareBytes += b
 	}
 }
 
@@ -337,6 +358,8 @@ func (e *explorer) clone(s *interp.Session, sink *outcomeSink) (*interp.Session,
 		dst = e.spare[k-1]
 		e.spare[k-1] = nil
 		e.spare = e.spare[:k-1]
+		e.spareBytes -= e.spareSizes[k-1]
+		e.spareSizes = e.spareSizes[:k-1]
 	}
 	return s.CloneInto(dst, sink)
 }
@@ -580,8 +603,7 @@ func (e *explorer) snapshot(n *node) {
 	if n.steps-since < e.snapEvery || !e.more(n) {
 		return
 	}
-	cfg := e.m.Config()
-	size := snapBase + e.m.Memory().Used + hwEntryBytes*(cfg.TLBEntries+cfg.CacheLines)
+	size := sessionBytes(e.sess)
 	if e.snapHeld+size > e.snapBudget {
 		return
 	}
