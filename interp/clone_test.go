@@ -124,3 +124,103 @@ func TestCloneRunsOnTheSame(t *testing.T) {
 	}
 	t.Logf("copied %d machines of %d runs", copied, 5*len(files))
 }
+
+// TestCloneIntoRunsOnTheSame: a copy made in a session no longer used,
+// one that ran another program to its end or a copy of this one, holds
+// nothing of it: it is in the same state as a copy made in new memory,
+// and run on with the same choices it writes the same trace, finds the
+// same races and ends in the same state.
+func TestCloneIntoRunsOnTheSame(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("../examples/*.proc")
+	more, _ := filepath.Glob("../exercises/*/*.proc")
+	files = append(files, more...)
+	var spare *interp.Session // the session of the run before, ended
+	copied := 0
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := interp.Load(filepath.Base(file), src)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		sets := append(testkit.HeaderSets(src), "max_steps=200000")
+		for _, at := range []int{0, 2, 10, 40} {
+			name := fmt.Sprintf("%s@%d", filepath.Base(file), at)
+			var out bytes.Buffer
+			opts := interp.Options{Sink: runtime.NewTextSink(&out, &out, false), Race: true, Sets: sets}
+			s, err := interp.NewSession(prog, opts)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var fresh, reused *interp.Session
+			var freshOut, reusedOut bytes.Buffer
+			var freshSink, reusedSink *runtime.TextSink
+			ch := &pickChooser{at: at, seed: uint64(len(file))}
+			ch.onClone = func(n int) {
+				freshSink = runtime.NewTextSink(&freshOut, &freshOut, false)
+				reusedSink = runtime.NewTextSink(&reusedOut, &reusedOut, false)
+				var ok bool
+				if fresh, ok = s.Clone(freshSink); !ok {
+					return
+				}
+				if reused, ok = s.CloneInto(spare, reusedSink); !ok {
+					t.Errorf("%s: no copy made in a spare session", name)
+					fresh = nil
+					return
+				}
+				if spare != nil && reused != spare {
+					t.Errorf("%s: the copy was not made in the spare session", name)
+				}
+				spare = nil
+				if stateOf(reused) != stateOf(fresh) {
+					t.Errorf("%s: a copy made in a spare session is in another state than a new copy", name)
+				}
+				fresh.M.SetChooser(&pickChooser{n: n, at: -1, seed: ch.seed})
+				reused.M.SetChooser(&pickChooser{n: n, at: -1, seed: ch.seed})
+			}
+			s.M.SetChooser(ch)
+			s.M.Run()
+			if fresh == nil {
+				continue
+			}
+			copied++
+			fresh.M.Run()
+			reused.M.Run()
+			if err := freshSink.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if err := reusedSink.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := reusedOut.String(), freshOut.String(); got != want {
+				t.Errorf("%s: the copy made in a spare session writes another trace\n--- it\n%s\n--- a new copy\n%s", name, got, want)
+				continue
+			}
+			if stateOf(reused) != stateOf(fresh) {
+				t.Errorf("%s: the copy made in a spare session ends in another state", name)
+			}
+			if a, b := fmt.Sprint(reused.VM.Races()), fmt.Sprint(fresh.VM.Races()); a != b {
+				t.Errorf("%s: the copy made in a spare session found races %s, a new copy %s", name, a, b)
+			}
+			if reused.M.Steps() != fresh.M.Steps() || reused.M.Now() != fresh.M.Now() {
+				t.Errorf("%s: the copy made in a spare session ran %d steps to tick %d, a new copy %d to %d", name, reused.M.Steps(), reused.M.Now(), fresh.M.Steps(), fresh.M.Now())
+			}
+			// The next copy is made in one of them, or in the original,
+			// each after its run: a copy, or a session made new.
+			switch copied % 3 {
+			case 0:
+				spare = reused
+			case 1:
+				spare = fresh
+			default:
+				spare = s
+			}
+		}
+	}
+	if copied < 3*len(files) {
+		t.Errorf("copied %d machines of %d runs: too few", copied, 4*len(files))
+	}
+}

@@ -299,7 +299,7 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 		th.sp--
 		return vm.typeFault(th, "lock: "+why), false
 	}
-	call := fmt.Sprintf("lock(%s)", format(v))
+	call := "lock(" + format(v) + ")"
 	r := vm.m.Lock(th.rt, o.Mutex, call)
 	if r.Err == runtime.EDEADLK {
 		th.sp--
@@ -313,7 +313,9 @@ func (vm *VM) lock(th *threadCtx) (runtime.Stop, bool) {
 	if vm.race != nil {
 		vm.race.acquire(th.rt, o.Mutex)
 	}
-	vm.ipcEvent(th, runtime.CatSync, "lock", resultText(call, "0", r.Resumed), 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
+	if vm.m.Tracer().On(runtime.CatSync) {
+		vm.ipcEvent(th, runtime.CatSync, "lock", resultText(call, "0", r.Resumed), 0, runtime.Field{Key: "mutex", Val: o.Mutex.ID})
+	}
 	return 0, true
 }
 
@@ -326,9 +328,9 @@ func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 	if why != "" {
 		return vm.typeFault(th, "unlock: "+why), false
 	}
-	call := fmt.Sprintf("unlock(%s)", format(v))
 	r := vm.m.Unlock(th.rt, o.Mutex)
 	if r.Err != runtime.OK {
+		call := "unlock(" + format(v) + ")"
 		held := "nobody holds it"
 		if owner := r.Holder; owner != nil {
 			held = fmt.Sprintf("it is held by %d/%d", owner.Proc.PID, owner.TID)
@@ -340,7 +342,11 @@ func (vm *VM) unlock(th *threadCtx) (runtime.Stop, bool) {
 	if vm.race != nil {
 		vm.race.release(th.rt, o.Mutex)
 	}
-	text := call + " = 0"
+	if !vm.m.Tracer().On(runtime.CatSync) {
+		// Nobody reads the line: it is not made.
+		return 0, true
+	}
+	text := "unlock(" + format(v) + ") = 0"
 	if next := r.Next; next != nil {
 		text += fmt.Sprintf("  handed to %d/%d", next.Proc.PID, next.TID)
 	}

@@ -163,6 +163,9 @@ type Session struct {
 	// chrome records the run for Options.Chrome.
 	chrome *runtime.ChromeSink
 	opts   Options
+	// blocks are what the session is made of when it is a copy, for a
+	// copy made into it once it is no longer used (CloneInto).
+	blocks sessionBlocks
 }
 
 // NewSession boots a machine for prog: process 1 is ready at the start of

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"sync/atomic"
@@ -26,19 +27,93 @@ import (
 // start each run where its parent state was, and replays from the start
 // when Clone says no.
 func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
-	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 || m.multi || m.WarmOn() {
+	return m.CloneInto(nil, sink, lang)
+}
+
+// cloneBlocks are the blocks a copy of a machine is made of, beyond the
+// Machine itself: a copy keeps them, and a copy made into it (CloneInto)
+// once it is no longer used takes them again.
+type cloneBlocks struct {
+	threads []Thread
+	procs   []Process
+	cpus    []CPU
+	remap   *Remap
+	mem     mem.Blocks
+	objs    objSlabs
+}
+
+// slab returns n entries of old when it has room for them, or else new
+// ones with room for more; the entries past n are cleared.
+func slab[T any](old []T, n int) []T {
+	if cap(old) < n {
+		return make([]T, n, n+n/2+2)
+	}
+	clear(old[n:cap(old)])
+	return old[:n]
+}
+
+// CloneInto is Clone, the copy made in dst when it is not nil: a machine
+// that is no longer used, nor anything of it (its processes, threads,
+// memory, kernel objects), whose blocks the copy takes again where they
+// have room instead of allocating new ones. A search that copies a
+// machine at every run makes each copy in a machine of a run that ended.
+// The copy is dst, or a new machine.
+func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Remap, bool) {
+	if len(m.trace.tees) > 0 || m.watch != nil || m.foreground != nil || m.bounded || m.legLimit != 0 || m.multi || m.WarmOn() || m.warmUsed {
 		return nil, nil, false
 	}
-	n := new(Machine)
+	if dst == m {
+		return nil, nil, false
+	}
+	n := dst
+	// What the copy takes again of dst, before it is overwritten.
+	var old struct {
+		blocks      cloneBlocks
+		trace       *Tracer
+		meter       *mem.Meter
+		phys        *mem.Phys
+		textFrames  map[*Image][]mem.Frame
+		cpus        []*CPU
+		threads     []*Thread
+		procs       []*Process
+		byID        map[int]*Thread
+		ready, woke []*Thread
+		running     []*Process
+		sleepers    sleepHeap
+		hosts       map[string]*Host
+		enabled     []*Thread
+	}
+	if n == nil {
+		n = new(Machine)
+	} else {
+		old.blocks, old.trace, old.meter, old.phys, old.textFrames = n.blocks, n.trace, n.meter, n.phys, n.textFrames
+		old.cpus, old.threads, old.procs, old.byID = n.cpus, n.threads, n.procs, n.byID
+		old.ready, old.woke, old.running, old.sleepers, old.hosts = n.ready, n.woke, n.running, n.sleepers, n.hosts
+		old.enabled = n.enabled
+	}
 	*n = *m
+	gen := cloneGen.Add(1)
+	r := old.blocks.remap
+	if r == nil {
+		r = new(Remap)
+	}
 	// Room for every wait queue of the threads and processes, without
 	// growing the list.
-	r := &Remap{m: n, old: m, gen: cloneGen.Add(1), queues: make([]*WaitQueue, 0, len(m.threads)+len(m.procs)+8)}
+	*r = Remap{m: n, old: m, gen: gen, queues: slab(r.queues, len(m.threads)+len(m.procs)+8)[:0], files: r.files[:0], objs: r.objs, mem: r.mem,
+		fdMaps: r.fdMaps, syncMaps: r.syncMaps}
+	clear(r.objs)
+	n.blocks = cloneBlocks{remap: r}
 	n.lang = lang
 	n.chooser = nil
-	n.enabled = nil
+	// The chooser's list is made again at every choice.
+	n.enabled = old.enabled[:0]
+	clear(old.enabled[:cap(old.enabled)])
 	n.pyOrder = nil
-	tr := *m.trace
+	tr := old.trace
+	if tr == nil || tr == m.trace {
+		tr = new(Tracer)
+	}
+	*tr = *m.trace
 	tr.sink = sink
 	tr.counter, _ = sink.(ByteCounter)
 	if tr.counter != nil && m.trace.counter != nil {
@@ -46,25 +121,51 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 		tr.base = tr.counter.TraceBytes() - (m.trace.counter.TraceBytes() - m.trace.base)
 	}
 	tr.alarm = &n.alarm
-	n.trace = &tr
-	n.meter = mem.CopyMeter(m.meter, &n.alarm)
-	n.phys = m.phys.Copy()
-	r.mem = mem.NewCopier(n.meter, n.phys)
-	n.textFrames = make(map[*Image][]mem.Frame, len(m.textFrames))
+	n.trace = tr
+	n.meter = mem.CopyMeterInto(old.meter, m.meter, &n.alarm)
+	n.phys = m.phys.CopyInto(old.phys)
+	if r.mem == nil {
+		r.mem = mem.NewCopier(n.meter, n.phys)
+	} else {
+		r.mem.Restart(n.meter, n.phys)
+	}
+	r.mem.Reuse(old.blocks.mem)
+	n.textFrames = old.textFrames
+	if n.textFrames == nil {
+		n.textFrames = make(map[*Image][]mem.Frame, len(m.textFrames))
+	}
+	for img, fs := range n.textFrames {
+		if _, ok := m.textFrames[img]; !ok {
+			delete(n.textFrames, img)
+		} else {
+			n.textFrames[img] = fs[:0]
+		}
+	}
 	for img, fs := range m.textFrames {
-		n.textFrames[img] = append([]mem.Frame(nil), fs...)
+		n.textFrames[img] = append(n.textFrames[img], fs...)
 	}
 	if m.py != nil {
 		py := *m.py
 		n.py = &py
 	}
-	n.cpus = make([]*CPU, len(m.cpus))
-	for i, c := range m.cpus {
-		cc := *c
-		cc.TLB, cc.Cache = c.TLB.copy(), c.Cache.copy()
-		cc.lost = c.lost.copy()
-		n.cpus[i] = &cc
+	n.cpus = slab(old.cpus, len(m.cpus))
+	cpus := old.blocks.cpus
+	if cap(cpus) < len(m.cpus) {
+		cpus = make([]CPU, len(m.cpus))
 	}
+	cpus = cpus[:len(m.cpus)]
+	n.blocks.cpus = cpus[:cap(cpus)]
+	for i, c := range m.cpus {
+		cc := &cpus[i]
+		// The TLB's and the cache's lists and maps, and the map of
+		// what was lost, of the CPU in whose place this one is made.
+		tlb, cache, lost := cc.TLB, cc.Cache, cc.lost
+		*cc = *c
+		cc.TLB, cc.Cache = c.TLB.copyInto(tlb), c.Cache.copyInto(cache)
+		cc.lost = c.lost.copyInto(lost)
+		n.cpus[i] = cc
+	}
+
 	n.cpu = n.cpus[m.cpu.ID]
 	n.hot = slices.Clone(m.hot)
 	n.slices = append([]Slice(nil), m.slices...)
@@ -76,36 +177,65 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 
 	// Every thread and process first, so that what points at them can
 	// be mapped; then what they hold.
-	n.threads = make([]*Thread, len(m.threads))
-	threads := make([]Thread, len(m.threads))
+	n.threads = slab(old.threads, len(m.threads))
+	// Every entry taken is overwritten; those past them are reached
+	// from nothing but the blocks.
+	threads := old.blocks.threads
+	if cap(threads) < len(m.threads) {
+		threads = make([]Thread, len(m.threads), len(m.threads)+len(m.threads)/2+2)
+	}
+	threads = threads[:len(m.threads)]
+	n.blocks.threads = threads[:cap(threads)]
 	for i, t := range m.threads {
 		threads[i] = *t
 		n.threads[i] = &threads[i]
 	}
-	n.procs = make([]*Process, len(m.procs))
-	procs := make([]Process, len(m.procs))
+	n.procs = slab(old.procs, len(m.procs))
+	procs := old.blocks.procs
+	if cap(procs) < len(m.procs) {
+		procs = make([]Process, len(m.procs), len(m.procs)+len(m.procs)/2+2)
+	}
+	procs = procs[:len(m.procs)]
+	n.blocks.procs = procs[:cap(procs)]
+	// The maps of descriptors and of objects of the processes in whose
+	// places these are made.
+	r.fdMaps, r.syncMaps = r.fdMaps[:0], r.syncMaps[:0]
 	for i, p := range m.procs {
+		r.fdMaps = append(r.fdMaps, procs[i].fds)
+		r.syncMaps = append(r.syncMaps, procs[i].syncObjs)
 		procs[i] = *p
 		n.procs[i] = &procs[i]
 	}
-	n.hosts = make(map[string]*Host, len(m.hosts))
+	r.slabs = old.blocks.objs.empty()
+	n.hosts = old.hosts
+	if n.hosts == nil {
+		n.hosts = make(map[string]*Host, len(m.hosts))
+	}
+	clear(n.hosts)
 	for name, h := range m.hosts {
 		n.hosts[name] = r.host(h)
 	}
 	for i, p := range m.procs {
-		r.process(p, n.procs[i])
+		r.process(p, n.procs[i], r.fdMaps[i], r.syncMaps[i])
 	}
+	clear(r.fdMaps)
+	clear(r.syncMaps)
+
 	for i, t := range m.threads {
 		r.thread(t, n.threads[i])
 	}
-	n.running = r.procList(m.running)
-	n.byID = make(map[int]*Thread, len(m.byID))
+	n.running = r.procListInto(old.running, m.running)
+	n.byID = old.byID
+	if n.byID == nil {
+		n.byID = make(map[int]*Thread, len(m.byID))
+	}
+	clear(n.byID)
 	for id, t := range m.byID {
 		n.byID[id] = r.Thread(t)
 	}
-	n.ready = r.threadList(m.ready)
-	n.sleepers = sleepHeap(r.threadList(m.sleepers))
-	n.woke = r.threadList(m.woke)
+	n.ready = r.threadListInto(old.ready, m.ready)
+	n.sleepers = sleepHeap(r.threadListInto(old.sleepers, m.sleepers))
+	n.woke = r.threadListInto(old.woke, m.woke)
 	n.quanta = slices.Clone(m.quanta)
 	for i, c := range m.cpus {
 		n.cpus[i].win.proc = r.Process(c.win.proc)
@@ -125,6 +255,8 @@ func (m *Machine) Clone(sink Sink, lang Lang) (*Machine, *Remap, bool) {
 	for i, qt := range m.qtimers {
 		n.qtimers[i] = queueTimer{at: qt.at, q: r.queue(qt.q)}
 	}
+	n.blocks.mem = r.mem.Blocks()
+	n.blocks.objs = r.slabs.done()
 	if r.bad || r.mem.Bad {
 		r.Finish()
 		return nil, nil, false
@@ -145,6 +277,51 @@ type Remap struct {
 	// to their copies.
 	objs map[any]any
 	bad  bool
+	// fdMaps and syncMaps hold the maps of the processes a copy is made
+	// in place of, by index; slabs are the blocks kernel objects are
+	// copied into.
+	fdMaps   []FDTable
+	syncMaps []map[int]*SyncObject
+	slabs    objSlabs
+}
+
+// objSlabs are the blocks the open files and the handles' objects of a
+// copy are made in, each taken in order (its length is the room taken).
+// Not the mutexes, semaphores and condition variables: the race detector
+// names them by their address, and keeps the names of those a machine no
+// longer holds (interp's ctxCopier.key), which a block made again would
+// give to other ones.
+type objSlabs struct {
+	files []File
+	syncs []SyncObject
+}
+
+// empty returns the blocks with no room taken.
+func (o objSlabs) empty() objSlabs {
+	return objSlabs{files: o.files[:0], syncs: o.syncs[:0]}
+}
+
+// done clears the room not taken: nothing of the objects made in it
+// before stays reachable.
+func (o objSlabs) done() objSlabs {
+	clear(o.files[len(o.files):cap(o.files)])
+	clear(o.syncs[len(o.syncs):cap(o.syncs)])
+	return o
+}
+
+// take returns the next entry of the block *b, cleared, from a new block
+// when it has no room left.
+func take[T any](b *[]T) *T {
+	l := *b
+	if len(l) == cap(l) {
+		l = make([]T, 0, max(8, 2*cap(l)))
+	}
+	l = l[:len(l)+1]
+	*b = l
+	p := &l[len(l)-1]
+	var zero T
+	*p = zero
+	return p
 }
 
 // cloneGen numbers the copies of machines: a wait queue being copied
@@ -160,7 +337,12 @@ func (r *Remap) Finish() {
 	for _, f := range r.files {
 		f.fwd, f.fwdGen = nil, 0
 	}
-	r.queues, r.files = nil, nil
+	// The lists stay, empty, for the next copy made with this Remap.
+	clear(r.queues)
+	clear(r.files)
+	r.queues, r.files = r.queues[:0], r.files[:0]
+	clear(r.objs)
+	r.m, r.old = nil, nil
 	r.mem.Finish()
 }
 
@@ -232,22 +414,30 @@ func (r *Remap) Object(o any) (any, bool) {
 // used.
 func (r *Remap) Bad() bool { return r.bad || r.mem.Bad }
 
-func (r *Remap) threadList(ts []*Thread) []*Thread {
+func (r *Remap) threadList(ts []*Thread) []*Thread { return r.threadListInto(nil, ts) }
+
+// threadListInto is threadList, made in into when it has room: a list
+// nothing uses any more.
+func (r *Remap) threadListInto(into, ts []*Thread) []*Thread {
 	if ts == nil {
 		return nil
 	}
-	out := make([]*Thread, len(ts))
+	out := slab(into, len(ts))
 	for i, t := range ts {
 		out[i] = r.Thread(t)
 	}
 	return out
 }
 
-func (r *Remap) procList(ps []*Process) []*Process {
+func (r *Remap) procList(ps []*Process) []*Process { return r.procListInto(nil, ps) }
+
+// procListInto is procList, made in into when it has room: a list
+// nothing uses any more.
+func (r *Remap) procListInto(into, ps []*Process) []*Process {
 	if ps == nil {
 		return nil
 	}
-	out := make([]*Process, len(ps))
+	out := slab(into, len(ps))
 	for i, p := range ps {
 		out[i] = r.Process(p)
 	}
@@ -275,8 +465,9 @@ func (r *Remap) queue(q *WaitQueue) *WaitQueue {
 	return q.fwd
 }
 
-// process fills in c, the copy of p.
-func (r *Remap) process(p, c *Process) {
+// process fills in c, the copy of p, with its maps made in fds and
+// syncObjs when they are not nil: maps nothing uses any more.
+func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject) {
 	mc := r.mem
 	c.Space = mc.Space(p.Space)
 	if c.Space != nil && p.Space.OnCOW != nil {
@@ -290,13 +481,21 @@ func (r *Remap) process(p, c *Process) {
 	r.waitQueue(&p.exited, &c.exited)
 	c.children = r.procList(p.children)
 	if p.fds != nil {
-		c.fds = make(FDTable, len(p.fds))
+		if fds == nil {
+			fds = make(FDTable, len(p.fds))
+		}
+		clear(fds)
+		c.fds = fds
 		for fd, f := range p.fds {
 			c.fds[fd] = r.file(f)
 		}
 	}
 	if p.syncObjs != nil {
-		c.syncObjs = make(map[int]*SyncObject, len(p.syncObjs))
+		if syncObjs == nil {
+			syncObjs = make(map[int]*SyncObject, len(p.syncObjs))
+		}
+		clear(syncObjs)
+		c.syncObjs = syncObjs
 		for id, o := range p.syncObjs {
 			c.syncObjs[id] = r.syncObject(o)
 		}
@@ -381,7 +580,8 @@ func (r *Remap) file(f *File) *File {
 	if f.fwdGen == r.gen {
 		return f.fwd
 	}
-	c := &File{Kind: f.Kind, refs: f.refs}
+	c := take(&r.slabs.files)
+	*c = File{Kind: f.Kind, refs: f.refs}
 	f.fwd, f.fwdGen = c, r.gen
 	r.files = append(r.files, f)
 	if f.Pipe != nil {
@@ -492,7 +692,7 @@ func (r *Remap) syncObject(o *SyncObject) *SyncObject {
 	if c, ok := r.obj(o); ok {
 		return c.(*SyncObject)
 	}
-	c := &SyncObject{}
+	c := take(&r.slabs.syncs)
 	r.keep(o, c)
 	if o.Mutex != nil {
 		c.Mutex = r.mutex(o.Mutex)
@@ -507,9 +707,31 @@ func (r *Remap) syncObject(o *SyncObject) *SyncObject {
 }
 
 // copy returns a copy of the list, its entries and order.
-func (c lru) copy() lru {
+func (c lru) copy() lru { return c.copyInto(lru{}) }
+
+// copyInto is copy, made in the list and map of old, a list nothing uses
+// any more, where they have room.
+func (c lru) copyInto(old lru) lru {
 	n := c
-	n.nodes = slices.Clone(c.nodes)
-	n.at = c.at.copy()
+	n.nodes = nil
+	if c.nodes != nil {
+		n.nodes = append(old.nodes[:0], c.nodes...)
+		clear(n.nodes[len(n.nodes):cap(n.nodes)])
+	}
+	n.at = c.at.copyInto(old.at)
 	return n
+}
+
+// copyMap returns a copy of m (nil for nil), made in old, a map nothing
+// uses any more, when m is small: a large one is copied faster whole.
+func copyMap[K comparable, V any](old, m map[K]V) map[K]V {
+	if m == nil {
+		return nil
+	}
+	if old == nil || len(m) > 8 {
+		return maps.Clone(m)
+	}
+	clear(old)
+	maps.Copy(old, m)
+	return old
 }

@@ -132,11 +132,23 @@ func (t *keyTable) clear() {
 }
 
 // copy returns a copy that shares nothing with t.
-func (t *keyTable) copy() keyTable {
+func (t *keyTable) copy() keyTable { return t.copyInto(keyTable{}) }
+
+// copyInto is copy, made in the arrays of old, a table nothing uses any
+// more, when they have room.
+func (t *keyTable) copyInto(old keyTable) keyTable {
 	n := *t
-	n.keys = append([]uint64(nil), t.keys...)
-	n.vals = append([]int32(nil), t.vals...)
-	n.used = append([]bool(nil), t.used...)
+	if t.keys == nil {
+		n.keys, n.vals, n.used = nil, nil, nil
+		return n
+	}
+	n.keys = append(old.keys[:0], t.keys...)
+	n.vals = append(old.vals[:0], t.vals...)
+	n.used = append(old.used[:0], t.used...)
+	// The room past them keeps nothing of old's.
+	clear(n.keys[len(n.keys):cap(n.keys)])
+	clear(n.vals[len(n.vals):cap(n.vals)])
+	clear(n.used[len(n.used):cap(n.used)])
 	return n
 }
 

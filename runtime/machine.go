@@ -83,6 +83,9 @@ type Machine struct {
 	// nextTick is the next tick where the CPUs of several meet (the
 	// periodic timer's, a peek's: cpus.go).
 	nextTick int64
+	// warmUsed is set once a thread warmed a cache (warm.go): a copy
+	// of the machine is not made for its working sets (Clone).
+	warmUsed bool
 	hosts    map[string]*Host
 	qtimers  []queueTimer
 	pipes    int
@@ -188,6 +191,9 @@ type Machine struct {
 	// woke lists, with wake_preempts, the threads whose I/O ended at the
 	// last firing of the timers: they take the CPU from the running one.
 	woke []*Thread
+	// blocks are what the machine is made of when it is a copy, for a
+	// copy made into it once it is no longer used (CloneInto).
+	blocks cloneBlocks
 }
 
 // NewMachine returns a machine with no processes, that runs the threads'

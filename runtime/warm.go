@@ -65,6 +65,7 @@ func setWarming(c *CPU, t *Thread, v int64) {
 // working set the cache neither holds nor is warming begins to warm it
 // (at once, with warm_time = 0).
 func (m *Machine) warmNew(t *Thread) {
+	m.warmUsed = true
 	c := m.cpu
 	if warmHolds(c, t) || warmingLeft(c, t) > 0 {
 		return

@@ -311,6 +311,57 @@ type explorer struct {
 	snapAt []int
 	// copies counts the runs started from a copy, not from the start.
 	copies int64
+	// spare holds sessions no longer used, runs that ended and copies
+	// let go of: a copy is made in one of them (interp.Session.CloneInto)
+	// rather than in new memory.
+	spare []*interp.Session
+	// spareSizes are what each of them holds (sessionBytes), spareBytes
+	// their sum.
+	spareSizes []int64
+	spareBytes int64
+	// nodes holds nodes no longer used (freeNode).
+	nodes []*node
+}
+
+// maxSpare bounds the sessions kept for copies to be made in.
+const maxSpare = 8
+
+// maxSpareBytes bounds what the spare sessions hold, counted as copies
+// are (sessionBytes): a program of a large memory keeps fewer of them.
+const maxSpareBytes = 16 << 20
+
+// sessionBytes is what a copy of a run, or a spare session, is taken to
+// hold.
+func sessionBytes(s *interp.Session) int64 {
+	cfg := s.M.Config()
+	return snapBase + s.M.Memory().Used + hwEntryBytes*(cfg.TLBEntries+cfg.CacheLines)
+}
+
+// recycle keeps s, which nothing uses any more, for a copy to be made in
+// (only when the search copies runs).
+func (e *explorer) recycle(s *interp.Session) {
+	if s == nil || !e.snaps || len(e.spare) >= maxSpare {
+		return
+	}
+	if b := sessionBytes(s); e.spareBytes+b <= maxSpareBytes {
+		e.spare = append(e.spare, s)
+		e.spareSizes = append(e.spareSizes, b)
+		e.spareBytes += b
+	}
+}
+
+// clone returns a copy of s, with its events going to sink, made in a
+// spare session when there is one.
+func (e *explorer) clone(s *interp.Session, sink *outcomeSink) (*interp.Session, bool) {
+	var dst *interp.Session
+	if k := len(e.spare); k > 0 {
+		dst = e.spare[k-1]
+		e.spare[k-1] = nil
+		e.spare = e.spare[:k-1]
+		e.spareBytes -= e.spareSizes[k-1]
+		e.spareSizes = e.spareSizes[:k-1]
+	}
+	return s.CloneInto(dst, sink)
 }
 
 // nodeBytes is what a node with k candidates is taken to hold: a count,
@@ -412,7 +463,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 			e.full = int64(len(e.stack)) < e.maxDepth
 			return index(keepRunning(cands, last).TID)
 		}
-		n = &node{cands: make([]cand, len(cands))}
+		n = e.newNode(len(cands))
 	} else {
 		n = &e.scratch[0]
 		if n == e.prev {
@@ -470,12 +521,14 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		// A state explored before, by a path that tried at least what
 		// this one would.
 		e.matched = true
+		e.freeNode(n)
 		return -1
 	}
 	pick := e.next(n)
 	if pick < 0 {
 		// Every candidate sleeps: this interleaving was explored already.
 		e.pruned = true
+		e.freeNode(n)
 		return -1
 	}
 	n.chosen = pick
@@ -538,7 +591,7 @@ func (e *explorer) more(n *node) bool {
 // snapshot keeps a copy of the run at n, the last point of the stack,
 // when a run will come back to it to try another candidate, the run made
 // snapEvery instructions or more since the last point with a copy (a
-// copy costs what a few hundred instructions do: a run replays the
+// copy costs what a few dozen instructions do: a run replays the
 // instructions since the last copy), and the copies held leave room for
 // it. A machine that cannot be copied turns the copies off for the
 // search.
@@ -550,13 +603,12 @@ func (e *explorer) snapshot(n *node) {
 	if n.steps-since < e.snapEvery || !e.more(n) {
 		return
 	}
-	cfg := e.m.Config()
-	size := snapBase + e.m.Memory().Used + hwEntryBytes*(cfg.TLBEntries+cfg.CacheLines)
+	size := sessionBytes(e.sess)
 	if e.snapHeld+size > e.snapBudget {
 		return
 	}
 	sink := e.sink.copy()
-	c, ok := e.sess.Clone(sink)
+	c, ok := e.clone(e.sess, sink)
 	if !ok {
 		e.snaps = false
 		return
@@ -567,8 +619,12 @@ func (e *explorer) snapshot(n *node) {
 }
 
 // snapEvery is the fewest instructions between two points with a copy
-// of the run on one path.
-const snapEvery = 64
+// of the run on one path. A copy made in a spare session costs what a
+// few dozen instructions do: copying at points closer together than
+// this costs more than it saves (the five philosophers, the counters of
+// BenchmarkStateful), further apart the runs replay more and make more
+// threads again.
+const snapEvery = 8
 
 // maxSnapBytes bounds the copies of runs held at once, whatever
 // MaxMemory is: past it, a run replays from the start.
@@ -586,6 +642,7 @@ const snapBase = 8 << 10
 func (e *explorer) drop(n *node) {
 	if n.snap != nil {
 		e.snapHeld -= n.snapBytes
+		e.recycle(n.snap)
 		n.snap, n.snapSink, n.snapBytes = nil, nil, 0
 		e.snapAt = e.snapAt[:len(e.snapAt)-1]
 	}
@@ -605,11 +662,14 @@ func (e *explorer) resume() (*interp.Session, *outcomeSink, int) {
 	n := e.stack[at]
 	if at == len(e.stack)-1 && !e.more(n) {
 		s, sink := n.snap, n.snapSink
-		e.drop(n)
+		n.snap = nil // the run's now, not to be recycled
+		e.snapHeld -= n.snapBytes
+		n.snapSink, n.snapBytes = nil, 0
+		e.snapAt = e.snapAt[:len(e.snapAt)-1]
 		return s, sink, at
 	}
 	sink := n.snapSink.copy()
-	s, ok := n.snap.Clone(sink)
+	s, ok := e.clone(n.snap, sink)
 	if !ok {
 		return nil, nil, 0
 	}
@@ -633,9 +693,42 @@ func (e *explorer) backtrack() bool {
 		}
 		e.stack[len(e.stack)-1] = nil
 		e.stack = e.stack[:len(e.stack)-1]
+		e.freeNode(n)
 	}
 	return false
 }
+
+// newNode returns a node with k candidates, made in one no longer used
+// when there is one.
+func (e *explorer) newNode(k int) *node {
+	var n *node
+	if j := len(e.nodes); j > 0 {
+		n = e.nodes[j-1]
+		e.nodes[j-1] = nil
+		e.nodes = e.nodes[:j-1]
+		c := n.cands[:0]
+		if cap(c) < k {
+			c = make([]cand, 0, k)
+		}
+		*n = node{cands: c[:k]}
+		clear(n.cands)
+		return n
+	}
+	return &node{cands: make([]cand, k)}
+}
+
+// freeNode keeps n, a node off the stack that nothing points to any
+// more, for newNode. The points with one candidate are not kept: they
+// are the explorer's own (scratch).
+func (e *explorer) freeNode(n *node) {
+	if n == &e.scratch[0] || n == &e.scratch[1] || len(e.nodes) >= maxFreeNodes {
+		return
+	}
+	e.nodes = append(e.nodes, n)
+}
+
+// maxFreeNodes bounds the nodes kept for newNode.
+const maxFreeNodes = 1024
 
 // preemptions counts the preemptions of the run so far: the points where
 // a thread that could have gone on was switched away from for a step
@@ -891,6 +984,10 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 			opts.Progress(res)
 		}
 	}
+	// In the stateful searches, a run that starts from the program's
+	// start is a copy of one machine made for the first such run, before
+	// it ran: a copy costs less than making the machine again.
+	var start *interp.Session
 	for {
 		switch {
 		case ctx.Err() != nil:
@@ -914,10 +1011,23 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 		} else {
 			sink = &outcomeSink{}
 			sink.hash.Reset()
-			run.Sink = sink
-			var err error
-			if s, err = interp.NewSession(prog, run); err != nil {
-				return nil, err
+			ok := false
+			if start == nil && e.snaps {
+				run.Sink = &outcomeSink{}
+				var err error
+				if start, err = interp.NewSession(prog, run); err != nil {
+					return nil, err
+				}
+			}
+			if start != nil {
+				s, ok = e.clone(start, sink)
+			}
+			if !ok {
+				run.Sink = sink
+				var err error
+				if s, err = interp.NewSession(prog, run); err != nil {
+					return nil, err
+				}
 			}
 		}
 		e.sink, e.sess = sink, s
@@ -995,6 +1105,8 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 				opts.Progress(res)
 			}
 		}
+		// Nothing of the run is used any more: a copy is made in it.
+		e.recycle(s)
 		if !e.backtrack() {
 			if e.full {
 				res.Stop = StopMaxMemory

@@ -67,7 +67,11 @@ import (
 // (explorer.resume). A copy runs on exactly as the original would, so
 // what a run finds does not depend on where it started; the stateless
 // search, the reference the tests hold this one to, always starts from
-// the beginning.
+// the beginning. A run from the beginning is a copy too, of the machine
+// before it ran. Each copy is made in a session the search no longer
+// uses (a run that ended, a copy let go of: explorer.spare), whose
+// blocks it writes over rather than allocating new ones
+// (interp.Session.CloneInto).
 
 // seenState is what the visited set keeps of a state. It holds no
 // pointer, nor does the map of them, so the collector never walks the

@@ -34,6 +34,57 @@ type Copier struct {
 	// Bad is set when something could not be copied faithfully: the
 	// copy must not be used.
 	Bad bool
+	// reuse holds the blocks of a machine no longer used that the copy
+	// is made in (Reuse), made those the copy is made of (Blocks).
+	reuse, made Blocks
+}
+
+// Blocks are the blocks the copy of a machine's memory is made of: its
+// address spaces, their segments and words, and their heaps. A machine
+// made by copying keeps them, so that once it is no longer used a later
+// copy can be made in them (Reuse) rather than in new ones.
+type Blocks struct {
+	spaces []spaceBlocks
+	heaps  []*Heap
+	// loose holds the segments no space maps (the stacks of ended
+	// threads), taken in order.
+	loose []Segment
+}
+
+// spaceBlocks are what the copy of one address space is made of.
+type spaceBlocks struct {
+	space *AddressSpace
+	segs  []Segment
+	words []Value
+}
+
+// Reuse makes the copy in b, the blocks of a machine that nothing uses
+// any more (its memory is overwritten): each address space and heap of
+// the copy takes the next of them when it has room, and new ones when it
+// has not.
+func (c *Copier) Reuse(b Blocks) {
+	c.reuse = b
+	// The lists are made again over themselves: an entry is read before
+	// its place is written.
+	c.made = Blocks{spaces: b.spaces[:0], heaps: b.heaps[:0], loose: b.loose[:0]}
+}
+
+// Blocks returns the blocks the copy is made of, for a later Reuse.
+func (c *Copier) Blocks() Blocks {
+	l := c.made.loose
+	clear(l[len(l):cap(l)])
+	return c.made
+}
+
+// looseSegment returns a segment for the copy of one no space maps.
+func (c *Copier) looseSegment() *Segment {
+	l := c.made.loose
+	if len(l) == cap(l) {
+		l = make([]Segment, 0, max(8, 2*cap(l)))
+	}
+	l = l[:len(l)+1]
+	c.made.loose = l
+	return &l[len(l)-1]
 }
 
 var copyGen atomic.Uint64
@@ -46,6 +97,13 @@ func NewCopier(meter *Meter, phys *Phys) *Copier {
 	// the lists are not grown as it is copied.
 	return &Copier{meter: meter, phys: phys, gen: copyGen.Add(1),
 		segs: make([]*Segment, 0, 32), spaces: make([]*AddressSpace, 0, 4), heaps: make([]*Heap, 0, 4)}
+}
+
+// Restart makes c a new Copier, as NewCopier does, that keeps the room
+// of its lists: the copy of another machine.
+func (c *Copier) Restart(meter *Meter, phys *Phys) {
+	*c = Copier{meter: meter, phys: phys, gen: copyGen.Add(1),
+		segs: c.segs[:0], spaces: c.spaces[:0], shared: c.shared[:0], heaps: c.heaps[:0]}
 }
 
 // Finish ends the copy: the originals no longer point at their copies.
@@ -62,7 +120,13 @@ func (c *Copier) Finish() {
 	for _, h := range c.heaps {
 		h.fwd, h.fwdGen = nil, 0
 	}
-	c.segs, c.spaces, c.shared, c.heaps = nil, nil, nil, nil
+	clear(c.segs)
+	clear(c.spaces)
+	clear(c.shared)
+	clear(c.heaps)
+	c.segs, c.spaces, c.shared, c.heaps = c.segs[:0], c.spaces[:0], c.shared[:0], c.heaps[:0]
+	c.cow = nil
+	c.reuse, c.made = Blocks{}, Blocks{}
 }
 
 // CopyMeter returns a copy of m whose alarm is alarm.
@@ -73,8 +137,29 @@ func CopyMeter(m *Meter, alarm *bool) *Meter {
 }
 
 // Copy returns a copy of the physical memory.
-func (p *Phys) Copy() *Phys {
-	return &Phys{refs: append([]int32(nil), p.refs...), free: append([]Frame(nil), p.free...), used: p.used}
+func (p *Phys) Copy() *Phys { return p.CopyInto(nil) }
+
+// CopyInto is Copy, made in dst when it is not nil: a physical memory
+// nothing uses any more.
+func (p *Phys) CopyInto(dst *Phys) *Phys {
+	if dst == nil || dst == p {
+		dst = new(Phys)
+	}
+	*dst = Phys{refs: append(dst.refs[:0], p.refs...), free: append(dst.free[:0], p.free...), used: p.used}
+	clear(dst.refs[len(dst.refs):cap(dst.refs)])
+	clear(dst.free[len(dst.free):cap(dst.free)])
+	return dst
+}
+
+// CopyMeterInto is CopyMeter, made in dst when it is not nil: a meter
+// nothing uses any more.
+func CopyMeterInto(dst, m *Meter, alarm *bool) *Meter {
+	if dst == nil || dst == m {
+		return CopyMeter(m, alarm)
+	}
+	*dst = *m
+	dst.Alarm = alarm
+	return dst
 }
 
 // meterOf maps a meter of the original to the copy's.
@@ -94,24 +179,56 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 	if as.fwdGen == c.gen {
 		return as.fwd
 	}
-	n := &AddressSpace{COWCopies: as.COWCopies, Meter: c.meterOf(as.Meter)}
+	k := len(c.made.spaces)
+	var old spaceBlocks
+	if k < len(c.reuse.spaces) {
+		old = c.reuse.spaces[k]
+	}
+	c.made.spaces = append(c.made.spaces, spaceBlocks{})
+	n := old.space
+	var segs []*Segment
+	var pt map[uint64]Frame
+	if n == nil {
+		n = new(AddressSpace)
+	} else {
+		segs, pt = n.segs[:0], n.pt
+	}
+	*n = AddressSpace{COWCopies: as.COWCopies, Meter: c.meterOf(as.Meter)}
 	as.fwd, as.fwdGen = n, c.gen
 	c.spaces = append(c.spaces, as)
 	c.segs = slices.Grow(c.segs, len(as.segs))
 	// The space's segments and their words are copied into one block
 	// each: a copy of a machine is a few allocations, not one a segment.
-	slab := make([]Segment, len(as.segs))
+	// An entry of the segments' block is overwritten when it is taken.
+	var slab []Segment
+	if cap(old.segs) >= len(as.segs) {
+		slab = old.segs[:len(as.segs)]
+	} else {
+		slab = make([]Segment, len(as.segs))
+	}
 	total := 0
 	for _, s := range as.segs {
 		if s.fwdGen != c.gen && s.Shared == nil {
 			total += cap(s.Words)
 		}
 	}
-	words := make([]Value, total)
-	n.segs = make([]*Segment, len(as.segs))
+	// The words a segment takes of the block are overwritten, and the
+	// room past them cleared (segment).
+	var words []Value
+	if cap(old.words) >= total {
+		words = old.words[:total]
+	} else {
+		words = make([]Value, total)
+	}
+	c.made.spaces[k] = spaceBlocks{space: n, segs: slab[:cap(slab)], words: words[:cap(words)]}
+	if cap(segs) < len(as.segs) {
+		segs = make([]*Segment, 0, len(as.segs))
+	}
+	n.segs = segs[:len(as.segs)]
 	for i, s := range as.segs {
 		n.segs[i] = c.segment(s, &slab[i], &words)
 	}
+	clear(segs[len(as.segs):cap(segs)])
 	n.last = c.Segment(as.last)
 	n.HeapSeg = c.Segment(as.HeapSeg)
 	n.Heap = c.Heap(as.Heap)
@@ -133,7 +250,13 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 		n.phys = c.phys
 	}
 	if as.pt != nil {
-		n.pt = maps.Clone(as.pt)
+		if pt == nil || len(as.pt) > 8 {
+			n.pt = maps.Clone(as.pt)
+		} else {
+			clear(pt)
+			maps.Copy(pt, as.pt)
+			n.pt = pt
+		}
 	}
 	return n
 }
@@ -154,7 +277,7 @@ func (c *Copier) segment(s, n *Segment, words *[]Value) *Segment {
 		return s.fwd
 	}
 	if n == nil {
-		n = new(Segment)
+		n = c.looseSegment()
 	}
 	*n = *s
 	n.fwd, n.fwdGen = nil, 0
@@ -182,6 +305,9 @@ func (c *Copier) segment(s, n *Segment, words *[]Value) *Segment {
 		if words != nil && len(*words) >= k {
 			n.Words = (*words)[:len(s.Words):k]
 			*words = (*words)[k:]
+			// A word a segment has room for and never wrote reads
+			// as zero.
+			clear(n.Words[len(n.Words):k])
 		} else {
 			n.Words = make([]Value, len(s.Words), k)
 		}
@@ -225,15 +351,27 @@ func (c *Copier) Heap(h *Heap) *Heap {
 	if h.fwdGen == c.gen {
 		return h.fwd
 	}
-	n := new(Heap)
+	var n *Heap
+	var free []FreeChunk
+	var live, quar []Block
+	var shadow []byte
+	if k := len(c.made.heaps); k < len(c.reuse.heaps) {
+		n = c.reuse.heaps[k]
+		free, live, shadow, quar = n.free[:0], n.live[:0], n.shadow[:0], n.quar[:0]
+	} else {
+		n = new(Heap)
+	}
+	c.made.heaps = append(c.made.heaps, n)
 	*n = *h
 	n.fwd, n.fwdGen = nil, 0
 	h.fwd, h.fwdGen = n, c.gen
 	c.heaps = append(c.heaps, h)
-	n.free = append([]FreeChunk(nil), h.free...)
-	n.live = append([]Block(nil), h.live...)
-	n.shadow = append([]byte(nil), h.shadow...)
-	n.quar = append([]Block(nil), h.quar...)
+	n.free = append(free, h.free...)
+	n.live = append(live, h.live...)
+	// The shadow grows within its room with free bytes, zeros.
+	n.shadow = append(shadow, h.shadow...)
+	clear(n.shadow[len(n.shadow):cap(n.shadow)])
+	n.quar = append(quar, h.quar...)
 	n.meter = c.meterOf(h.meter)
 	return n
 }
