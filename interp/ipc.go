@@ -364,14 +364,20 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 	call := name + "(" + argText + ")"
 	done := func(r mem.Value, cat runtime.Category, note string, resumed bool) (runtime.Stop, bool) {
 		th.sp -= n
-		text := resultText(call, quote(r), resumed)
-		if note != "" {
-			text += "  " + note
+		if m.Tracer().On(cat) {
+			text := resultText(call, quote(r), resumed)
+			if note != "" {
+				text += "  " + note
+			}
+			vm.ipcEvent(th, cat, name, text, 0)
 		}
-		vm.ipcEvent(th, cat, name, text, 0)
 		th.push(r)
 		return 0, true
 	}
+	// syncOn is whether the trace shows the sync events: the notes of
+	// the calls that run most often (down, up, signal) are made only
+	// then.
+	syncOn := m.Tracer().On(runtime.CatSync)
 	str := func(i int) (string, bool) {
 		return args[i].S, args[i].K == mem.Str
 	}
@@ -487,6 +493,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			if vm.race != nil {
 				vm.race.release(th.rt, o.Sem)
 			}
+			if !syncOn {
+				return done(mem.NilValue, runtime.CatSync, "", r.Resumed)
+			}
 			return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), r.Value), r.Resumed)
 		}
 		r := m.Down(th.rt, o.Sem, call)
@@ -496,6 +505,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 		}
 		if vm.race != nil {
 			vm.race.acquire(th.rt, o.Sem)
+		}
+		if !syncOn {
+			return done(mem.NilValue, runtime.CatSync, "", r.Resumed)
 		}
 		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("%s is %d", o.Sem.Describe(), r.Value), r.Resumed)
 	case BuiltinCwait:
@@ -513,6 +525,9 @@ func (vm *VM) ipcBuiltin(th *threadCtx, b, n int) (runtime.Stop, bool) {
 			woke = m.CondSignal(th.rt, o.Cond)
 		} else {
 			woke = m.CondBroadcast(th.rt, o.Cond)
+		}
+		if !syncOn {
+			return done(mem.NilValue, runtime.CatSync, "", false)
 		}
 		return done(mem.NilValue, runtime.CatSync, fmt.Sprintf("woke %d", woke), false)
 	case BuiltinListen:
