@@ -95,9 +95,26 @@ func (h *Hasher) Values(ws []Value) {
 		n--
 	}
 	h.Word(uint64(n))
-	for _, v := range ws[:n] {
-		h.Value(v)
+	// Word for each value's kind and number, with the state in locals
+	// (a segment is thousands of words): the same sums as Value.
+	a, b, c := h.a, h.b, h.n
+	for i := range ws[:n] {
+		v := &ws[i]
+		if v.K == Str || v.S != "" {
+			h.a, h.b, h.n = a, b, c
+			h.Value(*v)
+			a, b, c = h.a, h.b, h.n
+			continue
+		}
+		k, x := uint64(v.K), uint64(v.N)
+		c++
+		a = bits.RotateLeft64((a^k)*hashK1, 29) + c
+		b = bits.RotateLeft64(b+k*hashK2, 31) * hashK3
+		c++
+		a = bits.RotateLeft64((a^x)*hashK1, 29) + c
+		b = bits.RotateLeft64(b+x*hashK2, 31) * hashK3
 	}
+	h.a, h.b, h.n = a, b, c
 }
 
 // Words returns how many words were added since Reset: the work done.
