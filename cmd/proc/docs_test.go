@@ -175,6 +175,25 @@ func TestExamplesShowWhatTheySay(t *testing.T) {
 			t.Errorf("no recv returns the bytes of two sends at once:\n%s", out)
 		}
 	})
+	t.Run("ostep multi: one queue never warm at 150, a queue per CPU 100", func(t *testing.T) {
+		// The statistics' threads: END of a, b and c, and the warm line.
+		ends := func(args ...string) (map[string]int, string) {
+			out, _ := runExample(t, "ostep/cpu-sched-multi", args...)
+			got := map[string]int{}
+			for _, m := range regexp.MustCompile(`(?m)^ +\d+ +\d+ ([abc]) +\d+ +(\d+) `).FindAllStringSubmatch(out, -1) {
+				got[m[1]], _ = strconv.Atoi(m[2])
+			}
+			return got, regexp.MustCompile(`warm cache: .*`).FindString(out)
+		}
+		one, warm := ends()
+		if one["a"] != 140 || one["b"] != 150 || one["c"] != 150 || !strings.Contains(warm, "cpu0 0 (0.0%), cpu1 0 (0.0%)") {
+			t.Errorf("one queue: ends %v, %q; want the last at 150 and no tick warm", one, warm)
+		}
+		per, warm := ends("--set", "sched_queues=percpu")
+		if per["b"] != 55 || max(per["a"], per["c"]) != 100 || strings.Contains(warm, "cpu1 0 ") {
+			t.Errorf("a queue per CPU: ends %v, %q; want b at 55, the last at 100, warm ticks", per, warm)
+		}
+	})
 	t.Run("25 the segment at two addresses", func(t *testing.T) {
 		out, _ := runExample(t, "25-shm-semaphores")
 		at := regexp.MustCompile(`(?m)\[(\d)/\d\] shm\("buffer", 8\) = (0x[0-9a-f]+)`).FindAllStringSubmatch(out, -1)
