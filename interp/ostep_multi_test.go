@@ -1,9 +1,7 @@
 package interp
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,23 +132,9 @@ func (c multiCase) script() string {
 // job that has an affinity, which is what multi.py's test does unless
 // a job's run time or working set happens to equal the CPU's number.
 func TestMultiAsOSTEP(t *testing.T) {
-	f, err := os.Open("testdata/ostep/multi.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
 	n := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		fields := strings.Split(line, " | ")
-		if len(fields) != 4 {
-			t.Fatalf("bad line %q", line)
-		}
+	for _, line := range ostepLines(t, "multi.txt") {
+		fields := ostepFields(t, line, 4)
 		args := fields[0]
 		c := parseMultiArgs(t, strings.Fields(args))
 		if got := jobList(c); got != fields[1] {
@@ -179,9 +163,6 @@ func TestMultiAsOSTEP(t *testing.T) {
 			t.Errorf("%s: statistics %v, multi.py %v", args, gotStats, wantStats)
 		}
 		n++
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	if n < 40 && !t.Failed() {
 		t.Fatalf("only %d runs compared", n)

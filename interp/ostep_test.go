@@ -1,9 +1,7 @@
 package interp
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,18 +134,8 @@ func (c mlfqCase) script() string {
 // allotment's count, which with -a above 1 and -S can change the
 // answer; proc gives a boosted thread a fresh quantum and allotment.
 func TestMLFQAsOSTEP(t *testing.T) {
-	f, err := os.Open("testdata/ostep/mlfq.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	n := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
+	for _, line := range ostepLines(t, "mlfq.txt") {
 		args, want, _ := strings.Cut(line, " | ")
 		c := parseMLFQArgs(t, strings.Fields(args))
 		prog, err := Load("mlfq.proc", []byte(c.script()))

@@ -1,9 +1,7 @@
 package interp
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -125,23 +123,9 @@ func (c prunCase) script(t *testing.T) string {
 // without -c), for the chapter's examples and questions under every -S
 // and -I, and for job lists it draws with -s under each.
 func TestProcessRunAsOSTEP(t *testing.T) {
-	f, err := os.Open("testdata/ostep/process-run.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
 	n := 0
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
-			continue
-		}
-		fields := strings.Split(line, " | ")
-		if len(fields) != 4 {
-			t.Fatalf("bad line %q", line)
-		}
+	for _, line := range ostepLines(t, "process-run.txt") {
+		fields := ostepFields(t, line, 4)
 		args, want, wantStats := fields[0], fields[2], fields[3]
 		c := parsePrunArgs(t, strings.Fields(args), fields[1])
 		prog, err := Load("process-run.proc", []byte(c.script(t)))
