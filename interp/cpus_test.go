@@ -460,3 +460,49 @@ join a
 		t.Errorf("the working-set cache is on under a chooser")
 	}
 }
+
+// TestWarmAndPeekEvents: the trace says when a working set comes into a
+// CPU's cache and what it pushes out, and when a peek moves a thread.
+func TestWarmAndPeekEvents(t *testing.T) {
+	t.Parallel()
+	src := `config cost_insn = 0
+config warm_cache = 100
+config warm_time = 5
+func f(n) { compute n }
+let a = thread f(40) with {wset: 60, cpus: "0"}
+let b = thread f(40) with {wset: 60, cpus: "0"}
+let c = thread f(20)
+let d = thread f(20)
+join a
+join b
+join c
+join d
+`
+	var warm, pushed, steals int
+	for _, e := range jsonEvents(t, src, "cpus=2", "sched_queues=percpu", "balance=peek", "peek_interval=10", "quantum=5",
+		"tlb_entries=0", "cache_lines=0", "cost_thread=0", "cost_switch_thread=0") {
+		text, _ := e["text"].(string)
+		switch e["ev"] {
+		case "warm":
+			warm++
+			if e["wset"] != 60.0 && e["wset"] != 0.0 || !strings.Contains(text, "is in the cache of cpu") {
+				t.Errorf("a warm event: %v", e)
+			}
+			if strings.Contains(text, "pushed out") {
+				pushed++
+			}
+		case "steal":
+			steals++
+			if !strings.Contains(text, "peeked at, chosen at random") || e["from"] == nil {
+				t.Errorf("a steal event: %v", e)
+			}
+		}
+	}
+	// a and b (60 each) take turns on cpu0, whose cache holds one of them.
+	if warm == 0 || pushed == 0 {
+		t.Errorf("%d warm events, %d pushing out: want both", warm, pushed)
+	}
+	if steals == 0 {
+		t.Errorf("no thread was stolen at a peek")
+	}
+}
