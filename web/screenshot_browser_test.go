@@ -40,6 +40,7 @@ func TestScreenshots(t *testing.T) {
 		{"web-dark-large.png", "11-fork-cow.proc", "page 0x7fffffffe000 copied", `document.getElementById("theme").click(); document.getElementById("font").click()`},
 		{"web-tour.png", "09-process-isolation.proc", "", tourInView},
 		{"web-two-cpus.png", "46-two-cpus.proc", "join(2) <unfinished", ""},
+		{"web-warm-cache.png", "ostep/cpu-sched-multi.proc", "", ""},
 	}
 	for _, sh := range shots {
 		t.Run(sh.name, func(t *testing.T) {
