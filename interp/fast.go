@@ -193,6 +193,10 @@ type Engine struct {
 	// its next operation that can wake another thread and bringing its
 	// budget up to date then.
 	EagerBudget bool
+	// NoRunAhead makes every turn on a machine of several CPUs give way
+	// at its bound, instead of running a stretch of fast-path
+	// instructions ahead (ahead.go).
+	NoRunAhead bool
 }
 
 // fastEnv is what fastRun rarely reads, kept out of its registers.

@@ -212,6 +212,8 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 	vm := &VM{prog: prog, engine: opts.Engine}
 	m := runtime.NewMachine(cfg, runtime.NewTracer(opts.Trace, sink), vm)
 	vm.m = m
+	vm.ahead = !opts.Engine.NoRunAhead && prog.runsAhead()
+	m.SetRunAhead(vm.ahead)
 	s.M, s.VM = m, vm
 	m.RecordTimeline(opts.Gantt || opts.Chrome != nil, opts.Gantt)
 	if opts.Chrome != nil {
@@ -237,6 +239,12 @@ func boot(prog *Program, cfg runtime.Config, opts Options) *Session {
 func (vm *VM) startMain(shell *shellHooks) (*threadCtx, error) {
 	m := vm.m
 	prog := vm.prog
+	if shell != nil {
+		// The REPL's program grows with what is typed: no thread runs
+		// ahead in it.
+		vm.ahead = false
+		m.SetRunAhead(false)
+	}
 	st := vm.newThread(runtime.Spawn{Image: &prog.Image, Name: "main", Unlimited: shell != nil}, prog.Funcs[0], nil, 64, shell)
 	t := st.Thread
 	if t == nil {

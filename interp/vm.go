@@ -21,6 +21,8 @@ type VM struct {
 	assertFailed bool
 	// engine says which of the ways of running faster are off.
 	engine Engine
+	// ahead is set when the program's threads may run ahead (ahead.go).
+	ahead bool
 }
 
 // Run runs thread t for at most budget ticks (runtime.Executor).
@@ -152,6 +154,18 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// The clock is kept in a register while instructions run, and written
 	// back before anything that reads it (events, the kernel) and on exit.
 	clock := m.Now()
+	// hooks is set while threads of other CPUs run ahead (ahead.go): the
+	// turn then says where each of its actions is, so that one that
+	// reaches such a thread finds it where it would be then. Its first
+	// instruction begins here, the touch of its frame part of it.
+	hooks := multi && m.AheadCount() > 0
+	first := hooks
+	if hooks {
+		m.SetActAt(clock)
+	}
+	// runsAhead: at its bound the turn may run a stretch of the fast
+	// path ahead instead of giving way.
+	runsAhead := multi && vm.ahead && cost > 0 && vm.race == nil && !traceInsn && !points && !vm.engine.NoFastPath
 	if hw && !resumed && (!multi || t.TakeTouch()) {
 		// The thread comes back to its frame: the CPU translates it
 		// again (after another process ran, into a flushed TLB).
@@ -160,6 +174,11 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		if c := vm.touchFrame(th); c > 0 {
 			clock += c
 			m.AdvanceTo(clock)
+			if hooks && m.AlarmAhead() {
+				// The misses' events filled the trace: the threads ahead
+				// are back, and the turn as short as it would be.
+				budget = min(budget, m.WayLeft(start))
+			}
 			if d := clock - start; d >= budget && cost > 0 {
 				if m.Alone() {
 					// The boundaries the misses passed, passed alone.
@@ -187,13 +206,33 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// boundary is passed twice), which is done in one step when it ends.
 	lazy := false
 	for {
+		if hooks && m.AlarmAhead() {
+			budget = min(budget, m.WayLeft(start))
+			limit = executed
+		}
 		if executed >= limit {
 			// Preemption comes when the next instruction would take time
 			// past the budget; free instructions (cost_insn=0) run on, so
 			// that with every cost 0 but compute a job ends exactly when
 			// its work does.
+			if hooks && !first {
+				m.SetActAt(clock)
+			}
 			if multi && cost > 0 && !resumed && m.GiveWay(clock) {
-				// Another CPU's clock is behind this one's: its turn.
+				// Another CPU's clock is behind this one's: its turn,
+				// unless what comes next is a stretch of the fast path
+				// that may run ahead (ahead.go).
+				if runsAhead && fcode != nil {
+					if n := min(m.AheadWindow(clock, executed), stepsLeft-executed-1); n > 0 {
+						npc, nsp, done := vm.runAhead(th, fcode, pc, ops, sp, locals, n, pctx.space.COWActive())
+						if done > 0 {
+							m.MarkAhead(t, clock, done)
+							pc, sp = npc, nsp
+							executed += done
+							clock += done * cost
+						}
+					}
+				}
 				fr.pc = pc
 				m.AdvanceTo(clock)
 				th.sp = sp
@@ -280,6 +319,9 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			done := limit - executed - left
 			executed += done
 			clock += done * cost
+			if done > 0 {
+				first = false
+			}
 			// What fastRun runs, no other thread can observe: explore's
 			// scheduling points are all among what it leaves.
 			ran += int(done)
@@ -304,6 +346,12 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			}
 		}
 		in := code[pc]
+		if hooks {
+			if !first {
+				m.SetActAt(clock)
+			}
+			first = false
+		}
 		if points && !traceInsn {
 			// Under a chooser the thread stops before each operation
 			// another thread can observe, except the first it runs.
@@ -423,6 +471,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 				m.CountSteps(executed) // the fault is reported at this step
 				return vm.typeFault(th, fmt.Sprintf("cannot load through a %s (want a pointer)", a.K)), 0
 			}
+			if hooks && m.SettleAddr(th.rt.Proc, uint64(a.N)) {
+				// A thread that ran ahead keeps its stack there: it is
+				// back where it would be, and this turn as short as it
+				// would be.
+				budget = min(budget, m.WayLeft(start))
+				limit = executed
+			}
 			v, f := pctx.space.Load(uint64(a.N))
 			if f != nil {
 				fr.pc = pc
@@ -461,6 +516,10 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			if pctx.space.COWActive() {
 				// The copy is reported at this instruction's step.
 				executed, stepsLeft, limit = vm.counted(executed, stepsLeft, limit)
+			}
+			if hooks && m.SettleAddr(th.rt.Proc, uint64(a.N)) {
+				budget = min(budget, m.WayLeft(start))
+				limit = executed
 			}
 			if f := pctx.space.Store(uint64(a.N), v); f != nil {
 				fr.pc = pc

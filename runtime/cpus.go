@@ -485,6 +485,7 @@ func (m *Machine) endTurn(c *CPU, t *Thread) {
 // runMulti is Run on several CPUs.
 func (m *Machine) runMulti() {
 	defer m.endMulti()
+	m.aheadOK = m.aheadAllowed()
 	for m.halt == NotHalted {
 		if m.overLimit() {
 			return
@@ -499,6 +500,12 @@ func (m *Machine) runMulti() {
 			return
 		}
 		m.loadCPU(c)
+		m.actAt = m.clock
+		if t := c.sched.run; t != nil && t.ahead.on {
+			// Its clock is the earliest: every other CPU is past the
+			// stretch it ran ahead.
+			m.dropAhead(t)
+		}
 		if m.ticks() && m.clock >= m.nextTick {
 			// A tick of the periodic timer, or a peek: every CPU is
 			// there (or idles); each may then run something else, the
@@ -543,6 +550,9 @@ func (m *Machine) lastTick() int64 {
 // endMulti ends a run on several CPUs: the machine's tick is the latest
 // CPU's, and the events after it (reports, statistics) belong to no CPU.
 func (m *Machine) endMulti() {
+	if len(m.aheadList) > 0 {
+		m.settleAll()
+	}
 	m.saveCPU()
 	m.clock = m.lastTick()
 	m.trace.cpu = 0

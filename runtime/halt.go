@@ -47,6 +47,9 @@ func (h Halt) String() string {
 func (m *Machine) Halt(why Halt, text string) {
 	if m.halt == NotHalted {
 		m.halt, m.haltText = why, text
+		// The threads that ran ahead stop where the machine that gives
+		// way at every bound would have them (ahead.go).
+		m.settleAll()
 	}
 }
 

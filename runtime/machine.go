@@ -176,6 +176,9 @@ type Machine struct {
 	hot       []cpuHot
 	tickBound int64
 	looking   bool
+	// The threads that ran ahead of their turn's bound, and what that
+	// needs (ahead.go).
+	aheadState
 	// pausedOn is the CPU whose turn RunUntil paused: the next leg
 	// resumes it first.
 	pausedOn *CPU
@@ -749,6 +752,9 @@ func (m *Machine) finishThread(t *Thread) {
 	if t.State == ThreadDone {
 		return
 	}
+	if t.ahead.on {
+		m.settleAhead(t)
+	}
 	m.unready(t)
 	m.releaseLocks(t)
 	if !t.started {
@@ -1145,6 +1151,12 @@ func (m *Machine) turn(t *Thread, slice int64) {
 	t.gaveWay = false
 	for first := true; ; first = false {
 		var stop Stop
+		if len(m.aheadList) > 0 {
+			// A limit the kernel's part of the turn passed (a switch's
+			// event filled the trace): the threads ahead stop where
+			// they would be, and the turn gives way where it would.
+			m.AlarmAhead()
+		}
 		if t.deferred {
 			// The end of a stretch past the other CPUs' clocks, looked
 			// at now that this CPU's clock is the earliest.
@@ -1187,6 +1199,11 @@ func (m *Machine) turn(t *Thread, slice int64) {
 			// does (the kernel runs then); with several CPUs, so may the
 			// next CPU's clock (no kernel: the turn only gives way).
 			cut := budget < slice
+			if m.multi {
+				// Where the budget ends past the bound: how far the
+				// thread may run ahead (ahead.go).
+				m.aheadEnd = min(m.clock+budget, m.budgets.tickEnd)
+			}
 			if m.multi && m.tickBound-m.clock < budget {
 				budget = m.tickBound - m.clock
 				cut = false

@@ -286,6 +286,9 @@ type Thread struct {
 	// not after giving way, which leaves the CPU as it was.
 	deferredCut bool
 	touchDue    bool
+	// ahead is set while the thread's turn ran past its bound through
+	// instructions no other thread can observe (ahead.go).
+	ahead aheadRun
 	// warming is, for each CPU, 1 + the ticks the thread has yet to
 	// compute there before its working set is in that CPU's cache, 0
 	// when it is not warming it (warm.go).
