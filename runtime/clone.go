@@ -40,6 +40,15 @@ type cloneBlocks struct {
 	remap   *Remap
 	mem     mem.Blocks
 	objs    objSlabs
+	// cowFns are the processes' hooks of copy on write (Space.OnCOW),
+	// by index, with the process each was made for.
+	cowFns []cowHook
+}
+
+// cowHook is a process's hook of copy on write (Machine.cowTracer).
+type cowHook struct {
+	p  *Process
+	fn func(uint64)
 }
 
 // slab returns n entries of old when it has room for them, or else new
@@ -82,6 +91,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		sleepers    sleepHeap
 		hosts       map[string]*Host
 		enabled     []*Thread
+		hot         []cpuHot
 	}
 	if n == nil {
 		n = new(Machine)
@@ -89,7 +99,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		old.blocks, old.trace, old.meter, old.phys, old.textFrames = n.blocks, n.trace, n.meter, n.phys, n.textFrames
 		old.cpus, old.threads, old.procs, old.byID = n.cpus, n.threads, n.procs, n.byID
 		old.ready, old.woke, old.running, old.sleepers, old.hosts = n.ready, n.woke, n.running, n.sleepers, n.hosts
-		old.enabled = n.enabled
+		old.enabled, old.hot = n.enabled, n.hot
 	}
 	*n = *m
 	gen := cloneGen.Add(1)
@@ -159,15 +169,22 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		cc := &cpus[i]
 		// The TLB's and the cache's lists and maps, and the map of
 		// what was lost, of the CPU in whose place this one is made.
-		tlb, cache, lost := cc.TLB, cc.Cache, cc.lost
+		tlbNodes, tlbAt := cc.TLB.nodes, cc.TLB.at
+		cacheNodes, cacheAt := cc.Cache.nodes, cc.Cache.at
+		lost := cc.lost
 		*cc = *c
-		cc.TLB, cc.Cache = c.TLB.copyInto(tlb), c.Cache.copyInto(cache)
+		cc.TLB.ownLists(&c.TLB, tlbNodes, tlbAt)
+		cc.Cache.ownLists(&c.Cache, cacheNodes, cacheAt)
 		cc.lost = c.lost.copyInto(lost)
 		n.cpus[i] = cc
 	}
 
 	n.cpu = n.cpus[m.cpu.ID]
-	n.hot = slices.Clone(m.hot)
+	n.hot = nil
+	if m.hot != nil {
+		n.hot = append(old.hot[:0], m.hot...)
+		clear(n.hot[len(n.hot):cap(n.hot)])
+	}
 	n.slices = append([]Slice(nil), m.slices...)
 	n.waits = append([]Wait(nil), m.waits...)
 	if m.deadlockEvent != nil {
@@ -215,9 +232,27 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	for name, h := range m.hosts {
 		n.hosts[name] = r.host(h)
 	}
+	// The hooks told of pages copied on write, kept with the blocks: a
+	// process made in the same place of the same machine takes its hook
+	// again rather than a new one.
+	cowFns := old.blocks.cowFns[:0]
 	for i, p := range m.procs {
-		r.process(p, n.procs[i], r.fdMaps[i], r.syncMaps[i])
+		c := n.procs[i]
+		r.process(p, c, r.fdMaps[i], r.syncMaps[i])
+		var fn func(uint64)
+		if i < len(old.blocks.cowFns) && old.blocks.cowFns[i].p == c {
+			fn = old.blocks.cowFns[i].fn
+		}
+		if c.Space != nil && p.Space.OnCOW != nil {
+			if fn == nil {
+				fn = n.cowTracer(c)
+			}
+			c.Space.OnCOW = fn
+		}
+		cowFns = append(cowFns, cowHook{p: c, fn: fn})
 	}
+	clear(cowFns[len(cowFns):cap(cowFns)])
+	n.blocks.cowFns = cowFns
 	clear(r.fdMaps)
 	clear(r.syncMaps)
 
@@ -352,6 +387,13 @@ func (r *Remap) Thread(t *Thread) *Thread {
 		return nil
 	}
 	ts := r.old.threads
+	if len(ts) > 0 {
+		// The tids are in order and most often one after another: the
+		// place they give is tried before a search.
+		if i := t.TID - ts[0].TID; i >= 0 && i < len(ts) && ts[i] == t {
+			return r.m.threads[i]
+		}
+	}
 	i := sort.Search(len(ts), func(i int) bool { return ts[i].TID >= t.TID })
 	if i == len(ts) || ts[i] != t {
 		r.bad = true
@@ -366,6 +408,11 @@ func (r *Remap) Process(p *Process) *Process {
 		return nil
 	}
 	ps := r.old.procs
+	if len(ps) > 0 {
+		if i := p.PID - ps[0].PID; i >= 0 && i < len(ps) && ps[i] == p {
+			return r.m.procs[i]
+		}
+	}
 	i := sort.Search(len(ps), func(i int) bool { return ps[i].PID >= p.PID })
 	if i == len(ps) || ps[i] != p {
 		r.bad = true
@@ -470,9 +517,6 @@ func (r *Remap) queue(q *WaitQueue) *WaitQueue {
 func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject) {
 	mc := r.mem
 	c.Space = mc.Space(p.Space)
-	if c.Space != nil && p.Space.OnCOW != nil {
-		c.Space.OnCOW = r.m.cowTracer(c)
-	}
 	c.Text, c.Data, c.Bss = mc.Segment(p.Text), mc.Segment(p.Data), mc.Segment(p.Bss)
 	c.Stack, c.Guard = mc.Segment(p.Stack), mc.Segment(p.Guard)
 	c.Heap = mc.Heap(p.Heap)
@@ -720,6 +764,19 @@ func (c lru) copyInto(old lru) lru {
 	}
 	n.at = c.at.copyInto(old.at)
 	return n
+}
+
+// ownLists gives n, a copy of c made by assignment, a list and map of its
+// own, made in nodes and at, those of a list nothing uses any more, where
+// they have room: copyInto without copying the list's head again (its
+// memo is a few hundred bytes).
+func (n *lru) ownLists(c *lru, nodes []lruNode, at keyTable) {
+	n.nodes = nil
+	if c.nodes != nil {
+		n.nodes = append(nodes[:0], c.nodes...)
+		clear(n.nodes[len(n.nodes):cap(n.nodes)])
+	}
+	n.at = c.at.copyInto(at)
 }
 
 // copyMap returns a copy of m (nil for nil), made in old, a map nothing
