@@ -110,7 +110,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	// Room for every wait queue of the threads and processes, without
 	// growing the list.
 	*r = Remap{m: n, old: m, gen: gen, queues: slab(r.queues, len(m.threads)+len(m.procs)+8)[:0], files: r.files[:0], objs: r.objs, mem: r.mem,
-		fdMaps: r.fdMaps, syncMaps: r.syncMaps}
+		fdMaps: r.fdMaps, syncMaps: r.syncMaps, lists: r.lists}
 	clear(r.objs)
 	n.blocks = cloneBlocks{remap: r}
 	n.lang = lang
@@ -203,7 +203,11 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	}
 	threads = threads[:len(m.threads)]
 	n.blocks.threads = threads[:cap(threads)]
+	r.lists = r.lists[:0]
 	for i, t := range m.threads {
+		// The list of the threads waiting for this one's end, of the
+		// thread in whose place this one is made, to make the copy's in.
+		r.lists = append(r.lists, threads[i].ended.waiters)
 		threads[i] = *t
 		n.threads[i] = &threads[i]
 	}
@@ -220,6 +224,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	for i, p := range m.procs {
 		r.fdMaps = append(r.fdMaps, procs[i].fds)
 		r.syncMaps = append(r.syncMaps, procs[i].syncObjs)
+		r.lists = append(r.lists, procs[i].Threads)
 		procs[i] = *p
 		n.procs[i] = &procs[i]
 	}
@@ -238,7 +243,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	cowFns := old.blocks.cowFns[:0]
 	for i, p := range m.procs {
 		c := n.procs[i]
-		r.process(p, c, r.fdMaps[i], r.syncMaps[i])
+		r.process(p, c, r.fdMaps[i], r.syncMaps[i], r.lists[len(m.threads)+i])
 		var fn func(uint64)
 		if i < len(old.blocks.cowFns) && old.blocks.cowFns[i].p == c {
 			fn = old.blocks.cowFns[i].fn
@@ -257,8 +262,9 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	clear(r.syncMaps)
 
 	for i, t := range m.threads {
-		r.thread(t, n.threads[i])
+		r.thread(t, n.threads[i], r.lists[i])
 	}
+	clear(r.lists)
 	n.running = r.procListInto(old.running, m.running)
 	n.byID = old.byID
 	if n.byID == nil {
@@ -318,6 +324,10 @@ type Remap struct {
 	fdMaps   []FDTable
 	syncMaps []map[int]*SyncObject
 	slabs    objSlabs
+	// lists hold the lists of the threads and processes a copy is made
+	// in place of, to make the copy's in: each thread's waiters for its
+	// end, by index, then each process's threads.
+	lists [][]*Thread
 }
 
 // objSlabs are the blocks the open files and the handles' objects of a
@@ -493,8 +503,12 @@ func (r *Remap) procListInto(into, ps []*Process) []*Process {
 
 // waitQueue copies the waiters of q into c, and records that c is q's
 // copy.
-func (r *Remap) waitQueue(q, c *WaitQueue) {
-	c.waiters = r.threadList(q.waiters)
+func (r *Remap) waitQueue(q, c *WaitQueue) { r.waitQueueInto(q, c, nil) }
+
+// waitQueueInto is waitQueue, the list made in into when it has room: a
+// list nothing uses any more.
+func (r *Remap) waitQueueInto(q, c *WaitQueue, into []*Thread) {
+	c.waiters = r.threadListInto(into, q.waiters)
 	c.fwd, c.fwdGen = nil, 0
 	q.fwd, q.fwdGen = c, r.gen
 	r.queues = append(r.queues, q)
@@ -514,13 +528,13 @@ func (r *Remap) queue(q *WaitQueue) *WaitQueue {
 
 // process fills in c, the copy of p, with its maps made in fds and
 // syncObjs when they are not nil: maps nothing uses any more.
-func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject) {
+func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject, threads []*Thread) {
 	mc := r.mem
 	c.Space = mc.Space(p.Space)
 	c.Text, c.Data, c.Bss = mc.Segment(p.Text), mc.Segment(p.Data), mc.Segment(p.Bss)
 	c.Stack, c.Guard = mc.Segment(p.Stack), mc.Segment(p.Guard)
 	c.Heap = mc.Heap(p.Heap)
-	c.Threads = r.threadList(p.Threads)
+	c.Threads = r.threadListInto(threads, p.Threads)
 	c.Ctx = nil
 	r.waitQueue(&p.exited, &c.exited)
 	c.children = r.procList(p.children)
@@ -547,11 +561,11 @@ func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject
 }
 
 // thread fills in c, the copy of t.
-func (r *Remap) thread(t, c *Thread) {
+func (r *Remap) thread(t, c *Thread, waiters []*Thread) {
 	c.Proc = r.Process(t.Proc)
 	c.Stack, c.Guard = r.mem.Segment(t.Stack), r.mem.Segment(t.Guard)
 	c.Ctx = nil
-	r.waitQueue(&t.ended, &c.ended)
+	r.waitQueueInto(&t.ended, &c.ended, waiters)
 	c.CreatedBy = r.Thread(t.CreatedBy)
 	h := t.holders
 	c.holders = Holders{kind: h.kind, end: h.end, thread: r.Thread(h.thread), proc: r.Process(h.proc)}
