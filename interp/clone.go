@@ -55,12 +55,15 @@ func (s *Session) CloneInto(dst *Session, sink runtime.Sink) (*Session, bool) {
 	}
 	var blocks sessionBlocks
 	var dstM *runtime.Machine
-	vm := new(VM)
+	var vm *VM
 	if dst != nil {
 		blocks, dstM = dst.blocks, dst.M
 		if dst.VM != nil && dst.VM != s.VM {
 			vm = dst.VM
 		}
+	}
+	if vm == nil {
+		vm = new(VM)
 	}
 	old := s.VM
 	*vm = VM{prog: old.prog, assertFailed: old.assertFailed, engine: old.engine}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"proc/runtime"
+	"proc/runtime/mem"
 )
 
 // pointers collects every pointer, map and slice array reachable from v,
@@ -59,7 +60,7 @@ func (w *pointerWalk) walkAt(v reflect.Value, at string) {
 			w.walkAt(v.Index(i), at+"[]")
 		}
 	case reflect.Map:
-		if v.IsNil() {
+		if v.IsNil() || w.shared[v.Type()] {
 			return
 		}
 		p := v.Pointer()
@@ -79,8 +80,10 @@ func (w *pointerWalk) walkAt(v reflect.Value, at string) {
 // TestCloneSharesNothing: a copy of a session shares no memory with the
 // original that either could change: every pointer, map and slice array
 // reachable from the copy is its own, but for what never changes as a
-// program runs (the program's code, a process's image) and what the runs
-// of a search share on purpose (the memo of races reported). A field
+// program runs (the program's code, a process's image), what the runs
+// of a search share on purpose (the memo of races reported) and what is
+// shared copy-on-write (a space's page table: the space that changes it
+// first copies it, TestPageTableCopiedOnWrite in runtime/mem). A field
 // added to the machine and left out of Clone shows here.
 func TestCloneSharesNothing(t *testing.T) {
 	t.Parallel()
@@ -91,6 +94,8 @@ func TestCloneSharesNothing(t *testing.T) {
 		reflect.TypeFor[*runtime.Image](): true,
 		reflect.TypeFor[*RaceMemo]():      true,
 		reflect.TypeFor[*Global]():        true,
+		// Copied on write (mem.AddressSpace.ownPT).
+		reflect.TypeFor[map[uint64]mem.Frame](): true,
 	}
 	files, _ := filepath.Glob("../examples/*.proc")
 	copied := 0

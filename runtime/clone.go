@@ -40,6 +40,15 @@ type cloneBlocks struct {
 	remap   *Remap
 	mem     mem.Blocks
 	objs    objSlabs
+	// cowFns are the processes' hooks of copy on write (Space.OnCOW),
+	// by index, with the process each was made for.
+	cowFns []cowHook
+}
+
+// cowHook is a process's hook of copy on write (Machine.cowTracer).
+type cowHook struct {
+	p  *Process
+	fn func(uint64)
 }
 
 // slab returns n entries of old when it has room for them, or else new
@@ -82,6 +91,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		sleepers    sleepHeap
 		hosts       map[string]*Host
 		enabled     []*Thread
+		hot         []cpuHot
 	}
 	if n == nil {
 		n = new(Machine)
@@ -89,7 +99,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		old.blocks, old.trace, old.meter, old.phys, old.textFrames = n.blocks, n.trace, n.meter, n.phys, n.textFrames
 		old.cpus, old.threads, old.procs, old.byID = n.cpus, n.threads, n.procs, n.byID
 		old.ready, old.woke, old.running, old.sleepers, old.hosts = n.ready, n.woke, n.running, n.sleepers, n.hosts
-		old.enabled = n.enabled
+		old.enabled, old.hot = n.enabled, n.hot
 	}
 	*n = *m
 	gen := cloneGen.Add(1)
@@ -100,7 +110,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	// Room for every wait queue of the threads and processes, without
 	// growing the list.
 	*r = Remap{m: n, old: m, gen: gen, queues: slab(r.queues, len(m.threads)+len(m.procs)+8)[:0], files: r.files[:0], objs: r.objs, mem: r.mem,
-		fdMaps: r.fdMaps, syncMaps: r.syncMaps}
+		fdMaps: r.fdMaps, syncMaps: r.syncMaps, lists: r.lists}
 	clear(r.objs)
 	n.blocks = cloneBlocks{remap: r}
 	n.lang = lang
@@ -159,15 +169,22 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		cc := &cpus[i]
 		// The TLB's and the cache's lists and maps, and the map of
 		// what was lost, of the CPU in whose place this one is made.
-		tlb, cache, lost := cc.TLB, cc.Cache, cc.lost
+		tlbNodes, tlbAt := cc.TLB.nodes, cc.TLB.at
+		cacheNodes, cacheAt := cc.Cache.nodes, cc.Cache.at
+		lost := cc.lost
 		*cc = *c
-		cc.TLB, cc.Cache = c.TLB.copyInto(tlb), c.Cache.copyInto(cache)
+		cc.TLB.ownLists(&c.TLB, tlbNodes, tlbAt)
+		cc.Cache.ownLists(&c.Cache, cacheNodes, cacheAt)
 		cc.lost = c.lost.copyInto(lost)
 		n.cpus[i] = cc
 	}
 
 	n.cpu = n.cpus[m.cpu.ID]
-	n.hot = slices.Clone(m.hot)
+	n.hot = nil
+	if m.hot != nil {
+		n.hot = append(old.hot[:0], m.hot...)
+		clear(n.hot[len(n.hot):cap(n.hot)])
+	}
 	n.slices = append([]Slice(nil), m.slices...)
 	n.waits = append([]Wait(nil), m.waits...)
 	if m.deadlockEvent != nil {
@@ -186,7 +203,11 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	}
 	threads = threads[:len(m.threads)]
 	n.blocks.threads = threads[:cap(threads)]
+	r.lists = r.lists[:0]
 	for i, t := range m.threads {
+		// The list of the threads waiting for this one's end, of the
+		// thread in whose place this one is made, to make the copy's in.
+		r.lists = append(r.lists, threads[i].ended.waiters)
 		threads[i] = *t
 		n.threads[i] = &threads[i]
 	}
@@ -203,6 +224,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	for i, p := range m.procs {
 		r.fdMaps = append(r.fdMaps, procs[i].fds)
 		r.syncMaps = append(r.syncMaps, procs[i].syncObjs)
+		r.lists = append(r.lists, procs[i].Threads)
 		procs[i] = *p
 		n.procs[i] = &procs[i]
 	}
@@ -215,15 +237,34 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	for name, h := range m.hosts {
 		n.hosts[name] = r.host(h)
 	}
+	// The hooks told of pages copied on write, kept with the blocks: a
+	// process made in the same place of the same machine takes its hook
+	// again rather than a new one.
+	cowFns := old.blocks.cowFns[:0]
 	for i, p := range m.procs {
-		r.process(p, n.procs[i], r.fdMaps[i], r.syncMaps[i])
+		c := n.procs[i]
+		r.process(p, c, r.fdMaps[i], r.syncMaps[i], r.lists[len(m.threads)+i])
+		var fn func(uint64)
+		if i < len(old.blocks.cowFns) && old.blocks.cowFns[i].p == c {
+			fn = old.blocks.cowFns[i].fn
+		}
+		if c.Space != nil && p.Space.OnCOW != nil {
+			if fn == nil {
+				fn = n.cowTracer(c)
+			}
+			c.Space.OnCOW = fn
+		}
+		cowFns = append(cowFns, cowHook{p: c, fn: fn})
 	}
+	clear(cowFns[len(cowFns):cap(cowFns)])
+	n.blocks.cowFns = cowFns
 	clear(r.fdMaps)
 	clear(r.syncMaps)
 
 	for i, t := range m.threads {
-		r.thread(t, n.threads[i])
+		r.thread(t, n.threads[i], r.lists[i])
 	}
+	clear(r.lists)
 	n.running = r.procListInto(old.running, m.running)
 	n.byID = old.byID
 	if n.byID == nil {
@@ -283,6 +324,10 @@ type Remap struct {
 	fdMaps   []FDTable
 	syncMaps []map[int]*SyncObject
 	slabs    objSlabs
+	// lists hold the lists of the threads and processes a copy is made
+	// in place of, to make the copy's in: each thread's waiters for its
+	// end, by index, then each process's threads.
+	lists [][]*Thread
 }
 
 // objSlabs are the blocks the open files and the handles' objects of a
@@ -352,6 +397,13 @@ func (r *Remap) Thread(t *Thread) *Thread {
 		return nil
 	}
 	ts := r.old.threads
+	if len(ts) > 0 {
+		// The tids are in order and most often one after another: the
+		// place they give is tried before a search.
+		if i := t.TID - ts[0].TID; i >= 0 && i < len(ts) && ts[i] == t {
+			return r.m.threads[i]
+		}
+	}
 	i := sort.Search(len(ts), func(i int) bool { return ts[i].TID >= t.TID })
 	if i == len(ts) || ts[i] != t {
 		r.bad = true
@@ -366,6 +418,11 @@ func (r *Remap) Process(p *Process) *Process {
 		return nil
 	}
 	ps := r.old.procs
+	if len(ps) > 0 {
+		if i := p.PID - ps[0].PID; i >= 0 && i < len(ps) && ps[i] == p {
+			return r.m.procs[i]
+		}
+	}
 	i := sort.Search(len(ps), func(i int) bool { return ps[i].PID >= p.PID })
 	if i == len(ps) || ps[i] != p {
 		r.bad = true
@@ -446,8 +503,12 @@ func (r *Remap) procListInto(into, ps []*Process) []*Process {
 
 // waitQueue copies the waiters of q into c, and records that c is q's
 // copy.
-func (r *Remap) waitQueue(q, c *WaitQueue) {
-	c.waiters = r.threadList(q.waiters)
+func (r *Remap) waitQueue(q, c *WaitQueue) { r.waitQueueInto(q, c, nil) }
+
+// waitQueueInto is waitQueue, the list made in into when it has room: a
+// list nothing uses any more.
+func (r *Remap) waitQueueInto(q, c *WaitQueue, into []*Thread) {
+	c.waiters = r.threadListInto(into, q.waiters)
 	c.fwd, c.fwdGen = nil, 0
 	q.fwd, q.fwdGen = c, r.gen
 	r.queues = append(r.queues, q)
@@ -467,16 +528,13 @@ func (r *Remap) queue(q *WaitQueue) *WaitQueue {
 
 // process fills in c, the copy of p, with its maps made in fds and
 // syncObjs when they are not nil: maps nothing uses any more.
-func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject) {
+func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject, threads []*Thread) {
 	mc := r.mem
 	c.Space = mc.Space(p.Space)
-	if c.Space != nil && p.Space.OnCOW != nil {
-		c.Space.OnCOW = r.m.cowTracer(c)
-	}
 	c.Text, c.Data, c.Bss = mc.Segment(p.Text), mc.Segment(p.Data), mc.Segment(p.Bss)
 	c.Stack, c.Guard = mc.Segment(p.Stack), mc.Segment(p.Guard)
 	c.Heap = mc.Heap(p.Heap)
-	c.Threads = r.threadList(p.Threads)
+	c.Threads = r.threadListInto(threads, p.Threads)
 	c.Ctx = nil
 	r.waitQueue(&p.exited, &c.exited)
 	c.children = r.procList(p.children)
@@ -503,11 +561,11 @@ func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject
 }
 
 // thread fills in c, the copy of t.
-func (r *Remap) thread(t, c *Thread) {
+func (r *Remap) thread(t, c *Thread, waiters []*Thread) {
 	c.Proc = r.Process(t.Proc)
 	c.Stack, c.Guard = r.mem.Segment(t.Stack), r.mem.Segment(t.Guard)
 	c.Ctx = nil
-	r.waitQueue(&t.ended, &c.ended)
+	r.waitQueueInto(&t.ended, &c.ended, waiters)
 	c.CreatedBy = r.Thread(t.CreatedBy)
 	h := t.holders
 	c.holders = Holders{kind: h.kind, end: h.end, thread: r.Thread(h.thread), proc: r.Process(h.proc)}
@@ -720,6 +778,19 @@ func (c lru) copyInto(old lru) lru {
 	}
 	n.at = c.at.copyInto(old.at)
 	return n
+}
+
+// ownLists gives n, a copy of c made by assignment, a list and map of its
+// own, made in nodes and at, those of a list nothing uses any more, where
+// they have room: copyInto without copying the list's head again (its
+// memo is a few hundred bytes).
+func (n *lru) ownLists(c *lru, nodes []lruNode, at keyTable) {
+	n.nodes = nil
+	if c.nodes != nil {
+		n.nodes = append(nodes[:0], c.nodes...)
+		clear(n.nodes[len(n.nodes):cap(n.nodes)])
+	}
+	n.at = c.at.copyInto(at)
 }
 
 // copyMap returns a copy of m (nil for nil), made in old, a map nothing

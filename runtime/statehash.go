@@ -184,16 +184,18 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 
 	// Who wakes first among sleepers at one tick depends on when each
 	// went to sleep: their order is part of the state.
-	sl := slices.Clone(m.sleepers)
-	slices.SortFunc(sl, func(a, b *Thread) int {
-		if a.wakeAt != b.wakeAt {
-			return int(a.wakeAt - b.wakeAt)
+	h.Word(uint64(len(m.sleepers)))
+	if len(m.sleepers) > 0 {
+		sl := slices.Clone(m.sleepers)
+		slices.SortFunc(sl, func(a, b *Thread) int {
+			if a.wakeAt != b.wakeAt {
+				return int(a.wakeAt - b.wakeAt)
+			}
+			return int(a.sleepSeq - b.sleepSeq)
+		})
+		for _, t := range sl {
+			h.Int(int64(t.TID))
 		}
-		return int(a.sleepSeq - b.sleepSeq)
-	})
-	h.Word(uint64(len(sl)))
-	for _, t := range sl {
-		h.Int(int64(t.TID))
 	}
 	h.Word(uint64(len(m.qtimers)))
 	for _, qt := range m.qtimers {

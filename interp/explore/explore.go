@@ -268,7 +268,7 @@ type explorer struct {
 	// visited, when not nil, is the stateful search's set of explored
 	// states (see stateful.go); sink is the run's output, part of each
 	// state; clock says whether the tick is.
-	visited map[mem.Fingerprint]int32 // index in seen
+	visited *fpTable // index in seen
 	seen    []seenState
 	sleeps  []int32  // the sleep sets of seen
 	bits    []uint64 // the bitstate visited set, when not nil
@@ -919,7 +919,7 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 		e.bits = make([]uint64, max(opts.Bitstate/8, 1))
 		res.Bitstate, res.StateBytes = true, 8*int64(len(e.bits))
 	default:
-		e.visited = map[mem.Fingerprint]int32{}
+		e.visited = newFPTable()
 	}
 	// The stateful searches start a run from a copy of the one before,
 	// where they part (the stateless one replays from the start: the

@@ -86,6 +86,63 @@ type seenState struct {
 	open bool
 }
 
+// fpTable is the exact visited set: the index in explorer.seen of each
+// fingerprint stored, in a table of open addressing (linear probing)
+// rather than a Go map. A fingerprint is already well mixed: its first
+// word is the slot to look in first, with no hash to compute, and a
+// lookup reads one slot of 24 bytes where a map reads a group's control
+// word and then the key. It holds no pointer either.
+type fpTable struct {
+	slots []fpSlot
+	n     int // slots in use
+}
+
+// fpSlot is one slot of an fpTable: idx is 1 + the index, 0 when empty.
+type fpSlot struct {
+	key mem.Fingerprint
+	idx int32
+}
+
+func newFPTable() *fpTable { return &fpTable{slots: make([]fpSlot, 1024)} }
+
+// get returns the index stored for key.
+func (t *fpTable) get(key mem.Fingerprint) (int32, bool) {
+	mask := uint64(len(t.slots) - 1)
+	for i := key.A & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.idx == 0 {
+			return 0, false
+		}
+		if s.key == key {
+			return s.idx - 1, true
+		}
+	}
+}
+
+// put stores idx for key, which the table does not hold.
+func (t *fpTable) put(key mem.Fingerprint, idx int32) {
+	if 4*(t.n+1) > 3*len(t.slots) {
+		old := t.slots
+		t.slots = make([]fpSlot, 2*len(old))
+		for _, s := range old {
+			if s.idx != 0 {
+				t.insert(s)
+			}
+		}
+	}
+	t.insert(fpSlot{key: key, idx: idx + 1})
+	t.n++
+}
+
+func (t *fpTable) insert(s fpSlot) {
+	mask := uint64(len(t.slots) - 1)
+	i := s.key.A & mask
+	for t.slots[i].idx != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = s
+}
+
 // stateBytes is what one stored state is taken to hold: the map's entry
 // (a 16-byte fingerprint and an index, with the map's overhead) and the
 // seenState.
@@ -121,7 +178,7 @@ func (e *explorer) visit(n *node) bool {
 		return e.visitBits(n, h)
 	}
 	key := h.Sum()
-	idx, ok := e.visited[key]
+	idx, ok := e.visited.get(key)
 	if !ok {
 		if e.held+e.stackBytes+stateBytes > e.maxMemory || len(e.seen) >= math.MaxInt32 {
 			// No room to store it: the run goes on as in a stateless
@@ -136,7 +193,7 @@ func (e *explorer) visit(n *node) bool {
 				st.sleepN++
 			}
 		}
-		e.visited[key] = int32(len(e.seen))
+		e.visited.put(key, int32(len(e.seen)))
 		n.seen = len(e.seen) + 1
 		e.seen = append(e.seen, st)
 		e.states++

@@ -187,11 +187,10 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 	c.made.spaces = append(c.made.spaces, spaceBlocks{})
 	n := old.space
 	var segs []*Segment
-	var pt map[uint64]Frame
 	if n == nil {
 		n = new(AddressSpace)
 	} else {
-		segs, pt = n.segs[:0], n.pt
+		segs = n.segs[:0]
 	}
 	*n = AddressSpace{COWCopies: as.COWCopies, Meter: c.meterOf(as.Meter)}
 	as.fwd, as.fwdGen = n, c.gen
@@ -250,13 +249,8 @@ func (c *Copier) Space(as *AddressSpace) *AddressSpace {
 		n.phys = c.phys
 	}
 	if as.pt != nil {
-		if pt == nil || len(as.pt) > 8 {
-			n.pt = maps.Clone(as.pt)
-		} else {
-			clear(pt)
-			maps.Copy(pt, as.pt)
-			n.pt = pt
-		}
+		// Shared until either of them maps or unmaps a page (ownPT).
+		n.pt, n.ptShared, as.ptShared = as.pt, true, true
 	}
 	return n
 }

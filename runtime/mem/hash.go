@@ -51,16 +51,48 @@ func (h *Hasher) Bool(v bool) {
 // Str adds a string, its length first so that two strings in a row
 // cannot be confused with two others.
 func (h *Hasher) Str(s string) {
-	h.Word(uint64(len(s)))
-	for len(s) >= 8 {
-		h.Word(binary.LittleEndian.Uint64([]byte(s[:8])))
-		s = s[8:]
+	n := len(s)
+	h.Word(uint64(n))
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		h.Word(le64(s[i:]))
 	}
-	var w uint64
-	for i := 0; i < len(s); i++ {
-		w |= uint64(s[i]) << (8 * i)
+	switch {
+	case i == n:
+		h.Word(0)
+	case n >= 8:
+		// The bytes left, read as the last 8 of the string and shifted
+		// down past those added already: the word byte by byte gives.
+		h.Word(le64(s[n-8:]) >> (8 * (8 - (n - i))))
+	default:
+		h.Word(short(s))
 	}
-	h.Word(w)
+}
+
+// le64 reads the first 8 bytes of s as a little-endian word.
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// short reads s, shorter than 8 bytes, as a little-endian word: its first
+// and its last bytes, read together, overlap where they are the same.
+func short(s string) uint64 {
+	n := len(s)
+	switch {
+	case n >= 4:
+		lo := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24
+		t := s[n-4:]
+		hi := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24
+		return lo | hi<<(8*(n-4))
+	case n >= 2:
+		lo := uint64(s[0]) | uint64(s[1])<<8
+		return lo | (uint64(s[n-2])|uint64(s[n-1])<<8)<<(8*(n-2))
+	case n == 1:
+		return uint64(s[0])
+	}
+	return 0
 }
 
 // Bytes adds a byte slice, as Str does a string.
@@ -245,6 +277,11 @@ func hashBlocks(h *Hasher, bs []Block) {
 // objects allocates nothing.
 func SortedKeys[M ~map[K]V, K cmp.Ordered, V any](m M, buf []K) []K {
 	buf = buf[:0]
+	if len(m) == 0 {
+		// Not even an iterator: starting one costs what a few dozen
+		// words of a fingerprint do, and most maps here are empty.
+		return buf
+	}
 	for k := range m {
 		buf = append(buf, k)
 	}

@@ -39,3 +39,36 @@ func TestValuesSameAsValue(t *testing.T) {
 		}
 	}
 }
+
+// TestStrSameAsByteByByte: Str reads a string's words as the bytes one by
+// one give them, whatever its length.
+func TestStrSameAsByteByByte(t *testing.T) {
+	for n := range 40 {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(0x80 + 7*i)
+		}
+		s := string(b)
+		var fast, slow Hasher
+		fast.Reset()
+		slow.Reset()
+		fast.Str(s)
+		slow.Word(uint64(len(s)))
+		for len(s) >= 8 {
+			var w uint64
+			for i := range 8 {
+				w |= uint64(s[i]) << (8 * i)
+			}
+			slow.Word(w)
+			s = s[8:]
+		}
+		var w uint64
+		for i := 0; i < len(s); i++ {
+			w |= uint64(s[i]) << (8 * i)
+		}
+		slow.Word(w)
+		if fast.Sum() != slow.Sum() || fast.Words() != slow.Words() {
+			t.Fatalf("Str of %d bytes: %v (%d words), byte by byte %v (%d)", n, fast.Sum(), fast.Words(), slow.Sum(), slow.Words())
+		}
+	}
+}

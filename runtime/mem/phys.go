@@ -156,13 +156,24 @@ func (as *AddressSpace) Back(start, end uint64) {
 	if as.phys == nil || end <= start {
 		return
 	}
-	if as.pt == nil {
-		as.pt = map[uint64]Frame{}
-	}
 	for pg := start &^ (PageSize - 1); pg < end; pg += PageSize {
 		if _, ok := as.pt[pg]; !ok {
+			as.ownPT()
 			as.pt[pg] = as.phys.Alloc()
 		}
+	}
+}
+
+// ownPT makes the page table the space's own before it changes it: a
+// copy of one another space shares (Copier.Space) is copied first, and
+// a space with none gets one.
+func (as *AddressSpace) ownPT() {
+	if as.ptShared {
+		as.pt = maps.Clone(as.pt)
+		as.ptShared = false
+	}
+	if as.pt == nil {
+		as.pt = map[uint64]Frame{}
 	}
 }
 
@@ -174,15 +185,13 @@ func (as *AddressSpace) BackWith(start, end uint64, frames []Frame) {
 	if as.phys == nil {
 		return
 	}
-	if as.pt == nil {
-		as.pt = map[uint64]Frame{}
-	}
 	i := 0
 	for pg := start &^ (PageSize - 1); pg < end && i < len(frames); pg, i = pg+PageSize, i+1 {
 		if old, ok := as.pt[pg]; ok {
 			as.phys.Drop(old)
 		}
 		as.phys.Hold(frames[i])
+		as.ownPT()
 		as.pt[pg] = frames[i]
 	}
 }
@@ -194,9 +203,12 @@ func (as *AddressSpace) Unback(start, end uint64) {
 	}
 	first := start &^ (PageSize - 1)
 	if (end-first)/PageSize > uint64(len(as.pt)) {
+		// (When ownPT copies the table, the loop goes on over the
+		// table it started with, the same entries.)
 		for pg, f := range as.pt {
 			if pg >= first && pg < end {
 				as.phys.Drop(f)
+				as.ownPT()
 				delete(as.pt, pg)
 			}
 		}
@@ -205,6 +217,7 @@ func (as *AddressSpace) Unback(start, end uint64) {
 	for pg := first; pg < end; pg += PageSize {
 		if f, ok := as.pt[pg]; ok {
 			as.phys.Drop(f)
+			as.ownPT()
 			delete(as.pt, pg)
 		}
 	}
@@ -212,10 +225,15 @@ func (as *AddressSpace) Unback(start, end uint64) {
 
 // UnbackAll gives up every frame (at process exit).
 func (as *AddressSpace) UnbackAll() {
-	for pg, f := range as.pt {
+	for _, f := range as.pt {
 		as.phys.Drop(f)
-		delete(as.pt, pg)
 	}
+	if as.ptShared {
+		// Another space's too: it keeps it, this one has none left.
+		as.pt, as.ptShared = nil, false
+		return
+	}
+	clear(as.pt)
 }
 
 // Translate returns the physical address of addr: its page's frame and

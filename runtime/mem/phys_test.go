@@ -148,3 +148,48 @@ func TestBackWithShares(t *testing.T) {
 		t.Errorf("after an unmap: held %d times, want 2", ph.Holders(obj[0]))
 	}
 }
+
+// TestPageTableCopiedOnWrite: a copy of a machine's space shares its page
+// table with the original until either maps or unmaps a page; from then
+// on each sees only its own changes.
+func TestPageTableCopiedOnWrite(t *testing.T) {
+	ph := NewPhys()
+	as := space(ph)
+	c := NewCopier(nil, ph.Copy())
+	cp := c.Space(as)
+	c.Finish()
+	before := as.PageTable()
+	if !slices.Equal(cp.PageTable(), before) {
+		t.Fatalf("copy %v, original %v", cp.PageTable(), before)
+	}
+	// The copy's stack grows by a page: the original's table stays.
+	st := cp.Find(StackTop - 8)
+	st.Ensure(st.Index(StackTop - PageSize - 8))
+	if got := cp.PageTable(); len(got) != len(before)+2 {
+		t.Errorf("copy after its stack grew: %v", got)
+	}
+	if got := as.PageTable(); !slices.Equal(got, before) {
+		t.Errorf("original after the copy's stack grew: %v, want %v", got, before)
+	}
+	// The original gives up a page: the copy keeps it.
+	grown := cp.PageTable()
+	as.Unback(0x402000, 0x403000)
+	if got := as.PageTable(); len(got) != len(before)-1 {
+		t.Errorf("original after an unmap: %v", got)
+	}
+	if got := cp.PageTable(); !slices.Equal(got, grown) {
+		t.Errorf("copy after the original's unmap: %v, want %v", got, grown)
+	}
+	// A copy of the copy, which then ends: the copy keeps its table.
+	c2 := NewCopier(nil, cp.Phys().Copy())
+	cp2 := c2.Space(cp)
+	c2.Finish()
+	cp2.UnbackAll()
+	if len(cp2.PageTable()) != 0 || !slices.Equal(cp.PageTable(), grown) {
+		t.Errorf("after the second copy ended: its table %v, the copy's %v, want %v", cp2.PageTable(), cp.PageTable(), grown)
+	}
+	cp2.Back(0x401000, 0x401008)
+	if got := cp2.PageTable(); len(got) != 1 || !slices.Equal(cp.PageTable(), grown) {
+		t.Errorf("after the second copy mapped a page again: its table %v, the copy's %v", got, cp.PageTable())
+	}
+}

@@ -291,6 +291,10 @@ type AddressSpace struct {
 	// the page table: the frame of each page that has one.
 	phys *Phys
 	pt   map[uint64]Frame
+	// ptShared says pt may be another space's too: a copy of the machine
+	// shares the page table with its original until either changes it
+	// (ownPT). Pages are mapped far less often than machines are copied.
+	ptShared bool
 	// fwd is its copy while a Copier copies the machine (copy.go).
 	fwd    *AddressSpace
 	fwdGen uint64
@@ -472,6 +476,7 @@ func (as *AddressSpace) NoteWrite(addr uint64) {
 		if f, ok := as.pt[pg]; ok {
 			// The copy is a new frame; the others keep the old one.
 			as.phys.Drop(f)
+			as.ownPT()
 			as.pt[pg] = as.phys.Alloc()
 		}
 		if as.OnCOW != nil {
