@@ -56,25 +56,45 @@ type aheadMark struct {
 }
 
 // runAhead runs at most n fast-path instructions of th, without calls
-// or returns, from pc, after keeping what Rewind needs. It returns where
-// it stopped, the operand stack pointer and the instructions it ran.
+// or returns, from pc, after keeping what Rewind needs (one thread runs
+// ahead on a CPU at a time: the mark is the CPU's). It returns where it
+// stopped, the operand stack pointer and the instructions it ran.
 func (vm *VM) runAhead(th *threadCtx, fcode []fastInstr, pc int, ops []mem.Value, sp int, locals []mem.Value, n int64, cow bool) (int, int, int64) {
+	cpu := vm.m.CPUID()
+	if cpu >= len(vm.marks) {
+		vm.marks = append(vm.marks, make([]aheadMark, cpu+1-len(vm.marks))...)
+	}
+	mk := &vm.marks[cpu]
 	fr := th.top()
-	mk := &th.ahead
 	mk.pc, mk.sp, mk.opBase, mk.cow = pc, sp, fr.opBase, cow
-	mk.ops = append(mk.ops[:0], ops[fr.opBase:sp]...)
-	mk.slots = append(mk.slots[:0], locals[:fr.fn.NSlots]...)
+	mk.ops = keep(mk.ops, ops[fr.opBase:sp])
+	mk.slots = keep(mk.slots, locals[:fr.fn.NSlots])
 	env := fastEnv{th: th, consts: vm.prog.Consts, funcs: vm.prog.Funcs, m: vm.m, cow: cow}
 	pc, sp, left := fastRun(fcode, pc, ops, sp, locals, n, &env)
 	return pc, sp, n - left
 }
 
-// Rewind puts t back where it went ahead and runs n of the instructions
-// it ran since again (runtime.Rewinder). fastRun depends on nothing but
-// the thread's pc, operand stack and slots, so the n run the same way.
-func (vm *VM) Rewind(t *runtime.Thread, n int64) {
+// keep copies vs into buf, grown when it must be: a loop, which for the
+// few values of a frame costs less than the runtime's copy of values that
+// hold strings.
+func keep(buf, vs []mem.Value) []mem.Value {
+	if cap(buf) < len(vs) {
+		buf = make([]mem.Value, len(vs), max(len(vs), 16))
+	}
+	buf = buf[:len(vs)]
+	for i := range vs {
+		buf[i] = vs[i]
+	}
+	return buf
+}
+
+// Rewind puts t, which ran ahead on cpu, back where it went ahead and
+// runs n of the instructions it ran since again (runtime.Rewinder).
+// fastRun depends on nothing but the thread's pc, operand stack and
+// slots, so the n run the same way.
+func (vm *VM) Rewind(t *runtime.Thread, cpu int, n int64) {
 	th := t.Ctx.(*threadCtx)
-	mk := &th.ahead
+	mk := &vm.marks[cpu]
 	fr := th.top()
 	copy(th.ops[mk.opBase:], mk.ops)
 	locals := th.stack.Words[fr.base:]

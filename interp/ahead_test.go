@@ -197,6 +197,15 @@ let a = thread work(300)
 let b = thread work(250)
 let c = thread work(200)
 print join a, join b, join c, g`,
+	"pinned": `func work(n) {
+    let s = 0
+    for i in 0..n { s = s + i }
+    return s
+}
+let a = thread work(300) with {cpu: 1}
+let b = thread work(200) with {cpu: 1}
+let c = thread work(250) with {cpu: 0}
+print join a, join b, join c`,
 	"stack-peek": `func work(n) {
     let s = 0
     for i in 0..n { s = s + 1 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"proc/runtime"
@@ -81,6 +82,37 @@ func FuzzFastPath(f *testing.F) {
 		}
 		if slow, fast := traceRun(prog, fuzzLimits, false), traceRun(prog, fuzzLimits, true); slow != fast {
 			t.Fatalf("the fast path changes the run\n%s", firstDiff(slow, fast))
+		}
+	})
+}
+
+// FuzzRunAhead runs arbitrary source on machines of several CPUs with
+// threads running ahead and without, and requires the same trace,
+// statistics, timeline and exit status (ahead.go). Most inputs use
+// something that keeps every thread from running ahead: the seeds that
+// do not (aheadScripts) are where it finds something.
+func FuzzRunAhead(f *testing.F) {
+	addScriptSeeds(f)
+	for _, src := range aheadScripts {
+		f.Add([]byte(strings.ReplaceAll(src, "STACK", "64")))
+	}
+	configs := [][]string{
+		{"cpus=2"},
+		{"cpus=3", "cost_insn=2", "sched=fifo", "max_trace=3000"},
+		{"cpus=4", "quantum=3", "sched_queues=percpu", "max_slices=30"},
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		prog, err := Load("fuzz.proc", src)
+		if err != nil || !prog.runsAhead() {
+			return
+		}
+		for i, c := range configs {
+			sets := append(append([]string(nil), fuzzLimits...), c...)
+			off, _, _ := aheadRunOut(t, prog, sets, false)
+			on, _, _ := aheadRunOut(t, prog, sets, true)
+			if on != off {
+				t.Fatalf("config %d %v: running ahead changes the run\n%s", i, c, firstDiff(off, on))
+			}
 		}
 	})
 }

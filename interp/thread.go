@@ -22,8 +22,6 @@ type frame struct {
 // threadCtx is the interpreter's state of one simulated thread: registers
 // (pc in the top frame), frames and an operand stack, all explicit data.
 type threadCtx struct {
-	// ahead is what the thread was when it last ran ahead (ahead.go).
-	ahead  aheadMark
 	rt     *runtime.Thread
 	proc   *procCtx
 	stack  *mem.Segment

@@ -21,8 +21,11 @@ type VM struct {
 	assertFailed bool
 	// engine says which of the ways of running faster are off.
 	engine Engine
-	// ahead is set when the program's threads may run ahead (ahead.go).
+	// ahead is set when the program's threads may run ahead (ahead.go);
+	// marks holds, for each CPU, what the thread that runs ahead there
+	// was when it went ahead.
 	ahead bool
+	marks []aheadMark
 }
 
 // Run runs thread t for at most budget ticks (runtime.Executor).
@@ -160,6 +163,8 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// instruction begins here, the touch of its frame part of it.
 	hooks := multi && m.AheadCount() > 0
 	first := hooks
+	// lastAt is where the last instruction run began.
+	lastAt := clock
 	if hooks {
 		m.SetActAt(clock)
 	}
@@ -174,7 +179,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		if c := vm.touchFrame(th); c > 0 {
 			clock += c
 			m.AdvanceTo(clock)
-			if hooks && m.AlarmAhead() {
+			if hooks && m.AlarmAhead(clock, lastAt) {
 				// The misses' events filled the trace: the threads ahead
 				// are back, and the turn as short as it would be.
 				budget = min(budget, m.WayLeft(start))
@@ -206,7 +211,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 	// boundary is passed twice), which is done in one step when it ends.
 	lazy := false
 	for {
-		if hooks && m.AlarmAhead() {
+		if hooks && m.AlarmAhead(clock, lastAt) {
 			budget = min(budget, m.WayLeft(start))
 			limit = executed
 		}
@@ -318,10 +323,13 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 			pc, sp, left = fastRun(fcode, pc, ops, sp, locals, limit-executed, &env)
 			done := limit - executed - left
 			executed += done
-			clock += done * cost
-			if done > 0 {
+			if done > 0 && hooks {
+				if !first || done > 1 {
+					lastAt = clock + (done-1)*cost
+				}
 				first = false
 			}
+			clock += done * cost
 			// What fastRun runs, no other thread can observe: explore's
 			// scheduling points are all among what it leaves.
 			ran += int(done)
@@ -349,6 +357,7 @@ func (vm *VM) run(t *runtime.Thread, budget int64) (runtime.Stop, int64) {
 		if hooks {
 			if !first {
 				m.SetActAt(clock)
+				lastAt = clock
 			}
 			first = false
 		}

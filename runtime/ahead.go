@@ -37,10 +37,10 @@ package runtime
 const aheadMost = 4096
 
 // Rewinder is what a language that lets threads run ahead provides: the
-// thread put back where it went ahead, then n of the instructions it ran
-// since run again.
+// thread, which ran ahead on cpu, put back where it went ahead, then n of
+// the instructions it ran since run again.
 type Rewinder interface {
-	Rewind(t *Thread, n int64)
+	Rewind(t *Thread, cpu int, n int64)
 }
 
 // aheadRun is a thread's stretch run ahead: the tick it went ahead at,
@@ -62,8 +62,9 @@ type aheadState struct {
 	// aheadList holds the threads that run ahead.
 	aheadList []*Thread
 	// actAt is the tick of the running CPU's action in progress: the
-	// start of the instruction it runs, or of its turn (settleAhead).
-	actAt int64
+	// start of the instruction it runs, or of its turn (settleAhead);
+	// pickAt the running CPU's clock when its turn came.
+	actAt, pickAt int64
 	// aheadRuns counts the stretches run ahead, aheadTaken those that
 	// an action of another CPU cut short (AheadStats).
 	aheadRuns, aheadTaken int64
@@ -102,15 +103,11 @@ func (m *Machine) AheadWindow(clock, executed int64) int64 {
 	if n <= 0 {
 		return 0
 	}
-	// While it is ahead, the other CPUs run at most up to its clock: no
-	// step limit may be reached meanwhile, whoever counts first.
-	lo := clock
-	for i := range m.hot {
-		if !m.hot[i].idle && i != m.cpu.ID {
-			lo = min(lo, m.hot[i].clock)
-		}
-	}
-	reach := int64(len(m.cpus)+1) * ((clock+n*cost-lo)/cost + 2)
+	// While it is ahead, the other CPUs run at most up to its clock, from
+	// no earlier than where this one was when its turn came (its clock
+	// was the earliest): no step limit may be reached meanwhile, whoever
+	// counts first.
+	reach := int64(len(m.cpus)+1) * ((clock+n*cost-m.pickAt)/cost + 2)
 	if m.steps+executed+reach >= m.cfg.MaxSteps {
 		return 0
 	}
@@ -172,7 +169,7 @@ func (m *Machine) settleAhead(t *Thread) {
 		return
 	}
 	m.aheadTaken++
-	m.lang.(Rewinder).Rewind(t, n)
+	m.lang.(Rewinder).Rewind(t, c.ID, n)
 	du := u * cost
 	end := m.hot[c.ID].clock
 	m.hot[c.ID].clock -= du
@@ -206,15 +203,22 @@ func (m *Machine) settleAll() {
 }
 
 // AlarmAhead brings back every thread that runs ahead once the memory
-// meter or the trace passed its limit: the run stops at the next look
-// at the limits, where the running turn would have given way to them.
-// It reports whether one was brought back (the turn's bound may be
-// nearer). The executor asks after each instruction that is not of the
-// fast path, the only ones that can pass a limit.
-func (m *Machine) AlarmAhead() bool {
-	if !m.alarm || len(m.aheadList) == 0 {
+// meter or the trace passed its limit, or the running CPU's clock (at
+// clock) passed max_ticks: the run stops at the next look at the limits,
+// which comes where the running turn would have given way to them, each
+// thread ahead where it is at the running CPU's last instruction, which
+// began at tick at. It reports whether one was brought back (the turn's
+// bound may be nearer). The executor asks after each of its
+// instructions, and the kernel as a turn goes on.
+func (m *Machine) AlarmAhead(clock, at int64) bool {
+	if len(m.aheadList) == 0 || !m.alarm && clock <= m.budgets.tickEnd {
 		return false
 	}
+	return m.alarmAhead(at)
+}
+
+func (m *Machine) alarmAhead(at int64) bool {
+	m.actAt = at
 	m.settleAll()
 	return true
 }
@@ -236,3 +240,6 @@ func (m *Machine) SettleAddr(p *Process, addr uint64) bool {
 	}
 	return settled
 }
+
+// CPUID is the number of the CPU that runs now.
+func (m *Machine) CPUID() int { return m.cpu.ID }

@@ -500,7 +500,7 @@ func (m *Machine) runMulti() {
 			return
 		}
 		m.loadCPU(c)
-		m.actAt = m.clock
+		m.actAt, m.pickAt = m.clock, m.clock
 		if t := c.sched.run; t != nil && t.ahead.on {
 			// Its clock is the earliest: every other CPU is past the
 			// stretch it ran ahead.

@@ -1155,7 +1155,7 @@ func (m *Machine) turn(t *Thread, slice int64) {
 			// A limit the kernel's part of the turn passed (a switch's
 			// event filled the trace): the threads ahead stop where
 			// they would be, and the turn gives way where it would.
-			m.AlarmAhead()
+			m.AlarmAhead(m.clock, m.actAt)
 		}
 		if t.deferred {
 			// The end of a stretch past the other CPUs' clocks, looked
