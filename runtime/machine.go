@@ -1213,6 +1213,12 @@ func (m *Machine) turn(t *Thread, slice int64) {
 			s0 := m.clock
 			stop = m.lang.Run(t, budget)
 			t.resuming = false
+			if stop == StopPreempt {
+				// The executor stopped where the turn could give way (its
+				// budget, a compute's end, the bound): what the kernel
+				// does next is at this tick (ahead.go).
+				m.actAt = m.clock
+			}
 			if t.State == ThreadBlocked && t.since < m.clock {
 				// Its wait begins where the instruction that blocked it
 				// ends: the ticks before are the CPU's (dispatch), also
