@@ -74,9 +74,8 @@ func (vm *VM) runAhead(th *threadCtx, fcode []fastInstr, pc int, ops []mem.Value
 	return pc, sp, n - left
 }
 
-// keep copies vs into buf, grown when it must be: a loop, which for the
-// few values of a frame costs less than the runtime's copy of values that
-// hold strings.
+// keep copies vs (a frame's few values) into buf, grown only when it must
+// be, so that a mark allocates nothing once its CPU has kept one.
 func keep(buf, vs []mem.Value) []mem.Value {
 	if cap(buf) < len(vs) {
 		buf = make([]mem.Value, len(vs), max(len(vs), 16))
