@@ -7,45 +7,18 @@ import (
 	"slices"
 )
 
-// Hasher folds a machine's state into a 128-bit fingerprint. It is
-// deterministic: the same state gives the same fingerprint in every run
-// and on every host.
-//
-// The words are dealt in turn to four lanes (the word at position i since
-// Reset to lane i mod 4), and each lane folds its words into two 64-bit
-// halves mixed differently: a, an xor, a multiply, a rotate and the
-// word's position added; b, an add of the word multiplied, a rotate and a
-// multiply. A word waits only for the one four places before it, so the
-// processor works on several at once, where one chain made each word wait
-// for the one just before it (the chain's latency, not the work, set the
-// pace). Sum folds the four lanes' a in order, and their b, with the same
-// steps, and mixes each result once more.
-//
-// Why two states share a fingerprint only by chance: each step is a
-// bijection of the lane's half for a given word and of the word for a
-// given half (the multipliers are odd), and so is each step of Sum for a
-// given lane; so two sequences of words of the same length that differ
-// in one word always differ in both halves, and a difference in a lane
-// stays a difference in it. Words that differ in several places could
-// cancel out, but only if they did so in both halves, which mix words in
-// unrelated ways (xor and multiply against add and multiply, the
-// position added in one only): taking each half for a random function,
-// two different states share a fingerprint with a chance near 2^-128 per
-// pair, far below any search's reach (a billion states: about 10^-21).
-// The count of words is mixed in too. This is no defence against states
-// made to collide on purpose, which no search meets.
+// Hasher folds a machine's state into a 128-bit fingerprint: two 64-bit
+// lanes mixed differently, so that two different states share a
+// fingerprint with a chance near 2^-128 per pair, far below any search's
+// reach (a billion states: about 10^-21). It is deterministic: the same
+// state gives the same fingerprint in every run and on every host.
 type Hasher struct {
-	a, b [hashLanes]uint64
+	a, b uint64
 	n    uint64
 }
 
 // Fingerprint is a finished Hasher.
 type Fingerprint struct{ A, B uint64 }
-
-// hashLanes is how many words are folded at once: enough for the
-// multiplies of one word to overlap those of the next three (eight lanes
-// were no faster: the multiplies themselves, three a word, then bound it).
-const hashLanes = 4
 
 const (
 	hashK1 = 0x9e3779b97f4a7c15
@@ -53,27 +26,14 @@ const (
 	hashK3 = 0x165667b19e3779f9
 )
 
-// Reset starts a new fingerprint, each lane from a value of its own (a
-// lane's a from hashK3 plus i times hashK1, its b from hashK1 plus i
-// times hashK2, modulo 2^64).
-func (h *Hasher) Reset() {
-	*h = Hasher{
-		a: [hashLanes]uint64{0x165667b19e3779f9, 0xb48de16b1d81f60e, 0x52c55b249ccc7223, 0xf0fcd4de1c16ee38},
-		b: [hashLanes]uint64{0x9e3779b97f4a7c15, 0x60ea27f6a71f6764, 0x239cd633cef452b3, 0xe64f8470f6c93e02},
-	}
-}
-
-// mixA and mixB are the steps of a lane's halves: a word v, at position
-// n counted from 1, into a and b.
-func mixA(a, v, n uint64) uint64 { return bits.RotateLeft64((a^v)*hashK1, 29) + n }
-func mixB(b, v uint64) uint64    { return bits.RotateLeft64(b+v*hashK2, 31) * hashK3 }
+// Reset starts a new fingerprint.
+func (h *Hasher) Reset() { *h = Hasher{a: hashK3, b: hashK1} }
 
 // Word adds one 64-bit word.
 func (h *Hasher) Word(v uint64) {
-	i := h.n % hashLanes
 	h.n++
-	h.a[i] = mixA(h.a[i], v, h.n)
-	h.b[i] = mixB(h.b[i], v)
+	h.a = bits.RotateLeft64((h.a^v)*hashK1, 29) + h.n
+	h.b = bits.RotateLeft64(h.b+v*hashK2, 31) * hashK3
 }
 
 // Int adds an int.
@@ -167,60 +127,34 @@ func (h *Hasher) Values(ws []Value) {
 		n--
 	}
 	h.Word(uint64(n))
-	// Word for each value's kind and number, with the lanes in locals (a
-	// segment is thousands of words): the same sums as Value. a0 and b0
-	// are the lane of the next word, a1 and b1 the one after it.
-	a0, a1, a2, a3, b0, b1, b2, b3 := h.lanes()
-	c := h.n
+	// Word for each value's kind and number, with the state in locals
+	// (a segment is thousands of words): the same sums as Value.
+	a, b, c := h.a, h.b, h.n
 	for i := range ws[:n] {
 		v := &ws[i]
 		if v.K == Str || v.S != "" {
-			h.n = c
-			h.setLanes(a0, a1, a2, a3, b0, b1, b2, b3)
+			h.a, h.b, h.n = a, b, c
 			h.Value(*v)
-			a0, a1, a2, a3, b0, b1, b2, b3 = h.lanes()
-			c = h.n
+			a, b, c = h.a, h.b, h.n
 			continue
 		}
 		k, x := uint64(v.K), uint64(v.N)
-		a0 = mixA(a0, k, c+1)
-		b0 = mixB(b0, k)
-		a1 = mixA(a1, x, c+2)
-		b1 = mixB(b1, x)
-		c += 2
-		a0, a1, a2, a3 = a2, a3, a0, a1
-		b0, b1, b2, b3 = b2, b3, b0, b1
+		c++
+		a = bits.RotateLeft64((a^k)*hashK1, 29) + c
+		b = bits.RotateLeft64(b+k*hashK2, 31) * hashK3
+		c++
+		a = bits.RotateLeft64((a^x)*hashK1, 29) + c
+		b = bits.RotateLeft64(b+x*hashK2, 31) * hashK3
 	}
-	h.n = c
-	h.setLanes(a0, a1, a2, a3, b0, b1, b2, b3)
-}
-
-// lanes returns the lanes' halves, the lane of the next word first.
-func (h *Hasher) lanes() (a0, a1, a2, a3, b0, b1, b2, b3 uint64) {
-	i := h.n
-	return h.a[i%hashLanes], h.a[(i+1)%hashLanes], h.a[(i+2)%hashLanes], h.a[(i+3)%hashLanes],
-		h.b[i%hashLanes], h.b[(i+1)%hashLanes], h.b[(i+2)%hashLanes], h.b[(i+3)%hashLanes]
-}
-
-// setLanes stores what lanes returned, once folded, back in their lanes.
-func (h *Hasher) setLanes(a0, a1, a2, a3, b0, b1, b2, b3 uint64) {
-	i := h.n
-	h.a[i%hashLanes], h.a[(i+1)%hashLanes], h.a[(i+2)%hashLanes], h.a[(i+3)%hashLanes] = a0, a1, a2, a3
-	h.b[i%hashLanes], h.b[(i+1)%hashLanes], h.b[(i+2)%hashLanes], h.b[(i+3)%hashLanes] = b0, b1, b2, b3
+	h.a, h.b, h.n = a, b, c
 }
 
 // Words returns how many words were added since Reset: the work done.
 func (h *Hasher) Words() uint64 { return h.n }
 
-// Sum returns the fingerprint of what was added. It changes nothing: more
-// words may follow.
+// Sum returns the fingerprint of what was added.
 func (h *Hasher) Sum() Fingerprint {
-	a, b := uint64(hashK2), uint64(hashK3)
-	for i := range hashLanes {
-		a = mixA(a, h.a[i], uint64(i+1))
-		b = mixB(b, h.b[i])
-	}
-	return Fingerprint{A: fmix(a ^ h.n), B: fmix(b + h.n*hashK1)}
+	return Fingerprint{A: fmix(h.a ^ h.n), B: fmix(h.b + h.n*hashK1)}
 }
 
 // fmix is the finalizer of MurmurHash3: every input bit reaches every
