@@ -72,3 +72,31 @@ func TestStrSameAsByteByByte(t *testing.T) {
 		}
 	}
 }
+
+// TestOneWordChangesBothHalves: two runs of words of the same length that
+// differ in one word differ in both halves of the fingerprint, as each
+// half's step is a bijection of the word and of the half; what the
+// chance of a collision (Hasher) rests on.
+func TestOneWordChangesBothHalves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	sum := func(ws []uint64) Fingerprint {
+		var h Hasher
+		h.Reset()
+		for _, w := range ws {
+			h.Word(w)
+		}
+		return h.Sum()
+	}
+	for range 2000 {
+		ws := make([]uint64, 1+rng.IntN(20))
+		for i := range ws {
+			ws[i] = uint64(rng.IntN(3))
+		}
+		before := sum(ws)
+		i := rng.IntN(len(ws))
+		ws[i] ^= 1 << rng.IntN(64)
+		if after := sum(ws); before.A == after.A || before.B == after.B {
+			t.Fatalf("%v with word %d changed: %v, before %v", ws, i, after, before)
+		}
+	}
+}
