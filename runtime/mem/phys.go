@@ -168,6 +168,7 @@ func (as *AddressSpace) Back(start, end uint64) {
 // copy of one another space shares (Copier.Space) is copied first, and
 // a space with none gets one.
 func (as *AddressSpace) ownPT() {
+	as.tc = [tcSize]tcEntry{}
 	if as.ptShared {
 		as.pt = maps.Clone(as.pt)
 		as.ptShared = false
@@ -225,6 +226,7 @@ func (as *AddressSpace) Unback(start, end uint64) {
 
 // UnbackAll gives up every frame (at process exit).
 func (as *AddressSpace) UnbackAll() {
+	as.tc = [tcSize]tcEntry{}
 	for _, f := range as.pt {
 		as.phys.Drop(f)
 	}
@@ -239,10 +241,16 @@ func (as *AddressSpace) UnbackAll() {
 // Translate returns the physical address of addr: its page's frame and
 // the offset in the page. ok is false when the page has no frame.
 func (as *AddressSpace) Translate(addr uint64) (phys uint64, ok bool) {
-	f, ok := as.pt[addr&^(PageSize-1)]
+	pg := addr &^ (PageSize - 1)
+	e := &as.tc[pg/PageSize%tcSize]
+	if e.page == pg+1 {
+		return e.frame.Addr() + addr&(PageSize-1), true
+	}
+	f, ok := as.pt[pg]
 	if !ok {
 		return 0, false
 	}
+	*e = tcEntry{page: pg + 1, frame: f}
 	return f.Addr() + addr&(PageSize-1), true
 }
 
@@ -270,6 +278,7 @@ func (as *AddressSpace) ForkPages(c *AddressSpace) {
 		return
 	}
 	c.phys = as.phys
+	c.tc = [tcSize]tcEntry{}
 	c.pt = make(map[uint64]Frame, len(as.pt))
 	for _, pg := range slices.Sorted(maps.Keys(as.pt)) {
 		f := as.pt[pg]

@@ -193,3 +193,54 @@ func TestPageTableCopiedOnWrite(t *testing.T) {
 		t.Errorf("after the second copy mapped a page again: its table %v, the copy's %v", got, cp.PageTable())
 	}
 }
+
+// Translate remembers the last translations it found: whatever maps,
+// unmaps, copies on write or forks in between, it answers what the page
+// table holds.
+func TestTranslateFollowsThePageTable(t *testing.T) {
+	ph := NewPhys()
+	parent := space(ph)
+	var child *AddressSpace
+	lo, hi := uint64(0x400000), uint64(0x40a000)
+	check := func(step string, as *AddressSpace) {
+		t.Helper()
+		pt := map[uint64]Frame{}
+		for _, e := range as.PageTable() {
+			pt[e.Page] = e.Frame
+		}
+		for round := 0; round < 2; round++ { // the second from what it remembers
+			for a := lo; a < hi; a += PageSize / 2 {
+				pa, ok := as.Translate(a + 8)
+				f, want := pt[a&^(PageSize-1)]
+				if ok != want || ok && pa != f.Addr()+(a+8)&(PageSize-1) {
+					t.Fatalf("%s: Translate(%#x) = %#x %v, page table %v", step, a+8, pa, ok, as.PageTable())
+				}
+			}
+		}
+	}
+	check("loaded", parent)
+	parent.Back(0x403000, 0x406000)
+	check("backed", parent)
+	parent.Unback(0x404000, 0x405000)
+	check("unbacked one page", parent)
+	parent.BackWith(0x404000, 0x406000, []Frame{ph.Alloc(), ph.Alloc()})
+	check("backed with frames", parent)
+	child = parent.Clone()
+	parent.ShareCOW(child, 0x401000, 0x402100)
+	parent.ForkPages(child)
+	check("forked: child", child)
+	if err := child.Store(0x401008, IntValue(7)); err != nil {
+		t.Fatal(err)
+	}
+	check("child wrote: child", child)
+	check("child wrote: parent", parent)
+	cp := NewCopier(nil, ph.Copy())
+	copied := cp.Space(parent)
+	check("copied: copy", copied)
+	copied.Unback(0x403000, 0x404000)
+	check("copy unbacked: copy", copied)
+	check("copy unbacked: original", parent)
+	parent.UnbackAll()
+	check("unbacked all", parent)
+	check("original unbacked all: copy", copied)
+}

@@ -295,9 +295,24 @@ type AddressSpace struct {
 	// shares the page table with its original until either changes it
 	// (ownPT). Pages are mapped far less often than machines are copied.
 	ptShared bool
+	// tc remembers the last translations Translate found, by page: a
+	// page walk in a Go map costs tens of nanoseconds, and the TLB's
+	// misses walk the few pages of a process again and again. Every
+	// change of pt clears it (ownPT, UnbackAll, ForkPages).
+	tc [tcSize]tcEntry
 	// fwd is its copy while a Copier copies the machine (copy.go).
 	fwd    *AddressSpace
 	fwdGen uint64
+}
+
+// tcSize is the number of translations an AddressSpace remembers.
+const tcSize = 8
+
+// tcEntry is one remembered translation: page+1 (0 for none), and its
+// frame.
+type tcEntry struct {
+	page  uint64
+	frame Frame
 }
 
 // Segments returns the segments in address order. The caller must not
