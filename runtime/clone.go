@@ -275,6 +275,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		n.byID[id] = r.Thread(t)
 	}
 	n.ready = r.threadListInto(old.ready, m.ready)
+	n.readyArr = nil // the original's
 	n.sleepers = sleepHeap(r.threadListInto(old.sleepers, m.sleepers))
 	n.woke = r.threadListInto(old.woke, m.woke)
 	n.quanta = slices.Clone(m.quanta)

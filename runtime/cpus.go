@@ -191,7 +191,7 @@ func (m *Machine) homeCPU(t *Thread) *CPU {
 // enqueue adds t, made ready, to the tail of the queue it joins.
 func (m *Machine) enqueue(t *Thread) {
 	if !m.percpu() {
-		m.ready = append(m.ready, t)
+		m.appendReady(t)
 		return
 	}
 	c := m.homeCPU(t)

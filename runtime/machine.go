@@ -63,11 +63,13 @@ type Machine struct {
 	// slices records who ran when, for the timeline.
 	slices []Slice
 
-	procs    []*Process // by pid (pids and tids share one number space)
-	running  []*Process // the processes that have not ended, by pid
-	threads  []*Thread  // by tid
-	byID     map[int]*Thread
-	ready    []*Thread
+	procs   []*Process // by pid (pids and tids share one number space)
+	running []*Process // the processes that have not ended, by pid
+	threads []*Thread  // by tid
+	byID    map[int]*Thread
+	ready   []*Thread
+	// readyArr is the whole array ready last grew into (appendReady).
+	readyArr []*Thread
 	sleepers sleepHeap // by wake-up tick, then by when they went to sleep
 	cur      *Thread   // the thread the CPU last ran
 	seq      int64
@@ -456,21 +458,25 @@ func (m *Machine) SyncHeap(p *Process) {
 // thread gets a stack of stack_size bytes in the mmap area, with a guard
 // page below it. It returns nil past max_threads.
 func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
-	t := &Thread{Proc: p, Name: name, created: m.clock, CreatedBy: creator}
-	t.sched.Tickets = DefaultTickets
+	var t *Thread
 	if len(p.Threads) == 0 {
+		t = &Thread{Proc: p, Name: name, created: m.clock, CreatedBy: creator}
 		t.TID = p.PID
 		t.Stack, t.Guard = p.Stack, p.Guard
 	} else {
 		if int64(m.LiveThreads()) >= m.cfg.MaxThreads || !m.meter.Fits(ThreadCost) {
 			return nil
 		}
+		// The thread, its stack and its guard in one allocation: a
+		// search makes threads at every run, and a big program a
+		// hundred thousand.
+		b := new(threadBlock)
+		t = &b.t
+		t.Proc, t.Name, t.created, t.CreatedBy = p, name, m.clock, creator
 		t.TID = m.nextID()
 		size := uint64(m.cfg.StackSize)
 		top := p.mmapNext
-		// The stack and its guard in one allocation: threads are made
-		// at every run of a search.
-		segs := new([2]mem.Segment)
+		segs := &b.segs
 		segs[0] = mem.Segment{Kind: mem.SegStack, Name: "[stack:" + strconv.Itoa(t.TID) + "]", Start: top - size, End: top, Perm: mem.PermR | mem.PermW, Down: true, SP: top, TID: t.TID}
 		segs[1] = mem.Segment{Kind: mem.SegGuard, Name: "[guard]", Start: segs[0].Start - mem.PageSize, End: segs[0].Start}
 		t.Stack, t.Guard = &segs[0], &segs[1]
@@ -478,12 +484,20 @@ func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
 		p.Space.Map(t.Guard)
 		p.Space.Map(t.Stack)
 	}
+	t.sched.Tickets = DefaultTickets
 	m.meter.Charge(ThreadCost)
 	p.Threads = append(p.Threads, t)
 	m.threads = append(m.threads, t)
 	m.liveThreads++
 	m.byID[t.TID] = t
 	return t
+}
+
+// threadBlock is a thread other than a process's main one, with its
+// stack's segment and its guard's.
+type threadBlock struct {
+	t    Thread
+	segs [2]mem.Segment
 }
 
 // fork creates a copy of t's process: its data, bss, heap, mappings and
@@ -606,7 +620,7 @@ func (m *Machine) makeReadyAt(t *Thread, since int64) {
 	t.seq = m.seq
 	t.inReady = true
 	if !m.multi {
-		m.ready = append(m.ready, t)
+		m.appendReady(t)
 		return
 	}
 	m.enqueue(t)

@@ -371,6 +371,35 @@ func (m *Machine) take(best int) *Thread {
 	return t
 }
 
+// appendReady puts t at the end of the ready queue. The head of a long
+// queue leaves it by moving the queue's start up its array (take): when
+// the queue reaches the array's end with half of the array free before
+// it, it moves down to the array's start; when not, it moves into an
+// array twice its length. A queue of a hundred thousand threads taking
+// turns then allocates nothing.
+func (m *Machine) appendReady(t *Thread) {
+	q, a := m.ready, m.readyArr
+	if n := len(q); n > 0 && n == cap(q) {
+		if cap(a) >= 2*n && &a[:cap(a)][cap(a)-1] == &q[n-1] {
+			copy(a, q)
+			clear(a[n:cap(a)])
+			q = a[:n]
+		} else {
+			a = make([]*Thread, n, 2*n)
+			copy(a, q)
+			m.readyArr = a[:cap(a)]
+			q = a
+		}
+	}
+	c := cap(q)
+	q = append(q, t)
+	if cap(q) != c {
+		// A new array (from an empty queue), which the queue starts.
+		m.readyArr = q[:cap(q)]
+	}
+	m.ready = q
+}
+
 // shouldPreempt reports whether a ready thread should take the CPU from t.
 func (m *Machine) shouldPreempt(t *Thread) bool {
 	if !m.Preemptive() || t == m.foreground {
