@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	goruntime "runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -198,6 +199,14 @@ func resultWord(f figures) string {
 // runChild runs one configuration and prints its figures as JSON. With
 // cpuProf or memProf set, it also writes a CPU or heap profile of it.
 func runChild(spec, cpuProf, memProf string) error {
+	// The collector as proc's main sets it (cmd/proc/main.go), so that
+	// the figures are those of proc run.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(768 << 20)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	f := figures{Config: spec}
 	f.RSSBaseKB = vmHWM()
 	cpu0 := cpuTime()
