@@ -1068,7 +1068,16 @@ func (m *Machine) choose() *Thread {
 	}
 	m.enabled = append(m.enabled[:0], m.ready...)
 	enabled := m.enabled
-	slices.SortFunc(enabled, func(a, b *Thread) int { return a.TID - b.TID })
+	// By tid: an insertion sort, for the few threads a program has ready
+	// (a search chooses at every step, and SortFunc's calls cost more).
+	for i := 1; i < len(enabled); i++ {
+		t := enabled[i]
+		j := i
+		for ; j > 0 && enabled[j-1].TID > t.TID; j-- {
+			enabled[j] = enabled[j-1]
+		}
+		enabled[j] = t
+	}
 	i := m.chooser.Choose(enabled, m.cur, m.yielded)
 	if i < 0 || i >= len(enabled) {
 		m.Halt(HaltSchedule, "schedule")
