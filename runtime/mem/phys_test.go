@@ -200,7 +200,6 @@ func TestPageTableCopiedOnWrite(t *testing.T) {
 func TestTranslateFollowsThePageTable(t *testing.T) {
 	ph := NewPhys()
 	parent := space(ph)
-	var child *AddressSpace
 	lo, hi := uint64(0x400000), uint64(0x40a000)
 	check := func(step string, as *AddressSpace) {
 		t.Helper()
@@ -225,7 +224,7 @@ func TestTranslateFollowsThePageTable(t *testing.T) {
 	check("unbacked one page", parent)
 	parent.BackWith(0x404000, 0x406000, []Frame{ph.Alloc(), ph.Alloc()})
 	check("backed with frames", parent)
-	child = parent.Clone()
+	child := parent.Clone()
 	parent.ShareCOW(child, 0x401000, 0x402100)
 	parent.ForkPages(child)
 	check("forked: child", child)
