@@ -28,28 +28,29 @@ func (s stateHasher) HashThread(h *mem.Hasher, t *runtime.Thread) {
 	h.Word(uint64(len(th.frames)))
 	for i := range th.frames {
 		f := &th.frames[i]
-		h.Int(int64(f.fn.Index))
-		h.Int(int64(f.pc))
-		h.Int(int64(f.base))
+		h.Pair(int64(f.fn.Index), int64(f.pc))
+		h.Pair(int64(f.base), int64(f.opBase))
 		h.Word(f.fp)
 		h.Word(f.ret)
-		h.Int(int64(f.opBase))
 	}
 	h.Word(uint64(th.sp))
 	for _, v := range th.ops[:th.sp] {
 		h.Value(v)
 	}
 	h.Int(th.computeLeft)
-	h.Int(int64(th.firstCall))
+	var bits int64
+	if th.shell != nil {
+		bits |= 1
+	}
+	if th.overflow != nil {
+		bits |= 2
+	}
+	h.Pair(bits, int64(th.firstCall))
 	if f := th.overflow; f != nil {
-		h.Word(1)
 		h.Str(string(f.Kind))
 		h.Word(f.Addr)
 		h.Str(f.Why)
-	} else {
-		h.Word(0)
 	}
-	h.Bool(th.shell != nil)
 }
 
 func (s stateHasher) HashProcess(h *mem.Hasher, p *runtime.Process) {

@@ -110,14 +110,15 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 
 	h.Word(uint64(len(m.procs)))
 	for _, p := range m.procs {
-		h.Int(int64(p.PID))
-		h.Int(int64(p.PPID))
+		h.Pair(int64(p.PID), int64(p.PPID))
 		h.Str(p.Name)
 		h.Str(p.Host)
-		h.Word(uint64(p.State))
+		state := int64(p.State)
+		if p.Killed {
+			state |= 1 << 8
+		}
+		h.Pair(state, int64(p.Signal))
 		h.Int(int64(p.ExitStatus))
-		h.Int(int64(p.Signal))
-		h.Bool(p.Killed)
 		h.Word(p.mmapNext)
 		hashWaiters(h, &p.exited)
 		h.Word(uint64(len(p.children)))
@@ -151,21 +152,14 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 
 	h.Word(uint64(len(m.threads)))
 	for _, t := range m.threads {
-		h.Int(int64(t.TID))
-		h.Int(int64(t.Proc.PID))
+		h.Pair(int64(t.TID), int64(t.Proc.PID))
 		h.Str(t.Name)
-		h.Word(uint64(t.State))
+		h.Pair(threadBits(t), int64(tidOf(t.CreatedBy)))
 		h.Str(t.waitingFor)
-		h.Int(t.sched.Priority)
-		h.Int(t.sched.Tickets)
+		h.Pair(t.sched.Priority, t.sched.Tickets)
 		h.Int(t.sched.Burst)
 		hashWaiters(h, &t.ended)
 		h.Value(t.Result)
-		h.Int(int64(tidOf(t.CreatedBy)))
-		h.Bool(t.started)
-		h.Bool(t.sleeping)
-		h.Bool(t.asleep)
-		h.Bool(t.inReady)
 		if t.sleeping {
 			if clock {
 				h.Int(t.wakeAt)
@@ -173,10 +167,7 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 				h.Int(t.wakeAt - m.clock) // the ticks left
 			}
 		}
-		h.Bool(t.granted)
-		h.Bool(t.call.blocked)
 		h.Int(int64(t.call.sent))
-		h.Bool(t.call.cwait)
 		if lang != nil && t.State != ThreadDone {
 			lang.HashThread(h, t)
 		}
@@ -213,6 +204,17 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 	for _, name := range names {
 		m.hashHost(h, m.hosts[name], sharedID, seen)
 	}
+}
+
+// threadBits is a thread's state and flags in one number.
+func threadBits(t *Thread) int64 {
+	b := int64(t.State)
+	for i, f := range [...]bool{t.started, t.sleeping, t.asleep, t.inReady, t.granted, t.call.blocked, t.call.cwait} {
+		if f {
+			b |= 1 << (8 + i)
+		}
+	}
+	return b
 }
 
 // hashScratch is what HashState keeps between two fingerprints.

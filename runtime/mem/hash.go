@@ -48,8 +48,24 @@ func (h *Hasher) Bool(v bool) {
 	}
 }
 
+// Pair adds two ints: as one word when a is below 2^31 and b below 2^32
+// and neither is negative (ids, counts, a program counter: nearly
+// always), else as a word with only its top bit set and then each. The
+// one word's top bit is clear, so the two forms are never confused.
+func (h *Hasher) Pair(a, b int64) {
+	if uint64(a) < 1<<31 && uint64(b) < 1<<32 {
+		h.Word(uint64(a)<<32 | uint64(b))
+		return
+	}
+	h.Word(1 << 63)
+	h.Word(uint64(a))
+	h.Word(uint64(b))
+}
+
 // Str adds a string, its length first so that two strings in a row
-// cannot be confused with two others.
+// cannot be confused with two others, then its bytes eight to a word,
+// the last word padded with zeros (none when the length is a multiple of
+// eight: the length says how many words follow).
 func (h *Hasher) Str(s string) {
 	n := len(s)
 	h.Word(uint64(n))
@@ -59,7 +75,6 @@ func (h *Hasher) Str(s string) {
 	}
 	switch {
 	case i == n:
-		h.Word(0)
 	case n >= 8:
 		// The bytes left, read as the last 8 of the string and shifted
 		// down past those added already: the word byte by byte gives.
@@ -189,21 +204,26 @@ func hashOdd(h *Hasher, odd map[uint64]Value) {
 func (as *AddressSpace) HashState(h *Hasher, shared func(*Shared) int) {
 	h.Word(uint64(len(as.segs)))
 	for _, s := range as.segs {
-		h.Word(uint64(s.Kind))
+		// The kind, the permissions, whether it grows down and whether
+		// it is shared in one word with the stack's thread.
+		bits := int64(s.Kind) | int64(s.Perm)<<8
+		if s.Down {
+			bits |= 1 << 16
+		}
+		if s.Shared != nil {
+			bits |= 1 << 17
+		}
+		h.Pair(bits, int64(s.TID))
 		h.Str(s.Name)
 		h.Word(s.Start)
 		h.Word(s.End)
-		h.Word(uint64(s.Perm))
-		h.Bool(s.Down)
 		h.Word(s.SP)
-		h.Int(int64(s.TID))
 		if s.Shared != nil {
 			// The words are the shared memory's, added once by the
 			// caller where it first meets it.
 			h.Int(int64(shared(s.Shared)))
 			continue
 		}
-		h.Int(-1)
 		h.Values(s.Words)
 		hashOdd(h, s.Odd)
 	}

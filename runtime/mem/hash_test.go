@@ -62,11 +62,13 @@ func TestStrSameAsByteByByte(t *testing.T) {
 			slow.Word(w)
 			s = s[8:]
 		}
-		var w uint64
-		for i := 0; i < len(s); i++ {
-			w |= uint64(s[i]) << (8 * i)
+		if len(s) > 0 {
+			var w uint64
+			for i := 0; i < len(s); i++ {
+				w |= uint64(s[i]) << (8 * i)
+			}
+			slow.Word(w)
 		}
-		slow.Word(w)
 		if fast.Sum() != slow.Sum() || fast.Words() != slow.Words() {
 			t.Fatalf("Str of %d bytes: %v (%d words), byte by byte %v (%d)", n, fast.Sum(), fast.Words(), slow.Sum(), slow.Words())
 		}
@@ -98,5 +100,71 @@ func TestOneWordChangesBothHalves(t *testing.T) {
 		if after := sum(ws); before.A == after.A || before.B == after.B {
 			t.Fatalf("%v with word %d changed: %v, before %v", ws, i, after, before)
 		}
+	}
+}
+
+// TestPairAndStrForms: the short forms of Pair (one word) and Str (no
+// padding word after a length that is a multiple of eight, none at all
+// after an empty string) are never confused with the long ones or with
+// each other: every sequence of pairs, and every sequence of strings,
+// here has a fingerprint of its own. (A fingerprint adds each part of a
+// state at its place, as one kind of value: a pair is never read where
+// a string was added.)
+func TestPairAndStrForms(t *testing.T) {
+	big := int64(1) << 31
+	pairs := map[string]func(h *Hasher){
+		"0 0":           func(h *Hasher) { h.Pair(0, 0) },
+		"0 1":           func(h *Hasher) { h.Pair(0, 1) },
+		"1 0":           func(h *Hasher) { h.Pair(1, 0) },
+		"2^31-1 2^32-1": func(h *Hasher) { h.Pair(big-1, 2*big-1) },
+		"2^31 0":        func(h *Hasher) { h.Pair(big, 0) },
+		"0 2^32":        func(h *Hasher) { h.Pair(0, 2*big) },
+		"-1 0":          func(h *Hasher) { h.Pair(-1, 0) },
+		"0 -1":          func(h *Hasher) { h.Pair(0, -1) },
+		"0 0, 0 0":      func(h *Hasher) { h.Pair(0, 0); h.Pair(0, 0) },
+		"2^31 0, 0 0":   func(h *Hasher) { h.Pair(big, 0); h.Pair(0, 0) },
+		"0 0, 2^31 0":   func(h *Hasher) { h.Pair(0, 0); h.Pair(big, 0) },
+		"0 2^31, 0 0":   func(h *Hasher) { h.Pair(0, big); h.Pair(0, 0) },
+	}
+	strs := map[string]func(h *Hasher){
+		"empty":              func(h *Hasher) { h.Str("") },
+		"empty twice":        func(h *Hasher) { h.Str(""); h.Str("") },
+		"a":                  func(h *Hasher) { h.Str("a") },
+		"a, empty":           func(h *Hasher) { h.Str("a"); h.Str("") },
+		"empty, a":           func(h *Hasher) { h.Str(""); h.Str("a") },
+		"NUL":                func(h *Hasher) { h.Str("\x00") },
+		"NUL, empty":         func(h *Hasher) { h.Str("\x00"); h.Str("") },
+		"8 bytes":            func(h *Hasher) { h.Str("abcdefgh") },
+		"8 bytes, empty":     func(h *Hasher) { h.Str("abcdefgh"); h.Str("") },
+		"9 bytes":            func(h *Hasher) { h.Str("abcdefgh\x00") },
+		"16 bytes":           func(h *Hasher) { h.Str("abcdefghabcdefgh") },
+		"8 bytes, 8 bytes":   func(h *Hasher) { h.Str("abcdefgh"); h.Str("abcdefgh") },
+		"16 bytes, empty":    func(h *Hasher) { h.Str("abcdefghabcdefgh"); h.Str("") },
+		"empty, 8 bytes":     func(h *Hasher) { h.Str(""); h.Str("abcdefgh") },
+		"8 NULs":             func(h *Hasher) { h.Str("\x00\x00\x00\x00\x00\x00\x00\x00") },
+		"8 NULs, empty":      func(h *Hasher) { h.Str("\x00\x00\x00\x00\x00\x00\x00\x00"); h.Str("") },
+		"7 NULs, empty, NUL": func(h *Hasher) { h.Str("\x00\x00\x00\x00\x00\x00\x00"); h.Str(""); h.Str("\x00") },
+	}
+	for kind, cases := range map[string]map[string]func(h *Hasher){"pairs": pairs, "strings": strs} {
+		seen := map[Fingerprint]string{}
+		for name, add := range cases {
+			var h Hasher
+			h.Reset()
+			add(&h)
+			fp := h.Sum()
+			if other, ok := seen[fp]; ok {
+				t.Errorf("%s %q and %q have the same fingerprint", kind, name, other)
+			}
+			seen[fp] = name
+		}
+	}
+	// The short forms are short.
+	var h Hasher
+	h.Reset()
+	h.Pair(big-1, 2*big-1)
+	h.Str("")
+	h.Str("abcdefgh")
+	if h.Words() != 1+1+2 {
+		t.Errorf("a pair, an empty string and one of 8 bytes took %d words, want 4", h.Words())
 	}
 }
