@@ -540,14 +540,21 @@ func (r *Remap) process(p, c *Process, fds FDTable, syncObjs map[int]*SyncObject
 	r.waitQueue(&p.exited, &c.exited)
 	c.children = r.procList(p.children)
 	if p.fds != nil {
-		if fds == nil {
+		if cap(fds) < len(p.fds) {
 			fds = make(FDTable, len(p.fds))
 		}
-		clear(fds)
-		c.fds = fds
+		// Past the table's end, nothing of the process this one
+		// takes the place of.
+		clear(fds[len(p.fds):cap(fds)])
+		fds = fds[:len(p.fds)]
 		for fd, f := range p.fds {
-			c.fds[fd] = r.file(f)
+			if f != nil {
+				fds[fd] = r.file(f)
+			} else {
+				fds[fd] = nil
+			}
 		}
+		c.fds = fds
 	}
 	if p.syncObjs != nil {
 		if syncObjs == nil {

@@ -78,15 +78,10 @@ func (m *Machine) moveToHost(p *Process, host string) {
 	}
 	// In descriptor order: closing may wake threads, and the order they
 	// become ready in is the order they run in.
-	var fds []int
-	for n, f := range p.fds {
-		if f.Kind != FDStd {
-			fds = append(fds, n)
+	for n := 0; n < len(p.fds); n++ {
+		if f := p.fds[n]; f != nil && f.Kind != FDStd {
+			m.closeFD(p, n)
 		}
-	}
-	sort.Ints(fds)
-	for _, n := range fds {
-		m.closeFD(p, n)
 	}
 	p.Host = host
 	m.host(host)

@@ -35,8 +35,51 @@ type File struct {
 	fwdGen uint64
 }
 
-// FDTable maps descriptor numbers to open files.
-type FDTable map[int]*File
+// FDTable maps descriptor numbers to open files: the file of descriptor
+// n at index n, nil where n is not open. A process takes the lowest free
+// number (newFD), so the table is dense, and ranging over it visits the
+// descriptors in order.
+type FDTable []*File
+
+// Get returns the file of descriptor n, if n is open.
+func (t FDTable) Get(n int) (*File, bool) {
+	if n < 0 || n >= len(t) || t[n] == nil {
+		return nil, false
+	}
+	return t[n], true
+}
+
+// Len returns how many descriptors are open.
+func (t FDTable) Len() int {
+	k := 0
+	for _, f := range t {
+		if f != nil {
+			k++
+		}
+	}
+	return k
+}
+
+// set opens descriptor n on f.
+func (t *FDTable) set(n int, f *File) {
+	for len(*t) <= n {
+		*t = append(*t, nil)
+	}
+	(*t)[n] = f
+}
+
+// del closes descriptor n, and drops the closed ones at the table's end.
+func (t *FDTable) del(n int) {
+	if n < 0 || n >= len(*t) {
+		return
+	}
+	(*t)[n] = nil
+	k := len(*t)
+	for k > 0 && (*t)[k-1] == nil {
+		k--
+	}
+	*t = (*t)[:k]
+}
 
 // Describe names what a descriptor refers to.
 func (f *File) Describe() string {
@@ -58,19 +101,22 @@ func (f *File) Describe() string {
 // initFDs gives a new process its standard descriptors.
 func initFDs() FDTable {
 	std := &File{Kind: FDStd, refs: 3}
-	return FDTable{0: std, 1: std, 2: std}
+	return FDTable{std, std, std}
 }
 
 // inheritFDs copies a parent's descriptor table (spawn and fork): both
 // processes then share the open files.
 func (m *Machine) inheritFDs(parent *Process) FDTable {
-	t := FDTable{}
+	t := make(FDTable, len(parent.fds))
 	for n, f := range parent.fds {
+		if f == nil {
+			continue
+		}
 		f.refs++
 		m.openEnd(f)
 		t[n] = f
 	}
-	m.meter.Charge(ObjectCost * int64(len(t)))
+	m.meter.Charge(ObjectCost * int64(t.Len()))
 	return t
 }
 
@@ -89,15 +135,15 @@ func (m *Machine) openEnd(f *File) {
 const MaxFDs = 1024
 
 // FDRoom reports whether p may open n more descriptors.
-func (p *Process) FDRoom(n int) bool { return len(p.fds)+n <= MaxFDs }
+func (p *Process) FDRoom(n int) bool { return p.fds.Len()+n <= MaxFDs }
 
 // newFD installs f at the lowest free descriptor of p. The caller made
 // sure a descriptor fits in memory (objectFits).
 func (m *Machine) newFD(p *Process, f *File) int {
 	m.meter.Charge(ObjectCost)
 	for n := 0; ; n++ {
-		if _, used := p.fds[n]; !used {
-			p.fds[n] = f
+		if _, used := p.fds.Get(n); !used {
+			p.fds.set(n, f)
 			return n
 		}
 	}
@@ -108,8 +154,7 @@ func (p *Process) FD(n int64) (*File, bool) {
 	if n < 0 || n > 1<<20 {
 		return nil, false
 	}
-	f, ok := p.fds[int(n)]
-	return f, ok
+	return p.fds.Get(int(n))
 }
 
 // file returns the open file behind descriptor fd of t's process, when it
@@ -142,11 +187,11 @@ func (m *Machine) Close(t *Thread, fd int64) (*File, Errno) {
 
 // closeFD closes descriptor n of p. It reports false when n is not open.
 func (m *Machine) closeFD(p *Process, n int) bool {
-	f, ok := p.fds[n]
+	f, ok := p.fds.Get(n)
 	if !ok {
 		return false
 	}
-	delete(p.fds, n)
+	p.fds.del(n)
 	m.meter.Release(ObjectCost)
 	f.refs--
 	switch f.Kind {
@@ -175,12 +220,10 @@ func (m *Machine) closeFD(p *Process, n int) bool {
 
 // closeAll closes every descriptor of p (at exit).
 func (m *Machine) closeAll(p *Process) {
-	var ns []int
-	for n := range p.fds {
-		ns = append(ns, n)
-	}
-	sort.Ints(ns)
-	for _, n := range ns {
+	// In descriptor order: closing may wake threads, and the order they
+	// become ready in is the order they run in. (Closing the last one
+	// shortens the table.)
+	for n := 0; n < len(p.fds); n++ {
 		m.closeFD(p, n)
 	}
 }
@@ -240,15 +283,10 @@ func (m *Machine) holderNames(pp *Pipe, kind FDKind) []string {
 		if p.State != ProcRunning {
 			continue
 		}
-		var fds []int
 		for n, f := range p.fds {
-			if f.Kind == kind && f.Pipe == pp {
-				fds = append(fds, n)
+			if f != nil && f.Kind == kind && f.Pipe == pp {
+				out = append(out, fmt.Sprintf("process %d (fd %d)", p.PID, n))
 			}
-		}
-		sort.Ints(fds)
-		for _, n := range fds {
-			out = append(out, fmt.Sprintf("process %d (fd %d)", p.PID, n))
 		}
 	}
 	return out
@@ -262,7 +300,7 @@ func (m *Machine) holderThreads(pp *Pipe, kind FDKind) []*Thread {
 			continue
 		}
 		for _, f := range p.fds {
-			if f.Kind == kind && f.Pipe == pp {
+			if f != nil && f.Kind == kind && f.Pipe == pp {
 				for _, t := range p.Threads {
 					if t.State != ThreadDone {
 						out = append(out, t)

@@ -323,7 +323,7 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 	heapSize := min(m.cfg.HeapSize, max(m.cfg.HeapMax, 0))
 	need := int64(ProcessCost) + 8*int64(len(img.Data)+img.BssWords) + heapSize + 3*ObjectCost
 	if parent != nil {
-		need += ObjectCost * int64(len(parent.fds))
+		need += ObjectCost * int64(parent.fds.Len())
 	}
 	if !m.meter.Fits(need) || !m.CopyFits(8*int64(len(img.Data))) {
 		m.refuse(m.CopyFits(8 * int64(len(img.Data))))
@@ -341,7 +341,7 @@ func (m *Machine) newProcess(parent *Process, img *Image, name string, unlimited
 		p.fds = m.inheritFDs(parent)
 	} else {
 		p.fds = initFDs()
-		m.meter.Charge(ObjectCost * int64(len(p.fds)))
+		m.meter.Charge(ObjectCost * int64(p.fds.Len()))
 	}
 	p.Space = &mem.AddressSpace{Meter: m.meter}
 	p.Space.OnCOW = m.cowTracer(p)
@@ -513,7 +513,7 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	// The child's memory is a copy of the parent's: it must fit, and it
 	// counts as copied.
 	words := m.forkFootprint(t)
-	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(len(parent.fds)+len(parent.syncObjs))
+	need := ProcessCost + ThreadCost + words + parent.Heap.Footprint() + ObjectCost*int64(parent.fds.Len()+len(parent.syncObjs))
 	if !m.meter.Fits(need) || !m.CopyFits(words) {
 		m.refuse(m.CopyFits(words))
 		return nil, nil

@@ -567,10 +567,11 @@ func (b *snapper) process(p *Process, out *SnapProcess) {
 	}
 	out.Heap = b.heap(sp)
 	fds := make([]int, 0, len(p.fds))
-	for fd := range p.fds {
-		fds = append(fds, fd)
+	for fd, f := range p.fds {
+		if f != nil {
+			fds = append(fds, fd)
+		}
 	}
-	sort.Ints(fds)
 	n = b.take(len(fds), SnapMaxFiles)
 	out.FilesOmitted = len(fds) - n
 	for _, fd := range fds[:n] {
@@ -826,13 +827,10 @@ func (b *snapper) descriptors(living []*Process) *holders {
 	h := &holders{pipeEnds: map[*Pipe]*[2][]SnapEnd{}, sockHeld: map[*Socket][]SnapEnd{},
 		lisHeld: map[*Listener][]SnapEnd{}, mqHeld: map[*MQueue][]SnapEnd{}}
 	for _, p := range living {
-		fds := make([]int, 0, len(p.fds))
-		for fd := range p.fds {
-			fds = append(fds, fd)
-		}
-		sort.Ints(fds)
-		for _, fd := range fds {
-			f := p.fds[fd]
+		for fd, f := range p.fds {
+			if f == nil {
+				continue
+			}
 			end := SnapEnd{PID: p.PID, FD: fd}
 			switch f.Kind {
 			case FDPipeRead, FDPipeWrite:

@@ -131,12 +131,12 @@ func (m *Machine) HashState(h *mem.Hasher, lang StateHasher, clock bool) {
 		} else {
 			h.Word(0)
 		}
-		var fdBuf [16]int
-		fds := mem.SortedKeys(p.fds, fdBuf[:0])
-		h.Word(uint64(len(fds)))
-		for _, fd := range fds {
-			h.Int(int64(fd))
-			m.hashFile(h, p.fds[fd], seen)
+		h.Word(uint64(p.fds.Len()))
+		for fd, f := range p.fds {
+			if f != nil {
+				h.Int(int64(fd))
+				m.hashFile(h, f, seen)
+			}
 		}
 		var idBuf [16]int
 		ids := mem.SortedKeys(p.syncObjs, idBuf[:0])
