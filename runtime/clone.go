@@ -85,7 +85,6 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		cpus        []*CPU
 		threads     []*Thread
 		procs       []*Process
-		byID        map[int]*Thread
 		ready, woke []*Thread
 		running     []*Process
 		sleepers    sleepHeap
@@ -97,7 +96,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		n = new(Machine)
 	} else {
 		old.blocks, old.trace, old.meter, old.phys, old.textFrames = n.blocks, n.trace, n.meter, n.phys, n.textFrames
-		old.cpus, old.threads, old.procs, old.byID = n.cpus, n.threads, n.procs, n.byID
+		old.cpus, old.threads, old.procs = n.cpus, n.threads, n.procs
 		old.ready, old.woke, old.running, old.sleepers, old.hosts = n.ready, n.woke, n.running, n.sleepers, n.hosts
 		old.enabled, old.hot = n.enabled, n.hot
 	}
@@ -266,14 +265,6 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 	}
 	clear(r.lists)
 	n.running = r.procListInto(old.running, m.running)
-	n.byID = old.byID
-	if n.byID == nil {
-		n.byID = make(map[int]*Thread, len(m.byID))
-	}
-	clear(n.byID)
-	for id, t := range m.byID {
-		n.byID[id] = r.Thread(t)
-	}
 	n.ready = r.threadListInto(old.ready, m.ready)
 	n.readyArr = nil // the original's
 	n.sleepers = sleepHeap(r.threadListInto(old.sleepers, m.sleepers))

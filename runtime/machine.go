@@ -65,8 +65,7 @@ type Machine struct {
 
 	procs   []*Process // by pid (pids and tids share one number space)
 	running []*Process // the processes that have not ended, by pid
-	threads []*Thread  // by tid
-	byID    map[int]*Thread
+	threads []*Thread  // by tid, every one ever made
 	ready   []*Thread
 	// readyArr is the whole array ready last grew into (appendReady).
 	readyArr []*Thread
@@ -204,7 +203,7 @@ type Machine struct {
 // NewMachine returns a machine with no processes, that runs the threads'
 // code with lang.
 func NewMachine(cfg Config, tr *Tracer, lang Lang) *Machine {
-	m := &Machine{cfg: cfg, trace: tr, lang: lang, byID: map[int]*Thread{}}
+	m := &Machine{cfg: cfg, trace: tr, lang: lang}
 	m.rng = prng{s: uint64(cfg.Seed)}
 	if cfg.PyRNG {
 		m.py = seedPyRand(cfg.Seed)
@@ -266,7 +265,22 @@ func (m *Machine) Proc(pid int) *Process {
 }
 
 // Thread returns the thread with the given tid, or nil.
-func (m *Machine) Thread(tid int) *Thread { return m.byID[tid] }
+func (m *Machine) Thread(tid int) *Thread {
+	ts := m.threads
+	if len(ts) == 0 {
+		return nil
+	}
+	// The tids are in order and most often one after another (a process
+	// takes a number too): the place the tid gives is tried first.
+	if i := tid - ts[0].TID; i >= 0 && i < len(ts) && ts[i].TID == tid {
+		return ts[i]
+	}
+	i := sort.Search(len(ts), func(i int) bool { return ts[i].TID >= tid })
+	if i < len(ts) && ts[i].TID == tid {
+		return ts[i]
+	}
+	return nil
+}
 
 // Threads returns every thread ever created, by tid.
 func (m *Machine) Threads() []*Thread { return m.threads }
@@ -489,7 +503,6 @@ func (m *Machine) newThread(p *Process, name string, creator *Thread) *Thread {
 	p.Threads = append(p.Threads, t)
 	m.threads = append(m.threads, t)
 	m.liveThreads++
-	m.byID[t.TID] = t
 	return t
 }
 
@@ -590,7 +603,6 @@ func (m *Machine) fork(t *Thread) (*Process, *Thread) {
 	c.Threads = append(c.Threads, ct)
 	m.threads = append(m.threads, ct)
 	m.liveThreads++
-	m.byID[ct.TID] = ct
 	return c, ct
 }
 

@@ -42,3 +42,26 @@ func TestReadyQueueKeepsItsArray(t *testing.T) {
 		t.Errorf("%d pointers in the queue's array, want %d", live, len(ths))
 	}
 }
+
+// Machine.Thread finds every thread by its tid, whether the tids run one
+// after another or skip the numbers processes took, and nothing for a
+// tid no thread has.
+func TestThreadByTID(t *testing.T) {
+	m := &Machine{}
+	if m.Thread(1) != nil {
+		t.Fatal("a machine with no threads has thread 1")
+	}
+	for _, tid := range []int{1, 2, 3, 5, 6, 9, 10, 11, 20} {
+		m.threads = append(m.threads, &Thread{TID: tid})
+	}
+	for _, th := range m.threads {
+		if got := m.Thread(th.TID); got != th {
+			t.Errorf("Thread(%d) = %v", th.TID, got)
+		}
+	}
+	for _, tid := range []int{-1, 0, 4, 7, 8, 12, 19, 21, 1 << 40} {
+		if got := m.Thread(tid); got != nil {
+			t.Errorf("Thread(%d) = thread %d, want none", tid, got.TID)
+		}
+	}
+}
