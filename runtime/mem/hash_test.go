@@ -13,13 +13,19 @@ func TestValuesSameAsValue(t *testing.T) {
 	for range 200 {
 		ws := make([]Value, rng.IntN(40))
 		for i := range ws {
-			switch rng.IntN(4) {
+			switch rng.IntN(7) {
 			case 0:
 				ws[i] = IntValue(rng.Int64())
 			case 1:
 				ws[i] = StrValue(strings.Repeat("x", rng.IntN(20)))
 			case 2:
 				ws[i] = PtrValue(rng.Uint64())
+			case 3:
+				ws[i] = IntValue(rng.Int64N(2000) - 1000)
+			case 4:
+				ws[i] = PtrValue(0x7ff000000000 + rng.Uint64N(1<<20))
+			case 5:
+				ws[i] = IntValue(1<<56 - 1 + rng.Int64N(3))
 			}
 		}
 		var fast, slow Hasher
