@@ -316,21 +316,20 @@ func (c *ctxCopier) raceThread(rt *raceThread) *raceThread {
 	return n
 }
 
-func (c *ctxCopier) clock(v vclock) vclock { return c.clockInto(nil, v) }
-
 // clockInto copies v into into, when not nil: a clock nothing uses any
 // more.
 func (c *ctxCopier) clockInto(into, v vclock) vclock {
 	if v == nil {
 		return nil
 	}
-	if into == nil {
-		into = make(vclock, len(v))
-	} else {
-		clear(into)
+	// The same threads in the same tid order: the entries in place.
+	into = into[:0]
+	for _, x := range v {
+		into = append(into, clockEntry{c.raceThread(x.th), x.epoch})
 	}
-	for u, e := range v {
-		into[c.raceThread(u)] = e
+	clear(into[len(into):cap(into)])
+	if into == nil {
+		into = vclock{} // v is not nil: an empty clock, not none
 	}
 	return into
 }

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -54,8 +55,54 @@ type raceThread struct {
 	fwdGen uint64
 }
 
-// vclock maps threads to epochs.
-type vclock map[*raceThread]int64
+// vclock maps threads to epochs: one entry a thread, in tid order. A
+// list rather than a map: a clock holds the few threads a thread is
+// ordered after, and a search copies every clock at every copy of a
+// machine, which for a list is a copy of its entries.
+type vclock []clockEntry
+
+// clockEntry is one thread's epoch in a vclock.
+type clockEntry struct {
+	th    *raceThread
+	epoch int64
+}
+
+// find returns where u's entry is in v, or where it would go, and
+// whether it is there.
+func (v vclock) find(u *raceThread) (int, bool) {
+	lo, hi := 0, len(v)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if v[m].th.tid < u.tid {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(v) && v[lo].th == u
+}
+
+// get returns the epoch of u in v, 0 when v has none.
+func (v vclock) get(u *raceThread) int64 {
+	if i, ok := v.find(u); ok {
+		return v[i].epoch
+	}
+	return 0
+}
+
+// raise makes u's epoch in v at least e, and reports whether v had no
+// entry for u.
+func (v *vclock) raise(u *raceThread, e int64) bool {
+	i, ok := v.find(u)
+	if ok {
+		if e > (*v)[i].epoch {
+			(*v)[i].epoch = e
+		}
+		return false
+	}
+	*v = slices.Insert(*v, i, clockEntry{u, e})
+	return true
+}
 
 // raceAccess is one load or store, remembered in the shadow of its word.
 type raceAccess struct {
@@ -159,36 +206,73 @@ func (r *raceDetector) thread(t *runtime.Thread) *raceThread {
 // merge makes dst know what src knows, but for skip (a thread's clock does
 // not hold the thread itself). Entries of threads with no access in the
 // shadow are dropped from src on the way.
-func (r *raceDetector) merge(dst, src vclock, skip *raceThread) {
-	for u, e := range src {
+func (r *raceDetector) merge(dst, src *vclock, skip *raceThread) {
+	kept := (*src)[:0]
+	for _, x := range *src {
 		r.work++
-		if u.refs == 0 {
-			delete(src, u)
+		if x.th.refs == 0 {
 			continue
 		}
-		if u == skip {
-			continue
-		}
-		if old, ok := dst[u]; !ok || e > old {
-			if !ok {
-				r.grown++
-			}
-			dst[u] = e
-		}
+		kept = append(kept, x)
 	}
+	clear((*src)[len(kept):])
+	*src = kept
+	// Both in tid order: the entries dst has are raised in one walk,
+	// and the ones it lacks are inserted after it.
+	d := *dst
+	j, missing := 0, 0
+	for _, x := range kept {
+		if x.th == skip {
+			continue
+		}
+		for j < len(d) && d[j].th.tid < x.th.tid {
+			j++
+		}
+		if j < len(d) && d[j].th == x.th {
+			if x.epoch > d[j].epoch {
+				d[j].epoch = x.epoch
+			}
+			continue
+		}
+		missing++
+	}
+	if missing == 0 {
+		return
+	}
+	r.grown += missing
+	// The two lists merged into a new one, in one walk from the end of
+	// each (an insertion at a time would move the rest each time).
+	out := make(vclock, len(d)+missing)
+	i, j, k := len(kept)-1, len(d)-1, len(out)-1
+	for k >= 0 {
+		switch {
+		case i >= 0 && kept[i].th == skip:
+			i--
+			continue
+		case i >= 0 && (j < 0 || kept[i].th.tid > d[j].th.tid):
+			out[k] = kept[i]
+			i--
+		case i >= 0 && kept[i].th == d[j].th:
+			out[k] = d[j] // raised above
+			i--
+			j--
+		default:
+			out[k] = d[j]
+			j--
+		}
+		k--
+	}
+	*dst = out
 }
 
 // publish puts t's own epoch in dst, unless the shadow holds no access of
 // t: the entry could only ever be compared with those.
-func (r *raceDetector) publish(dst vclock, t *raceThread) {
+func (r *raceDetector) publish(dst *vclock, t *raceThread) {
 	if t.refs == 0 {
 		return
 	}
-	if old, ok := dst[t]; !ok || t.now > old {
-		if !ok {
-			r.grown++
-		}
-		dst[t] = t.now
+	if dst.raise(t, t.now) {
+		r.grown++
 	}
 }
 
@@ -196,14 +280,14 @@ func (r *raceDetector) publish(dst vclock, t *raceThread) {
 // signal, thread end) and starts a new epoch of t.
 func (r *raceDetector) release(t *runtime.Thread, obj any) {
 	v := r.thread(t)
-	o := r.objs[obj]
-	if o == nil {
-		o = make(vclock, len(v.knows)+1)
-		r.objs[obj] = o
+	o, ok := r.objs[obj]
+	if !ok {
+		o = make(vclock, 0, len(v.knows)+1)
 		r.grown++
 	}
-	r.merge(o, v.knows, nil)
-	r.publish(o, v)
+	r.merge(&o, &v.knows, nil)
+	r.publish(&o, v)
+	r.objs[obj] = o
 	v.now++
 	r.maybeCompact()
 }
@@ -211,21 +295,22 @@ func (r *raceDetector) release(t *runtime.Thread, obj any) {
 // acquire makes t know what was published on obj (lock, down, recv,
 // cwait, join, wait).
 func (r *raceDetector) acquire(t *runtime.Thread, obj any) {
-	o := r.objs[obj]
-	if o == nil {
+	o, ok := r.objs[obj]
+	if !ok {
 		return
 	}
 	v := r.thread(t)
-	r.merge(v.knows, o, v)
+	r.merge(&v.knows, &o, v)
+	r.objs[obj] = o
 	r.maybeCompact()
 }
 
 // fork makes a new thread start with its creator's knowledge.
 func (r *raceDetector) fork(parent, child *runtime.Thread, at site) {
 	p := r.thread(parent)
-	c := &raceThread{t: child, tid: child.TID, pid: child.Proc.PID, now: 1, knows: make(vclock, len(p.knows)+1), at: at, hasAt: true}
-	r.merge(c.knows, p.knows, nil)
-	r.publish(c.knows, p)
+	c := &raceThread{t: child, tid: child.TID, pid: child.Proc.PID, now: 1, knows: make(vclock, 0, len(p.knows)+1), at: at, hasAt: true}
+	r.merge(&c.knows, &p.knows, nil)
+	r.publish(&c.knows, p)
 	p.now++
 	child.Ctx.(*threadCtx).race = c
 	r.live = append(r.live, c)
@@ -282,13 +367,13 @@ func (r *raceDetector) access(th *threadCtx, addr uint64, write bool) {
 		v = r.thread(th.rt)
 	}
 	a := raceAccess{th: v, epoch: v.now, at: th.here()}
-	if w := c.write; w.th != nil && w.th != v && w.epoch > v.knows[w.th] {
+	if w := c.write; w.th != nil && w.th != v && w.epoch > v.knows.get(w.th) {
 		r.report(th, addr, seg, a, write, w, true)
 	}
 	if write {
 		for _, rd := range c.reads {
 			r.work++
-			if rd.th != v && rd.epoch > v.knows[rd.th] {
+			if rd.th != v && rd.epoch > v.knows.get(rd.th) {
 				r.report(th, addr, seg, a, true, rd, false)
 			}
 			rd.th.refs--
@@ -419,17 +504,19 @@ func (r *raceDetector) compact() {
 		note(all, w, w.now)
 		note(pk, w, w.now)
 		n := len(w.knows)
-		for u, e := range w.knows {
+		kept := w.knows[:0]
+		for _, x := range w.knows {
 			r.work++
-			if u.refs == 0 {
-				delete(w.knows, u)
+			if x.th.refs == 0 {
 				continue
 			}
-			note(all, u, e)
-			note(pk, u, e)
+			kept = append(kept, x)
+			note(all, x.th, x.epoch)
+			note(pk, x.th, x.epoch)
 		}
+		clear(w.knows[len(kept):])
 		size += n + 1
-		w.knows = shrunk(w.knows, n)
+		w.knows = shrunk(kept, n)
 	}
 
 	for key, sm := range r.mems {
@@ -470,16 +557,19 @@ func (r *raceDetector) compact() {
 	for obj, o := range r.objs {
 		n := len(o)
 		size += n + 1
-		for u, e := range o {
+		kept := o[:0]
+		for _, x := range o {
 			r.work++
-			if u.refs == 0 || e <= knownBy(all, len(r.live), u) {
-				delete(o, u)
+			if x.th.refs == 0 || x.epoch <= knownBy(all, len(r.live), x.th) {
+				continue
 			}
+			kept = append(kept, x)
 		}
-		if len(o) == 0 {
+		clear(o[len(kept):])
+		if len(kept) == 0 {
 			delete(r.objs, obj)
 		} else {
-			r.objs[obj] = shrunk(o, n)
+			r.objs[obj] = shrunk(kept, n)
 		}
 	}
 
@@ -524,16 +614,12 @@ func (c *shadowCell) forget(gone func(raceAccess) bool) bool {
 }
 
 // shrunk returns v, or a copy of it when it holds far fewer entries than
-// the n it had: a Go map keeps the room it once needed.
+// the n it had: its array keeps the room it once needed.
 func shrunk(v vclock, n int) vclock {
 	if n < 32 || len(v) >= n/4 {
 		return v
 	}
-	c := make(vclock, len(v))
-	for u, e := range v {
-		c[u] = e
-	}
-	return c
+	return slices.Clone(v)
 }
 
 // report prints a race, once per pair of source lines.
