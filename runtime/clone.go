@@ -81,7 +81,7 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		trace       *Tracer
 		meter       *mem.Meter
 		phys        *mem.Phys
-		textFrames  map[*Image][]mem.Frame
+		textFrames  []imageFrames
 		cpus        []*CPU
 		threads     []*Thread
 		procs       []*Process
@@ -139,20 +139,18 @@ func (m *Machine) CloneInto(dst *Machine, sink Sink, lang Lang) (*Machine, *Rema
 		r.mem.Restart(n.meter, n.phys)
 	}
 	r.mem.Reuse(old.blocks.mem)
-	n.textFrames = old.textFrames
-	if n.textFrames == nil {
-		n.textFrames = make(map[*Image][]mem.Frame, len(m.textFrames))
-	}
-	for img, fs := range n.textFrames {
-		if _, ok := m.textFrames[img]; !ok {
-			delete(n.textFrames, img)
-		} else {
-			n.textFrames[img] = fs[:0]
+	// Each list of frames in the array the machine written over held at
+	// the same place (in a search: the same program, loaded first).
+	tf := old.textFrames[:0]
+	for i, f := range m.textFrames {
+		var fs []mem.Frame
+		if i < len(old.textFrames) {
+			fs = old.textFrames[i].frames[:0]
 		}
+		tf = append(tf, imageFrames{img: f.img, frames: append(fs, f.frames...)})
 	}
-	for img, fs := range m.textFrames {
-		n.textFrames[img] = append(n.textFrames[img], fs...)
-	}
+	clear(tf[len(tf):cap(tf)])
+	n.textFrames = tf
 	if m.py != nil {
 		py := *m.py
 		n.py = &py

@@ -154,9 +154,10 @@ type Machine struct {
 	enabled []*Thread
 	// phys is the physical memory every address space takes its frames
 	// from; textFrames holds the frames of each program's code, loaded
-	// once for every process that runs it.
+	// once for every process that runs it (a list: a machine runs a
+	// program or a few).
 	phys       *mem.Phys
-	textFrames map[*Image][]mem.Frame
+	textFrames []imageFrames
 	// cpus are the processors, each with its TLB and cache; hw is set
 	// when they model either (HW).
 	cpus []*CPU
@@ -211,7 +212,6 @@ func NewMachine(cfg Config, tr *Tracer, lang Lang) *Machine {
 	m.nextBoost = cfg.MLFQBoost
 	m.meter = &mem.Meter{Max: cfg.MaxMemory, Alarm: &m.alarm}
 	m.phys = mem.NewPhys()
-	m.textFrames = map[*Image][]mem.Frame{}
 	m.initHW()
 	tr.alarm = &m.alarm
 	m.ResetBudgets()
@@ -426,12 +426,23 @@ func (m *Machine) MapText(p *Process) {
 		p.Space.Back(p.Text.Start, p.Text.End)
 		return
 	}
-	frames := m.textFrames[p.Image]
+	i := slices.IndexFunc(m.textFrames, func(f imageFrames) bool { return f.img == p.Image })
+	if i < 0 {
+		i = len(m.textFrames)
+		m.textFrames = append(m.textFrames, imageFrames{img: p.Image})
+	}
+	frames := m.textFrames[i].frames
 	for n := int((p.Text.End - p.Text.Start) / mem.PageSize); len(frames) < n; {
 		frames = append(frames, m.phys.Alloc())
 	}
-	m.textFrames[p.Image] = frames
+	m.textFrames[i].frames = frames
 	p.Space.BackWith(p.Text.Start, p.Text.End, frames)
+}
+
+// imageFrames are the frames a program's code is loaded in.
+type imageFrames struct {
+	img    *Image
+	frames []mem.Frame
 }
 
 // Phys is the machine's physical memory.
