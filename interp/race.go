@@ -240,9 +240,18 @@ func (r *raceDetector) merge(dst, src *vclock, skip *raceThread) {
 		return
 	}
 	r.grown += missing
-	// The two lists merged into a new one, in one walk from the end of
-	// each (an insertion at a time would move the rest each time).
-	out := make(vclock, len(d)+missing)
+	// The two lists merged in one walk from the end of each (an
+	// insertion at a time would move the rest each time), in dst's own
+	// array when it has room: an entry is written at or past where it
+	// was read from.
+	var out vclock
+	if n := len(d) + missing; n <= cap(d) {
+		out = d[:n]
+	} else {
+		out = make(vclock, n, 2*n)
+		copy(out, d)
+		d = out[:len(d)]
+	}
 	i, j, k := len(kept)-1, len(d)-1, len(out)-1
 	for k >= 0 {
 		switch {
