@@ -218,7 +218,7 @@ func (r *raceDetector) merge(dst, src *vclock, skip *raceThread) {
 	clear((*src)[len(kept):])
 	*src = kept
 	// Both in tid order: the entries dst has are raised in one walk,
-	// and the ones it lacks are inserted after it.
+	// which counts the ones it lacks; those go in after.
 	d := *dst
 	j, missing := 0, 0
 	for _, x := range kept {
