@@ -218,7 +218,14 @@ func syncObject(p *runtime.Process, v mem.Value) any {
 }
 
 func (vm *VM) memFootprint(th *threadCtx, addr uint64, write bool) Footprint {
-	seg := th.proc.space.Find(addr)
+	space := th.proc.space
+	seg := space.Find(addr)
+	if space.Faults(seg, addr, write) {
+		// The fault ends the process and is part of the outcome: the
+		// step commutes with nothing (two processes' faults are
+		// reported in the order they happen).
+		return Footprint{kind: fpAll}
+	}
 	if seg != nil && seg.Shared != nil && len(seg.Words) > 0 {
 		// A shared mapping: the same memory at other addresses elsewhere.
 		return Footprint{kind: fpMem, obj: seg.Shared, addr: addr - seg.Start, write: write}

@@ -397,6 +397,20 @@ func (as *AddressSpace) Store(addr uint64, v Value) *Fault {
 	return nil
 }
 
+// Faults reports whether a load (or, with write, a store) of the word at
+// addr would fault, as Load and Store decide; s is the segment Find
+// returns for addr.
+func (as *AddressSpace) Faults(s *Segment, addr uint64, write bool) bool {
+	perm := PermR
+	if write {
+		perm = PermW
+	}
+	if s != nil && s.Perm&perm != 0 && s.Kind != SegHeap && s.Kind != SegStack {
+		return false
+	}
+	return as.check(s, addr, write) != nil
+}
+
 // check decides whether an access to addr in s (nil: unmapped) faults.
 func (as *AddressSpace) check(s *Segment, addr uint64, write bool) *Fault {
 	if s == nil {
