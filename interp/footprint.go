@@ -241,3 +241,42 @@ func (vm *VM) Races() []Race {
 	}
 	return vm.race.reports()
 }
+
+// WaitsForEnd reports whether the next operation of t, a thread stopped
+// before it, is a join or a wait that would block: of a thread or a child
+// process that has not ended. Making it only parks t until that end; a
+// search may leave it until then (explore's stateful search does).
+func (vm *VM) WaitsForEnd(t *runtime.Thread) bool {
+	th, ok := t.Ctx.(*threadCtx)
+	if !ok || len(th.frames) == 0 || th.overflow != nil || th.sp < 1 {
+		return false
+	}
+	fr := th.top()
+	if fr.pc >= len(fr.fn.Code) {
+		return false
+	}
+	v := th.ops[th.sp-1]
+	if v.K != mem.Int {
+		return false
+	}
+	switch fr.fn.Code[fr.pc].Op {
+	case OpJoin:
+		return vm.m.JoinBlocks(t, v.N)
+	case OpWait:
+		return vm.m.WaitBlocks(t, v.N)
+	}
+	return false
+}
+
+// Yields reports whether the program has a yield: after one, another
+// thread runs first, so which thread ran last decides what may run next.
+func (p *Program) Yields() bool {
+	for _, f := range p.Funcs {
+		for _, in := range f.Code {
+			if in.Op == OpYield {
+				return true
+			}
+		}
+	}
+	return false
+}

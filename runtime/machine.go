@@ -73,6 +73,8 @@ type Machine struct {
 	cur      *Thread   // the thread the CPU last ran
 	seq      int64
 	lastID   int
+	// waitCalls counts the joins and waits made (WaitCalls).
+	waitCalls int64
 
 	rng prng
 	// py is the generator of rng = "python" as the machine started, nil

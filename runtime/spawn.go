@@ -134,18 +134,8 @@ type JoinResult struct {
 // Join waits for thread tid of t's process to end, as pthread_join(3),
 // and returns what its function returned.
 func (m *Machine) Join(t *Thread, tid int64) JoinResult {
-	target := m.Thread(int(tid))
-	var err Errno
-	switch {
-	case target == nil:
-		err = ESRCH
-	case target.Proc != t.Proc:
-		err = EPERM
-	case target == t:
-		err = EDEADLK
-	case target.TID == target.Proc.PID:
-		err = EINVAL
-	}
+	m.waitCalls++
+	target, err := m.joinTarget(t, tid)
 	if err != OK {
 		return JoinResult{Target: target, Err: err, Resumed: t.endCall()}
 	}
@@ -156,6 +146,44 @@ func (m *Machine) Join(t *Thread, tid int64) JoinResult {
 	}
 	return JoinResult{Target: target, Value: target.Result, Resumed: t.endCall()}
 }
+
+// joinTarget returns the thread t joining tid waits for, or why it
+// cannot.
+func (m *Machine) joinTarget(t *Thread, tid int64) (*Thread, Errno) {
+	target := m.Thread(int(tid))
+	switch {
+	case target == nil:
+		return nil, ESRCH
+	case target.Proc != t.Proc:
+		return target, EPERM
+	case target == t:
+		return target, EDEADLK
+	case target.TID == target.Proc.PID:
+		return target, EINVAL
+	}
+	return target, OK
+}
+
+// JoinBlocks reports whether t joining thread tid now would block: the
+// thread is one t may join and has not ended.
+func (m *Machine) JoinBlocks(t *Thread, tid int64) bool {
+	target, err := m.joinTarget(t, tid)
+	return err == OK && target.State != ThreadDone
+}
+
+// WaitBlocks reports whether t waiting for process pid now would block:
+// it is a child of t's process that has not ended.
+func (m *Machine) WaitBlocks(t *Thread, pid int64) bool {
+	c := m.Proc(int(pid))
+	return c != nil && c.PPID == t.Proc.PID && c.State == ProcRunning
+}
+
+// WaitCalls counts the joins and waits made so far, each time one is
+// made again after it blocked included.
+func (m *Machine) WaitCalls() int64 { return m.waitCalls }
+
+// MaxSteps is the max_steps the machine runs with.
+func (m *Machine) MaxSteps() int64 { return m.cfg.MaxSteps }
 
 // WaitResult is what a wait did.
 type WaitResult struct {
@@ -177,6 +205,7 @@ type WaitResult struct {
 // Wait waits for child process pid of t's process to end, as waitpid(2),
 // reaps it and returns its status.
 func (m *Machine) Wait(t *Thread, pid int64) WaitResult {
+	m.waitCalls++
 	c := m.Proc(int(pid))
 	switch {
 	case c == nil || c.State == ProcReaped:

@@ -29,7 +29,9 @@ deadlock — with how many schedules reach each. Each outcome comes with a
 schedule that 'proc run --schedule=S' replays exactly, one with the
 fewest preemptions the search could find. Only operations
 another thread can observe are scheduling points; interleavings that
-differ only in the order of independent operations are run once.
+differ only in the order of independent operations are run once, and a
+join or wait for a thread or process still running is left until it
+has ended.
 
 The search remembers the states it has explored (all of memory, every
 thread's registers and stack, every kernel object, the output so far): a
@@ -45,7 +47,8 @@ flags take a number of 1 or more, or none for no bound.
 Flags:
   --preemptions K      explore only schedules with at most K preemptions
                        (a switch away from a thread that could have gone
-                       on); default: no bound
+                       on, not one about to wait in join or wait);
+                       default: no bound
   --max-schedules N    stop after N schedules (default 10000)
   --max-total-steps N  stop once the runs together executed N instructions
                        (default 30000000; each run also stops at max_steps);

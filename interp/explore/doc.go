@@ -15,7 +15,9 @@
 // operation is compared with the others' through the footprints the
 // interpreter gives (interp.VM.Next, interp.Dependent): sleep sets skip
 // the interleavings that differ only in the order of operations that
-// commute, and an operation that touches nothing shared runs first alone.
+// commute, an operation that touches nothing shared runs first alone,
+// and a join or wait that would block waits until its thread or process
+// has ended (stateful.go).
 //
 // A search always has bounds (Options; DefaultMaxSchedules and the other
 // defaults): schedules, instructions, choices in one schedule, memory

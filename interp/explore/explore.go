@@ -72,6 +72,9 @@ type Options struct {
 	// runs at every point, to test the copies on small programs); less
 	// than 0, it turns the copies off (to measure them).
 	copyEvery int64
+	// noPostpone turns off leaving a join or wait that would block until
+	// what it waits for ends (the tests compare the search without it).
+	noPostpone bool
 }
 
 // bound reads a Max option: 0 asks for the default, a negative number for
@@ -202,6 +205,9 @@ type cand struct {
 	fp    interp.Footprint
 	done  bool // explored from this point already
 	sleep bool // an equivalent interleaving runs it later
+	// waits says its step is a join or wait that would block, left until
+	// what it waits for ends (explorer.postpone).
+	waits bool
 }
 
 // node is one scheduling point of the search. Only points where more than
@@ -281,10 +287,13 @@ type explorer struct {
 	// alone, sleep sets): off when the clock matters, since then no two
 	// steps of different threads commute (the order decides which
 	// switches are paid, and so every tick after).
-	reduce  bool
-	hasher  mem.Hasher
-	matched bool
-	yielded bool // the last thread yielded
+	reduce bool
+	// postpone, in a stateful search, leaves a join or a wait that would
+	// block untried while another thread can go (see stateful.go).
+	postpone bool
+	hasher   mem.Hasher
+	matched  bool
+	yielded  bool // the last thread yielded
 	// probe, when set, makes the run the probe (search): every choice
 	// round robin, recorded here, the preemptions counted in probePre.
 	probe    *[]int
@@ -438,7 +447,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 		if len(cands) > 1 {
 			e.probeRan[t.TID]++
 			*e.probe = append(*e.probe, t.TID)
-			if fp := e.vm.Next(t); last != nil && t != last && !yielded && slices.Contains(cands, last) && !fp.Local() {
+			if fp := e.vm.Next(t); last != nil && t != last && e.couldGoOn(cands, last, yielded) && !fp.Local() {
 				e.probePre++
 			}
 		}
@@ -481,6 +490,22 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	// While a thread sleeps, the ticks each step takes (the switches it
 	// pays) decide when it wakes: no step commutes with another then.
 	n.timed = e.m.TimersPending()
+	if e.postpone && !n.timed && len(n.cands) > 1 {
+		k := 0
+		for i, t := range cands {
+			if e.vm.WaitsForEnd(t) {
+				n.cands[i].waits = true
+				k++
+			}
+		}
+		if k == len(n.cands) {
+			// None can go but by blocking: each is tried (a deadlock
+			// is one of them blocking last).
+			for i := range n.cands {
+				n.cands[i].waits = false
+			}
+		}
+	}
 	for i := range n.cands {
 		if n.cands[i].fp.Local() && e.reduce && !n.timed {
 			n.only = i
@@ -489,7 +514,7 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	}
 	if last != nil {
 		n.last = last.TID
-		n.lastEnabled = !yielded && slices.Contains(cands, last)
+		n.lastEnabled = e.couldGoOn(cands, last, yielded)
 	}
 	if p := e.prev; p != nil {
 		n.preempts = p.preempts
@@ -545,6 +570,14 @@ func (e *explorer) Choose(enabled []*runtime.Thread, last *runtime.Thread, yield
 	return index(n.chosenTID())
 }
 
+// couldGoOn reports whether last, the thread that ran before a point
+// with candidates cands, could have gone on there: a switch away from it
+// is a preemption. Not after it yielded, nor when its next step is a
+// join or a wait that would block (it stops there anyway).
+func (e *explorer) couldGoOn(cands []*runtime.Thread, last *runtime.Thread, yielded bool) bool {
+	return !yielded && slices.Contains(cands, last) && !e.vm.WaitsForEnd(last)
+}
+
 // next picks an untried candidate of n: the running thread first (no
 // preemption), then the others in tid order, within the preemption bound.
 // It returns an index into n.cands, or -1.
@@ -568,7 +601,7 @@ func (e *explorer) next(n *node) int {
 // untried reports whether candidate i of n is still to be tried.
 func (e *explorer) untried(n *node, i int) bool {
 	c := &n.cands[i]
-	if !n.enabled(i) || c.done || c.sleep {
+	if !n.enabled(i) || c.done || c.sleep || c.waits {
 		return false
 	}
 	if e.bound >= 0 && n.lastEnabled && c.tid != n.last && n.preempts >= e.bound && !c.fp.Local() {
@@ -792,18 +825,32 @@ func (s *outcomeSink) copy() *outcomeSink {
 // (A run stops only at scheduling points: one without any, a thread
 // computing alone, goes on to max_steps.)
 func Run(ctx context.Context, prog *interp.Program, opts Options) (*Result, error) {
-	res, err := search(ctx, prog, opts, false, false)
-	if errors.Is(err, errHardware) {
-		// A thread slept: when it wakes depends on the ticks, which the
-		// TLB and the cache move. Start again with them.
-		res, err = search(ctx, prog, opts, false, true)
-	}
-	if errors.Is(err, errClock) {
-		// The program reads the clock, or a run met max_ticks: states
-		// that differ only in their tick were taken as one, and steps
-		// that do not commute as commuting. Start again with the tick in
-		// every state, no reduction, and the TLB and the cache.
-		res, err = search(ctx, prog, opts, true, true)
+	var res *Result
+	var err error
+	for clock, hw := false, false; ; {
+		res, err = search(ctx, prog, opts, clock, hw)
+		switch {
+		case errors.Is(err, errPostpone):
+			// A run came near max_steps, where the instruction a
+			// join or wait makes again after it blocked can decide
+			// what happens. Start again without leaving them.
+			opts.noPostpone = true
+			continue
+		case errors.Is(err, errHardware) && !hw:
+			// A thread slept: when it wakes depends on the ticks,
+			// which the TLB and the cache move. Start again with them.
+			hw = true
+			continue
+		case errors.Is(err, errClock) && !clock:
+			// The program reads the clock, or a run met max_ticks:
+			// states that differ only in their tick were taken as
+			// one, and steps that do not commute as commuting. Start
+			// again with the tick in every state, no reduction, and
+			// the TLB and the cache.
+			clock, hw = true, true
+			continue
+		}
+		break
 	}
 	if err != nil {
 		return nil, err
@@ -853,6 +900,13 @@ func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result
 		bounded.Progress = func(*Result) { opts.Progress(res) }
 	}
 	budget := max(res.Steps, 1)
+	// The first search with at most k preemptions that reaches an
+	// outcome gives it its fewest (k, or fewer when the first search's
+	// schedule has them), and the shortest schedule of its runs with
+	// them.
+	better := func(pre, choices, thanPre, thanChoices int) bool {
+		return pre < thanPre || pre == thanPre && choices < thanChoices
+	}
 	for k := 0; k < most && len(need)+len(needRace) > 0 && budget > 0 && ctx.Err() == nil; k++ {
 		bounded.Preemptions = k
 		bounded.MaxSteps = budget
@@ -863,14 +917,18 @@ func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result
 		res.Steps += r.Steps
 		budget -= r.Steps
 		for _, o := range r.Outcomes {
-			if t := need[o.key()]; t != nil && o.Preemptions < t.Preemptions {
-				t.Schedule, t.Preemptions, t.choices = o.Schedule, o.Preemptions, o.choices
+			if t := need[o.key()]; t != nil {
+				if better(o.Preemptions, o.choices, t.Preemptions, t.choices) {
+					t.Schedule, t.Preemptions, t.choices = o.Schedule, o.Preemptions, o.choices
+				}
 				delete(need, o.key())
 			}
 		}
 		for _, r := range r.Races {
-			if t := needRace[r.Key]; t != nil && r.Preemptions < t.Preemptions {
-				t.Schedule, t.Preemptions, t.choices = r.Schedule, r.Preemptions, r.choices
+			if t := needRace[r.Key]; t != nil {
+				if better(r.Preemptions, r.choices, t.Preemptions, t.choices) {
+					t.Schedule, t.Preemptions, t.choices = r.Schedule, r.Preemptions, r.choices
+				}
 				delete(needRace, r.Key)
 			}
 		}
@@ -883,6 +941,22 @@ func fewest(ctx context.Context, prog *interp.Program, opts Options, res *Result
 // errClock stops a stateful search that left the clock out of its
 // states when a run shows that the clock matters.
 var errClock = errors.New("the clock matters")
+
+// errPostpone stops a search that leaves joins and waits that would block
+// for later when a run comes near max_steps (nearStepLimit).
+var errPostpone = errors.New("a run came near max_steps")
+
+// nearStepLimit reports whether the run on m stopped at max_steps, or
+// came within reach of it by the instructions a search that postpones
+// joins and waits may have saved: one for each join or wait made, which
+// may have blocked and been made again, and one for each thread, whose
+// last may have blocked with nothing to end it.
+func nearStepLimit(m *runtime.Machine) bool {
+	if h, _ := m.Halted(); h == runtime.HaltSteps {
+		return true
+	}
+	return m.Steps()+m.WaitCalls()+int64(len(m.Threads())) >= m.MaxSteps()
+}
 
 // errHardware stops a search without the TLB and the cache when a thread
 // sleeps: the ticks to its wake-up decide what runs when, and the misses
@@ -921,6 +995,7 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 	default:
 		e.visited = newFPTable()
 	}
+	e.postpone = !opts.Stateless && e.reduce && !opts.noPostpone && !prog.Yields()
 	// The stateful searches start a run from a copy of the one before,
 	// where they part (the stateless one replays from the start: the
 	// reference the others are tested against).
@@ -1051,6 +1126,9 @@ func search(ctx context.Context, prog *interp.Program, opts Options, clock, hw b
 		}
 		if e.slept {
 			return nil, errHardware
+		}
+		if e.postpone && nearStepLimit(s.M) {
+			return nil, errPostpone
 		}
 		res.States, res.Matched, res.Copies = e.states, e.nmatch, e.copies
 		if e.visited != nil {

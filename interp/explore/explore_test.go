@@ -487,14 +487,14 @@ func TestExploreCancel(t *testing.T) {
 	calls := 0
 	res, err := Run(ctx, prog, Options{Preemptions: -1, Progress: func(r *Result) {
 		calls++
-		if r.Schedules == 25 {
+		if r.Schedules == 10 {
 			cancel()
 		}
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stop != StopInterrupted || res.Complete || res.Schedules != 25 || calls != 25 {
+	if res.Stop != StopInterrupted || res.Complete || res.Schedules != 10 || calls != 10 {
 		t.Errorf("stop %d, complete %v, %d schedules, %d progress calls", res.Stop, res.Complete, res.Schedules, calls)
 	}
 	if len(res.Outcomes) == 0 || len(res.Races) == 0 {

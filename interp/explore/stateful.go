@@ -17,7 +17,7 @@ import (
 // set. A run that reaches a state already in the set stops there: every
 // outcome reachable from that state was found from it before.
 //
-// Three things make that sound together with the rest of the search:
+// Four things make that sound together with the rest of the search:
 //
 //   - No state is reached twice on one path: the count of instructions
 //     run is part of every state and grows with each step, so the state
@@ -37,6 +37,30 @@ import (
 //     combines sleep sets with state matching; in a graph without cycles
 //     it needs no further proviso (SPIN's reduction proviso is about
 //     cycles).
+//
+//   - A join or a wait whose thread or child process has not ended only
+//     parks its thread until that end: nothing another thread can see
+//     changes (the race detector orders a join when it returns), and the
+//     state where the thread waits differs from the one where it has not
+//     asked yet in that alone. So while another thread can go, such a
+//     thread is not tried (explorer.postpone, cand.waits); it is once
+//     what it waits for has ended, or when no other thread can go (it
+//     blocks then, and a deadlock is found as before). Every schedule in
+//     which it blocks early has one in which it asks later with the same
+//     outcome, and the search tries that one: the states of a main
+//     thread waiting for its workers, about half of a counter's, go.
+//     Three things would tell the two apart. After a yield another
+//     thread runs first, and a join that blocks is one, after which the
+//     thread that yielded may run again: nothing is left for later in a
+//     program with a yield. A join that blocked is made again when it
+//     wakes, one instruction more, which decides what happens at
+//     max_steps: a run that comes within reach of it starts the search
+//     again without leaving any (errPostpone; the count of joins and
+//     waits made is part of the state, so that the runs looked at stand
+//     for every schedule). And a switch away from a thread whose next
+//     step would block counts as no preemption, in every search, so
+//     that a preemption bound allows the same either way. Not while a
+//     thread sleeps: then every step's ticks count.
 //
 //   - With a preemption bound the threads tried from a state depend on
 //     the preemptions left: a state is stored with the fewest preemptions
@@ -163,6 +187,9 @@ func (e *explorer) visit(n *node) bool {
 	out := e.sink.hash.Sum()
 	h.Word(out.A)
 	h.Word(out.B)
+	if e.postpone {
+		h.Int(e.m.WaitCalls())
+	}
 	// Which thread ran last changes what may run next only after a
 	// yield (candidates), and the preemptions counted under a bound.
 	if n.last != 0 && (e.bound >= 0 || e.yielded) {
@@ -220,7 +247,7 @@ func (e *explorer) visit(n *node) bool {
 	sleep := e.sleepOf(st)
 	for i := range n.cands {
 		c := &n.cands[i]
-		if c.sleep {
+		if c.sleep || c.waits {
 			continue
 		}
 		if slices.Contains(sleep, int32(c.tid)) {
