@@ -56,3 +56,57 @@ func TestScaleScripts(t *testing.T) {
 		t.Errorf("lines: %+v", f)
 	}
 }
+
+// TestCountStates: the model of example 34 counted layer by layer has
+// the states a plain search of it with a set of all it has seen finds.
+func TestCountStates(t *testing.T) {
+	for _, k := range []int{1, 2, 3, 5, 10} {
+		got, _ := countStates(k)
+		if want := searchStates(k); got != want {
+			t.Errorf("%d increments: %d states counted, %d found", k, got, want)
+		}
+	}
+	if got, _ := countStates(10); got != 22707 {
+		t.Errorf("10 increments: %d states, BENCHMARKS.md says 22,707", got)
+	}
+}
+
+// searchStates finds the states of the model by a search from the first
+// one, remembering every state met.
+func searchStates(k int) int {
+	type proc struct{ i, loaded, v int }
+	type state struct {
+		a, b proc
+		c    int
+	}
+	step := func(p proc, c int) (proc, int, bool) {
+		switch {
+		case p.i == k:
+			return p, c, false
+		case p.loaded == 0:
+			return proc{p.i, 1, c}, c, true
+		default:
+			return proc{p.i + 1, 0, 0}, p.v + 1, true
+		}
+	}
+	seen := map[state]bool{{}: true}
+	todo := []state{{}}
+	for len(todo) > 0 {
+		s := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		var next []state
+		if a, c, ok := step(s.a, s.c); ok {
+			next = append(next, state{a, s.b, c})
+		}
+		if b, c, ok := step(s.b, s.c); ok {
+			next = append(next, state{s.a, b, c})
+		}
+		for _, n := range next {
+			if !seen[n] {
+				seen[n] = true
+				todo = append(todo, n)
+			}
+		}
+	}
+	return len(seen)
+}

@@ -9,6 +9,7 @@
 //	go run . -scale               processes, threads and script sizes, each in a subprocess
 //	go run . -scale -configs target
 //	go run . -hello               wall time of `proc run examples/01-hello.proc`
+//	go run . -states 100          the states of a model of example 34 (see states.go)
 //	go run . -child threads:10000:10 -cpuprofile cpu.out   one configuration, profiled
 //
 // See BENCHMARKS.md at the repository root for what each figure means.
@@ -35,6 +36,7 @@ func main() {
 		configs  = flag.String("configs", "procs,threads,target,lines", "scaling series to run (comma list of procs, threads, target, lines)")
 		timeout  = flag.Duration("timeout", 0, "limit for one scaling configuration (0: 10 minutes)")
 		hello    = flag.Bool("hello", false, "measure the wall time of `proc run examples/01-hello.proc` instead")
+		states   = flag.Int("states", 0, "count the states of a model of example 34 with N increments a process instead")
 		helloN   = flag.Int("hello-runs", 50, "runs of the hello measurement")
 		root     = flag.String("root", "..", "the proc repository (for -hello)")
 		child    = flag.String("child", "", "run one scaling configuration (procs:N, threads:N:T or lines:N) and print its figures as JSON")
@@ -65,6 +67,8 @@ func main() {
 	switch {
 	case *hello:
 		err = runHello(*root, *helloN)
+	case *states != 0:
+		err = runStates(*states)
 	case *scale:
 		err = runScale(splitList(*configs), *timeout)
 	default:
