@@ -55,6 +55,13 @@ const (
 	// MaxSchedules is the most schedules a search tries, and how many
 	// when the request does not say (proc explore's default).
 	MaxSchedules = explore.DefaultMaxSchedules
+	// MaxTotalSteps bounds the instructions of a search's runs together:
+	// a fifteenth of proc explore's bound, since the page runs the
+	// engine in WebAssembly, about three times slower, and waits for
+	// it. The search of two threads that add to a counter a hundred
+	// times each (example 15) stops after about a second natively,
+	// some 150,000 states in.
+	MaxTotalSteps = explore.DefaultMaxSteps / 15
 	// DefaultPreemptions bounds the preemptions of a schedule when the
 	// request does not say: no bound, as proc explore.
 	DefaultPreemptions = -1
@@ -460,6 +467,7 @@ func explorer(r *request) []byte {
 	res, err := explore.Run(context.Background(), prog, explore.Options{
 		Preemptions:  preemptions,
 		MaxSchedules: maxSchedules,
+		MaxSteps:     MaxTotalSteps,
 		Session:      interp.Options{Sets: r.Sets, ScriptSets: sets},
 	})
 	if err != nil {

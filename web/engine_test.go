@@ -359,6 +359,12 @@ func TestExplore(t *testing.T) {
 	if n := resp["schedules"].(float64); n > MaxSchedules || resp["complete"] == true && resp["stop"] != "" {
 		t.Errorf("a search of %v schedules, stop %q", n, resp["stop"])
 	}
+	// The page waits for a search: it stops at the page's bound of
+	// instructions, far below proc explore's.
+	resp = call(t, e, map[string]any{"op": "explore", "file": "r.proc", "source": source(t, "15-race.proc")}, true)
+	if resp["stop"] != "max_total_steps" || resp["complete"] != false || resp["states"].(float64) < 1000 {
+		t.Errorf("example 15 with no bound asked: stop %q, %v states", resp["stop"], resp["states"])
+	}
 	resp = call(t, e, map[string]any{"op": "explore", "file": "r.proc", "source": source(t, "15-race.proc"), "max_schedules": 5}, true)
 	if resp["schedules"] != float64(5) || resp["stop"] != "max_schedules" || resp["complete"] != false {
 		t.Errorf("max_schedules 5: %v schedules, stop %q", resp["schedules"], resp["stop"])
