@@ -2,13 +2,10 @@ package explore
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"proc/interp"
-	"proc/interp/internal/testkit"
 )
 
 // waitScripts are programs whose threads join threads or wait for
@@ -104,21 +101,7 @@ func TestPostponeSameFindings(t *testing.T) {
 		if !sameFindings(t, name, prog, opts) {
 			t.Fatalf("%s: the stateless search did not end", name)
 		}
-		with, err := Run(context.Background(), prog, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.noPostpone = true
-		without, err := Run(context.Background(), prog, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := outcomeKeys(with), outcomeKeys(without); !slices.Equal(got, want) {
-			t.Errorf("%s: outcomes differ\n with    %q\n without %q", name, got, want)
-		}
-		if got, want := raceKeys(with), raceKeys(without); !slices.Equal(got, want) {
-			t.Errorf("%s: races differ\n with    %q\n without %q", name, got, want)
-		}
+		with, without := withAndWithout(t, name, prog, opts, true)
 		switch name {
 		case "spin", "yield":
 			// Started again without leaving them (spin), or not left
@@ -143,50 +126,58 @@ func TestPostponeSameFindings(t *testing.T) {
 // joins and waits for later.
 func TestPostponeExamples(t *testing.T) {
 	t.Parallel()
-	files, _ := filepath.Glob("../../examples/*.proc")
-	more, _ := filepath.Glob("../../exercises/*/*.proc")
-	files = append(files, more...)
+	scripts := exampleScripts(t)
 	compared, fewer := 0, 0
-	for _, file := range files {
-		src, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		prog, err := interp.Load(filepath.Base(file), src)
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
-		sets := append(testkit.HeaderSets(src), "max_steps=200000")
-		opts := Options{Preemptions: -1, MaxSchedules: 3000, MaxSteps: 1_000_000, Session: interp.Options{Sets: sets}}
-		with, err := Run(context.Background(), prog, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts.noPostpone = true
-		without, err := Run(context.Background(), prog, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, sc := range scripts {
+		opts := Options{Preemptions: -1, MaxSchedules: 3000, MaxSteps: 1_000_000, Session: interp.Options{Sets: sc.sets}}
+		with, without := withAndWithout(t, sc.name, sc.prog, opts, false)
 		if !without.Complete {
 			continue
 		}
 		compared++
 		if !with.Complete {
-			t.Errorf("%s: complete without leaving joins and waits, not with: %v", file, with.Stop)
+			t.Errorf("%s: complete without leaving joins and waits, not with: %v", sc.name, with.Stop)
 			continue
 		}
-		if got, want := outcomeKeys(with), outcomeKeys(without); !slices.Equal(got, want) {
-			t.Errorf("%s: outcomes differ\n with    %q\n without %q", file, got, want)
-		}
-		if got, want := raceKeys(with), raceKeys(without); !slices.Equal(got, want) {
-			t.Errorf("%s: races differ\n with    %q\n without %q", file, got, want)
-		}
+		compareKeys(t, sc.name, with, without)
 		if with.States < without.States {
 			fewer++
 		}
 	}
-	if compared < len(files)*3/4 {
-		t.Errorf("compared %d of %d scripts: too few searches ended", compared, len(files))
+	if compared < len(scripts)*3/4 {
+		t.Errorf("compared %d of %d scripts: too few searches ended", compared, len(scripts))
 	}
-	t.Logf("compared %d of %d scripts, %d in fewer states", compared, len(files), fewer)
+	t.Logf("compared %d of %d scripts, %d in fewer states", compared, len(scripts), fewer)
+}
+
+// withAndWithout searches prog with opts, leaving joins and waits for
+// later and not; with compare, it requires the same outcomes and races.
+func withAndWithout(t *testing.T, name string, prog *interp.Program, opts Options, compare bool) (with, without *Result) {
+	t.Helper()
+	opts.noPostpone = false
+	with, err := Run(context.Background(), prog, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.noPostpone = true
+	without, err = Run(context.Background(), prog, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if compare {
+		compareKeys(t, name, with, without)
+	}
+	return with, without
+}
+
+// compareKeys requires the two searches to have found the same outcomes
+// and races.
+func compareKeys(t *testing.T, name string, with, without *Result) {
+	t.Helper()
+	if got, want := outcomeKeys(with), outcomeKeys(without); !slices.Equal(got, want) {
+		t.Errorf("%s: outcomes differ\n with    %q\n without %q", name, got, want)
+	}
+	if got, want := raceKeys(with), raceKeys(without); !slices.Equal(got, want) {
+		t.Errorf("%s: races differ\n with    %q\n without %q", name, got, want)
+	}
 }

@@ -88,17 +88,48 @@ func findings(t *testing.T, name string, prog *interp.Program, opts Options, mor
 // stateless one finds, wherever the stateless one runs to its end.
 func TestStatefulSameFindings(t *testing.T) {
 	t.Parallel()
+	scripts := exampleScripts(t)
+	limit := 2000
+	if testing.Short() {
+		limit = 300
+	}
+	compared := 0
+	for _, sc := range scripts {
+		for _, pre := range []int{-1, 1} {
+			opts := Options{Preemptions: pre, MaxSchedules: limit, MaxSteps: 50_000_000, Session: interp.Options{Sets: sc.sets}}
+			if sameFindings(t, sc.name, sc.prog, opts) {
+				compared++
+			}
+		}
+		// With a copy of the run at every point, every run but the
+		// first starts from a copy: the copies lose nothing.
+		opts := Options{Preemptions: -1, MaxSchedules: limit, MaxSteps: 50_000_000, Session: interp.Options{Sets: sc.sets}, copyEvery: 1}
+		sameFindings(t, sc.name+" (copies)", sc.prog, opts)
+	}
+	if compared < len(scripts) {
+		t.Errorf("compared %d searches of %d scripts: too few ran to their end", compared, len(scripts))
+	}
+	t.Logf("compared %d searches of %d scripts", compared, len(scripts))
+}
+
+// script is an example or an exercise, loaded, with the config its
+// header asks for and a step limit that keeps each run short.
+type script struct {
+	name string
+	prog *interp.Program
+	sets []string
+}
+
+// exampleScripts loads every example and exercise.
+func exampleScripts(t *testing.T) []script {
+	t.Helper()
 	files, _ := filepath.Glob("../../examples/*.proc")
 	more, _ := filepath.Glob("../../exercises/*/*.proc")
 	files = append(files, more...)
 	if len(files) < 40 {
 		t.Fatalf("found %d scripts", len(files))
 	}
-	limit := 2000
-	if testing.Short() {
-		limit = 300
-	}
-	compared := 0
+	var out []script
 	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {
@@ -108,22 +139,9 @@ func TestStatefulSameFindings(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		sets := append(testkit.HeaderSets(src), "max_steps=200000")
-		for _, pre := range []int{-1, 1} {
-			opts := Options{Preemptions: pre, MaxSchedules: limit, MaxSteps: 50_000_000, Session: interp.Options{Sets: sets}}
-			if sameFindings(t, filepath.Base(file), prog, opts) {
-				compared++
-			}
-		}
-		// With a copy of the run at every point, every run but the
-		// first starts from a copy: the copies lose nothing.
-		opts := Options{Preemptions: -1, MaxSchedules: limit, MaxSteps: 50_000_000, Session: interp.Options{Sets: sets}, copyEvery: 1}
-		sameFindings(t, filepath.Base(file)+" (copies)", prog, opts)
+		out = append(out, script{filepath.Base(file), prog, append(testkit.HeaderSets(src), "max_steps=200000")})
 	}
-	if compared < len(files) {
-		t.Errorf("compared %d searches of %d scripts: too few ran to their end", compared, len(files))
-	}
-	t.Logf("compared %d searches of %d scripts", compared, len(files))
+	return out
 }
 
 // TestStatefulSmallScripts: scripts written to stress what a state is:
